@@ -1,0 +1,8 @@
+// The registry of CLI commands: one module per command, each adding itself to the
+// commander program. Adding a command is adding a file and a line here.
+import type { Command } from "commander";
+import type { CliContext } from "../io.js";
+
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [];

@@ -1,0 +1,44 @@
+// bpfoff's command line. Commands live one per file in cli/commands/ and register
+// themselves on the commander program; main() runs in-process with injected streams,
+// turns every DiagnosticError into `bpfoff: error: ...` lines and exit status 1, and
+// reports anything else as a compiler bug (still one line, still exit 1).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command, CommanderError } from "commander";
+import { DiagnosticError, renderDiagnostic } from "../ir/diag/diag.js";
+import type { CliContext, CliIo } from "./io.js";
+import { COMMANDS } from "./commands/index.js";
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const ctx: CliContext = { io, exitCode: 0 };
+  const program = new Command("bpfoff")
+    .description("Hardware-offload compiler for packet-processing programs")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s.startsWith("error:") ? `bpfoff: ${s}` : s) });
+  for (const register of COMMANDS) register(program, ctx);
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(["node", "bpfoff", ...argv]);
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    if (e instanceof DiagnosticError) {
+      for (const d of e.diagnostics) io.stderr(renderDiagnostic(d, sourceFor(d.loc.file, io)) + "\n");
+      return 1;
+    }
+    io.stderr(`bpfoff: bug: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env["BPFOFF_DEBUG"]) io.stderr(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}
+
+/** The text of a source file, for caret lines; undefined for binary or unreadable files. */
+function sourceFor(file: string | undefined, io: CliIo): string | undefined {
+  if (!file || !/\.(s|S|asm|c|h|p4|json|stf|txt)$/.test(file)) return undefined;
+  try {
+    return readFileSync(resolve(io.cwd, file), "utf8");
+  } catch {
+    return undefined;
+  }
+}
