@@ -2,7 +2,11 @@
 // commander program. Adding a command is adding a file and a line here.
 import type { Command } from "commander";
 import type { CliContext } from "../io.js";
+import { registerAsm } from "./asm.js";
+import { registerDisasm } from "./disasm.js";
+import { registerMap } from "./map.js";
+import { registerRun } from "./run.js";
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerMap];

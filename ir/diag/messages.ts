@@ -43,8 +43,15 @@ export const MESSAGES = {
   "io-format": "{0}",
   "pcap-format": "{0}",
   "elf-format": "{0}",
+  // ELF loader (frontends/bpf/elf)
+  "elf-reloc-type": "section {0}: unsupported relocation type {1} at offset 0x{2}",
+  "elf-reloc": "section {0}: relocation at offset 0x{1}: {2}",
+  "elf-map": "map '{0}': {1}",
+  "elf-map-type": "map '{0}' has type {1}, which bpfoff does not model",
   "map-format": "{0}",
   "map-op": "{0}",
+  // Map definitions (runtime/maps): a size, kind or flag the map kind does not allow.
+  "map-def": "map '{0}' ({1}): {2}",
   "cli-usage": "{0}",
 } as const;
 

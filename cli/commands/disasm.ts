@@ -1,0 +1,36 @@
+// `bpfoff disasm FILE`: print the instructions of an object or assembler file.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { decodeProgram } from "../../ir/bpf/codec.js";
+import { printProgram, type Syntax } from "../../ir/bpf/print.js";
+import { loadBpf } from "../../frontends/bpf/load.js";
+import { fail } from "../../ir/diag/diag.js";
+import { readInput, type CliContext } from "../io.js";
+
+export function registerDisasm(program: Command, ctx: CliContext): void {
+  program
+    .command("disasm")
+    .description("disassemble a BPF ELF object, raw instruction bytes (--raw) or assembler text")
+    .argument("<file>", "ELF object (.o), raw instructions (--raw) or assembler text (.s)")
+    .option("--syntax <syntax>", "ubpf (re-assemblable, default) or llvm (llvm-objdump style)", "ubpf")
+    .option("--addresses", "prefix every instruction with its slot index")
+    .option("--raw", "the file holds bare 8-byte instruction slots")
+    .option("--program <name>", "only this program")
+    .action((file: string, opts: { syntax: string; addresses?: boolean; raw?: boolean; program?: string }) => {
+      if (opts.syntax !== "ubpf" && opts.syntax !== "llvm") fail("cli-usage", {}, [`--syntax must be ubpf or llvm, not '${opts.syntax}'`]);
+      const bytes = readInput(resolve(ctx.io.cwd, file));
+      const obj = opts.raw
+        ? { programs: [{ name: "main", section: "", slots: decodeProgram(bytes, file), functions: new Map<number, string>() }], maps: [] as { name: string }[] }
+        : loadBpf(bytes, file);
+      const progs = obj.programs.filter((p) => opts.program === undefined || p.name === opts.program);
+      if (!progs.length) fail("cli-usage", {}, [`no program named '${opts.program}'`]);
+      const mapNames = obj.maps.map((m) => m.name);
+      const several = obj.programs.length > 1;
+      const out: string[] = [];
+      for (const p of progs) {
+        if (several || p.section) out.push(`# program ${p.name}${p.section ? ` (section ${p.section})` : ""}`);
+        out.push(printProgram(p.slots, { syntax: opts.syntax as Syntax, mapNames, functions: p.functions, addresses: opts.addresses }).trimEnd());
+      }
+      ctx.io.stdout(out.join("\n") + "\n");
+    });
+}

@@ -1,0 +1,91 @@
+// `bpfoff run FILE`: run a program on the reference interpreter.
+//   without --pcap: the raw-memory program type (r1 = --mem bytes, r2 = their length);
+//     the last line printed is r0 in 0x hex.
+//   with --pcap: an XDP program over every packet in order, maps carried from packet to
+//     packet; one line per packet ending in its verdict name.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { loadBpf } from "../../frontends/bpf/load.js";
+import { fail } from "../../ir/diag/diag.js";
+import { newHostState } from "../../runtime/helpers/env.js";
+import { instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/interp/run.js";
+import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
+import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
+import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
+import { parseHexBytes } from "./map.js";
+
+interface RunOpts {
+  target: string;
+  mem?: string;
+  pcap?: string;
+  out?: string;
+  mapsIn?: string;
+  mapsOut?: string;
+  program?: string;
+  maxSteps: string;
+  ifindex: string;
+  seed: string;
+}
+
+/** Targets `run` can execute on; native and simulator targets register here as they land. */
+const RUN_TARGETS = ["interp"] as const;
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command("run")
+    .description("run a BPF program (assembler text or ELF object) on the reference interpreter")
+    .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
+    .option("--target <target>", `where to run it (${RUN_TARGETS.join(", ")})`, "interp")
+    .option("--mem <hex>", "input memory for a raw program: r1 points to a copy, r2 holds its length")
+    .option("--pcap <file>", "run as XDP over every packet of this pcap")
+    .option("--out <file>", "with --pcap: write every packet as the program left it")
+    .option("--maps-in <file>", "initial map state, {\"map\": [bpftool entries]}")
+    .option("--maps-out <file>", "final map state, same format")
+    .option("--program <name>", "program (function or section name) in an object with several")
+    .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
+    .option("--ifindex <n>", "with --pcap: ingress_ifindex in xdp_md", "1")
+    .option("--seed <n>", "seed of bpf_get_prandom_u32", "1")
+    .action((file: string, opts: RunOpts) => runCommand(ctx, file, opts));
+}
+
+function intOption(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) fail("cli-usage", {}, [`${option} must be a non-negative integer, not '${text}'`]);
+  return n;
+}
+
+function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
+  if (!(RUN_TARGETS as readonly string[]).includes(opts.target)) fail("cli-usage", {}, [`target '${opts.target}' cannot run programs yet (available: ${RUN_TARGETS.join(", ")})`]);
+  if (opts.pcap && opts.mem) fail("cli-usage", {}, ["--mem and --pcap exclude each other: --mem runs a raw program, --pcap an XDP program"]);
+  if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
+  const path = (p: string) => resolve(ctx.io.cwd, p);
+  const object = loadBpf(readInput(path(file)), file);
+  const program = programIndex(object, opts.program);
+  const maxSteps = intOption(opts.maxSteps, "--max-steps");
+  const host = newHostState(intOption(opts.seed, "--seed"));
+  const maps = instantiateMaps(object);
+  if (opts.mapsIn) loadMapsState(maps, readText(path(opts.mapsIn)), opts.mapsIn);
+
+  // Read every input before running, and write outputs only after every run succeeded.
+  const outputs: [string, Uint8Array | string][] = [];
+  if (opts.pcap) {
+    const input = readPcap(readInput(path(opts.pcap)), opts.pcap);
+    const meta = { ingressIfindex: intOption(opts.ifindex, "--ifindex"), rxQueueIndex: 0 };
+    const lines: string[] = [];
+    const packets: Pcap["packets"] = [];
+    input.packets.forEach((p, i) => {
+      const r = runXdp(object, p.data, maps, host, meta, { program, maxSteps });
+      const to = r.redirect?.ifindex !== undefined ? `, to ifindex ${r.redirect.ifindex}` : "";
+      lines.push(`packet ${i + 1}: ${p.data.length} bytes in, ${r.packet.length} out, r0=0x${r.r0.toString(16)}${to}, ${r.verdict}`);
+      packets.push({ ...p, origLen: r.packet.length, data: r.packet });
+    });
+    ctx.io.stdout(lines.map((l) => l + "\n").join(""));
+    if (opts.out) outputs.push([opts.out, writePcap({ ...input, packets })]);
+  } else {
+    const mem = opts.mem !== undefined ? parseHexBytes(opts.mem, "--mem") : undefined;
+    const r = runRaw(object, mem, { program, maps, host, maxSteps });
+    ctx.io.stdout(`0x${r.r0.toString(16)}\n`);
+  }
+  if (opts.mapsOut) outputs.push([opts.mapsOut, formatMapsState(maps)]);
+  for (const [p, data] of outputs) writeFileAtomic(path(p), data);
+}
