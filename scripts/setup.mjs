@@ -14,6 +14,8 @@ import { existsSync } from "node:fs";
 const PACKAGES = [
   ["clang", "clang"],
   ["llvm", "llvm-objdump"],
+  // LLVM 19 disassembles the BPF v4 instructions (sdiv, movsx, ldxs, bswap, gotol) that LLVM 14 predates.
+  ["llvm-19", "llvm-objdump-19"],
   ["lld", "ld.lld"],
   ["libbpf-dev", null],
   ["linux-libc-dev", null],

@@ -199,9 +199,11 @@ function memoryForms(): Form[] {
       // RFC 9669 §5.2 sign-extending loads exist for 1, 2 and 4 bytes.
       forms.push({ mnemonic: `ldxs${sfx}`, opcode: CLASS.LDX | MODE.MEMSX | size, shape: "ldx", group: "base64", fixed: {} });
     }
-    // RFC 9669 §5.5 legacy packet access (ABS/IND), kept for classic-BPF-derived programs.
-    forms.push({ mnemonic: `ldabs${sfx}`, opcode: CLASS.LD | MODE.ABS | size, shape: "ldabs", group: "packet", fixed: {} });
-    forms.push({ mnemonic: `ldind${sfx}`, opcode: CLASS.LD | MODE.IND | size, shape: "ldind", group: "packet", fixed: {} });
+    if (size !== SIZE.DW) {
+      // RFC 9669 §5.5 legacy packet access (ABS/IND), for classic-BPF-derived programs: B, H, W only.
+      forms.push({ mnemonic: `ldabs${sfx}`, opcode: CLASS.LD | MODE.ABS | size, shape: "ldabs", group: "packet", fixed: {} });
+      forms.push({ mnemonic: `ldind${sfx}`, opcode: CLASS.LD | MODE.IND | size, shape: "ldind", group: "packet", fixed: {} });
+    }
   }
   // RFC 9669 §5.3 atomics exist for W and DW only.
   for (const [size, suffix, group] of [

@@ -112,8 +112,9 @@ export function printLlvm(s: Insn, next: Insn | undefined, _at: number, opts: Pr
       return `r${s.dst} = ${kind}${s.imm} r${s.dst}`;
     }
     case "ldx": {
-      const t = (f.mnemonic.startsWith("ldxs") ? "s" : "u") + size * 8;
-      return `r${s.dst} = *(${t} *)${addr(s.src, s.off)}`;
+      // As llvm-objdump --mcpu=v3 and later print them: narrow zero-extending loads write wN.
+      const sx = f.mnemonic.startsWith("ldxs");
+      return `${sx || size === 8 ? "r" : "w"}${s.dst} = *(${sx ? "s" : "u"}${size * 8} *)${addr(s.src, s.off)}`;
     }
     case "st":
       return `*(${SIZE_TYPE[size]} *)${addr(s.dst, s.off)} = ${s.imm}`;
@@ -149,7 +150,7 @@ export function printLlvm(s: Insn, next: Insn | undefined, _at: number, opts: Pr
       return `if ${R(s.dst)} ${j.sym} ${rhs} goto ${sgn(s.off)}`;
     }
     case "call":
-      return f.fixed.src === 1 ? `call ${sgn(s.imm)}` : `call ${s.imm}`;
+      return `call ${s.imm}`;
     case "callx":
       return `callx r${s.dst}`;
     case "exit":

@@ -3,7 +3,7 @@
 // and can be cleared). The key is a u32 index, little-endian as on every target we model.
 // Global data (.data/.bss/.rodata) is an array with max_entries 1 whose value is `init`.
 import { ERRNO, UPDATE_FLAGS, type MapDef } from "./def.js";
-import { badUpdateFlags, u32le, u32leBytes, type BpfMap, type MapEntry } from "./map.js";
+import { badUpdateFlags, copyBytes, u32le, u32leBytes, type BpfMap, type MapEntry } from "./map.js";
 
 /**
  * kernel/bpf/arraymap.c, array_map_get_next_key: no key or an index out of range starts
@@ -60,7 +60,7 @@ export class ArrayMap implements BpfMap {
   }
 
   *entries(): Iterable<MapEntry> {
-    for (let i = 0; i < this.def.maxEntries; i++) yield { key: u32leBytes(i), value: this.values[i]!.slice() };
+    for (let i = 0; i < this.def.maxEntries; i++) yield { key: u32leBytes(i), value: copyBytes(this.values[i]!) };
   }
 
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined {
@@ -118,7 +118,7 @@ export class SlotArrayMap implements BpfMap {
     const slot = this.slots[i];
     if (slot) slot.set(value);
     else {
-      this.slots[i] = value.slice();
+      this.slots[i] = copyBytes(value);
       this.count++;
     }
     return 0;
@@ -141,7 +141,7 @@ export class SlotArrayMap implements BpfMap {
   *entries(): Iterable<MapEntry> {
     for (let i = 0; i < this.def.maxEntries; i++) {
       const v = this.slots[i];
-      if (v) yield { key: u32leBytes(i), value: v.slice() };
+      if (v) yield { key: u32leBytes(i), value: copyBytes(v) };
     }
   }
 

@@ -3,7 +3,7 @@
 // JS Map's insertion order is the deterministic entry order; for the LRU map it is kept
 // as recency order (least recently used first) by re-inserting an entry on every use.
 import { ERRNO, UPDATE_FLAGS, type MapDef } from "./def.js";
-import { badUpdateFlags, idBytes, keyId, nextKeyIn, type BpfMap, type MapEntry } from "./map.js";
+import { badUpdateFlags, copyBytes, idBytes, keyId, nextKeyIn, type BpfMap, type MapEntry } from "./map.js";
 
 export class HashMap implements BpfMap {
   readonly def: MapDef;
@@ -59,7 +59,7 @@ export class HashMap implements BpfMap {
       const victim = this.table.keys().next().value as string;
       this.table.delete(victim);
     }
-    this.table.set(id, value.slice());
+    this.table.set(id, copyBytes(value));
     return 0;
   }
 
@@ -69,7 +69,7 @@ export class HashMap implements BpfMap {
   }
 
   *entries(): Iterable<MapEntry> {
-    for (const [id, v] of this.table) yield { key: idBytes(id), value: v.slice() };
+    for (const [id, v] of this.table) yield { key: idBytes(id), value: copyBytes(v) };
   }
 
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined {

@@ -13,7 +13,7 @@ import { ERRNO, linuxTypeOf, mapKindByLinuxType, UPDATE_FLAGS, type MapDef } fro
 import { crc32 } from "./crc32.js";
 import { checkMapDef, createMap, writeEntry } from "./index.js";
 import { lpmCanonicalKey, lpmMaxPrefixlen } from "./lpm.js";
-import { describeErrno, u32le, type BpfMap, type MapEntry } from "./map.js";
+import { copyBytes, describeErrno, hexBytes, u32le, type BpfMap, type MapEntry } from "./map.js";
 import { tcamCanonicalValue } from "./tcam.js";
 
 export const IMAGE_MAGIC = "BPFOFFMI";
@@ -75,7 +75,10 @@ export function encodeMapImage(map: BpfMap, loc: Location = {}): Uint8Array {
     fail("map-format", loc, [`map name '${def.name}' does not fit a map image (at most ${IMAGE_NAME_SIZE - 1} bytes, no NUL)`]);
   const layout = recordLayout(def);
   const entries = [...map.entries()];
-  const out = new Uint8Array(IMAGE_HEADER_SIZE + entries.length * layout.recordSize);
+  const size = IMAGE_HEADER_SIZE + entries.length * layout.recordSize;
+  // The file size field is a u32.
+  if (size > 0xffffffff) fail("map-format", loc, [`map '${def.name}' would make a ${size}-byte image; a map image holds at most 4294967295 bytes`]);
+  const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   out.set(Buffer.from(IMAGE_MAGIC, "latin1"), HDR.magic);
   dv.setUint16(HDR.version, IMAGE_VERSION, true);
@@ -107,6 +110,11 @@ function imageCrc(bytes: Uint8Array): number {
   return crc32(bytes.subarray(HDR.crc + 4), crc32(bytes.subarray(0, HDR.crc)));
 }
 
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
 const hex32 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
 
 /** A map from its image; every inconsistency is a map-format error naming `file` and the byte offset. */
@@ -115,7 +123,7 @@ export function decodeMapImage(bytes: Uint8Array, file: string): BpfMap {
   const magic = Buffer.from(IMAGE_MAGIC, "latin1");
   const head = bytes.subarray(0, magic.length);
   if (!magic.subarray(0, head.length).equals(head))
-    bad(0, `bad magic ${JSON.stringify(Buffer.from(head).toString("latin1"))}: not a bpfoff map image (expected "${IMAGE_MAGIC}")`);
+    bad(0, `bad magic (${hexBytes(head)}): not a bpfoff map image (expected "${IMAGE_MAGIC}")`);
   const truncated = (need: number): never => bad(bytes.length, `truncated map image: ${bytes.length} bytes, need at least ${need}`);
   if (bytes.length < HDR.version + 2) truncated(IMAGE_HEADER_SIZE);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -174,13 +182,14 @@ export function decodeMapImage(bytes: Uint8Array, file: string): BpfMap {
     zeros(4, 8);
     const field = (off: number, size: number, fieldSize: number) => {
       zeros(off + size, off + fieldSize);
-      return bytes.slice(at + off, at + off + size);
+      return copyBytes(bytes.subarray(at + off, at + off + size));
     };
     const entry: MapEntry = { key: field(layout.keyOffset, def.keySize, layout.keyField), value: field(layout.valueOffset, def.valueSize, layout.valueField) };
     if (layout.maskOffset !== undefined) {
       entry.mask = field(layout.maskOffset, def.keySize, layout.keyField);
       entry.priority = priority;
-      if (!Buffer.from(tcamCanonicalValue(entry.key, entry.mask)).equals(entry.key)) rec(layout.keyOffset, "tcam value has bits set outside its mask");
+      const stray = firstDifference(tcamCanonicalValue(entry.key, entry.mask), entry.key);
+      if (stray >= 0) rec(layout.keyOffset + stray, "tcam value has bits set outside its mask");
     }
     if (arrayLike) {
       const index = u32le(entry.key);
@@ -190,7 +199,8 @@ export function decodeMapImage(bytes: Uint8Array, file: string): BpfMap {
     if (def.kind === "lpm_trie") {
       const prefixlen = u32le(entry.key);
       if (prefixlen > lpmMaxPrefixlen(def.keySize)) rec(layout.keyOffset, `prefix length ${prefixlen} exceeds ${lpmMaxPrefixlen(def.keySize)}`);
-      if (!Buffer.from(lpmCanonicalKey(entry.key)).equals(entry.key)) rec(layout.keyOffset, `lpm key has bits set past its /${prefixlen} prefix`);
+      const stray = firstDifference(lpmCanonicalKey(entry.key), entry.key);
+      if (stray >= 0) rec(layout.keyOffset + stray, `lpm key has bits set past its /${prefixlen} prefix`);
     }
     if (def.kind === "devmap" && u32le(entry.value) === 0) rec(layout.valueOffset, "devmap slot with ifindex 0 (an empty slot is not stored)");
     const before = map.size;

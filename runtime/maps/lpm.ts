@@ -9,7 +9,7 @@
 // O(distinct lengths × key size) — the kernel's trie walk visits at most as many nodes.
 // Stored keys are canonical, so a dump shows 10.1.0.0/16 even if 10.1.2.3/16 was written.
 import { ERRNO, UPDATE_FLAGS, type MapDef } from "./def.js";
-import { badUpdateFlags, compareBytes, keyId, nextKeyIn, u32le, type BpfMap, type MapEntry } from "./map.js";
+import { badUpdateFlags, compareBytes, copyBytes, keyId, nextKeyIn, u32le, type BpfMap, type MapEntry } from "./map.js";
 
 /** The key with every data bit past its prefixlen cleared; prefixlen must be <= the maximum. */
 export function lpmCanonicalKey(key: Uint8Array, prefixlen = u32le(key)): Uint8Array {
@@ -79,7 +79,7 @@ export class LpmTrieMap implements BpfMap {
       return 0;
     }
     if (this.table.size >= this.def.maxEntries) return -ERRNO.ENOSPC;
-    this.table.set(id, { key: canon, value: value.slice() });
+    this.table.set(id, { key: canon, value: copyBytes(value) });
     this.countLength(prefixlen, +1);
     return 0;
   }
@@ -107,7 +107,7 @@ export class LpmTrieMap implements BpfMap {
   }
 
   *entries(): Iterable<MapEntry> {
-    for (const e of this.sorted()) yield { key: e.key.slice(), value: e.value.slice() };
+    for (const e of this.sorted()) yield { key: copyBytes(e.key), value: copyBytes(e.value) };
   }
 
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined {
@@ -115,6 +115,6 @@ export class LpmTrieMap implements BpfMap {
       this.sorted().map((e) => e.key),
       key === undefined || key.length !== this.def.keySize || u32le(key) > this.maxPrefixlen ? undefined : lpmCanonicalKey(key),
     );
-    return next?.slice();
+    return next && copyBytes(next);
   }
 }

@@ -81,6 +81,14 @@ export function idBytes(id: string): Uint8Array {
   return new Uint8Array(Buffer.from(id, "latin1"));
 }
 
+/**
+ * A copy that owns its memory. Not `.slice()`: on a Node Buffer (what readFileSync gives)
+ * slice() is a view, and a map must never alias its caller's bytes.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 /** `0a 00 00 00`, as bpftool prints bytes. */
 export function hexBytes(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");

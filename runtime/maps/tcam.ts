@@ -7,7 +7,7 @@
 // Programs only read a TCAM: update/delete from a program return -EOPNOTSUPP, and the
 // control plane (images, --maps-in, `bpfoff map`) uses insert/remove.
 import { ERRNO, UPDATE_FLAGS, type MapDef } from "./def.js";
-import { badUpdateFlags, keyId, nextKeyIn, type MapEntry, type TcamMap } from "./map.js";
+import { badUpdateFlags, copyBytes, keyId, nextKeyIn, type MapEntry, type TcamMap } from "./map.js";
 
 interface TcamRow {
   /** value & mask: bits outside the mask are stored as 0. */
@@ -18,7 +18,7 @@ interface TcamRow {
 }
 
 export function tcamCanonicalValue(value: Uint8Array, mask: Uint8Array): Uint8Array {
-  return value.map((b, i) => b & mask[i]!);
+  return Uint8Array.from(value, (b, i) => b & mask[i]!);
 }
 
 export class TcamMapImpl implements TcamMap {
@@ -71,7 +71,7 @@ export class TcamMapImpl implements TcamMap {
       return 0;
     }
     if (this.rows.length >= this.def.maxEntries) return -ERRNO.ENOSPC;
-    const row: TcamRow = { value: tcamCanonicalValue(value, mask), mask: mask.slice(), priority, data: data.slice() };
+    const row: TcamRow = { value: tcamCanonicalValue(value, mask), mask: copyBytes(mask), priority, data: copyBytes(data) };
     // After every row of equal or higher priority: ties go to the earlier insertion.
     let at = this.rows.findIndex((r) => r.priority < priority);
     if (at < 0) at = this.rows.length;
@@ -91,14 +91,15 @@ export class TcamMapImpl implements TcamMap {
   }
 
   *entries(): Iterable<MapEntry> {
-    for (const r of this.rows) yield { key: r.value.slice(), value: r.data.slice(), mask: r.mask.slice(), priority: r.priority };
+    for (const r of this.rows) yield { key: copyBytes(r.value), value: copyBytes(r.data), mask: copyBytes(r.mask), priority: r.priority };
   }
 
   /** Distinct entry values in row order (several entries may share a value with different masks). */
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined {
     const seen = new Set<string>();
     const keys = this.rows.filter((r) => !seen.has(keyId(r.value)) && seen.add(keyId(r.value))).map((r) => r.value);
-    return nextKeyIn(keys, key)?.slice();
+    const next = nextKeyIn(keys, key);
+    return next && copyBytes(next);
   }
 }
 

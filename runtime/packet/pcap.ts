@@ -164,7 +164,6 @@ function readPcapng(c: Cursor): Pcap {
     // The SHB type is byte-order independent; its byte-order magic (at +8) sets the order.
     c.need(at, 12, "block header");
     const isSection = c.bytes[at] === 0x0a && c.bytes[at + 1] === 0x0d && c.bytes[at + 2] === 0x0d && c.bytes[at + 3] === 0x0a;
-    if (at === 0 && !isSection) c.error(0, "pcapng file does not start with a section header block");
     if (isSection) {
       c.littleEndian = true;
       const bom = c.u32(at + 8, "byte-order magic");

@@ -9,6 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { readPcap } from "../../runtime/packet/pcap.js";
+import { loadElf } from "../../frontends/bpf/elf/load.js";
+import { newHostState } from "../../runtime/helpers/env.js";
+import { instantiateMaps, runXdp } from "../../runtime/interp/run.js";
+import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
+import { main } from "../../cli/main.js";
 import { runInKernel } from "./kernel.js";
 import { canonicalMaps, MODELS, runModel, toHexBytes } from "./models.js";
 import { ipv4HeaderValid, l4ChecksumValid } from "./net.js";
@@ -24,6 +29,12 @@ function multiarchInclude(): string[] {
   return r.status === 0 ? [`-I/usr/include/${r.stdout.trim()}`] : [];
 }
 
+const hasTcpdump = spawnSync("tcpdump", ["--version"]).status === 0;
+if (!hasTcpdump && CI) {
+  it("requires tcpdump", () => {
+    throw new Error("tcpdump is not installed, and CI=true requires it");
+  });
+}
 const clangMissing = spawnSync("clang", ["--version"]).status === 0 ? undefined : "clang not found on PATH";
 const buildDir = mkdtempSync(join(tmpdir(), "bpfoff-examples-"));
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
@@ -69,6 +80,12 @@ for (const example of buildExamples()) {
       expect(back.packets.map((p) => toHexBytes(p.data))).toEqual(example.packets.map((p) => toHexBytes(p.data)));
     });
 
+    it.skipIf(!hasTcpdump)(`tcpdump reads packets.pcap (requires: tcpdump)${hasTcpdump ? "" : " — skipped: tcpdump not found"}`, () => {
+      const r = spawnSync("tcpdump", ["-r", join(dir, "packets.pcap"), "-nn", "-e"], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split("\n")).toHaveLength(example.packets.length);
+    });
+
     it("has 10-30 packets, every one at least an Ethernet header long", () => {
       expect(example.packets.length).toBeGreaterThanOrEqual(10);
       expect(example.packets.length).toBeLessThanOrEqual(30);
@@ -80,6 +97,22 @@ for (const example of buildExamples()) {
       expect(results.map((r, i) => `${example.packets[i]!.why}: ${r.verdict}`)).toEqual(example.packets.map((p) => `${p.why}: ${p.expect}`));
     });
 
+    it("model redirects to the ifindex each packet was written for", () => {
+      const { results } = runModel(model, example.packets.map((p) => p.data), example.maps);
+      expect(results.map((r) => r.redirectIfindex)).toEqual(example.packets.map((p) => p.ifindex));
+    });
+
+    if (example.name === "loadbalancer") {
+      it("spreads the VIP flows over every backend in service", () => {
+        const { results } = runModel(model, example.packets.map((p) => p.data), example.maps);
+        const chosen = new Set(results.filter((r) => r.verdict === "XDP_TX").map((r) => r.packet.slice(30, 34).join(".")));
+        const config = example.maps.config![0]!.value;
+        const inService = parseInt(config[4]!, 16);
+        const backends = example.maps.backends!.slice(0, inService).map((e) => e.value.slice(0, 4).map((b) => parseInt(b, 16)).join("."));
+        expect([...chosen].sort()).toEqual(backends.sort());
+      });
+    }
+
     it("model output of forwarded IPv4 packets has valid checksums (full recomputation)", () => {
       const { results } = runModel(model, example.packets.map((p) => p.data), example.maps);
       for (const [i, r] of results.entries()) {
@@ -90,6 +123,46 @@ for (const example of buildExamples()) {
     });
 
     const skipReason = clangMissing;
+    it.skipIf(skipReason !== undefined)(`bpfoff's interpreter agrees with the model (requires: clang)${skipReason ? ` — skipped: ${skipReason}` : ""}`, () => {
+      const path = build(example.name);
+      const object = loadElf(readFileSync(path), path);
+      const maps = instantiateMaps(object);
+      loadMapsState(maps, JSON.stringify(example.maps), "maps.json");
+      const host = newHostState();
+      const expected = runModel(model, example.packets.map((p) => p.data), example.maps);
+      const mismatches: string[] = [];
+      example.packets.forEach((p, i) => {
+        const r = runXdp(object, p.data, maps, host, { ingressIfindex: 1, rxQueueIndex: 0 });
+        const m = expected.results[i]!;
+        const why = `packet ${i} (${p.why})`;
+        if (r.verdict !== m.verdict) mismatches.push(`${why}: interpreter ${r.verdict}, model ${m.verdict}`);
+        if (r.redirect?.ifindex !== m.redirectIfindex) mismatches.push(`${why}: interpreter redirects to ${r.redirect?.ifindex}, model to ${m.redirectIfindex}`);
+        if (!Buffer.from(r.packet).equals(Buffer.from(m.packet))) mismatches.push(hexDiff(why, r.packet, m.packet));
+      });
+      expect(mismatches).toEqual([]);
+      const finalMaps = JSON.parse(formatMapsState(maps));
+      expect(canonicalMaps(finalMaps, example.arrayMaps)).toEqual(canonicalMaps(expected.maps, example.arrayMaps));
+    });
+
+    it.skipIf(skipReason !== undefined)(`bpfoff run --pcap --out --maps-out keeps the CLI contract (requires: clang)`, async () => {
+      const path = build(example.name);
+      const out = join(buildDir, `${example.name}.out.pcap`);
+      const mapsOut = join(buildDir, `${example.name}.maps.json`);
+      let stdout = "";
+      let stderr = "";
+      const code = await main(["run", path, "--pcap", join(dir, "packets.pcap"), "--maps-in", join(dir, "maps.json"), "--out", out, "--maps-out", mapsOut], {
+        stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: ROOT,
+      });
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const expected = runModel(model, example.packets.map((p) => p.data), example.maps);
+      const lines = stdout.trimEnd().split("\n");
+      expect(lines.map((l) => l.split(", ").pop())).toEqual(expected.results.map((r) => r.verdict));
+      const written = readPcap(readFileSync(out), out);
+      expect(written.packets.map((p) => toHexBytes(p.data))).toEqual(expected.results.map((r) => toHexBytes(r.packet)));
+      expect(canonicalMaps(JSON.parse(readFileSync(mapsOut, "utf8")), example.arrayMaps)).toEqual(canonicalMaps(expected.maps, example.arrayMaps));
+    });
+
     if (skipReason !== undefined && CI) {
       it("requires clang", () => {
         throw new Error(`${skipReason}, and CI=true requires it`);

@@ -12,7 +12,7 @@
 // are refused with EINVAL.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statfsSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { VERDICTS, type MapEntryJson, type MapsJson, type Verdict } from "./models.js";
@@ -58,7 +58,7 @@ function describe(args: readonly string[], r: Exec): string {
 }
 
 /** Error text that means the environment refused, not that our program was wrong. */
-const REFUSED = /Operation not permitted|EPERM|not supported|ENOSYS|Function not implemented|command not found|ENOENT/;
+const REFUSED = /Operation not permitted|EPERM|not supported|EOPNOTSUPP|ENOSYS|Function not implemented/;
 
 /** Why the kernel cannot be used, or undefined when it can. */
 export function kernelUnavailable(): string | undefined {
@@ -96,7 +96,9 @@ export function runInKernel(objectPath: string, packets: readonly Uint8Array[], 
   const unavailable = kernelUnavailable();
   if (unavailable !== undefined) return { skipped: unavailable };
 
-  const pin = join(BPFFS, `bpfoff-test-${process.pid}-${basename(objectPath).replace(/[^A-Za-z0-9_.-]/g, "_")}-${randomBytes(4).toString("hex")}`);
+  // bpffs refuses names with a dot (reserved for its own files, EPERM): hence the replace.
+  const stem = basename(objectPath).replace(/[^A-Za-z0-9_-]/g, "_");
+  const pin = join(BPFFS, `bpfoff-test-${process.pid}-${stem}-${randomBytes(4).toString("hex")}`);
   const work = mkdtempSync(join(tmpdir(), "bpfoff-kernel-"));
   try {
     const loadArgs = ["prog", "load", objectPath, pin, "type", "xdp"];
@@ -161,7 +163,13 @@ export function runInKernel(objectPath: string, packets: readonly Uint8Array[], 
     return { packets: results, maps: after };
   } finally {
     // Unpinning drops the last reference: the kernel frees the program and its maps.
-    rmSync(pin, { force: true });
+    // unlink, not rm: Node's rmSync stats the pin first, which bpffs may refuse (EPERM).
+    // Cleanup must not mask the error that got us here.
+    try {
+      unlinkSync(pin);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") console.warn(`kernel.ts: could not unpin ${pin}: ${String(e)}`);
+    }
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,8 @@ export interface ExamplePacket {
   /** What the packet exercises. */
   why: string;
   expect: Verdict;
+  /** For XDP_REDIRECT: the ifindex the packet must go to. */
+  ifindex?: number;
   data: Uint8Array;
 }
 
@@ -129,13 +131,13 @@ function router(): Example {
       ],
     },
     packets: [
-      { why: "UDP to 10.1.5.5: /16 route, ifindex 2", expect: "XDP_REDIRECT", data: udpFrame("198.51.100.7", "10.1.5.5", 40001, 53, DNS_QUERY) },
-      { why: "TCP to 10.1.2.9: /24 beats /16, ifindex 3", expect: "XDP_REDIRECT", data: tcpFrame("198.51.100.7", "10.1.2.9", 51000, 80, TCP_FLAGS.SYN, new Uint8Array(0)) },
-      { why: "TTL 2 to 192.168.7.7: forwarded with TTL 1", expect: "XDP_REDIRECT", data: udpFrame("198.51.100.7", "192.168.7.7", 40002, 123, filler(48), { ttl: 2 }) },
-      { why: "TTL 255 to 10.1.2.200", expect: "XDP_REDIRECT", data: udpFrame("198.51.100.7", "10.1.2.200", 40003, 53, DNS_QUERY, { ttl: 255 }) },
-      { why: "header checksum 0x0000 before the TTL decrement", expect: "XDP_REDIRECT", data: ipFrame({ src: "198.51.100.7", dst: "10.1.5.5", proto: IPPROTO.UDP, payload: udp("198.51.100.7", "10.1.5.5", 1000, 2000, text("x")), id: zeroId }) },
-      { why: "IP options (Router Alert): covered by the incremental update", expect: "XDP_REDIRECT", data: udpFrame("198.51.100.7", "10.1.5.5", 40004, 53, DNS_QUERY, { options: ROUTER_ALERT }) },
-      { why: "full-size TCP segment", expect: "XDP_REDIRECT", data: tcpFrame("198.51.100.7", "10.1.2.9", 51001, 80, TCP_FLAGS.ACK, filler(1460, 2), { id: 0xbeef }) },
+      { why: "UDP to 10.1.5.5: /16 route, ifindex 2", expect: "XDP_REDIRECT", ifindex: 2, data: udpFrame("198.51.100.7", "10.1.5.5", 40001, 53, DNS_QUERY) },
+      { why: "TCP to 10.1.2.9: /24 beats /16, ifindex 3", expect: "XDP_REDIRECT", ifindex: 3, data: tcpFrame("198.51.100.7", "10.1.2.9", 51000, 80, TCP_FLAGS.SYN, new Uint8Array(0)) },
+      { why: "TTL 2 to 192.168.7.7: forwarded with TTL 1", expect: "XDP_REDIRECT", ifindex: 4, data: udpFrame("198.51.100.7", "192.168.7.7", 40002, 123, filler(48), { ttl: 2 }) },
+      { why: "TTL 255 to 10.1.2.200", expect: "XDP_REDIRECT", ifindex: 3, data: udpFrame("198.51.100.7", "10.1.2.200", 40003, 53, DNS_QUERY, { ttl: 255 }) },
+      { why: "header checksum 0x0000 before the TTL decrement", expect: "XDP_REDIRECT", ifindex: 2, data: ipFrame({ src: "198.51.100.7", dst: "10.1.5.5", proto: IPPROTO.UDP, payload: udp("198.51.100.7", "10.1.5.5", 1000, 2000, text("x")), id: zeroId }) },
+      { why: "IP options (Router Alert): covered by the incremental update", expect: "XDP_REDIRECT", ifindex: 2, data: udpFrame("198.51.100.7", "10.1.5.5", 40004, 53, DNS_QUERY, { options: ROUTER_ALERT }) },
+      { why: "full-size TCP segment", expect: "XDP_REDIRECT", ifindex: 3, data: tcpFrame("198.51.100.7", "10.1.2.9", 51001, 80, TCP_FLAGS.ACK, filler(1460, 2), { id: 0xbeef }) },
       { why: "TTL 1 with a route: dropped", expect: "XDP_DROP", data: udpFrame("198.51.100.7", "10.1.2.9", 40005, 53, DNS_QUERY, { ttl: 1 }) },
       { why: "TTL 0 with a route: dropped", expect: "XDP_DROP", data: udpFrame("198.51.100.7", "10.1.5.5", 40006, 53, DNS_QUERY, { ttl: 0 }) },
       { why: "no route (8.8.8.8): passed to the host", expect: "XDP_PASS", data: udpFrame("198.51.100.7", "8.8.8.8", 40007, 53, DNS_QUERY) },

@@ -241,7 +241,9 @@ interface RawSectionHeader {
 
 /** NOBITS sections take no file space; cap their size so a corrupt header cannot ask for gigabytes. */
 function checkedZeroSize(size: number, what: string, file: string): number {
-  const MAX_NOBITS = 1 << 30; // 1 GiB: far above any BPF global data the kernel accepts (value_size is u32 and maps are kmalloc'd)
+  // 256 MiB: far above any .bss a BPF map can hold, low enough that a corrupt size
+  // cannot make the loader allocate gigabytes.
+  const MAX_NOBITS = 256 << 20;
   if (size > MAX_NOBITS) fail("elf-format", { file }, [`${what} is SHT_NOBITS of ${size} bytes, more than any BPF object can use`]);
   return size;
 }

@@ -4,12 +4,12 @@
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadElf } from "../../../frontends/bpf/elf/load.js";
 import { decodeSlots } from "../../../ir/bpf/codec.js";
 import { formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
 import type { BpfObject, BpfProgram } from "../../../ir/bpf/object.js";
-import { compileFixtures, missingTools, objdump, slotCount, type Dump } from "./tools.js";
+import { compileFixtures, makeTempDir, missingTools, objdump, removeDir, slotCount, type Dump } from "./tools.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtureDir = join(here, "fixtures");
@@ -31,11 +31,16 @@ interface Fixture {
 
 describe.skipIf(missing !== undefined)("loadElf on clang objects", () => {
   const fx = new Map<string, Fixture>();
+  let dir = "";
   beforeAll(() => {
+    dir = makeTempDir();
     const sources = readdirSync(fixtureDir).filter((f) => f.endsWith(".c")).sort().map((f) => join(fixtureDir, f));
-    for (const [name, { path, bytes }] of compileFixtures(sources)) {
+    for (const [name, { path, bytes }] of compileFixtures(dir, sources)) {
       fx.set(name, { obj: loadElf(bytes, `${name}.o`), dump: objdump(path) });
     }
+  });
+  afterAll(() => {
+    if (dir) removeDir(dir);
   });
   const get = (name: string): Fixture => fx.get(name)!;
   const prog = (f: Fixture, name: string): BpfProgram => {
@@ -83,7 +88,7 @@ describe.skipIf(missing !== undefined)("loadElf on clang objects", () => {
   it("turns global data sections into array maps with their initial bytes", () => {
     const { obj, dump } = get("globals");
     const byName = new Map(obj.maps.map((m, i) => [m.name, { m, i }]));
-    expect([...byName.keys()]).toEqual([".data", ".rodata", ".bss"]);
+    expect([...byName.keys()]).toEqual([".data", ".rodata", ".bss", ".rodata.str1.1"]);
     expect(byName.get(".data")!.m).toEqual({ name: ".data", kind: "array", keySize: 4, valueSize: 16, maxEntries: 1, flags: 0 });
     expect(byName.get(".rodata")!.m.flags).toBe(0x80); // BPF_F_RDONLY_PROG
     expect(byName.get(".bss")!.m).toMatchObject({ valueSize: 24, flags: 0 });
@@ -99,6 +104,13 @@ describe.skipIf(missing !== undefined)("loadElf on clang objects", () => {
     const fmt = sym("xdp_globals.____fmt");
     expect(new TextDecoder().decode(ro.subarray(fmt.value, fmt.value + fmt.size))).toBe("drop %d\0");
     expect([...obj.mapInit.get(".bss")!]).toEqual(new Array(24).fill(0));
+    // Merged string constants are read-only global data too; the lddw points at the literal.
+    const str = byName.get(".rodata.str1.1")!;
+    expect(str.m).toMatchObject({ kind: "array", keySize: 4, maxEntries: 1, flags: 0x80 });
+    const p = obj.programs[0]!;
+    const refs = p.slots.flatMap((s, k) => (isLddw(s) && s.src === 2 && s.imm === str.i ? [p.slots[k + 1]!.imm] : []));
+    const bytes = obj.mapInit.get(".rodata.str1.1")!;
+    expect(refs.map((off) => new TextDecoder().decode(bytes.subarray(off, bytes.indexOf(0, off))))).toEqual(["limit %d\n"]);
   });
 
   it("relocates every lddw and call as llvm-objdump's relocations say", () => {

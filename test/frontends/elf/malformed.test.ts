@@ -1,13 +1,12 @@
 // Malformed objects: whatever the bytes, loadElf ends in a DiagnosticError that names
 // the file, never in a RangeError from a DataView or any other exception.
-import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../../frontends/bpf/elf/elf.js";
 import { loadElf } from "../../../frontends/bpf/elf/load.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
-import { compileFixtures, missingTools } from "./tools.js";
+import { compileFixtures, makeTempDir, missingTools, removeDir } from "./tools.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const missing = missingTools();
@@ -86,10 +85,14 @@ describe("malformed ELF headers", () => {
 
 describe.skipIf(missing !== undefined)("malformed objects derived from a clang object", () => {
   let objects: Map<string, { bytes: Uint8Array }>;
+  let dir = "";
   beforeAll(() => {
-    const dir = join(here, "fixtures");
-    objects = compileFixtures(["globals.c", "subprog.c", "maps_btf.c"].map((f) => join(dir, f)));
-    expect(readdirSync(dir)).toContain("globals.c");
+    dir = makeTempDir();
+    const sources = ["globals.c", "subprog.c", "maps_btf.c", "legacy_maps.c"].map((f) => join(here, "fixtures", f));
+    objects = compileFixtures(dir, sources);
+  });
+  afterAll(() => {
+    if (dir) removeDir(dir);
   });
   const object = (name: string) => objects.get(name)!.bytes;
 
@@ -131,6 +134,24 @@ describe.skipIf(missing !== undefined)("malformed objects derived from a clang o
     const e = loadError(bytes, "x.o");
     expect(e.diagnostics[0]!.code).toBe("elf-reloc");
     expect(e.diagnostics[0]!.message).toMatch(/'LICENSE' is in section 'license', which holds neither maps nor global data/);
+  });
+
+  it("reports invalid instructions with the program's name and the instruction index", () => {
+    const bytes = object("globals").slice();
+    const xdp = readElf(bytes, "x.o").sections.find((s) => s.name === "xdp")!;
+    bytes[xdp.offset + 2 * 8] = 0xff; // slot 2's opcode: no such instruction
+    const e = loadError(bytes, "x.o");
+    expect(e.diagnostics.map((d) => ({ code: d.code, insn: d.loc.insn, notes: d.notes }))).toEqual([
+      { code: "enc-opcode", insn: 2, notes: ["in program 'xdp_globals' (section xdp)"] },
+    ]);
+  });
+
+  it("reports a legacy map of a type bpfoff does not model", () => {
+    const bytes = object("legacy_maps").slice();
+    const maps = readElf(bytes, "x.o").sections.find((s) => s.name === "maps")!;
+    new DataView(bytes.buffer).setUint32(maps.offset + 20, 27, true); // the second map's type: BPF_MAP_TYPE_RINGBUF
+    const e = loadError(bytes, "x.o");
+    expect(e.diagnostics.map((d) => [d.code, d.message])).toContainEqual(["elf-map-type", "map 'seen' has type 27, which bpfoff does not model"]);
   });
 
   it("survives random byte corruption with either an object or a DiagnosticError", () => {

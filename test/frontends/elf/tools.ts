@@ -2,7 +2,7 @@
 // compiling the C fixtures with clang and reading llvm-objdump's view of the result, so
 // that the loader is checked against LLVM's own reading of the object.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 
@@ -29,9 +29,17 @@ function multiarchInclude(): string {
   return `/usr/include/${triple.status === 0 ? triple.stdout.trim() : "x86_64-linux-gnu"}`;
 }
 
-/** Compiles C fixtures into a fresh temp folder; returns object bytes by fixture base name. */
-export function compileFixtures(sources: readonly string[]): Map<string, { path: string; bytes: Uint8Array }> {
-  const dir = mkdtempSync(join(tmpdir(), "bpfoff-elf-"));
+/** A fresh temp folder for compiled fixtures; the caller removes it with removeDir in afterAll. */
+export function makeTempDir(): string {
+  return mkdtempSync(join(tmpdir(), "bpfoff-elf-"));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Compiles C fixtures into `dir`; returns object bytes by fixture base name. */
+export function compileFixtures(dir: string, sources: readonly string[]): Map<string, { path: string; bytes: Uint8Array }> {
   const inc = multiarchInclude();
   const out = new Map<string, { path: string; bytes: Uint8Array }>();
   for (const src of sources) {

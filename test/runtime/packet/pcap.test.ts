@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { readPcap, writePcap, type Pcap } from "../../../runtime/packet/pcap.js";
@@ -92,6 +93,23 @@ describe("classic pcap", () => {
     const bytes = writePcap(SAMPLE);
     expect(readPcap(bytes, "t.pcap")).toEqual(SAMPLE);
     expect(writePcap(readPcap(bytes, "t.pcap"))).toEqual(bytes);
+  });
+
+  it("round-trips any capture (property)", () => {
+    const packet = fc.record({
+      tsSec: fc.nat({ max: 0xffffffff }),
+      tsFrac: fc.nat({ max: 999_999 }),
+      extra: fc.nat({ max: 70000 }),
+      data: fc.uint8Array({ maxLength: 200 }),
+    });
+    fc.assert(
+      fc.property(fc.array(packet, { maxLength: 8 }), fc.nat({ max: 262144 }), (pkts, snapLen) => {
+        const p: Pcap = { linkType: 1, snapLen, nanos: false, packets: pkts.map((k) => ({ tsSec: k.tsSec, tsFrac: k.tsFrac, origLen: k.data.length + k.extra, data: k.data })) };
+        const back = readPcap(writePcap(p), "p.pcap");
+        expect(back.packets).toEqual(p.packets);
+        expect(back.snapLen).toBe(Math.max(snapLen, ...pkts.map((k) => k.data.length)));
+      }),
+    );
   });
 
   it("writes the little-endian microsecond header", () => {
