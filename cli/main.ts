@@ -17,7 +17,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s.startsWith("error:") ? `bpfoff: ${s}` : s) });
   for (const register of COMMANDS) register(program, ctx);
-  for (const c of program.commands) c.exitOverride();
+  // Errors stay one line: no "(Did you mean ...?)" second line from commander.
+  program.showSuggestionAfterError(false);
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride().showSuggestionAfterError(false);
   try {
     await program.parseAsync(["node", "bpfoff", ...argv]);
     return ctx.exitCode;

@@ -1,17 +1,19 @@
 // Writes a BpfObject as an ELF64 relocatable object (EM_BPF) in the layout clang uses:
-// one executable section per program, `.rel<section>` relocations (R_BPF_64_64) for map
-// references, the legacy `maps` section of struct bpf_map_def records, `license`, and a
+// one executable section per entry function, subprograms in `.text`, `.rel<section>`
+// relocations (R_BPF_64_64 for map references, R_BPF_64_32 for calls), the legacy `maps` section of struct bpf_map_def records, `license`, and a
 // symbol table. bpfoff's own ELF loader, llvm-objdump and llvm-readelf read it back.
 // BTF-defined maps (.maps + .BTF), which bpftool's libbpf 1.x requires for maps, come
 // with the BPF backend's BTF writer; objects without maps load in bpftool as they are.
-import { LDDW_OPCODE } from "../../ir/bpf/insn.js";
+import { LDDW_OPCODE, type Insn } from "../../ir/bpf/insn.js";
 import { encodeSlots } from "../../ir/bpf/codec.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { linuxTypeOf } from "../../runtime/maps/def.js";
 import { SHF, SHT, STB, STT } from "../../frontends/bpf/elf/elf.js";
 
 const EM_BPF = 247;
-const R_BPF_64_64 = 1;
+const R_BPF_64_64 = 1; // lddw of a map or data symbol
+const R_BPF_64_32 = 10; // call of a function symbol: target = st_value / 8 + imm + 1
+const CALL_OPCODE = 0x85;
 const BPF_MAP_DEF_SIZE = 20; // struct bpf_map_def: type, key_size, value_size, max_entries, map_flags
 
 interface SectionSpec {
@@ -43,17 +45,47 @@ class StringTable {
   }
 }
 
+/** A program split as clang lays it out: the entry function in its own section, the subprograms in .text. */
+interface SplitProgram {
+  main: Insn[];
+  /** Index of the .text chunk holding this program's subprograms, or -1. */
+  chunk: number;
+  /** Slot in the appended program where the subprograms start. */
+  tailStart: number;
+}
+
 export function writeElf(object: BpfObject): Uint8Array {
   const strtab = new StringTable();
   const sections: SectionSpec[] = [{ name: "", type: SHT.NULL, flags: 0, data: new Uint8Array(0), align: 0 }];
   const symbols: { name: number; info: number; shndx: number; value: number; size: number }[] = [{ name: 0, info: 0, shndx: 0, value: 0, size: 0 }];
-  const relocs: { section: number; entries: { offset: number; symbol: number }[] }[] = [];
+  const relocs: { section: number; entries: { offset: number; symbol: number; type: number }[] }[] = [];
 
-  const progSections = object.programs.map((p) => {
+  // Subprograms go to .text as contiguous chunks, one per distinct tail, so that the calls
+  // between them keep their relative offsets; programs with the same tail share a chunk.
+  const chunks: { slots: readonly Insn[]; functions: [number, string][]; offset: number }[] = [];
+  const split: SplitProgram[] = object.programs.map((p) => {
+    const starts = [...p.functions.keys()].filter((k) => k > 0).sort((a, b) => a - b);
+    const tailStart = starts[0] ?? p.slots.length;
+    const tail = p.slots.slice(tailStart);
+    if (!tail.length) return { main: [...p.slots], chunk: -1, tailStart };
+    const functions = starts.map((k) => [k - tailStart, p.functions.get(k)!] as [number, string]);
+    const key = JSON.stringify([tail, functions]);
+    let chunk = chunks.findIndex((c) => JSON.stringify([c.slots, c.functions]) === key);
+    if (chunk < 0) {
+      chunk = chunks.length;
+      const offset = chunks.reduce((n, c) => n + c.slots.length, 0);
+      chunks.push({ slots: tail, functions, offset });
+    }
+    return { main: p.slots.slice(0, tailStart), chunk, tailStart };
+  });
+
+  const progSections = object.programs.map((p, i) => {
     const idx = sections.length;
-    sections.push({ name: p.section || "xdp", type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.EXECINSTR, data: encodeSlots(mapRefsZeroed(p.slots)), align: 8 });
+    sections.push({ name: p.section || "xdp", type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.EXECINSTR, data: new Uint8Array(split[i]!.main.length * 8), align: 8 });
     return idx;
   });
+  const textSection = chunks.length ? sections.length : 0;
+  if (chunks.length) sections.push({ name: ".text", type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.EXECINSTR, data: new Uint8Array(0), align: 8 });
   let mapsSection = 0;
   if (object.maps.length) {
     mapsSection = sections.length;
@@ -73,28 +105,60 @@ export function writeElf(object: BpfObject): Uint8Array {
     sections.push({ name: "license", type: SHT.PROGBITS, flags: SHF.WRITE | SHF.ALLOC, data: Buffer.from(object.license + "\0"), align: 1 });
   }
 
-  // Symbols: local subprogram labels first (gABI: locals precede globals), then globals.
-  object.programs.forEach((p, pi) => {
-    for (const [slot, name] of [...p.functions].sort((a, b) => a[0] - b[0])) {
-      if (slot === 0) continue;
-      symbols.push({ name: strtab.add(name), info: (STB.LOCAL << 4) | STT.FUNC, shndx: progSections[pi]!, value: slot * 8, size: 0 });
-    }
-  });
+  // Symbols: the subprograms (static, so local: gABI puts locals first), then the globals.
+  const chunkSymbol = chunks.map((c) =>
+    new Map(c.functions.map(([slot, name], k) => {
+      // libbpf needs every function's size: up to the next function or the chunk's end.
+      const end = c.functions[k + 1]?.[0] ?? c.slots.length;
+      symbols.push({ name: strtab.add(name), info: (STB.LOCAL << 4) | STT.FUNC, shndx: textSection, value: (c.offset + slot) * 8, size: (end - slot) * 8 });
+      return [slot, symbols.length - 1] as [number, number];
+    })),
+  );
   const firstGlobal = symbols.length;
   object.programs.forEach((p, pi) => {
-    symbols.push({ name: strtab.add(p.name), info: (STB.GLOBAL << 4) | STT.FUNC, shndx: progSections[pi]!, value: 0, size: p.slots.length * 8 });
+    symbols.push({ name: strtab.add(p.name), info: (STB.GLOBAL << 4) | STT.FUNC, shndx: progSections[pi]!, value: 0, size: split[pi]!.main.length * 8 });
   });
   const mapSymbol = object.maps.map((m, i) => {
     symbols.push({ name: strtab.add(m.name), info: (STB.GLOBAL << 4) | STT.OBJECT, shndx: mapsSection, value: i * BPF_MAP_DEF_SIZE, size: BPF_MAP_DEF_SIZE });
     return symbols.length - 1;
   });
-  object.programs.forEach((p, pi) => {
-    const entries: { offset: number; symbol: number }[] = [];
-    p.slots.forEach((s, i) => {
-      if (s.opcode === LDDW_OPCODE && s.src === 1) entries.push({ offset: i * 8, symbol: mapSymbol[s.imm]! });
+
+  // Code with relocations: map references (R_BPF_64_64) everywhere, calls from an entry
+  // function into .text (R_BPF_64_32, imm -1 against the function symbol, as clang emits).
+  const textRelocs: { offset: number; symbol: number; type: number }[] = [];
+  const textSlots: Insn[] = [];
+  const emit = (slots: readonly Insn[], relocTo: { offset: number; symbol: number; type: number }[], base: number, callTarget: (i: number, s: Insn) => number | undefined): Insn[] =>
+    slots.map((s, i) => {
+      if (s.opcode === LDDW_OPCODE && s.src === 1) {
+        relocTo.push({ offset: (base + i) * 8, symbol: mapSymbol[s.imm]!, type: R_BPF_64_64 });
+        return { ...s, src: 0, imm: 0 };
+      }
+      const sym = callTarget(i, s);
+      if (sym !== undefined) {
+        relocTo.push({ offset: (base + i) * 8, symbol: sym, type: R_BPF_64_32 });
+        return { ...s, imm: -1 };
+      }
+      return s;
     });
+  chunks.forEach((c) => textSlots.push(...emit(c.slots, textRelocs, c.offset, () => undefined)));
+  object.programs.forEach((p, pi) => {
+    const { main, chunk, tailStart } = split[pi]!;
+    const entries: { offset: number; symbol: number; type: number }[] = [];
+    const code = emit(main, entries, 0, (i, s) => {
+      if (s.opcode !== CALL_OPCODE || s.src !== 1) return undefined;
+      const target = i + 1 + s.imm;
+      if (target < tailStart) return undefined;
+      const sym = chunkSymbol[chunk]?.get(target - tailStart);
+      if (sym === undefined) throw new Error(`bug: call at ${i} of ${p.name} targets slot ${target}, which starts no function`);
+      return sym;
+    });
+    sections[progSections[pi]!]!.data = encodeSlots(code);
     if (entries.length) relocs.push({ section: progSections[pi]!, entries });
   });
+  if (chunks.length) {
+    sections[textSection]!.data = encodeSlots(textSlots);
+    if (textRelocs.length) relocs.push({ section: textSection, entries: textRelocs });
+  }
 
   const symtabIndex = sections.length + relocs.length;
   for (const r of relocs) {
@@ -102,7 +166,7 @@ export function writeElf(object: BpfObject): Uint8Array {
     const v = new DataView(data.buffer);
     r.entries.forEach((e, i) => {
       v.setBigUint64(i * 16, BigInt(e.offset), true);
-      v.setBigUint64(i * 16 + 8, (BigInt(e.symbol) << 32n) | BigInt(R_BPF_64_64), true);
+      v.setBigUint64(i * 16 + 8, (BigInt(e.symbol) << 32n) | BigInt(e.type), true);
     });
     sections.push({ name: `.rel${sections[r.section]!.name}`, type: SHT.REL, flags: 0, data, align: 8, link: symtabIndex, info: r.section, entsize: 16 });
   }
@@ -162,8 +226,3 @@ export function writeElf(object: BpfObject): Uint8Array {
 }
 
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
-
-/** In the file a map reference is lddw src 0, imm 0, plus a relocation (as clang writes it). */
-function mapRefsZeroed(slots: BpfObject["programs"][number]["slots"]) {
-  return slots.map((s) => (s.opcode === LDDW_OPCODE && s.src === 1 ? { ...s, src: 0, imm: 0 } : s));
-}
