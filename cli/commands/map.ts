@@ -3,6 +3,7 @@
 // map semantics a program sees, and written back atomically, so a failed command leaves
 // the old image untouched. lookup and dump never write, so an LRU image's recency order
 // changes only through update (as the kernel's syscall lookup leaves LRU state alone).
+import { parseHexBytes } from "../hex.js";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import type { Command } from "commander";
@@ -38,23 +39,6 @@ const OP_HINTS: readonly { op: "update" | "delete"; kind: MapKind | "*"; errno: 
 function opError(file: string, map: BpfMap, op: "update" | "delete", ret: number): never {
   const hint = OP_HINTS.find((h) => h.op === op && (h.kind === map.def.kind || h.kind === "*") && h.errno === -ret)?.hint;
   return fail("map-op", { file }, [`map '${map.def.name}': ${op} failed: ${describeErrno(ret)}${hint ? `: ${hint}` : ""}`]);
-}
-
-/** `0a 00 00 00`, `0a000000` and `0x0a,0x00`; a 0x prefix marks exactly one byte. */
-export function parseHexBytes(text: string, option: string): Uint8Array {
-  const usage = "write bytes as '0a 00 00 00', '0a000000' or '0x0a,0x00'";
-  const tokens = text.split(/[\s,]+/).filter((t) => t !== "");
-  if (tokens.length === 0) fail("cli-usage", {}, [`${option} is empty (${usage})`]);
-  const out: number[] = [];
-  for (const t of tokens) {
-    const prefixed = /^0x/i.test(t);
-    const digits = prefixed ? t.slice(2) : t;
-    if (!/^[0-9a-f]+$/i.test(digits) || (prefixed && digits.length > 2) || (digits.length > 2 && digits.length % 2 !== 0))
-      fail("cli-usage", {}, [`${option}: '${t}' is not a byte string (${usage})`]);
-    if (digits.length <= 2) out.push(parseInt(digits, 16));
-    else for (let i = 0; i < digits.length; i += 2) out.push(parseInt(digits.slice(i, i + 2), 16));
-  }
-  return Uint8Array.from(out);
 }
 
 function parseU32(text: string, option: string): number {

@@ -12,7 +12,7 @@ import { instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/int
 import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
-import { parseHexBytes } from "./map.js";
+import { parseHexBytes } from "../hex.js";
 
 interface RunOpts {
   target: string;

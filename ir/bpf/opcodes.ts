@@ -254,27 +254,17 @@ function jumpForms(): Form[] {
 /** Every instruction form, in a fixed order (the disassembler picks the first match). */
 export const FORMS: readonly Form[] = [...aluForms(), ...memoryForms(), ...jumpForms()];
 
-/** Forms by opcode byte: the decoder's first index. */
-export const FORMS_BY_OPCODE: ReadonlyMap<number, readonly Form[]> = (() => {
-  const m = new Map<number, Form[]>();
-  for (const f of FORMS) {
-    const list = m.get(f.opcode) ?? [];
-    list.push(f);
-    m.set(f.opcode, list);
-  }
+function groupBy<K>(key: (f: Form) => K): ReadonlyMap<K, readonly Form[]> {
+  const m = new Map<K, Form[]>();
+  for (const f of FORMS) m.set(key(f), [...(m.get(key(f)) ?? []), f]);
   return m;
-})();
+}
+
+/** Forms by opcode byte: the decoder's first index. */
+export const FORMS_BY_OPCODE: ReadonlyMap<number, readonly Form[]> = groupBy((f) => f.opcode);
 
 /** Forms by mnemonic: the assembler's index (a mnemonic may name an imm and a reg form). */
-export const FORMS_BY_MNEMONIC: ReadonlyMap<string, readonly Form[]> = (() => {
-  const m = new Map<string, Form[]>();
-  for (const f of FORMS) {
-    const list = m.get(f.mnemonic) ?? [];
-    list.push(f);
-    m.set(f.mnemonic, list);
-  }
-  return m;
-})();
+export const FORMS_BY_MNEMONIC: ReadonlyMap<string, readonly Form[]> = groupBy((f) => f.mnemonic);
 
 /** Mnemonic spellings the assembler accepts besides the canonical ones. */
 export const MNEMONIC_ALIASES: Readonly<Record<string, string>> = {

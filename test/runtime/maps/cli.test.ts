@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../cli/main.js";
-import { parseHexBytes } from "../../../cli/commands/map.js";
+import { parseHexBytes } from "../../../cli/hex.js";
 
 let cwd = "";
 beforeEach(() => {
