@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { loadBpf } from "../../frontends/bpf/load.js";
 import { fail } from "../../ir/diag/diag.js";
 import { newHostState } from "../../runtime/helpers/env.js";
-import { instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/interp/run.js";
+import { checkHelpers, instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/interp/run.js";
 import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
@@ -60,6 +60,7 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
   const object = loadBpf(readInput(path(file)), file);
+  checkHelpers(object, opts.pcap ? "xdp" : "raw");
   const program = programIndex(object, opts.program);
   const maxSteps = intOption(opts.maxSteps, "--max-steps");
   const host = newHostState(intOption(opts.seed, "--seed"));

@@ -2,13 +2,17 @@
 //   raw: r1 = a copy of the input memory, r2 = its length (the conformance suite's model);
 //   xdp: r1 = struct xdp_md over one packet, map state carried from run to run by the caller.
 import type { BpfObject } from "../../ir/bpf/object.js";
-import { fail } from "../../ir/diag/diag.js";
+import { diag, DiagnosticError, fail, type Diagnostic } from "../../ir/diag/diag.js";
+import { isLddw } from "../../ir/bpf/insn.js";
+import { HELPERS_BY_ID } from "../helpers/table.js";
 import { createMap } from "../maps/index.js";
 import type { BpfMap } from "../maps/map.js";
 import { newHostState, type HostState, type Redirect } from "../helpers/env.js";
 import { execute } from "./interpreter.js";
 import { AddressSpace } from "./memory.js";
 import { createXdpContext, createXdpPacket, packetBytes, verdictName, type XdpMeta, type XdpVerdict } from "./xdp.js";
+
+const CALL_OPCODE = 0x85;
 
 /** One live map per definition of the object, global data maps filled with their initial bytes. */
 export function instantiateMaps(object: BpfObject): BpfMap[] {
@@ -22,6 +26,25 @@ export function instantiateMaps(object: BpfObject): BpfMap[] {
     }
     return map;
   });
+}
+
+/**
+ * Load-time checks the kernel makes too: every helper a program calls by number exists,
+ * and the program type may call it. (callx targets are only known at run time.)
+ */
+export function checkHelpers(object: BpfObject, programType: "raw" | "xdp"): void {
+  const problems: Diagnostic[] = [];
+  for (const prog of object.programs) {
+    prog.slots.forEach((s, i) => {
+      if (s.opcode !== CALL_OPCODE || s.src !== 0) return;
+      if (i > 0 && isLddw(prog.slots[i - 1]!)) return; // the second slot of an lddw
+      const helper = HELPERS_BY_ID.get(s.imm);
+      const loc = { insn: i };
+      if (!helper) problems.push(diag("run-helper", loc, [s.imm], [`in program ${prog.name}`]));
+      else if (helper.xdpOnly && programType !== "xdp") problems.push(diag("run-helper-fail", loc, [helper.name, "only XDP programs may call it"], [`in program ${prog.name}`]));
+    });
+  }
+  if (problems.length) throw new DiagnosticError(problems);
 }
 
 /** Index of the program named `name`, or of the first program when no name is given. */
@@ -47,6 +70,7 @@ export interface RawResult {
 }
 
 export function runRaw(object: BpfObject, mem: Uint8Array | undefined, opts: RunOptions = {}): RawResult {
+  checkHelpers(object, "raw");
   const space = new AddressSpace();
   const copy = mem ? mem.slice() : new Uint8Array(0);
   const region = mem ? space.add("input memory", copy, true) : undefined;
@@ -65,6 +89,7 @@ export interface XdpResult {
   readonly steps: number;
 }
 
+/** One XDP run. Callers check the object once with checkHelpers(object, "xdp") before their first run. */
 export function runXdp(object: BpfObject, frame: Uint8Array, maps: readonly BpfMap[], host: HostState, meta: XdpMeta, opts: RunOptions = {}): XdpResult {
   const space = new AddressSpace();
   const pkt = createXdpPacket(space, frame);

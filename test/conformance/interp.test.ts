@@ -6,6 +6,7 @@ import { assemble } from "../../frontends/bpf/asm/assemble.js";
 import { decodeProgram, encodeSlots } from "../../ir/bpf/codec.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { runRaw } from "../../runtime/interp/run.js";
+import { printProgram } from "../../ir/bpf/print.js";
 import { conformanceAvailable, conformanceFiles, parseConformance, type ConformanceCase } from "../support/conformance.js";
 import { requireOrSkip } from "../support/requires.js";
 
@@ -35,6 +36,10 @@ describe.skipIf(!available)("conformance suite on the interpreter", () => {
     const c = parseConformance(file);
     it(c.name, () => {
       const obj = load(c);
+      // The disassembly re-assembles to the same instructions.
+      const slots = obj.programs[0]!.slots;
+      const text = printProgram(slots, { functions: obj.programs[0]!.functions });
+      expect(assemble(text, `${c.name}.disasm.s`).programs[0]!.slots).toEqual(slots);
       const result = runRaw(obj, c.mem);
       expect("0x" + result.r0.toString(16)).toBe("0x" + c.result!.toString(16));
     });

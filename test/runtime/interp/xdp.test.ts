@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
-import { instantiateMaps, runRaw, runXdp } from "../../../runtime/interp/run.js";
+import { checkHelpers, instantiateMaps, runRaw, runXdp } from "../../../runtime/interp/run.js";
 import { loadMapsState } from "../../../runtime/maps/state.js";
 
 const frame = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
@@ -156,6 +156,10 @@ describe("other helpers", () => {
     expect(runRaw(assemble(src(4, 4, 0)), undefined).r0).toBe(0xffffffffn);
     expect(runRaw(assemble(src(0, 4, 0)), undefined).r0).toBe(0x01020304n);
     expect(BigInt.asIntN(64, runRaw(assemble(src(3, 4, 0)), undefined).r0)).toBe(-22n);
+  });
+  it("an unknown helper, or an XDP helper in a raw program, is refused before the run", () => {
+    expect(() => checkHelpers(assemble("mov %r0, 1\nja +1\ncall 4242\nexit"), "xdp")).toThrow(/instruction 2: unknown helper function 4242/);
+    expect(() => runRaw(assemble("call 44\nexit"), undefined)).toThrow(/instruction 0: helper xdp_adjust_head failed: only XDP programs may call it/);
   });
   it("get_smp_processor_id is CPU 0: one CPU is modelled", () => {
     expect(runRaw(assemble("call 8\nexit"), undefined).r0).toBe(0n);
