@@ -10,6 +10,7 @@ import { fail } from "../../ir/diag/diag.js";
 import { newHostState } from "../../runtime/helpers/env.js";
 import { checkHelpers, instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/interp/run.js";
 import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
+import { prepareObject } from "../../runtime/interp/interpreter.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 import { parseHexBytes } from "../hex.js";
@@ -74,8 +75,9 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
     const meta = { ingressIfindex: intOption(opts.ifindex, "--ifindex"), rxQueueIndex: 0 };
     const lines: string[] = [];
     const packets: Pcap["packets"] = [];
+    const prepared = prepareObject(object);
     input.packets.forEach((p, i) => {
-      const r = runXdp(object, p.data, maps, host, meta, { program, maxSteps });
+      const r = runXdp(object, p.data, maps, host, meta, { program, maxSteps, prepared });
       const to = r.redirect?.ifindex !== undefined ? `, to ifindex ${r.redirect.ifindex}` : "";
       lines.push(`packet ${i + 1}: ${p.data.length} bytes in, ${r.packet.length} out, r0=0x${r.r0.toString(16)}${to}, ${r.verdict}`);
       packets.push({ ...p, origLen: r.packet.length, data: r.packet });

@@ -38,6 +38,16 @@ interface Prepared {
   imm64: bigint;
 }
 
+/** Programs decoded for execution; make it once per object and pass it to every run. */
+export interface PreparedObject {
+  readonly object: BpfObject;
+  readonly programs: readonly Prepared[][];
+}
+
+export function prepareObject(object: BpfObject): PreparedObject {
+  return { object, programs: object.programs.map((p) => prepare(p.slots)) };
+}
+
 function prepare(slots: readonly Insn[]): Prepared[] {
   const out: Prepared[] = [];
   for (let i = 0; i < slots.length; i++) {
@@ -73,6 +83,8 @@ function prepare(slots: readonly Insn[]): Prepared[] {
 
 export interface ExecInput {
   readonly object: BpfObject;
+  /** The object decoded for execution (prepareObject); made here when absent. */
+  readonly prepared?: PreparedObject;
   /** Index of the entry program in object.programs. */
   readonly program: number;
   /** Live map instances, one per object.maps entry, in the same order. */
@@ -100,17 +112,8 @@ interface Frame {
 export function execute(input: ExecInput): ExecResult {
   const { object, maps, space } = input;
   const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
-  const preparedByProgram = new Map<number, Prepared[]>();
-  const programCode = (idx: number): Prepared[] => {
-    let p = preparedByProgram.get(idx);
-    if (!p) {
-      const prog = object.programs[idx];
-      if (!prog) fail("run-tail-call", {});
-      p = prepare(prog.slots);
-      preparedByProgram.set(idx, p);
-    }
-    return p;
-  };
+  const prepared = input.prepared?.object === object ? input.prepared : prepareObject(object);
+  const programCode = (idx: number): Prepared[] => prepared.programs[idx] ?? fail("run-tail-call", {});
   // Map handles: byte-less regions that identify a map (lddw src 1).
   const handles: Region[] = maps.map((m, i) => space.add(`map ${m.def.name}`, new Uint8Array(0), false, { mapIndex: i }));
   const env: HelperEnv = {

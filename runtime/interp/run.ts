@@ -8,7 +8,7 @@ import { HELPERS_BY_ID } from "../helpers/table.js";
 import { createMap } from "../maps/index.js";
 import type { BpfMap } from "../maps/map.js";
 import { newHostState, type HostState, type Redirect } from "../helpers/env.js";
-import { execute } from "./interpreter.js";
+import { execute, type PreparedObject } from "./interpreter.js";
 import { AddressSpace } from "./memory.js";
 import { createXdpContext, createXdpPacket, packetBytes, verdictName, type XdpMeta, type XdpVerdict } from "./xdp.js";
 
@@ -57,6 +57,8 @@ export function programIndex(object: BpfObject, name?: string): number {
 
 export interface RunOptions {
   readonly program?: number;
+  /** prepareObject(object), made once for many runs of the same object. */
+  readonly prepared?: PreparedObject;
   readonly maps?: readonly BpfMap[];
   readonly host?: HostState;
   readonly maxSteps?: number;
@@ -76,7 +78,7 @@ export function runRaw(object: BpfObject, mem: Uint8Array | undefined, opts: Run
   const region = mem ? space.add("input memory", copy, true) : undefined;
   const result = execute({
     object, program: opts.program ?? 0, maps: opts.maps ?? instantiateMaps(object), host: opts.host ?? newHostState(),
-    space, r1: region ? region.base : 0n, r2: BigInt(copy.length), maxSteps: opts.maxSteps,
+    space, r1: region ? region.base : 0n, r2: BigInt(copy.length), maxSteps: opts.maxSteps, prepared: opts.prepared,
   });
   return { r0: result.r0, steps: result.steps, mem: copy };
 }
@@ -94,7 +96,7 @@ export function runXdp(object: BpfObject, frame: Uint8Array, maps: readonly BpfM
   const space = new AddressSpace();
   const pkt = createXdpPacket(space, frame);
   const ctx = createXdpContext(space, pkt, meta);
-  const result = execute({ object, program: opts.program ?? 0, maps, host, space, r1: ctx.base, r2: 0n, xdp: pkt, maxSteps: opts.maxSteps });
+  const result = execute({ object, program: opts.program ?? 0, maps, host, space, r1: ctx.base, r2: 0n, xdp: pkt, maxSteps: opts.maxSteps, prepared: opts.prepared });
   const verdict = verdictName(result.r0);
   return { r0: result.r0, verdict, packet: packetBytes(pkt), redirect: verdict === "XDP_REDIRECT" ? result.redirect : undefined, steps: result.steps };
 }

@@ -116,9 +116,13 @@ export class AsmParser extends CstParser {
   });
 }
 
-/** One parser instance per call: Chevrotain parsers carry input state. */
+// Chevrotain's grammar analysis (performSelfAnalysis) costs milliseconds, so one parser
+// instance serves every parse, as Chevrotain's documentation recommends; assigning
+// `input` resets all of its state, so no parse sees another's.
+let shared: AsmParser | undefined;
+
 export function parseAsm(tokens: import("chevrotain").IToken[]): { cst: CstNode; errors: import("chevrotain").IRecognitionException[] } {
-  const parser = new AsmParser();
+  const parser = (shared ??= new AsmParser());
   parser.input = tokens;
   const cst = parser.program();
   return { cst, errors: parser.errors };
