@@ -4,9 +4,11 @@ import type { Command } from "commander";
 import type { CliContext } from "../io.js";
 import { registerAsm } from "./asm.js";
 import { registerDisasm } from "./disasm.js";
+import { registerIr } from "./ir.js";
 import { registerMap } from "./map.js";
 import { registerRun } from "./run.js";
+import { registerVerify } from "./verify.js";
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerMap];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerIr, registerMap, registerVerify];

@@ -37,6 +37,11 @@ export const MESSAGES = {
   "run-fell-off": "execution ran past the last instruction",
   "run-map": "lddw refers to map {0}, but the program has {1} maps",
   "run-tail-call": "tail call to a program that is not loaded",
+  // IR (ir/)
+  "ir-syntax": "{0}",
+  "ir-invalid": "invalid IR: {0}",
+  "ir-lift": "cannot lift to IR: {0}",
+  "codegen": "code generation: {0}",
   // Files and formats
   "io-read": "cannot read {0}: {1}",
   "io-write": "cannot write {0}: {1}",
@@ -52,7 +57,39 @@ export const MESSAGES = {
   "map-op": "{0}",
   // Map definitions (runtime/maps): a size, kind or flag the map kind does not allow.
   "map-def": "map '{0}' ({1}): {2}",
+  // Verifier (verifier/): {0} is the kernel-style reason; the code says which rule.
+  "verify-cfg": "{0}",
+  "verify-unreachable": "{0}",
+  "verify-uninit": "{0}",
+  "verify-r10": "{0}",
+  "verify-mem": "{0}",
+  "verify-pkt": "{0}",
+  "verify-null": "{0}",
+  "verify-map": "{0}",
+  "verify-ctx": "{0}",
+  "verify-stack": "{0}",
+  "verify-stack-uninit": "{0}",
+  "verify-ptr": "{0}",
+  "verify-leak": "{0}",
+  "verify-helper": "{0}",
+  "verify-helper-arg": "{0}",
+  "verify-call": "{0}",
+  "verify-exit": "{0}",
+  "verify-loop": "{0}",
+  "verify-complexity": "{0}",
   "cli-usage": "{0}",
+  // BPF backend (backends/bpf): what a standard BPF ELF object cannot express.
+  "bpf-kernel-map": "map '{0}' is a {1} map, which only bpfoff models: the Linux kernel cannot load it (build for a hardware target, or use a kernel map kind)",
+  "bpf-data-section": "global data map '{0}' needs a section name libbpf recognises (.data, .rodata, .bss, or one of them followed by '.')",
+  "bpf-map-ref": "{0}: lddw refers to map '{1}' as {2}",
+  "bpf-lddw-src": "{0}: lddw with src {1} has no ELF relocation bpfoff can write",
+  // Build pipeline and bundles (backends/common, cli/commands/build.ts)
+  "build-target": "unknown target '{0}' (known targets: {1})",
+  "build-program": "{0}",
+  "build-input": "{0}",
+  "build-check": "{0}",
+  "bundle-write": "cannot write bundle {0}: {1}",
+  "build-manifest": "manifest.json does not match its schema ({0} problems): this is a bpfoff bug",
 } as const;
 
 export type DiagCode = keyof typeof MESSAGES;

@@ -1,0 +1,85 @@
+// Type inference for lifted IR: which values are pointers into which region. The entry's
+// parameters are typed by the program type; frame, ctx fields, map lookups and global data
+// give pointers; ptradd keeps its region; a block parameter has a pointer type when every
+// branch passes that type. Along the way, an `add` of a pointer becomes `ptradd`, memory
+// operations name their region, and 4-byte loads of xdp_md fields become `ctx.get`.
+import { imm, word, type Arg, type Block, type Func, type Inst, type Module, type Region, type Type } from "../core/ir.js";
+import { CTX_FIELDS } from "../core/ops.js";
+import { resultType } from "../core/validate.js";
+import { printInst } from "../text/print.js";
+
+const isPtr = (t: Type | undefined): boolean => t !== undefined && t.startsWith("ptr.");
+const regionOf = (t: Type | undefined): Region => (t && t.startsWith("ptr.") ? (t.slice(4) as Region) : "any");
+const CTX_BY_OFFSET = new Map(Object.entries(CTX_FIELDS).map(([name, f]) => [f.offset, name]));
+
+function rewrite(i: Inst, typeOf: (a: Arg) => Type | undefined, moduleType: Module["type"]): Inst {
+  const [a, b] = i.args;
+  let op = i.op;
+  let args = i.args;
+  if ((op === "add" || op === "ptradd") && a && b) {
+    if (isPtr(typeOf(a))) op = "ptradd";
+    else if (isPtr(typeOf(b))) {
+      op = "ptradd";
+      args = [b, a];
+    } else op = "add";
+  } else if (op === "sub" && a && b?.kind === "imm" && isPtr(typeOf(a))) {
+    op = "ptradd";
+    args = [a, imm(-b.value)];
+  }
+  if (/^(load|store|atomic)\./.test(op)) {
+    const region = regionOf(typeOf(args[1]!));
+    args = [word(region), ...args.slice(1)];
+    const off = args[2];
+    if (op === "load.u32" && region === "ctx" && moduleType === "xdp" && off?.kind === "imm" && CTX_BY_OFFSET.has(Number(off.value))) {
+      op = "ctx.get";
+      args = [args[1]!, word(CTX_BY_OFFSET.get(Number(off.value))!)];
+    }
+  }
+  const next = { ...i, op, args };
+  const type = resultType(next, (id) => typeOf({ kind: "value", id }));
+  return type === undefined ? next : { ...next, type };
+}
+
+function inferFunc(f: Func, moduleType: Module["type"], fixedEntry: boolean): Func {
+  let blocks = f.blocks;
+  for (let round = 0; round < 50; round++) {
+    const types = new Map<number, Type>();
+    for (const b of blocks) {
+      for (const p of b.params) types.set(p.id, p.type);
+      for (const i of b.insts) if (i.result !== undefined) types.set(i.result, i.type ?? "i64");
+    }
+    const typeOf = (a: Arg): Type | undefined => (a.kind === "value" ? types.get(a.id) : a.kind === "imm" ? "i64" : undefined);
+    // Incoming types of every block parameter.
+    const incoming = new Map<string, (Type | undefined)[][]>();
+    for (const b of blocks) {
+      const calls = b.term.op === "br" ? [b.term.to] : b.term.op === "br_if" ? [b.term.then, b.term.else] : [];
+      for (const c of calls) {
+        const list = incoming.get(c.block) ?? [];
+        list.push(c.args.map(typeOf));
+        incoming.set(c.block, list);
+      }
+    }
+    let changed = false;
+    const next: Block[] = blocks.map((b, k) => {
+      const params = k === 0 && fixedEntry ? b.params : b.params.map((p, j) => {
+        const ins = (incoming.get(b.name) ?? []).map((args) => args[j]);
+        const t = ins.length && ins.every((x) => x === ins[0]) && ins[0] ? ins[0] : "i64";
+        if (t !== p.type) changed = true;
+        return { ...p, type: t };
+      });
+      const insts = b.insts.map((i) => {
+        const r = rewrite(i, typeOf, moduleType);
+        if (printInst(r) !== printInst(i)) changed = true;
+        return r;
+      });
+      return { ...b, params, insts };
+    });
+    blocks = next;
+    if (!changed) break;
+  }
+  return { ...f, blocks };
+}
+
+export function inferTypes(m: Module): Module {
+  return { ...m, funcs: m.funcs.map((f) => inferFunc(f, m.type, true)) };
+}
