@@ -7,7 +7,10 @@ import { liftProgram } from "../../ir/lift/lift.js";
 import { parseIr } from "../../ir/text/read.js";
 import { printModule } from "../../ir/text/print.js";
 import { programIndex } from "../../runtime/interp/run.js";
-import { fail } from "../../ir/diag/diag.js";
+import { DiagnosticError, fail } from "../../ir/diag/diag.js";
+import { DEFAULT_PIPELINE, PASSES, passByName, runPasses } from "../../ir/passes/index.js";
+import { validateModule } from "../../ir/core/validate.js";
+import type { Module } from "../../ir/core/ir.js";
 import { readInput, type CliContext } from "../io.js";
 
 export function registerIr(program: Command, ctx: CliContext): void {
@@ -17,17 +20,27 @@ export function registerIr(program: Command, ctx: CliContext): void {
     .argument("<file>", "program: .s, .o or .ir")
     .option("--type <type>", "program type: xdp or raw (default: xdp for ELF xdp sections and .s, raw otherwise)")
     .option("--program <name>", "program in an object with several")
-    .action((file: string, opts: { type?: string; program?: string }) => {
+    .option("--passes <list>", `comma-separated passes to run (${PASSES.map((p) => p.name).join(", ")})`)
+    .option("-O, --optimize", `run the default pipeline (${DEFAULT_PIPELINE.join(",")})`)
+    .action((file: string, opts: { type?: string; program?: string; passes?: string; optimize?: boolean }) => {
+      const names = [...(opts.optimize ? DEFAULT_PIPELINE : []), ...(opts.passes ? opts.passes.split(",").map((x) => x.trim()).filter(Boolean) : [])];
+      for (const n of names) if (!passByName(n)) fail("cli-usage", {}, [`unknown pass '${n}' (passes: ${PASSES.map((p) => p.name).join(", ")})`]);
+      const finish = (m: Module) => {
+        const out = runPasses(m, names);
+        const problems = validateModule(out, file);
+        if (problems.length) throw new DiagnosticError(problems.map((d) => ({ ...d, severity: "bug" as const })));
+        ctx.io.stdout(printModule(out));
+      };
       const bytes = readInput(resolve(ctx.io.cwd, file));
       if (opts.type !== undefined && opts.type !== "xdp" && opts.type !== "raw") fail("cli-usage", {}, [`--type must be xdp or raw, not '${opts.type}'`]);
       if (file.endsWith(".ir")) {
-        ctx.io.stdout(printModule(parseIr(Buffer.from(bytes).toString("utf8"), file)));
+        finish(parseIr(Buffer.from(bytes).toString("utf8"), file));
         return;
       }
       const object = loadBpf(bytes, file);
       const index = programIndex(object, opts.program);
       const section = object.programs[index]!.section;
       const type = (opts.type ?? (section === "" || section.startsWith("xdp") ? "xdp" : "raw")) as "xdp" | "raw";
-      ctx.io.stdout(printModule(liftProgram(object, index, type, file)));
+      finish(liftProgram(object, index, type, file));
     });
 }

@@ -11,6 +11,8 @@ import type { BpfObject } from "../../../ir/bpf/object.js";
 import { liftProgram } from "../../../ir/lift/lift.js";
 import { parseIr } from "../../../ir/text/read.js";
 import { printModule } from "../../../ir/text/print.js";
+import { runPasses, DEFAULT_PIPELINE } from "../../../ir/passes/index.js";
+import { validateModule } from "../../../ir/core/validate.js";
 import { compileModule } from "../../../backends/bpf/codegen/index.js";
 import { validateSlots } from "../../../ir/bpf/codec.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
@@ -21,8 +23,9 @@ import { conformanceAvailable, conformanceFiles, parseConformance, REPO } from "
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 
 /** Lift, print, parse back (must print the same), compile. */
-export function throughIr(obj: BpfObject, type: "xdp" | "raw"): BpfObject {
-  const module = liftProgram(obj, 0, type, "test");
+export function throughIr(obj: BpfObject, type: "xdp" | "raw", passes: readonly string[] = []): BpfObject {
+  const module = runPasses(liftProgram(obj, 0, type, "test"), passes);
+  expect(validateModule(module)).toEqual([]);
   const text = printModule(module);
   const back = parseIr(text, "test.ir");
   expect(printModule(back)).toBe(text);
@@ -45,15 +48,18 @@ describe.skipIf(!requireOrSkip("bpf_conformance", conformanceAvailable(), "../sh
     const c = parseConformance(file);
     it(c.name, () => {
       const obj = assemble(c.asm!, file);
-      let again: BpfObject;
+      let plain: BpfObject;
       try {
-        again = throughIr(obj, "raw");
+        plain = throughIr(obj, "raw");
       } catch (e) {
-        // Programs the IR does not cover yet (legacy packet loads, callx) say so.
+        // Programs the IR does not cover yet (callx) say so.
         expect((e as Error).message).toMatch(/not supported/);
         return;
       }
-      expect(outcome(() => runRaw(again, c.mem))).toBe(outcome(() => runRaw(obj, c.mem)));
+      const optimised = throughIr(obj, "raw", DEFAULT_PIPELINE);
+      const expected = outcome(() => runRaw(obj, c.mem));
+      expect(outcome(() => runRaw(plain, c.mem))).toBe(expected);
+      expect(outcome(() => runRaw(optimised, c.mem))).toBe(expected);
     });
   }
 });
@@ -69,6 +75,7 @@ describe.skipIf(!haveClang)("examples through the IR", () => {
       expect(cc.status, cc.stderr).toBe(0);
       const original = loadElf(readFileSync(o), o);
       const again = throughIr(original, "xdp");
+      const optimised = throughIr(original, "xdp", DEFAULT_PIPELINE);
       const pcap = readPcap(readFileSync(join(REPO, "examples", name, "packets.pcap")), name);
       const state = readFileSync(join(REPO, "examples", name, "maps.json"), "utf8");
       const run = (obj: BpfObject) => {
@@ -81,7 +88,9 @@ describe.skipIf(!haveClang)("examples through the IR", () => {
         });
         return [...lines, formatMapsState(maps)];
       };
-      expect(run(again)).toEqual(run(original));
+      const expected = run(original);
+      expect(run(again)).toEqual(expected);
+      expect(run(optimised)).toEqual(expected);
     });
   }
 });

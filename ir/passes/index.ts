@@ -1,0 +1,31 @@
+// The passes by name, and the default pipeline. Each pass is a pure function from a
+// module to a module, documented at the top of its file with what it needs and keeps.
+import type { Module } from "../core/ir.js";
+import { boundsChecks } from "./bounds-checks.js";
+import { constFold } from "./const-fold.js";
+import { dce } from "./dce.js";
+import { simplifyCfg } from "./simplify-cfg.js";
+
+export interface Pass {
+  readonly name: string;
+  readonly doc: string;
+  readonly run: (m: Module) => Module;
+}
+
+export const PASSES: readonly Pass[] = [
+  { name: "const-fold", doc: "constant folding and propagation, branches on constants", run: constFold },
+  { name: "dce", doc: "dead instructions and block parameters", run: dce },
+  { name: "simplify-cfg", doc: "unreachable blocks, block merging, jump threading", run: simplifyCfg },
+  { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
+];
+
+/** What `-O` runs. */
+export const DEFAULT_PIPELINE = ["bounds-checks", "const-fold", "simplify-cfg", "dce", "const-fold", "simplify-cfg", "dce"];
+
+export function passByName(name: string): Pass | undefined {
+  return PASSES.find((p) => p.name === name);
+}
+
+export function runPasses(m: Module, names: readonly string[]): Module {
+  return names.reduce((mod, n) => passByName(n)!.run(mod), m);
+}
