@@ -5,6 +5,8 @@ import { boundsChecks } from "./bounds-checks.js";
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
 import { simplifyCfg } from "./simplify-cfg.js";
+import { mem2reg } from "./mem2reg.js";
+import { inline } from "./inline.js";
 
 export interface Pass {
   readonly name: string;
@@ -16,11 +18,13 @@ export const PASSES: readonly Pass[] = [
   { name: "const-fold", doc: "constant folding and propagation, branches on constants", run: constFold },
   { name: "dce", doc: "dead instructions and block parameters", run: dce },
   { name: "simplify-cfg", doc: "unreachable blocks, block merging, jump threading", run: simplifyCfg },
+  { name: "inline", doc: "inline small leaf subprograms", run: inline },
+  { name: "mem2reg", doc: "stack slots whose address does not escape become SSA values", run: mem2reg },
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
 ];
 
 /** What `-O` runs. */
-export const DEFAULT_PIPELINE = ["bounds-checks", "const-fold", "simplify-cfg", "dce", "const-fold", "simplify-cfg", "dce"];
+export const DEFAULT_PIPELINE = ["inline", "mem2reg", "bounds-checks", "const-fold", "simplify-cfg", "dce", "const-fold", "simplify-cfg", "dce"];
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
