@@ -36,6 +36,24 @@ export function foldOp(op: string, args: readonly bigint[]): bigint | undefined 
   return undefined;
 }
 
+const isImm = (a: Arg | undefined, v: bigint) => a?.kind === "imm" && a.value === v;
+
+/** x + 0, 0 + x, x - 0, x * 1, x | 0, x ^ 0, x << 0, ptradd x, 0 ... are x (64-bit forms only: 32-bit ones truncate). */
+function identity(op: string, args: readonly Arg[]): Arg | undefined {
+  const [a, b] = args;
+  if (!a || !b) return undefined;
+  switch (op) {
+    case "add": case "or": case "xor":
+      return isImm(b, 0n) ? a : isImm(a, 0n) ? b : undefined;
+    case "sub": case "shl": case "lshr": case "ashr": case "ptradd":
+      return isImm(b, 0n) ? a : undefined;
+    case "mul":
+      return isImm(b, 1n) ? a : isImm(a, 1n) ? b : undefined;
+    default:
+      return undefined;
+  }
+}
+
 function foldFunc(f: Func): Func {
   for (let round = 0; round < 100; round++) {
     const known = new Map<number, Arg>();
@@ -50,6 +68,8 @@ function foldFunc(f: Func): Func {
       for (const i of b.insts) {
         const [c, x, y] = i.args;
         if (i.op === "select" && i.result !== undefined && c?.kind === "imm") known.set(i.result, c.value !== 0n ? x! : y!);
+        const id = identity(i.op, i.args);
+        if (id && i.result !== undefined) known.set(i.result, id);
       }
     }
     // Block parameters with one incoming value on every edge.

@@ -7,6 +7,7 @@ import { dce } from "./dce.js";
 import { simplifyCfg } from "./simplify-cfg.js";
 import { mem2reg } from "./mem2reg.js";
 import { inline } from "./inline.js";
+import { unroll } from "./unroll.js";
 
 export interface Pass {
   readonly name: string;
@@ -20,6 +21,7 @@ export const PASSES: readonly Pass[] = [
   { name: "simplify-cfg", doc: "unreachable blocks, block merging, jump threading", run: simplifyCfg },
   { name: "inline", doc: "inline small leaf subprograms", run: inline },
   { name: "mem2reg", doc: "stack slots whose address does not escape become SSA values", run: mem2reg },
+  { name: "unroll", doc: "unroll loops with compile-time trip counts (targets without back edges)", run: unroll },
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
 ];
 

@@ -13,6 +13,7 @@ import { parseIr } from "../../../ir/text/read.js";
 import { printModule } from "../../../ir/text/print.js";
 import { runPasses, DEFAULT_PIPELINE } from "../../../ir/passes/index.js";
 import { validateModule } from "../../../ir/core/validate.js";
+import { backEdges } from "../../../ir/passes/unroll.js";
 import { compileModule } from "../../../backends/bpf/codegen/index.js";
 import { validateSlots } from "../../../ir/bpf/codec.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
@@ -57,7 +58,9 @@ describe.skipIf(!requireOrSkip("bpf_conformance", conformanceAvailable(), "../sh
         return;
       }
       const optimised = throughIr(obj, "raw", DEFAULT_PIPELINE);
+      const unrolled = throughIr(obj, "raw", ["unroll", ...DEFAULT_PIPELINE]);
       const expected = outcome(() => runRaw(obj, c.mem));
+      expect(outcome(() => runRaw(unrolled, c.mem))).toBe(expected);
       expect(outcome(() => runRaw(plain, c.mem))).toBe(expected);
       expect(outcome(() => runRaw(optimised, c.mem))).toBe(expected);
     });
@@ -76,6 +79,10 @@ describe.skipIf(!haveClang)("examples through the IR", () => {
       const original = loadElf(readFileSync(o), o);
       const again = throughIr(original, "xdp");
       const optimised = throughIr(original, "xdp", DEFAULT_PIPELINE);
+      // For targets without back edges: every example's loops have compile-time bounds.
+      const unrolledModule = runPasses(liftProgram(original, 0, "xdp"), ["unroll", ...DEFAULT_PIPELINE]);
+      expect(unrolledModule.funcs.flatMap(backEdges)).toEqual([]);
+      const unrolled = throughIr(original, "xdp", ["unroll", ...DEFAULT_PIPELINE]);
       const pcap = readPcap(readFileSync(join(REPO, "examples", name, "packets.pcap")), name);
       const state = readFileSync(join(REPO, "examples", name, "maps.json"), "utf8");
       const run = (obj: BpfObject) => {
@@ -91,6 +98,7 @@ describe.skipIf(!haveClang)("examples through the IR", () => {
       const expected = run(original);
       expect(run(again)).toEqual(expected);
       expect(run(optimised)).toEqual(expected);
+      expect(run(unrolled)).toEqual(expected);
     });
   }
 });
