@@ -8,6 +8,7 @@ import { simplifyCfg } from "./simplify-cfg.js";
 import { mem2reg } from "./mem2reg.js";
 import { inline } from "./inline.js";
 import { unroll } from "./unroll.js";
+import { ifConvert } from "./if-convert.js";
 
 export interface Pass {
   readonly name: string;
@@ -22,6 +23,7 @@ export const PASSES: readonly Pass[] = [
   { name: "inline", doc: "inline small leaf subprograms", run: inline },
   { name: "mem2reg", doc: "stack slots whose address does not escape become SSA values", run: mem2reg },
   { name: "unroll", doc: "unroll loops with compile-time trip counts (targets without back edges)", run: unroll },
+  { name: "if-convert", doc: "branches that only compute values become select (pipelined hardware)", run: ifConvert },
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
 ];
 

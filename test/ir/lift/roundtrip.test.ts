@@ -23,6 +23,9 @@ import { readPcap } from "../../../runtime/packet/pcap.js";
 import { conformanceAvailable, conformanceFiles, parseConformance, REPO } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 
+/** What a pipelined target runs: no back edges, branches that only compute become selects. */
+const HARDWARE_PIPELINE = ["unroll", ...DEFAULT_PIPELINE, "if-convert", "simplify-cfg", "dce"];
+
 /** Lift, print, parse back (must print the same), compile. */
 export function throughIr(obj: BpfObject, type: "xdp" | "raw", passes: readonly string[] = []): BpfObject {
   const module = runPasses(liftProgram(obj, 0, type, "test"), passes);
@@ -58,7 +61,7 @@ describe.skipIf(!requireOrSkip("bpf_conformance", conformanceAvailable(), "../sh
         return;
       }
       const optimised = throughIr(obj, "raw", DEFAULT_PIPELINE);
-      const unrolled = throughIr(obj, "raw", ["unroll", ...DEFAULT_PIPELINE]);
+      const unrolled = throughIr(obj, "raw", HARDWARE_PIPELINE);
       const expected = outcome(() => runRaw(obj, c.mem));
       expect(outcome(() => runRaw(unrolled, c.mem))).toBe(expected);
       expect(outcome(() => runRaw(plain, c.mem))).toBe(expected);
@@ -80,9 +83,9 @@ describe.skipIf(!haveClang)("examples through the IR", () => {
       const again = throughIr(original, "xdp");
       const optimised = throughIr(original, "xdp", DEFAULT_PIPELINE);
       // For targets without back edges: every example's loops have compile-time bounds.
-      const unrolledModule = runPasses(liftProgram(original, 0, "xdp"), ["unroll", ...DEFAULT_PIPELINE]);
+      const unrolledModule = runPasses(liftProgram(original, 0, "xdp"), HARDWARE_PIPELINE);
       expect(unrolledModule.funcs.flatMap(backEdges)).toEqual([]);
-      const unrolled = throughIr(original, "xdp", ["unroll", ...DEFAULT_PIPELINE]);
+      const unrolled = throughIr(original, "xdp", HARDWARE_PIPELINE);
       const pcap = readPcap(readFileSync(join(REPO, "examples", name, "packets.pcap")), name);
       const state = readFileSync(join(REPO, "examples", name, "maps.json"), "utf8");
       const run = (obj: BpfObject) => {
