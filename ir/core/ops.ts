@@ -52,7 +52,7 @@ function rows(): OpRow[] {
     out.push({ name: `icmp.${c}`, args: "ii", result: "i1", effect: false, doc: `64-bit compare ${c}` });
     out.push({ name: `icmp32.${c}`, args: "ii", result: "i1", effect: false, doc: `32-bit compare ${c}` });
   }
-  out.push({ name: "select", args: "vii", result: "i64", effect: false, doc: "cond ? a : b (if-conversion)" });
+  out.push({ name: "select", args: "iii", result: "i64", effect: false, doc: "cond ? a : b (if-conversion)" });
   for (const s of LOAD_SIZES) out.push({ name: `load.${s}`, args: "Rvn", result: "i64", effect: false, doc: `load ${s} from region at ptr + off` });
   for (const s of STORE_SIZES) out.push({ name: `store.${s}`, args: "Rvni", result: "none", effect: true, doc: `store ${s} to region at ptr + off` });
   for (const s of ["u32", "u64"]) {

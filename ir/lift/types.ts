@@ -3,7 +3,7 @@
 // give pointers; ptradd keeps its region; a block parameter has a pointer type when every
 // branch passes that type. Along the way, an `add` of a pointer becomes `ptradd`, memory
 // operations name their region, and 4-byte loads of xdp_md fields become `ctx.get`.
-import { imm, word, type Arg, type Block, type Func, type Inst, type Module, type Region, type Type } from "../core/ir.js";
+import { imm, word, type Arg, type Func, type Inst, type Module, type Region, type Type } from "../core/ir.js";
 import { CTX_FIELDS } from "../core/ops.js";
 import { resultType } from "../core/validate.js";
 import { printInst } from "../text/print.js";
@@ -41,15 +41,16 @@ function rewrite(i: Inst, typeOf: (a: Arg) => Type | undefined, moduleType: Modu
 }
 
 function inferFunc(f: Func, moduleType: Module["type"], fixedEntry: boolean): Func {
+  // Optimistic: a parameter's type starts unknown and becomes the join of the known types
+  // passed to it (the same pointer type, or i64 when they differ), so that a pointer
+  // carried around a loop stays a pointer.
+  const known = new Map<number, Type>();
+  if (fixedEntry) for (const p of f.blocks[0]!.params) known.set(p.id, p.type);
   let blocks = f.blocks;
   for (let round = 0; round < 50; round++) {
-    const types = new Map<number, Type>();
-    for (const b of blocks) {
-      for (const p of b.params) types.set(p.id, p.type);
-      for (const i of b.insts) if (i.result !== undefined) types.set(i.result, i.type ?? "i64");
-    }
+    const types = new Map<number, Type>(known);
+    for (const b of blocks) for (const i of b.insts) if (i.result !== undefined) types.set(i.result, i.type ?? "i64");
     const typeOf = (a: Arg): Type | undefined => (a.kind === "value" ? types.get(a.id) : a.kind === "imm" ? "i64" : undefined);
-    // Incoming types of every block parameter.
     const incoming = new Map<string, (Type | undefined)[][]>();
     for (const b of blocks) {
       const calls = b.term.op === "br" ? [b.term.to] : b.term.op === "br_if" ? [b.term.then, b.term.else] : [];
@@ -60,24 +61,29 @@ function inferFunc(f: Func, moduleType: Module["type"], fixedEntry: boolean): Fu
       }
     }
     let changed = false;
-    const next: Block[] = blocks.map((b, k) => {
-      const params = k === 0 && fixedEntry ? b.params : b.params.map((p, j) => {
-        const ins = (incoming.get(b.name) ?? []).map((args) => args[j]);
-        const t = ins.length && ins.every((x) => x === ins[0]) && ins[0] ? ins[0] : "i64";
-        if (t !== p.type) changed = true;
-        return { ...p, type: t };
+    blocks.forEach((b, k) => {
+      if (k === 0 && fixedEntry) return;
+      b.params.forEach((p, j) => {
+        const ins = (incoming.get(b.name) ?? []).map((args) => args[j]).filter((t): t is Type => t !== undefined);
+        if (!ins.length) return;
+        const t = ins.every((x) => x === ins[0]) ? ins[0]! : "i64";
+        if (known.get(p.id) !== t) {
+          known.set(p.id, t);
+          changed = true;
+        }
       });
+    });
+    blocks = blocks.map((b) => {
       const insts = b.insts.map((i) => {
         const r = rewrite(i, typeOf, moduleType);
         if (printInst(r) !== printInst(i)) changed = true;
         return r;
       });
-      return { ...b, params, insts };
+      return { ...b, insts };
     });
-    blocks = next;
     if (!changed) break;
   }
-  return { ...f, blocks };
+  return { ...f, blocks: blocks.map((b) => ({ ...b, params: b.params.map((p) => ({ ...p, type: known.get(p.id) ?? "i64" })) })) };
 }
 
 export function inferTypes(m: Module): Module {
