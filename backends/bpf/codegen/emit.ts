@@ -13,10 +13,27 @@ const ALU: Record<string, { code: number; off?: number }> = {
   xor: { code: 0xa0 }, ashr: { code: 0xc0 },
 };
 const JMP: Record<string, number> = { eq: 0x10, ugt: 0x20, uge: 0x30, set: 0x40, ne: 0x50, sgt: 0x60, sge: 0x70, ult: 0xa0, ule: 0xb0, slt: 0xc0, sle: 0xd0 };
-/** The condition that holds when the given one does not (for jumping to the else edge). */
 const SIZES: Record<string, number> = { u8: SIZE.B, u16: SIZE.H, u32: SIZE.W, u64: SIZE.DW, s8: SIZE.B, s16: SIZE.H, s32: SIZE.W };
 const ATOMIC_IMM: Record<string, number> = { add: 0x00, or: 0x40, and: 0x50, xor: 0xa0, fetch_add: 0x01, fetch_or: 0x41, fetch_and: 0x51, fetch_xor: 0xa1, xchg: 0xe1, cmpxchg: 0xf1 };
 const MOV64 = CLASS.ALU64 | 0xb0;
+
+/** One-operand IR operations: the BPF instruction that does each in place on register r. */
+const UNARY_INSN: Readonly<Record<string, (r: number) => Insn>> = {
+  neg: (r) => insn(CLASS.ALU64 | 0x80, r),
+  neg32: (r) => insn(CLASS.ALU | 0x80, r),
+  zext32: (r) => insn(CLASS.ALU | SRC.X | 0xb0, r, r), // mov32 r, r clears the upper half
+  ...Object.fromEntries([16, 32, 64].flatMap((bits) => [
+    [`be${bits}`, (r: number) => insn(CLASS.ALU | SRC.X | 0xd0, r, 0, 0, bits)],
+    [`le${bits}`, (r: number) => insn(CLASS.ALU | SRC.K | 0xd0, r, 0, 0, bits)],
+    [`bswap${bits}`, (r: number) => insn(CLASS.ALU64 | SRC.K | 0xd0, r, 0, 0, bits)],
+  ])),
+  // movsx: the offset is the source width (RFC 9669 §4.1)
+  sext8: (r) => insn(CLASS.ALU64 | SRC.X | 0xb0, r, r, 8),
+  sext16: (r) => insn(CLASS.ALU64 | SRC.X | 0xb0, r, r, 16),
+  sext32: (r) => insn(CLASS.ALU64 | SRC.X | 0xb0, r, r, 32),
+  sext8_32: (r) => insn(CLASS.ALU | SRC.X | 0xb0, r, r, 8),
+  sext16_32: (r) => insn(CLASS.ALU | SRC.X | 0xb0, r, r, 16),
+};
 const FP = 10;
 
 const fitsImm32 = (v: bigint) => v >= -(1n << 31n) && v < 1n << 31n;
@@ -250,11 +267,6 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
       case "undef":
         movImm(target(i.result), 0n);
         return setResult(i.result, target(i.result));
-      case "neg":
-      case "neg32":
-        return unary(i, (r) => out.push(insn((op === "neg" ? CLASS.ALU64 : CLASS.ALU) | 0x80, r)));
-      case "zext32":
-        return unary(i, (r) => out.push(insn(CLASS.ALU | SRC.X | 0xb0, r, r)));
       case "frame":
         return void (mov(target(i.result), FP), setResult(i.result, target(i.result)));
       case "map.ref":
@@ -358,16 +370,8 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
       if (i.result !== undefined && !("dead" in loc(i.result))) movImm(target(i.result), 0n), setResult(i.result, target(i.result));
       return;
     }
-    const unaryEnd: Record<string, () => void> = {};
-    for (const bits of [16, 32, 64]) {
-      unaryEnd[`be${bits}`] = () => unary(i, (r) => out.push(insn(CLASS.ALU | SRC.X | 0xd0, r, 0, 0, bits)));
-      unaryEnd[`le${bits}`] = () => unary(i, (r) => out.push(insn(CLASS.ALU | SRC.K | 0xd0, r, 0, 0, bits)));
-      unaryEnd[`bswap${bits}`] = () => unary(i, (r) => out.push(insn(CLASS.ALU64 | SRC.K | 0xd0, r, 0, 0, bits)));
-    }
-    for (const [name, bits, cls] of [["sext8", 8, CLASS.ALU64], ["sext16", 16, CLASS.ALU64], ["sext32", 32, CLASS.ALU64], ["sext8_32", 8, CLASS.ALU], ["sext16_32", 16, CLASS.ALU]] as const) {
-      unaryEnd[name] = () => unary(i, (r) => out.push(insn(cls | SRC.X | 0xb0, r, r, bits)));
-    }
-    if (unaryEnd[op]) return unaryEnd[op]!();
+    const u = UNARY_INSN[op];
+    if (u) return unary(i, (r) => out.push(u(r)));
     fail("codegen", {}, [`@${f.name}: no BPF lowering for ${op}`]);
   }
 }
