@@ -42,6 +42,8 @@ export const MESSAGES = {
   "ir-invalid": "invalid IR: {0}",
   "ir-lift": "cannot lift to IR: {0}",
   "codegen": "code generation: {0}",
+  // Offload hooks (offload-hooks/)
+  "offload-unsupported": "target {0} does not support {1}",
   // Files and formats
   "io-read": "cannot read {0}: {1}",
   "io-write": "cannot write {0}: {1}",
