@@ -65,6 +65,7 @@ function rows(): OpRow[] {
   out.push({ name: "packet.check", args: "vvi", result: "i1", effect: false, doc: "ptr + len <= end (ptr, end, len): a packet bounds check" });
   out.push({ name: "map.ref", args: "@", result: "map", effect: false, doc: "a map, as a value (for helpers that take one)" });
   out.push({ name: "map.lookup", args: "@v", result: "ptr.map_value", effect: true, doc: "value pointer or 0 (LRU maps update recency: an effect)" });
+  out.push({ name: "map.array_elem", args: "@i", result: "ptr.map_value", effect: false, doc: "array map: address of element idx (its low 32 bits, the u32 key), or 0 when idx >= max_entries: a lookup as address arithmetic" });
   out.push({ name: "map.update", args: "@vvi", result: "i64", effect: true, doc: "key ptr, value ptr, flags; 0 or -errno" });
   out.push({ name: "map.delete", args: "@v", result: "i64", effect: true, doc: "key ptr; 0 or -errno" });
   out.push({ name: "global.addr", args: "@n", result: "ptr.global", effect: false, doc: "address of global data (a map's single value) plus offset" });

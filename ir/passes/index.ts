@@ -9,6 +9,7 @@ import { mem2reg } from "./mem2reg.js";
 import { inline } from "./inline.js";
 import { unroll } from "./unroll.js";
 import { ifConvert } from "./if-convert.js";
+import { arrayLookup } from "./array-lookup.js";
 
 export interface Pass {
   readonly name: string;
@@ -21,6 +22,7 @@ export const PASSES: readonly Pass[] = [
   { name: "dce", doc: "dead instructions and block parameters", run: dce },
   { name: "simplify-cfg", doc: "unreachable blocks, block merging, jump threading", run: simplifyCfg },
   { name: "inline", doc: "inline small leaf subprograms", run: inline },
+  { name: "array-lookup", doc: "array-map lookups with a known key become address arithmetic (map.array_elem)", run: arrayLookup },
   { name: "mem2reg", doc: "stack slots whose address does not escape become SSA values", run: mem2reg },
   { name: "unroll", doc: "unroll loops with compile-time trip counts (targets without back edges)", run: unroll },
   { name: "if-convert", doc: "branches that only compute values become select (pipelined hardware)", run: ifConvert },
@@ -28,7 +30,7 @@ export const PASSES: readonly Pass[] = [
 ];
 
 /** What `-O` runs. */
-export const DEFAULT_PIPELINE = ["inline", "mem2reg", "bounds-checks", "const-fold", "simplify-cfg", "dce", "const-fold", "simplify-cfg", "dce"];
+export const DEFAULT_PIPELINE = ["inline", "array-lookup", "mem2reg", "bounds-checks", "const-fold", "simplify-cfg", "dce", "const-fold", "simplify-cfg", "dce"];
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);

@@ -68,6 +68,9 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
   }
   const spillBase = Number(lowest) - (((Number(lowest) % 8) + 8) % 8);
   const slotOff = (s: number) => spillBase - 8 * (s + 1);
+  // One more slot below the spills holds the key of an array lookup made into a helper call.
+  const keyTemp = f.blocks.some((b) => b.insts.some((i) => i.op === "map.array_elem")) ? slotOff(alloc.slots) : undefined;
+  if (keyTemp !== undefined && keyTemp < -512) fail("codegen", {}, [`@${f.name}: no stack left for an array lookup's key`]);
   if (alloc.slots && slotOff(alloc.slots - 1) < -512) fail("codegen", {}, [`@${f.name} needs ${alloc.slots} spill slots below stack offset ${spillBase}: more than the 512-byte BPF stack`]);
 
   const out: Insn[] = [];
@@ -299,6 +302,7 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
         return setResult(i.result, t);
       }
       case "packet.check":
+      case "map.array_elem":
       case "map.lookup":
       case "map.update":
       case "map.delete":
@@ -312,6 +316,16 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
         });
       case "table.apply":
         return void fail("codegen", {}, ["table.apply has no BPF lowering yet (P4 tables come with issue 7)"]);
+    }
+    if (op === "map.array_elem") {
+      // BPF has no direct element addressing (the kernel's own JIT inlines the lookup), so
+      // the key goes back to the stack and the lookup is a helper call again.
+      const idx = m.maps.findIndex((x) => x.name === (i.args[0] as { name: string }).name);
+      const key = i.args[1]!;
+      if (key.kind === "imm") out.push(insn(CLASS.ST | MODE.MEM | SIZE.W, FP, 0, keyTemp!, Number(BigInt.asIntN(32, key.value))));
+      else out.push(insn(CLASS.STX | MODE.MEM | SIZE.W, FP, use(key, SCRATCH.a), keyTemp!));
+      out.push(insn(MOV64 | SRC.X, 2, FP), insn(CLASS.ALU64 | SRC.K, 2, 0, 0, keyTemp!), ...lddwSlots(1, BigInt(idx), 1), insn(CLASS.JMP | 0x80, 0, 0, 0, 1));
+      return setResult(i.result, 0);
     }
     if (op.startsWith("map.")) {
       const idx = m.maps.findIndex((x) => x.name === (i.args[0] as { name: string }).name);
