@@ -6,6 +6,7 @@ import { CLASS, MODE, SIZE, SRC } from "../../../ir/bpf/opcodes.js";
 import type { Arg, Block, BlockCall, Func, Inst, Module } from "../../../ir/core/ir.js";
 import { CTX_FIELDS, OPS } from "../../../ir/core/ops.js";
 import { allocate, SCRATCH, type Location } from "./regalloc.js";
+import { printArg } from "../../../ir/text/print.js";
 
 const ALU: Record<string, { code: number; off?: number }> = {
   add: { code: 0x00 }, sub: { code: 0x10 }, mul: { code: 0x20 }, udiv: { code: 0x30 }, sdiv: { code: 0x30, off: 1 },
@@ -13,6 +14,8 @@ const ALU: Record<string, { code: number; off?: number }> = {
   xor: { code: 0xa0 }, ashr: { code: 0xc0 },
 };
 const JMP: Record<string, number> = { eq: 0x10, ugt: 0x20, uge: 0x30, set: 0x40, ne: 0x50, sgt: 0x60, sge: 0x70, ult: 0xa0, ule: 0xb0, slt: 0xc0, sle: 0xd0 };
+/** The condition that holds exactly when the key does not (jset has none). */
+const INVERSE: Record<string, string> = { eq: "ne", ne: "eq", ugt: "ule", ule: "ugt", uge: "ult", ult: "uge", sgt: "sle", sle: "sgt", sge: "slt", slt: "sge" };
 const SIZES: Record<string, number> = { u8: SIZE.B, u16: SIZE.H, u32: SIZE.W, u64: SIZE.DW, s8: SIZE.B, s16: SIZE.H, s32: SIZE.W };
 const ATOMIC_IMM: Record<string, number> = { add: 0x00, or: 0x40, and: 0x50, xor: 0xa0, fetch_add: 0x01, fetch_or: 0x41, fetch_and: 0x51, fetch_xor: 0xa1, xchg: 0xe1, cmpxchg: 0xf1 };
 const MOV64 = CLASS.ALU64 | 0xb0;
@@ -45,7 +48,6 @@ export interface EmittedFunction {
 }
 
 export function emitFunction(m: Module, f: Func): EmittedFunction {
-  const alloc = allocate(f);
   const frameOff = new Map<number, bigint>();
   const defs = new Map<number, Inst>();
   for (const b of f.blocks) for (const i of b.insts) if (i.result !== undefined) defs.set(i.result, i);
@@ -56,6 +58,8 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
       if (i.op === "ptradd" && i.args[0]?.kind === "value" && frameOff.has(i.args[0].id) && i.args[1]?.kind === "imm") frameOff.set(i.result!, frameOff.get(i.args[0].id)! + i.args[1].value);
     }
   }
+  // Frame addresses take no register: each use recomputes r10 + K (or folds it into the access).
+  const alloc = allocate(f, new Map([...frameOff].map(([id, off]) => [id, { remat: off } as Location])));
   // The lowest stack byte the function touches; spill slots go below it.
   let lowest = 0n;
   for (const b of f.blocks) {
@@ -96,13 +100,18 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
   };
   type Source = { readonly loc: Location } | { readonly imm: bigint };
   const srcOf = (a: Arg): Source => (a.kind === "imm" ? { imm: a.value } : a.kind === "value" ? { loc: loc(a.id) } : fail("codegen", {}, [`@${f.name}: a ${a.kind} cannot be moved`]));
-  const key = (l: Location) => ("reg" in l ? `r${l.reg}` : "slot" in l ? `s${l.slot}` : "dead");
+  const key = (l: Location) => ("reg" in l ? `r${l.reg}` : "slot" in l ? `s${l.slot}` : "remat" in l ? `fp${l.remat}` : "dead");
   const srcKey = (s: Source) => ("imm" in s ? "imm" : key(s.loc));
   /** The register holding a source, loading it into `scratch` when it is not in one. */
   const load = (s: Source, scratch: number): number => {
     if ("imm" in s) return movImm(scratch, s.imm), scratch;
     if ("reg" in s.loc) return s.loc.reg;
     if ("slot" in s.loc) return out.push(insn(CLASS.LDX | MODE.MEM | SIZE.DW, scratch, FP, slotOff(s.loc.slot))), scratch;
+    if ("remat" in s.loc) {
+      mov(scratch, FP);
+      if (s.loc.remat !== 0n) out.push(insn(CLASS.ALU64 | SRC.K, scratch, 0, 0, Number(s.loc.remat)));
+      return scratch;
+    }
     return movImm(scratch, 0n), scratch;
   };
   /** Sequentialises a parallel move into registers and slots; a cycle is broken through r0. */
@@ -126,6 +135,25 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
     const to = f.blocks.find((b) => b.name === c.block)!;
     parallelMove(to.params.map((p, k) => ({ dst: loc(p.id), src: srcOf(c.args[k]!) })));
   };
+  /** The value an edge returns when its target only returns (`bbN(%p): ret %p`), else undefined. */
+  const returnedBy = (c: BlockCall): Arg | undefined => {
+    const to = f.blocks.find((b) => b.name === c.block)!;
+    if (to.insts.length || to.term.op !== "ret") return undefined;
+    const v = to.term.value;
+    const k = v.kind === "value" ? to.params.findIndex((p) => p.id === v.id) : -1;
+    return k >= 0 ? c.args[k] : v.kind === "imm" ? v : undefined;
+  };
+  /** Takes an edge: its moves and a jump, or, into a block that only returns, the return itself. */
+  const takeEdge = (c: BlockCall, next: string | undefined) => {
+    const ret = c.block === next ? undefined : returnedBy(c);
+    if (ret) {
+      mov(0, use(ret, 0));
+      out.push(insn(CLASS.JMP | 0x90));
+      return;
+    }
+    edgeMoves(c);
+    if (c.block !== next) jumpTo(c.block);
+  };
   const jumpTo = (label: string) => {
     fixups.push({ at: out.length, label });
     out.push(insn(CLASS.JMP, 0, 0, 0, 0));
@@ -141,6 +169,7 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
   const uses = new Map<number, number>();
   for (const b of f.blocks) for (const x of [...b.insts.flatMap((i) => i.args), ...termArgs(b)]) if (x.kind === "value") uses.set(x.id, (uses.get(x.id) ?? 0) + 1);
 
+  const stubs: { key: string; label: string; edge: BlockCall }[] = [];
   f.blocks.forEach((b, bi) => {
     labels.set(b.name, out.length);
     const next = f.blocks[bi + 1]?.name;
@@ -149,7 +178,8 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
     const fusedInst = b.term.op === "br_if" && b.term.cond.kind === "value" && last?.result === b.term.cond.id && uses.get(b.term.cond.id) === 1 ? last : undefined;
     for (const i of b.insts) {
       // A value nobody reads, from an operation without effects, needs no code.
-      if (i === fusedInst || (i.result !== undefined && "dead" in loc(i.result) && !OPS.get(i.op)?.effect)) continue;
+      const home = i.result === undefined ? undefined : loc(i.result);
+      if (i === fusedInst || (home && ("remat" in home || ("dead" in home && !OPS.get(i.op)?.effect)))) continue;
       selectInst(i);
     }
     const t = b.term;
@@ -162,25 +192,31 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
         out.push(insn(MOV64, 0, 0, 0, 0), insn(CLASS.JMP | 0x90));
         break;
       case "br":
-        edgeMoves(t.to);
-        if (t.to.block !== next) jumpTo(t.to.block);
+        takeEdge(t.to, next);
         break;
       case "br_if": {
-        const condInst = fusedInst;
-        const thenHasMoves = t.then.args.length > 0;
-        const thenLabel = thenHasMoves ? `${b.name}.then` : t.then.block;
-        branchOn(condInst, t.cond, thenLabel);
-        edgeMoves(t.else);
-        if (t.else.block !== next || thenHasMoves) jumpTo(t.else.block);
-        if (thenHasMoves) {
-          labels.set(thenLabel, out.length);
-          edgeMoves(t.then);
-          jumpTo(t.then.block);
-        }
+        // Fall through into the next block where one edge leads there (inverting the
+        // condition when that is the then-edge); an edge with moves to make jumps to a stub
+        // placed after the function's blocks.
+        const invertible = !fusedInst || fusedInst.op === "packet.check" || INVERSE[fusedInst.op.split(".")[1]!] !== undefined;
+        const flip = t.then.block === next && t.else.block !== next && invertible;
+        const [jumpEdge, fallEdge] = flip ? [t.else, t.then] : [t.then, t.else];
+        const needsStub = jumpEdge.args.length > 0 || returnedBy(jumpEdge) !== undefined;
+        // Edges that do the same thing share one stub (`return 2` from three checks).
+        const stubKey = `${jumpEdge.block}(${jumpEdge.args.map(printArg).join(",")})`;
+        const shared = stubs.find((x) => x.key === stubKey);
+        const jumpLabel = !needsStub ? jumpEdge.block : shared ? shared.label : `${b.name}.edge${stubs.length}`;
+        if (needsStub && !shared) stubs.push({ key: stubKey, label: jumpLabel, edge: jumpEdge });
+        branchOn(fusedInst, t.cond, jumpLabel, flip);
+        takeEdge(fallEdge, next);
         break;
       }
     }
   });
+  for (const st of stubs) {
+    labels.set(st.label, out.length);
+    takeEdge(st.edge, undefined);
+  }
   for (const fx of fixups) {
     const to = labels.get(fx.label)!;
     const off = to - (fx.at + 1);
@@ -194,11 +230,11 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
     return t.op === "br" ? [...t.to.args] : t.op === "br_if" ? [t.cond, ...t.then.args, ...t.else.args] : t.op === "ret" ? [t.value] : [];
   }
 
-  /** Conditional jump to `label` when the condition holds. */
-  function branchOn(condInst: Inst | undefined, cond: Arg, label: string): void {
+  /** Conditional jump to `label` when the condition holds (when it does not, with `invert`). */
+  function branchOn(condInst: Inst | undefined, cond: Arg, label: string, invert = false): void {
     if (condInst && /^icmp(32)?\./.test(condInst.op)) {
       const is32 = condInst.op.startsWith("icmp32");
-      const c = condInst.op.split(".")[1]!;
+      const c = invert ? INVERSE[condInst.op.split(".")[1]!]! : condInst.op.split(".")[1]!;
       const [a, bArg] = condInst.args as [Arg, Arg];
       const ra = use(a, SCRATCH.a);
       const cls = is32 ? CLASS.JMP32 : CLASS.JMP;
@@ -216,12 +252,12 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
       addTo(SCRATCH.b, len);
       const re = use(end, SCRATCH.a);
       fixups.push({ at: out.length, label });
-      out.push(insn(CLASS.JMP | SRC.X | JMP["ule"]!, SCRATCH.b, re));
+      out.push(insn(CLASS.JMP | SRC.X | JMP[invert ? "ugt" : "ule"]!, SCRATCH.b, re));
       return;
     }
     const r = use(cond, SCRATCH.a);
     fixups.push({ at: out.length, label });
-    out.push(insn(CLASS.JMP | SRC.K | JMP["ne"]!, r, 0, 0, 0));
+    out.push(insn(CLASS.JMP | SRC.K | JMP[invert ? "eq" : "ne"]!, r, 0, 0, 0));
   }
 
   function addTo(r: number, v: Arg): void {

@@ -5,7 +5,11 @@
 import { successors, usesOf, type Func } from "../../../ir/core/ir.js";
 import { OPS } from "../../../ir/core/ops.js";
 
-export type Location = { readonly reg: number } | { readonly slot: number } | { readonly dead: true };
+/**
+ * Where a value lives: a register, a spill slot, nowhere (never read), or nowhere because
+ * it is recomputed at each use (`remat`: the frame pointer plus a constant).
+ */
+export type Location = { readonly reg: number } | { readonly slot: number } | { readonly dead: true } | { readonly remat: bigint };
 
 /** Registers values may live in: callee-saved first, so that long-lived values take them. */
 const CALLEE_SAVED = [6, 7, 8, 9];
@@ -28,7 +32,7 @@ interface Interval {
 }
 
 /** Positions: each block has a start position, each instruction one, the terminator one. */
-export function allocate(f: Func): Allocation {
+export function allocate(f: Func, fixed: ReadonlyMap<number, Location> = new Map()): Allocation {
   const pos = new Map<string, { start: number; end: number }>();
   const defPos = new Map<number, number>();
   const usePos = new Map<number, number[]>();
@@ -80,22 +84,30 @@ export function allocate(f: Func): Allocation {
   }
   for (const iv of intervals.values()) iv.crossesCall = callPos.some((c) => c > iv.start && c < iv.end);
 
-  const loc = new Map<number, Location>();
-  for (const [id] of defPos) if (!usePos.has(id)) loc.set(id, { dead: true });
+  // Two-address hints: a result prefers the register of its first operand when that operand
+  // dies at the instruction (`a = a + b` needs no move).
+  const hint = new Map<number, number>();
+  for (const b of f.blocks) for (const i of b.insts) if (i.result !== undefined && i.args[0]?.kind === "value") hint.set(i.result, i.args[0].id);
+  const loc = new Map<number, Location>(fixed);
+  for (const [id] of defPos) if (!usePos.has(id) && !loc.has(id)) loc.set(id, { dead: true });
   const order = [...intervals.values()].filter((iv) => !loc.has(iv.id)).sort((a, b) => a.start - b.start || a.id - b.id);
   const active: Interval[] = [];
   const free = new Set([...CALLEE_SAVED, ...CALLER_SAVED]);
   let slots = 0;
   const spill = (iv: Interval) => loc.set(iv.id, { slot: slots++ });
   for (const iv of order) {
+    // An interval ending where this one starts frees its register: instruction selection
+    // reads every operand before it writes the result.
     for (const a of [...active]) {
-      if (a.end < iv.start) {
+      if (a.end <= iv.start) {
         active.splice(active.indexOf(a), 1);
         free.add((loc.get(a.id) as { reg: number }).reg);
       }
     }
     const pool = iv.crossesCall ? CALLEE_SAVED : [...CALLER_SAVED, ...CALLEE_SAVED];
-    const reg = pool.find((r) => free.has(r));
+    const hinted = loc.get(hint.get(iv.id) ?? -1);
+    const preferred = hinted && "reg" in hinted && free.has(hinted.reg) && pool.includes(hinted.reg) ? hinted.reg : undefined;
+    const reg = preferred ?? pool.find((r) => free.has(r));
     if (reg !== undefined) {
       free.delete(reg);
       loc.set(iv.id, { reg });
