@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../io.js";
 import { registerAsm } from "./asm.js";
+import { registerBuild } from "./build.js";
 import { registerDisasm } from "./disasm.js";
 import { registerIr } from "./ir.js";
 import { registerMap } from "./map.js";
@@ -11,4 +12,4 @@ import { registerVerify } from "./verify.js";
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerIr, registerMap, registerVerify];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerIr, registerMap, registerVerify, registerBuild];

@@ -1,0 +1,38 @@
+// The one interface every target implements (STYLE.md §2): adding a target is adding a
+// folder under backends/ and a row in backends/registry.ts. The CLI knows targets only
+// through the registry.
+import type { BpfObject } from "../../ir/bpf/object.js";
+import type { MapDef } from "../../runtime/maps/def.js";
+
+/** What the build pipeline hands a backend: the verified program in both forms. */
+export interface CompileInput {
+  /** The verified BPF form (after the IR round trip once that lands). */
+  readonly object: BpfObject;
+  /** Index of the program being built in object.programs. */
+  readonly program: number;
+  /** The program type the verifier checked it as. */
+  readonly programType: "xdp" | "raw";
+  /** Source file name as given (no absolute paths in artifacts) and its SHA-256. */
+  readonly source: { readonly name: string; readonly sha256: string };
+}
+
+/** The files of a bundle, by path relative to the bundle root, in a fixed order. */
+export type ArtifactFiles = ReadonlyArray<readonly [path: string, data: Uint8Array | string]>;
+
+export interface CompileOutput {
+  readonly files: ArtifactFiles;
+  /** Target-specific part of manifest.json (resource use, entry points, ...). */
+  readonly manifest: Record<string, unknown>;
+}
+
+export interface Backend {
+  /** The --target name. */
+  readonly name: string;
+  readonly description: string;
+  compile(input: CompileInput): CompileOutput;
+}
+
+/** Maps the program uses, for manifest and images: all of the object's maps, in order. */
+export function programMaps(input: CompileInput): readonly MapDef[] {
+  return input.object.maps;
+}

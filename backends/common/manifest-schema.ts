@@ -1,0 +1,122 @@
+// The JSON Schema (draft 2020-12) of manifest.json, as data. backends/common/
+// manifest.schema.json is this object written out for tools outside bpfoff; a test keeps
+// the two identical (UPDATE_GOLDEN=1 rewrites the file). docs/manifest.md explains each field.
+import { MAP_KINDS } from "../../runtime/maps/def.js";
+
+/** Bumped when a field changes meaning or a required field is added. */
+export const MANIFEST_FORMAT_VERSION = 1;
+
+const sha256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
+const u32 = { type: "integer", minimum: 0, maximum: 4294967295 } as const;
+/** A path inside the bundle: relative, forward slashes, no "." or ".." parts. */
+const bundlePath = { type: "string", pattern: "^(?!/)(?!.*(^|/)\\.\\.?(/|$))[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*$" } as const;
+const name = { type: "string", minLength: 1 } as const;
+
+export const MANIFEST_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://bpfoff.dev/schemas/manifest-1.json",
+  title: "bpfoff build manifest",
+  type: "object",
+  additionalProperties: false,
+  required: ["bpfoff_version", "format_version", "target", "program", "input", "maps", "context", "entry_points", "files", "resources"],
+  properties: {
+    bpfoff_version: { type: "string", pattern: "^\\d+\\.\\d+\\.\\d+" },
+    format_version: { const: MANIFEST_FORMAT_VERSION },
+    target: { type: "string", pattern: "^[a-z][a-z0-9_]*$" },
+    program: {
+      type: "object",
+      additionalProperties: false,
+      required: ["name", "section", "type"],
+      properties: { name, section: { type: "string" }, type: { enum: ["xdp", "raw"] } },
+    },
+    input: {
+      type: "object",
+      additionalProperties: false,
+      required: ["name", "sha256"],
+      // The file name without its folder: bundles carry no absolute paths.
+      properties: { name: { type: "string", pattern: "^[^/]+$" }, sha256 },
+    },
+    maps: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "kind", "linux_type", "key_size", "value_size", "max_entries", "flags", "global_data", "image"],
+        properties: {
+          name,
+          kind: { enum: MAP_KINDS.map((k) => k.kind) },
+          linux_type: u32,
+          key_size: u32,
+          value_size: u32,
+          max_entries: u32,
+          flags: u32,
+          global_data: { type: "boolean" },
+          image: bundlePath,
+        },
+      },
+    },
+    context: {
+      oneOf: [
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "size", "fields"],
+          properties: {
+            type: { const: "xdp" },
+            size: u32,
+            fields: {
+              type: "array",
+              items: { type: "object", additionalProperties: false, required: ["name", "offset", "size"], properties: { name, offset: u32, size: u32 } },
+            },
+          },
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "registers"],
+          properties: {
+            type: { const: "raw" },
+            registers: { type: "object", additionalProperties: false, required: ["r1", "r2"], properties: { r1: { type: "string" }, r2: { type: "string" } } },
+          },
+        },
+      ],
+    },
+    entry_points: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "file"],
+        properties: { name, file: bundlePath, section: { type: "string" }, symbol: { type: "string" }, offset: u32 },
+      },
+    },
+    files: {
+      type: "array",
+      items: { type: "object", additionalProperties: false, required: ["path", "sha256", "size"], properties: { path: bundlePath, sha256, size: { type: "integer", minimum: 0 } } },
+    },
+    resources: { type: "object" },
+  },
+  // Each target states its resource use in its own terms.
+  allOf: [
+    {
+      if: { properties: { target: { const: "bpf" } } },
+      then: {
+        properties: {
+          resources: {
+            type: "object",
+            additionalProperties: false,
+            required: ["instructions", "stack_bytes", "subprograms", "helpers", "maps"],
+            properties: {
+              instructions: { type: "integer", minimum: 1 },
+              stack_bytes: { type: "integer", minimum: 0, maximum: 512 },
+              subprograms: { type: "integer", minimum: 0 },
+              helpers: { type: "array", items: { type: "integer" } },
+              maps: { type: "integer", minimum: 0 },
+            },
+          },
+        },
+      },
+    },
+  ],
+} as const;

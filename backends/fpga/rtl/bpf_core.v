@@ -1,0 +1,639 @@
+// bpf_core: a single-lane, in-order, five-stage BPF processor (RFC 9669 ISA, with the
+// meaning runtime/interp/interpreter.ts gives it). docs/fpga-engine.md has the diagram.
+//
+//   fetch     the ROM address is chosen (redirect target, hold, or next slot); the ROM's
+//             registered outputs (slot, slot+1) are the decode stage's instruction
+//   decode    decode, register read (with write-back bypass), load-use hazard check
+//   execute   forwarding muxes (from memory and write-back), ALU, branch condition and
+//             redirect, address generation with bounds check, stores, multi-cycle ops
+//             (divider, atomics, helper calls), bpf-to-bpf call and exit
+//   memory    the data memory's registered read; load alignment and sign extension
+//   writeback register file write
+//
+// Address map (64-bit BPF addresses; the upper half names the region, the lower half is
+// the byte offset within it; everything else faults):
+//   0x0000_0001_xxxx_xxxx  input memory / packet buffer, offsets [0, mem_len)
+//   0x0000_0010_xxxx_xxxx  stack frame 0, offsets [0, 512); r10 = 0x0000_0010_0000_0200
+//   ...
+//   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
+// Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
+// byte 2**PKT_AW (the upper half of the memory).
+module bpf_core #(
+    parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
+    parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
+    parameter integer MAX_DEPTH = 8     // call frames, as MAX_CALL_DEPTH in the interpreter
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    // run control
+    input  wire                 start,
+    input  wire [63:0]          r1_init,
+    input  wire [63:0]          r2_init,
+    input  wire [31:0]          mem_len,        // valid bytes of the input region
+    input  wire [IMEM_AW:0]     prog_len,       // slots in the program
+    output reg                  running,
+    output reg                  done,
+    output reg                  error,
+    output reg  [3:0]           err_code,
+    output reg  [IMEM_AW:0]     fault_pc,
+    output reg  [63:0]          r0,             // r0 at exit
+    output reg  [63:0]          cycles,
+    output reg  [63:0]          retired,
+    // instruction ROM
+    output reg  [IMEM_AW:0]     imem_addr,
+    input  wire [63:0]          imem_q0,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [63:0]          imem_q1,        // slot + 1: only its imm (lddw's upper half) is used
+    /* verilator lint_on UNUSEDSIGNAL */
+    // data memory
+    output reg                  dmem_en,
+    output reg                  dmem_we,
+    output wire [PKT_AW:0]      dmem_addr,
+    output wire [7:0]           dmem_wbytes,
+    output reg  [63:0]          dmem_wdata,
+    input  wire [63:0]          dmem_rdata,
+    // helper unit
+    output reg                  helper_start,
+    output wire [31:0]          helper_id,
+    output wire [63:0]          helper_r1,
+    output wire [63:0]          helper_r2,
+    output wire [63:0]          helper_r3,
+    output wire [63:0]          helper_r4,
+    output wire [63:0]          helper_r5,
+    input  wire                 helper_done,
+    input  wire                 helper_error,
+    input  wire [63:0]          helper_r0
+);
+    localparam integer PC_W = IMEM_AW + 1;
+
+    // Error codes (err_code), each the interpreter's diagnostic in ir/diag/messages.ts.
+    localparam [3:0] ERR_MEM    = 4'd1,   // run-mem: access outside every region
+                     ERR_INSN   = 4'd2,   // an instruction this engine does not execute
+                     ERR_HELPER = 4'd3,   // run-helper / run-callx: unknown helper
+                     ERR_DEPTH  = 4'd4,   // run-depth: call depth exceeds MAX_DEPTH frames
+                     ERR_PC     = 4'd5;   // run-fell-off: pc ran past the last slot
+
+    // Instruction kinds, decided in decode.
+    localparam [3:0] K_ALU = 4'd0, K_DIV = 4'd1, K_LDDW = 4'd2, K_LDX = 4'd3, K_ST = 4'd4,
+                     K_ATOMIC = 4'd5, K_JA = 4'd6, K_JCC = 4'd7, K_CALL = 4'd8,
+                     K_CALL_LOCAL = 4'd9, K_EXIT = 4'd10, K_ILLEGAL = 4'd11, K_FELL_OFF = 4'd12;
+
+    // RFC 9669 §3.3 classes.
+    localparam [2:0] C_LD = 3'd0, C_LDX = 3'd1, C_ST = 3'd2, C_STX = 3'd3, C_ALU = 3'd4,
+                     C_JMP = 3'd5, C_JMP32 = 3'd6, C_ALU64 = 3'd7;
+
+    localparam [31:0] REGION_INPUT = 32'h1;
+    localparam [28:0] REGION_STACK = 29'h2;     // regions 0x10..0x17: REGION_STACK << 3 | frame
+    localparam [32:0] FRAME_BYTES  = 33'd512;
+
+    function [63:0] frame_pointer(input [2:0] frame);
+        frame_pointer = {REGION_STACK, frame, 32'd512};
+    endfunction
+
+    // ------------------------------------------------------------------ register file
+    reg [63:0] regs [0:10];
+
+    // ------------------------------------------------------------------ pipeline registers
+    // decode (the ROM's output registers are its instruction)
+    reg             d_valid;
+    reg  [PC_W-1:0] d_pc;
+    // execute
+    reg             e_valid;
+    reg  [PC_W-1:0] e_pc;
+    reg  [3:0]      e_kind;
+    reg  [1:0]      e_alu_sel;
+    reg  [3:0]      e_op;
+    reg             e_is32;
+    reg             e_use_imm;
+    reg  [63:0]     e_imm64;
+    reg  [15:0]     e_off;
+    reg  [3:0]      e_ra, e_rb, e_rd;
+    reg             e_writes;
+    reg  [63:0]     e_a, e_b;
+    reg  [1:0]      e_size;         // RFC 9669 size code: 0 W, 1 H, 2 B, 3 DW
+    reg             e_signed;       // sdiv/smod, ldxs
+    reg  [1:0]      e_ext_bits;
+    reg             e_swap;
+    reg  [PC_W-1:0] e_target;
+    reg             e_callx;
+    reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
+    // memory
+    reg             m_valid;        // writes m_rd
+    reg  [3:0]      m_rd;
+    reg  [63:0]     m_result;
+    reg             m_load;
+    reg  [1:0]      m_size;
+    reg             m_signed;
+    // write-back
+    reg             w_valid;
+    reg  [3:0]      w_rd;
+    reg  [63:0]     w_value;
+
+    // call stack: return pc and the callee-saved r6-r9 of each caller (RFC 9669 §2.1)
+    reg  [2:0]      depth;
+    reg  [PC_W-1:0] cs_ret [0:MAX_DEPTH-1];
+    reg  [63:0]     cs_r6  [0:MAX_DEPTH-1];
+    reg  [63:0]     cs_r7  [0:MAX_DEPTH-1];
+    reg  [63:0]     cs_r8  [0:MAX_DEPTH-1];
+    reg  [63:0]     cs_r9  [0:MAX_DEPTH-1];
+    wire [2:0]      depth_up = depth - 3'd1;
+
+    // ================================================================== decode stage
+    wire [7:0]  d_op   = imem_q0[7:0];
+    wire [3:0]  d_dst  = imem_q0[11:8];
+    wire [3:0]  d_src  = imem_q0[15:12];
+    wire [15:0] d_off  = imem_q0[31:16];
+    wire [31:0] d_imm  = imem_q0[63:32];
+    wire [2:0]  d_cls  = d_op[2:0];
+    wire [3:0]  d_code = d_op[7:4];
+    wire        d_x    = d_op[3];
+    wire [2:0]  d_mode = d_op[7:5];
+    wire [1:0]  d_sz   = d_op[4:3];
+    wire        d_is_lddw = d_op == 8'h18;
+    wire [63:0] d_imm_sext = {{32{d_imm[31]}}, d_imm};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [63:0] d_off_sext = {{48{d_off[15]}}, d_off};   // jump targets use the low PC_W bits
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    reg  [3:0]      dk_kind;
+    reg  [1:0]      dk_alu_sel;
+    reg             dk_is32, dk_use_imm, dk_writes, dk_uses_a, dk_uses_b, dk_signed, dk_swap, dk_callx;
+    reg  [3:0]      dk_ra, dk_rd;
+    reg  [63:0]     dk_imm64;
+    reg  [1:0]      dk_ext_bits;
+    reg  [PC_W-1:0] dk_target;
+
+    always @* begin
+        dk_kind = K_ILLEGAL;
+        dk_alu_sel = 2'd0;
+        dk_is32 = 1'b0;
+        dk_use_imm = !d_x;
+        dk_writes = 1'b0;
+        dk_uses_a = 1'b0;
+        dk_uses_b = 1'b0;
+        dk_signed = 1'b0;
+        dk_swap = 1'b0;
+        dk_callx = 1'b0;
+        dk_ra = d_dst;
+        dk_rd = d_dst;
+        dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
+        dk_ext_bits = 2'd2;
+        dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
+        if (d_pc >= prog_len) begin
+            dk_kind = K_FELL_OFF;
+        end else begin
+            case (d_cls)
+                C_ALU, C_ALU64: begin
+                    dk_is32 = d_cls == C_ALU;
+                    dk_writes = 1'b1;
+                    dk_uses_a = 1'b1;
+                    dk_ext_bits = d_imm == 32'd16 ? 2'd0 : d_imm == 32'd32 ? 2'd1 : 2'd2;
+                    if (d_code == 4'hd) begin
+                        // le/be (ALU, x selects be), bswap (ALU64): RFC 9669 §4.2
+                        dk_kind = K_ALU;
+                        dk_alu_sel = 2'd2;
+                        dk_swap = dk_is32 ? d_x : 1'b1;
+                        dk_is32 = 1'b0;
+                    end else if (d_code == 4'hb && d_x && d_off != 16'd0) begin
+                        dk_kind = K_ALU;            // movsx
+                        dk_alu_sel = 2'd1;
+                        dk_uses_a = 1'b0;
+                        dk_uses_b = 1'b1;
+                        dk_ext_bits = d_off == 16'd8 ? 2'd0 : d_off == 16'd16 ? 2'd1 : 2'd2;
+                    end else if (d_code == 4'h3 || d_code == 4'h9) begin
+                        dk_kind = K_DIV;
+                        dk_uses_b = d_x;
+                        dk_signed = d_off[0];       // RFC 9669 §4.1: offset 1 = sdiv/smod
+                    end else if (d_code != 4'he && d_code != 4'hf) begin
+                        dk_kind = K_ALU;
+                        dk_uses_a = d_code != 4'hb;     // mov does not read dst
+                        dk_uses_b = d_x && d_code != 4'h8;
+                    end
+                end
+                C_LDX: if (d_mode == 3'd3 || (d_mode == 3'd4 && d_sz != 2'd3)) begin
+                    dk_kind = K_LDX;
+                    dk_ra = d_src;
+                    dk_uses_a = 1'b1;
+                    dk_writes = 1'b1;
+                    dk_signed = d_mode == 3'd4;
+                end
+                C_ST: if (d_mode == 3'd3) begin
+                    dk_kind = K_ST;
+                    dk_uses_a = 1'b1;
+                    dk_use_imm = 1'b1;
+                end
+                C_STX: if (d_mode == 3'd3) begin
+                    dk_kind = K_ST;
+                    dk_uses_a = 1'b1;
+                    dk_uses_b = 1'b1;
+                    dk_use_imm = 1'b0;
+                end else if (d_mode == 3'd6 && (d_sz == 2'd0 || d_sz == 2'd3)) begin
+                    // RFC 9669 §5.3: FETCH (imm bit 0) loads the old value into src;
+                    // cmpxchg loads it into r0.
+                    dk_kind = K_ATOMIC;
+                    dk_uses_a = 1'b1;
+                    dk_uses_b = 1'b1;
+                    dk_use_imm = 1'b0;
+                    dk_writes = d_imm[0];
+                    dk_rd = d_imm[7:0] == 8'hf1 ? 4'd0 : d_src;
+                end
+                C_LD: if (d_is_lddw && d_src == 4'd0) begin
+                    dk_kind = K_LDDW;
+                    dk_writes = 1'b1;
+                    dk_imm64 = {imem_q1[63:32], d_imm};
+                end
+                C_JMP, C_JMP32: begin
+                    dk_is32 = d_cls == C_JMP32;
+                    if (d_code == 4'h0) begin
+                        dk_kind = K_JA;
+                        // RFC 9669 §4.3: ja32 (gotol) takes its offset from imm
+                        if (dk_is32) dk_target = d_pc + 1'b1 + d_imm_sext[PC_W-1:0];
+                    end else if (d_code == 4'h8 && !dk_is32) begin
+                        dk_rd = 4'd0;
+                        if (d_x) begin
+                            dk_kind = K_CALL;       // callx: helper id in dst
+                            dk_callx = 1'b1;
+                            dk_uses_a = 1'b1;
+                            dk_writes = 1'b1;
+                        end else if (d_src == 4'd0) begin
+                            dk_kind = K_CALL;
+                            dk_writes = 1'b1;
+                        end else if (d_src == 4'd1) begin
+                            dk_kind = K_CALL_LOCAL;
+                            dk_target = d_pc + 1'b1 + d_imm_sext[PC_W-1:0];
+                        end else begin
+                            dk_kind = K_CALL;       // kfunc: the helper unit refuses the id
+                            dk_imm64 = 64'hffff_ffff;
+                            dk_writes = 1'b1;
+                        end
+                    end else if (d_code == 4'h9 && !dk_is32) begin
+                        dk_kind = K_EXIT;
+                    end else if (d_code != 4'he && d_code != 4'hf && d_code != 4'h8 && d_code != 4'h9) begin
+                        dk_kind = K_JCC;
+                        dk_uses_a = 1'b1;
+                        dk_uses_b = d_x;
+                    end
+                end
+                default: dk_kind = K_ILLEGAL;
+            endcase
+        end
+    end
+
+    // ================================================================== execute stage
+    // Forwarding: the memory stage's ALU result (not a load: loads stall decode a cycle),
+    // then the write-back stage's value, then the operand read in decode.
+    wire fwd_a_m = m_valid && !m_load && m_rd == e_ra;
+    wire fwd_a_w = w_valid && w_rd == e_ra;
+    wire fwd_b_m = m_valid && !m_load && m_rd == e_rb;
+    wire fwd_b_w = w_valid && w_rd == e_rb;
+    wire [63:0] a = fwd_a_m ? m_result : fwd_a_w ? w_value : e_a;
+    wire [63:0] b = fwd_b_m ? m_result : fwd_b_w ? w_value : e_b;
+    wire [63:0] b_op = e_use_imm ? e_imm64 : b;
+    // Calls and exits save and restore registers directly: they wait for the memory and
+    // write-back stages to drain, so the register file is current.
+    wire drained = !m_valid && !w_valid;
+
+    wire [63:0] alu_y;
+    bpf_alu alu (
+        .sel(e_alu_sel), .op(e_op), .is32(e_is32), .a(a), .b(b_op),
+        .ext_bits(e_ext_bits), .swap(e_swap), .y(alu_y)
+    );
+
+    wire taken;
+    bpf_branch_cond branch_cond (.op(e_op), .is32(e_is32), .a(a), .b(b_op), .taken(taken));
+
+    reg         div_start;
+    wire        div_done;
+    wire [63:0] div_quotient, div_remainder;
+    bpf_divider divider (
+        .clk(clk), .rst(rst), .start(div_start), .is64(!e_is32), .is_signed(e_signed),
+        .a(a), .b(b_op), .done(div_done), .quotient(div_quotient), .remainder(div_remainder)
+    );
+    wire div_by_zero = e_is32 ? b_op[31:0] == 32'd0 : b_op == 64'd0;
+    wire is_mod = e_op == 4'h9;
+
+    // Address generation and bounds check.
+    wire [63:0] addr = a + {{48{e_off[15]}}, e_off};
+    wire [31:0] region = addr[63:32];
+    wire [31:0] offset = addr[31:0];
+    wire [3:0]  size_bytes = e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
+    wire [32:0] access_end = {1'b0, offset} + {29'd0, size_bytes};
+    wire        in_input = region == REGION_INPUT && access_end <= {1'b0, mem_len};
+    wire        in_stack = region[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
+    wire        mem_ok = in_input || in_stack;
+    assign dmem_addr = in_input ? {1'b1, offset[PKT_AW-1:0]}
+                                : {1'b0, {(PKT_AW - 12){1'b0}}, region[2:0], offset[8:0]};
+    assign dmem_wbytes = e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+
+    // Atomics (RFC 9669 §5.3): read in the first cycle, modify and write in the second.
+    wire        atomic64 = e_size == 2'd3;
+    wire [63:0] old_value = atomic64 ? dmem_rdata : {32'b0, dmem_rdata[31:0]};
+    wire [63:0] src_value = atomic64 ? b : {32'b0, b[31:0]};
+    wire [63:0] r0_value = atomic64 ? regs[0] : {32'b0, regs[0][31:0]};
+    wire [7:0]  atomic_op = e_imm64[7:0];
+    reg  [63:0] atomic_new;
+    always @* begin
+        case (atomic_op[7:4])
+            4'h0:    atomic_new = old_value + src_value;
+            4'h4:    atomic_new = old_value | src_value;
+            4'h5:    atomic_new = old_value & src_value;
+            4'ha:    atomic_new = old_value ^ src_value;
+            default: atomic_new = src_value;            // xchg, cmpxchg
+        endcase
+    end
+    wire is_cmpxchg = atomic_op == 8'hf1;
+    wire atomic_store = !is_cmpxchg || old_value == r0_value;
+
+    // Helper calls read r1-r5 from the drained register file.
+    assign helper_id = e_callx ? a[31:0] : e_imm64[31:0];
+    assign helper_r1 = regs[1];
+    assign helper_r2 = regs[2];
+    assign helper_r3 = regs[3];
+    assign helper_r4 = regs[4];
+    assign helper_r5 = regs[5];
+
+    reg             fire;           // the instruction in execute completes this cycle
+    reg             fault;
+    reg  [3:0]      fault_code;
+    reg  [63:0]     result;
+    reg             redirect;
+    reg  [PC_W-1:0] target;
+    reg             phase_next;
+    reg             finish;         // exit from frame 0
+
+    always @* begin
+        fire = 1'b0;
+        fault = 1'b0;
+        fault_code = 4'd0;
+        result = alu_y;
+        redirect = 1'b0;
+        target = e_target;
+        phase_next = e_phase;
+        finish = 1'b0;
+        dmem_en = 1'b0;
+        dmem_we = 1'b0;
+        dmem_wdata = b_op;
+        div_start = 1'b0;
+        helper_start = 1'b0;
+        if (e_valid) begin
+            case (e_kind)
+                K_ALU: fire = 1'b1;
+                K_LDDW: begin
+                    fire = 1'b1;
+                    result = e_imm64;
+                end
+                K_DIV: begin
+                    // RFC 9669 §4.1: x / 0 = 0, x % 0 = x
+                    if (div_by_zero) begin
+                        fire = 1'b1;
+                        result = !is_mod ? 64'd0 : e_is32 ? {32'b0, a[31:0]} : a;
+                    end else if (!e_phase) begin
+                        div_start = 1'b1;
+                        phase_next = 1'b1;
+                    end else if (div_done) begin
+                        fire = 1'b1;
+                        result = is_mod ? div_remainder : div_quotient;
+                    end
+                end
+                K_LDX, K_ST: begin
+                    if (!mem_ok) begin
+                        fault = 1'b1;
+                        fault_code = ERR_MEM;
+                    end else begin
+                        fire = 1'b1;
+                        dmem_en = 1'b1;
+                        dmem_we = e_kind == K_ST;
+                    end
+                end
+                K_ATOMIC: begin
+                    result = old_value;
+                    dmem_wdata = atomic_new;
+                    if (!mem_ok) begin
+                        fault = 1'b1;
+                        fault_code = ERR_MEM;
+                    end else if (!e_phase) begin
+                        // cmpxchg compares with r0, read from the drained register file
+                        if (!is_cmpxchg || drained) begin
+                            dmem_en = 1'b1;
+                            phase_next = 1'b1;
+                        end
+                    end else begin
+                        fire = 1'b1;
+                        dmem_en = 1'b1;
+                        dmem_we = atomic_store;
+                    end
+                end
+                K_JA: begin
+                    fire = 1'b1;
+                    redirect = 1'b1;
+                end
+                K_JCC: begin
+                    fire = 1'b1;
+                    redirect = taken;
+                end
+                K_CALL: begin
+                    result = helper_r0;
+                    if (!e_phase) begin
+                        if (drained) begin
+                            helper_start = 1'b1;
+                            phase_next = 1'b1;
+                        end
+                    end else if (helper_done) begin
+                        if (helper_error) begin
+                            fault = 1'b1;
+                            fault_code = ERR_HELPER;
+                        end else begin
+                            fire = 1'b1;
+                        end
+                    end
+                end
+                K_CALL_LOCAL: if (drained) begin
+                    if ({29'd0, depth} + 32'd1 >= MAX_DEPTH) begin
+                        fault = 1'b1;
+                        fault_code = ERR_DEPTH;
+                    end else begin
+                        fire = 1'b1;
+                        redirect = 1'b1;
+                    end
+                end
+                K_EXIT: begin
+                    if (depth == 3'd0) begin
+                        // The program's result is r0 as forwarded (exit's dst field is 0);
+                        // only a load into r0 still in the memory stage makes it wait.
+                        if (!(m_valid && m_load && m_rd == 4'd0)) begin
+                            fire = 1'b1;
+                            finish = 1'b1;
+                        end
+                    end else if (drained) begin
+                        fire = 1'b1;
+                        redirect = 1'b1;
+                        target = cs_ret[depth_up];
+                    end
+                end
+                K_FELL_OFF: begin
+                    fault = 1'b1;
+                    fault_code = ERR_PC;
+                end
+                default: begin
+                    fault = 1'b1;
+                    fault_code = ERR_INSN;
+                end
+            endcase
+        end
+    end
+
+    wire stop = fault || finish;
+
+    // ================================================================== hazards and fetch
+    wire e_accept = !e_valid || fire;
+    wire load_use = d_valid && e_valid && e_kind == K_LDX &&
+                    ((dk_uses_a && dk_ra == e_rd) || (dk_uses_b && d_src == e_rd));
+    wire d_hold = d_valid && (!e_accept || load_use);
+
+    always @* begin
+        if (redirect) imem_addr = target;
+        else if (!d_valid) imem_addr = {PC_W{1'b0}};
+        else if (d_hold) imem_addr = d_pc;
+        else imem_addr = d_pc + (d_is_lddw ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
+    end
+
+    // ================================================================== memory stage
+    reg [63:0] load_value;
+    always @* begin
+        case (m_size)
+            2'd2:    load_value = m_signed ? {{56{dmem_rdata[7]}}, dmem_rdata[7:0]} : {56'b0, dmem_rdata[7:0]};
+            2'd1:    load_value = m_signed ? {{48{dmem_rdata[15]}}, dmem_rdata[15:0]} : {48'b0, dmem_rdata[15:0]};
+            2'd0:    load_value = m_signed ? {{32{dmem_rdata[31]}}, dmem_rdata[31:0]} : {32'b0, dmem_rdata[31:0]};
+            default: load_value = dmem_rdata;
+        endcase
+    end
+
+    // ================================================================== state
+    integer i;
+    always @(posedge clk) begin
+        if (rst) begin
+            running <= 1'b0;
+            done <= 1'b0;
+            error <= 1'b0;
+            err_code <= 4'd0;
+            fault_pc <= {PC_W{1'b0}};
+            cycles <= 64'd0;
+            retired <= 64'd0;
+            d_valid <= 1'b0;
+            d_pc <= {PC_W{1'b0}};
+            e_valid <= 1'b0;
+            e_phase <= 1'b0;
+            m_valid <= 1'b0;
+            w_valid <= 1'b0;
+            depth <= 3'd0;
+            r0 <= 64'd0;
+            for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
+        end else if (!running) begin
+            d_valid <= 1'b0;
+            e_valid <= 1'b0;
+            m_valid <= 1'b0;
+            w_valid <= 1'b0;
+            d_pc <= imem_addr;
+            if (start) begin
+                // Registers start at zero, r1/r2 as given, r10 at the top of frame 0.
+                running <= 1'b1;
+                done <= 1'b0;
+                error <= 1'b0;
+                err_code <= 4'd0;
+                fault_pc <= {PC_W{1'b0}};
+                cycles <= 64'd0;
+                retired <= 64'd0;
+                depth <= 3'd0;
+                r0 <= 64'd0;
+                for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
+                regs[1] <= r1_init;
+                regs[2] <= r2_init;
+                regs[10] <= frame_pointer(3'd0);
+            end
+        end else begin
+            cycles <= cycles + 64'd1;
+            if (fire) retired <= retired + 64'd1;
+
+            // write-back
+            if (w_valid) regs[w_rd] <= w_value;
+            w_valid <= m_valid && !fault;
+            w_rd <= m_rd;
+            w_value <= m_load ? load_value : m_result;
+
+            // memory
+            m_valid <= fire && e_writes;
+            m_rd <= e_rd;
+            m_result <= result;
+            m_load <= e_kind == K_LDX;
+            m_size <= e_size;
+            m_signed <= e_signed;
+
+            // bpf-to-bpf call and exit (the memory and write-back stages are empty)
+            if (fire && e_kind == K_CALL_LOCAL) begin
+                cs_ret[depth] <= e_pc + 1'b1;
+                cs_r6[depth] <= regs[6];
+                cs_r7[depth] <= regs[7];
+                cs_r8[depth] <= regs[8];
+                cs_r9[depth] <= regs[9];
+                depth <= depth + 3'd1;
+                regs[10] <= frame_pointer(depth + 3'd1);
+            end
+            if (fire && e_kind == K_EXIT && depth != 3'd0) begin
+                regs[6] <= cs_r6[depth_up];
+                regs[7] <= cs_r7[depth_up];
+                regs[8] <= cs_r8[depth_up];
+                regs[9] <= cs_r9[depth_up];
+                regs[10] <= frame_pointer(depth_up);
+                depth <= depth_up;
+            end
+
+            // execute
+            if (e_accept) begin
+                e_valid <= d_valid && !load_use && !redirect && !stop;
+                e_pc <= d_pc;
+                e_kind <= dk_kind;
+                e_alu_sel <= dk_alu_sel;
+                e_op <= d_code;
+                e_is32 <= dk_is32;
+                e_use_imm <= dk_use_imm;
+                e_imm64 <= dk_imm64;
+                e_off <= d_off;
+                e_ra <= dk_ra;
+                e_rb <= d_src;
+                e_rd <= dk_rd;
+                e_writes <= dk_writes;
+                // register read, bypassing the value being written back this cycle
+                e_a <= (w_valid && w_rd == dk_ra) ? w_value : regs[dk_ra];
+                e_b <= (w_valid && w_rd == d_src) ? w_value : regs[d_src];
+                e_size <= d_sz;
+                e_signed <= dk_signed;
+                e_ext_bits <= dk_ext_bits;
+                e_swap <= dk_swap;
+                e_target <= dk_target;
+                e_callx <= dk_callx;
+                e_phase <= 1'b0;
+            end else begin
+                // Stalled: keep the forwarded operands, whose producers move on.
+                e_valid <= !stop;
+                e_a <= a;
+                e_b <= b;
+                e_phase <= phase_next;
+            end
+
+            // decode
+            d_valid <= !stop;
+            d_pc <= imem_addr;
+
+            if (fault) begin
+                running <= 1'b0;
+                error <= 1'b1;
+                err_code <= fault_code;
+                fault_pc <= e_pc;
+            end else if (finish) begin
+                running <= 1'b0;
+                done <= 1'b1;
+                r0 <= a;
+            end
+        end
+    end
+endmodule

@@ -1,0 +1,76 @@
+// bpf_divider: signed and unsigned 64- and 32-bit division and modulo, one quotient bit
+// per cycle (restoring division on magnitudes, then the signs fixed up). Division by zero
+// never reaches it: bpf_core answers those at once (RFC 9669 §4.1: x/0 = 0, x%0 = x).
+// Signed division truncates toward zero and the remainder takes the dividend's sign
+// (C semantics); INT_MIN / -1 wraps to INT_MIN because |INT_MIN| negated is INT_MIN.
+module bpf_divider (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire        start,       // one-cycle strobe: latch a, b and begin
+    input  wire        is64,
+    input  wire        is_signed,
+    input  wire [63:0] a,           // dividend
+    input  wire [63:0] b,           // divisor, nonzero
+    output reg         done,        // one-cycle strobe: quotient and remainder are valid
+    output wire [63:0] quotient,    // 32-bit results are zero-extended
+    output wire [63:0] remainder
+);
+    // Operands at 64 bits: 32-bit signed ones sign-extended, unsigned ones zero-extended.
+    wire [63:0] a_ext = is64 ? a : is_signed ? {{32{a[31]}}, a[31:0]} : {32'b0, a[31:0]};
+    wire [63:0] b_ext = is64 ? b : is_signed ? {{32{b[31]}}, b[31:0]} : {32'b0, b[31:0]};
+    wire        a_neg = is_signed && a_ext[63];
+    wire        b_neg = is_signed && b_ext[63];
+    wire [63:0] a_mag = a_neg ? 64'd0 - a_ext : a_ext;
+    wire [63:0] b_mag = b_neg ? 64'd0 - b_ext : b_ext;
+
+    reg         busy;
+    reg  [6:0]  count;      // quotient bits still to produce
+    reg  [63:0] quo;        // dividend bits shift out at the top, quotient bits in at the bottom
+    reg  [63:0] rem;
+    reg  [63:0] divisor;
+    reg         neg_quo, neg_rem, wide;
+
+    wire [64:0] rem_shifted = {rem, quo[63]};
+    wire [64:0] rem_minus = rem_shifted - {1'b0, divisor};
+    wire        fits = !rem_minus[64];
+
+    always @(posedge clk) begin
+        if (rst) begin
+            busy <= 1'b0;
+            done <= 1'b0;
+            count <= 7'd0;
+            quo <= 64'd0;
+            rem <= 64'd0;
+            divisor <= 64'd0;
+            neg_quo <= 1'b0;
+            neg_rem <= 1'b0;
+            wide <= 1'b0;
+        end else begin
+            done <= 1'b0;
+            if (start) begin
+                busy <= 1'b1;
+                // A 32-bit dividend starts in the upper half so its top bit shifts out first.
+                quo <= is64 ? a_mag : {a_mag[31:0], 32'b0};
+                rem <= 64'd0;
+                divisor <= b_mag;
+                count <= is64 ? 7'd64 : 7'd32;
+                neg_quo <= a_neg ^ b_neg;
+                neg_rem <= a_neg;
+                wide <= is64;
+            end else if (busy) begin
+                rem <= fits ? rem_minus[63:0] : rem_shifted[63:0];
+                quo <= {quo[62:0], fits};
+                count <= count - 7'd1;
+                if (count == 7'd1) begin
+                    busy <= 1'b0;
+                    done <= 1'b1;
+                end
+            end
+        end
+    end
+
+    wire [63:0] q_signed = neg_quo ? 64'd0 - quo : quo;
+    wire [63:0] r_signed = neg_rem ? 64'd0 - rem : rem;
+    assign quotient  = wide ? q_signed : {32'b0, q_signed[31:0]};
+    assign remainder = wide ? r_signed : {32'b0, r_signed[31:0]};
+endmodule

@@ -1,0 +1,69 @@
+// bpf_helper_unit: the helper functions the engine computes in hardware, behind the
+// core's call port (start, id, r1-r5 in; done, error, r0 out). Each row matches
+// runtime/helpers/table.ts, the reference:
+//   5  ktime_get_ns          deterministic clock: starts at START_NS, +STEP_NS per call
+//   7  get_prandom_u32       xorshift32 (13, 17, 5) from SEED
+//   8  get_smp_processor_id  0: one engine is one CPU
+// Any other id answers with error (the offload check refuses such programs at build
+// time; map helpers come with the map memories). The state survives `start` (as the
+// interpreter's HostState does from packet to packet) and is cleared by reset.
+module bpf_helper_unit #(
+    parameter [31:0] SEED     = 32'h2545f491,           // newHostState's default seed
+    parameter [63:0] START_NS = 64'd1000000000,
+    parameter [63:0] STEP_NS  = 64'd1000
+) (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire        start,
+    input  wire [31:0] id,
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Arguments: unused by the helpers above; map and packet helpers will read them.
+    input  wire [63:0] r1,
+    input  wire [63:0] r2,
+    input  wire [63:0] r3,
+    input  wire [63:0] r4,
+    input  wire [63:0] r5,
+    /* verilator lint_on UNUSEDSIGNAL */
+    output reg         done,
+    output reg         error,
+    output reg  [63:0] r0
+);
+    localparam [31:0] KTIME_GET_NS = 32'd5, GET_PRANDOM_U32 = 32'd7, GET_SMP_PROCESSOR_ID = 32'd8;
+
+    reg  [63:0] time_ns;
+    reg  [31:0] rng;
+    // xorshift32, as nextRandom in runtime/helpers/table.ts.
+    wire [31:0] x1 = rng ^ (rng << 13);
+    wire [31:0] x2 = x1 ^ (x1 >> 17);
+    wire [31:0] rng_next = x2 ^ (x2 << 5);
+
+    always @(posedge clk) begin
+        if (rst) begin
+            time_ns <= START_NS;
+            rng <= (SEED == 32'd0) ? 32'd1 : SEED;
+            done <= 1'b0;
+            error <= 1'b0;
+            r0 <= 64'd0;
+        end else begin
+            done <= start;
+            error <= 1'b0;
+            if (start) begin
+                case (id)
+                    KTIME_GET_NS: begin
+                        time_ns <= time_ns + STEP_NS;
+                        r0 <= time_ns + STEP_NS;
+                    end
+                    GET_PRANDOM_U32: begin
+                        rng <= rng_next;
+                        r0 <= {32'b0, rng_next};
+                    end
+                    GET_SMP_PROCESSOR_ID: r0 <= 64'd0;
+                    default: begin
+                        r0 <= 64'd0;
+                        error <= 1'b1;
+                    end
+                endcase
+            end
+        end
+    end
+endmodule

@@ -1,0 +1,195 @@
+// Running programs on the Verilog BPF engine in Verilator (docs/fpga-engine.md).
+// The model is built once per engine configuration (the RTL, the testbench and the
+// Verilator version, hashed) and cached under .cache/fpga/<hash>/; every program after
+// that is a line in a batch file, so a thousand programs cost one build.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeSlots } from "../../ir/bpf/codec.js";
+import type { Insn } from "../../ir/bpf/insn.js";
+
+/** BPF address of the input memory / packet buffer (region 1 of the engine's address map). */
+export const INPUT_BASE = 1n << 32n;
+/** Bytes of the engine's input buffer (PKT_AW = 12) and slots of its ROM (IMEM_AW = 12). */
+export const INPUT_BYTES = 4096;
+export const ROM_SLOTS = 4096;
+
+/** err_code of bpf_core, with the interpreter diagnostics each one corresponds to. */
+export const ENGINE_ERRORS: Readonly<Record<number, { name: string; diags: readonly string[] }>> = {
+  1: { name: "out-of-bounds access", diags: ["run-mem"] },
+  2: { name: "unsupported instruction", diags: ["enc-opcode", "run-helper-fail"] },
+  3: { name: "unknown helper", diags: ["run-helper", "run-callx"] },
+  4: { name: "call depth exceeded", diags: ["run-depth"] },
+  5: { name: "pc past the last slot", diags: ["run-fell-off"] },
+};
+
+/** The folder holding backends/fpga/rtl (the source tree, also when running from dist/). */
+function sourceRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "backends/fpga/rtl/bpf_engine.v"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find backends/fpga/rtl above " + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+export const ENGINE_ROOT = sourceRoot();
+export const RTL_DIR = join(ENGINE_ROOT, "backends/fpga/rtl");
+export const TB_FILE = join(ENGINE_ROOT, "backends/fpga/sim/tb.cpp");
+
+/** The engine's Verilog files, in a fixed order. */
+export function rtlFiles(): string[] {
+  return readdirSync(RTL_DIR).filter((f) => f.endsWith(".v")).sort().map((f) => join(RTL_DIR, f));
+}
+
+/** One 64-bit word per slot (the slot's bytes as a little-endian u64), 16 hex digits a line: $readmemh. */
+export function romImage(slots: readonly Insn[]): string {
+  const bytes = encodeSlots(slots);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8) out += view.getBigUint64(i, true).toString(16).padStart(16, "0") + "\n";
+  return out;
+}
+
+function toolVersion(cmd: string): string {
+  const r = spawnSync(cmd, ["--version"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : `${cmd} unavailable`;
+}
+
+/** Hash of everything the model depends on. */
+export function engineHash(): string {
+  const h = createHash("sha256");
+  for (const f of [...rtlFiles(), TB_FILE]) {
+    h.update(f.slice(ENGINE_ROOT.length) + "\0");
+    h.update(readFileSync(f));
+  }
+  h.update(toolVersion("verilator"));
+  return h.digest("hex").slice(0, 16);
+}
+
+export interface EngineModel {
+  readonly hash: string;
+  readonly binary: string;
+}
+
+const sleep = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/**
+ * Builds the Verilator model of bpf_engine, or reuses the cached one. Concurrent callers
+ * (vitest workers) take a lock directory so that only one of them compiles.
+ */
+export function buildEngineModel(opts: { cacheDir?: string; jobs?: number } = {}): EngineModel {
+  const cache = opts.cacheDir ?? join(ENGINE_ROOT, ".cache/fpga");
+  const hash = engineHash();
+  const dir = join(cache, hash);
+  const binary = join(dir, "Vbpf_engine_tb");
+  if (existsSync(binary)) return { hash, binary };
+  mkdirSync(cache, { recursive: true });
+  const lock = join(cache, `${hash}.lock`);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(binary)) return { hash, binary };
+      // A lock older than 30 minutes belongs to a build that died.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        /* the lock went away meanwhile */
+      }
+      sleep(500);
+    }
+  }
+  try {
+    if (existsSync(binary)) return { hash, binary };
+    const work = `${dir}.tmp-${process.pid}`;
+    rmSync(work, { recursive: true, force: true });
+    const args = [
+      "--cc", "--exe", "--build", "-j", String(opts.jobs ?? 2), "--Mdir", work, "-o", "Vbpf_engine_tb",
+      "--top-module", "bpf_engine", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
+      ...rtlFiles(), TB_FILE,
+    ];
+    const r = spawnSync("verilator", args, { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`verilator build failed (status ${r.status}):\n${r.stderr}\n${r.stdout}`.slice(0, 20_000));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir);
+    return { hash, binary };
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface EngineCase {
+  /** A name without white space (it is echoed in the result line). */
+  readonly name: string;
+  readonly slots: readonly Insn[];
+  /** Input memory; r1 = INPUT_BASE and r2 = its length unless given. Absent: r1 = r2 = 0. */
+  readonly mem?: Uint8Array;
+  readonly r1?: bigint;
+  readonly r2?: bigint;
+  readonly maxCycles?: number;
+}
+
+export interface EngineResult {
+  readonly name: string;
+  readonly status: "done" | "error" | "timeout";
+  /** err_code (ENGINE_ERRORS) and the slot index of the faulting instruction. */
+  readonly errCode: number;
+  readonly faultPc: number;
+  readonly r0: bigint;
+  readonly cycles: number;
+  readonly retired: number;
+  /** The input memory after the run. */
+  readonly mem: Uint8Array;
+}
+
+const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)$/;
+
+export function parseResultLine(line: string): EngineResult {
+  const m = RESULT_LINE.exec(line);
+  if (!m) throw new Error(`unexpected testbench output: ${line}`);
+  return {
+    name: m[1]!, status: m[2] as EngineResult["status"], errCode: Number(m[3]), faultPc: Number(m[4]),
+    r0: BigInt("0x" + m[5]), cycles: Number(m[6]), retired: Number(m[7]),
+    mem: Uint8Array.from(Buffer.from(m[8]!, "hex")),
+  };
+}
+
+/** Runs every case through one testbench process; results in the order of the cases. */
+export function runEngine(model: EngineModel, cases: readonly EngineCase[]): EngineResult[] {
+  if (cases.length === 0) return [];
+  const work = mkdtempSync(join(tmpdir(), "bpfoff-fpga-"));
+  try {
+    const lines = cases.map((c, i) => {
+      if (/\s/.test(c.name) || c.name === "") throw new Error(`case name '${c.name}' must be one word`);
+      if (c.slots.length > ROM_SLOTS) throw new Error(`${c.name}: ${c.slots.length} slots exceed the ROM (${ROM_SLOTS})`);
+      if (c.mem && c.mem.length > INPUT_BYTES) throw new Error(`${c.name}: ${c.mem.length} bytes exceed the input buffer (${INPUT_BYTES})`);
+      const rom = join(work, `${i}.rom.hex`);
+      writeFileSync(rom, romImage(c.slots));
+      let mem = "-";
+      if (c.mem) {
+        mem = join(work, `${i}.mem.hex`);
+        writeFileSync(mem, Buffer.from(c.mem).toString("hex").replace(/(..)/g, "$1 ") + "\n");
+      }
+      const r1 = c.r1 ?? (c.mem ? INPUT_BASE : 0n);
+      const r2 = c.r2 ?? BigInt(c.mem?.length ?? 0);
+      return `${c.name} ${rom} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}`;
+    });
+    const list = join(work, "cases.txt");
+    writeFileSync(list, lines.join("\n") + "\n");
+    const r = spawnSync(model.binary, [list], { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (r.status !== 0) throw new Error(`testbench failed (status ${r.status}): ${r.stderr}`);
+    const results = r.stdout.split("\n").filter(Boolean).map(parseResultLine);
+    if (results.length !== cases.length) throw new Error(`testbench answered ${results.length} of ${cases.length} cases: ${r.stderr}`);
+    return results;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

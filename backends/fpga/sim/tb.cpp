@@ -1,0 +1,178 @@
+// Verilator testbench for bpf_engine: runs a batch of cases in one process, resetting the
+// engine between them, and prints one line of results per case. It checks nothing: the
+// TypeScript side (backends/fpga/sim.ts) compares the lines with the interpreter.
+//
+//   usage: tb CASES
+//   CASES: one case per line, fields separated by spaces:
+//     NAME ROM MEM R1 R2 MAX_CYCLES
+//   ROM  a $readmemh program image: one 64-bit slot per line, 16 hex digits
+//   MEM  the input memory: hex bytes separated by white space, or "-" for none
+//   R1, R2 hex initial values of r1 and r2; MAX_CYCLES decimal (then: status timeout)
+//   output, one line per case:
+//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "Vbpf_engine.h"
+#include "verilated.h"
+
+namespace {
+
+constexpr unsigned kInputRow = 512;   // host row of the input buffer (2**(PKT_AW-3))
+constexpr unsigned kStackRows = 512;  // 8 frames x 512 bytes
+constexpr unsigned kInputBytes = 4096;
+constexpr unsigned kRomSlots = 4096;
+
+void tick(Vbpf_engine& top) {
+    top.clk = 0;
+    top.eval();
+    top.clk = 1;
+    top.eval();
+}
+
+std::vector<uint64_t> readRom(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        std::cerr << "tb: cannot open " << path << "\n";
+        std::exit(2);
+    }
+    std::vector<uint64_t> words;
+    std::string w;
+    while (in >> w) {
+        if (w.rfind("//", 0) == 0) {
+            std::getline(in, w);
+            continue;
+        }
+        words.push_back(std::stoull(w, nullptr, 16));
+    }
+    return words;
+}
+
+std::vector<uint8_t> readBytes(const std::string& path) {
+    std::vector<uint8_t> bytes;
+    if (path == "-") return bytes;
+    std::ifstream in(path);
+    if (!in) {
+        std::cerr << "tb: cannot open " << path << "\n";
+        std::exit(2);
+    }
+    std::string b;
+    while (in >> b) bytes.push_back(static_cast<uint8_t>(std::stoul(b, nullptr, 16)));
+    return bytes;
+}
+
+void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPath, const std::string& memPath,
+             uint64_t r1, uint64_t r2, uint64_t maxCycles) {
+    const std::vector<uint64_t> rom = readRom(romPath);
+    const std::vector<uint8_t> mem = readBytes(memPath);
+    if (rom.size() > kRomSlots || mem.size() > kInputBytes) {
+        std::printf("%s status=error err=15 pc=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
+        return;
+    }
+    top.start = 0;
+    top.prog_we = 0;
+    top.host_en = 0;
+    top.host_we = 0;
+    top.rst = 1;
+    tick(top);
+    tick(top);
+    top.rst = 0;
+
+    for (size_t i = 0; i < rom.size(); i++) {
+        top.prog_we = 1;
+        top.prog_addr = static_cast<uint16_t>(i);
+        top.prog_wdata = rom[i];
+        tick(top);
+    }
+    top.prog_we = 0;
+    top.prog_len = static_cast<uint16_t>(rom.size());
+
+    // The interpreter's stacks start zeroed; so does the engine's, for identical results.
+    top.host_en = 1;
+    top.host_we = 1;
+    top.host_wdata = 0;
+    for (unsigned r = 0; r < kStackRows; r++) {
+        top.host_row = r;
+        tick(top);
+    }
+    const unsigned memRows = static_cast<unsigned>((mem.size() + 7) / 8);
+    for (unsigned r = 0; r < memRows; r++) {
+        uint64_t v = 0;
+        for (unsigned k = 0; k < 8 && r * 8 + k < mem.size(); k++) v |= static_cast<uint64_t>(mem[r * 8 + k]) << (8 * k);
+        top.host_row = kInputRow + r;
+        top.host_wdata = v;
+        tick(top);
+    }
+    top.host_en = 0;
+    top.host_we = 0;
+
+    top.r1_init = r1;
+    top.r2_init = r2;
+    top.mem_len = static_cast<uint32_t>(mem.size());
+    top.start = 1;
+    tick(top);
+    top.start = 0;
+    uint64_t n = 0;
+    while (!top.done && !top.error && n < maxCycles) {
+        tick(top);
+        n++;
+    }
+    const char* status = top.done ? "done" : top.error ? "error" : "timeout";
+    std::printf("%s status=%s err=%u pc=%u r0=%llx cycles=%llu retired=%llu mem=", name.c_str(), status,
+                static_cast<unsigned>(top.err_code), static_cast<unsigned>(top.fault_pc),
+                static_cast<unsigned long long>(top.r0), static_cast<unsigned long long>(top.cycles),
+                static_cast<unsigned long long>(top.retired));
+    if (!top.done && !top.error) {
+        // Stop a runaway program: reset before reading the memory back.
+        top.rst = 1;
+        tick(top);
+        top.rst = 0;
+    }
+    for (unsigned r = 0; r < memRows; r++) {
+        top.host_en = 1;
+        top.host_row = kInputRow + r;
+        tick(top);
+        top.host_en = 0;
+        const uint64_t v = top.host_rdata;
+        for (unsigned k = 0; k < 8 && r * 8 + k < mem.size(); k++) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+    }
+    std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Verilated::commandArgs(argc, argv);
+    if (argc < 2) {
+        std::cerr << "usage: tb CASES\n";
+        return 2;
+    }
+    std::ifstream cases(argv[1]);
+    if (!cases) {
+        std::cerr << "tb: cannot open " << argv[1] << "\n";
+        return 2;
+    }
+    auto top = std::make_unique<Vbpf_engine>();
+    std::string line;
+    while (std::getline(cases, line)) {
+        if (line.empty()) continue;
+        std::istringstream f(line);
+        std::string name, rom, mem, r1, r2;
+        uint64_t maxCycles = 0;
+        if (!(f >> name >> rom >> mem >> r1 >> r2 >> maxCycles)) {
+            std::cerr << "tb: bad case line: " << line << "\n";
+            return 2;
+        }
+        runCase(*top, name, rom, mem, std::stoull(r1, nullptr, 16), std::stoull(r2, nullptr, 16), maxCycles);
+    }
+    std::fflush(stdout);
+    top->final();
+    return 0;
+}

@@ -1,0 +1,46 @@
+// A tiny self-contained testbench for simulators without a C++ harness (Icarus): the
+// program comes from a $readmemh image (ROM), runs with no input memory, and the result
+// is printed as one line: "r0=HEX cycles=N retired=N status=done|error err=N pc=N".
+`timescale 1ns / 1ps
+module tb_smoke;
+    parameter ROM = "";                 // program image, one 64-bit slot per line
+    parameter integer PROG_LEN = 1;     // slots in the image
+    parameter integer MAX_CYCLES = 100000;
+
+    reg clk = 1'b0;
+    reg rst = 1'b1;
+    reg start = 1'b0;
+    always #5 clk = ~clk;
+
+    wire        busy, done, error;
+    wire [3:0]  err_code;
+    wire [12:0] fault_pc;
+    wire [63:0] r0, cycles, retired, host_rdata;
+
+    bpf_engine #(.IMEM_INIT(ROM)) dut (
+        .clk(clk), .rst(rst),
+        .prog_we(1'b0), .prog_addr(12'd0), .prog_wdata(64'd0), .prog_len(PROG_LEN[12:0]),
+        .host_en(1'b0), .host_we(1'b0), .host_row(10'd0), .host_wdata(64'd0), .host_rdata(host_rdata),
+        .start(start), .r1_init(64'd0), .r2_init(64'd0), .mem_len(32'd0),
+        .busy(busy), .done(done), .error(error), .err_code(err_code), .fault_pc(fault_pc),
+        .r0(r0), .cycles(cycles), .retired(retired)
+    );
+
+    integer n;
+    initial begin
+        repeat (2) @(posedge clk);
+        rst <= 1'b0;
+        @(posedge clk);
+        start <= 1'b1;
+        @(posedge clk);
+        start <= 1'b0;
+        n = 0;
+        while (!done && !error && n < MAX_CYCLES) begin
+            @(posedge clk);
+            n = n + 1;
+        end
+        $display("r0=%h cycles=%0d retired=%0d status=%s err=%0d pc=%0d", r0, cycles, retired,
+                 done ? "done" : error ? "error" : "timeout", err_code, fault_pc);
+        $finish;
+    end
+endmodule

@@ -1,0 +1,16 @@
+// The target registry (STYLE.md §2): --target name -> Backend. The CLI knows targets only
+// through this table; adding a target is adding a folder under backends/ and a row here.
+import type { Backend } from "./common/backend.js";
+import { bpfBackend } from "./bpf/backend.js";
+
+export const BACKENDS: readonly Backend[] = [
+  bpfBackend, // standard BPF ELF object: the kernel, libbpf and every BPF offload NIC load it
+];
+
+export function findBackend(name: string): Backend | undefined {
+  return BACKENDS.find((b) => b.name === name);
+}
+
+export function targetNames(): string[] {
+  return BACKENDS.map((b) => b.name);
+}

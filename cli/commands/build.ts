@@ -1,0 +1,79 @@
+// `bpfoff build FILE --target T -o DIR`: compile one program into a bundle
+// (backends/common/bundle.ts): manifest.json, the target's files, maps/. The bundle is
+// written whole or not at all. With --check nothing is written: the build is compared
+// with DIR file by file, exit 0 when identical, 1 with the differing files and a short
+// unified diff of each text file (for CI that keeps generated configs checked in).
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { loadBpf } from "../../frontends/bpf/load.js";
+import { fail } from "../../ir/diag/diag.js";
+import { targetNames } from "../../backends/registry.js";
+import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
+import { compareBundle, writeBundle, type BundleDifference } from "../../backends/common/bundle.js";
+import { isText, unifiedDiff } from "../diff.js";
+import { readInput, type CliContext } from "../io.js";
+
+interface BuildOpts {
+  target: string;
+  output: string;
+  program?: string;
+  type?: string;
+  check?: boolean;
+}
+
+const PROGRAM_TYPES: readonly ProgramType[] = ["xdp", "raw"];
+/** Inputs whose frontends are still to come. */
+const LATER_INPUTS = [
+  { ext: /\.c$/, what: "C subset", frontend: "frontends/c" },
+  { ext: /\.p4$/, what: "P4-16", frontend: "frontends/p4" },
+] as const;
+/** Lines of unified diff shown per file by --check. */
+const DIFF_LINES = 40;
+
+export function registerBuild(program: Command, ctx: CliContext): void {
+  program
+    .command("build")
+    .description("compile a program for a target into a bundle: manifest.json, the target's files, maps/")
+    .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
+    .requiredOption("--target <target>", `target to compile for (${targetNames().join(", ")})`)
+    .requiredOption("-o, --output <dir>", "bundle folder, replaced whole once the build has succeeded")
+    .option("--program <name>", "program (function or section name) in an object with several")
+    .option("--type <type>", `program type (${PROGRAM_TYPES.join(", ")}); default: from the ELF section, raw for assembler text`)
+    .option("--check", "write nothing: compare the build with the bundle in --output, exit 1 listing the files that differ")
+    .action((file: string, opts: BuildOpts) => buildCommand(ctx, file, opts));
+}
+
+function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
+  const known = targetNames();
+  if (!known.includes(opts.target)) fail("build-target", {}, [opts.target, known.join(", ")]);
+  if (opts.type !== undefined && !(PROGRAM_TYPES as readonly string[]).includes(opts.type)) fail("cli-usage", {}, [`--type must be ${PROGRAM_TYPES.join(" or ")}, not '${opts.type}'`]);
+  const later = LATER_INPUTS.find((l) => l.ext.test(file));
+  if (later) fail("build-input", { file }, [`${later.what} input is not supported yet (its frontend, ${later.frontend}, is still to come): build from assembler text (.s) or a clang-built object (.o)`]);
+  const bytes = readInput(resolve(ctx.io.cwd, file));
+  const object = loadBpf(bytes, file);
+  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
+  const dir = resolve(ctx.io.cwd, opts.output);
+  if (!opts.check) {
+    writeBundle(dir, files);
+    return;
+  }
+  const diffs = compareBundle(dir, files);
+  if (!diffs.length) {
+    ctx.io.stdout(`${opts.output}: up to date (${files.length} files)\n`);
+    return;
+  }
+  ctx.io.stdout(diffs.map((d) => `${d.status}: ${d.path}\n`).join("") + diffs.map((d) => shortDiff(opts.output, d)).join(""));
+  ctx.io.stderr(`bpfoff: error: ${opts.output} differs from the build in ${diffs.length} file${diffs.length === 1 ? "" : "s"}: ${diffs.map((d) => d.path).join(", ")}\n`);
+  ctx.exitCode = 1;
+}
+
+/** The first DIFF_LINES lines of a text file's unified diff (on disk -> built); "" for binary files. */
+function shortDiff(dir: string, d: BundleDifference): string {
+  const onDisk = d.onDisk ?? new Uint8Array(0);
+  const built = d.built ?? new Uint8Array(0);
+  if (!isText(onDisk) || !isText(built)) return "";
+  const text = unifiedDiff(Buffer.from(onDisk).toString("utf8"), Buffer.from(built).toString("utf8"), `${dir}/${d.path}`, `build/${d.path}`);
+  const lines = text.split("\n").slice(0, -1);
+  if (lines.length <= DIFF_LINES) return text;
+  return lines.slice(0, DIFF_LINES).join("\n") + `\n... (${lines.length - DIFF_LINES} more lines)\n`;
+}
