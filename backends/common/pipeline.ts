@@ -5,7 +5,13 @@
 // exist for that type; the bundle is complete and its manifest valid before anything
 // is written (bundle.ts writes it).
 import type { BpfObject } from "../../ir/bpf/object.js";
-import { fail } from "../../ir/diag/diag.js";
+import { DiagnosticError, fail } from "../../ir/diag/diag.js";
+import { liftProgram } from "../../ir/lift/lift.js";
+import { DEFAULT_PIPELINE, runPasses } from "../../ir/passes/index.js";
+import { validateModule } from "../../ir/core/validate.js";
+import { compileModule } from "../bpf/codegen/index.js";
+import { checkOffload } from "../../offload-hooks/check.js";
+import { listTargets, loadTarget, type TargetDescriptor } from "../../offload-hooks/descriptor.js";
 import { checkHelpers } from "../../runtime/interp/run.js";
 import type { CompileInput } from "./backend.js";
 import { findBackend, targetNames } from "../registry.js";
@@ -27,11 +33,26 @@ export interface BuildRequest {
 }
 
 /**
- * The IR round trip: lift to IR, run the passes, generate BPF for the target again. For
- * now the identity: the backends compile the verified BPF as it is.
+ * The IR round trip: the program is lifted to IR, optimised (the default pipeline, plus
+ * loop unrolling for a device without back edges), and compiled to BPF again, which is
+ * what the backend then sees. Other programs of the object stay as they are.
  */
-export function lowerForTarget(input: CompileInput): CompileInput {
-  return input;
+export function lowerForTarget(input: CompileInput, target?: TargetDescriptor): CompileInput {
+  const prog = input.object.programs[input.program]!;
+  const passes = target && !target.limits.back_edges ? ["unroll", ...DEFAULT_PIPELINE] : DEFAULT_PIPELINE;
+  const module = runPasses(liftProgram(input.object, input.program, input.programType, input.source.name), passes);
+  const invalid = validateModule(module);
+  if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
+  const compiled = compileModule(module, { name: prog.name, section: prog.section, mapInit: input.object.mapInit, license: input.object.license });
+  const programs = input.object.programs.map((p, i) => (i === input.program ? compiled.programs[0]! : p));
+  return { ...input, object: { ...input.object, programs } };
+}
+
+/** The offload check against the target's descriptor, when it has one. */
+function checkTarget(input: CompileInput, target: TargetDescriptor | undefined): void {
+  if (!target) return;
+  const problems = checkOffload(input.object, input.program, input.programType, target);
+  if (problems.length) throw new DiagnosticError(problems);
 }
 
 /**
@@ -80,6 +101,8 @@ export function buildInMemory(req: BuildRequest): BundleFile[] {
   checkHelpers({ ...req.object, programs: [req.object.programs[program]!] }, programType);
   verifyProgram(req.object, program, programType);
   const programs = req.object.programs.map((p, i) => (i === program && p.section === "" ? { ...p, section: SECTION_BY_TYPE[programType] } : p));
-  const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } });
+  const descriptor = listTargets().includes(req.target) ? loadTarget(req.target) : undefined;
+  const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor);
+  checkTarget(input, descriptor);
   return assembleBundle(backend, input, backend.compile(input));
 }

@@ -14,6 +14,12 @@ import { loadMapsState } from "../../runtime/maps/state.js";
 import { readBundleDir } from "../../backends/common/bundle.js";
 import { manifestProblems, sha256Hex } from "../../backends/common/manifest.js";
 import { IN_CI } from "../support/requires.js";
+import { REPO } from "../support/conformance.js";
+import type { BpfObject } from "../../ir/bpf/object.js";
+import { newHostState } from "../../runtime/helpers/env.js";
+import { instantiateMaps, runRaw, runXdp } from "../../runtime/interp/run.js";
+import { formatMapsState } from "../../runtime/maps/state.js";
+import { readPcap } from "../../runtime/packet/pcap.js";
 import { clangBuild, clangMissing, EXAMPLES, exampleSource } from "../backends/bpf/support.js";
 
 const root = mkdtempSync(join(tmpdir(), "bpfoff-build-"));
@@ -74,8 +80,33 @@ char LICENSE[] SEC("license") = "GPL";
 `;
 const RAW = "ldxw %r0, [%r1]\nadd %r0, 1\nexit\n";
 
-/** The bundle's invariants: every file listed once with its hash, the object loads back, images decode. */
-function checkBundle(dir: string, expectProgram?: { slots: unknown; name: string }) {
+/**
+ * What a program does, as lines to compare: its verdict, packet and maps on some frames
+ * (an example's own pcap and maps when given), or r0 and memory on some inputs for raw.
+ */
+function behaviour(obj: BpfObject, type: "xdp" | "raw", example?: string): string[] {
+  const maps = instantiateMaps(obj);
+  if (example) loadMapsState(maps, readFileSync(join(REPO, "examples", example, "maps.json"), "utf8"), "maps.json");
+  const host = newHostState();
+  const frames = example
+    ? readPcap(readFileSync(join(REPO, "examples", example, "packets.pcap")), example).packets.map((p) => p.data)
+    : [new Uint8Array(60), new Uint8Array(60).fill(0xff), Uint8Array.from({ length: 99 }, (_, i) => i * 7), new Uint8Array(14).fill(3), new Uint8Array(60).fill(0xff)];
+  const lines = frames.map((f) => {
+    if (type === "raw") {
+      const r = runRaw(obj, f, { maps, host });
+      return `${r.r0} ${Buffer.from(r.mem).toString("hex")}`;
+    }
+    const r = runXdp(obj, f, maps, host, { ingressIfindex: 1, rxQueueIndex: 0 });
+    return `${r.verdict} ${r.redirect?.ifindex ?? "-"} ${Buffer.from(r.packet).toString("hex")}`;
+  });
+  return [...lines, formatMapsState(maps)];
+}
+
+/**
+ * The bundle's invariants: every file listed once with its hash, the object loads back,
+ * images decode, and the built program (compiled through the IR) behaves as the input.
+ */
+function checkBundle(dir: string, original?: { object: BpfObject; type: "xdp" | "raw"; example?: string }) {
   const files = readBundleDir(dir);
   const manifest = JSON.parse(Buffer.from(files.get("manifest.json")!).toString("utf8"));
   expect(manifestProblems(manifest)).toEqual([]);
@@ -90,7 +121,7 @@ function checkBundle(dir: string, expectProgram?: { slots: unknown; name: string
   const obj = loadElf(files.get("prog.o")!, "prog.o");
   expect(obj.programs).toHaveLength(1);
   expect(obj.programs[0]!.name).toBe(manifest.program.name);
-  if (expectProgram) expect(obj.programs[0]!.slots).toEqual(expectProgram.slots);
+  if (original) expect(behaviour(obj, original.type, original.example)).toEqual(behaviour(original.object, original.type, original.example));
   expect(manifest.resources.instructions).toBe(obj.programs[0]!.slots.length);
   // Images hold the maps the object declares; maps.json loaded into fresh maps gives the images' state.
   const fresh = obj.maps.map((d) => createMap(d));
@@ -108,23 +139,24 @@ describe("bpfoff build --target bpf", () => {
     const dir = workdir({ "counter.s": COUNTER });
     const r = await cli(["build", "counter.s", "--target", "bpf", "--type", "xdp", "-o", "out"], dir);
     expect(r).toEqual({ code: 0, stdout: "", stderr: "" });
-    const { files, manifest } = checkBundle(join(dir, "out"), { name: "main", slots: assemble(COUNTER, "counter.s").programs[0]!.slots });
+    const { files, manifest, obj } = checkBundle(join(dir, "out"), { object: assemble(COUNTER, "counter.s"), type: "xdp" });
     expect([...files.keys()]).toEqual(["manifest.json", "maps/hits.img", "maps/maps.json", "prog.llvm.s", "prog.o", "prog.s"]);
     expect(manifest.program).toEqual({ name: "main", section: "xdp", type: "xdp" });
     expect(manifest.input).toEqual({ name: "counter.s", sha256: sha256Hex(COUNTER) });
-    expect(manifest.resources).toEqual({ instructions: 21, stack_bytes: 8, subprograms: 1, helpers: [1], maps: 1 });
+    // Through the IR: the subprogram is inlined and the array lookup kept as a helper call.
+    expect(manifest.resources).toEqual({ instructions: obj.programs[0]!.slots.length, stack_bytes: 8, subprograms: 0, helpers: [1], maps: 1 });
     expect(manifest.entry_points).toEqual([{ name: "main", file: "prog.o", section: "xdp", symbol: "main", offset: 0 }]);
     expect(manifest.context.fields.map((f: { name: string; offset: number }) => `${f.name}@${f.offset}`)).toEqual(["data@0", "data_end@4", "data_meta@8", "ingress_ifindex@12", "rx_queue_index@16", "egress_ifindex@20"]);
-    // prog.s re-assembles to the same program.
+    // prog.s re-assembles to the program in prog.o.
     const again = assemble(Buffer.from(files.get("prog.s")!).toString("utf8"), "prog.s");
-    expect(again.programs[0]!.slots).toEqual(assemble(COUNTER, "c.s").programs[0]!.slots);
+    expect(again.programs[0]!.slots).toEqual(obj.programs[0]!.slots);
     expect(again.maps).toEqual(assemble(COUNTER, "c.s").maps);
   });
 
   it("a raw program: its own section and the r1/r2 context", async () => {
     const dir = workdir({ "inc.s": RAW });
     expect((await cli(["build", "inc.s", "--target", "bpf", "-o", "b"], dir)).code).toBe(0);
-    const { manifest } = checkBundle(join(dir, "b"));
+    const { manifest } = checkBundle(join(dir, "b"), { object: assemble(RAW, "inc.s"), type: "raw" });
     expect(manifest.program).toEqual({ name: "main", section: "raw", type: "raw" });
     expect(manifest.context).toEqual({ type: "raw", registers: { r1: "pointer to a copy of the input memory", r2: "length of the input memory in bytes" } });
     expect(manifest.maps).toEqual([]);
@@ -139,7 +171,7 @@ describe("bpfoff build --target bpf", () => {
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       const input = loadElf(readFileSync(obj), obj);
-      const { manifest } = checkBundle(join(dir, "bundle"), input.programs[0]!);
+      const { manifest } = checkBundle(join(dir, "bundle"), { object: input, type: "xdp", example });
       expect(manifest.input.name).toBe("prog.o"); // the base name: no absolute paths
       expect(manifest.maps.map((m: { name: string }) => m.name)).toEqual(input.maps.map((m) => m.name));
     });
@@ -150,7 +182,7 @@ describe("bpfoff build --target bpf", () => {
     const obj = clangBuild(join(dir, "globals.c"), dir);
     const r = await cli(["build", obj, "--target", "bpf", "-o", "g"], dir);
     expect(r.stderr).toBe("");
-    const { files, manifest } = checkBundle(join(dir, "g"), loadElf(readFileSync(obj), obj).programs[0]!);
+    const { files, manifest } = checkBundle(join(dir, "g"), { object: loadElf(readFileSync(obj), obj), type: "xdp" });
     expect(manifest.maps.map((m: { image: string; global_data: boolean }) => [m.image, m.global_data])).toEqual([
       ["maps/data.img", true],
       ["maps/rodata.img", true],
@@ -219,7 +251,7 @@ describe("build errors: one line, exit 1, nothing written", () => {
     fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "fpga2", "-o", "b"], /^bpfoff: error: unknown target 'fpga2' \(known targets: bpf\)\n$/));
   it("an assembler error", () => fails({ "bad.s": "mov %r0, 1\nfrob %r1\nexit\n" }, ["build", "bad.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: bad\.s:2:1: unknown mnemonic 'frob'/));
   it("a tcam map cannot go into a kernel object", () =>
-    fails({ "t.s": ".map acl tcam key=4 value=4 entries=8\nlddw %r1, map(acl)\nmov %r0, 2\nexit\n" }, ["build", "t.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: map 'acl' is a tcam map, which only bpfoff models/));
+    fails({ "t.s": ".map acl tcam key=4 value=4 entries=8\nlddw %r1, map(acl)\nmov %r0, 2\nexit\n" }, ["build", "t.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: target bpf does not support map 'acl' of kind tcam/));
   it("a helper the program type does not have", () => fails({ "h.s": "call 999\nexit\n" }, ["build", "h.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: .*999/));
   it("C input is not supported yet", () => fails({ "p.c": "int x;\n" }, ["build", "p.c", "--target", "bpf", "-o", "b"], /^bpfoff: error: p\.c: C subset input is not supported yet/));
   it("a bad --type", () => fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "bpf", "--type", "tc", "-o", "b"], /^bpfoff: error: --type must be xdp or raw, not 'tc'\n$/));

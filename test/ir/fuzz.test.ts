@@ -74,7 +74,7 @@ describe("generated programs through the IR", () => {
           const again = compileModule(module, { name: "main", section: "", mapInit: new Map(), license: "" });
           expect(outcome(() => runRaw(again, mem))).toBe(outcome(() => runRaw(obj, mem)));
         }),
-        { numRuns: 150 },
+        { numRuns: Number(process.env["FUZZ_RUNS"] ?? 150) },
       );
     });
   }

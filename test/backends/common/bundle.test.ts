@@ -10,6 +10,7 @@ import { BPFOFF_VERSION } from "../../../backends/common/version.js";
 import { lowerForTarget } from "../../../backends/common/pipeline.js";
 import { BACKENDS, findBackend, targetNames } from "../../../backends/registry.js";
 import { stackBytes } from "../../../backends/bpf/backend.js";
+import { runRaw } from "../../../runtime/interp/run.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { createMap } from "../../../runtime/maps/index.js";
@@ -95,9 +96,15 @@ describe("registry and pipeline", () => {
     expect(findBackend("bpf")?.name).toBe("bpf");
     expect(findBackend("nope")).toBeUndefined();
   });
-  it("lowerForTarget is the identity until the IR round trip lands", () => {
-    const input = { object: assemble("mov %r0, 1\nexit\n", "p.s"), program: 0, programType: "raw" as const, source: { name: "p.s", sha256: "0".repeat(64) } };
-    expect(lowerForTarget(input)).toBe(input);
+  it("lowerForTarget compiles the chosen program through the IR and leaves the others", () => {
+    const object = assemble("mov %r0, 1\nadd %r0, 2\nmov %r1, %r0\nmul %r1, 3\nmov %r0, %r1\nexit\n", "p.s");
+    const other = { ...object.programs[0]!, name: "other" };
+    const input = { object: { ...object, programs: [object.programs[0]!, other] }, program: 0, programType: "raw" as const, source: { name: "p.s", sha256: "0".repeat(64) } };
+    const out = lowerForTarget(input);
+    // Constant folding leaves r0 = 9.
+    expect(out.object.programs[0]!.slots.length).toBeLessThan(object.programs[0]!.slots.length);
+    expect(runRaw(out.object, undefined).r0).toBe(9n);
+    expect(out.object.programs[1]).toBe(other);
   });
 });
 
