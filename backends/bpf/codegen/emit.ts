@@ -326,7 +326,10 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
         const d = target(i.result);
         const [c, a, bArg] = i.args as [Arg, Arg, Arg];
         const rc = use(c, SCRATCH.b);
-        const t = d === rc ? SCRATCH.a : d;
+        // d may share a register with the condition or with b (both may die here): writing a
+        // into d first would destroy them, so the result is then built in r0.
+        const bHome = bArg.kind === "value" ? loc(bArg.id) : undefined;
+        const t = d === rc || (bHome && "reg" in bHome && bHome.reg === d) ? SCRATCH.a : d;
         if (a.kind === "imm") movImm(t, a.value);
         else mov(t, use(a, t));
         const skip = out.length;
