@@ -2,9 +2,11 @@
 // through this table; adding a target is adding a folder under backends/ and a row here.
 import type { Backend } from "./common/backend.js";
 import { bpfBackend } from "./bpf/backend.js";
+import { fpgaBackend } from "./fpga/backend.js";
 
 export const BACKENDS: readonly Backend[] = [
   bpfBackend, // standard BPF ELF object: the kernel, libbpf and every BPF offload NIC load it
+  fpgaBackend, // bpfoff's Verilog BPF engine: RTL, ROM image, wrapper and Verilator testbench
 ];
 
 export function findBackend(name: string): Backend | undefined {

@@ -25,11 +25,32 @@ export interface CompileOutput {
   readonly manifest: Record<string, unknown>;
 }
 
+/** A raw program run (`bpfoff run FILE --target T --mem HEX`): r1 = the input memory, r2 = its length. */
+export interface RawRunRequest {
+  readonly object: BpfObject;
+  /** Index of the program in object.programs. */
+  readonly program: number;
+  /** Input memory; absent: r1 = r2 = 0. */
+  readonly mem?: Uint8Array;
+  /** The interpreter's instruction budget (--max-steps); a target turns it into its own limit. */
+  readonly maxSteps: number;
+  /** bpf_get_prandom_u32 seed when the user gave --seed. */
+  readonly seed?: number;
+}
+
+export interface RawRunResult {
+  readonly r0: bigint;
+  /** Figures for --stats (stderr), one line, e.g. cycles and retired instructions. */
+  readonly stats?: string;
+}
+
 export interface Backend {
   /** The --target name. */
   readonly name: string;
   readonly description: string;
   compile(input: CompileInput): CompileOutput;
+  /** Runs a raw program on the target (hardware or its simulation); targets without it cannot `bpfoff run`. */
+  runRaw?(request: RawRunRequest): RawRunResult;
 }
 
 /** Maps the program uses, for manifest and images: all of the object's maps, in order. */

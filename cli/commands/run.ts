@@ -3,10 +3,14 @@
 //     the last line printed is r0 in 0x hex.
 //   with --pcap: an XDP program over every packet in order, maps carried from packet to
 //     packet; one line per packet ending in its verdict name.
+//   --target T (a registered backend with runRaw, e.g. fpga): the raw program on that
+//     target (the FPGA engine in Verilator); the same one line of r0. --stats writes the
+//     target's figures (cycles) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { loadBpf } from "../../frontends/bpf/load.js";
 import { fail } from "../../ir/diag/diag.js";
+import { BACKENDS, findBackend } from "../../backends/registry.js";
 import { newHostState } from "../../runtime/helpers/env.js";
 import { checkHelpers, instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/interp/run.js";
 import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
@@ -25,11 +29,18 @@ interface RunOpts {
   program?: string;
   maxSteps: string;
   ifindex: string;
-  seed: string;
+  seed?: string;
+  stats?: boolean;
 }
 
-/** Targets `run` can execute on; native and simulator targets register here as they land. */
-const RUN_TARGETS = ["interp"] as const;
+/**
+ * Where bpf_get_prandom_u32 starts by default: newHostState's seed, which is also the FPGA
+ * engine's SEED parameter, so that every target gives the same numbers unless told otherwise.
+ */
+const DEFAULT_SEED = String(newHostState().rng);
+
+/** Targets `run` can execute on: the interpreter, and every backend that can run a raw program. */
+const RUN_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.runRaw).map((b) => b.name)];
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
@@ -45,7 +56,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--program <name>", "program (function or section name) in an object with several")
     .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
     .option("--ifindex <n>", "with --pcap: ingress_ifindex in xdp_md", "1")
-    .option("--seed <n>", "seed of bpf_get_prandom_u32", "1")
+    .option("--seed <n>", `seed of bpf_get_prandom_u32 (default ${DEFAULT_SEED}, the FPGA engine's built-in seed)`)
+    .option("--stats", "with a --target other than interp: print the target's figures (cycles) to stderr")
     .action((file: string, opts: RunOpts) => runCommand(ctx, file, opts));
 }
 
@@ -56,15 +68,16 @@ function intOption(text: string, option: string): number {
 }
 
 function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
-  if (!(RUN_TARGETS as readonly string[]).includes(opts.target)) fail("cli-usage", {}, [`target '${opts.target}' cannot run programs yet (available: ${RUN_TARGETS.join(", ")})`]);
+  if (!RUN_TARGETS.includes(opts.target)) fail("cli-usage", {}, [`target '${opts.target}' cannot run programs yet (available: ${RUN_TARGETS.join(", ")})`]);
   if (opts.pcap && opts.mem) fail("cli-usage", {}, ["--mem and --pcap exclude each other: --mem runs a raw program, --pcap an XDP program"]);
   if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
+  if (opts.target !== "interp") return runOnTarget(ctx, file, opts);
   const object = loadBpf(readInput(path(file)), file);
   checkHelpers(object, opts.pcap ? "xdp" : "raw");
   const program = programIndex(object, opts.program);
   const maxSteps = intOption(opts.maxSteps, "--max-steps");
-  const host = newHostState(intOption(opts.seed, "--seed"));
+  const host = newHostState(intOption(opts.seed ?? DEFAULT_SEED, "--seed"));
   const maps = instantiateMaps(object);
   if (opts.mapsIn) loadMapsState(maps, readText(path(opts.mapsIn)), opts.mapsIn);
 
@@ -91,4 +104,21 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   }
   if (opts.mapsOut) outputs.push([opts.mapsOut, formatMapsState(maps)]);
   for (const [p, data] of outputs) writeFileAtomic(path(p), data);
+}
+
+/** A raw program on a backend's runRaw (the FPGA engine in Verilator): one line of r0, as the interpreter prints it. */
+function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
+  const backend = findBackend(opts.target)!;
+  if (opts.pcap) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the engine has no packet streaming yet (the XDP path is the next step); run raw programs with --mem`]);
+  for (const [given, option] of [[opts.mapsIn, "--maps-in"], [opts.mapsOut, "--maps-out"]] as const) {
+    if (given) fail("cli-usage", {}, [`--target ${opts.target} ${option}: not yet: the engine has no maps yet`]);
+  }
+  const object = loadBpf(readInput(resolve(ctx.io.cwd, file)), file);
+  checkHelpers(object, "raw");
+  const program = programIndex(object, opts.program);
+  const mem = opts.mem !== undefined ? parseHexBytes(opts.mem, "--mem") : undefined;
+  const seed = opts.seed === undefined ? undefined : intOption(opts.seed, "--seed");
+  const r = backend.runRaw!({ object, program, mem, maxSteps: intOption(opts.maxSteps, "--max-steps"), seed });
+  ctx.io.stdout(`0x${r.r0.toString(16)}\n`);
+  if (opts.stats && r.stats) ctx.io.stderr(r.stats + "\n");
 }

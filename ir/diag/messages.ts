@@ -85,6 +85,9 @@ export const MESSAGES = {
   "bpf-data-section": "global data map '{0}' needs a section name libbpf recognises (.data, .rodata, .bss, or one of them followed by '.')",
   "bpf-map-ref": "{0}: lddw refers to map '{1}' as {2}",
   "bpf-lddw-src": "{0}: lddw with src {1} has no ELF relocation bpfoff can write",
+  // FPGA engine runs (backends/fpga, bpfoff run --target fpga)
+  "run-engine-fault": "the {0} engine stopped: {1} (engine error {2})",
+  "run-engine-timeout": "the {0} engine did not finish within {1} cycles",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",

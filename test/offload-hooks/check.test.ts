@@ -5,7 +5,7 @@ import { assemble } from "../../frontends/bpf/asm/assemble.js";
 import { listTargets, loadTarget, validateDescriptor, type TargetDescriptor } from "../../offload-hooks/descriptor.js";
 import { checkOffload } from "../../offload-hooks/check.js";
 
-const messages = (src: string, target: TargetDescriptor, type: "xdp" | "raw" = "xdp") =>
+const messages = (src: string, target: TargetDescriptor, type: "xdp" | "raw" = "raw") =>
   checkOffload(assemble(src, "t.s"), 0, type, target).map((d) => `${d.loc.insn ?? "-"}: ${d.message}`);
 
 describe("target descriptors", () => {
@@ -25,11 +25,28 @@ describe("target descriptors", () => {
 
 describe("offload check", () => {
   const fpga = () => loadTarget("fpga");
+  /** The fpga descriptor as it will be once the engine has its map unit: the checker's map rules need maps to check. */
+  const withMaps = (): TargetDescriptor => ({
+    ...fpga(),
+    program_types: ["xdp", "raw"],
+    maps: { kinds: ["array", "hash", "lpm_trie", "tcam"], max_entries: 4096, max_key_size: 64, max_value_size: 256, max_total_bytes: 1048576 },
+  });
   it("accepts what the device has", () => {
     expect(messages("call 5\nmov %r0, 2\nexit", fpga())).toEqual([]);
   });
+  it("the shipped fpga descriptor refuses what the engine lacks: XDP, maps, legacy packet loads", () => {
+    expect(messages("mov %r0, 2\nexit", fpga(), "xdp")).toEqual(["-: target fpga does not support the xdp program type"]);
+    expect(messages(".map m array key=4 value=8 entries=1\nldabsb 3\nmov %r0, 2\nexit", fpga())).toEqual([
+      "0: target fpga does not support ldabsb (instruction group packet)",
+      "-: target fpga does not support map 'm' of kind array",
+      "-: target fpga does not support map 'm' with 1 entries (at most 0)",
+      "-: target fpga does not support map 'm' with 4-byte keys (at most 0)",
+      "-: target fpga does not support map 'm' with 8-byte values (at most 0)",
+      "-: target fpga does not support 12 bytes of map memory (the device has 0)",
+    ]);
+  });
   it("names a missing helper at its instruction", () => {
-    expect(messages(".map m hash key=4 value=4 entries=4\nmov %r0, 0\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nexit", fpga())).toEqual([
+    expect(messages(".map m hash key=4 value=4 entries=4\nmov %r0, 0\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nexit", withMaps())).toEqual([
       "6: target fpga does not support helper map_lookup_elem (1)",
     ]);
   });
@@ -46,7 +63,7 @@ describe("offload check", () => {
     expect(messages("mov %r0, 3\nloop:\nsub %r0, 1\njne %r0, 0, loop\nexit", t)).toEqual(["2: target fpga does not support a backward jump to instruction 1 (loops must be unrolled for this target)"]);
   });
   it("names maps that do not fit, and programs that are too long", () => {
-    const t: TargetDescriptor = { ...fpga(), limits: { ...fpga().limits, max_instructions: 2 } };
+    const t: TargetDescriptor = { ...withMaps(), limits: { ...fpga().limits, max_instructions: 2 } };
     expect(messages(".map big hash key=128 value=8 entries=100000\n.map d devmap key=4 value=4 entries=4\nmov %r0, 2\nmov %r0, 2\nexit", t)).toEqual([
       "-: target fpga does not support 3 instructions (the limit is 2)",
       "-: target fpga does not support map 'big' with 100000 entries (at most 4096)",

@@ -1,0 +1,186 @@
+// The `fpga` target: bpfoff's single-lane Verilog BPF engine (docs/fpga-engine.md). A
+// bundle holds everything a hardware engineer needs to simulate the program in Verilator
+// or hand it to synthesis:
+//   rtl/*.v     the engine, copied from backends/fpga/rtl
+//   prog.hex    the program ROM image ($readmemh: one 64-bit slot per line, sim.ts romImage)
+//   top.v       bpfoff_top: bpf_engine sized to the program, ROM from prog.hex
+//   tb_top.cpp  a Verilator testbench that runs prog.hex once as a raw program
+//   Makefile    the verilator commands (make sim, make lint)
+// top.v, tb_top.cpp and the Makefile come from Handlebars templates in
+// firmware-templates/fpga/. The engine executes the program's BPF instructions as they
+// are: no engine extensions yet, so code generation is the ROM image.
+// `bpfoff run --target fpga` runs a raw program on the cached Verilator model (sim.ts).
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult } from "../common/backend.js";
+import { BPFOFF_VERSION } from "../common/version.js";
+import { formOf, isLddw, type Insn } from "../../ir/bpf/insn.js";
+import { diag, DiagnosticError, fail, type Diagnostic } from "../../ir/diag/diag.js";
+import { checkOffload } from "../../offload-hooks/check.js";
+import { loadTarget } from "../../offload-hooks/descriptor.js";
+import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine } from "./sim.js";
+
+/** The files of an fpga bundle, by role. */
+export const FPGA_FILES = { rom: "prog.hex", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl" } as const;
+
+/** The wrapper's module name (top.v), also the Verilator model's class (Vbpfoff_top). */
+export const TOP_MODULE = "bpfoff_top";
+
+/** bpf_engine parameters a bundle fixes, and the engine's fixed sizes (docs/fpga-engine.md). */
+export const ENGINE = {
+  /** Input buffer of 2**PKT_AW bytes: bpf_engine needs >= 12, since its host rows put the 4 KiB of stack below the buffer. */
+  PKT_AW: 12,
+  /** get_prandom_u32 seed: the interpreter's default (newHostState), so that both give the same numbers. */
+  SEED: 0x2545f491,
+  /** The smallest ROM: bpf_imem's write address is IMEM_AW bits wide, so at least one. */
+  MIN_IMEM_AW: 1,
+  /** Eight frames of 512 bytes (RFC 9669 stack per frame; the interpreter's MAX_CALL_DEPTH). */
+  STACK_BYTES: 8 * 512,
+  CALL_DEPTH: 8,
+  LANES: 1,
+} as const;
+
+/** Cycle budget per interpreter step: the 64-cycle bit-serial divider, plus pipeline slack. */
+const CYCLES_PER_STEP = 70;
+/** The generated testbench's cycle limit: the interpreter's default --max-steps worth. */
+const TESTBENCH_MAX_CYCLES = 10_000_000 * CYCLES_PER_STEP;
+
+/**
+ * The package root: compiled code runs from dist/backends/fpga/, where tsc copies no
+ * templates, so they are found beside the package.json above this file (as
+ * offload-hooks/descriptor.ts finds its data files).
+ */
+function templatesDir(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "firmware-templates/fpga/top.v.hbs"))) return join(dir, "firmware-templates/fpga");
+    if (dirname(dir) === dir) return fail("io-read", {}, ["firmware-templates/fpga/top.v.hbs", "not found above the bpfoff installation"]);
+  }
+}
+
+/** Generated file <- its template in firmware-templates/fpga/. */
+const TEMPLATES: readonly (readonly [file: string, template: string])[] = [
+  [FPGA_FILES.top, "top.v.hbs"],
+  [FPGA_FILES.testbench, "tb_top.cpp.hbs"],
+  [FPGA_FILES.makefile, "Makefile.hbs"],
+];
+
+/** log2 of the ROM depth: the next power of two at or above the program's slot count. */
+export function romAddressBits(slots: number): number {
+  let aw: number = ENGINE.MIN_IMEM_AW;
+  while (2 ** aw < slots) aw++;
+  return aw;
+}
+
+/**
+ * What the engine cannot execute although the offload check's groups allow it: lddw with
+ * a pseudo source (map fd, map value, BTF variable, function), which needs the map unit
+ * still to come (docs/fpga-engine.md, next steps). The engine would fault on it (error 2).
+ */
+function engineProblems(slots: readonly Insn[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    if (!isLddw(s)) continue;
+    if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has no map memory yet)`]));
+    i++;
+  }
+  return out;
+}
+
+/** Helper numbers the program calls (src 0 calls), sorted. */
+function helpersUsed(slots: readonly Insn[]): number[] {
+  const ids = new Set<number>();
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    if (isLddw(s)) {
+      i++;
+      continue;
+    }
+    if (formOf(s)?.shape === "call" && s.src === 0) ids.add(s.imm);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** A file name safe inside a one-line comment of the generated files. */
+const commentSafe = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?");
+
+export const fpgaBackend: Backend = {
+  name: "fpga",
+  description: "bpfoff's single-lane Verilog BPF engine: RTL, program ROM image, top-level wrapper and Verilator testbench",
+  compile(input: CompileInput): CompileOutput {
+    const program = input.object.programs[input.program]!;
+    const slots = program.slots;
+    const problems = engineProblems(slots);
+    if (problems.length) throw new DiagnosticError(problems);
+    const imemAw = romAddressBits(slots.length);
+    const romDepth = 2 ** imemAw;
+    const packetBytes = 2 ** ENGINE.PKT_AW;
+    const rtl = rtlFiles().map((f) => [`${FPGA_FILES.rtlDir}/${basename(f)}`, readFileSync(f)] as const);
+    const view = {
+      version: BPFOFF_VERSION,
+      program: commentSafe(program.name),
+      source: commentSafe(input.source.name),
+      instructions: slots.length,
+      romDepth,
+      imemAw,
+      pktAw: ENGINE.PKT_AW,
+      packetBytes,
+      hostRowMsb: ENGINE.PKT_AW - 3,
+      inputRow: 2 ** (ENGINE.PKT_AW - 3),
+      seed: ENGINE.SEED.toString(16).padStart(8, "0"),
+      maxCycles: TESTBENCH_MAX_CYCLES,
+      rtl: rtl.map(([path]) => path),
+    };
+    const dir = templatesDir();
+    const generated = TEMPLATES.map(([file, template]) => {
+      const render = Handlebars.compile(readFileSync(join(dir, template), "utf8"), { noEscape: true, strict: true });
+      return [file, render(view)] as const;
+    });
+    const clockMhz = loadTarget("fpga").timing?.["clock_mhz"];
+    return {
+      files: [[FPGA_FILES.rom, romImage(slots)], ...generated, ...rtl.map(([path, data]) => [path, new Uint8Array(data)] as const)],
+      manifest: {
+        entry_points: [{ name: program.name, file: FPGA_FILES.top, symbol: TOP_MODULE, offset: 0 }],
+        resources: {
+          instructions: slots.length,
+          rom_depth: romDepth,
+          rom_image: FPGA_FILES.rom,
+          helpers: helpersUsed(slots),
+          engine: {
+            module: "bpf_engine",
+            lanes: ENGINE.LANES,
+            parameters: { IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, SEED: ENGINE.SEED },
+            input_buffer_bytes: packetBytes,
+            stack_bytes: ENGINE.STACK_BYTES,
+            call_depth: ENGINE.CALL_DEPTH,
+          },
+          ...(clockMhz === undefined ? {} : { timing: { clock_mhz: clockMhz } }),
+        },
+      },
+    };
+  },
+
+  runRaw(request: RawRunRequest): RawRunResult {
+    const slots = request.object.programs[request.program]!.slots;
+    const problems = [...checkOffload(request.object, request.program, "raw", loadTarget("fpga")), ...engineProblems(slots)];
+    if (problems.length) throw new DiagnosticError(problems);
+    if (request.seed !== undefined && request.seed >>> 0 !== ENGINE.SEED) {
+      fail("cli-usage", {}, [`--target fpga: the engine's get_prandom_u32 seed is fixed when its model is built (SEED = ${ENGINE.SEED}); leave --seed out or give --seed ${ENGINE.SEED}`]);
+    }
+    if (request.mem && request.mem.length > INPUT_BYTES) fail("cli-usage", {}, [`--mem has ${request.mem.length} bytes; the engine's input buffer holds ${INPUT_BYTES}`]);
+    let model;
+    try {
+      model = buildEngineModel({ jobs: 2 });
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+      return fail("cli-usage", {}, [`--target fpga runs the engine in Verilator 5, whose model could not be built: ${why}`]);
+    }
+    const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
+    const [r] = runEngine(model, [{ name: "run", slots, mem: request.mem, maxCycles }]);
+    if (r!.status === "error") fail("run-engine-fault", { insn: r!.faultPc }, ["fpga", ENGINE_ERRORS[r!.errCode]?.name ?? "unknown error", r!.errCode]);
+    if (r!.status === "timeout") fail("run-engine-timeout", {}, ["fpga", maxCycles]);
+    return { r0: r!.r0, stats: `fpga: ${r!.cycles} cycles, ${r!.retired} instructions retired` };
+  },
+};
