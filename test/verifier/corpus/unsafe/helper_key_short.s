@@ -1,0 +1,9 @@
+# expect: invalid indirect read from stack R2 off -4+2 size 4
+.map counters array key=4 value=8 entries=4
+sth [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(counters)
+call 1
+mov %r0, 0
+exit

@@ -1,0 +1,4 @@
+# expect: invalid access to memory
+# type: raw
+ldxw %r0, [%r1+0]
+exit

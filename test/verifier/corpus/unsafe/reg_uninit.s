@@ -1,0 +1,3 @@
+# expect: R3 !read_ok
+mov %r0, %r3
+exit

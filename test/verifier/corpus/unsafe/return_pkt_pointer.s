@@ -1,0 +1,3 @@
+# expect: R0 leaks addr as return value
+ldxw %r0, [%r1+0]
+exit

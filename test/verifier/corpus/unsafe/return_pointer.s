@@ -1,0 +1,3 @@
+# expect: R0 leaks addr as return value
+mov %r0, %r10
+exit

@@ -1,0 +1,3 @@
+# expect: invalid read from stack
+ldxdw %r0, [%r10-8]
+exit

@@ -1,0 +1,3 @@
+# expect: invalid func unknown#999
+call 999
+exit
