@@ -10,6 +10,7 @@ import { liftProgram } from "../../ir/lift/lift.js";
 import { DEFAULT_PIPELINE, runPasses } from "../../ir/passes/index.js";
 import { validateModule } from "../../ir/core/validate.js";
 import { compileModule } from "../bpf/codegen/index.js";
+import { verify } from "../../verifier/verify.js";
 import { checkOffload } from "../../offload-hooks/check.js";
 import { listTargets, loadTarget, type TargetDescriptor } from "../../offload-hooks/descriptor.js";
 import { checkHelpers } from "../../runtime/interp/run.js";
@@ -56,12 +57,15 @@ function checkTarget(input: CompileInput, target: TargetDescriptor | undefined):
 }
 
 /**
- * The safety check before code generation (issue 4, verifier/).
- * TODO(issue 4): call verify(object, programIndex, { type }) from verifier/index.ts once
- * it exports it, and refuse the build with its diagnostics when the result is not ok.
+ * The verifier, before code generation: nothing unsafe reaches a device. Run again on the
+ * program the IR round trip produced, where a rejection is a compiler bug.
  */
-function verifyProgram(_object: BpfObject, _program: number, _type: ProgramType): void {
-  // Hook: the verifier is being written; until then only checkHelpers() runs.
+function verifyProgram(object: BpfObject, program: number, type: ProgramType, stage: "input" | "compiled", file: string): void {
+  const result = verify(object, program, { type });
+  if (result.ok) return;
+  const located = result.diagnostics.map((d) => ({ ...d, loc: { ...d.loc, file } }));
+  if (stage === "input") throw new DiagnosticError(located);
+  throw new DiagnosticError(located.map((d) => ({ ...d, severity: "bug" as const, notes: ["the program bpfoff compiled from a verified input fails the verifier", ...d.notes] })));
 }
 
 /**
@@ -71,9 +75,9 @@ function verifyProgram(_object: BpfObject, _program: number, _type: ProgramType)
  */
 const SECTION_BY_TYPE: Readonly<Record<ProgramType, string>> = { xdp: "xdp", raw: "raw" };
 
-/** The program type a section implies: XDP sections are xdp, assembler text (no section) is raw. */
+/** The program type a section implies: XDP sections and assembler text (no section) are xdp, as for `bpfoff verify`. */
 function typeOfSection(section: string): ProgramType | undefined {
-  if (section === "") return "raw";
+  if (section === "") return "xdp";
   if (section === "xdp" || /^xdp[./]/.test(section)) return "xdp";
   return undefined;
 }
@@ -99,10 +103,11 @@ export function buildInMemory(req: BuildRequest): BundleFile[] {
   if (!programType) return fail("build-program", { file: req.file }, [`cannot tell the program type of section '${section}': give --type xdp or --type raw`]);
   const name = req.file.split(/[\\/]/).pop()!;
   checkHelpers({ ...req.object, programs: [req.object.programs[program]!] }, programType);
-  verifyProgram(req.object, program, programType);
+  verifyProgram(req.object, program, programType, "input", req.file);
   const programs = req.object.programs.map((p, i) => (i === program && p.section === "" ? { ...p, section: SECTION_BY_TYPE[programType] } : p));
   const descriptor = listTargets().includes(req.target) ? loadTarget(req.target) : undefined;
   const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor);
+  verifyProgram(input.object, input.program, programType, "compiled", req.file);
   checkTarget(input, descriptor);
   return assembleBundle(backend, input, backend.compile(input));
 }

@@ -42,7 +42,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
       const type = (opts.type as ProgramType | undefined) ?? programTypeOf(object.programs[index]!);
       const result = verify(object, index, { type, log: opts.log });
       if (result.log !== undefined) ctx.io.stdout(result.log);
-      if (!result.ok) throw new DiagnosticError(result.diagnostics);
+      if (!result.ok) throw new DiagnosticError(result.diagnostics.map((d) => ({ ...d, loc: { ...d.loc, file } })));
       ctx.io.stdout(`accepted: ${result.stats.insnsProcessed} instructions processed, ${result.stats.states} states\n`);
     });
 }

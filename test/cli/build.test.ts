@@ -78,7 +78,8 @@ int xdp_globals(struct xdp_md *ctx) {
 }
 char LICENSE[] SEC("license") = "GPL";
 `;
-const RAW = "ldxw %r0, [%r1]\nadd %r0, 1\nexit\n";
+/** A raw program the verifier accepts: it proves the input holds 4 bytes before reading them. */
+const RAW = "mov %r0, 0\njlt %r2, 4, +2\nldxw %r0, [%r1]\nadd %r0, 1\nexit\n";
 
 /**
  * What a program does, as lines to compare: its verdict, packet and maps on some frames
@@ -155,7 +156,7 @@ describe("bpfoff build --target bpf", () => {
 
   it("a raw program: its own section and the r1/r2 context", async () => {
     const dir = workdir({ "inc.s": RAW });
-    expect((await cli(["build", "inc.s", "--target", "bpf", "-o", "b"], dir)).code).toBe(0);
+    expect((await cli(["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "b"], dir)).code).toBe(0);
     const { manifest } = checkBundle(join(dir, "b"), { object: assemble(RAW, "inc.s"), type: "raw" });
     expect(manifest.program).toEqual({ name: "main", section: "raw", type: "raw" });
     expect(manifest.context).toEqual({ type: "raw", registers: { r1: "pointer to a copy of the input memory", r2: "length of the input memory in bytes" } });
@@ -230,7 +231,7 @@ describe("determinism and --check", () => {
 
   it("--check against a folder that does not exist lists every file as missing", async () => {
     const dir = workdir({ "inc.s": RAW });
-    const r = await cli(["build", "inc.s", "--target", "bpf", "-o", "none", "--check"], dir);
+    const r = await cli(["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "none", "--check"], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^missing: manifest.json\n/);
     expect(existsSync(join(dir, "none"))).toBe(false);
@@ -254,20 +255,25 @@ describe("build errors: one line, exit 1, nothing written", () => {
     fails({ "t.s": ".map acl tcam key=4 value=4 entries=8\nlddw %r1, map(acl)\nmov %r0, 2\nexit\n" }, ["build", "t.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: target bpf does not support map 'acl' of kind tcam/));
   it("a helper the program type does not have", () => fails({ "h.s": "call 999\nexit\n" }, ["build", "h.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: .*999/));
   it("C input is not supported yet", () => fails({ "p.c": "int x;\n" }, ["build", "p.c", "--target", "bpf", "-o", "b"], /^bpfoff: error: p\.c: C subset input is not supported yet/));
+  it("an unsafe program is refused with the verifier's reason, and nothing is written", async () => {
+    // Reads the packet without checking data_end.
+    const dir = await fails({ "u.s": "ldxw %r2, [%r1+0]\nldxb %r0, [%r2+0]\nexit\n" }, ["build", "u.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: u\.s: instruction 1: invalid access to packet/);
+    expect(existsSync(join(dir, "b"))).toBe(false);
+  });
   it("a bad --type", () => fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "bpf", "--type", "tc", "-o", "b"], /^bpfoff: error: --type must be xdp or raw, not 'tc'\n$/));
   it("a folder that is not a bundle is not replaced", async () => {
-    const dir = await fails({ "inc.s": RAW, "keep.txt": "x" }, ["build", "inc.s", "--target", "bpf", "-o", "."], /^bpfoff: error: cannot write bundle .*: the folder exists and is not a bpfoff bundle \(no manifest\.json\): not replacing it\n$/);
+    const dir = await fails({ "inc.s": RAW, "keep.txt": "x" }, ["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "."], /^bpfoff: error: cannot write bundle .*: the folder exists and is not a bpfoff bundle \(no manifest\.json\): not replacing it\n$/);
     expect(readFileSync(join(dir, "keep.txt"), "utf8")).toBe("x");
   });
   it("a failed build leaves the previous bundle as it was", async () => {
     const dir = workdir({ "inc.s": RAW });
-    expect((await cli(["build", "inc.s", "--target", "bpf", "-o", "b"], dir)).code).toBe(0);
+    expect((await cli(["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "b"], dir)).code).toBe(0);
     const before = readBundleDir(join(dir, "b"));
     writeFileSync(join(dir, "inc.s"), "frob\n");
-    expect((await cli(["build", "inc.s", "--target", "bpf", "-o", "b"], dir)).code).toBe(1);
+    expect((await cli(["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "b"], dir)).code).toBe(1);
     expect(readBundleDir(join(dir, "b"))).toEqual(before);
     expect(readdirSync(dir).sort()).toEqual(["b", "inc.s"]);
   });
   it("an output folder whose parent does not exist", () =>
-    fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "bpf", "-o", "no/such/b"], /^bpfoff: error: cannot write bundle .*no\/such\/b: ENOENT\n$/));
+    fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "no/such/b"], /^bpfoff: error: cannot write bundle .*no\/such\/b: ENOENT\n$/));
 });

@@ -112,7 +112,7 @@ describe("bpfoff verify", () => {
   it("rejects with the instruction, the reason, the path and the registers", async () => {
     const r = await cli(["verify", "unsafe/pkt_no_check.s"]);
     expect(r.code).toBe(1);
-    expect(r.err.split("\n")[0]).toBe("bpfoff: error: instruction 1: invalid access to packet, off=0 size=1, R2=pkt(off=0,r=0): R2 offset is outside of the packet (compare with data_end first)");
+    expect(r.err.split("\n")[0]).toBe("bpfoff: error: unsafe/pkt_no_check.s: instruction 1: invalid access to packet, off=0 size=1, R2=pkt(off=0,r=0): R2 offset is outside of the packet (compare with data_end first)");
     expect(r.err).toContain("note: path: 1");
     expect(r.err).toContain("note: registers: R1=ctx() R2=pkt(off=0,r=0) R10=fp0");
   });

@@ -31,7 +31,8 @@ async function cli(args: string[], cwd: string) {
 
 /** Raw programs, each with inputs for the testbench: r1 = the memory, r2 = its length. */
 const PROGRAMS: readonly { name: string; asm: string; mems: readonly (readonly number[])[] }[] = [
-  { name: "inc", asm: "ldxw %r0, [%r1]\nadd %r0, 1\nexit\n", mems: [[1, 2, 0, 0], [0xff, 0xff, 0xff, 0xff]] },
+  // The verifier runs first: a raw program proves the input is long enough before reading it.
+  { name: "inc", asm: "mov %r0, 0\njlt %r2, 4, +2\nldxw %r0, [%r1]\nadd %r0, 1\nexit\n", mems: [[1, 2, 0, 0], [0xff, 0xff, 0xff, 0xff], [7]] },
   {
     // The sum of the input bytes, divided by their count, a subprogram that triples it on
     // the stack, a 64-bit constant and a helper: a loop, a call, lddw, div and the stack.
@@ -41,6 +42,7 @@ const PROGRAMS: readonly { name: string; asm: string; mems: readonly (readonly n
       mov %r3, 0
     loop:
       jge %r3, %r2, done
+      jge %r3, 64, done
       mov %r4, %r1
       add %r4, %r3
       ldxb %r5, [%r4+0]
@@ -66,7 +68,7 @@ const PROGRAMS: readonly { name: string; asm: string; mems: readonly (readonly n
     `,
     mems: [[9, 3, 7, 1, 8, 2, 6, 5], [200, 100], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255]],
   },
-  { name: "long", asm: Array.from({ length: 20 }, (_, i) => `add %r0, ${i + 1}`).join("\n") + "\nexit\n", mems: [[]] },
+  { name: "long", asm: "mov %r0, 0\n" + Array.from({ length: 20 }, (_, i) => `add %r0, ${i + 1}`).join("\n") + "\nexit\n", mems: [[]] },
 ];
 
 const hexLine = (bytes: readonly number[]) => bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -77,7 +79,7 @@ beforeAll(async () => {
     const dir = join(root, p.name);
     mkdirSync(dir);
     writeFileSync(join(dir, `${p.name}.s`), p.asm);
-    const r = await cli(["build", `${p.name}.s`, "--target", "fpga", "-o", "out"], dir);
+    const r = await cli(["build", `${p.name}.s`, "--target", "fpga", "--type", "raw", "-o", "out"], dir);
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: "", stderr: "" });
     bundles.set(p.name, join(dir, "out"));
   }
@@ -116,13 +118,13 @@ describe("the fpga bundle", () => {
 
   it("is deterministic: a second build is byte-identical and --check passes", async () => {
     const dir = join(root, "mix");
-    const again = await cli(["build", "mix.s", "--target", "fpga", "-o", "again"], dir);
+    const again = await cli(["build", "mix.s", "--target", "fpga", "--type", "raw", "-o", "again"], dir);
     expect(again.code).toBe(0);
     const a = readBundleDir(join(dir, "out"));
     const b = readBundleDir(join(dir, "again"));
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [path, data] of a) expect(Buffer.from(b.get(path)!).equals(Buffer.from(data)), path).toBe(true);
-    const check = await cli(["build", "mix.s", "--target", "fpga", "-o", "out", "--check"], dir);
+    const check = await cli(["build", "mix.s", "--target", "fpga", "--type", "raw", "-o", "out", "--check"], dir);
     expect(check).toMatchObject({ code: 0, stdout: `out: up to date (${a.size} files)\n`, stderr: "" });
   });
 
@@ -130,7 +132,7 @@ describe("the fpga bundle", () => {
     const dir = join(root, "maps");
     mkdirSync(dir);
     writeFileSync(join(dir, "m.s"), ".map m array key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
-    const r = await cli(["build", "m.s", "--target", "fpga", "-o", "out"], dir);
+    const r = await cli(["build", "m.s", "--target", "fpga", "--type", "raw", "-o", "out"], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^bpfoff: error: .*instruction \d+: target fpga does not support helper map_lookup_elem \(1\)$/m);
