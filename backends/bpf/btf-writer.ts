@@ -12,6 +12,7 @@
 // and libbpf warns "missing .BTF.ext line info" when a program has func_info only).
 import { linuxTypeOf, type MapDef, type MapKind } from "../../runtime/maps/def.js";
 import { XDP_MD } from "../../runtime/interp/xdp.js";
+import { StringTable } from "./string-table.js";
 
 /** btf.rst §2: magic, version 1, a 24-byte header. */
 const BTF_MAGIC = 0xeb9f;
@@ -58,27 +59,10 @@ const UNSIGNED = new Map<number, readonly [typedef: string, base: string]>([
   [8, ["__u64", "unsigned long long"]],
 ]);
 
-class Strings {
-  private readonly parts: string[] = [""];
-  private size = 1;
-  private readonly offsets = new Map<string, number>([["", 0]]);
-  add(s: string): number {
-    const known = this.offsets.get(s);
-    if (known !== undefined) return known;
-    const off = this.size;
-    this.parts.push(s);
-    this.size += Buffer.byteLength(s) + 1;
-    this.offsets.set(s, off);
-    return off;
-  }
-  bytes(): Uint8Array {
-    return Buffer.from(this.parts.join("\0") + "\0");
-  }
-}
 
 /** A BTF type table under construction: identical types are written once (ids from 1). */
 export class BtfBuilder {
-  readonly strings = new Strings();
+  readonly strings = new StringTable();
   private readonly words: number[][] = [];
   private readonly byKey = new Map<string, number>();
 

@@ -25,6 +25,7 @@ import { fail } from "../../ir/diag/diag.js";
 import { MAP_KINDS, type MapDef } from "../../runtime/maps/def.js";
 import { SHF, SHT, STB, STT } from "../../frontends/bpf/elf/elf.js";
 import { BTF_MAPS_SECTION, buildObjectBtf, type BtfFunction } from "./btf-writer.js";
+import { StringTable } from "./string-table.js";
 
 const EM_BPF = 247;
 const R_BPF_64_64 = 1; // lddw of a map, data or function address
@@ -76,23 +77,6 @@ interface Reloc {
   type: number;
 }
 
-class StringTable {
-  private readonly parts: string[] = [""];
-  private size = 1;
-  private readonly offsets = new Map<string, number>([["", 0]]);
-  add(s: string): number {
-    const known = this.offsets.get(s);
-    if (known !== undefined) return known;
-    const off = this.size;
-    this.parts.push(s);
-    this.size += Buffer.byteLength(s) + 1;
-    this.offsets.set(s, off);
-    return off;
-  }
-  bytes(): Uint8Array {
-    return Buffer.from(this.parts.join("\0") + "\0");
-  }
-}
 
 /** A program split as clang lays it out: the entry function in its section, the subprograms in .text. */
 interface SplitProgram {
