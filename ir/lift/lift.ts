@@ -251,7 +251,7 @@ function liftFunction(object: BpfObject, slots: readonly Insn[], entry: number, 
       }
     }
     term ??= { op: "br", to: passArgs(b.succs[0]!, regs, insts) };
-    out.push({ name: isEntry ? blockName(b.start) : blockName(b.start), params: blockParams, insts, term });
+    out.push({ name: blockName(b.start), params: blockParams, insts, term });
   }
   return { name: names.get(entry)!, blocks: out };
 }

@@ -3,7 +3,6 @@
 // r0 and r5 are kept as scratch registers for instruction selection and parallel moves;
 // values live across a call get callee-saved r6-r9 (RFC 9669 §2.1) or a stack slot.
 import { successors, usesOf, type Func } from "../../../ir/core/ir.js";
-import { OPS } from "../../../ir/core/ops.js";
 
 /**
  * Where a value lives: a register, a spill slot, nowhere (never read), or nowhere because
@@ -16,6 +15,7 @@ const CALLEE_SAVED = [6, 7, 8, 9];
 const CALLER_SAVED = [1, 2, 3, 4];
 export const SCRATCH = { a: 0, b: 5 } as const;
 
+/** Operations that become BPF calls and so clobber r0-r5 (map operations are helper calls). */
 const CALL_OPS = (op: string) => op === "call" || op === "call.helper" || op.startsWith("map.") || op === "table.apply";
 
 export interface Allocation {
@@ -125,9 +125,4 @@ export function allocate(f: Func, fixed: ReadonlyMap<number, Location> = new Map
     } else spill(iv);
   }
   return { loc, slots };
-}
-
-/** Whether an opcode is a call for the allocator (clobbers r0-r5). */
-export function isCallOp(op: string): boolean {
-  return CALL_OPS(op) || (OPS.get(op)?.effect === true && op.startsWith("call"));
 }
