@@ -11,6 +11,7 @@ import { DiagnosticError, fail } from "../../ir/diag/diag.js";
 import { DEFAULT_PIPELINE, PASSES, passByName, runPasses } from "../../ir/passes/index.js";
 import { validateModule } from "../../ir/core/validate.js";
 import type { Module } from "../../ir/core/ir.js";
+import { findLoops } from "../../ir/analysis/loops.js";
 import { readInput, type CliContext } from "../io.js";
 
 export function registerIr(program: Command, ctx: CliContext): void {
@@ -21,8 +22,9 @@ export function registerIr(program: Command, ctx: CliContext): void {
     .option("--type <type>", "program type: xdp or raw (default: xdp for ELF xdp sections and .s, raw otherwise)")
     .option("--program <name>", "program in an object with several")
     .option("--passes <list>", `comma-separated passes to run (${PASSES.map((p) => p.name).join(", ")})`)
+    .option("--loops", "list each function's loops and, where known, their trip counts")
     .option("-O, --optimize", `run the default pipeline (${DEFAULT_PIPELINE.join(",")})`)
-    .action((file: string, opts: { type?: string; program?: string; passes?: string; optimize?: boolean }) => {
+    .action((file: string, opts: { type?: string; program?: string; passes?: string; optimize?: boolean; loops?: boolean }) => {
       const names = [...(opts.optimize ? DEFAULT_PIPELINE : []), ...(opts.passes ? opts.passes.split(",").map((x) => x.trim()).filter(Boolean) : [])];
       for (const n of names) if (!passByName(n)) fail("cli-usage", {}, [`unknown pass '${n}' (passes: ${PASSES.map((p) => p.name).join(", ")})`]);
       const finish = (m: Module) => {
@@ -30,6 +32,11 @@ export function registerIr(program: Command, ctx: CliContext): void {
         const problems = validateModule(out, file);
         if (problems.length) throw new DiagnosticError(problems.map((d) => ({ ...d, severity: "bug" as const })));
         ctx.io.stdout(printModule(out));
+        if (opts.loops) {
+          for (const f of out.funcs) {
+            for (const l of findLoops(f)) ctx.io.stdout(`; loop @${f.name} ${l.header}: ${l.blocks.size} blocks, trip count ${l.tripCount ?? "unknown"}\n`);
+          }
+        }
       };
       const bytes = readInput(resolve(ctx.io.cwd, file));
       if (opts.type !== undefined && opts.type !== "xdp" && opts.type !== "raw") fail("cli-usage", {}, [`--type must be xdp or raw, not '${opts.type}'`]);

@@ -4,8 +4,9 @@
 //   with --pcap: an XDP program over every packet in order, maps carried from packet to
 //     packet; one line per packet ending in its verdict name.
 //   --target T (a registered backend with runRaw, e.g. fpga): the raw program on that
-//     target (the FPGA engine in Verilator); the same one line of r0. --stats writes the
-//     target's figures (cycles) to stderr.
+//     target (the FPGA engine in Verilator); the same one line of r0. With --pcap (a backend
+//     with runXdp): an XDP program without maps, the same lines per packet and the same
+//     --out file. --stats writes the target's figures (cycles) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { loadBpf } from "../../frontends/bpf/load.js";
@@ -15,6 +16,8 @@ import { newHostState } from "../../runtime/helpers/env.js";
 import { checkHelpers, instantiateMaps, programIndex, runRaw, runXdp } from "../../runtime/interp/run.js";
 import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
 import { prepareObject } from "../../runtime/interp/interpreter.js";
+import { verdictName } from "../../runtime/interp/xdp.js";
+import type { BpfObject } from "../../ir/bpf/object.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 import { parseHexBytes } from "../hex.js";
@@ -106,14 +109,20 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   for (const [p, data] of outputs) writeFileAtomic(path(p), data);
 }
 
-/** A raw program on a backend's runRaw (the FPGA engine in Verilator): one line of r0, as the interpreter prints it. */
+/**
+ * A raw program on a backend's runRaw (the FPGA engine in Verilator): one line of r0, as
+ * the interpreter prints it; with --pcap, an XDP program on its runXdp: the interpreter's
+ * lines per packet and the same --out file.
+ */
 function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const backend = findBackend(opts.target)!;
-  if (opts.pcap) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the engine has no packet streaming yet (the XDP path is the next step); run raw programs with --mem`]);
+  if (opts.pcap && !backend.runXdp) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the target cannot run XDP programs; run raw programs with --mem`]);
   for (const [given, option] of [[opts.mapsIn, "--maps-in"], [opts.mapsOut, "--maps-out"]] as const) {
     if (given) fail("cli-usage", {}, [`--target ${opts.target} ${option}: not yet: the engine has no maps yet`]);
   }
-  const object = loadBpf(readInput(resolve(ctx.io.cwd, file)), file);
+  const path = (p: string) => resolve(ctx.io.cwd, p);
+  const object = loadBpf(readInput(path(file)), file);
+  if (opts.pcap) return runXdpOnTarget(ctx, object, opts, path);
   checkHelpers(object, "raw");
   const program = programIndex(object, opts.program);
   const mem = opts.mem !== undefined ? parseHexBytes(opts.mem, "--mem") : undefined;
@@ -121,4 +130,26 @@ function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const r = backend.runRaw!({ object, program, mem, maxSteps: intOption(opts.maxSteps, "--max-steps"), seed });
   ctx.io.stdout(`0x${r.r0.toString(16)}\n`);
   if (opts.stats && r.stats) ctx.io.stderr(r.stats + "\n");
+}
+
+/** `--target T --pcap IN [--out OUT]`: every packet through the target in one batch. */
+function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path: (p: string) => string): void {
+  const backend = findBackend(opts.target)!;
+  checkHelpers(object, "xdp");
+  const program = programIndex(object, opts.program);
+  const input = readPcap(readInput(path(opts.pcap!)), opts.pcap!);
+  const seed = opts.seed === undefined ? undefined : intOption(opts.seed, "--seed");
+  const r = backend.runXdp!({
+    object, program, frames: input.packets.map((p) => p.data), ifindex: intOption(opts.ifindex, "--ifindex"),
+    maxSteps: intOption(opts.maxSteps, "--max-steps"), seed,
+  });
+  const packets: Pcap["packets"] = [];
+  const lines = input.packets.map((p, i) => {
+    const out = r.packets[i]!;
+    packets.push({ ...p, origLen: out.packet.length, data: out.packet });
+    return `packet ${i + 1}: ${p.data.length} bytes in, ${out.packet.length} out, r0=0x${out.r0.toString(16)}, ${verdictName(out.r0)}\n`;
+  });
+  ctx.io.stdout(lines.join(""));
+  if (opts.stats && r.stats) ctx.io.stderr(r.stats.map((l) => l + "\n").join(""));
+  if (opts.out) writeFileAtomic(path(opts.out), writePcap({ ...input, packets }));
 }
