@@ -44,6 +44,24 @@ export interface RawRunResult {
   readonly stats?: string;
 }
 
+/** An XDP program over a stream of frames (`bpfoff run --target T --pcap`), without maps. */
+export interface XdpRunRequest {
+  readonly object: BpfObject;
+  readonly program: number;
+  readonly frames: readonly Uint8Array[];
+  /** xdp_md ingress_ifindex of every frame (rx_queue_index is 0, as in the interpreter's run). */
+  readonly ifindex: number;
+  readonly maxSteps: number;
+  readonly seed?: number;
+}
+
+export interface XdpRunResult {
+  /** Per frame, in order: r0 (the verdict) and the frame as the program left it. */
+  readonly packets: readonly { readonly r0: bigint; readonly packet: Uint8Array }[];
+  /** Figures for --stats (stderr), one line per frame. */
+  readonly stats?: readonly string[];
+}
+
 export interface Backend {
   /** The --target name. */
   readonly name: string;
@@ -51,6 +69,8 @@ export interface Backend {
   compile(input: CompileInput): CompileOutput;
   /** Runs a raw program on the target (hardware or its simulation); targets without it cannot `bpfoff run`. */
   runRaw?(request: RawRunRequest): RawRunResult;
+  /** Runs an XDP program without maps over frames, helper state carried from frame to frame as the interpreter does. */
+  runXdp?(request: XdpRunRequest): XdpRunResult;
 }
 
 /** Maps the program uses, for manifest and images: all of the object's maps, in order. */

@@ -4,7 +4,7 @@
 //   rtl/*.v     the engine, copied from backends/fpga/rtl
 //   prog.hex    the program ROM image ($readmemh: one 64-bit slot per line, sim.ts romImage)
 //   top.v       bpfoff_top: bpf_engine sized to the program, ROM from prog.hex
-//   tb_top.cpp  a Verilator testbench that runs prog.hex once as a raw program
+//   tb_top.cpp  a Verilator testbench that runs prog.hex once (raw, or XDP over one frame)
 //   Makefile    the verilator commands (make sim, make lint)
 // top.v, tb_top.cpp and the Makefile come from Handlebars templates in
 // firmware-templates/fpga/. The engine executes the program's BPF instructions as they
@@ -14,13 +14,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult } from "../common/backend.js";
+import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult, XdpRunRequest, XdpRunResult } from "../common/backend.js";
 import { BPFOFF_VERSION } from "../common/version.js";
 import { formOf, isLddw, type Insn } from "../../ir/bpf/insn.js";
 import { diag, DiagnosticError, fail, type Diagnostic } from "../../ir/diag/diag.js";
 import { checkOffload } from "../../offload-hooks/check.js";
 import { loadTarget } from "../../offload-hooks/descriptor.js";
-import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine } from "./sim.js";
+import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
 
 /** The files of an fpga bundle, by role. */
 export const FPGA_FILES = { rom: "prog.hex", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl" } as const;
@@ -106,6 +106,32 @@ function helpersUsed(slots: readonly Insn[]): number[] {
 /** A file name safe inside a one-line comment of the generated files. */
 const commentSafe = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?");
 
+/** The offload check, the engine's own limits and the seed, for a run of either type. */
+function checkRun(request: RawRunRequest | XdpRunRequest, type: "raw" | "xdp"): readonly Insn[] {
+  const slots = request.object.programs[request.program]!.slots;
+  const problems = [...checkOffload(request.object, request.program, type, loadTarget("fpga")), ...engineProblems(slots)];
+  if (problems.length) throw new DiagnosticError(problems);
+  if (request.seed !== undefined && request.seed >>> 0 !== ENGINE.SEED) {
+    fail("cli-usage", {}, [`--target fpga: the engine's get_prandom_u32 seed is fixed when its model is built (SEED = ${ENGINE.SEED}); leave --seed out or give --seed ${ENGINE.SEED}`]);
+  }
+  return slots;
+}
+
+function engineModel(): EngineModel {
+  try {
+    return buildEngineModel({ jobs: 2 });
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+    return fail("cli-usage", {}, [`--target fpga runs the engine in Verilator 5, whose model could not be built: ${why}`]);
+  }
+}
+
+/** A fault or a timeout as the interpreter's error would read; notes say which packet. */
+function checkResult(r: EngineResult, maxCycles: number, notes: string[] = []): void {
+  if (r.status === "error") fail("run-engine-fault", { insn: r.faultPc }, ["fpga", ENGINE_ERRORS[r.errCode]?.name ?? "unknown error", r.errCode], notes);
+  if (r.status === "timeout") fail("run-engine-timeout", {}, ["fpga", maxCycles], notes);
+}
+
 export const fpgaBackend: Backend = {
   name: "fpga",
   description: "bpfoff's single-lane Verilog BPF engine: RTL, program ROM image, top-level wrapper and Verilator testbench",
@@ -131,6 +157,8 @@ export const fpgaBackend: Backend = {
       inputRow: 2 ** (ENGINE.PKT_AW - 3),
       seed: ENGINE.SEED.toString(16).padStart(8, "0"),
       maxCycles: TESTBENCH_MAX_CYCLES,
+      programType: input.programType,
+      xdp: input.programType === "xdp",
       rtl: rtl.map(([path]) => path),
     };
     const dir = templatesDir();
@@ -163,24 +191,32 @@ export const fpgaBackend: Backend = {
   },
 
   runRaw(request: RawRunRequest): RawRunResult {
-    const slots = request.object.programs[request.program]!.slots;
-    const problems = [...checkOffload(request.object, request.program, "raw", loadTarget("fpga")), ...engineProblems(slots)];
-    if (problems.length) throw new DiagnosticError(problems);
-    if (request.seed !== undefined && request.seed >>> 0 !== ENGINE.SEED) {
-      fail("cli-usage", {}, [`--target fpga: the engine's get_prandom_u32 seed is fixed when its model is built (SEED = ${ENGINE.SEED}); leave --seed out or give --seed ${ENGINE.SEED}`]);
-    }
+    const slots = checkRun(request, "raw");
     if (request.mem && request.mem.length > INPUT_BYTES) fail("cli-usage", {}, [`--mem has ${request.mem.length} bytes; the engine's input buffer holds ${INPUT_BYTES}`]);
-    let model;
-    try {
-      model = buildEngineModel({ jobs: 2 });
-    } catch (e) {
-      const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
-      return fail("cli-usage", {}, [`--target fpga runs the engine in Verilator 5, whose model could not be built: ${why}`]);
-    }
+    const model = engineModel();
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     const [r] = runEngine(model, [{ name: "run", slots, mem: request.mem, maxCycles }]);
-    if (r!.status === "error") fail("run-engine-fault", { insn: r!.faultPc }, ["fpga", ENGINE_ERRORS[r!.errCode]?.name ?? "unknown error", r!.errCode]);
-    if (r!.status === "timeout") fail("run-engine-timeout", {}, ["fpga", maxCycles]);
+    checkResult(r!, maxCycles);
     return { r0: r!.r0, stats: `fpga: ${r!.cycles} cycles, ${r!.retired} instructions retired` };
+  },
+
+  runXdp(request: XdpRunRequest): XdpRunResult {
+    const slots = checkRun(request, "xdp");
+    request.frames.forEach((f, i) => {
+      if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
+    });
+    const model = engineModel();
+    const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
+    // One batch, no reset between packets: the helper unit's clock and random numbers go
+    // on from packet to packet, as the interpreter's host state does. Frames go in through
+    // the engine's receive stream.
+    const results = runEngine(model, request.frames.map((frame, i) => ({
+      name: `packet${i + 1}`, slots, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
+    })));
+    results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));
+    return {
+      packets: results.map((r) => ({ r0: r.r0, packet: r.mem })),
+      stats: results.map((r, i) => `fpga: packet ${i + 1}: ${r.cycles} cycles, ${r.retired} instructions retired`),
+    };
   },
 };

@@ -16,10 +16,14 @@ export const INPUT_BASE = 1n << 32n;
 /** Bytes of the engine's input buffer (PKT_AW = 12) and slots of its ROM (IMEM_AW = 12). */
 export const INPUT_BYTES = 4096;
 export const ROM_SLOTS = 4096;
+/** XDP runs: the frame goes at this buffer offset (XDP_PACKET_HEADROOM), and as much room is kept behind it. */
+export const XDP_BUFFER_HEADROOM = 256;
+/** The longest frame an XDP run takes: the buffer less headroom and tailroom. */
+export const XDP_MAX_FRAME = INPUT_BYTES - 2 * XDP_BUFFER_HEADROOM;
 
 /** err_code of bpf_core, with the interpreter diagnostics each one corresponds to. */
 export const ENGINE_ERRORS: Readonly<Record<number, { name: string; diags: readonly string[] }>> = {
-  1: { name: "out-of-bounds access", diags: ["run-mem"] },
+  1: { name: "out-of-bounds access", diags: ["run-mem", "run-readonly"] },
   2: { name: "unsupported instruction", diags: ["enc-opcode", "run-helper-fail"] },
   3: { name: "unknown helper", diags: ["run-helper", "run-callx"] },
   4: { name: "call depth exceeded", diags: ["run-depth"] },
@@ -135,6 +139,13 @@ export interface EngineCase {
   readonly r1?: bigint;
   readonly r2?: bigint;
   readonly maxCycles?: number;
+  /**
+   * An XDP run: mem is the frame (at buffer offset 256), r1 = the xdp_md context, r1/r2
+   * above are ignored. keepState: no reset before this case, so that the helper unit's
+   * clock and random numbers continue from the case before (one packet stream). stream:
+   * the frame goes in through the receive stream (rx_*) instead of the host port.
+   */
+  readonly xdp?: { readonly ifindex: number; readonly rxQueue?: number; readonly keepState?: boolean; readonly stream?: boolean };
 }
 
 export interface EngineResult {
@@ -146,7 +157,7 @@ export interface EngineResult {
   readonly r0: bigint;
   readonly cycles: number;
   readonly retired: number;
-  /** The input memory after the run. */
+  /** The input memory after the run; XDP: the frame [data, data_end) after the run. */
   readonly mem: Uint8Array;
 }
 
@@ -170,6 +181,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
     const lines = cases.map((c, i) => {
       if (/\s/.test(c.name) || c.name === "") throw new Error(`case name '${c.name}' must be one word`);
       if (c.slots.length > ROM_SLOTS) throw new Error(`${c.name}: ${c.slots.length} slots exceed the ROM (${ROM_SLOTS})`);
+      if (c.xdp && (c.mem?.length ?? 0) > XDP_MAX_FRAME) throw new Error(`${c.name}: a ${c.mem!.length}-byte frame exceeds the engine's ${XDP_MAX_FRAME}`);
       if (c.mem && c.mem.length > INPUT_BYTES) throw new Error(`${c.name}: ${c.mem.length} bytes exceed the input buffer (${INPUT_BYTES})`);
       const rom = join(work, `${i}.rom.hex`);
       writeFileSync(rom, romImage(c.slots));
@@ -180,7 +192,8 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
       }
       const r1 = c.r1 ?? (c.mem ? INPUT_BASE : 0n);
       const r2 = c.r2 ?? BigInt(c.mem?.length ?? 0);
-      return `${c.name} ${rom} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}`;
+      const xdp = c.xdp ? ` ${c.xdp.stream ? "xdp-stream" : "xdp"} ${c.xdp.ifindex >>> 0} ${(c.xdp.rxQueue ?? 0) >>> 0} ${c.xdp.keepState ? 1 : 0}` : "";
+      return `${c.name} ${rom} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}${xdp}`;
     });
     const list = join(work, "cases.txt");
     writeFileSync(list, lines.join("\n") + "\n");

@@ -34,8 +34,13 @@ describe("offload check", () => {
   it("accepts what the device has", () => {
     expect(messages("call 5\nmov %r0, 2\nexit", fpga())).toEqual([]);
   });
-  it("the shipped fpga descriptor refuses what the engine lacks: XDP, maps, legacy packet loads", () => {
-    expect(messages("mov %r0, 2\nexit", fpga(), "xdp")).toEqual(["-: target fpga does not support the xdp program type"]);
+  it("the shipped fpga descriptor refuses what the engine lacks: XDP packet helpers, maps, legacy packet loads", () => {
+    expect(fpga().program_types).toEqual(["xdp", "raw"]);
+    expect(messages("mov %r0, 2\nexit", fpga(), "xdp")).toEqual([]);
+    expect(messages("mov %r2, 14\ncall 44\nmov %r2, 0\ncall 65\nexit", fpga(), "xdp")).toEqual([
+      "1: target fpga does not support helper xdp_adjust_head (44)",
+      "3: target fpga does not support helper xdp_adjust_tail (65)",
+    ]);
     expect(messages(".map m array key=4 value=8 entries=1\nldabsb 3\nmov %r0, 2\nexit", fpga())).toEqual([
       "0: target fpga does not support ldabsb (instruction group packet)",
       "-: target fpga does not support map 'm' of kind array",

@@ -12,7 +12,12 @@
 //
 // Address map (64-bit BPF addresses; the upper half names the region, the lower half is
 // the byte offset within it; everything else faults):
-//   0x0000_0001_xxxx_xxxx  input memory / packet buffer, offsets [0, mem_len)
+//   0x0000_0001_xxxx_xxxx  input memory / packet buffer, offsets [pkt_meta, pkt_end):
+//                          raw runs [0, mem_len); XDP runs [256, 256 + mem_len), the frame
+//                          after XDP_PACKET_HEADROOM as the interpreter lays it out
+//   0x0000_0002_xxxx_xxxx  XDP runs: struct xdp_md, read-only; only 4-byte loads at
+//                          offsets 0/4/8 (packet pointers data/data_end/data_meta) and
+//                          12/16/20 (ingress_ifindex, rx_queue_index, egress_ifindex = 0)
 //   0x0000_0010_xxxx_xxxx  stack frame 0, offsets [0, 512); r10 = 0x0000_0010_0000_0200
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
@@ -29,7 +34,12 @@ module bpf_core #(
     input  wire                 start,
     input  wire [63:0]          r1_init,
     input  wire [63:0]          r2_init,
-    input  wire [31:0]          mem_len,        // valid bytes of the input region
+    input  wire [31:0]          mem_len,        // valid bytes of the input region (XDP: the frame's length)
+    input  wire                 xdp_mode,       // at start: 0 raw (r1/r2 from r1_init/r2_init), 1 XDP (r1 = ctx)
+    input  wire [31:0]          ingress_ifindex,// xdp_md fields of an XDP run
+    input  wire [31:0]          rx_queue_index,
+    output reg  [31:0]          pkt_data,       // packet buffer offsets of data and data_end
+    output reg  [31:0]          pkt_end,        //   (the frame after the run is [pkt_data, pkt_end))
     input  wire [IMEM_AW:0]     prog_len,       // slots in the program
     output reg                  running,
     output reg                  done,
@@ -83,6 +93,8 @@ module bpf_core #(
                      C_JMP = 3'd5, C_JMP32 = 3'd6, C_ALU64 = 3'd7;
 
     localparam [31:0] REGION_INPUT = 32'h1;
+    localparam [31:0] REGION_CTX   = 32'h2;
+    localparam [31:0] XDP_HEADROOM = 32'd256;   // XDP_PACKET_HEADROOM, as runtime/interp/xdp.ts
     localparam [28:0] REGION_STACK = 29'h2;     // regions 0x10..0x17: REGION_STACK << 3 | frame
     localparam [32:0] FRAME_BYTES  = 33'd512;
 
@@ -128,6 +140,11 @@ module bpf_core #(
     reg             w_valid;
     reg  [3:0]      w_rd;
     reg  [63:0]     w_value;
+
+    // XDP state: the run's mode and the start of the addressable window (data_meta)
+    reg             xdp;
+    reg  [31:0]     pkt_meta;
+    reg  [31:0]     ifindex_q, rxq_q;
 
     // call stack: return pc and the callee-saved r6-r9 of each caller (RFC 9669 §2.1)
     reg  [2:0]      depth;
@@ -318,9 +335,31 @@ module bpf_core #(
     wire [31:0] offset = addr[31:0];
     wire [3:0]  size_bytes = e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
     wire [32:0] access_end = {1'b0, offset} + {29'd0, size_bytes};
-    wire        in_input = region == REGION_INPUT && access_end <= {1'b0, mem_len};
+    wire        in_input = region == REGION_INPUT && offset >= pkt_meta && access_end <= {1'b0, pkt_end};
     wire        in_stack = region[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
     wire        mem_ok = in_input || in_stack;
+
+    // The context (xdp_md): loads are answered here, not by the data memory; like the
+    // kernel's ctx rewrite, 4-byte loads of data/data_end/data_meta give packet pointers.
+    wire        is_ctx = xdp && region == REGION_CTX;
+    reg         ctx_ok;
+    reg  [63:0] ctx_word;
+    always @* begin
+        ctx_ok = e_size == 2'd0;
+        case (offset)
+            32'd0:   ctx_word = {REGION_INPUT, pkt_data};
+            32'd4:   ctx_word = {REGION_INPUT, pkt_end};
+            32'd8:   ctx_word = {REGION_INPUT, pkt_meta};
+            32'd12:  ctx_word = {32'd0, ifindex_q};
+            32'd16:  ctx_word = {32'd0, rxq_q};
+            32'd20:  ctx_word = 64'd0;
+            default: begin
+                ctx_word = 64'd0;
+                ctx_ok = 1'b0;
+            end
+        endcase
+    end
+    wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
     assign dmem_addr = in_input ? {1'b1, offset[PKT_AW-1:0]}
                                 : {1'b0, {(PKT_AW - 12){1'b0}}, region[2:0], offset[8:0]};
     assign dmem_wbytes = e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
@@ -396,7 +435,15 @@ module bpf_core #(
                     end
                 end
                 K_LDX, K_ST: begin
-                    if (!mem_ok) begin
+                    if (e_kind == K_LDX && is_ctx) begin
+                        // stores and atomics on ctx fall through to !mem_ok: read-only
+                        result = ctx_value;
+                        if (ctx_ok) fire = 1'b1;
+                        else begin
+                            fault = 1'b1;
+                            fault_code = ERR_MEM;
+                        end
+                    end else if (!mem_ok) begin
                         fault = 1'b1;
                         fault_code = ERR_MEM;
                     end else begin
@@ -527,6 +574,12 @@ module bpf_core #(
             w_valid <= 1'b0;
             depth <= 3'd0;
             r0 <= 64'd0;
+            xdp <= 1'b0;
+            pkt_meta <= 32'd0;
+            pkt_data <= 32'd0;
+            pkt_end <= 32'd0;
+            ifindex_q <= 32'd0;
+            rxq_q <= 32'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
         end else if (!running) begin
             d_valid <= 1'b0;
@@ -546,9 +599,15 @@ module bpf_core #(
                 depth <= 3'd0;
                 r0 <= 64'd0;
                 for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
-                regs[1] <= r1_init;
-                regs[2] <= r2_init;
+                regs[1] <= xdp_mode ? {REGION_CTX, 32'd0} : r1_init;
+                regs[2] <= xdp_mode ? 64'd0 : r2_init;
                 regs[10] <= frame_pointer(3'd0);
+                xdp <= xdp_mode;
+                pkt_meta <= xdp_mode ? XDP_HEADROOM : 32'd0;
+                pkt_data <= xdp_mode ? XDP_HEADROOM : 32'd0;
+                pkt_end <= xdp_mode ? XDP_HEADROOM + mem_len : mem_len;
+                ifindex_q <= ingress_ifindex;
+                rxq_q <= rx_queue_index;
             end
         end else begin
             cycles <= cycles + 64'd1;
@@ -564,7 +623,7 @@ module bpf_core #(
             m_valid <= fire && e_writes;
             m_rd <= e_rd;
             m_result <= result;
-            m_load <= e_kind == K_LDX;
+            m_load <= e_kind == K_LDX && !is_ctx;
             m_size <= e_size;
             m_signed <= e_signed;
 

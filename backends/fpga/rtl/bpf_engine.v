@@ -6,8 +6,20 @@
 // Host data-memory rows (host_row, 8 bytes each, byte 0 in bits 7:0):
 //   rows [0, 512)                       the stack: frame k is rows [64k, 64k+64)
 //   rows [2**(PKT_AW-3), 2**(PKT_AW-2)) the input/packet buffer, BPF address 0x1_0000_0000 + offset
-// A streaming packet interface (valid/ready 64-bit beats) writes the buffer a row per beat
-// through the same port; ctx (xdp_md) becomes another region in bpf_core's address map.
+// Raw runs (xdp_mode = 0): the input memory at buffer offset 0, mem_len bytes, r1/r2 as
+// given. XDP runs (xdp_mode = 1): the frame at buffer offset 256 (the headroom), mem_len
+// bytes; r1 = the xdp_md context (region 2); the verdict is r0 and the frame after the run
+// is buffer bytes [pkt_data, pkt_end).
+//
+// Frames come in either through the host port (at host row 2**(PKT_AW-3) + 32) or through
+// the receive stream: 64-bit beats (byte 0 in bits 7:0) with valid/ready, sop on the first
+// beat and eop on the last, whose rx_keep (contiguous from bit 0) says how many of its
+// bytes are valid. The stream writes the buffer a row per beat from offset 256 while the
+// engine is idle and the host port unused; at eop, rx_frame_len holds the frame's length
+// and rx_frame_done pulses, so that the host starts an XDP run with mem_len = rx_frame_len.
+// Bytes beyond the room for a frame (the buffer less 256 bytes of headroom and of
+// tailroom) are dropped and rx_overflow is set until the next sop; beats outside a frame
+// (before any sop) are dropped.
 module bpf_engine #(
     parameter integer IMEM_AW   = 12,               // instruction ROM: 2**IMEM_AW slots
     parameter         IMEM_INIT = "",               // optional $readmemh program image
@@ -32,6 +44,21 @@ module bpf_engine #(
     input  wire [63:0]        r1_init,
     input  wire [63:0]        r2_init,
     input  wire [31:0]        mem_len,
+    input  wire               xdp_mode,
+    input  wire [31:0]        ingress_ifindex,
+    input  wire [31:0]        rx_queue_index,
+    output wire [31:0]        pkt_data,
+    output wire [31:0]        pkt_end,
+    // receive stream (engine idle, host port unused)
+    input  wire               rx_valid,
+    output wire               rx_ready,
+    input  wire [63:0]        rx_data,
+    input  wire [7:0]         rx_keep,
+    input  wire               rx_sop,
+    input  wire               rx_eop,
+    output reg  [31:0]        rx_frame_len,
+    output reg                rx_frame_done,
+    output reg                rx_overflow,
     output wire               busy,
     output wire               done,
     output wire               error,
@@ -48,6 +75,42 @@ module bpf_engine #(
         .we(prog_we && !busy), .waddr(prog_addr), .wdata(prog_wdata)
     );
 
+    // ------------------------------------------------------------------ receive stream
+    localparam integer HEADROOM = 256;
+    localparam integer FRAME_ROWS = ((1 << PKT_AW) - 2 * HEADROOM) / 8;   // rows a frame may fill
+    reg              rx_in_frame;
+    assign rx_ready = !busy && !host_en;
+    wire             rx_fire = rx_valid && rx_ready && (rx_sop || rx_in_frame);
+    reg  [PKT_AW-3:0] rx_row;                                   // row of the frame being written, up to FRAME_ROWS
+    wire [PKT_AW-3:0] rx_row_now = rx_sop ? {(PKT_AW - 2){1'b0}} : rx_row;
+    wire             rx_room = {1'b0, rx_row_now} < FRAME_ROWS[PKT_AW-2:0];
+    wire [7:0]       rx_wbytes = rx_eop ? rx_keep : 8'hff;
+    reg  [3:0]       rx_count;                                   // valid bytes of this beat
+    integer          k;
+    always @* begin
+        rx_count = 4'd0;
+        for (k = 0; k < 8; k = k + 1) rx_count = rx_count + {3'd0, rx_wbytes[k]};
+    end
+    wire [PKT_AW-1:0] rx_off = HEADROOM[PKT_AW-1:0] + {rx_row_now[PKT_AW-4:0], 3'b000};
+    wire [31:0]      rx_len_before = rx_sop ? 32'd0 : rx_frame_len;
+
+    always @(posedge clk) begin
+        rx_frame_done <= 1'b0;
+        if (rst) begin
+            rx_in_frame <= 1'b0;
+            rx_row <= {(PKT_AW - 2){1'b0}};
+            rx_frame_len <= 32'd0;
+            rx_overflow <= 1'b0;
+        end else if (rx_fire) begin
+            rx_in_frame <= !rx_eop;
+            rx_row <= rx_room ? rx_row_now + 1'b1 : rx_row_now;   // saturates: no wrap into the buffer
+            rx_frame_done <= rx_eop;
+            if (rx_room) rx_frame_len <= rx_len_before + {28'd0, rx_count};
+            else rx_frame_len <= rx_len_before;
+            rx_overflow <= (rx_sop ? 1'b0 : rx_overflow) || !rx_room;
+        end
+    end
+
     wire             core_en, core_we;
     wire [PKT_AW:0]  core_addr;
     wire [7:0]       core_wbytes;
@@ -55,11 +118,11 @@ module bpf_engine #(
     wire [63:0]      dmem_rdata;
     bpf_dmem #(.AW(PKT_AW + 1)) dmem (
         .clk(clk),
-        .en(busy ? core_en : host_en),
-        .we(busy ? core_we : host_we),
-        .addr(busy ? core_addr : {host_row, 3'b000}),
-        .wbytes(busy ? core_wbytes : 8'hff),
-        .wdata(busy ? core_wdata : host_wdata),
+        .en(busy ? core_en : host_en || (rx_fire && rx_room)),
+        .we(busy ? core_we : host_en ? host_we : 1'b1),
+        .addr(busy ? core_addr : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
+        .wbytes(busy ? core_wbytes : host_en ? 8'hff : rx_wbytes),
+        .wdata(busy ? core_wdata : host_en ? host_wdata : rx_data),
         .rdata(dmem_rdata)
     );
     assign host_rdata = dmem_rdata;
@@ -76,6 +139,8 @@ module bpf_engine #(
     bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW)) core (
         .clk(clk), .rst(rst),
         .start(start), .r1_init(r1_init), .r2_init(r2_init), .mem_len(mem_len), .prog_len(prog_len),
+        .xdp_mode(xdp_mode), .ingress_ifindex(ingress_ifindex), .rx_queue_index(rx_queue_index),
+        .pkt_data(pkt_data), .pkt_end(pkt_end),
         .running(busy), .done(done), .error(error), .err_code(err_code), .fault_pc(fault_pc),
         .r0(r0), .cycles(cycles), .retired(retired),
         .imem_addr(imem_addr), .imem_q0(imem_q0), .imem_q1(imem_q1),

@@ -4,12 +4,21 @@
 //
 //   usage: tb CASES
 //   CASES: one case per line, fields separated by spaces:
-//     NAME ROM MEM R1 R2 MAX_CYCLES
+//     NAME ROM MEM R1 R2 MAX_CYCLES [MODE IFINDEX RXQ KEEP]
 //   ROM  a $readmemh program image: one 64-bit slot per line, 16 hex digits
-//   MEM  the input memory: hex bytes separated by white space, or "-" for none
-//   R1, R2 hex initial values of r1 and r2; MAX_CYCLES decimal (then: status timeout)
+//   MEM  the input memory (raw) or the frame (xdp): hex bytes separated by white space,
+//        or "-" for none
+//   R1, R2 hex initial values of r1 and r2 (raw only); MAX_CYCLES decimal (then: status timeout)
+//   MODE raw (default) or xdp: the frame goes after 256 bytes of headroom, r1 = xdp_md;
+//        xdp-stream: the same, the frame sent through the receive stream (64-bit beats,
+//        sop/eop, an idle cycle after every third beat) and mem_len = rx_frame_len
+//        (a stream that does not end in rx_frame_done with the frame's length: err=14)
+//   IFINDEX, RXQ decimal ingress_ifindex and rx_queue_index of xdp_md
+//   KEEP 1: no reset before this case, so the helper unit's clock and random state go on
+//        from the previous case (packets of one stream, as the interpreter's host state)
 //   output, one line per case:
 //     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX
+//   mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +38,7 @@ constexpr unsigned kInputRow = 512;   // host row of the input buffer (2**(PKT_A
 constexpr unsigned kStackRows = 512;  // 8 frames x 512 bytes
 constexpr unsigned kInputBytes = 4096;
 constexpr unsigned kRomSlots = 4096;
+constexpr unsigned kXdpHeadroom = 256;   // XDP_PACKET_HEADROOM; as much tailroom is kept free
 
 void tick(Vbpf_engine& top) {
     top.clk = 0;
@@ -69,10 +79,11 @@ std::vector<uint8_t> readBytes(const std::string& path) {
 }
 
 void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPath, const std::string& memPath,
-             uint64_t r1, uint64_t r2, uint64_t maxCycles) {
+             uint64_t r1, uint64_t r2, uint64_t maxCycles, bool xdp, bool stream, uint32_t ifindex, uint32_t rxq, bool keep) {
     const std::vector<uint64_t> rom = readRom(romPath);
     const std::vector<uint8_t> mem = readBytes(memPath);
-    if (rom.size() > kRomSlots || mem.size() > kInputBytes) {
+    const unsigned base = xdp ? kXdpHeadroom : 0;
+    if (rom.size() > kRomSlots || mem.size() + (xdp ? 2 * kXdpHeadroom : 0) > kInputBytes) {
         std::printf("%s status=error err=15 pc=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
         return;
     }
@@ -80,10 +91,13 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
     top.prog_we = 0;
     top.host_en = 0;
     top.host_we = 0;
-    top.rst = 1;
-    tick(top);
-    tick(top);
-    top.rst = 0;
+    top.rx_valid = 0;
+    if (!keep) {
+        top.rst = 1;
+        tick(top);
+        tick(top);
+        top.rst = 0;
+    }
 
     for (size_t i = 0; i < rom.size(); i++) {
         top.prog_we = 1;
@@ -102,20 +116,55 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         top.host_row = r;
         tick(top);
     }
+    // base is a multiple of 8: the input starts on a row
     const unsigned memRows = static_cast<unsigned>((mem.size() + 7) / 8);
-    for (unsigned r = 0; r < memRows; r++) {
+    for (unsigned r = 0; r < memRows && !stream; r++) {
         uint64_t v = 0;
         for (unsigned k = 0; k < 8 && r * 8 + k < mem.size(); k++) v |= static_cast<uint64_t>(mem[r * 8 + k]) << (8 * k);
-        top.host_row = kInputRow + r;
+        top.host_row = kInputRow + base / 8 + r;
         top.host_wdata = v;
         tick(top);
     }
     top.host_en = 0;
     top.host_we = 0;
 
+    uint32_t memLen = static_cast<uint32_t>(mem.size());
+    if (stream) {
+        const unsigned beats = memRows == 0 ? 1 : memRows;
+        bool framed = false;
+        for (unsigned r = 0; r < beats; r++) {
+            if (r % 3 == 2) tick(top);  // an idle cycle: rx_valid low
+            uint64_t v = 0;
+            unsigned n = 0;
+            for (unsigned k = 0; k < 8 && r * 8 + k < mem.size(); k++, n++) v |= static_cast<uint64_t>(mem[r * 8 + k]) << (8 * k);
+            top.rx_valid = 1;
+            top.rx_data = v;
+            top.rx_sop = r == 0;
+            top.rx_eop = r + 1 == beats;
+            top.rx_keep = static_cast<uint8_t>(n == 8 ? 0xff : (1u << n) - 1);
+            top.eval();
+            if (!top.rx_ready) {
+                std::cerr << "tb: rx_ready low while the engine is idle\n";
+                std::exit(2);
+            }
+            tick(top);
+            top.rx_valid = 0;
+            if (top.rx_frame_done) framed = true;
+        }
+        top.eval();
+        if (!framed || top.rx_overflow || top.rx_frame_len != mem.size()) {
+            std::printf("%s status=error err=14 pc=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
+            return;
+        }
+        memLen = top.rx_frame_len;
+    }
+
     top.r1_init = r1;
     top.r2_init = r2;
-    top.mem_len = static_cast<uint32_t>(mem.size());
+    top.mem_len = memLen;
+    top.xdp_mode = xdp;
+    top.ingress_ifindex = ifindex;
+    top.rx_queue_index = rxq;
     top.start = 1;
     tick(top);
     top.start = 0;
@@ -129,19 +178,27 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
                 static_cast<unsigned>(top.err_code), static_cast<unsigned>(top.fault_pc),
                 static_cast<unsigned long long>(top.r0), static_cast<unsigned long long>(top.cycles),
                 static_cast<unsigned long long>(top.retired));
+    // The frame (or input memory) as the program left it: buffer bytes [data, data_end).
+    unsigned from = top.pkt_data, to = top.pkt_end;
     if (!top.done && !top.error) {
         // Stop a runaway program: reset before reading the memory back.
         top.rst = 1;
         tick(top);
         top.rst = 0;
+        from = base;
+        to = base + static_cast<unsigned>(mem.size());
     }
-    for (unsigned r = 0; r < memRows; r++) {
+    if (to > kInputBytes) to = kInputBytes;
+    for (unsigned r = from / 8; r * 8 < to; r++) {
         top.host_en = 1;
         top.host_row = kInputRow + r;
         tick(top);
         top.host_en = 0;
         const uint64_t v = top.host_rdata;
-        for (unsigned k = 0; k < 8 && r * 8 + k < mem.size(); k++) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+        for (unsigned k = 0; k < 8; k++) {
+            const unsigned at = r * 8 + k;
+            if (at >= from && at < to) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+        }
     }
     std::printf("\n");
 }
@@ -161,6 +218,7 @@ int main(int argc, char** argv) {
     }
     auto top = std::make_unique<Vbpf_engine>();
     std::string line;
+    bool first = true;
     while (std::getline(cases, line)) {
         if (line.empty()) continue;
         std::istringstream f(line);
@@ -170,7 +228,20 @@ int main(int argc, char** argv) {
             std::cerr << "tb: bad case line: " << line << "\n";
             return 2;
         }
-        runCase(*top, name, rom, mem, std::stoull(r1, nullptr, 16), std::stoull(r2, nullptr, 16), maxCycles);
+        std::string mode = "raw";
+        uint32_t ifindex = 0, rxq = 0;
+        unsigned keep = 0;
+        if ((f >> mode) && !(f >> ifindex >> rxq >> keep)) {
+            std::cerr << "tb: bad case line: " << line << "\n";
+            return 2;
+        }
+        if (mode != "raw" && mode != "xdp" && mode != "xdp-stream") {
+            std::cerr << "tb: bad mode " << mode << ": " << line << "\n";
+            return 2;
+        }
+        runCase(*top, name, rom, mem, std::stoull(r1, nullptr, 16), std::stoull(r2, nullptr, 16), maxCycles,
+                mode != "raw", mode == "xdp-stream", ifindex, rxq, keep != 0 && !first);
+        first = false;
     }
     std::fflush(stdout);
     top->final();

@@ -16,12 +16,17 @@ module tb_smoke;
     wire [3:0]  err_code;
     wire [12:0] fault_pc;
     wire [63:0] r0, cycles, retired, host_rdata;
+    wire [31:0] pkt_data, pkt_end, rx_frame_len;
+    wire        rx_ready, rx_frame_done, rx_overflow;
 
     bpf_engine #(.IMEM_INIT(ROM)) dut (
         .clk(clk), .rst(rst),
         .prog_we(1'b0), .prog_addr(12'd0), .prog_wdata(64'd0), .prog_len(PROG_LEN[12:0]),
         .host_en(1'b0), .host_we(1'b0), .host_row(10'd0), .host_wdata(64'd0), .host_rdata(host_rdata),
         .start(start), .r1_init(64'd0), .r2_init(64'd0), .mem_len(32'd0),
+        .xdp_mode(1'b0), .ingress_ifindex(32'd0), .rx_queue_index(32'd0), .pkt_data(pkt_data), .pkt_end(pkt_end),
+        .rx_valid(1'b0), .rx_ready(rx_ready), .rx_data(64'd0), .rx_keep(8'd0), .rx_sop(1'b0), .rx_eop(1'b0),
+        .rx_frame_len(rx_frame_len), .rx_frame_done(rx_frame_done), .rx_overflow(rx_overflow),
         .busy(busy), .done(done), .error(error), .err_code(err_code), .fault_pc(fault_pc),
         .r0(r0), .cycles(cycles), .retired(retired)
     );
