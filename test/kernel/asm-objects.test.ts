@@ -11,61 +11,9 @@ import { newHostState } from "../../runtime/helpers/env.js";
 import { instantiateMaps, runXdp } from "../../runtime/interp/run.js";
 import { runInKernel } from "../examples/kernel.js";
 import { hasTool, IN_CI } from "../support/requires.js";
+import { XDP_PROGRAMS } from "../support/xdp-programs.js";
 
-const PROGRAMS: Record<string, string> = {
-  // Verdict from the first byte, through a subprogram: the kernel checks the packet bounds.
-  "verdict by first byte": `ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 1
-mov %r0, 1
-jgt %r4, %r3, done
-ldxb %r1, [%r2+0]
-call local pick
-done:
-exit
-pick:
-mov %r0, 2
-jne %r1, 0xff, +1
-mov %r0, 1
-exit`,
-  // Rewrites the destination MAC and sends the frame back.
-  "swap MACs": `ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 12
-mov %r0, 2
-jgt %r4, %r3, out
-ldxw %r5, [%r2+0]
-ldxh %r6, [%r2+4]
-ldxw %r7, [%r2+6]
-ldxh %r8, [%r2+10]
-stxw [%r2+0], %r7
-stxh [%r2+4], %r8
-stxw [%r2+6], %r5
-stxh [%r2+10], %r6
-mov %r0, 3
-out:
-exit`,
-  // 32-bit arithmetic and shifts on packet bytes, the verdict from the result.
-  "alu on packet data": `ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 8
-mov %r0, 0
-jgt %r4, %r3, out
-ldxdw %r5, [%r2+0]
-mov32 %r6, %r5
-rsh %r5, 32
-mul32 %r6, 7
-xor32 %r6, %r5
-arsh32 %r6, 3
-and %r6, 1
-mov %r0, %r6
-add %r0, 1
-out:
-exit`,
-};
+const PROGRAMS = XDP_PROGRAMS;
 
 const packets = [Uint8Array.from({ length: 60 }, (_, i) => i * 7), new Uint8Array(60).fill(0xff), new Uint8Array(14).fill(0x11), Uint8Array.from({ length: 64 }, (_, i) => 255 - i)];
 

@@ -11,6 +11,7 @@ import { newHostState, type HostState } from "../../../runtime/helpers/env.js";
 import { runXdp } from "../../../runtime/interp/run.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { hex } from "./support.js";
+import { XDP_PROGRAMS } from "../../support/xdp-programs.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 
@@ -19,58 +20,7 @@ beforeAll(() => {
   if (haveVerilator) model = buildEngineModel();
 });
 
-/** The three assembled XDP programs of test/kernel/asm-objects.test.ts (which the kernel runs too). */
-const KERNEL_PROGRAMS: Record<string, string> = {
-  "verdict-by-first-byte": `ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 1
-mov %r0, 1
-jgt %r4, %r3, done
-ldxb %r1, [%r2+0]
-call local pick
-done:
-exit
-pick:
-mov %r0, 2
-jne %r1, 0xff, +1
-mov %r0, 1
-exit`,
-  "swap-macs": `ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 12
-mov %r0, 2
-jgt %r4, %r3, out
-ldxw %r5, [%r2+0]
-ldxh %r6, [%r2+4]
-ldxw %r7, [%r2+6]
-ldxh %r8, [%r2+10]
-stxw [%r2+0], %r7
-stxh [%r2+4], %r8
-stxw [%r2+6], %r5
-stxh [%r2+10], %r6
-mov %r0, 3
-out:
-exit`,
-  "alu-on-packet-data": `ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 8
-mov %r0, 0
-jgt %r4, %r3, out
-ldxdw %r5, [%r2+0]
-mov32 %r6, %r5
-rsh %r5, 32
-mul32 %r6, 7
-xor32 %r6, %r5
-arsh32 %r6, 3
-and %r6, 1
-mov %r0, %r6
-add %r0, 1
-out:
-exit`,
-};
+const KERNEL_PROGRAMS = XDP_PROGRAMS;
 
 /** Directed programs on the context and the packet window, faults included. */
 const DIRECTED: Record<string, string> = {
