@@ -3,6 +3,7 @@
 // through the registry.
 import type { BpfObject } from "../../ir/bpf/object.js";
 import type { MapDef } from "../../runtime/maps/def.js";
+import type { BpfMap } from "../../runtime/maps/map.js";
 
 /** What the build pipeline hands a backend: the verified program in both forms. */
 export interface CompileInput {
@@ -36,6 +37,11 @@ export interface RawRunRequest {
   readonly maxSteps: number;
   /** bpf_get_prandom_u32 seed when the user gave --seed. */
   readonly seed?: number;
+  /**
+   * Live maps, one per object.maps entry (instantiateMaps, then --maps-in): the run starts
+   * from their contents and leaves its final map state in them. Absent: fresh maps.
+   */
+  readonly maps?: readonly BpfMap[];
 }
 
 export interface RawRunResult {
@@ -44,7 +50,7 @@ export interface RawRunResult {
   readonly stats?: string;
 }
 
-/** An XDP program over a stream of frames (`bpfoff run --target T --pcap`), without maps. */
+/** An XDP program over a stream of frames (`bpfoff run --target T --pcap`). */
 export interface XdpRunRequest {
   readonly object: BpfObject;
   readonly program: number;
@@ -53,6 +59,8 @@ export interface XdpRunRequest {
   readonly ifindex: number;
   readonly maxSteps: number;
   readonly seed?: number;
+  /** As RawRunRequest.maps: carried from frame to frame, the final state left in them. */
+  readonly maps?: readonly BpfMap[];
 }
 
 export interface XdpRunResult {
@@ -69,7 +77,7 @@ export interface Backend {
   compile(input: CompileInput): CompileOutput;
   /** Runs a raw program on the target (hardware or its simulation); targets without it cannot `bpfoff run`. */
   runRaw?(request: RawRunRequest): RawRunResult;
-  /** Runs an XDP program without maps over frames, helper state carried from frame to frame as the interpreter does. */
+  /** Runs an XDP program over frames, helper and map state carried from frame to frame as the interpreter does. */
   runXdp?(request: XdpRunRequest): XdpRunResult;
 }
 

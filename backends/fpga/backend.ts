@@ -3,13 +3,15 @@
 // or hand it to synthesis:
 //   rtl/*.v     the engine, copied from backends/fpga/rtl
 //   prog.hex    the program ROM image ($readmemh: one 64-bit slot per line, sim.ts romImage)
+//   maps/*.hex  per array map: its initial values in their slots ($readmemh rows, maps.ts)
 //   top.v       bpfoff_top: bpf_engine sized to the program, ROM from prog.hex
 //   tb_top.cpp  a Verilator testbench that runs prog.hex once (raw, or XDP over one frame)
 //   Makefile    the verilator commands (make sim, make lint)
 // top.v, tb_top.cpp and the Makefile come from Handlebars templates in
 // firmware-templates/fpga/. The engine executes the program's BPF instructions as they
 // are: no engine extensions yet, so code generation is the ROM image.
-// `bpfoff run --target fpga` runs a raw program on the cached Verilator model (sim.ts).
+// `bpfoff run --target fpga` runs a raw or XDP program on the cached Verilator model
+// (sim.ts), array maps included (maps.ts: layout, table, image in and out).
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,10 +22,14 @@ import { formOf, isLddw, type Insn } from "../../ir/bpf/insn.js";
 import { diag, DiagnosticError, fail, type Diagnostic } from "../../ir/diag/diag.js";
 import { checkOffload } from "../../offload-hooks/check.js";
 import { loadTarget } from "../../offload-hooks/descriptor.js";
+import { instantiateMaps } from "../../runtime/interp/run.js";
+import type { BpfMap } from "../../runtime/maps/map.js";
+import type { BpfObject } from "../../ir/bpf/object.js";
 import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
+import { hexRows, MAP_AW, mapLayout, mapProblems, mapsFile, mapSlots, storeMapMemory, tableWord, type MapLayout } from "./maps.js";
 
 /** The files of an fpga bundle, by role. */
-export const FPGA_FILES = { rom: "prog.hex", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl" } as const;
+export const FPGA_FILES = { rom: "prog.hex", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl", mapsDir: "maps" } as const;
 
 /** The wrapper's module name (top.v), also the Verilator model's class (Vbpfoff_top). */
 export const TOP_MODULE = "bpfoff_top";
@@ -74,19 +80,29 @@ export function romAddressBits(slots: number): number {
 }
 
 /**
- * What the engine cannot execute although the offload check's groups allow it: lddw with
- * a pseudo source (map fd, map value, BTF variable, function), which needs the map unit
- * still to come (docs/fpga-engine.md, next steps). The engine would fault on it (error 2).
+ * What the engine cannot execute although the offload check allows it: lddw with a
+ * pseudo source other than 1 (map value, BTF variable, function; the engine would fault
+ * on it, error 2), a map reference past the object's maps, and maps the engine's map
+ * memory and table cannot hold (backends/fpga/maps.ts).
  */
-function engineProblems(slots: readonly Insn[]): Diagnostic[] {
+function engineProblems(object: BpfObject, slots: readonly Insn[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (!isLddw(s)) continue;
-    if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has no map memory yet)`]));
+    if (s.src === 1) {
+      if (s.imm < 0 || s.imm >= object.maps.length) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length]));
+    } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, only)`]));
     i++;
   }
+  for (const p of mapProblems(object.maps)) out.push(diag("offload-unsupported", {}, ["fpga", p]));
   return out;
+}
+
+/** The live maps a run starts from: the request's, or fresh ones (initial contents included). */
+function runMaps(object: BpfObject, given: readonly BpfMap[] | undefined): { layout: MapLayout; maps: readonly BpfMap[] } | undefined {
+  if (object.maps.length === 0) return undefined;
+  return { layout: mapLayout(object.maps), maps: given ?? instantiateMaps(object) };
 }
 
 /** Helper numbers the program calls (src 0 calls), sorted. */
@@ -109,7 +125,7 @@ const commentSafe = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?")
 /** The offload check, the engine's own limits and the seed, for a run of either type. */
 function checkRun(request: RawRunRequest | XdpRunRequest, type: "raw" | "xdp"): readonly Insn[] {
   const slots = request.object.programs[request.program]!.slots;
-  const problems = [...checkOffload(request.object, request.program, type, loadTarget("fpga")), ...engineProblems(slots)];
+  const problems = [...checkOffload(request.object, request.program, type, loadTarget("fpga")), ...engineProblems(request.object, slots)];
   if (problems.length) throw new DiagnosticError(problems);
   if (request.seed !== undefined && request.seed >>> 0 !== ENGINE.SEED) {
     fail("cli-usage", {}, [`--target fpga: the engine's get_prandom_u32 seed is fixed when its model is built (SEED = ${ENGINE.SEED}); leave --seed out or give --seed ${ENGINE.SEED}`]);
@@ -138,13 +154,38 @@ export const fpgaBackend: Backend = {
   compile(input: CompileInput): CompileOutput {
     const program = input.object.programs[input.program]!;
     const slots = program.slots;
-    const problems = engineProblems(slots);
+    const problems = engineProblems(input.object, slots);
     if (problems.length) throw new DiagnosticError(problems);
     const imemAw = romAddressBits(slots.length);
     const romDepth = 2 ** imemAw;
     const packetBytes = 2 ** ENGINE.PKT_AW;
     const rtl = rtlFiles().map((f) => [`${FPGA_FILES.rtlDir}/${basename(f)}`, readFileSync(f)] as const);
+    // Array maps: one $readmemh file per map (its initial values in their slots, from the
+    // map image), loaded by top.v into the map value memory after reset.
+    const layout = mapLayout(input.object.maps);
+    const live = input.object.maps.length ? instantiateMaps(input.object) : [];
+    const used = new Set<string>();
+    const maps = layout.maps.map((p, index) => {
+      let file = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/.test(p.def.name) ? `${p.def.name}.hex` : `map${index}.hex`;
+      if (used.has(file)) file = `map${index}.hex`;
+      used.add(file);
+      const slotBytes = 2 ** p.shift;
+      const rows = (p.def.maxEntries * slotBytes) / 8;
+      return {
+        index, name: commentSafe(p.def.name), file, maxEntries: p.def.maxEntries, valueSize: p.def.valueSize, slotBytes,
+        firstRow: p.base / 8, lastRow: p.base / 8 + rows - 1, tableWord: tableWord(p).toString(16).padStart(16, "0"),
+        data: hexRows(mapSlots(p, live[index]!)), base: p.base,
+      };
+    });
+    const mapRows = layout.bytes / 8;
     const view = {
+      hasMaps: maps.length > 0,
+      maps,
+      mapAw: MAP_AW,
+      mapRowMsb: MAP_AW - 4,
+      mapRows,
+      lastRowLiteral: `${MAP_AW - 3}'d${Math.max(0, mapRows - 1)}`,
+      rowBits: Math.max(1, Math.ceil(Math.log2(Math.max(1, mapRows)))),
       version: BPFOFF_VERSION,
       program: commentSafe(program.name),
       source: commentSafe(input.source.name),
@@ -168,7 +209,12 @@ export const fpgaBackend: Backend = {
     });
     const clockMhz = loadTarget("fpga").timing?.["clock_mhz"];
     return {
-      files: [[FPGA_FILES.rom, romImage(slots)], ...generated, ...rtl.map(([path, data]) => [path, new Uint8Array(data)] as const)],
+      files: [
+        [FPGA_FILES.rom, romImage(slots)],
+        ...maps.map((m) => [`${FPGA_FILES.mapsDir}/${m.file}`, m.data] as const),
+        ...generated,
+        ...rtl.map(([path, data]) => [path, new Uint8Array(data)] as const),
+      ],
       manifest: {
         entry_points: [{ name: program.name, file: FPGA_FILES.top, symbol: TOP_MODULE, offset: 0 }],
         resources: {
@@ -176,10 +222,12 @@ export const fpgaBackend: Backend = {
           rom_depth: romDepth,
           rom_image: FPGA_FILES.rom,
           helpers: helpersUsed(slots),
+          maps: maps.map((m) => ({ name: m.name, file: `${FPGA_FILES.mapsDir}/${m.file}`, base: m.base, slot_bytes: m.slotBytes, table_word: `0x${m.tableWord}` })),
           engine: {
             module: "bpf_engine",
             lanes: ENGINE.LANES,
-            parameters: { IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, SEED: ENGINE.SEED },
+            parameters: { IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, SEED: ENGINE.SEED, MAP_AW },
+            map_memory_bytes: 2 ** MAP_AW,
             input_buffer_bytes: packetBytes,
             stack_bytes: ENGINE.STACK_BYTES,
             call_depth: ENGINE.CALL_DEPTH,
@@ -195,8 +243,13 @@ export const fpgaBackend: Backend = {
     if (request.mem && request.mem.length > INPUT_BYTES) fail("cli-usage", {}, [`--mem has ${request.mem.length} bytes; the engine's input buffer holds ${INPUT_BYTES}`]);
     const model = engineModel();
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
-    const [r] = runEngine(model, [{ name: "run", slots, mem: request.mem, maxCycles }]);
+    const maps = runMaps(request.object, request.maps);
+    const [r] = runEngine(model, [{
+      name: "run", slots, mem: request.mem, maxCycles,
+      ...(maps ? { maps: mapsFile(maps.layout, maps.maps), mapBytes: maps.layout.bytes } : {}),
+    }]);
     checkResult(r!, maxCycles);
+    if (maps) storeMapMemory(maps.layout, r!.maps!, maps.maps);
     return { r0: r!.r0, stats: `fpga: ${r!.cycles} cycles, ${r!.retired} instructions retired` };
   },
 
@@ -210,10 +263,17 @@ export const fpgaBackend: Backend = {
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through
     // the engine's receive stream.
+    // Maps go in before the first packet and stay in the engine's map memory from packet
+    // to packet; they are read back after the last.
+    const maps = runMaps(request.object, request.maps);
+    const last = request.frames.length - 1;
     const results = runEngine(model, request.frames.map((frame, i) => ({
       name: `packet${i + 1}`, slots, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
+      ...(maps && i === 0 ? { maps: mapsFile(maps.layout, maps.maps) } : {}),
+      ...(maps && i === last ? { mapBytes: maps.layout.bytes } : {}),
     })));
     results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));
+    if (maps && results.length > 0) storeMapMemory(maps.layout, results[last]!.maps!, maps.maps);
     return {
       packets: results.map((r) => ({ r0: r.r0, packet: r.mem })),
       stats: results.map((r, i) => `fpga: packet ${i + 1}: ${r.cycles} cycles, ${r.retired} instructions retired`),

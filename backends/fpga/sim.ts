@@ -28,6 +28,7 @@ export const ENGINE_ERRORS: Readonly<Record<number, { name: string; diags: reado
   3: { name: "unknown helper", diags: ["run-helper", "run-callx"] },
   4: { name: "call depth exceeded", diags: ["run-depth"] },
   5: { name: "pc past the last slot", diags: ["run-fell-off"] },
+  6: { name: "not a map", diags: ["run-map", "run-helper-fail"] },
 };
 
 /** The folder holding backends/fpga/rtl (the source tree, also when running from dist/). */
@@ -146,6 +147,13 @@ export interface EngineCase {
    * the frame goes in through the receive stream (rx_*) instead of the host port.
    */
   readonly xdp?: { readonly ifindex: number; readonly rxQueue?: number; readonly keepState?: boolean; readonly stream?: boolean };
+  /**
+   * Array maps (backends/fpga/maps.ts mapsFile): the map table and the map memory written
+   * before the run; absent: both stay as the case before left them (a reset clears the
+   * table). mapBytes: read this many bytes of the map memory back after the run.
+   */
+  readonly maps?: string;
+  readonly mapBytes?: number;
 }
 
 export interface EngineResult {
@@ -159,9 +167,11 @@ export interface EngineResult {
   readonly retired: number;
   /** The input memory after the run; XDP: the frame [data, data_end) after the run. */
   readonly mem: Uint8Array;
+  /** The map memory's first mapBytes bytes after the run, when the case asked for them. */
+  readonly maps?: Uint8Array;
 }
 
-const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)$/;
+const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?$/;
 
 export function parseResultLine(line: string): EngineResult {
   const m = RESULT_LINE.exec(line);
@@ -170,6 +180,7 @@ export function parseResultLine(line: string): EngineResult {
     name: m[1]!, status: m[2] as EngineResult["status"], errCode: Number(m[3]), faultPc: Number(m[4]),
     r0: BigInt("0x" + m[5]), cycles: Number(m[6]), retired: Number(m[7]),
     mem: Uint8Array.from(Buffer.from(m[8]!, "hex")),
+    ...(m[9] === undefined ? {} : { maps: Uint8Array.from(Buffer.from(m[9], "hex")) }),
   };
 }
 
@@ -192,8 +203,19 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
       }
       const r1 = c.r1 ?? (c.mem ? INPUT_BASE : 0n);
       const r2 = c.r2 ?? BigInt(c.mem?.length ?? 0);
-      const xdp = c.xdp ? ` ${c.xdp.stream ? "xdp-stream" : "xdp"} ${c.xdp.ifindex >>> 0} ${(c.xdp.rxQueue ?? 0) >>> 0} ${c.xdp.keepState ? 1 : 0}` : "";
-      return `${c.name} ${rom} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}${xdp}`;
+      let maps = "";
+      if (c.maps !== undefined || c.mapBytes) {
+        let file = "-";
+        if (c.maps !== undefined) {
+          file = join(work, `${i}.maps.txt`);
+          writeFileSync(file, c.maps);
+        }
+        maps = ` ${file} ${c.mapBytes ?? 0}`;
+      }
+      const xdp = c.xdp
+        ? ` ${c.xdp.stream ? "xdp-stream" : "xdp"} ${c.xdp.ifindex >>> 0} ${(c.xdp.rxQueue ?? 0) >>> 0} ${c.xdp.keepState ? 1 : 0}`
+        : maps ? " raw 0 0 0" : "";
+      return `${c.name} ${rom} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}${xdp}${maps}`;
     });
     const list = join(work, "cases.txt");
     writeFileSync(list, lines.join("\n") + "\n");

@@ -5,8 +5,9 @@
 //     packet; one line per packet ending in its verdict name.
 //   --target T (a registered backend with runRaw, e.g. fpga): the raw program on that
 //     target (the FPGA engine in Verilator); the same one line of r0. With --pcap (a backend
-//     with runXdp): an XDP program without maps, the same lines per packet and the same
-//     --out file. --stats writes the target's figures (cycles) to stderr.
+//     with runXdp): an XDP program, the same lines per packet and the same --out file;
+//     --maps-in/--maps-out as for the interpreter (the fpga engine: array maps).
+//     --stats writes the target's figures (cycles) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { loadBpf } from "../../frontends/bpf/load.js";
@@ -18,6 +19,7 @@ import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
 import { prepareObject } from "../../runtime/interp/interpreter.js";
 import { verdictName } from "../../runtime/interp/xdp.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
+import type { BpfMap } from "../../runtime/maps/map.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 import { parseHexBytes } from "../hex.js";
@@ -117,23 +119,25 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
 function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const backend = findBackend(opts.target)!;
   if (opts.pcap && !backend.runXdp) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the target cannot run XDP programs; run raw programs with --mem`]);
-  for (const [given, option] of [[opts.mapsIn, "--maps-in"], [opts.mapsOut, "--maps-out"]] as const) {
-    if (given) fail("cli-usage", {}, [`--target ${opts.target} ${option}: not yet: the engine has no maps yet`]);
-  }
   const path = (p: string) => resolve(ctx.io.cwd, p);
   const object = loadBpf(readInput(path(file)), file);
-  if (opts.pcap) return runXdpOnTarget(ctx, object, opts, path);
+  // The maps as the interpreter starts them (--maps-in on top); the target runs from them
+  // and leaves the final state in them, for --maps-out.
+  const maps = instantiateMaps(object);
+  if (opts.mapsIn) loadMapsState(maps, readText(path(opts.mapsIn)), opts.mapsIn);
+  if (opts.pcap) return runXdpOnTarget(ctx, object, opts, path, maps);
   checkHelpers(object, "raw");
   const program = programIndex(object, opts.program);
   const mem = opts.mem !== undefined ? parseHexBytes(opts.mem, "--mem") : undefined;
   const seed = opts.seed === undefined ? undefined : intOption(opts.seed, "--seed");
-  const r = backend.runRaw!({ object, program, mem, maxSteps: intOption(opts.maxSteps, "--max-steps"), seed });
+  const r = backend.runRaw!({ object, program, mem, maxSteps: intOption(opts.maxSteps, "--max-steps"), seed, maps });
   ctx.io.stdout(`0x${r.r0.toString(16)}\n`);
   if (opts.stats && r.stats) ctx.io.stderr(r.stats + "\n");
+  if (opts.mapsOut) writeFileAtomic(path(opts.mapsOut), formatMapsState(maps));
 }
 
 /** `--target T --pcap IN [--out OUT]`: every packet through the target in one batch. */
-function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path: (p: string) => string): void {
+function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path: (p: string) => string, maps: readonly BpfMap[]): void {
   const backend = findBackend(opts.target)!;
   checkHelpers(object, "xdp");
   const program = programIndex(object, opts.program);
@@ -141,7 +145,7 @@ function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path:
   const seed = opts.seed === undefined ? undefined : intOption(opts.seed, "--seed");
   const r = backend.runXdp!({
     object, program, frames: input.packets.map((p) => p.data), ifindex: intOption(opts.ifindex, "--ifindex"),
-    maxSteps: intOption(opts.maxSteps, "--max-steps"), seed,
+    maxSteps: intOption(opts.maxSteps, "--max-steps"), seed, maps,
   });
   const packets: Pcap["packets"] = [];
   const lines = input.packets.map((p, i) => {
@@ -152,4 +156,5 @@ function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path:
   ctx.io.stdout(lines.join(""));
   if (opts.stats && r.stats) ctx.io.stderr(r.stats.map((l) => l + "\n").join(""));
   if (opts.out) writeFileAtomic(path(opts.out), writePcap({ ...input, packets }));
+  if (opts.mapsOut) writeFileAtomic(path(opts.mapsOut), formatMapsState(maps));
 }

@@ -1,6 +1,7 @@
 // `bpfoff run FILE --target fpga --mem HEX`: conformance programs on the FPGA engine in
 // Verilator print exactly what `--target interp` prints (one line, r0); `--pcap IN --out OUT`
-// runs XDP programs without maps with the interpreter's lines and output file; and the paths
+// runs XDP programs with the interpreter's lines and output file; array maps with --maps-in
+// and --maps-out give the interpreter's map state; and the paths
 // the engine cannot take yet fail with one clear line. The model is the cached one of
 // backends/fpga/sim.ts (one build for every run). requires: verilator
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -68,12 +69,48 @@ describe.skipIf(!haveVerilator)("bpfoff run --target fpga: other paths", () => {
     expect(r.stderr).toBe("bpfoff: error: instruction 1: the fpga engine stopped: out-of-bounds access (engine error 1)\n");
   });
 
-  it("a map helper is refused before the run", async () => {
-    writeFileSync(join(dir, "map.s"), ".map m array key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
-    const r = await cli(["run", "map.s", "--target", "fpga"]);
+  it("array maps: --maps-in and --maps-out give the interpreter's r0 and map state", async () => {
+    // m[key] += 5 (key from the input), then n[1] = m[key] via update; the sum of both as r0
+    writeFileSync(join(dir, "map.s"), `.map m array key=4 value=8 entries=4
+.map n array key=4 value=8 entries=2
+ldxw %r6, [%r1+0]
+stxw [%r10-4], %r6
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(m)
+call 1
+jeq %r0, 0, out
+mov %r1, 5
+lock add [%r0+0], %r1
+mov %r3, %r0
+ldxdw %r6, [%r0+0]
+stw [%r10-4], 1
+mov %r2, %r10
+add %r2, -4
+mov %r4, 0
+lddw %r1, map(n)
+call 2
+add %r0, %r6
+out:
+exit
+`);
+    writeFileSync(join(dir, "maps-in.json"), JSON.stringify({ m: [{ key: ["0x02", "0x00", "0x00", "0x00"], value: ["0x10", "0x00", "0x00", "0x00", "0x00", "0x00", "0x00", "0x01"] }] }));
+    for (const key of ["02000000", "03000000", "09000000"]) {
+      const interp = await cli(["run", "map.s", "--mem", key, "--maps-in", "maps-in.json", "--maps-out", "interp.json"]);
+      const fpga = await cli(["run", "map.s", "--target", "fpga", "--mem", key, "--maps-in", "maps-in.json", "--maps-out", "fpga.json"]);
+      expect(interp.code).toBe(0);
+      expect(fpga).toEqual(interp);
+      expect(readFileSync(join(dir, "fpga.json"), "utf8")).toBe(readFileSync(join(dir, "interp.json"), "utf8"));
+    }
+    expect(readFileSync(join(dir, "fpga.json"), "utf8")).toContain('"n"');
+  });
+
+  it("a hash map is refused before the run", async () => {
+    writeFileSync(join(dir, "hmap.s"), ".map m hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
+    const r = await cli(["run", "hmap.s", "--target", "fpga"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/instruction 5: target fpga does not support helper map_lookup_elem \(1\)/);
+    expect(r.stderr).toMatch(/target fpga does not support map 'm' of kind hash/);
   });
 });
 
@@ -154,15 +191,45 @@ describe.skipIf(!haveVerilator)("bpfoff run --target fpga --pcap: XDP without ma
   });
 });
 
-describe("bpfoff run --target fpga --pcap: what the engine does not do", () => {
-  it("maps options are refused", async () => {
-    writeFileSync(join(dir, "x.s"), "mov %r0, 2\nexit\n");
-    for (const option of ["--maps-in", "--maps-out"]) {
-      const r = await cli(["run", "x.s", "--target", "fpga", "--pcap", "in.pcap", option, "m.json"]);
-      expect(r).toEqual({ code: 1, stdout: "", stderr: `bpfoff: error: --target fpga ${option}: not yet: the engine has no maps yet\n` });
-    }
+describe.skipIf(!haveVerilator)("bpfoff run --target fpga --pcap with array maps", () => {
+  it("counts packets by first byte with maps carried over: the interpreter's lines, --out and --maps-out", async () => {
+    writeFileSync(join(dir, "count.s"), `.map cnt array key=4 value=16 entries=4
+ldxw %r2, [%r1+0]
+ldxw %r3, [%r1+4]
+mov %r4, %r2
+add %r4, 1
+mov %r0, 2
+jgt %r4, %r3, out
+ldxb %r5, [%r2+0]
+and %r5, 7
+stxw [%r10-4], %r5
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(cnt)
+call 1
+jeq %r0, 0, out
+mov %r1, 1
+lock add [%r0+0], %r1
+ldxdw %r0, [%r0+0]
+and %r0, 1
+add %r0, 2
+out:
+exit
+`);
+    writeFileSync(join(dir, "in.pcap"), pcapOf(FRAMES));
+    writeFileSync(join(dir, "cnt-in.json"), JSON.stringify({ cnt: [{ key: ["0x01", "0x00", "0x00", "0x00"], value: Array.from({ length: 16 }, (_, i) => `0x0${i % 10}`) }] }));
+    const args = ["--pcap", "in.pcap", "--maps-in", "cnt-in.json"];
+    const interp = await cli(["run", "count.s", ...args, "--out", "ci.pcap", "--maps-out", "ci.json"]);
+    const fpga = await cli(["run", "count.s", "--target", "fpga", ...args, "--out", "cf.pcap", "--maps-out", "cf.json"]);
+    expect(interp.stderr).toBe("");
+    expect(interp.code).toBe(0);
+    expect(fpga).toEqual(interp);
+    expect(readFileSync(join(dir, "cf.pcap")).equals(readFileSync(join(dir, "ci.pcap")))).toBe(true);
+    expect(readFileSync(join(dir, "cf.json"), "utf8")).toBe(readFileSync(join(dir, "ci.json"), "utf8"));
   });
+});
 
+describe("bpfoff run --target fpga --pcap: what the engine does not do", () => {
   it("bpf_xdp_adjust_head is refused before the run", async () => {
     writeFileSync(join(dir, "adj.s"), "mov %r2, 14\ncall 44\nmov %r0, 2\nexit\n");
     writeFileSync(join(dir, "in.pcap"), pcapOf(FRAMES));

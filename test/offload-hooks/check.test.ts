@@ -25,7 +25,7 @@ describe("target descriptors", () => {
 
 describe("offload check", () => {
   const fpga = () => loadTarget("fpga");
-  /** The fpga descriptor as it will be once the engine has its map unit: the checker's map rules need maps to check. */
+  /** The fpga descriptor with more map kinds than the engine has (array only): the checker's map rules on every kind. */
   const withMaps = (): TargetDescriptor => ({
     ...fpga(),
     program_types: ["xdp", "raw"],
@@ -34,24 +34,28 @@ describe("offload check", () => {
   it("accepts what the device has", () => {
     expect(messages("call 5\nmov %r0, 2\nexit", fpga())).toEqual([]);
   });
-  it("the shipped fpga descriptor refuses what the engine lacks: XDP packet helpers, maps, legacy packet loads", () => {
+  it("the shipped fpga descriptor refuses what the engine lacks: XDP packet helpers, maps other than arrays, legacy packet loads", () => {
     expect(fpga().program_types).toEqual(["xdp", "raw"]);
     expect(messages("mov %r0, 2\nexit", fpga(), "xdp")).toEqual([]);
     expect(messages("mov %r2, 14\ncall 44\nmov %r2, 0\ncall 65\nexit", fpga(), "xdp")).toEqual([
       "1: target fpga does not support helper xdp_adjust_head (44)",
       "3: target fpga does not support helper xdp_adjust_tail (65)",
     ]);
+    expect(fpga().helpers).toEqual([1, 2, 3, 5, 7, 8]);
+    expect(fpga().maps).toEqual({ kinds: ["array"], max_entries: 2048, max_key_size: 4, max_value_size: 16384, max_total_bytes: 16384 });
     expect(messages(".map m array key=4 value=8 entries=1\nldabsb 3\nmov %r0, 2\nexit", fpga())).toEqual([
       "0: target fpga does not support ldabsb (instruction group packet)",
-      "-: target fpga does not support map 'm' of kind array",
-      "-: target fpga does not support map 'm' with 1 entries (at most 0)",
-      "-: target fpga does not support map 'm' with 4-byte keys (at most 0)",
-      "-: target fpga does not support map 'm' with 8-byte values (at most 0)",
-      "-: target fpga does not support 12 bytes of map memory (the device has 0)",
+    ]);
+    expect(messages(".map m array key=4 value=8 entries=4096\n.map h hash key=8 value=8 entries=4\nmov %r0, 2\nexit", fpga())).toEqual([
+      "-: target fpga does not support map 'm' with 4096 entries (at most 2048)",
+      "-: target fpga does not support map 'h' of kind hash",
+      "-: target fpga does not support map 'h' with 8-byte keys (at most 4)",
+      "-: target fpga does not support 49216 bytes of map memory (the device has 16384)",
     ]);
   });
   it("names a missing helper at its instruction", () => {
-    expect(messages(".map m hash key=4 value=4 entries=4\nmov %r0, 0\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nexit", withMaps())).toEqual([
+    const t: TargetDescriptor = { ...withMaps(), helpers: [5, 7, 8] };
+    expect(messages(".map m hash key=4 value=4 entries=4\nmov %r0, 0\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nexit", t)).toEqual([
       "6: target fpga does not support helper map_lookup_elem (1)",
     ]);
   });

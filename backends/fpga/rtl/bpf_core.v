@@ -21,12 +21,20 @@
 //   0x0000_0010_xxxx_xxxx  stack frame 0, offsets [0, 512); r10 = 0x0000_0010_0000_0200
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
+//   0x0000_0100_0000_0000 + m<<32  the handle of map m (lddw src=1): not dereferenceable
+//   0x4m_iiiiii_xxxx_xxxx  array map m (0..7), element i (24 bits): offsets [0, value_size)
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
-// byte 2**PKT_AW (the upper half of the memory).
+// byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
+// (2**MAP_AW bytes): element i of map m at base[m] + (i << shift[m]), from the map table
+// the host writes before start (map_we/map_idx/map_wdata: [15:0] value_size, [19:16]
+// log2 of the slot size, [39:20] max_entries (0: no map), [63:40] base byte).
+// Helpers 1/2/3 (map lookup/update/delete) on array maps run here, not in the helper
+// unit: they read the key (and the value) through the same address translation.
 module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
-    parameter integer MAX_DEPTH = 8     // call frames, as MAX_CALL_DEPTH in the interpreter
+    parameter integer MAX_DEPTH = 8,    // call frames, as MAX_CALL_DEPTH in the interpreter
+    parameter integer MAP_AW    = 14    // log2 of the map value memory in bytes (<= 24)
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -62,6 +70,17 @@ module bpf_core #(
     output wire [7:0]           dmem_wbytes,
     output reg  [63:0]          dmem_wdata,
     input  wire [63:0]          dmem_rdata,
+    // map value memory
+    output reg                  mmem_en,
+    output reg                  mmem_we,
+    output wire [MAP_AW-1:0]    mmem_addr,
+    output wire [7:0]           mmem_wbytes,
+    output wire [63:0]          mmem_wdata,
+    input  wire [63:0]          mmem_rdata,
+    // map table (engine idle)
+    input  wire                 map_we,
+    input  wire [2:0]           map_idx,
+    input  wire [63:0]          map_wdata,
     // helper unit
     output reg                  helper_start,
     output wire [31:0]          helper_id,
@@ -81,7 +100,8 @@ module bpf_core #(
                      ERR_INSN   = 4'd2,   // an instruction this engine does not execute
                      ERR_HELPER = 4'd3,   // run-helper / run-callx: unknown helper
                      ERR_DEPTH  = 4'd4,   // run-depth: call depth exceeds MAX_DEPTH frames
-                     ERR_PC     = 4'd5;   // run-fell-off: pc ran past the last slot
+                     ERR_PC     = 4'd5,   // run-fell-off: pc ran past the last slot
+                     ERR_HARG   = 4'd6;   // run-map / run-helper-fail: not a map handle
 
     // Instruction kinds, decided in decode.
     localparam [3:0] K_ALU = 4'd0, K_DIV = 4'd1, K_LDDW = 4'd2, K_LDX = 4'd3, K_ST = 4'd4,
@@ -97,6 +117,14 @@ module bpf_core #(
     localparam [31:0] XDP_HEADROOM = 32'd256;   // XDP_PACKET_HEADROOM, as runtime/interp/xdp.ts
     localparam [28:0] REGION_STACK = 29'h2;     // regions 0x10..0x17: REGION_STACK << 3 | frame
     localparam [32:0] FRAME_BYTES  = 33'd512;
+    localparam [28:0] REGION_MAPH  = 29'h20;    // map handles: regions 0x100..0x107
+    localparam [4:0]  REGION_MAPV  = 5'b01000;  // map values: regions 0x4m_iiiiii
+
+    // ------------------------------------------------------------------ map table
+    reg [15:0] mt_vsize [0:7];
+    reg [3:0]  mt_shift [0:7];
+    reg [19:0] mt_max   [0:7];
+    reg [23:0] mt_base  [0:7];
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -129,6 +157,12 @@ module bpf_core #(
     reg  [PC_W-1:0] e_target;
     reg             e_callx;
     reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
+    reg             e_mapref;       // lddw src=1: a map handle
+    // map helper sequence (helpers 1-3 in execute)
+    reg  [2:0]      ms;
+    reg  [15:0]     mcnt;           // bytes of the value copied
+    reg  [19:0]     mkey;
+    reg             msrc_map;       // the last read went to the map memory
     // memory
     reg             m_valid;        // writes m_rd
     reg  [3:0]      m_rd;
@@ -136,6 +170,7 @@ module bpf_core #(
     reg             m_load;
     reg  [1:0]      m_size;
     reg             m_signed;
+    reg             m_map;          // the load reads the map memory
     // write-back
     reg             w_valid;
     reg  [3:0]      w_rd;
@@ -254,10 +289,11 @@ module bpf_core #(
                     dk_writes = d_imm[0];
                     dk_rd = d_imm[7:0] == 8'hf1 ? 4'd0 : d_src;
                 end
-                C_LD: if (d_is_lddw && d_src == 4'd0) begin
+                C_LD: if (d_is_lddw && (d_src == 4'd0 || d_src == 4'd1)) begin
                     dk_kind = K_LDDW;
                     dk_writes = 1'b1;
-                    dk_imm64 = {imem_q1[63:32], d_imm};
+                    // src=1: the handle of map imm (region 0x100 + imm)
+                    dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0} : {imem_q1[63:32], d_imm};
                 end
                 C_JMP, C_JMP32: begin
                     dk_is32 = d_cls == C_JMP32;
@@ -334,10 +370,29 @@ module bpf_core #(
     wire [31:0] region = addr[63:32];
     wire [31:0] offset = addr[31:0];
     wire [3:0]  size_bytes = e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
-    wire [32:0] access_end = {1'b0, offset} + {29'd0, size_bytes};
-    wire        in_input = region == REGION_INPUT && offset >= pkt_meta && access_end <= {1'b0, pkt_end};
-    wire        in_stack = region[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
-    wire        mem_ok = in_input || in_stack;
+
+    // Address translation, shared by loads/stores/atomics and the map helper sequence
+    // (which drives xa/xlen while it runs): the region by the upper half, the bounds.
+    reg  [63:0] mh_xa;
+    reg  [16:0] mh_xlen;
+    reg         mh_active;
+    wire [63:0] xa = mh_active ? mh_xa : addr;
+    wire [16:0] xlen = mh_active ? mh_xlen : {13'd0, size_bytes};
+    wire [31:0] xr = xa[63:32];
+    wire [31:0] xo = xa[31:0];
+    wire [32:0] access_end = {1'b0, xo} + {16'd0, xlen};
+    wire        r_input = xr == REGION_INPUT;
+    wire        r_map = xr[31:27] == REGION_MAPV;
+    wire [2:0]  xm = xr[26:24];
+    wire        in_input = r_input && xo >= pkt_meta && access_end <= {1'b0, pkt_end};
+    wire        in_stack = xr[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
+    wire        in_map = r_map && xr[23:0] < {4'd0, mt_max[xm]} && access_end <= {17'd0, mt_vsize[xm]};
+    wire        mem_ok = in_input || in_stack || in_map;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] x_slot = {15'd0, xr[23:0]} << mt_shift[xm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] x_map_addr = mt_base[xm][MAP_AW-1:0] + x_slot[MAP_AW-1:0] + xo[MAP_AW-1:0];
+    wire [63:0] x_rdata = r_map ? mmem_rdata : dmem_rdata;
 
     // The context (xdp_md): loads are answered here, not by the data memory; like the
     // kernel's ctx rewrite, 4-byte loads of data/data_end/data_meta give packet pointers.
@@ -360,13 +415,20 @@ module bpf_core #(
         endcase
     end
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
-    assign dmem_addr = in_input ? {1'b1, offset[PKT_AW-1:0]}
-                                : {1'b0, {(PKT_AW - 12){1'b0}}, region[2:0], offset[8:0]};
+    assign dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
+                               : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
     assign dmem_wbytes = e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    // The map memory: the translated address, or the element being written by update.
+    reg              mh_write;
+    reg  [MAP_AW-1:0] mh_dest;
+    reg  [7:0]       mh_wbytes;
+    assign mmem_addr = mh_write ? mh_dest : x_map_addr;
+    assign mmem_wbytes = mh_write ? mh_wbytes : dmem_wbytes;
+    assign mmem_wdata = mh_write ? x_rdata_q : dmem_wdata;
 
     // Atomics (RFC 9669 §5.3): read in the first cycle, modify and write in the second.
     wire        atomic64 = e_size == 2'd3;
-    wire [63:0] old_value = atomic64 ? dmem_rdata : {32'b0, dmem_rdata[31:0]};
+    wire [63:0] old_value = atomic64 ? x_rdata : {32'b0, x_rdata[31:0]};
     wire [63:0] src_value = atomic64 ? b : {32'b0, b[31:0]};
     wire [63:0] r0_value = atomic64 ? regs[0] : {32'b0, regs[0][31:0]};
     wire [7:0]  atomic_op = e_imm64[7:0];
@@ -391,6 +453,26 @@ module bpf_core #(
     assign helper_r4 = regs[4];
     assign helper_r5 = regs[5];
 
+    // Map helpers: r1 a map handle (0x100 + m in the upper half, 0 below), r2 the key
+    // pointer, r3 the value pointer (update), r4 the flags (update).
+    wire        is_map_helper = helper_id == 32'd1 || helper_id == 32'd2 || helper_id == 32'd3;
+    wire [2:0]  hm = regs[1][34:32];
+    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0;
+    wire [15:0] h_vsize = mt_vsize[hm];
+    wire [63:0] x_rdata_q = msrc_map ? mmem_rdata : dmem_rdata;    // data of the read issued last cycle
+    wire [31:0] h_key = x_rdata_q[31:0];
+    wire [31:0] h_flags = regs[4][31:0];
+    wire [16:0] h_next = {1'b0, mcnt} + 17'd8;
+    wire [15:0] h_left = h_vsize - mcnt;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    localparam [2:0] MS_CHECK = 3'd0, MS_KEY = 3'd1, MS_KEYD = 3'd2, MS_COPY = 3'd3, MS_WRITE = 3'd4;
+    reg  [2:0]  ms_next;
+    reg  [15:0] mcnt_next;
+    reg  [19:0] mkey_next;
+    reg         msrc_next;
+
     reg             fire;           // the instruction in execute completes this cycle
     reg             fault;
     reg  [3:0]      fault_code;
@@ -414,12 +496,26 @@ module bpf_core #(
         dmem_wdata = b_op;
         div_start = 1'b0;
         helper_start = 1'b0;
+        mh_active = 1'b0;
+        mh_xa = regs[3];
+        mh_xlen = {1'b0, h_vsize};
+        mh_write = 1'b0;
+        mh_dest = mt_base[hm][MAP_AW-1:0] + h_slot[MAP_AW-1:0] + mcnt[MAP_AW-1:0];
+        mh_wbytes = h_left >= 16'd8 ? 8'hff : 8'hff >> (4'd8 - h_left[3:0]);
+        ms_next = ms;
+        mcnt_next = mcnt;
+        mkey_next = mkey;
+        msrc_next = msrc_map;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
                 K_LDDW: begin
-                    fire = 1'b1;
                     result = e_imm64;
+                    // a map reference to a map the table does not hold
+                    if (e_mapref && !(e_imm64[63:35] == REGION_MAPH && mt_max[e_imm64[34:32]] != 20'd0)) begin
+                        fault = 1'b1;
+                        fault_code = ERR_HARG;
+                    end else fire = 1'b1;
                 end
                 K_DIV: begin
                     // RFC 9669 §4.1: x / 0 = 0, x % 0 = x
@@ -478,7 +574,73 @@ module bpf_core #(
                     fire = 1'b1;
                     redirect = taken;
                 end
-                K_CALL: begin
+                K_CALL: if (is_map_helper) begin
+                    // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts.
+                    mh_active = 1'b1;
+                    result = 64'd0;
+                    case (ms)
+                        MS_CHECK: if (drained) begin
+                            if (!h_handle) begin
+                                fault = 1'b1;
+                                fault_code = ERR_HARG;
+                            end else if (helper_id == 32'd2 && !mem_ok) begin
+                                // update: [r3, r3 + value_size) must lie in one region
+                                fault = 1'b1;
+                                fault_code = ERR_MEM;
+                            end else ms_next = MS_KEY;
+                        end
+                        MS_KEY: begin
+                            mh_xa = regs[2];
+                            mh_xlen = 17'd4;
+                            if (!mem_ok) begin
+                                fault = 1'b1;
+                                fault_code = ERR_MEM;
+                            end else begin
+                                dmem_en = 1'b1;
+                                msrc_next = r_map;
+                                ms_next = MS_KEYD;
+                            end
+                        end
+                        MS_KEYD: begin
+                            mkey_next = h_key[19:0];
+                            mcnt_next = 16'd0;
+                            if (helper_id == 32'd1) begin
+                                fire = 1'b1;
+                                result = h_key < {12'd0, mt_max[hm]} ? {REGION_MAPV, hm, h_key[23:0], 32'd0} : 64'd0;
+                            end else if (helper_id == 32'd3) begin
+                                fire = 1'b1;
+                                result = -64'd22;                   // -EINVAL: array elements cannot be deleted
+                            end else if (h_flags > 32'd2) begin
+                                fire = 1'b1;
+                                result = -64'd22;                   // -EINVAL: BPF_F_LOCK and beyond
+                            end else if (h_key >= {12'd0, mt_max[hm]}) begin
+                                fire = 1'b1;
+                                result = -64'd7;                    // -E2BIG
+                            end else if (h_flags == 32'd1) begin
+                                fire = 1'b1;
+                                result = -64'd17;                   // -EEXIST: BPF_NOEXIST, every element exists
+                            end else ms_next = MS_COPY;
+                        end
+                        MS_COPY: begin
+                            // read 8 bytes of the value (checked above), write them next cycle
+                            mh_xa = regs[3] + {48'd0, mcnt};
+                            mh_xlen = 17'd8;
+                            dmem_en = 1'b1;
+                            msrc_next = r_map;
+                            ms_next = MS_WRITE;
+                        end
+                        MS_WRITE: begin
+                            mh_write = 1'b1;
+                            mcnt_next = h_next[15:0];
+                            if (h_next >= {1'b0, h_vsize}) fire = 1'b1;
+                            else ms_next = MS_COPY;
+                        end
+                        default: begin
+                            fault = 1'b1;
+                            fault_code = ERR_HARG;
+                        end
+                    endcase
+                end else begin
                     result = helper_r0;
                     if (!e_phase) begin
                         if (drained) begin
@@ -527,6 +689,13 @@ module bpf_core #(
                 end
             endcase
         end
+        // Route the access: map value regions go to the map memory, the rest to bpf_dmem.
+        mmem_en = (dmem_en && r_map) || mh_write;
+        mmem_we = mh_write || (dmem_we && r_map);
+        if (r_map) begin
+            dmem_en = 1'b0;
+            dmem_we = 1'b0;
+        end
     end
 
     wire stop = fault || finish;
@@ -546,12 +715,13 @@ module bpf_core #(
 
     // ================================================================== memory stage
     reg [63:0] load_value;
+    wire [63:0] m_rdata = m_map ? mmem_rdata : dmem_rdata;
     always @* begin
         case (m_size)
-            2'd2:    load_value = m_signed ? {{56{dmem_rdata[7]}}, dmem_rdata[7:0]} : {56'b0, dmem_rdata[7:0]};
-            2'd1:    load_value = m_signed ? {{48{dmem_rdata[15]}}, dmem_rdata[15:0]} : {48'b0, dmem_rdata[15:0]};
-            2'd0:    load_value = m_signed ? {{32{dmem_rdata[31]}}, dmem_rdata[31:0]} : {32'b0, dmem_rdata[31:0]};
-            default: load_value = dmem_rdata;
+            2'd2:    load_value = m_signed ? {{56{m_rdata[7]}}, m_rdata[7:0]} : {56'b0, m_rdata[7:0]};
+            2'd1:    load_value = m_signed ? {{48{m_rdata[15]}}, m_rdata[15:0]} : {48'b0, m_rdata[15:0]};
+            2'd0:    load_value = m_signed ? {{32{m_rdata[31]}}, m_rdata[31:0]} : {32'b0, m_rdata[31:0]};
+            default: load_value = m_rdata;
         endcase
     end
 
@@ -580,8 +750,20 @@ module bpf_core #(
             pkt_end <= 32'd0;
             ifindex_q <= 32'd0;
             rxq_q <= 32'd0;
+            ms <= MS_CHECK;
+            mcnt <= 16'd0;
+            mkey <= 20'd0;
+            msrc_map <= 1'b0;
+            m_map <= 1'b0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
+            for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
         end else if (!running) begin
+            if (map_we) begin
+                mt_vsize[map_idx] <= map_wdata[15:0];
+                mt_shift[map_idx] <= map_wdata[19:16];
+                mt_max[map_idx] <= map_wdata[39:20];
+                mt_base[map_idx] <= map_wdata[63:40];
+            end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
             m_valid <= 1'b0;
@@ -626,6 +808,10 @@ module bpf_core #(
             m_load <= e_kind == K_LDX && !is_ctx;
             m_size <= e_size;
             m_signed <= e_signed;
+            m_map <= r_map;
+            mcnt <= mcnt_next;
+            mkey <= mkey_next;
+            msrc_map <= msrc_next;
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
@@ -670,13 +856,16 @@ module bpf_core #(
                 e_swap <= dk_swap;
                 e_target <= dk_target;
                 e_callx <= dk_callx;
+                e_mapref <= d_is_lddw && d_src == 4'd1;
                 e_phase <= 1'b0;
+                ms <= MS_CHECK;
             end else begin
                 // Stalled: keep the forwarded operands, whose producers move on.
                 e_valid <= !stop;
                 e_a <= a;
                 e_b <= b;
                 e_phase <= phase_next;
+                ms <= ms_next;
             end
 
             // decode

@@ -20,11 +20,17 @@
 // Bytes beyond the room for a frame (the buffer less 256 bytes of headroom and of
 // tailroom) are dropped and rx_overflow is set until the next sop; beats outside a frame
 // (before any sop) are dropped.
+//
+// Array maps: the map value memory (2**MAP_AW bytes) is a second bpf_dmem; the host
+// reads and writes it in 64-bit rows with host_map = 1 (host_map_row), and writes the map
+// table (map_we, map_idx, map_wdata; format in bpf_core.v) before start. Both keep
+// their contents from run to run (the table is cleared by reset, the memory is not).
 module bpf_engine #(
     parameter integer IMEM_AW   = 12,               // instruction ROM: 2**IMEM_AW slots
     parameter         IMEM_INIT = "",               // optional $readmemh program image
     parameter integer PKT_AW    = 12,               // input/packet buffer: 2**PKT_AW bytes (>= 12)
-    parameter [31:0]  SEED      = 32'h2545f491      // get_prandom_u32 seed
+    parameter [31:0]  SEED      = 32'h2545f491,     // get_prandom_u32 seed
+    parameter integer MAP_AW    = 14                // map value memory: 2**MAP_AW bytes (4..24)
 ) (
     input  wire               clk,
     input  wire               rst,
@@ -39,6 +45,12 @@ module bpf_engine #(
     input  wire [PKT_AW-3:0]  host_row,
     input  wire [63:0]        host_wdata,
     output wire [63:0]        host_rdata,
+    input  wire               host_map,         // the host access goes to the map value memory
+    input  wire [MAP_AW-4:0]  host_map_row,
+    // map table (engine idle)
+    input  wire               map_we,
+    input  wire [2:0]         map_idx,
+    input  wire [63:0]        map_wdata,
     // run control and status
     input  wire               start,
     input  wire [63:0]        r1_init,
@@ -118,14 +130,31 @@ module bpf_engine #(
     wire [63:0]      dmem_rdata;
     bpf_dmem #(.AW(PKT_AW + 1)) dmem (
         .clk(clk),
-        .en(busy ? core_en : host_en || (rx_fire && rx_room)),
+        .en(busy ? core_en : (host_en && !host_map) || (rx_fire && rx_room)),
         .we(busy ? core_we : host_en ? host_we : 1'b1),
         .addr(busy ? core_addr : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
         .wbytes(busy ? core_wbytes : host_en ? 8'hff : rx_wbytes),
         .wdata(busy ? core_wdata : host_en ? host_wdata : rx_data),
         .rdata(dmem_rdata)
     );
-    assign host_rdata = dmem_rdata;
+
+    wire                core_men, core_mwe;
+    wire [MAP_AW-1:0]   core_maddr;
+    wire [7:0]          core_mwbytes;
+    wire [63:0]         core_mwdata;
+    wire [63:0]         mmem_rdata;
+    bpf_dmem #(.AW(MAP_AW)) mmem (
+        .clk(clk),
+        .en(busy ? core_men : host_en && host_map),
+        .we(busy ? core_mwe : host_we),
+        .addr(busy ? core_maddr : {host_map_row, 3'b000}),
+        .wbytes(busy ? core_mwbytes : 8'hff),
+        .wdata(busy ? core_mwdata : host_wdata),
+        .rdata(mmem_rdata)
+    );
+    reg host_map_q;
+    always @(posedge clk) if (host_en) host_map_q <= host_map;
+    assign host_rdata = host_map_q ? mmem_rdata : dmem_rdata;
 
     wire        helper_start, helper_done, helper_error;
     wire [31:0] helper_id;
@@ -136,7 +165,7 @@ module bpf_engine #(
         .done(helper_done), .error(helper_error), .r0(helper_r0)
     );
 
-    bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW)) core (
+    bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW), .MAP_AW(MAP_AW)) core (
         .clk(clk), .rst(rst),
         .start(start), .r1_init(r1_init), .r2_init(r2_init), .mem_len(mem_len), .prog_len(prog_len),
         .xdp_mode(xdp_mode), .ingress_ifindex(ingress_ifindex), .rx_queue_index(rx_queue_index),
@@ -146,6 +175,9 @@ module bpf_engine #(
         .imem_addr(imem_addr), .imem_q0(imem_q0), .imem_q1(imem_q1),
         .dmem_en(core_en), .dmem_we(core_we), .dmem_addr(core_addr), .dmem_wbytes(core_wbytes),
         .dmem_wdata(core_wdata), .dmem_rdata(dmem_rdata),
+        .mmem_en(core_men), .mmem_we(core_mwe), .mmem_addr(core_maddr), .mmem_wbytes(core_mwbytes),
+        .mmem_wdata(core_mwdata), .mmem_rdata(mmem_rdata),
+        .map_we(map_we && !busy), .map_idx(map_idx), .map_wdata(map_wdata),
         .helper_start(helper_start), .helper_id(helper_id),
         .helper_r1(helper_r1), .helper_r2(helper_r2), .helper_r3(helper_r3),
         .helper_r4(helper_r4), .helper_r5(helper_r5),

@@ -5,8 +5,10 @@
 //   7  get_prandom_u32       xorshift32 (13, 17, 5) from SEED
 //   8  get_smp_processor_id  0: one engine is one CPU
 // Any other id answers with error (the offload check refuses such programs at build
-// time; map helpers come with the map memories). The state survives `start` (as the
-// interpreter's HostState does from packet to packet) and is cleared by reset.
+// time). Helpers 1-3 (array map lookup/update/delete) never come here: bpf_core runs
+// them, since they read memory through its address translation. The state survives
+// `start` (as the interpreter's HostState does from packet to packet) and is cleared by
+// reset.
 module bpf_helper_unit #(
     parameter [31:0] SEED     = 32'h2545f491,           // newHostState's default seed
     parameter [63:0] START_NS = 64'd1000000000,

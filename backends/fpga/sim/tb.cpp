@@ -4,7 +4,7 @@
 //
 //   usage: tb CASES
 //   CASES: one case per line, fields separated by spaces:
-//     NAME ROM MEM R1 R2 MAX_CYCLES [MODE IFINDEX RXQ KEEP]
+//     NAME ROM MEM R1 R2 MAX_CYCLES [MODE IFINDEX RXQ KEEP [MAPS MAPBYTES]]
 //   ROM  a $readmemh program image: one 64-bit slot per line, 16 hex digits
 //   MEM  the input memory (raw) or the frame (xdp): hex bytes separated by white space,
 //        or "-" for none
@@ -16,9 +16,13 @@
 //   IFINDEX, RXQ decimal ingress_ifindex and rx_queue_index of xdp_md
 //   KEEP 1: no reset before this case, so the helper unit's clock and random state go on
 //        from the previous case (packets of one stream, as the interpreter's host state)
+//   MAPS the maps before the run, or "-" (the map memory and table stay as they are; a
+//        reset clears the table): lines "t IDX HEX" (a map table entry, bpf_core.v) and
+//        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0)
+//   MAPBYTES decimal: the first MAPBYTES bytes of the map memory are printed after the run
 //   output, one line per case:
-//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX
-//   mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
+//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX]
+//   maps (when MAPBYTES > 0) is the map memory after the run; mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -78,8 +82,54 @@ std::vector<uint8_t> readBytes(const std::string& path) {
     return bytes;
 }
 
+void loadMaps(Vbpf_engine& top, const std::string& path) {
+    if (path == "-") return;
+    std::ifstream in(path);
+    if (!in) {
+        std::cerr << "tb: cannot open " << path << "\n";
+        std::exit(2);
+    }
+    std::string kind, at, word;
+    while (in >> kind >> at >> word) {
+        const uint64_t v = std::stoull(word, nullptr, 16);
+        if (kind == "t") {
+            top.map_we = 1;
+            top.map_idx = static_cast<uint8_t>(std::stoul(at));
+            top.map_wdata = v;
+            tick(top);
+            top.map_we = 0;
+        } else {
+            top.host_en = 1;
+            top.host_we = 1;
+            top.host_map = 1;
+            top.host_map_row = static_cast<uint32_t>(std::stoul(at));
+            top.host_wdata = v;
+            tick(top);
+            top.host_en = 0;
+            top.host_we = 0;
+            top.host_map = 0;
+        }
+    }
+}
+
+void printMaps(Vbpf_engine& top, unsigned bytes) {
+    if (bytes == 0) return;
+    std::printf(" maps=");
+    for (unsigned r = 0; r * 8 < bytes; r++) {
+        top.host_en = 1;
+        top.host_map = 1;
+        top.host_map_row = r;
+        tick(top);
+        top.host_en = 0;
+        top.host_map = 0;
+        const uint64_t v = top.host_rdata;
+        for (unsigned k = 0; k < 8 && r * 8 + k < bytes; k++) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+    }
+}
+
 void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPath, const std::string& memPath,
-             uint64_t r1, uint64_t r2, uint64_t maxCycles, bool xdp, bool stream, uint32_t ifindex, uint32_t rxq, bool keep) {
+             uint64_t r1, uint64_t r2, uint64_t maxCycles, bool xdp, bool stream, uint32_t ifindex, uint32_t rxq, bool keep,
+             const std::string& mapsPath, unsigned mapBytes) {
     const std::vector<uint64_t> rom = readRom(romPath);
     const std::vector<uint8_t> mem = readBytes(memPath);
     const unsigned base = xdp ? kXdpHeadroom : 0;
@@ -91,6 +141,8 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
     top.prog_we = 0;
     top.host_en = 0;
     top.host_we = 0;
+    top.host_map = 0;
+    top.map_we = 0;
     top.rx_valid = 0;
     if (!keep) {
         top.rst = 1;
@@ -98,6 +150,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         tick(top);
         top.rst = 0;
     }
+    loadMaps(top, mapsPath);
 
     for (size_t i = 0; i < rom.size(); i++) {
         top.prog_we = 1;
@@ -200,6 +253,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
             if (at >= from && at < to) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
         }
     }
+    printMaps(top, mapBytes);
     std::printf("\n");
 }
 
@@ -230,8 +284,13 @@ int main(int argc, char** argv) {
         }
         std::string mode = "raw";
         uint32_t ifindex = 0, rxq = 0;
-        unsigned keep = 0;
+        unsigned keep = 0, mapBytes = 0;
+        std::string maps = "-";
         if ((f >> mode) && !(f >> ifindex >> rxq >> keep)) {
+            std::cerr << "tb: bad case line: " << line << "\n";
+            return 2;
+        }
+        if ((f >> maps) && !(f >> mapBytes)) {
             std::cerr << "tb: bad case line: " << line << "\n";
             return 2;
         }
@@ -240,7 +299,7 @@ int main(int argc, char** argv) {
             return 2;
         }
         runCase(*top, name, rom, mem, std::stoull(r1, nullptr, 16), std::stoull(r2, nullptr, 16), maxCycles,
-                mode != "raw", mode == "xdp-stream", ifindex, rxq, keep != 0 && !first);
+                mode != "raw", mode == "xdp-stream", ifindex, rxq, keep != 0 && !first, maps, mapBytes);
         first = false;
     }
     std::fflush(stdout);

@@ -128,16 +128,34 @@ describe("the fpga bundle", () => {
     expect(check).toMatchObject({ code: 0, stdout: `out: up to date (${a.size} files)\n`, stderr: "" });
   });
 
-  it("refuses a map helper at build time, naming the instruction", async () => {
+  it("builds array maps: maps/<name>.hex per map (rows of its slots), top.v loads them; a hash map is refused", async () => {
     const dir = join(root, "maps");
     mkdirSync(dir);
-    writeFileSync(join(dir, "m.s"), ".map m array key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
+    writeFileSync(join(dir, "m.s"), ".map m array key=4 value=12 entries=3\n.map n array key=4 value=8 entries=2\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
     const r = await cli(["build", "m.s", "--target", "fpga", "--type", "raw", "-o", "out"], dir);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^bpfoff: error: .*instruction \d+: target fpga does not support helper map_lookup_elem \(1\)$/m);
-    expect(r.stderr).toMatch(/target fpga does not support map 'm' of kind array/);
-    expect(existsSync(join(dir, "out"))).toBe(false);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    const files = readBundleDir(join(dir, "out"));
+    expect(Buffer.from(files.get("maps/m.hex")!).toString("utf8")).toBe("0000000000000000\n".repeat(6));
+    expect(Buffer.from(files.get("maps/n.hex")!).toString("utf8")).toBe("0000000000000000\n".repeat(2));
+    const top = Buffer.from(files.get("top.v")!).toString("utf8");
+    expect(top).toContain('$readmemh("maps/m.hex", map_init, 0, 5);');
+    expect(top).toContain('$readmemh("maps/n.hex", map_init, 6, 7);');
+    const manifest = JSON.parse(Buffer.from(files.get("manifest.json")!).toString("utf8")) as { resources: { maps: unknown[] } };
+    expect(manifest.resources.maps).toEqual([
+      { name: "m", file: "maps/m.hex", base: 0, slot_bytes: 16, table_word: "0x000000000034000c" },
+      { name: "n", file: "maps/n.hex", base: 48, slot_bytes: 8, table_word: "0x0000300000230008" },
+    ]);
+    if (haveVerilator) {
+      const rtl = rtlFiles().map((f) => `rtl/${f.split("/").pop()}`);
+      const lint = spawnSync("verilator", ["--lint-only", "-Wall", "--top-module", "bpfoff_top", "top.v", ...rtl], { cwd: join(dir, "out"), encoding: "utf8" });
+      expect(lint.stderr).toBe("");
+      expect(lint.status).toBe(0);
+    }
+    writeFileSync(join(dir, "h.s"), ".map h hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(h)\ncall 1\nmov %r0, 0\nexit\n");
+    const h = await cli(["build", "h.s", "--target", "fpga", "--type", "raw", "-o", "hout"], dir);
+    expect(h.code).toBe(1);
+    expect(h.stderr).toMatch(/target fpga does not support map 'h' of kind hash/);
+    expect(existsSync(join(dir, "hout"))).toBe(false);
   });
 
   it("builds an XDP program, and refuses bpf_xdp_adjust_head (not in the engine yet)", async () => {

@@ -2,12 +2,15 @@
 // a smoke run under Icarus Verilog (a second, independent simulator) compared with the
 // interpreter. requires: verilator, iverilog
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fpgaBackend, romAddressBits } from "../../../backends/fpga/backend.js";
 import { ENGINE_ROOT, romImage, rtlFiles } from "../../../backends/fpga/sim.js";
-import { runRaw } from "../../../runtime/interp/run.js";
+import { assemble } from "../../../frontends/bpf/asm/assemble.js";
+import { instantiateMaps, runRaw } from "../../../runtime/interp/run.js";
+import { u32leBytes } from "../../../runtime/maps/map.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { objectOf, slotsOf } from "./support.js";
 
@@ -76,6 +79,77 @@ describe.skipIf(!haveIverilog)("Icarus Verilog smoke test", () => {
       expect(m![4]).toBe("done");
       expect(BigInt("0x" + m![1])).toBe(want.r0);
       expect(Number(m![3])).toBe(want.steps);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Drives a bundle's bpfoff_top: reset, wait for the map loader, zero the stack, run, read map row ROW. */
+const MAP_TB = (imemAw: number, row: number) => `module tb;
+  reg clk = 0, rst = 1, host_en = 0, host_we = 0, host_map = 0, start = 0;
+  reg [9:0] host_row = 0; reg [10:0] host_map_row = 0; reg [63:0] host_wdata = 0;
+  wire [63:0] host_rdata, r0, cycles, retired; wire ready, busy, done, error; wire [3:0] err_code;
+  wire [31:0] pkt_data, pkt_end, rx_frame_len; wire rx_ready, rx_frame_done, rx_overflow; wire [${imemAw}:0] fault_pc;
+  bpfoff_top dut(.clk(clk), .rst(rst), .host_en(host_en), .host_we(host_we), .host_row(host_row), .host_wdata(host_wdata), .host_rdata(host_rdata),
+    .host_map(host_map), .host_map_row(host_map_row), .ready(ready), .start(start), .r1_init(64'd0), .r2_init(64'd0), .mem_len(32'd0), .xdp_mode(1'b0),
+    .ingress_ifindex(32'd0), .rx_queue_index(32'd0), .pkt_data(pkt_data), .pkt_end(pkt_end), .rx_valid(1'b0), .rx_ready(rx_ready), .rx_data(64'd0), .rx_keep(8'd0),
+    .rx_sop(1'b0), .rx_eop(1'b0), .rx_frame_len(rx_frame_len), .rx_frame_done(rx_frame_done), .rx_overflow(rx_overflow), .busy(busy), .done(done), .error(error),
+    .err_code(err_code), .fault_pc(fault_pc), .r0(r0), .cycles(cycles), .retired(retired));
+  always #5 clk = !clk;
+  integer i;
+  initial begin
+    @(posedge clk); @(posedge clk); #1 rst = 0;
+    while (!ready) @(posedge clk);
+    #1 host_en = 1; host_we = 1; host_wdata = 0;
+    for (i = 0; i < 512; i = i + 1) begin host_row = i; @(posedge clk); #1; end
+    host_en = 0; host_we = 0; start = 1; @(posedge clk); #1 start = 0;
+    while (!done && !error) @(posedge clk);
+    #1 host_en = 1; host_map = 1; host_map_row = ${row}; @(posedge clk); #1 host_en = 0;
+    $display("done=%b r0=%h row=%h", done, r0, host_rdata);
+    $finish;
+  end
+endmodule
+`;
+
+describe.skipIf(!haveIverilog)("Icarus Verilog: a bundle with array maps", () => {
+  it("top.v's loader fills the map memory from maps/<name>.hex after reset; the run updates it as the interpreter does", () => {
+    const object = assemble(`.map m array key=4 value=12 entries=3
+.map n array key=4 value=8 entries=2
+stw [%r10-4], 1
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(m)
+call 1
+jeq %r0, 0, out
+mov %r1, 7
+lock add [%r0+4], %r1
+ldxw %r0, [%r0+4]
+out:
+exit`, "m.s");
+    const out = fpgaBackend.compile({ object, program: 0, programType: "raw", source: { name: "m.s", sha256: "0".repeat(64) } });
+    const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-maps-"));
+    try {
+      for (const [path, data] of out.files) {
+        mkdirSync(join(work, path, ".."), { recursive: true });
+        writeFileSync(join(work, path), data);
+      }
+      // m[1] = 0, 5, 0 (u32s): element 1 is row 2 of m's 16-byte slots
+      writeFileSync(join(work, "maps/m.hex"), "0000000000000000\n".repeat(2) + "0000000500000000\n" + "0000000000000000\n".repeat(3));
+      const maps = instantiateMaps(object);
+      maps[0]!.update(u32leBytes(1), Uint8Array.from([0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0]), 0);
+      const want = runRaw(object, undefined, { maps });
+      writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(object.programs[0]!.slots.length), 2));
+      const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
+      expect(c.stderr).toBe("");
+      expect(c.status).toBe(0);
+      const r = spawnSync("vvp", ["-n", "sim.vvp"], { cwd: work, encoding: "utf8" });
+      const m = /done=1 r0=([0-9a-f]+) row=([0-9a-f]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(BigInt("0x" + m![1])).toBe(want.r0);
+      expect(want.r0).toBe(12n);
+      const value = maps[0]!.lookup(u32leBytes(1))!;
+      expect(BigInt("0x" + m![2])).toBe(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
