@@ -50,7 +50,7 @@ const RUN_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.ru
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
-    .description("run a BPF program (assembler text or ELF object) on the reference interpreter")
+    .description("run a BPF program (assembler text or ELF object) on the reference interpreter or a target (--target fpga: the engine in Verilator)")
     .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
     .option("--target <target>", `where to run it (${RUN_TARGETS.join(", ")})`, "interp")
     .option("--mem <hex>", "input memory for a raw program: r1 points to a copy, r2 holds its length")
