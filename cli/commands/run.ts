@@ -24,7 +24,7 @@ import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 import { parseHexBytes } from "../hex.js";
 
-interface RunOpts {
+export interface RunOpts {
   target: string;
   mem?: string;
   pcap?: string;
@@ -136,8 +136,8 @@ function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   if (opts.mapsOut) writeFileAtomic(path(opts.mapsOut), formatMapsState(maps));
 }
 
-/** `--target T --pcap IN [--out OUT]`: every packet through the target in one batch. */
-function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path: (p: string) => string, maps: readonly BpfMap[]): void {
+/** `--target T --pcap IN [--out OUT]`: every packet through the target in one batch (also `bpfoff sim`). */
+export function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts, path: (p: string) => string, maps: readonly BpfMap[]): void {
   const backend = findBackend(opts.target)!;
   checkHelpers(object, "xdp");
   const program = programIndex(object, opts.program);

@@ -47,6 +47,18 @@ describe.skipIf(!ready)("examples on the FPGA engine (requires: clang, verilator
       expect(fpga).toEqual(interp);
       expect(readFileSync(join(dir, `${name}.fpga.pcap`))).toEqual(readFileSync(join(dir, `${name}.interp.pcap`)));
       expect(readFileSync(join(dir, `${name}.fpga.json`), "utf8")).toBe(readFileSync(join(dir, `${name}.interp.json`), "utf8"));
+      // The bundle itself (compiled through the IR) on its simulator: the same verdicts, packets and maps.
+      const sim = await cli(["sim", `${name}-bundle`, "--pcap", join(ex, "packets.pcap"), "--maps-in", join(ex, "maps.json"), "--out", `${name}.sim.pcap`, "--maps-out", `${name}.sim.json`], dir);
+      expect(sim.code, sim.stderr).toBe(0);
+      expect(sim.stdout).toBe(interp.stdout);
+      expect(sim.stderr).toMatch(/^fpga: packet 1: \d+ cycles, \d+ instructions retired\n/);
+      expect(readFileSync(join(dir, `${name}.sim.pcap`))).toEqual(readFileSync(join(dir, `${name}.interp.pcap`)));
+      expect(readFileSync(join(dir, `${name}.sim.json`), "utf8")).toBe(readFileSync(join(dir, `${name}.interp.json`), "utf8"));
     });
   }
+  it("sim refuses a folder that is not a bundle", async () => {
+    const bad = await cli(["sim", dir, "--pcap", "x.pcap"], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^bpfoff: error: .*not a bpfoff bundle/);
+  });
 });

@@ -1,0 +1,66 @@
+// `bpfoff sim DIR --pcap IN`: run a built bundle on its target's simulator (the FPGA
+// engine in Verilator): the program ROM image and the map images of the bundle, not a
+// recompilation, so what runs is exactly what was built. Per packet: the verdict line of
+// `bpfoff run` on stdout and the cycle count on stderr.
+import type { Command } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fail } from "../../ir/diag/diag.js";
+import { decodeSlots } from "../../ir/bpf/codec.js";
+import type { BpfObject } from "../../ir/bpf/object.js";
+import { decodeMapImage } from "../../runtime/maps/image.js";
+import { findBackend } from "../../backends/registry.js";
+import { readText, type CliContext } from "../io.js";
+import { loadMapsState } from "../../runtime/maps/state.js";
+import { runXdpOnTarget } from "./run.js";
+
+interface SimOpts {
+  pcap: string;
+  mapsIn?: string;
+  out?: string;
+  mapsOut?: string;
+  maxSteps: string;
+  ifindex: string;
+}
+
+/** A ROM image: one slot per line, 16 hex digits, the slot's bytes read as a little-endian u64. */
+function romSlots(text: string, count: number, file: string) {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length < count || !lines.slice(0, count).every((l) => /^[0-9a-fA-F]{16}$/.test(l.trim()))) fail("io-format", { file }, [`${file}: expected ${count} lines of 16 hex digits`]);
+  const bytes = Buffer.alloc(count * 8);
+  lines.slice(0, count).forEach((l, i) => bytes.writeBigUInt64LE(BigInt(`0x${l.trim()}`), i * 8));
+  return decodeSlots(bytes, file);
+}
+
+export function registerSim(program: Command, ctx: CliContext): void {
+  program
+    .command("sim")
+    .description("run a built bundle (bpfoff build --target fpga) on its simulator over a pcap")
+    .argument("<bundle>", "the folder bpfoff build wrote")
+    .requiredOption("--pcap <file>", "packets to run, in order, maps carried from packet to packet")
+    .option("--maps-in <file>", "map state to start from instead of the bundle's images, {\"map\": [bpftool entries]}")
+    .option("--out <file>", "every packet as the program left it")
+    .option("--maps-out <file>", "final map state, {\"map\": [bpftool entries]}")
+    .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
+    .option("--ifindex <n>", "ingress_ifindex in xdp_md", "1")
+    .action((bundle: string, opts: SimOpts) => {
+      const dir = resolve(ctx.io.cwd, bundle);
+      const manifestFile = join(dir, "manifest.json");
+      if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
+      const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      const backend = findBackend(manifest.target);
+      const rom = manifest.resources?.rom_image as string | undefined;
+      if (!backend?.runXdp || !rom) fail("cli-usage", {}, [`${bundle} was built for target ${manifest.target}, which has no simulator (sim runs fpga bundles)`]);
+      if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target ${manifest.target} --mem)`]);
+      const slots = romSlots(readFileSync(join(dir, rom), "utf8"), manifest.resources.instructions, `${bundle}/${rom}`);
+      const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
+      if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
+      const object: BpfObject = {
+        programs: [{ name: manifest.program.name, section: manifest.program.section, slots, functions: new Map() }],
+        maps: maps.map((m) => m.def),
+        mapInit: new Map(),
+        license: "",
+      };
+      runXdpOnTarget(ctx, object, { target: manifest.target, pcap: opts.pcap, out: opts.out, mapsOut: opts.mapsOut, maxSteps: opts.maxSteps, ifindex: opts.ifindex, stats: true }, (p) => resolve(ctx.io.cwd, p), maps);
+    });
+}
