@@ -86,6 +86,44 @@ function inferFunc(f: Func, moduleType: Module["type"], fixedEntry: boolean): Fu
   return { ...f, blocks: blocks.map((b) => ({ ...b, params: b.params.map((p) => ({ ...p, type: known.get(p.id) ?? "i64" })) })) };
 }
 
+/**
+ * Whole-module inference: a subprogram's parameters take the type every call site passes
+ * (a packet pointer handed to a parsing helper stays a packet pointer inside it), which
+ * can refine the callers' types in turn, until nothing changes.
+ */
 export function inferTypes(m: Module): Module {
-  return { ...m, funcs: m.funcs.map((f) => inferFunc(f, m.type, true)) };
+  let funcs = m.funcs.map((f) => inferFunc(f, m.type, true));
+  for (let round = 0; round < 8; round++) {
+    const passed = new Map<string, (Type | undefined)[][]>();
+    for (const f of funcs) {
+      const types = new Map<number, Type>();
+      for (const b of f.blocks) {
+        for (const p of b.params) types.set(p.id, p.type);
+        for (const i of b.insts) if (i.result !== undefined && i.type) types.set(i.result, i.type);
+      }
+      for (const b of f.blocks) {
+        for (const i of b.insts) {
+          const callee = i.op === "call" && i.args[0]?.kind === "sym" ? i.args[0].name : undefined;
+          if (!callee) continue;
+          const args = i.args.slice(1).map((a) => (a.kind === "value" ? types.get(a.id) : a.kind === "imm" ? ("i64" as Type) : undefined));
+          passed.set(callee, [...(passed.get(callee) ?? []), args]);
+        }
+      }
+    }
+    let changed = false;
+    funcs = funcs.map((f, k) => {
+      const calls = passed.get(f.name);
+      if (k === 0 || !calls) return f;
+      const entry = f.blocks[0]!;
+      const params = entry.params.map((p, j) => {
+        const ts = calls.map((c) => c[j] ?? "i64");
+        const t = ts.every((x) => x === ts[0]) ? ts[0]! : "i64";
+        if (t !== p.type) changed = true;
+        return { ...p, type: t };
+      });
+      return changed ? inferFunc({ ...f, blocks: [{ ...entry, params }, ...f.blocks.slice(1)] }, m.type, true) : f;
+    });
+    if (!changed) break;
+  }
+  return { ...m, funcs };
 }
