@@ -170,10 +170,9 @@ export const fpgaBackend: Backend = {
       if (used.has(file)) file = `map${index}.hex`;
       used.add(file);
       const slotBytes = 2 ** p.shift;
-      const rows = (p.def.maxEntries * slotBytes) / 8;
       return {
         index, name: commentSafe(p.def.name), file, maxEntries: p.def.maxEntries, valueSize: p.def.valueSize, slotBytes,
-        firstRow: p.base / 8, lastRow: p.base / 8 + rows - 1, tableWord: tableWord(p).toString(16).padStart(16, "0"),
+        firstRow: p.start / 8, lastRow: (p.start + p.bytes) / 8 - 1, tableWord: tableWord(p).toString(16).padStart(16, "0"),
         data: hexRows(mapSlots(p, live[index]!)), base: p.base,
       };
     });

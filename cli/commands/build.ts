@@ -9,6 +9,7 @@ import { loadBpf } from "../../frontends/bpf/load.js";
 import { fail } from "../../ir/diag/diag.js";
 import { targetNames } from "../../backends/registry.js";
 import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
+import { formatSynthReport, MAPPINGS, synthesize } from "../../backends/fpga/synth.js";
 import { compareBundle, writeBundle, type BundleDifference } from "../../backends/common/bundle.js";
 import { isText, unifiedDiff } from "../diff.js";
 import { readInput, type CliContext } from "../io.js";
@@ -19,6 +20,7 @@ interface BuildOpts {
   program?: string;
   type?: string;
   check?: boolean;
+  synth?: string | boolean;
 }
 
 const PROGRAM_TYPES: readonly ProgramType[] = ["xdp", "raw"];
@@ -38,8 +40,9 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .requiredOption("--target <target>", `target to compile for (${targetNames().join(", ")})`)
     .requiredOption("-o, --output <dir>", "bundle folder, replaced whole once the build has succeeded")
     .option("--program <name>", "program (function or section name) in an object with several")
-    .option("--type <type>", `program type (${PROGRAM_TYPES.join(", ")}); default: from the ELF section, raw for assembler text`)
+    .option("--type <type>", `program type (${PROGRAM_TYPES.join(", ")}); default: from the ELF section, xdp for assembler text`)
     .option("--check", "write nothing: compare the build with the bundle in --output, exit 1 listing the files that differ")
+    .option("--synth [mapping]", `fpga: run yosys on the bundle and report resources (${Object.keys(MAPPINGS).join(", ")}; default generic)`)
     .action((file: string, opts: BuildOpts) => buildCommand(ctx, file, opts));
 }
 
@@ -49,12 +52,16 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   if (opts.type !== undefined && !(PROGRAM_TYPES as readonly string[]).includes(opts.type)) fail("cli-usage", {}, [`--type must be ${PROGRAM_TYPES.join(" or ")}, not '${opts.type}'`]);
   const later = LATER_INPUTS.find((l) => l.ext.test(file));
   if (later) fail("build-input", { file }, [`${later.what} input is not supported yet (its frontend, ${later.frontend}, is still to come): build from assembler text (.s) or a clang-built object (.o)`]);
+  const mapping = opts.synth === undefined ? undefined : opts.synth === true ? "generic" : String(opts.synth);
+  if (mapping !== undefined && (opts.target !== "fpga" || opts.check)) fail("cli-usage", {}, ["--synth goes with --target fpga, without --check"]);
+  if (mapping !== undefined && !MAPPINGS[mapping]) fail("cli-usage", {}, [`--synth mapping must be one of ${Object.keys(MAPPINGS).join(", ")}, not '${mapping}'`]);
   const bytes = readInput(resolve(ctx.io.cwd, file));
   const object = loadBpf(bytes, file);
   const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {
     writeBundle(dir, files);
+    if (mapping !== undefined) ctx.io.stdout(formatSynthReport(synthesize(dir, mapping)));
     return;
   }
   const diffs = compareBundle(dir, files);

@@ -34,7 +34,7 @@ module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
     parameter integer MAX_DEPTH = 8,    // call frames, as MAX_CALL_DEPTH in the interpreter
-    parameter integer MAP_AW    = 14    // log2 of the map value memory in bytes (<= 24)
+    parameter integer MAP_AW    = 16    // log2 of the map value memory in bytes (<= 24)
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -125,6 +125,8 @@ module bpf_core #(
     reg [3:0]  mt_shift [0:7];
     reg [19:0] mt_max   [0:7];
     reg [23:0] mt_base  [0:7];
+    reg        mt_hash  [0:7];      // a hash map (else an array)
+    reg [3:0]  mt_ksz   [0:7];      // hash: key_size - 1 (1..16 bytes)
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -159,10 +161,19 @@ module bpf_core #(
     reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
     reg             e_mapref;       // lddw src=1: a map handle
     // map helper sequence (helpers 1-3 in execute)
-    reg  [2:0]      ms;
+    reg  [3:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
     reg  [19:0]     mkey;
     reg             msrc_map;       // the last read went to the map memory
+    // hash maps: the key (two 8-byte words, zero-padded), the probe, the first free slot
+    reg  [63:0]     hk0, hk1;
+    reg             hkw;            // key word being read or compared
+    reg  [19:0]     hidx;           // slot being probed
+    reg  [19:0]     hprobe;         // slots probed so far
+    reg             hfree_v;
+    reg  [19:0]     hfree;          // first empty or deleted slot on the probe path
+    reg             hfound;
+    reg  [31:0]     hseq;           // insertion sequence number of a new entry
     // memory
     reg             m_valid;        // writes m_rd
     reg  [3:0]      m_rd;
@@ -420,11 +431,13 @@ module bpf_core #(
     assign dmem_wbytes = e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
+    reg              mh_hread;      // hash probe: read mh_dest
     reg  [MAP_AW-1:0] mh_dest;
     reg  [7:0]       mh_wbytes;
-    assign mmem_addr = mh_write ? mh_dest : x_map_addr;
+    reg  [63:0]      mh_wdata;
+    assign mmem_addr = (mh_write || mh_hread) ? mh_dest : x_map_addr;
     assign mmem_wbytes = mh_write ? mh_wbytes : dmem_wbytes;
-    assign mmem_wdata = mh_write ? x_rdata_q : dmem_wdata;
+    assign mmem_wdata = mh_write ? mh_wdata : dmem_wdata;
 
     // Atomics (RFC 9669 §5.3): read in the first cycle, modify and write in the second.
     wire        atomic64 = e_size == 2'd3;
@@ -467,11 +480,40 @@ module bpf_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
-    localparam [2:0] MS_CHECK = 3'd0, MS_KEY = 3'd1, MS_KEYD = 3'd2, MS_COPY = 3'd3, MS_WRITE = 3'd4;
-    reg  [2:0]  ms_next;
+    localparam [3:0] MS_CHECK = 4'd0, MS_KEY = 4'd1, MS_KEYD = 4'd2, MS_COPY = 4'd3, MS_WRITE = 4'd4,
+                     MS_HASH = 4'd5, MS_PMETA = 4'd6, MS_PMETAD = 4'd7, MS_PKEY = 4'd8, MS_PKEYD = 4'd9,
+                     MS_END = 4'd10, MS_HDR = 4'd11, MS_HDRD = 4'd12, MS_WKEY = 4'd13, MS_WMETA = 4'd14;
+    reg  [3:0]  ms_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
     reg         msrc_next;
+
+    // Hash maps (docs/fpga-engine.md, "Hash maps"). Slot i of map m at base + (i << shift):
+    // the value at 0, the key (8 or 16 bytes, zero-padded) at kofs = value_size rounded
+    // up to 8, the meta word after it ([1:0] 0 empty, 1 live, 2 deleted; [63:32] the
+    // insertion sequence number); the map's header word (the next sequence number) at base - 8.
+    wire        h_hash = mt_hash[hm];
+    wire [4:0]  h_ksz = {1'b0, mt_ksz[hm]} + 5'd1;
+    wire [4:0]  h_kwlen = hkw ? h_ksz - 5'd8 : (h_ksz > 5'd8 ? 5'd8 : h_ksz);  // bytes of key word hkw
+    wire [63:0] h_kmask = h_kwlen >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_kwlen[2:0], 3'b000});
+    wire [63:0] h_fold = hk0 ^ hk1;
+    wire [31:0] h_f32 = h_fold[31:0] ^ h_fold[63:32];
+    wire [31:0] h_mix = h_f32 * 32'h9e37_79b1;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [15:0] h_kofs = (h_vsize + 16'd7) & 16'hfff8;
+    wire [15:0] h_mofs = h_kofs + (h_ksz > 5'd8 ? 16'd16 : 16'd8);
+    wire [51:0] h_range = {20'd0, h_mix} * {32'd0, mt_max[hm]};            // Lemire: home = mix * max >> 32
+    wire [38:0] h_islot = {19'd0, hidx} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] h_sbase = mt_base[hm][MAP_AW-1:0] + h_islot[MAP_AW-1:0];
+    wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
+    wire        h_last = hprobe + 20'd1 >= mt_max[hm];
+    wire [63:0] h_kword = (hkw ? hk1 : hk0);
+
+    reg  [63:0]     hk0_next, hk1_next;
+    reg             hkw_next, hfree_v_next, hfound_next;
+    reg  [19:0]     hidx_next, hprobe_next, hfree_next;
+    reg  [31:0]     hseq_next;
 
     reg             fire;           // the instruction in execute completes this cycle
     reg             fault;
@@ -500,12 +542,23 @@ module bpf_core #(
         mh_xa = regs[3];
         mh_xlen = {1'b0, h_vsize};
         mh_write = 1'b0;
+        mh_hread = 1'b0;
+        mh_wdata = x_rdata_q;
         mh_dest = mt_base[hm][MAP_AW-1:0] + h_slot[MAP_AW-1:0] + mcnt[MAP_AW-1:0];
         mh_wbytes = h_left >= 16'd8 ? 8'hff : 8'hff >> (4'd8 - h_left[3:0]);
         ms_next = ms;
         mcnt_next = mcnt;
         mkey_next = mkey;
         msrc_next = msrc_map;
+        hk0_next = hk0;
+        hk1_next = hk1;
+        hkw_next = hkw;
+        hidx_next = hidx;
+        hprobe_next = hprobe;
+        hfree_v_next = hfree_v;
+        hfree_next = hfree;
+        hfound_next = hfound;
+        hseq_next = hseq;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -590,8 +643,8 @@ module bpf_core #(
                             end else ms_next = MS_KEY;
                         end
                         MS_KEY: begin
-                            mh_xa = regs[2];
-                            mh_xlen = 17'd4;
+                            mh_xa = regs[2] + (hkw ? 64'd8 : 64'd0);
+                            mh_xlen = h_hash ? {12'd0, h_kwlen} : 17'd4;
                             if (!mem_ok) begin
                                 fault = 1'b1;
                                 fault_code = ERR_MEM;
@@ -604,7 +657,17 @@ module bpf_core #(
                         MS_KEYD: begin
                             mkey_next = h_key[19:0];
                             mcnt_next = 16'd0;
-                            if (helper_id == 32'd1) begin
+                            if (h_hash) begin
+                                if (hkw) hk1_next = x_rdata_q & h_kmask;
+                                else hk0_next = x_rdata_q & h_kmask;
+                                if (!hkw && h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;
+                                    ms_next = MS_KEY;
+                                end else if (helper_id == 32'd2 && h_flags > 32'd2) begin
+                                    fire = 1'b1;
+                                    result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
+                                end else ms_next = MS_HASH;
+                            end else if (helper_id == 32'd1) begin
                                 fire = 1'b1;
                                 result = h_key < {12'd0, mt_max[hm]} ? {REGION_MAPV, hm, h_key[23:0], 32'd0} : 64'd0;
                             end else if (helper_id == 32'd3) begin
@@ -634,6 +697,115 @@ module bpf_core #(
                             mcnt_next = h_next[15:0];
                             if (h_next >= {1'b0, h_vsize}) fire = 1'b1;
                             else ms_next = MS_COPY;
+                        end
+                        // Hash maps: linear probing from the home slot over at most
+                        // max_entries slots; an empty slot ends the search.
+                        MS_HASH: begin
+                            hidx_next = h_range[51:32];
+                            hprobe_next = 20'd0;
+                            hfree_v_next = 1'b0;
+                            hfound_next = 1'b0;
+                            ms_next = MS_PMETA;
+                        end
+                        MS_PMETA: begin
+                            mh_hread = 1'b1;
+                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                            msrc_next = 1'b1;
+                            ms_next = MS_PMETAD;
+                        end
+                        MS_PMETAD: begin
+                            hkw_next = 1'b0;
+                            if (x_rdata_q[1:0] == 2'd1) ms_next = MS_PKEY;
+                            else begin
+                                if (!hfree_v) begin
+                                    hfree_v_next = 1'b1;
+                                    hfree_next = hidx;
+                                end
+                                if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
+                                else begin
+                                    hidx_next = h_inext;
+                                    hprobe_next = hprobe + 20'd1;
+                                    ms_next = MS_PMETA;
+                                end
+                            end
+                        end
+                        MS_PKEY: begin
+                            mh_hread = 1'b1;
+                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+                            msrc_next = 1'b1;
+                            ms_next = MS_PKEYD;
+                        end
+                        MS_PKEYD: begin
+                            if ((x_rdata_q & h_kmask) != h_kword) begin
+                                if (h_last) ms_next = MS_END;
+                                else begin
+                                    hidx_next = h_inext;
+                                    hprobe_next = hprobe + 20'd1;
+                                    ms_next = MS_PMETA;
+                                end
+                            end else if (!hkw && h_ksz > 5'd8) begin
+                                hkw_next = 1'b1;
+                                ms_next = MS_PKEY;
+                            end else begin
+                                hfound_next = 1'b1;
+                                ms_next = MS_END;
+                            end
+                        end
+                        MS_END: begin
+                            mkey_next = hidx;
+                            mcnt_next = 16'd0;
+                            hkw_next = 1'b0;
+                            if (hfound) begin
+                                if (helper_id == 32'd1) begin
+                                    fire = 1'b1;
+                                    result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+                                end else if (helper_id == 32'd3) begin
+                                    mh_write = 1'b1;            // deleted: a tombstone
+                                    mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                                    mh_wdata = 64'd2;
+                                    mh_wbytes = 8'hff;
+                                    fire = 1'b1;
+                                end else if (h_flags == 32'd1) begin
+                                    fire = 1'b1;
+                                    result = -64'd17;               // -EEXIST
+                                end else ms_next = MS_COPY;
+                            end else begin
+                                fire = helper_id != 32'd2 || h_flags == 32'd2 || !hfree_v;
+                                result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? -64'd7 : -64'd2;
+                                hidx_next = hfree;
+                                if (!fire) ms_next = MS_HDR;
+                            end
+                        end
+                        MS_HDR: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            msrc_next = 1'b1;
+                            ms_next = MS_HDRD;
+                        end
+                        MS_HDRD: begin
+                            hseq_next = x_rdata_q[31:0];
+                            mh_write = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
+                            mh_wbytes = 8'hff;
+                            ms_next = MS_WKEY;
+                        end
+                        MS_WKEY: begin
+                            mh_write = 1'b1;
+                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+                            mh_wdata = h_kword;
+                            mh_wbytes = 8'hff;
+                            hkw_next = 1'b1;
+                            if (hkw || h_ksz <= 5'd8) ms_next = MS_WMETA;
+                        end
+                        MS_WMETA: begin
+                            mh_write = 1'b1;
+                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                            mh_wdata = {hseq, 32'd1};
+                            mh_wbytes = 8'hff;
+                            mkey_next = hidx;
+                            mcnt_next = 16'd0;
+                            ms_next = MS_COPY;
                         end
                         default: begin
                             fault = 1'b1;
@@ -690,7 +862,7 @@ module bpf_core #(
             endcase
         end
         // Route the access: map value regions go to the map memory, the rest to bpf_dmem.
-        mmem_en = (dmem_en && r_map) || mh_write;
+        mmem_en = (dmem_en && r_map) || mh_write || mh_hread;
         mmem_we = mh_write || (dmem_we && r_map);
         if (r_map) begin
             dmem_en = 1'b0;
@@ -755,13 +927,17 @@ module bpf_core #(
             mkey <= 20'd0;
             msrc_map <= 1'b0;
             m_map <= 1'b0;
+            hkw <= 1'b0;
+            hk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
             for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
         end else if (!running) begin
             if (map_we) begin
-                mt_vsize[map_idx] <= map_wdata[15:0];
+                mt_vsize[map_idx] <= {1'b0, map_wdata[14:0]};
+                mt_hash[map_idx] <= map_wdata[15];
                 mt_shift[map_idx] <= map_wdata[19:16];
-                mt_max[map_idx] <= map_wdata[39:20];
+                mt_max[map_idx] <= {4'd0, map_wdata[35:20]};
+                mt_ksz[map_idx] <= map_wdata[39:36];
                 mt_base[map_idx] <= map_wdata[63:40];
             end
             d_valid <= 1'b0;
@@ -812,6 +988,15 @@ module bpf_core #(
             mcnt <= mcnt_next;
             mkey <= mkey_next;
             msrc_map <= msrc_next;
+            hk0 <= hk0_next;
+            hk1 <= hk1_next;
+            hkw <= hkw_next;
+            hidx <= hidx_next;
+            hprobe <= hprobe_next;
+            hfree_v <= hfree_v_next;
+            hfree <= hfree_next;
+            hfound <= hfound_next;
+            hseq <= hseq_next;
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
@@ -859,6 +1044,8 @@ module bpf_core #(
                 e_mapref <= d_is_lddw && d_src == 4'd1;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
+                hkw <= 1'b0;
+                hk1 <= 64'd0;
             end else begin
                 // Stalled: keep the forwarded operands, whose producers move on.
                 e_valid <= !stop;

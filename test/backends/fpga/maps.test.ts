@@ -6,7 +6,7 @@
 // requires: verilator
 import { beforeAll, describe, expect, it } from "vitest";
 import { fpgaBackend } from "../../../backends/fpga/backend.js";
-import { mapLayout, mapProblems, mapSlots, slotShift, tableWord } from "../../../backends/fpga/maps.js";
+import { hashHome, mapLayout, mapProblems, mapSlots, slotShift, storeMapMemory, tableWord } from "../../../backends/fpga/maps.js";
 import { buildEngineModel, ENGINE_ERRORS } from "../../../backends/fpga/sim.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";
@@ -52,15 +52,15 @@ function catching(fn: () => Outcome, engine: boolean): Outcome {
   }
 }
 
-function compareRaw(src: string, mem?: Uint8Array): Outcome {
+function compareRaw(src: string, mem?: Uint8Array, seed: (o: BpfObject) => BpfMap[] = seeded): Outcome {
   const object = assemble(src, "t.s");
   const ref = catching(() => {
-    const maps = seeded(object);
+    const maps = seed(object);
     const r = runRaw(object, mem, { maps });
     return { kind: "done", r0: r.r0, maps: formatMapsState(maps) };
   }, false);
   const got = catching(() => {
-    const maps = seeded(object);
+    const maps = seed(object);
     const r = fpgaBackend.runRaw!({ object, program: 0, mem, maxSteps: 100_000, maps });
     return { kind: "done", r0: r.r0, maps: formatMapsState(maps) };
   }, true);
@@ -90,10 +90,34 @@ describe("map layout (backends/fpga/maps.ts)", () => {
   });
   it("refuses what the engine cannot hold", () => {
     const o = assemble(".map h hash key=4 value=8 entries=4\n.map big array key=4 value=9 entries=1025\nmov %r0, 0\nexit", "t.s");
-    expect(mapProblems(o.maps)).toEqual([
-      "map 'h' of kind hash (the engine has array maps only)",
-      "16432 bytes of map memory with values in power-of-two slots (the engine has 16384)",
+    expect(mapProblems(o.maps)).toEqual([]);
+    const big = assemble(".map l lpm_trie key=8 value=8 entries=4\n.map k hash key=17 value=8 entries=4\n.map big array key=4 value=9 entries=4097\nmov %r0, 0\nexit", "t.s");
+    expect(mapProblems(big.maps)).toEqual([
+      "map 'l' of kind lpm_trie (the engine has array and hash maps only)",
+      "map 'k' has 17-byte keys (the engine's hash maps take 1 to 16)",
+      "65720 bytes of map memory with values in power-of-two slots (the engine has 65536)",
     ]);
+  });
+  it("hash maps: header word, slots of value + key + meta word, entries placed by hashHome with linear probing, read back in insertion order", () => {
+    const o = assemble(".map a array key=4 value=4 entries=2\n.map h hash key=6 value=12 entries=3\nmov %r0, 0\nexit", "t.s");
+    const l = mapLayout(o.maps);
+    // slot: value 16 + key 8 + meta 8 = 32 bytes; the header at 16, slot 0 at 24
+    expect(l.maps.map((p) => [p.start, p.base, p.shift, p.bytes])).toEqual([[0, 0, 3, 16], [16, 24, 5, 104]]);
+    expect(tableWord(l.maps[1]!)).toBe(12n | (1n << 15n) | (5n << 16n) | (3n << 20n) | (5n << 36n) | (24n << 40n));
+    const maps = instantiateMaps(o);
+    const keys = [1, 2, 3].map((k) => Uint8Array.of(k, 0, 0, 0, 0, k));
+    keys.forEach((k, i) => expect(maps[1]!.update(k, new Uint8Array(12).fill(i + 1), 0)).toBe(0));
+    const region = mapSlots(l.maps[1]!, maps[1]!);
+    expect(region[0]).toBe(3); // next sequence number
+    const homes = keys.map((k) => hashHome(k, 3));
+    expect(homes.every((h) => h >= 0 && h < 3)).toBe(true);
+    // read back: the same entries in the same order, also after the slots were filled in another order
+    const memory = new Uint8Array(l.bytes);
+    memory.set(region, 16);
+    const back = instantiateMaps(o);
+    back[1]!.update(Uint8Array.of(9, 9, 9, 9, 9, 9), new Uint8Array(12), 0);
+    storeMapMemory(l, memory, back);
+    expect(formatMapsState(back)).toBe(formatMapsState(maps));
   });
 });
 
@@ -249,5 +273,143 @@ exit`, "x.s");
     expect(got.packets.map((p) => ({ r0: p.r0, packet: hex(p.packet) }))).toEqual(ref);
     expect(formatMapsState(engineMaps)).toEqual(formatMapsState(maps));
     expect(formatMapsState(maps)).not.toEqual(formatMapsState(seeded(object)));
+  });
+});
+
+/** A tiny deterministic generator (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+const lit = (n: bigint) => `0x${n.toString(16)}`;
+
+/** Keys of the pool: distinct in their first keySize bytes. */
+function poolKey(k: number, keySize: number): Uint8Array {
+  return Uint8Array.from({ length: keySize }, (_, j) => (j === 0 ? k * 37 + 1 : j === keySize - 1 ? k : (k * 11 + j * 5) & 0xff) & 0xff);
+}
+
+/**
+ * A program of hash map operations on map h (the key at r10-16, the value at r10-48):
+ * lookups (a byte of the value read and incremented through the pointer), updates with
+ * each flag, deletes; every result folded into r6 (r6 = r6 * 31 + r0), returned in r0.
+ */
+function hashProgram(keySize: number, valueSize: number, entries: number, seed: number, ops: number, pool: number): string {
+  const next = rng(seed);
+  let src = `.map h hash key=${keySize} value=${valueSize} entries=${entries}\n.map a array key=4 value=8 entries=2\nmov %r6, 0\n`;
+  for (let n = 0; n < ops; n++) {
+    const key = poolKey(next() % pool, keySize);
+    const padded = new Uint8Array(16);
+    padded.set(key);
+    const view = new DataView(padded.buffer);
+    src += `lddw %r1, ${lit(view.getBigUint64(0, true))}\nstxdw [%r10-16], %r1\nlddw %r1, ${lit(view.getBigUint64(8, true))}\nstxdw [%r10-8], %r1\n`;
+    src += "mov %r2, %r10\nadd %r2, -16\nlddw %r1, map(h)\n";
+    const op = next() % 8;
+    if (op < 3) {
+      src += `call 1\njeq %r0, 0, +4\nldxb %r1, [%r0+0]\nadd %r1, 1\nstxb [%r0+0], %r1\nmov %r0, %r1\n`;
+    } else if (op < 6) {
+      const fill = BigInt(next() % 0xffff) * 0x0001000100010001n;
+      src += `lddw %r3, ${lit(fill)}\nstxdw [%r10-48], %r3\nstxdw [%r10-40], %r3\nstxdw [%r10-32], %r3\n`;
+      src += `mov %r3, %r10\nadd %r3, -48\nmov %r4, ${next() % 3}\ncall 2\n`;
+    } else {
+      src += "call 3\n";
+    }
+    src += "mul %r6, 31\nadd %r6, %r0\n";
+  }
+  return src + "mov %r0, %r6\nexit\n";
+}
+
+/** Hash map h seeded with the first `count` pool keys, array a as before. */
+function hashSeeded(count: number) {
+  return (object: BpfObject): BpfMap[] => {
+    const maps = instantiateMaps(object);
+    const h = maps[0]!;
+    for (let k = 0; k < count; k++) expect(h.update(poolKey(k, h.def.keySize), Uint8Array.from({ length: h.def.valueSize }, (_, j) => k * 16 + j), 0)).toBe(0);
+    return maps;
+  };
+}
+
+describe.skipIf(!haveVerilator)("hash maps on the FPGA engine match the interpreter", () => {
+  const CONFIGS: [keySize: number, valueSize: number, entries: number, pool: number][] = [
+    [4, 8, 4, 6], [8, 16, 5, 7], [12, 3, 3, 5], [16, 24, 7, 9], [1, 1, 2, 3], [6, 12, 1, 2], [4, 8, 64, 40],
+  ];
+  for (const [keySize, valueSize, entries, pool] of CONFIGS) {
+    it(`key ${keySize}, value ${valueSize}, ${entries} entries: lookup/update (every flag)/delete, full map, collisions`, () => {
+      for (let seed = 1; seed <= 6; seed++) {
+        const r = compareRaw(hashProgram(keySize, valueSize, entries, seed * 7919 + keySize, 40, pool), undefined, hashSeeded(Math.min(seed - 1, entries)));
+        expect(r.kind).toBe("done");
+      }
+    });
+  }
+
+  it("the directed cases: insert, -EEXIST, -ENOENT, -E2BIG when full, delete then reinsert moves the entry to the end", () => {
+    const K = (k: number) => `stw [%r10-4], ${k}\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(h)\n`;
+    const U = (k: number, flags: number) => `stdw [%r10-16], ${k * 3}\n${K(k)}mov %r3, %r10\nadd %r3, -16\nmov %r4, ${flags}\ncall 2\nlsh %r6, 4\nand %r0, 15\nadd %r6, %r0\n`;
+    const D = (k: number) => `${K(k)}call 3\nlsh %r6, 4\nand %r0, 15\nadd %r6, %r0\n`;
+    const r = compareRaw(`.map h hash key=4 value=8 entries=3\nmov %r6, 0\n${U(1, 1)}${U(2, 0)}${U(1, 1)}${U(3, 2)}${U(3, 0)}${U(4, 0)}${U(4, 1)}${D(5)}${D(1)}${U(4, 1)}${U(1, 2)}${U(2, 2)}${D(2)}${U(1, 1)}mov %r0, %r6\nexit`, undefined, (o) => instantiateMaps(o));
+    expect(r).toMatchObject({ kind: "done" });
+  });
+
+  it("faults like the interpreter: a hash key crossing the stack's end", () => {
+    expect(compareRaw(".map h hash key=16 value=8 entries=3\nmov %r2, %r10\nadd %r2, -8\nlddw %r1, map(h)\ncall 1\nexit", undefined, (o) => instantiateMaps(o))).toMatchObject({ kind: "error" });
+  });
+
+  it("XDP: a hash map carried from packet to packet, counted by source byte", () => {
+    const object = assemble(`.map cnt hash key=2 value=16 entries=3
+ldxw %r6, [%r1+0]
+ldxw %r7, [%r1+4]
+mov %r2, %r6
+add %r2, 8
+mov %r0, 1
+jgt %r2, %r7, drop
+ldxh %r1, [%r6+0]
+stxh [%r10-2], %r1
+mov %r2, %r10
+add %r2, -2
+lddw %r1, map(cnt)
+call 1
+jeq %r0, 0, insert
+mov %r1, 1
+lock add [%r0+0], %r1
+ldxb %r1, [%r6+2]
+jne %r1, 7, pass
+mov %r2, %r10
+add %r2, -2
+lddw %r1, map(cnt)
+call 3
+ja pass
+insert:
+stdw [%r10-24], 1
+stdw [%r10-16], 0
+mov %r2, %r10
+add %r2, -2
+mov %r3, %r10
+add %r3, -24
+mov %r4, 1
+lddw %r1, map(cnt)
+call 2
+stxb [%r6+3], %r0
+pass:
+mov %r0, 2
+drop:
+exit`, "x.s");
+    const frames = [[1, 0, 0], [2, 0, 0], [1, 0, 7], [3, 0, 0], [4, 0, 0], [5, 0, 0], [2, 0, 7], [6, 0, 0], [1, 0, 0]].map((h, i) => Uint8Array.from({ length: 16 + i }, (_, j) => h[j] ?? j));
+    const maps = instantiateMaps(object);
+    const host = newHostState();
+    const ref = frames.map((f) => {
+      const r = runXdp(object, f, maps, host, { ingressIfindex: 1, rxQueueIndex: 0 });
+      return { r0: r.r0, packet: hex(r.packet) };
+    });
+    const engineMaps = instantiateMaps(object);
+    const got = fpgaBackend.runXdp!({ object, program: 0, frames, ifindex: 1, maxSteps: 100_000, maps: engineMaps });
+    expect(got.packets.map((p) => ({ r0: p.r0, packet: hex(p.packet) }))).toEqual(ref);
+    expect(formatMapsState(engineMaps)).toEqual(formatMapsState(maps));
   });
 });
