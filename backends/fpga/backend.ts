@@ -3,7 +3,7 @@
 // or hand it to synthesis:
 //   rtl/*.v     the engine, copied from backends/fpga/rtl
 //   prog.hex    the program ROM image ($readmemh: one 64-bit slot per line, sim.ts romImage)
-//   maps/*.hex  per array map: its initial values in their slots ($readmemh rows, maps.ts)
+//   maps/*.hex  per map: its initial region, values in their slots ($readmemh rows, maps.ts)
 //   top.v       bpfoff_top: bpf_engine sized to the program, ROM from prog.hex
 //   tb_top.cpp  a Verilator testbench that runs prog.hex once (raw, or XDP over one frame)
 //   Makefile    the verilator commands (make sim, make lint)
@@ -11,7 +11,7 @@
 // firmware-templates/fpga/. The engine executes the program's BPF instructions as they
 // are: no engine extensions yet, so code generation is the ROM image.
 // `bpfoff run --target fpga` runs a raw or XDP program on the cached Verilator model
-// (sim.ts), array maps included (maps.ts: layout, table, image in and out).
+// (sim.ts), array and hash maps included (maps.ts: layout, table, image in and out).
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -160,8 +160,8 @@ export const fpgaBackend: Backend = {
     const romDepth = 2 ** imemAw;
     const packetBytes = 2 ** ENGINE.PKT_AW;
     const rtl = rtlFiles().map((f) => [`${FPGA_FILES.rtlDir}/${basename(f)}`, readFileSync(f)] as const);
-    // Array maps: one $readmemh file per map (its initial values in their slots, from the
-    // map image), loaded by top.v into the map value memory after reset.
+    // Maps: one $readmemh file per map (its initial region: values in their slots, from the
+    // map image; hash maps placed with the engine's hash), loaded by top.v into the map value memory after reset.
     const layout = mapLayout(input.object.maps);
     const live = input.object.maps.length ? instantiateMaps(input.object) : [];
     const used = new Set<string>();

@@ -105,12 +105,58 @@ exit
     expect(readFileSync(join(dir, "fpga.json"), "utf8")).toContain('"n"');
   });
 
-  it("a hash map is refused before the run", async () => {
-    writeFileSync(join(dir, "hmap.s"), ".map m hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
-    const r = await cli(["run", "hmap.s", "--target", "fpga"]);
+  it("hash maps: --maps-in and --maps-out give the interpreter's r0 and map state (entries in insertion order)", async () => {
+    // delete key 7, then h[key] = 1 with BPF_NOEXIST (the key from the input), else h[key] += 1; r0 = the update's result
+    writeFileSync(join(dir, "hmap.s"), `.map h hash key=4 value=8 entries=3
+stw [%r10-4], 7
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(h)
+call 3
+ldxw %r6, [%r1+0]
+ldxw %r6, [%r9+0]
+exit
+`.replace("ldxw %r6, [%r1+0]\nldxw %r6, [%r9+0]\n", `mov %r6, %r0
+ldxw %r7, [%r8+0]
+stxw [%r10-4], %r7
+stdw [%r10-16], 1
+mov %r2, %r10
+add %r2, -4
+mov %r3, %r10
+add %r3, -16
+mov %r4, 1
+lddw %r1, map(h)
+call 2
+jeq %r0, 0, out
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(h)
+call 1
+jeq %r0, 0, out
+mov %r1, 1
+lock add [%r0+0], %r1
+mov %r0, 1
+out:
+lsh %r6, 8
+add %r0, %r6
+`).replace(".map h hash key=4 value=8 entries=3\n", ".map h hash key=4 value=8 entries=3\nmov %r8, %r1\n"));
+    const entry = (k: number, v: number) => ({ key: [k, 0, 0, 0].map((b) => `0x${b.toString(16).padStart(2, "0")}`), value: [v, 0, 0, 0, 0, 0, 0, 0].map((b) => `0x${b.toString(16).padStart(2, "0")}`) });
+    writeFileSync(join(dir, "hmaps-in.json"), JSON.stringify({ h: [entry(9, 3), entry(7, 1), entry(2, 5)] }));
+    for (const key of ["02000000", "03000000", "09000000"]) {
+      const interp = await cli(["run", "hmap.s", "--mem", key, "--maps-in", "hmaps-in.json", "--maps-out", "hinterp.json"]);
+      const fpga = await cli(["run", "hmap.s", "--target", "fpga", "--mem", key, "--maps-in", "hmaps-in.json", "--maps-out", "hfpga.json"]);
+      expect(interp.code).toBe(0);
+      expect(fpga).toEqual(interp);
+      expect(readFileSync(join(dir, "hfpga.json"), "utf8")).toBe(readFileSync(join(dir, "hinterp.json"), "utf8"));
+    }
+  });
+
+  it("an LRU hash map is refused before the run", async () => {
+    writeFileSync(join(dir, "lmap.s"), ".map m lru_hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
+    const r = await cli(["run", "lmap.s", "--target", "fpga"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/target fpga does not support map 'm' of kind hash/);
+    expect(r.stderr).toMatch(/target fpga does not support map 'm' of kind lru_hash/);
   });
 });
 

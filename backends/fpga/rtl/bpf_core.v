@@ -22,14 +22,16 @@
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
 //   0x0000_0100_0000_0000 + m<<32  the handle of map m (lddw src=1): not dereferenceable
-//   0x4m_iiiiii_xxxx_xxxx  array map m (0..7), element i (24 bits): offsets [0, value_size)
+//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size)
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
 // (2**MAP_AW bytes): element i of map m at base[m] + (i << shift[m]), from the map table
-// the host writes before start (map_we/map_idx/map_wdata: [15:0] value_size, [19:16]
-// log2 of the slot size, [39:20] max_entries (0: no map), [63:40] base byte).
-// Helpers 1/2/3 (map lookup/update/delete) on array maps run here, not in the helper
-// unit: they read the key (and the value) through the same address translation.
+// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] hash,
+// [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] hash key_size - 1,
+// [63:40] base byte).
+// Helpers 1/2/3 (map lookup/update/delete) on array and hash maps run here, not in the
+// helper unit: they read the key (and the value) through the same address translation;
+// hash maps probe their slots in the map memory (linear probing, tombstones).
 module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
@@ -628,7 +630,8 @@ module bpf_core #(
                     redirect = taken;
                 end
                 K_CALL: if (is_map_helper) begin
-                    // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts.
+                    // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
+                    // hash maps (MS_HASH on), as runtime/maps/hash.ts.
                     mh_active = 1'b1;
                     result = 64'd0;
                     case (ms)

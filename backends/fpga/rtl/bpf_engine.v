@@ -21,7 +21,7 @@
 // tailroom) are dropped and rx_overflow is set until the next sop; beats outside a frame
 // (before any sop) are dropped.
 //
-// Array maps: the map value memory (2**MAP_AW bytes) is a second bpf_dmem; the host
+// Array and hash maps: the map value memory (2**MAP_AW bytes) is a second bpf_dmem; the host
 // reads and writes it in 64-bit rows with host_map = 1 (host_map_row), and writes the map
 // table (map_we, map_idx, map_wdata; format in bpf_core.v) before start. Both keep
 // their contents from run to run (the table is cleared by reset, the memory is not).

@@ -151,10 +151,10 @@ describe("the fpga bundle", () => {
       expect(lint.stderr).toBe("");
       expect(lint.status).toBe(0);
     }
-    writeFileSync(join(dir, "h.s"), ".map h hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(h)\ncall 1\nmov %r0, 0\nexit\n");
+    writeFileSync(join(dir, "h.s"), ".map h lru_hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(h)\ncall 1\nmov %r0, 0\nexit\n");
     const h = await cli(["build", "h.s", "--target", "fpga", "--type", "raw", "-o", "hout"], dir);
     expect(h.code).toBe(1);
-    expect(h.stderr).toMatch(/target fpga does not support map 'h' of kind hash/);
+    expect(h.stderr).toMatch(/target fpga does not support map 'h' of kind lru_hash/);
     expect(existsSync(join(dir, "hout"))).toBe(false);
   });
 

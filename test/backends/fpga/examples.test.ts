@@ -22,9 +22,7 @@ async function cli(args: string[], cwd: string) {
 
 /** What the engine lacks for each example today (issue 4 adds them one by one). */
 const REFUSED: Record<string, RegExp> = {
-  firewall: /target fpga does not support map 'blocklist' of kind hash/,
   router: /target fpga does not support map 'routes' of kind lpm_trie/,
-  counter: /target fpga does not support map '\w+' of kind hash/,
   vlan: /target fpga does not support helper xdp_adjust_head \(44\)/,
 };
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fpgaBackend, romAddressBits } from "../../../backends/fpga/backend.js";
+import { hashHome, mapLayout } from "../../../backends/fpga/maps.js";
 import { ENGINE_ROOT, romImage, rtlFiles } from "../../../backends/fpga/sim.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { instantiateMaps, runRaw } from "../../../runtime/interp/run.js";
@@ -88,7 +89,7 @@ describe.skipIf(!haveIverilog)("Icarus Verilog smoke test", () => {
 /** Drives a bundle's bpfoff_top: reset, wait for the map loader, zero the stack, run, read map row ROW. */
 const MAP_TB = (imemAw: number, row: number) => `module tb;
   reg clk = 0, rst = 1, host_en = 0, host_we = 0, host_map = 0, start = 0;
-  reg [9:0] host_row = 0; reg [10:0] host_map_row = 0; reg [63:0] host_wdata = 0;
+  reg [9:0] host_row = 0; reg [12:0] host_map_row = 0; reg [63:0] host_wdata = 0;
   wire [63:0] host_rdata, r0, cycles, retired; wire ready, busy, done, error; wire [3:0] err_code;
   wire [31:0] pkt_data, pkt_end, rx_frame_len; wire rx_ready, rx_frame_done, rx_overflow; wire [${imemAw}:0] fault_pc;
   bpfoff_top dut(.clk(clk), .rst(rst), .host_en(host_en), .host_we(host_we), .host_row(host_row), .host_wdata(host_wdata), .host_rdata(host_rdata),
@@ -112,7 +113,7 @@ const MAP_TB = (imemAw: number, row: number) => `module tb;
 endmodule
 `;
 
-describe.skipIf(!haveIverilog)("Icarus Verilog: a bundle with array maps", () => {
+describe.skipIf(!haveIverilog)("Icarus Verilog: bundles with array and hash maps", () => {
   it("top.v's loader fills the map memory from maps/<name>.hex after reset; the run updates it as the interpreter does", () => {
     const object = assemble(`.map m array key=4 value=12 entries=3
 .map n array key=4 value=8 entries=2
@@ -150,6 +151,51 @@ exit`, "m.s");
       expect(want.r0).toBe(12n);
       const value = maps[0]!.lookup(u32leBytes(1))!;
       expect(BigInt("0x" + m![2])).toBe(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+  it("a hash map: the loader writes its header and slots; insert (BPF_NOEXIST) and lookup + atomic add as the interpreter", () => {
+    const object = assemble(`.map h hash key=4 value=8 entries=3
+stw [%r10-4], 0x0a0b0c0d
+stdw [%r10-16], 30
+mov %r2, %r10
+add %r2, -4
+mov %r3, %r10
+add %r3, -16
+mov %r4, 1
+lddw %r1, map(h)
+call 2
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(h)
+call 1
+jeq %r0, 0, out
+mov %r1, 7
+lock add [%r0+0], %r1
+ldxdw %r0, [%r0+0]
+out:
+exit`, "h.s");
+    const out = fpgaBackend.compile({ object, program: 0, programType: "raw", source: { name: "h.s", sha256: "0".repeat(64) } });
+    const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-hash-"));
+    try {
+      for (const [path, data] of out.files) {
+        mkdirSync(join(work, path, ".."), { recursive: true });
+        writeFileSync(join(work, path), data);
+      }
+      const want = runRaw(object, undefined, { maps: instantiateMaps(object) });
+      const p = mapLayout(object.maps).maps[0]!;
+      const row = (p.base + (hashHome(Uint8Array.of(0x0d, 0x0c, 0x0b, 0x0a), 3) << p.shift)) / 8;
+      writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(object.programs[0]!.slots.length), row));
+      const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
+      expect(c.stderr).toBe("");
+      expect(c.status).toBe(0);
+      const r = spawnSync("vvp", ["-n", "sim.vvp"], { cwd: work, encoding: "utf8" });
+      const m = /done=1 r0=([0-9a-f]+) row=([0-9a-f]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(want.r0).toBe(37n);
+      expect(BigInt("0x" + m![1])).toBe(want.r0);
+      expect(BigInt("0x" + m![2])).toBe(37n);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
