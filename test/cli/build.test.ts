@@ -39,31 +39,8 @@ async function cli(args: string[], cwd: string) {
   return { code, stdout, stderr };
 }
 
-/** Counts packets per first byte in an array map, with a subprogram and stack use. */
-const COUNTER = `.map hits array key=4 value=8 entries=4
-ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 1
-mov %r0, 2
-jgt %r4, %r3, out
-ldxb %r1, [%r2+0]
-and %r1, 3
-call local count
-mov %r0, 2
-out:
-exit
-count:
-stxw [%r10-4], %r1
-mov %r2, %r10
-add %r2, -4
-lddw %r1, map(hits)
-call 1
-jeq %r0, 0, +2
-mov %r1, 1
-lock add [%r0+0], %r1
-exit
-`;
+/** Counts packets per first byte in an array map, with a subprogram and stack use (the golden bundle's input). */
+const COUNTER = readFileSync(join(REPO, "test/backends/bpf/golden/counter.s"), "utf8");
 /** Global data in .data, .rodata and .bss (test/frontends/elf/fixtures/globals.c without bpf_printk, which bpfoff does not model). */
 const GLOBALS_C = `#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
