@@ -5,7 +5,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
 import { assemble } from "../../frontends/bpf/asm/assemble.js";
 import { loadElf } from "../../frontends/bpf/elf/load.js";
 import { decodeMapImage } from "../../runtime/maps/image.js";
@@ -21,6 +20,7 @@ import { instantiateMaps, runRaw, runXdp } from "../../runtime/interp/run.js";
 import { formatMapsState } from "../../runtime/maps/state.js";
 import { readPcap } from "../../runtime/packet/pcap.js";
 import { clangBuild, clangMissing, EXAMPLES, exampleSource } from "../backends/bpf/support.js";
+import { runCli } from "../support/cli.js";
 
 const root = mkdtempSync(join(tmpdir(), "bpfoff-build-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,12 +32,7 @@ const workdir = (files: Record<string, string | Uint8Array> = {}) => {
   return dir;
 };
 
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 /** Counts packets per first byte in an array map, with a subprogram and stack use (the golden bundle's input). */
 const COUNTER = readFileSync(join(REPO, "test/backends/bpf/golden/counter.s"), "utf8");

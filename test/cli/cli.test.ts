@@ -4,15 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
 import { writePcap } from "../../runtime/packet/pcap.js";
+import { runCli } from "../support/cli.js";
 
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 function workdir(files: Record<string, string | Uint8Array> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "bpfoff-cli-"));

@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
 import { writePcap } from "../../runtime/packet/pcap.js";
 import { conformanceAvailable, conformanceFiles, parseConformance } from "../support/conformance.js";
 import { hasTool, requireOrSkip } from "../support/requires.js";
+import { runCli } from "../support/cli.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 const haveSuite = requireOrSkip("bpf_conformance", conformanceAvailable(), "../shared/bpf_conformance is absent");
@@ -19,12 +19,7 @@ const haveSuite = requireOrSkip("bpf_conformance", conformanceAvailable(), "../s
 const dir = mkdtempSync(join(tmpdir(), "bpfoff-run-fpga-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: dir });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, dir);
 
 /** A handful across the ISA: ALU, jumps, memory, atomics, division, local calls, input length. */
 const PICKED = ["add64", "alu64-arith", "be32", "call_local", "div64-reg", "jsgt-reg", "ldxh", "stxdw", "lock_fetch_add", "mem-len", "prime", "subnet"];

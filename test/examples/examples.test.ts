@@ -13,7 +13,7 @@ import { loadElf } from "../../frontends/bpf/elf/load.js";
 import { newHostState } from "../../runtime/helpers/env.js";
 import { instantiateMaps, runXdp } from "../../runtime/interp/run.js";
 import { formatMapsState, loadMapsState } from "../../runtime/maps/state.js";
-import { main } from "../../cli/main.js";
+import { runCli } from "../support/cli.js";
 import { runInKernel } from "./kernel.js";
 import { hasTool } from "../support/requires.js";
 import { canonicalMaps, MODELS, runModel, toHexBytes } from "./models.js";
@@ -149,11 +149,7 @@ for (const example of buildExamples()) {
       const path = build(example.name);
       const out = join(buildDir, `${example.name}.out.pcap`);
       const mapsOut = join(buildDir, `${example.name}.maps.json`);
-      let stdout = "";
-      let stderr = "";
-      const code = await main(["run", path, "--pcap", join(dir, "packets.pcap"), "--maps-in", join(dir, "maps.json"), "--out", out, "--maps-out", mapsOut], {
-        stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: ROOT,
-      });
+      const { code, stdout, stderr } = await runCli(["run", path, "--pcap", join(dir, "packets.pcap"), "--maps-in", join(dir, "maps.json"), "--out", out, "--maps-out", mapsOut], ROOT);
       expect(stderr).toBe("");
       expect(code).toBe(0);
       const expected = runModel(model, example.packets.map((p) => p.data), example.maps);

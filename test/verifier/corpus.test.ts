@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { verify } from "../../verifier/verify.js";
 import { renderDiagnostic } from "../../ir/diag/diag.js";
-import { main } from "../../cli/main.js";
 import { asmCorpus, CORPUS, loadAsmProgram } from "./corpus.js";
+import { runCli } from "../support/cli.js";
 
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const GOLDEN = join(CORPUS, "..", "golden");
@@ -97,10 +97,8 @@ describe("the result", () => {
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: CORPUS });
-  return { code, out, err };
+  const r = await runCli(args, CORPUS);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe("bpfoff verify", () => {

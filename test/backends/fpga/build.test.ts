@@ -9,25 +9,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../../cli/main.js";
 import { readBundleDir } from "../../../backends/common/bundle.js";
 import { manifestProblems, sha256Hex } from "../../../backends/common/manifest.js";
 import { ENGINE_ROOT, rtlFiles } from "../../../backends/fpga/sim.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { runRaw } from "../../../runtime/interp/run.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { runCli } from "../../support/cli.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 
 const root = mkdtempSync(join(tmpdir(), "bpfoff-fpga-build-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 /** Raw programs, each with inputs for the testbench: r1 = the memory, r2 = its length. */
 const PROGRAMS: readonly { name: string; asm: string; mems: readonly (readonly number[])[] }[] = [

@@ -6,19 +6,14 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../../cli/main.js";
 import { clangBuild, clangMissing, exampleSource } from "../bpf/support.js";
 import { REPO } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { runCli } from "../../support/cli.js";
 
 const ready = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed") && requireOrSkip("clang", clangMissing === undefined, clangMissing ?? "");
 
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 /** What the engine lacks for each example today (issue 4 adds them one by one). */
 const REFUSED: Record<string, RegExp> = {

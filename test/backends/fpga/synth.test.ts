@@ -4,17 +4,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../../cli/main.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { runCli } from "../../support/cli.js";
 
 const haveYosys = requireOrSkip("yosys", hasTool("yosys", ["-V"]), "yosys is not installed (apt-get install yosys)");
 
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 describe("bpfoff build --synth", () => {
   const dir = mkdtempSync(join(tmpdir(), "bpfoff-synth-"));

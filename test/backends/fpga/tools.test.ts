@@ -14,6 +14,7 @@ import { instantiateMaps, runRaw } from "../../../runtime/interp/run.js";
 import { u32leBytes } from "../../../runtime/maps/map.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { objectOf, slotsOf } from "./support.js";
+import type { BpfObject } from "../../../ir/bpf/object.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 const haveIverilog = requireOrSkip("iverilog", hasTool("iverilog", ["-V"]), "iverilog is not installed (apt-get install iverilog)");
@@ -113,6 +114,31 @@ const MAP_TB = (imemAw: number, row: number) => `module tb;
 endmodule
 `;
 
+/**
+ * Writes the fpga bundle of a raw program (with `overrides` replacing some of its files),
+ * runs it under Icarus with MAP_TB, and returns r0 and the map memory row `row` after the run.
+ */
+function runBundleInIcarus(object: BpfObject, name: string, row: number, overrides: Record<string, string> = {}): { r0: bigint; row: bigint } {
+  const out = fpgaBackend.compile({ object, program: 0, programType: "raw", source: { name, sha256: "0".repeat(64) } });
+  const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-maps-"));
+  try {
+    for (const [path, data] of out.files) {
+      mkdirSync(join(work, path, ".."), { recursive: true });
+      writeFileSync(join(work, path), overrides[path] ?? data);
+    }
+    writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(object.programs[0]!.slots.length), row));
+    const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
+    expect(c.stderr).toBe("");
+    expect(c.status).toBe(0);
+    const r = spawnSync("vvp", ["-n", "sim.vvp"], { cwd: work, encoding: "utf8" });
+    const m = /done=1 r0=([0-9a-f]+) row=([0-9a-f]+)/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    return { r0: BigInt("0x" + m![1]), row: BigInt("0x" + m![2]) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 describe.skipIf(!haveIverilog)("Icarus Verilog: bundles with array and hash maps", () => {
   it("top.v's loader fills the map memory from maps/<name>.hex after reset; the run updates it as the interpreter does", () => {
     const object = assemble(`.map m array key=4 value=12 entries=3
@@ -128,32 +154,16 @@ lock add [%r0+4], %r1
 ldxw %r0, [%r0+4]
 out:
 exit`, "m.s");
-    const out = fpgaBackend.compile({ object, program: 0, programType: "raw", source: { name: "m.s", sha256: "0".repeat(64) } });
-    const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-maps-"));
-    try {
-      for (const [path, data] of out.files) {
-        mkdirSync(join(work, path, ".."), { recursive: true });
-        writeFileSync(join(work, path), data);
-      }
-      // m[1] = 0, 5, 0 (u32s): element 1 is row 2 of m's 16-byte slots
-      writeFileSync(join(work, "maps/m.hex"), "0000000000000000\n".repeat(2) + "0000000500000000\n" + "0000000000000000\n".repeat(3));
-      const maps = instantiateMaps(object);
-      maps[0]!.update(u32leBytes(1), Uint8Array.from([0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0]), 0);
-      const want = runRaw(object, undefined, { maps });
-      writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(object.programs[0]!.slots.length), 2));
-      const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
-      expect(c.stderr).toBe("");
-      expect(c.status).toBe(0);
-      const r = spawnSync("vvp", ["-n", "sim.vvp"], { cwd: work, encoding: "utf8" });
-      const m = /done=1 r0=([0-9a-f]+) row=([0-9a-f]+)/.exec(r.stdout);
-      expect(m, r.stdout).not.toBeNull();
-      expect(BigInt("0x" + m![1])).toBe(want.r0);
-      expect(want.r0).toBe(12n);
-      const value = maps[0]!.lookup(u32leBytes(1))!;
-      expect(BigInt("0x" + m![2])).toBe(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true));
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    // m[1] = 0, 5, 0 (u32s): element 1 is row 2 of m's 16-byte slots
+    const mHex = "0000000000000000\n".repeat(2) + "0000000500000000\n" + "0000000000000000\n".repeat(3);
+    const maps = instantiateMaps(object);
+    maps[0]!.update(u32leBytes(1), Uint8Array.from([0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0]), 0);
+    const want = runRaw(object, undefined, { maps });
+    const { r0, row } = runBundleInIcarus(object, "m.s", 2, { "maps/m.hex": mHex });
+    expect(r0).toBe(want.r0);
+    expect(want.r0).toBe(12n);
+    const value = maps[0]!.lookup(u32leBytes(1))!;
+    expect(row).toBe(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true));
   });
   it("a hash map: the loader writes its header and slots; insert (BPF_NOEXIST) and lookup + atomic add as the interpreter", () => {
     const object = assemble(`.map h hash key=4 value=8 entries=3
@@ -176,28 +186,11 @@ lock add [%r0+0], %r1
 ldxdw %r0, [%r0+0]
 out:
 exit`, "h.s");
-    const out = fpgaBackend.compile({ object, program: 0, programType: "raw", source: { name: "h.s", sha256: "0".repeat(64) } });
-    const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-hash-"));
-    try {
-      for (const [path, data] of out.files) {
-        mkdirSync(join(work, path, ".."), { recursive: true });
-        writeFileSync(join(work, path), data);
-      }
-      const want = runRaw(object, undefined, { maps: instantiateMaps(object) });
-      const p = mapLayout(object.maps).maps[0]!;
-      const row = (p.base + (hashHome(Uint8Array.of(0x0d, 0x0c, 0x0b, 0x0a), 3) << p.shift)) / 8;
-      writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(object.programs[0]!.slots.length), row));
-      const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
-      expect(c.stderr).toBe("");
-      expect(c.status).toBe(0);
-      const r = spawnSync("vvp", ["-n", "sim.vvp"], { cwd: work, encoding: "utf8" });
-      const m = /done=1 r0=([0-9a-f]+) row=([0-9a-f]+)/.exec(r.stdout);
-      expect(m, r.stdout).not.toBeNull();
-      expect(want.r0).toBe(37n);
-      expect(BigInt("0x" + m![1])).toBe(want.r0);
-      expect(BigInt("0x" + m![2])).toBe(37n);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    const want = runRaw(object, undefined, { maps: instantiateMaps(object) });
+    const p = mapLayout(object.maps).maps[0]!;
+    const { r0, row } = runBundleInIcarus(object, "h.s", (p.base + (hashHome(Uint8Array.of(0x0d, 0x0c, 0x0b, 0x0a), 3) << p.shift)) / 8);
+    expect(want.r0).toBe(37n);
+    expect(r0).toBe(want.r0);
+    expect(row).toBe(37n);
   });
 });

@@ -1,12 +1,10 @@
 // Commander's own usage errors for `bpfoff map` still end in one error line and exit 1.
 import { describe, it, expect } from "vitest";
-import { main } from "../../../cli/main.js";
+import { runCli } from "../../support/cli.js";
 
 async function run(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: "/nonexistent" });
-  return { code, out, err };
+  const r = await runCli(argv, "/nonexistent");
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe("bpfoff map usage errors", () => {

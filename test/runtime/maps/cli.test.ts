@@ -3,7 +3,7 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../../cli/main.js";
+import { runCli } from "../../support/cli.js";
 import { parseHexBytes } from "../../../cli/hex.js";
 
 let cwd = "";
@@ -13,10 +13,8 @@ beforeEach(() => {
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(["map", ...argv], { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd });
-  return { code, out, err };
+  const r = await runCli(["map", ...argv], cwd);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 async function ok(...argv: string[]): Promise<string> {
