@@ -4,11 +4,18 @@
 import type { BpfObject } from "../../ir/bpf/object.js";
 import type { MapDef } from "../../runtime/maps/def.js";
 import type { BpfMap } from "../../runtime/maps/map.js";
+import type { Redirect } from "../../runtime/helpers/env.js";
+import type { Module } from "../../ir/core/ir.js";
 
 /** What the build pipeline hands a backend: the verified program in both forms. */
 export interface CompileInput {
-  /** The verified BPF form (after the IR round trip once that lands). */
+  /** The verified BPF form, after the IR round trip. */
   readonly object: BpfObject;
+  /**
+   * The same program as optimised IR (the module the BPF form was generated from), for
+   * targets that compile from IR rather than from BPF (native code, NPU, ASIC).
+   */
+  readonly module: Module;
   /** Index of the program being built in object.programs. */
   readonly program: number;
   /** The program type the verifier checked it as. */
@@ -65,7 +72,7 @@ export interface XdpRunRequest {
 
 export interface XdpRunResult {
   /** Per frame, in order: r0 (the verdict) and the frame as the program left it. */
-  readonly packets: readonly { readonly r0: bigint; readonly packet: Uint8Array }[];
+  readonly packets: readonly { readonly r0: bigint; readonly packet: Uint8Array; readonly redirect?: Redirect }[];
   /** Figures for --stats (stderr), one line per frame. */
   readonly stats?: readonly string[];
 }

@@ -38,7 +38,7 @@ export interface BuildRequest {
  * loop unrolling for a device without back edges), and compiled to BPF again, which is
  * what the backend then sees. Other programs of the object stay as they are.
  */
-export function lowerForTarget(input: CompileInput, target?: TargetDescriptor): CompileInput {
+export function lowerForTarget(input: Omit<CompileInput, "module">, target?: TargetDescriptor): CompileInput {
   const prog = input.object.programs[input.program]!;
   const passes = target && !target.limits.back_edges ? ["unroll", ...DEFAULT_PIPELINE] : DEFAULT_PIPELINE;
   const module = runPasses(liftProgram(input.object, input.program, input.programType, input.source.name), passes);
@@ -46,7 +46,7 @@ export function lowerForTarget(input: CompileInput, target?: TargetDescriptor): 
   if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
   const compiled = compileModule(module, { name: prog.name, section: prog.section, mapInit: input.object.mapInit, license: input.object.license });
   const programs = input.object.programs.map((p, i) => (i === input.program ? compiled.programs[0]! : p));
-  return { ...input, object: { ...input.object, programs } };
+  return { ...input, module, object: { ...input.object, programs } };
 }
 
 /** The offload check against the target's descriptor, when it has one. */

@@ -151,7 +151,9 @@ export function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts
   const lines = input.packets.map((p, i) => {
     const out = r.packets[i]!;
     packets.push({ ...p, origLen: out.packet.length, data: out.packet });
-    return `packet ${i + 1}: ${p.data.length} bytes in, ${out.packet.length} out, r0=0x${out.r0.toString(16)}, ${verdictName(out.r0)}\n`;
+    // The interpreter's line, so that a target's output diffs against it.
+    const to = out.redirect?.ifindex !== undefined && verdictName(out.r0) === "XDP_REDIRECT" ? `, to ifindex ${out.redirect.ifindex}` : "";
+    return `packet ${i + 1}: ${p.data.length} bytes in, ${out.packet.length} out, r0=0x${out.r0.toString(16)}${to}, ${verdictName(out.r0)}\n`;
   });
   ctx.io.stdout(lines.join(""));
   if (opts.stats && r.stats) ctx.io.stderr(r.stats.map((l) => l + "\n").join(""));

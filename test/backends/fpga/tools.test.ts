@@ -1,6 +1,7 @@
 // The engine's RTL under the other tools: verilator's linter with every warning on, and
 // a smoke run under Icarus Verilog (a second, independent simulator) compared with the
 // interpreter. requires: verilator, iverilog
+import { liftProgram } from "../../../ir/lift/lift.js";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -119,7 +120,7 @@ endmodule
  * runs it under Icarus with MAP_TB, and returns r0 and the map memory row `row` after the run.
  */
 function runBundleInIcarus(object: BpfObject, name: string, row: number, overrides: Record<string, string> = {}): { r0: bigint; row: bigint } {
-  const out = fpgaBackend.compile({ object, program: 0, programType: "raw", source: { name, sha256: "0".repeat(64) } });
+  const out = fpgaBackend.compile({ object, module: liftProgram(object, 0, "raw", name), program: 0, programType: "raw", source: { name, sha256: "0".repeat(64) } });
   const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-maps-"));
   try {
     for (const [path, data] of out.files) {
