@@ -100,7 +100,7 @@ export const MANIFEST_SCHEMA = {
   // Each target states its resource use in its own terms.
   allOf: [
     {
-      if: { properties: { target: { const: "bpf" } } },
+      if: { required: ["target"], properties: { target: { const: "bpf" } } },
       then: {
         properties: {
           resources: {
@@ -113,6 +113,68 @@ export const MANIFEST_SCHEMA = {
               subprograms: { type: "integer", minimum: 0 },
               helpers: { type: "array", items: { type: "integer" } },
               maps: { type: "integer", minimum: 0 },
+            },
+          },
+        },
+      },
+    },
+    {
+      // The engine's own fields (rom, maps, engine parameters) grow with the engine; the
+      // resource estimate and the synthesis figures are fixed here, for tools that read them.
+      if: { required: ["target"], properties: { target: { const: "fpga" } } },
+      then: {
+        properties: {
+          resources: {
+            type: "object",
+            required: ["instructions", "rom_depth", "rom_image", "helpers", "maps", "engine", "estimate"],
+            properties: {
+              instructions: { type: "integer", minimum: 1 },
+              rom_depth: { type: "integer", minimum: 1 },
+              rom_image: bundlePath,
+              estimate: {
+                type: "object",
+                additionalProperties: false,
+                required: ["memories", "memory_bits", "block_rams", "logic"],
+                properties: {
+                  memories: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      additionalProperties: false,
+                      required: ["name", "instance", "depth", "width", "banks", "bits"],
+                      properties: { name, instance: name, depth: { type: "integer", minimum: 1 }, width: { type: "integer", minimum: 1 }, banks: { type: "integer", minimum: 1 }, bits: { type: "integer", minimum: 1 } },
+                    },
+                  },
+                  memory_bits: { type: "integer", minimum: 0 },
+                  block_rams: {
+                    type: "object",
+                    additionalProperties: {
+                      type: "object",
+                      additionalProperties: false,
+                      required: ["primitive", "count"],
+                      properties: { primitive: name, count: { type: "integer", minimum: 0 } },
+                    },
+                  },
+                  logic: { type: "string" },
+                },
+              },
+              synth: {
+                type: "object",
+                additionalProperties: {
+                  type: "object",
+                  additionalProperties: false,
+                  required: ["tool", "luts", "flip_flops", "block_rams", "dsps", "unmapped_memories", "logic_depth"],
+                  properties: {
+                    tool: name,
+                    luts: { type: "integer", minimum: 0 },
+                    flip_flops: { type: "integer", minimum: 0 },
+                    block_rams: { type: "integer", minimum: 0 },
+                    dsps: { type: "integer", minimum: 0 },
+                    unmapped_memories: { type: "integer", minimum: 0 },
+                    logic_depth: { type: "integer", minimum: 0 },
+                  },
+                },
+              },
             },
           },
         },

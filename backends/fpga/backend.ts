@@ -26,6 +26,7 @@ import { instantiateMaps } from "../../runtime/interp/run.js";
 import type { BpfMap } from "../../runtime/maps/map.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
+import { resourceEstimate } from "./resources.js";
 import { hexRows, MAP_AW, mapLayout, mapProblems, mapsFile, mapSlots, storeMapMemory, tableWord, type MapLayout } from "./maps.js";
 
 /** The files of an fpga bundle, by role. */
@@ -231,6 +232,7 @@ export const fpgaBackend: Backend = {
             stack_bytes: ENGINE.STACK_BYTES,
             call_depth: ENGINE.CALL_DEPTH,
           },
+          estimate: resourceEstimate({ IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, MAP_AW }),
           ...(clockMhz === undefined ? {} : { timing: { clock_mhz: clockMhz } }),
         },
       },

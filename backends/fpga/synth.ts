@@ -3,10 +3,12 @@
 // DSPs) and the logic depth of the longest path. One row per mapping says which yosys
 // script maps it and how its cells are counted.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fail } from "../../ir/diag/diag.js";
+import { MANIFEST_FILE, type BundleFile } from "../common/bundle.js";
+import { canonicalJson, checkManifest } from "../common/manifest.js";
 
 interface Mapping {
   readonly script: string;
@@ -64,4 +66,41 @@ export function synthesize(bundleDir: string, mapping: string): SynthReport {
 
 export function formatSynthReport(r: SynthReport): string {
   return `synth (${r.mapping}): ${r.luts} LUTs, ${r.flipFlops} flip-flops, ${r.blockRams} block RAMs, ${r.dsps} DSPs, ${r.memories} unmapped memories, logic depth ${r.logicDepth}\n`;
+}
+
+/**
+ * Synthesis of a bundle still in memory (`bpfoff build --synth`): written to a scratch
+ * folder, synthesised there, and the report recorded in the manifest's
+ * `resources.synth.<mapping>`, so that the bundle is written once, whole, with its figures.
+ */
+export function synthesizeBundle(files: readonly BundleFile[], mapping: string): { files: BundleFile[]; report: SynthReport } {
+  const work = mkdtempSync(join(tmpdir(), "bpfoff-bundle-"));
+  let report: SynthReport;
+  try {
+    for (const [path, data] of files) {
+      mkdirSync(dirname(join(work, path)), { recursive: true });
+      writeFileSync(join(work, path), data);
+    }
+    report = synthesize(work, mapping);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const manifest = JSON.parse(Buffer.from(files.find(([p]) => p === MANIFEST_FILE)![1]).toString("utf8")) as { resources: Record<string, unknown> };
+  const synth = { ...(manifest.resources["synth"] as Record<string, unknown> | undefined), [mapping]: synthJson(report) };
+  const updated = { ...manifest, resources: { ...manifest.resources, synth } };
+  checkManifest(updated);
+  const text = new Uint8Array(Buffer.from(canonicalJson(updated), "utf8"));
+  return { files: files.map(([p, d]) => [p, p === MANIFEST_FILE ? text : d] as const), report };
+}
+
+/** A report as manifest.json records it. */
+function synthJson(r: SynthReport): Record<string, number | string> {
+  return { tool: yosysVersion(), luts: r.luts, flip_flops: r.flipFlops, block_rams: r.blockRams, dsps: r.dsps, unmapped_memories: r.memories, logic_depth: r.logicDepth };
+}
+
+/** "Yosys 0.23 (git sha1 ...)" without the build details, which differ between builds of one release. */
+function yosysVersion(): string {
+  const r = spawnSync("yosys", ["-V"], { encoding: "utf8" });
+  const m = /Yosys (\S+)/.exec(r.stdout ?? "");
+  return m ? `yosys ${m[1]}` : "yosys";
 }

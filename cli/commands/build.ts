@@ -9,7 +9,7 @@ import { loadBpf } from "../../frontends/bpf/load.js";
 import { fail } from "../../ir/diag/diag.js";
 import { targetNames } from "../../backends/registry.js";
 import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
-import { formatSynthReport, MAPPINGS, synthesize } from "../../backends/fpga/synth.js";
+import { formatSynthReport, MAPPINGS, synthesizeBundle } from "../../backends/fpga/synth.js";
 import { compareBundle, writeBundle, type BundleDifference } from "../../backends/common/bundle.js";
 import { isText, unifiedDiff } from "../diff.js";
 import { readInput, type CliContext } from "../io.js";
@@ -60,8 +60,11 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {
-    writeBundle(dir, files);
-    if (mapping !== undefined) ctx.io.stdout(formatSynthReport(synthesize(dir, mapping)));
+    if (mapping === undefined) return writeBundle(dir, files);
+    // Synthesis first, so that the bundle is written once, its manifest with the figures.
+    const synth = synthesizeBundle(files, mapping);
+    writeBundle(dir, synth.files);
+    ctx.io.stdout(formatSynthReport(synth.report));
     return;
   }
   const diffs = compareBundle(dir, files);

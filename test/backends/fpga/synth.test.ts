@@ -1,11 +1,12 @@
 // `bpfoff build --target fpga --synth`: yosys reports the engine's resources for the
 // program's configuration (requires: yosys; about 45 s for the generic mapping).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { runCli } from "../../support/cli.js";
+import { BLOCK_RAMS, blocksFor } from "../../../backends/fpga/resources.js";
 
 const haveYosys = requireOrSkip("yosys", hasTool("yosys", ["-V"]), "yosys is not installed (apt-get install yosys)");
 
@@ -26,6 +27,22 @@ describe("bpfoff build --synth", () => {
     expect(ffs).toBeGreaterThan(500);
     expect(mems).toBeGreaterThan(0);
     expect(depth).toBeGreaterThan(5);
+  });
+  it.skipIf(!haveYosys)("records the ECP5 figures in manifest.json; the data memories take the block RAMs the estimate says", { timeout: 600_000 }, async () => {
+    const r = await cli(["build", "inc.s", "--target", "fpga", "--type", "raw", "-o", "e", "--synth", "ecp5"], dir);
+    expect(r.stderr).toBe("");
+    const m = /^synth \(ecp5\): (\d+) LUTs, (\d+) flip-flops, (\d+) block RAMs, (\d+) DSPs, 0 unmapped memories, logic depth (\d+)\n$/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    const manifest = JSON.parse(readFileSync(join(dir, "e", "manifest.json"), "utf8"));
+    const synth = manifest.resources.synth.ecp5;
+    expect(synth.tool).toMatch(/^yosys \d/);
+    expect([synth.luts, synth.flip_flops, synth.block_rams, synth.dsps, synth.logic_depth]).toEqual([1, 2, 3, 4, 5].map((i) => Number(m![i])));
+    // The estimate counts every memory in block RAM; yosys turns an 8-slot ROM into LUTs
+    // (its contents are fixed by prog.hex), so the data and map memories are what is left.
+    const est = manifest.resources.estimate;
+    const rom = est.memories.find((x: { name: string }) => x.name === "program ROM");
+    const romBlocks = blocksFor(BLOCK_RAMS["ecp5"]!, rom.depth, rom.width);
+    expect(synth.block_rams).toBe(est.block_rams.ecp5.count - romBlocks);
   });
   it("--synth only goes with --target fpga", async () => {
     const r = await cli(["build", "inc.s", "--target", "bpf", "--type", "raw", "-o", "c", "--synth"], dir);
