@@ -1,8 +1,10 @@
-// Array and hash maps on the Verilog engine (docs/fpga-engine.md, "Array maps", "Hash
-// maps"): where each map's values sit in the engine's map value memory, the map table
-// words the host writes before start, and the memory image to and from live maps (the
-// interpreter's BpfMap). Hash maps: slot placement with the engine's hash and linear
-// probing, computed here for the initial contents; read back in insertion order.
+// Array, hash and LPM maps on the Verilog engine (docs/fpga-engine.md, "Array maps",
+// "Hash maps", "LPM tries"): where each map's values sit in the engine's map value memory,
+// the map table words the host writes before start, and the memory image to and from live
+// maps (the interpreter's BpfMap). Hash maps: slot placement with the engine's hash and
+// linear probing, computed here for the initial contents; read back in insertion order.
+// LPM tries: a hash map of canonical prefixes, with a header of per-length entry counts
+// and a bitmap of the lengths in use; read back in the trie's own (sorted) order.
 import type { MapDef } from "../../runtime/maps/def.js";
 import { encodeMapImage, IMAGE_HEADER_SIZE, recordLayout } from "../../runtime/maps/image.js";
 import { u32leBytes, type BpfMap } from "../../runtime/maps/map.js";
@@ -17,6 +19,24 @@ const BPF_F_RDONLY_PROG = 0x80;
 
 /** Hash maps: the longest key the engine compares (two 8-byte words). */
 export const MAX_HASH_KEY = 16;
+/** LPM tries: a u32 prefixlen and 1..12 data bytes (prefixes up to 96 bits; no IPv6 yet). */
+export const LPM_KEY_SIZES = { min: 5, max: MAX_HASH_KEY } as const;
+
+/**
+ * The header in front of a map's slot 0 (bpf_core.v): hash maps have the next sequence
+ * number at base - 8; LPM tries also a bitmap of the prefix lengths in use at base - 24
+ * (lengths 0..63) and base - 16 (64..127), and a u16 entry count per length 0..127 at
+ * base - 280 + 2 * length (LPM_HDR in bpf_core.v).
+ */
+const HEADER_BYTES: Readonly<Partial<Record<MapDef["kind"], number>>> = {
+  hash: 8,          // sequence word
+  lpm_trie: 280,    // counts (128 x u16) + bitmap (2 words) + sequence word
+};
+const LPM_BITMAP_FROM_BASE = -24;
+const LPM_COUNTS_FROM_BASE = -280;
+
+/** Kinds whose slots are hashed (value, key, meta word), and the table's [62] variant bit. */
+const hashed = (def: MapDef): boolean => def.kind === "hash" || def.kind === "lpm_trie";
 
 /** One map's place in the map memory: element (slot) i at base + (i << shift). */
 export interface MapPlacement {
@@ -74,8 +94,11 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
   if (defs.length > MAX_MAPS) out.push(`${defs.length} maps (the engine's map table has ${MAX_MAPS} entries)`);
   let bytes = 0;
   for (const d of defs) {
-    if (d.kind !== "array" && d.kind !== "hash") out.push(`map '${d.name}' of kind ${d.kind} (the engine has array and hash maps only)`);
+    if (d.kind !== "array" && d.kind !== "hash" && d.kind !== "lpm_trie") out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, hash and lpm_trie maps only)`);
     if (d.kind === "hash" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's hash maps take 1 to ${MAX_HASH_KEY})`);
+    if (d.kind === "lpm_trie" && (d.keySize < LPM_KEY_SIZES.min || d.keySize > LPM_KEY_SIZES.max)) {
+      out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's LPM tries take ${LPM_KEY_SIZES.min} to ${LPM_KEY_SIZES.max}: prefixes of at most ${8 * (LPM_KEY_SIZES.max - 4)} bits)`);
+    }
     if (d.valueSize > 0x4000) out.push(`map '${d.name}' has ${d.valueSize}-byte values (the map table holds at most 16384)`);
     if (d.maxEntries > 0xffff) out.push(`map '${d.name}' has ${d.maxEntries} entries (the map table holds at most 65535)`);
     if (d.flags & BPF_F_RDONLY_PROG) out.push(`map '${d.name}' is read-only for programs (BPF_F_RDONLY_PROG), which the engine does not enforce yet`);
@@ -86,18 +109,20 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
 }
 
 function shiftOf(def: MapDef): number {
-  return slotShift(def.kind === "hash" ? hashSlot(def).bytes : def.valueSize);
+  return slotShift(hashed(def) ? hashSlot(def).bytes : def.valueSize);
 }
 
+const headerBytes = (def: MapDef): number => HEADER_BYTES[def.kind] ?? 0;
+
 function regionBytes(def: MapDef): number {
-  return (def.kind === "hash" ? 8 : 0) + def.maxEntries * 2 ** shiftOf(def);
+  return headerBytes(def) + def.maxEntries * 2 ** shiftOf(def);
 }
 
 /** The maps one after another, in object order; call mapProblems first. */
 export function mapLayout(defs: readonly MapDef[]): MapLayout {
   let start = 0;
   const maps = defs.map((def) => {
-    const p = { def, start, base: start + (def.kind === "hash" ? 8 : 0), shift: shiftOf(def), bytes: regionBytes(def) };
+    const p = { def, start, base: start + headerBytes(def), shift: shiftOf(def), bytes: regionBytes(def) };
     start += p.bytes;
     return p;
   });
@@ -105,13 +130,14 @@ export function mapLayout(defs: readonly MapDef[]): MapLayout {
 }
 
 /**
- * The map table word of bpf_core: [14:0] value_size, [15] hash, [19:16] shift,
- * [35:20] max_entries, [39:36] key_size - 1 (hash), [63:40] base.
+ * The map table word of bpf_core: [14:0] value_size, [15] hashed slots (hash, LPM),
+ * [19:16] shift, [35:20] max_entries, [39:36] key_size - 1 (hashed), [61:40] base,
+ * [62] an LPM trie.
  */
 export function tableWord(p: MapPlacement): bigint {
-  const hash = p.def.kind === "hash";
+  const hash = hashed(p.def);
   return BigInt(p.def.valueSize) | (hash ? 1n << 15n : 0n) | (BigInt(p.shift) << 16n) | (BigInt(p.def.maxEntries) << 20n) |
-    (hash ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n);
+    (hash ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.kind === "lpm_trie" ? 1n << 62n : 0n);
 }
 
 /** The hash slot a new key goes to: linear probing from its home slot to the first empty one. */
@@ -122,29 +148,40 @@ function placeHash(p: MapPlacement, used: boolean[], key: Uint8Array): number {
   throw new Error(`map '${p.def.name}': no free slot`);
 }
 
-/** A hash map's region: header (the next sequence number), then the slots, entries in insertion order. */
+/**
+ * A hash map's or LPM trie's region: header, then the slots, entries in the map's order
+ * (a hash map's insertion order; a trie's keys are canonical already). LPM: every entry
+ * counted under its prefix length, and the length's bit set in the bitmap.
+ */
 function hashRegion(p: MapPlacement, map: BpfMap): Uint8Array {
   const out = new Uint8Array(p.bytes);
   const view = new DataView(out.buffer);
   const { keyOffset, metaOffset } = hashSlot(p.def);
+  const base = p.base - p.start;
   const used: boolean[] = [];
   let seq = 0;
   for (const e of map.entries()) {
     const i = placeHash(p, used, e.key);
     used[i] = true;
-    const at = 8 + (i << p.shift);
+    const at = base + (i << p.shift);
     out.set(e.value.subarray(0, p.def.valueSize), at);
     out.set(e.key.subarray(0, p.def.keySize), at + keyOffset);
     view.setUint32(at + metaOffset, 1, true);
     view.setUint32(at + metaOffset + 4, seq++, true);
+    if (p.def.kind === "lpm_trie") {
+      const len = view.getUint32(at + keyOffset, true);
+      const count = base + LPM_COUNTS_FROM_BASE + 2 * len;
+      view.setUint16(count, view.getUint16(count, true) + 1, true);
+      out[base + LPM_BITMAP_FROM_BASE + (len >> 3)]! |= 1 << (len & 7);
+    }
   }
-  view.setUint32(0, seq, true);
+  view.setUint32(base - 8, seq, true);
   return out;
 }
 
 /** A map's region (values in their slots), from its map image (runtime/maps/image.ts) or, for a hash map, its entries: the bytes of maps/<name>.hex. */
 export function mapSlots(p: MapPlacement, map: BpfMap): Uint8Array {
-  if (p.def.kind === "hash") return hashRegion(p, map);
+  if (hashed(p.def)) return hashRegion(p, map);
   const out = new Uint8Array(p.def.maxEntries * 2 ** p.shift);
   const image = encodeMapImage(map);
   const rec = recordLayout(p.def);
@@ -188,12 +225,13 @@ export function mapsFile(layout: MapLayout, maps: readonly BpfMap[]): string {
 /**
  * Writes the map memory after a run back into the live maps: arrays every element with
  * BPF_ANY; hash maps emptied, then the live slots inserted by sequence number, so that
- * the entry order (insertion order) is the engine's.
+ * the entry order (insertion order) is the engine's; LPM tries the same way (their
+ * entries list in prefix order whatever the insertion order, as the interpreter's do).
  */
 export function storeMapMemory(layout: MapLayout, memory: Uint8Array, maps: readonly BpfMap[]): void {
   layout.maps.forEach((p, m) => {
     const map = maps[m]!;
-    if (p.def.kind === "hash") {
+    if (hashed(p.def)) {
       const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
       const { keyOffset, metaOffset } = hashSlot(p.def);
       const live: { seq: number; at: number }[] = [];

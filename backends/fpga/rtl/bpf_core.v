@@ -26,12 +26,14 @@
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
 // (2**MAP_AW bytes): element i of map m at base[m] + (i << shift[m]), from the map table
-// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] hash,
-// [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] hash key_size - 1,
-// [63:40] base byte).
-// Helpers 1/2/3 (map lookup/update/delete) on array and hash maps run here, not in the
+// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] hashed
+// slots, [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] key_size - 1,
+// [61:40] base byte, [62] an LPM trie (with [15]), [63] reserved, 0).
+// Helpers 1/2/3 (map lookup/update/delete) on array, hash and LPM maps run here, not in the
 // helper unit: they read the key (and the value) through the same address translation;
-// hash maps probe their slots in the map memory (linear probing, tombstones).
+// hash maps probe their slots in the map memory (linear probing, tombstones); LPM tries
+// are hash tables of canonical prefixes searched one prefix length at a time, longest
+// first, over the lengths in use (a bitmap in the map's header).
 module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
@@ -82,7 +84,9 @@ module bpf_core #(
     // map table (engine idle)
     input  wire                 map_we,
     input  wire [2:0]           map_idx,
-    input  wire [63:0]          map_wdata,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [63:0]          map_wdata,      // [63] reserved for the next map kind
+    /* verilator lint_on UNUSEDSIGNAL */
     // helper unit
     output reg                  helper_start,
     output wire [31:0]          helper_id,
@@ -127,8 +131,9 @@ module bpf_core #(
     reg [3:0]  mt_shift [0:7];
     reg [19:0] mt_max   [0:7];
     reg [23:0] mt_base  [0:7];
-    reg        mt_hash  [0:7];      // a hash map (else an array)
-    reg [3:0]  mt_ksz   [0:7];      // hash: key_size - 1 (1..16 bytes)
+    reg        mt_hash  [0:7];      // hashed slots: a hash map or an LPM trie (else an array)
+    reg [3:0]  mt_ksz   [0:7];      // hashed: key_size - 1 (1..16 bytes)
+    reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -163,7 +168,7 @@ module bpf_core #(
     reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
     reg             e_mapref;       // lddw src=1: a map handle
     // map helper sequence (helpers 1-3 in execute)
-    reg  [3:0]      ms;
+    reg  [4:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
     reg  [19:0]     mkey;
     reg             msrc_map;       // the last read went to the map memory
@@ -176,6 +181,9 @@ module bpf_core #(
     reg  [19:0]     hfree;          // first empty or deleted slot on the probe path
     reg             hfound;
     reg  [31:0]     hseq;           // insertion sequence number of a new entry
+    // LPM tries: the key as read (prefixlen, data), the prefix lengths still to try
+    reg  [63:0]     lk0, lk1;
+    reg  [127:0]    lbits;
     // memory
     reg             m_valid;        // writes m_rd
     reg  [3:0]      m_rd;
@@ -482,10 +490,13 @@ module bpf_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
-    localparam [3:0] MS_CHECK = 4'd0, MS_KEY = 4'd1, MS_KEYD = 4'd2, MS_COPY = 4'd3, MS_WRITE = 4'd4,
-                     MS_HASH = 4'd5, MS_PMETA = 4'd6, MS_PMETAD = 4'd7, MS_PKEY = 4'd8, MS_PKEYD = 4'd9,
-                     MS_END = 4'd10, MS_HDR = 4'd11, MS_HDRD = 4'd12, MS_WKEY = 4'd13, MS_WMETA = 4'd14;
-    reg  [3:0]  ms_next;
+    localparam [4:0] MS_CHECK = 5'd0, MS_KEY = 5'd1, MS_KEYD = 5'd2, MS_COPY = 5'd3, MS_WRITE = 5'd4,
+                     MS_HASH = 5'd5, MS_PMETA = 5'd6, MS_PMETAD = 5'd7, MS_PKEY = 5'd8, MS_PKEYD = 5'd9,
+                     MS_END = 5'd10, MS_HDR = 5'd11, MS_HDRD = 5'd12, MS_WKEY = 5'd13, MS_WMETA = 5'd14,
+                     // LPM tries
+                     MS_LB0 = 5'd15, MS_LB1 = 5'd16, MS_LB2 = 5'd17, MS_LSEL = 5'd18,
+                     MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22;
+    reg  [4:0]  ms_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
     reg         msrc_next;
@@ -512,10 +523,55 @@ module bpf_core #(
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = (hkw ? hk1 : hk0);
 
+    // LPM tries (docs/fpga-engine.md, "LPM tries"), as runtime/maps/lpm.ts. The slots are
+    // a hash map's, holding canonical keys (data bits past prefixlen cleared); the header
+    // before slot 0 holds, below the sequence word at base - 8, a bitmap of the prefix
+    // lengths in use at base - 24 (lengths 0..63) and base - 16 (64..127), and a 16-bit
+    // entry count per length at base - LPM_HDR + 2 * len, so that a delete knows when a
+    // length's last prefix goes. A lookup tries only lengths in use, longest first.
+    localparam integer LPM_HDR = 280;                   // counts 256 + bitmap 16 + sequence 8
+    wire        h_lpm = mt_lpm[hm];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [7:0]  l_max8 = {h_ksz - 5'd4, 3'b000};           // longest prefix: 8 * (key_size - 4), <= 96
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [6:0]  l_max = l_max8[6:0];
+    wire        l_bad = lk0[31:0] > {25'd0, l_max};        // trie_*_elem: prefixlen past the data: no match / -EINVAL
+    wire [6:0]  l_plen = lk0[6:0];                         // the key's prefixlen (once l_bad is ruled out)
+    wire [127:0] l_upto = ~({128{1'b1}} << ({1'b0, l_plen} + 8'd1));   // lengths 0..prefixlen
+    wire [6:0]  l_cur = hk0[6:0];                          // the length being probed (canonical key's prefixlen)
+    wire [MAP_AW-1:0] l_cnt_addr = mt_base[hm][MAP_AW-1:0] - LPM_HDR[MAP_AW-1:0] + {{(MAP_AW - 8){1'b0}}, l_cur, 1'b0};
+    wire [MAP_AW-1:0] l_bmp_addr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24} + {{(MAP_AW - 4){1'b0}}, l_cur[6], 3'b000};
+    wire [63:0] l_bit = 64'd1 << l_cur[5:0];
+
+    // The highest set bit (the longest length left to try).
+    function [6:0] msb128(input [127:0] v);
+        integer i;
+        begin
+            msb128 = 7'd0;
+            for (i = 0; i < 128; i = i + 1) if (v[i]) msb128 = i[6:0];
+        end
+    endfunction
+    // The canonical key of prefix length len: prefixlen = len, data bits [0, len) kept
+    // (bit 0 is the most significant bit of data byte 0, key byte 4), the rest cleared.
+    function [127:0] lpm_canon(input [127:0] key, input [6:0] len);
+        reg [95:0] be;
+        integer d;
+        begin
+            be = ~({96{1'b1}} >> len);          // the data mask, data byte 0 in bits 95:88
+            lpm_canon = 128'd0;
+            for (d = 0; d < 12; d = d + 1) lpm_canon[8 * (4 + d) +: 8] = key[8 * (4 + d) +: 8] & be[95 - 8 * d -: 8];
+            lpm_canon[6:0] = len;
+        end
+    endfunction
+    wire [6:0]   l_sel = helper_id == 32'd1 ? msb128(lbits) : l_plen;
+    wire [127:0] l_canon = lpm_canon({lk1, lk0}, l_sel);
+
     reg  [63:0]     hk0_next, hk1_next;
     reg             hkw_next, hfree_v_next, hfound_next;
     reg  [19:0]     hidx_next, hprobe_next, hfree_next;
     reg  [31:0]     hseq_next;
+    reg  [63:0]     lk0_next, lk1_next;
+    reg  [127:0]    lbits_next;
 
     reg             fire;           // the instruction in execute completes this cycle
     reg             fault;
@@ -561,6 +617,9 @@ module bpf_core #(
         hfree_next = hfree;
         hfound_next = hfound;
         hseq_next = hseq;
+        lk0_next = lk0;
+        lk1_next = lk1;
+        lbits_next = lbits;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -631,7 +690,8 @@ module bpf_core #(
                 end
                 K_CALL: if (is_map_helper) begin
                     // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
-                    // hash maps (MS_HASH on), as runtime/maps/hash.ts.
+                    // hash maps (MS_HASH on), as runtime/maps/hash.ts; LPM tries
+                    // (MS_LB0 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
                     mh_active = 1'b1;
                     result = 64'd0;
                     case (ms)
@@ -663,13 +723,17 @@ module bpf_core #(
                             if (h_hash) begin
                                 if (hkw) hk1_next = x_rdata_q & h_kmask;
                                 else hk0_next = x_rdata_q & h_kmask;
+                                if (hkw) lk1_next = x_rdata_q & h_kmask;
+                                else lk0_next = x_rdata_q & h_kmask;
                                 if (!hkw && h_ksz > 5'd8) begin
                                     hkw_next = 1'b1;
                                     ms_next = MS_KEY;
                                 end else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
-                                end else ms_next = MS_HASH;
+                                end else if (!h_lpm) ms_next = MS_HASH;
+                                else if (helper_id == 32'd1) ms_next = MS_LB0;
+                                else ms_next = MS_LSEL;
                             end else if (helper_id == 32'd1) begin
                                 fire = 1'b1;
                                 result = h_key < {12'd0, mt_max[hm]} ? {REGION_MAPV, hm, h_key[23:0], 32'd0} : 64'd0;
@@ -767,14 +831,20 @@ module bpf_core #(
                                     mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
                                     mh_wdata = 64'd2;
                                     mh_wbytes = 8'hff;
-                                    fire = 1'b1;
+                                    if (h_lpm) ms_next = MS_LCNT;   // one prefix fewer of this length
+                                    else fire = 1'b1;
                                 end else if (h_flags == 32'd1) begin
                                     fire = 1'b1;
                                     result = -64'd17;               // -EEXIST
                                 end else ms_next = MS_COPY;
+                            end else if (h_lpm && helper_id == 32'd1) begin
+                                // no prefix of this length matches: the next shorter length in use
+                                lbits_next = lbits & ~({64'd0, l_bit} << {l_cur[6], 6'd0});
+                                ms_next = MS_LSEL;
                             end else begin
                                 fire = helper_id != 32'd2 || h_flags == 32'd2 || !hfree_v;
-                                result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? -64'd7 : -64'd2;
+                                // a new key in a full map: -E2BIG (hashtab.c), -ENOSPC (lpm_trie.c)
+                                result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? (h_lpm ? -64'd28 : -64'd7) : -64'd2;
                                 hidx_next = hfree;
                                 if (!fire) ms_next = MS_HDR;
                             end
@@ -808,7 +878,72 @@ module bpf_core #(
                             mh_wbytes = 8'hff;
                             mkey_next = hidx;
                             mcnt_next = 16'd0;
-                            ms_next = MS_COPY;
+                            ms_next = h_lpm ? MS_LCNT : MS_COPY;
+                        end
+                        // LPM lookup: the lengths in use up to the key's prefixlen, from the bitmap.
+                        MS_LB0: begin
+                            if (l_bad) fire = 1'b1;         // NULL: a prefixlen past the key's data
+                            else begin
+                                mh_hread = 1'b1;
+                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24};
+                                msrc_next = 1'b1;
+                                ms_next = MS_LB1;
+                            end
+                        end
+                        MS_LB1: begin
+                            lbits_next = {64'd0, x_rdata_q & l_upto[63:0]};
+                            if (l_max[6]) begin             // lengths 64.. exist: the second word
+                                mh_hread = 1'b1;
+                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd16};
+                                ms_next = MS_LB2;
+                            end else ms_next = MS_LSEL;
+                        end
+                        MS_LB2: begin
+                            lbits_next = {x_rdata_q & l_upto[127:64], lbits[63:0]};
+                            ms_next = MS_LSEL;
+                        end
+                        // The canonical key to probe: lookup, the longest length left (none
+                        // left: NULL); update/delete, the key's own prefixlen.
+                        MS_LSEL: begin
+                            if (helper_id == 32'd1 ? lbits == 128'd0 : l_bad) begin
+                                fire = 1'b1;
+                                result = helper_id == 32'd1 ? 64'd0 : -64'd22;
+                            end else begin
+                                hk0_next = l_canon[63:0];
+                                hk1_next = l_canon[127:64];
+                                ms_next = MS_HASH;
+                            end
+                        end
+                        // Insert/delete: the length's entry count, and its bitmap bit when
+                        // the count leaves or reaches zero.
+                        MS_LCNT: begin
+                            mh_hread = 1'b1;
+                            mh_dest = l_cnt_addr;
+                            msrc_next = 1'b1;
+                            ms_next = MS_LCNTD;
+                        end
+                        MS_LCNTD: begin
+                            mh_write = 1'b1;
+                            mh_dest = l_cnt_addr;
+                            mh_wdata = {48'd0, helper_id == 32'd3 ? x_rdata_q[15:0] - 16'd1 : x_rdata_q[15:0] + 16'd1};
+                            mh_wbytes = 8'h03;
+                            if (x_rdata_q[15:0] == (helper_id == 32'd3 ? 16'd1 : 16'd0)) ms_next = MS_LBIT;
+                            else if (helper_id == 32'd3) fire = 1'b1;
+                            else ms_next = MS_COPY;
+                        end
+                        MS_LBIT: begin
+                            mh_hread = 1'b1;
+                            mh_dest = l_bmp_addr;
+                            msrc_next = 1'b1;
+                            ms_next = MS_LBITD;
+                        end
+                        MS_LBITD: begin
+                            mh_write = 1'b1;
+                            mh_dest = l_bmp_addr;
+                            mh_wdata = helper_id == 32'd3 ? x_rdata_q & ~l_bit : x_rdata_q | l_bit;
+                            mh_wbytes = 8'hff;
+                            if (helper_id == 32'd3) fire = 1'b1;
+                            else ms_next = MS_COPY;
                         end
                         default: begin
                             fault = 1'b1;
@@ -932,6 +1067,7 @@ module bpf_core #(
             m_map <= 1'b0;
             hkw <= 1'b0;
             hk1 <= 64'd0;
+            lk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
             for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
         end else if (!running) begin
@@ -941,7 +1077,8 @@ module bpf_core #(
                 mt_shift[map_idx] <= map_wdata[19:16];
                 mt_max[map_idx] <= {4'd0, map_wdata[35:20]};
                 mt_ksz[map_idx] <= map_wdata[39:36];
-                mt_base[map_idx] <= map_wdata[63:40];
+                mt_base[map_idx] <= {2'b00, map_wdata[61:40]};
+                mt_lpm[map_idx] <= map_wdata[62];
             end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
@@ -1000,6 +1137,9 @@ module bpf_core #(
             hfree <= hfree_next;
             hfound <= hfound_next;
             hseq <= hseq_next;
+            lk0 <= lk0_next;
+            lk1 <= lk1_next;
+            lbits <= lbits_next;
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
@@ -1049,6 +1189,7 @@ module bpf_core #(
                 ms <= MS_CHECK;
                 hkw <= 1'b0;
                 hk1 <= 64'd0;
+                lk1 <= 64'd0;
             end else begin
                 // Stalled: keep the forwarded operands, whose producers move on.
                 e_valid <= !stop;
