@@ -48,6 +48,9 @@ export const ENGINE = {
   LANES: 1,
 } as const;
 
+/** enum xdp_action: the verdict that goes with a redirect target. */
+const XDP_REDIRECT = 4n;
+
 /** Cycle budget per interpreter step: the 64-cycle bit-serial divider, plus pipeline slack. */
 const CYCLES_PER_STEP = 70;
 /** The generated testbench's cycle limit: the interpreter's default --max-steps worth. */
@@ -274,7 +277,8 @@ export const fpgaBackend: Backend = {
     results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));
     if (maps && results.length > 0) storeMapMemory(maps.layout, results[last]!.maps!, maps.maps);
     return {
-      packets: results.map((r) => ({ r0: r.r0, packet: r.mem })),
+      // As runXdp: the redirect target is reported with the XDP_REDIRECT verdict only.
+      packets: results.map((r) => ({ r0: r.r0, packet: r.mem, ...(r.r0 === XDP_REDIRECT && r.redirect !== undefined ? { redirect: { ifindex: r.redirect } } : {}) })),
       stats: results.map((r, i) => `fpga: packet ${i + 1}: ${r.cycles} cycles, ${r.retired} instructions retired`),
     };
   },

@@ -169,9 +169,11 @@ export interface EngineResult {
   readonly mem: Uint8Array;
   /** The map memory's first mapBytes bytes after the run, when the case asked for them. */
   readonly maps?: Uint8Array;
+  /** The ifindex of the run's last bpf_redirect with flags 0; absent when it made none. */
+  readonly redirect?: number;
 }
 
-const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?$/;
+const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?(?: redirect=(\d+))?$/;
 
 export function parseResultLine(line: string): EngineResult {
   const m = RESULT_LINE.exec(line);
@@ -181,6 +183,7 @@ export function parseResultLine(line: string): EngineResult {
     r0: BigInt("0x" + m[5]), cycles: Number(m[6]), retired: Number(m[7]),
     mem: Uint8Array.from(Buffer.from(m[8]!, "hex")),
     ...(m[9] === undefined ? {} : { maps: Uint8Array.from(Buffer.from(m[9], "hex")) }),
+    ...(m[10] === undefined ? {} : { redirect: Number(m[10]) }),
   };
 }
 

@@ -78,7 +78,10 @@ module bpf_engine #(
     output wire [IMEM_AW:0]   fault_pc,
     output wire [63:0]        r0,
     output wire [63:0]        cycles,
-    output wire [63:0]        retired
+    output wire [63:0]        retired,
+    // bpf_redirect (helper 23) in the last run: valid, and the target ifindex
+    output wire               redirect_valid,
+    output wire [31:0]        redirect_ifindex
 );
     wire [IMEM_AW:0] imem_addr;
     wire [63:0]      imem_q0, imem_q1;
@@ -160,9 +163,10 @@ module bpf_engine #(
     wire [31:0] helper_id;
     wire [63:0] helper_r0, helper_r1, helper_r2, helper_r3, helper_r4, helper_r5;
     bpf_helper_unit #(.SEED(SEED)) helpers (
-        .clk(clk), .rst(rst), .start(helper_start), .id(helper_id),
+        .clk(clk), .rst(rst), .run_start(start && !busy), .start(helper_start), .id(helper_id),
         .r1(helper_r1), .r2(helper_r2), .r3(helper_r3), .r4(helper_r4), .r5(helper_r5),
-        .done(helper_done), .error(helper_error), .r0(helper_r0)
+        .done(helper_done), .error(helper_error), .r0(helper_r0),
+        .redirect_valid(redirect_valid), .redirect_ifindex(redirect_ifindex)
     );
 
     bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW), .MAP_AW(MAP_AW)) core (

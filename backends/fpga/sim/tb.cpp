@@ -21,7 +21,8 @@
 //        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0)
 //   MAPBYTES decimal: the first MAPBYTES bytes of the map memory are printed after the run
 //   output, one line per case:
-//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX]
+//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX][ redirect=N]
+//   redirect: the run called bpf_redirect with flags 0; N the (last) ifindex it gave
 //   maps (when MAPBYTES > 0) is the map memory after the run; mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
 #include <cstdio>
@@ -253,7 +254,10 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
             if (at >= from && at < to) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
         }
     }
+    const bool redirected = top.redirect_valid;
+    const unsigned redirectIfindex = top.redirect_ifindex;
     printMaps(top, mapBytes);
+    if (redirected) std::printf(" redirect=%u", redirectIfindex);
     std::printf("\n");
 }
 
