@@ -5,9 +5,10 @@
 // linear probing, computed here for the initial contents; read back in insertion order.
 // LPM tries: a hash map of canonical prefixes, with a header of per-length entry counts
 // and a bitmap of the lengths in use; read back in the trie's own (sorted) order.
+// TCAMs: rows (data, value, mask, priority) in match order, scanned by a lookup.
 import type { MapDef } from "../../runtime/maps/def.js";
 import { encodeMapImage, IMAGE_HEADER_SIZE, recordLayout } from "../../runtime/maps/image.js";
-import { u32leBytes, type BpfMap } from "../../runtime/maps/map.js";
+import { isTcam, u32leBytes, type BpfMap } from "../../runtime/maps/map.js";
 
 /** bpf_engine MAP_AW: the map value memory holds 2**MAP_AW bytes. */
 export const MAP_AW = 16;
@@ -31,12 +32,15 @@ export const LPM_KEY_SIZES = { min: 5, max: MAX_HASH_KEY } as const;
 const HEADER_BYTES: Readonly<Partial<Record<MapDef["kind"], number>>> = {
   hash: 8,          // sequence word
   lpm_trie: 280,    // counts (128 x u16) + bitmap (2 words) + sequence word
+  tcam: 8,          // the number of rows
 };
 const LPM_BITMAP_FROM_BASE = -24;
 const LPM_COUNTS_FROM_BASE = -280;
 
-/** Kinds whose slots are hashed (value, key, meta word), and the table's [62] variant bit. */
+/** Kinds whose slots are hashed (value, key, meta word). */
 const hashed = (def: MapDef): boolean => def.kind === "hash" || def.kind === "lpm_trie";
+/** Kinds whose key the engine reads as 8-byte words (the table's bit 15). */
+const keyed = (def: MapDef): boolean => hashed(def) || def.kind === "tcam";
 
 /** One map's place in the map memory: element (slot) i at base + (i << shift). */
 export interface MapPlacement {
@@ -75,6 +79,13 @@ export function hashHome(key: Uint8Array, maxEntries: number): number {
   return Math.floor((mix * maxEntries) / 2 ** 32);
 }
 
+/** TCAM row: the data at 0, the entry's value at valueOffset, its mask at maskOffset (8 or 16 bytes each), the priority word after. */
+export function tcamSlot(def: Pick<MapDef, "keySize" | "valueSize">): { valueOffset: number; maskOffset: number; priorityOffset: number; bytes: number } {
+  const valueOffset = round8(def.valueSize);
+  const width = def.keySize > 8 ? 16 : 8;
+  return { valueOffset, maskOffset: valueOffset + width, priorityOffset: valueOffset + 2 * width, bytes: valueOffset + 2 * width + 8 };
+}
+
 export interface MapLayout {
   readonly maps: readonly MapPlacement[];
   /** Bytes of the map memory in use. */
@@ -94,7 +105,8 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
   if (defs.length > MAX_MAPS) out.push(`${defs.length} maps (the engine's map table has ${MAX_MAPS} entries)`);
   let bytes = 0;
   for (const d of defs) {
-    if (d.kind !== "array" && d.kind !== "hash" && d.kind !== "lpm_trie") out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, hash and lpm_trie maps only)`);
+    if (d.kind !== "array" && !keyed(d)) out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, hash, lpm_trie and tcam maps only)`);
+    if (d.kind === "tcam" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's TCAMs take 1 to ${MAX_HASH_KEY})`);
     if (d.kind === "hash" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's hash maps take 1 to ${MAX_HASH_KEY})`);
     if (d.kind === "lpm_trie" && (d.keySize < LPM_KEY_SIZES.min || d.keySize > LPM_KEY_SIZES.max)) {
       out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's LPM tries take ${LPM_KEY_SIZES.min} to ${LPM_KEY_SIZES.max}: prefixes of at most ${8 * (LPM_KEY_SIZES.max - 4)} bits)`);
@@ -109,7 +121,7 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
 }
 
 function shiftOf(def: MapDef): number {
-  return slotShift(hashed(def) ? hashSlot(def).bytes : def.valueSize);
+  return slotShift(def.kind === "tcam" ? tcamSlot(def).bytes : hashed(def) ? hashSlot(def).bytes : def.valueSize);
 }
 
 const headerBytes = (def: MapDef): number => HEADER_BYTES[def.kind] ?? 0;
@@ -130,14 +142,15 @@ export function mapLayout(defs: readonly MapDef[]): MapLayout {
 }
 
 /**
- * The map table word of bpf_core: [14:0] value_size, [15] hashed slots (hash, LPM),
- * [19:16] shift, [35:20] max_entries, [39:36] key_size - 1 (hashed), [61:40] base,
- * [62] an LPM trie.
+ * The map table word of bpf_core: [14:0] value_size, [15] keyed slots (hash, LPM, TCAM),
+ * [19:16] shift, [35:20] max_entries, [39:36] key_size - 1 (keyed), [61:40] base,
+ * [62] an LPM trie, [63] a TCAM.
  */
 export function tableWord(p: MapPlacement): bigint {
-  const hash = hashed(p.def);
-  return BigInt(p.def.valueSize) | (hash ? 1n << 15n : 0n) | (BigInt(p.shift) << 16n) | (BigInt(p.def.maxEntries) << 20n) |
-    (hash ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.kind === "lpm_trie" ? 1n << 62n : 0n);
+  const key = keyed(p.def);
+  return BigInt(p.def.valueSize) | (key ? 1n << 15n : 0n) | (BigInt(p.shift) << 16n) | (BigInt(p.def.maxEntries) << 20n) |
+    (key ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.kind === "lpm_trie" ? 1n << 62n : 0n) |
+    (p.def.kind === "tcam" ? 1n << 63n : 0n);
 }
 
 /** The hash slot a new key goes to: linear probing from its home slot to the first empty one. */
@@ -179,8 +192,26 @@ function hashRegion(p: MapPlacement, map: BpfMap): Uint8Array {
   return out;
 }
 
+/** A TCAM's region: the row count, then the rows in match order (data, value, mask, priority). */
+function tcamRegion(p: MapPlacement, map: BpfMap): Uint8Array {
+  const out = new Uint8Array(p.bytes);
+  const view = new DataView(out.buffer);
+  const { valueOffset, maskOffset, priorityOffset } = tcamSlot(p.def);
+  let n = 0;
+  for (const e of map.entries()) {
+    const at = 8 + (n++ << p.shift);
+    out.set(e.value.subarray(0, p.def.valueSize), at);
+    out.set(e.key.subarray(0, p.def.keySize), at + valueOffset);
+    out.set(e.mask!.subarray(0, p.def.keySize), at + maskOffset);
+    view.setUint32(at + priorityOffset, e.priority!, true);
+  }
+  view.setUint32(0, n, true);
+  return out;
+}
+
 /** A map's region (values in their slots), from its map image (runtime/maps/image.ts) or, for a hash map, its entries: the bytes of maps/<name>.hex. */
 export function mapSlots(p: MapPlacement, map: BpfMap): Uint8Array {
+  if (p.def.kind === "tcam") return tcamRegion(p, map);
   if (hashed(p.def)) return hashRegion(p, map);
   const out = new Uint8Array(p.def.maxEntries * 2 ** p.shift);
   const image = encodeMapImage(map);
@@ -226,11 +257,26 @@ export function mapsFile(layout: MapLayout, maps: readonly BpfMap[]): string {
  * Writes the map memory after a run back into the live maps: arrays every element with
  * BPF_ANY; hash maps emptied, then the live slots inserted by sequence number, so that
  * the entry order (insertion order) is the engine's; LPM tries the same way (their
- * entries list in prefix order whatever the insertion order, as the interpreter's do).
+ * entries list in prefix order whatever the insertion order, as the interpreter's do);
+ * TCAMs (whose rows programs cannot change, only their data) emptied and refilled row by
+ * row, which keeps the row order.
  */
 export function storeMapMemory(layout: MapLayout, memory: Uint8Array, maps: readonly BpfMap[]): void {
   layout.maps.forEach((p, m) => {
     const map = maps[m]!;
+    if (isTcam(map)) {
+      const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
+      const { valueOffset, maskOffset, priorityOffset } = tcamSlot(p.def);
+      const rows = view.getUint32(p.base - 8, true);
+      for (const e of [...map.entries()]) map.remove(e.key, e.mask!, e.priority!);
+      for (let i = 0; i < rows; i++) {
+        const at = p.base + (i << p.shift);
+        const field = (o: number) => memory.slice(at + o, at + o + p.def.keySize);
+        const rc = map.insert(field(valueOffset), field(maskOffset), view.getUint32(at + priorityOffset, true), memory.slice(at, at + p.def.valueSize));
+        if (rc !== 0) throw new Error(`map '${p.def.name}': writing row ${i} back failed (${rc})`);
+      }
+      return;
+    }
     if (hashed(p.def)) {
       const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
       const { keyOffset, metaOffset } = hashSlot(p.def);

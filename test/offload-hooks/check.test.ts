@@ -42,7 +42,7 @@ describe("offload check", () => {
       "3: target fpga does not support helper xdp_adjust_tail (65)",
     ]);
     expect(fpga().helpers).toEqual([1, 2, 3, 5, 7, 8, 23]);
-    expect(fpga().maps).toEqual({ kinds: ["array", "hash", "lpm_trie"], max_entries: 2048, max_key_size: 16, max_value_size: 16384, max_total_bytes: 65536 });
+    expect(fpga().maps).toEqual({ kinds: ["array", "hash", "lpm_trie", "tcam"], max_entries: 2048, max_key_size: 16, max_value_size: 16384, max_total_bytes: 65536 });
     expect(messages(".map m array key=4 value=8 entries=1\nldabsb 3\nmov %r0, 2\nexit", fpga())).toEqual([
       "0: target fpga does not support ldabsb (instruction group packet)",
     ]);

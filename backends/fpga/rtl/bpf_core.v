@@ -26,14 +26,15 @@
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
 // (2**MAP_AW bytes): element i of map m at base[m] + (i << shift[m]), from the map table
-// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] hashed
+// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] keyed
 // slots, [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] key_size - 1,
-// [61:40] base byte, [62] an LPM trie (with [15]), [63] reserved, 0).
-// Helpers 1/2/3 (map lookup/update/delete) on array, hash and LPM maps run here, not in the
+// [61:40] base byte, [62] an LPM trie, [63] a TCAM (both with [15])).
+// Helpers 1/2/3 (map lookup/update/delete) on array, hash, LPM and TCAM maps run here, not in the
 // helper unit: they read the key (and the value) through the same address translation;
 // hash maps probe their slots in the map memory (linear probing, tombstones); LPM tries
 // are hash tables of canonical prefixes searched one prefix length at a time, longest
-// first, over the lengths in use (a bitmap in the map's header).
+// first, over the lengths in use (a bitmap in the map's header); TCAM rows are scanned
+// in priority order, the first (value, mask) match wins.
 module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
@@ -84,9 +85,7 @@ module bpf_core #(
     // map table (engine idle)
     input  wire                 map_we,
     input  wire [2:0]           map_idx,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [63:0]          map_wdata,      // [63] reserved for the next map kind
-    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [63:0]          map_wdata,
     // helper unit
     output reg                  helper_start,
     output wire [31:0]          helper_id,
@@ -131,9 +130,10 @@ module bpf_core #(
     reg [3:0]  mt_shift [0:7];
     reg [19:0] mt_max   [0:7];
     reg [23:0] mt_base  [0:7];
-    reg        mt_hash  [0:7];      // hashed slots: a hash map or an LPM trie (else an array)
-    reg [3:0]  mt_ksz   [0:7];      // hashed: key_size - 1 (1..16 bytes)
+    reg        mt_hash  [0:7];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
+    reg [3:0]  mt_ksz   [0:7];      // keyed: key_size - 1 (1..16 bytes)
     reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
+    reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -184,6 +184,9 @@ module bpf_core #(
     // LPM tries: the key as read (prefixlen, data), the prefix lengths still to try
     reg  [63:0]     lk0, lk1;
     reg  [127:0]    lbits;
+    // TCAM: rows in the table, the value word of the row being compared
+    reg  [19:0]     tn;
+    reg  [63:0]     tv;
     // memory
     reg             m_valid;        // writes m_rd
     reg  [3:0]      m_rd;
@@ -495,7 +498,9 @@ module bpf_core #(
                      MS_END = 5'd10, MS_HDR = 5'd11, MS_HDRD = 5'd12, MS_WKEY = 5'd13, MS_WMETA = 5'd14,
                      // LPM tries
                      MS_LB0 = 5'd15, MS_LB1 = 5'd16, MS_LB2 = 5'd17, MS_LSEL = 5'd18,
-                     MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22;
+                     MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22,
+                     // TCAM
+                     MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26;
     reg  [4:0]  ms_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
@@ -566,12 +571,27 @@ module bpf_core #(
     wire [6:0]   l_sel = helper_id == 32'd1 ? msb128(lbits) : l_plen;
     wire [127:0] l_canon = lpm_canon({lk1, lk0}, l_sel);
 
+    // TCAM (docs/fpga-engine.md, "TCAM maps"), as runtime/maps/tcam.ts: row i at
+    // base + (i << shift) holds the data (the value a lookup returns) at 0, the entry's
+    // value (masked) at kofs, its mask at mofs (each 8 or 16 bytes, zero-padded), the
+    // priority after them (for the host only); rows are in match order (priority
+    // descending, then insertion), the row count at base - 8. Programs only look up.
+    wire        h_tcam = mt_tcam[hm];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] t_islot_next = {19'd0, hidx + 20'd1} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] t_vaddr = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+    wire [MAP_AW-1:0] t_maddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+    wire [MAP_AW-1:0] t_next_vaddr = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_kofs[MAP_AW-1:0];
+
     reg  [63:0]     hk0_next, hk1_next;
     reg             hkw_next, hfree_v_next, hfound_next;
     reg  [19:0]     hidx_next, hprobe_next, hfree_next;
     reg  [31:0]     hseq_next;
     reg  [63:0]     lk0_next, lk1_next;
     reg  [127:0]    lbits_next;
+    reg  [19:0]     tn_next;
+    reg  [63:0]     tv_next;
 
     reg             fire;           // the instruction in execute completes this cycle
     reg             fault;
@@ -620,6 +640,8 @@ module bpf_core #(
         lk0_next = lk0;
         lk1_next = lk1;
         lbits_next = lbits;
+        tn_next = tn;
+        tv_next = tv;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -728,7 +750,11 @@ module bpf_core #(
                                 if (!hkw && h_ksz > 5'd8) begin
                                     hkw_next = 1'b1;
                                     ms_next = MS_KEY;
-                                end else if (helper_id == 32'd2 && h_flags > 32'd2) begin
+                                end else if (h_tcam && helper_id != 32'd1) begin
+                                    fire = 1'b1;
+                                    result = -64'd95;               // -EOPNOTSUPP: programs only read a TCAM
+                                end else if (h_tcam) ms_next = MS_TN;
+                                else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
                                 end else if (!h_lpm) ms_next = MS_HASH;
@@ -945,6 +971,52 @@ module bpf_core #(
                             if (helper_id == 32'd3) fire = 1'b1;
                             else ms_next = MS_COPY;
                         end
+                        // TCAM lookup: rows in order, each key word compared as
+                        // (key & mask) == value; two cycles per word, the next row's
+                        // first read issued by the compare that rules a row out.
+                        MS_TN: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            msrc_next = 1'b1;
+                            hidx_next = 20'd0;
+                            hkw_next = 1'b0;
+                            ms_next = MS_TN2;
+                        end
+                        MS_TN2: begin
+                            tn_next = x_rdata_q[19:0];
+                            if (x_rdata_q[19:0] == 20'd0) fire = 1'b1;     // an empty table: NULL
+                            else begin
+                                mh_hread = 1'b1;
+                                mh_dest = t_vaddr;
+                                ms_next = MS_TM;
+                            end
+                        end
+                        MS_TM: begin
+                            tv_next = x_rdata_q;
+                            mh_hread = 1'b1;
+                            mh_dest = t_maddr;
+                            ms_next = MS_TC;
+                        end
+                        MS_TC: begin
+                            if ((h_kword & x_rdata_q) == tv) begin
+                                if (!hkw && h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;
+                                    mh_hread = 1'b1;
+                                    mh_dest = t_vaddr + {{(MAP_AW - 4){1'b0}}, 4'd8};
+                                    ms_next = MS_TM;
+                                end else begin
+                                    fire = 1'b1;
+                                    result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+                                end
+                            end else if (hidx + 20'd1 == tn) fire = 1'b1;   // no row matches: NULL
+                            else begin
+                                hidx_next = hidx + 20'd1;
+                                hkw_next = 1'b0;
+                                mh_hread = 1'b1;
+                                mh_dest = t_next_vaddr;
+                                ms_next = MS_TM;
+                            end
+                        end
                         default: begin
                             fault = 1'b1;
                             fault_code = ERR_HARG;
@@ -1079,6 +1151,7 @@ module bpf_core #(
                 mt_ksz[map_idx] <= map_wdata[39:36];
                 mt_base[map_idx] <= {2'b00, map_wdata[61:40]};
                 mt_lpm[map_idx] <= map_wdata[62];
+                mt_tcam[map_idx] <= map_wdata[63];
             end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
@@ -1140,6 +1213,8 @@ module bpf_core #(
             lk0 <= lk0_next;
             lk1 <= lk1_next;
             lbits <= lbits_next;
+            tn <= tn_next;
+            tv <= tv_next;
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
