@@ -84,8 +84,9 @@ export function romAddressBits(slots: number): number {
 
 /**
  * What the engine cannot execute although the offload check allows it: lddw with a
- * pseudo source other than 1 (map value, BTF variable, function; the engine would fault
- * on it, error 2), a map reference past the object's maps, and maps the engine's map
+ * pseudo source other than 1 (map handle) and 2 (global data: an array map's value; BTF
+ * variables, functions; the engine would fault on it, error 2), global data in a map that
+ * is not an array, a map reference past the object's maps, and maps the engine's map
  * memory and table cannot hold (backends/fpga/maps.ts).
  */
 function engineProblems(object: BpfObject, slots: readonly Insn[]): Diagnostic[] {
@@ -93,9 +94,11 @@ function engineProblems(object: BpfObject, slots: readonly Insn[]): Diagnostic[]
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (!isLddw(s)) continue;
-    if (s.src === 1) {
-      if (s.imm < 0 || s.imm >= object.maps.length) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length]));
-    } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, only)`]));
+    if (s.src === 1 || s.src === 2) {
+      const map = object.maps[s.imm];
+      if (!map || s.imm < 0) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length]));
+      else if (s.src === 2 && map.kind !== "array") out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw map_value of map '${map.name}' of kind ${map.kind} (the engine has global data in array maps only)`]));
+    } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, and map values, src 2, only)`]));
     i++;
   }
   for (const p of mapProblems(object.maps)) out.push(diag("offload-unsupported", {}, ["fpga", p]));

@@ -15,7 +15,7 @@ export const MAP_AW = 16;
 export const MAP_MEMORY_BYTES = 2 ** MAP_AW;
 /** The map table has eight entries (map index 0..7 in the handle and value addresses). */
 export const MAX_MAPS = 8;
-/** BPF_F_RDONLY_PROG: read-only for programs; the engine has no read-only map values yet. */
+/** BPF_F_RDONLY_PROG: read-only for programs (.rodata); the table's bit 61 makes stores and atomics to its values fault. */
 const BPF_F_RDONLY_PROG = 0x80;
 
 /** Hash maps: the longest key the engine compares (two 8-byte words). */
@@ -113,7 +113,6 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
     }
     if (d.valueSize > 0x4000) out.push(`map '${d.name}' has ${d.valueSize}-byte values (the map table holds at most 16384)`);
     if (d.maxEntries > 0xffff) out.push(`map '${d.name}' has ${d.maxEntries} entries (the map table holds at most 65535)`);
-    if (d.flags & BPF_F_RDONLY_PROG) out.push(`map '${d.name}' is read-only for programs (BPF_F_RDONLY_PROG), which the engine does not enforce yet`);
     bytes += regionBytes(d);
   }
   if (bytes > MAP_MEMORY_BYTES) out.push(`${bytes} bytes of map memory with values in power-of-two slots (the engine has ${MAP_MEMORY_BYTES})`);
@@ -143,13 +142,13 @@ export function mapLayout(defs: readonly MapDef[]): MapLayout {
 
 /**
  * The map table word of bpf_core: [14:0] value_size, [15] keyed slots (hash, LPM, TCAM),
- * [19:16] shift, [35:20] max_entries, [39:36] key_size - 1 (keyed), [61:40] base,
- * [62] an LPM trie, [63] a TCAM.
+ * [19:16] shift, [35:20] max_entries, [39:36] key_size - 1 (keyed), [60:40] base,
+ * [61] read-only for programs, [62] an LPM trie, [63] a TCAM.
  */
 export function tableWord(p: MapPlacement): bigint {
   const key = keyed(p.def);
   return BigInt(p.def.valueSize) | (key ? 1n << 15n : 0n) | (BigInt(p.shift) << 16n) | (BigInt(p.def.maxEntries) << 20n) |
-    (key ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.kind === "lpm_trie" ? 1n << 62n : 0n) |
+    (key ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.flags & BPF_F_RDONLY_PROG ? 1n << 61n : 0n) | (p.def.kind === "lpm_trie" ? 1n << 62n : 0n) |
     (p.def.kind === "tcam" ? 1n << 63n : 0n);
 }
 

@@ -22,13 +22,15 @@
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
 //   0x0000_0100_0000_0000 + m<<32  the handle of map m (lddw src=1): not dereferenceable
-//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size)
+//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size);
+//                          lddw src=2 (global data: map_value(m) + off) gives 0x4m_000000_<off>
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
 // (2**MAP_AW bytes): element i of map m at base[m] + (i << shift[m]), from the map table
 // the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] keyed
 // slots, [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] key_size - 1,
-// [61:40] base byte, [62] an LPM trie, [63] a TCAM (both with [15])).
+// [60:40] base byte, [61] read-only for programs (BPF_F_RDONLY_PROG: stores and atomics
+// fault), [62] an LPM trie, [63] a TCAM (both with [15])).
 // Helpers 1/2/3 (map lookup/update/delete) on array, hash, LPM and TCAM maps run here, not in the
 // helper unit: they read the key (and the value) through the same address translation;
 // hash maps probe their slots in the map memory (linear probing, tombstones); LPM tries
@@ -134,6 +136,7 @@ module bpf_core #(
     reg [3:0]  mt_ksz   [0:7];      // keyed: key_size - 1 (1..16 bytes)
     reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
     reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
+    reg        mt_ro    [0:7];      // read-only for programs: stores and atomics to its values fault
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -167,6 +170,8 @@ module bpf_core #(
     reg             e_callx;
     reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
     reg             e_mapref;       // lddw src=1: a map handle
+    reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
+    reg             e_mapval_far;   //   ... with a map index past the table's eight
     // map helper sequence (helpers 1-3 in execute)
     reg  [4:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
@@ -313,11 +318,15 @@ module bpf_core #(
                     dk_writes = d_imm[0];
                     dk_rd = d_imm[7:0] == 8'hf1 ? 4'd0 : d_src;
                 end
-                C_LD: if (d_is_lddw && (d_src == 4'd0 || d_src == 4'd1)) begin
+                C_LD: if (d_is_lddw && (d_src == 4'd0 || d_src == 4'd1 || d_src == 4'd2)) begin
                     dk_kind = K_LDDW;
                     dk_writes = 1'b1;
-                    // src=1: the handle of map imm (region 0x100 + imm)
-                    dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0} : {imem_q1[63:32], d_imm};
+                    // src=1: the handle of map imm (region 0x100 + imm); src=2 (global
+                    // data, BPF_PSEUDO_MAP_VALUE): element 0 of map imm, plus the next
+                    // slot's imm as an unsigned offset, as the interpreter's lddwTarget
+                    dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0}
+                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[2:0], 24'd0, imem_q1[63:32]}
+                             : {imem_q1[63:32], d_imm};
                 end
                 C_JMP, C_JMP32: begin
                     dk_is32 = d_cls == C_JMP32;
@@ -410,7 +419,9 @@ module bpf_core #(
     wire [2:0]  xm = xr[26:24];
     wire        in_input = r_input && xo >= pkt_meta && access_end <= {1'b0, pkt_end};
     wire        in_stack = xr[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
-    wire        in_map = r_map && xr[23:0] < {4'd0, mt_max[xm]} && access_end <= {17'd0, mt_vsize[xm]};
+    // Stores and atomics (not the map helpers' own reads) must not write a read-only map.
+    wire        x_write = !mh_active && (e_kind == K_ST || e_kind == K_ATOMIC);
+    wire        in_map = r_map && xr[23:0] < {4'd0, mt_max[xm]} && access_end <= {17'd0, mt_vsize[xm]} && !(x_write && mt_ro[xm]);
     wire        mem_ok = in_input || in_stack || in_map;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] x_slot = {15'd0, xr[23:0]} << mt_shift[xm];
@@ -649,6 +660,10 @@ module bpf_core #(
                     result = e_imm64;
                     // a map reference to a map the table does not hold
                     if (e_mapref && !(e_imm64[63:35] == REGION_MAPH && mt_max[e_imm64[34:32]] != 20'd0)) begin
+                        fault = 1'b1;
+                        fault_code = ERR_HARG;
+                    end else if (e_mapval && (e_mapval_far || mt_max[e_imm64[58:56]] == 20'd0 || mt_hash[e_imm64[58:56]])) begin
+                        // global data lives in arrays (the backend refuses other kinds)
                         fault = 1'b1;
                         fault_code = ERR_HARG;
                     end else fire = 1'b1;
@@ -1149,7 +1164,8 @@ module bpf_core #(
                 mt_shift[map_idx] <= map_wdata[19:16];
                 mt_max[map_idx] <= {4'd0, map_wdata[35:20]};
                 mt_ksz[map_idx] <= map_wdata[39:36];
-                mt_base[map_idx] <= {2'b00, map_wdata[61:40]};
+                mt_base[map_idx] <= {3'b000, map_wdata[60:40]};
+                mt_ro[map_idx] <= map_wdata[61];
                 mt_lpm[map_idx] <= map_wdata[62];
                 mt_tcam[map_idx] <= map_wdata[63];
             end
@@ -1260,6 +1276,8 @@ module bpf_core #(
                 e_target <= dk_target;
                 e_callx <= dk_callx;
                 e_mapref <= d_is_lddw && d_src == 4'd1;
+                e_mapval <= d_is_lddw && d_src == 4'd2;
+                e_mapval_far <= d_imm[31:3] != 29'd0;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
                 hkw <= 1'b0;
