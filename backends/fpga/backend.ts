@@ -187,6 +187,7 @@ export const fpgaBackend: Backend = {
       hasMaps: maps.length > 0,
       maps,
       mapAw: MAP_AW,
+      mapAwMsb: MAP_AW - 1,
       mapRowMsb: MAP_AW - 4,
       mapRows,
       lastRowLiteral: `${MAP_AW - 3}'d${Math.max(0, mapRows - 1)}`,

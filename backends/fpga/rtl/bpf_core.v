@@ -88,6 +88,16 @@ module bpf_core #(
     input  wire                 map_we,
     input  wire [2:0]           map_idx,
     input  wire [63:0]          map_wdata,
+    // map commands from the host (engine idle): the map helper sequence runs one
+    // lookup/update/delete (ctl_op 1/2/3, the helper numbers) on map ctl_map, with the key
+    // at stack frame 7 offset 0 and the value at offset 16 (written by the host first) and
+    // flags ctl_flags; done/error and r0 as after a run, ctl_value_addr the map memory byte
+    // of a found value
+    input  wire                 ctl_start,
+    input  wire [1:0]           ctl_op,
+    input  wire [2:0]           ctl_map,
+    input  wire [31:0]          ctl_flags,
+    output reg  [MAP_AW-1:0]    ctl_value_addr,
     // helper unit
     output reg                  helper_start,
     output wire [31:0]          helper_id,
@@ -204,6 +214,11 @@ module bpf_core #(
     reg             w_valid;
     reg  [3:0]      w_rd;
     reg  [63:0]     w_value;
+
+    // a map command from the host is running (no program: one helper call, then stop)
+    reg             ctl;
+    localparam [63:0] CTL_KEY = {REGION_STACK, 3'd7, 32'd0};     // stack frame 7, offset 0
+    localparam [63:0] CTL_VALUE = {REGION_STACK, 3'd7, 32'd16};  // offset 16: values up to 496 bytes
 
     // XDP state: the run's mode and the start of the addressable window (data_meta)
     reg             xdp;
@@ -1086,6 +1101,8 @@ module bpf_core #(
                 end
             endcase
         end
+        // A host map command stops when its helper call completes.
+        if (ctl && fire) finish = 1'b1;
         // Route the access: map value regions go to the map memory, the rest to bpf_dmem.
         mmem_en = (dmem_en && r_map) || mh_write || mh_hread;
         mmem_we = mh_write || (dmem_we && r_map);
@@ -1096,6 +1113,13 @@ module bpf_core #(
     end
 
     wire stop = fault || finish;
+
+    // The map memory byte of a value address (a map command's lookup result), so that the
+    // host reads the value through its map port.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] r_value_slot = {15'd0, result[55:32]} << mt_shift[result[58:56]];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] r_value_addr = mt_base[result[58:56]][MAP_AW-1:0] + r_value_slot[MAP_AW-1:0];
 
     // ================================================================== hazards and fetch
     wire e_accept = !e_valid || fire;
@@ -1142,6 +1166,8 @@ module bpf_core #(
             depth <= 3'd0;
             r0 <= 64'd0;
             xdp <= 1'b0;
+            ctl <= 1'b0;
+            ctl_value_addr <= {MAP_AW{1'b0}};
             pkt_meta <= 32'd0;
             pkt_data <= 32'd0;
             pkt_end <= 32'd0;
@@ -1195,6 +1221,35 @@ module bpf_core #(
                 pkt_end <= xdp_mode ? XDP_HEADROOM + mem_len : mem_len;
                 ifindex_q <= ingress_ifindex;
                 rxq_q <= rx_queue_index;
+                ctl <= 1'b0;
+            end else if (ctl_start) begin
+                // A map command: the helper call alone, in execute, with its arguments
+                // in r1-r4 as a program's call would have them; nothing is fetched.
+                running <= 1'b1;
+                done <= 1'b0;
+                error <= 1'b0;
+                err_code <= 4'd0;
+                fault_pc <= {PC_W{1'b0}};
+                cycles <= 64'd0;
+                retired <= 64'd0;
+                depth <= 3'd0;
+                ctl <= 1'b1;
+                regs[1] <= {REGION_MAPH, ctl_map, 32'd0};
+                regs[2] <= CTL_KEY;
+                regs[3] <= CTL_VALUE;
+                regs[4] <= {32'd0, ctl_flags};
+                e_valid <= 1'b1;
+                e_pc <= {PC_W{1'b0}};
+                e_kind <= K_CALL;
+                e_callx <= 1'b0;
+                e_imm64 <= {62'd0, ctl_op};
+                e_rd <= 4'd0;
+                e_writes <= 1'b1;
+                e_phase <= 1'b0;
+                ms <= MS_CHECK;
+                hkw <= 1'b0;
+                hk1 <= 64'd0;
+                lk1 <= 64'd0;
             end
         end else begin
             cycles <= cycles + 64'd1;
@@ -1304,7 +1359,8 @@ module bpf_core #(
             end else if (finish) begin
                 running <= 1'b0;
                 done <= 1'b1;
-                r0 <= a;
+                r0 <= ctl ? result : a;
+                ctl_value_addr <= r_value_addr;
             end
         end
     end
