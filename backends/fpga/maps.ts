@@ -31,14 +31,20 @@ export const LPM_KEY_SIZES = { min: 5, max: MAX_HASH_KEY } as const;
  */
 const HEADER_BYTES: Readonly<Partial<Record<MapDef["kind"], number>>> = {
   hash: 8,          // sequence word
+  percpu_hash: 8,   // one CPU: a hash map
+  lru_hash: 8,      // sequence word: the next last-use number
   lpm_trie: 280,    // counts (128 x u16) + bitmap (2 words) + sequence word
   tcam: 8,          // the number of rows
 };
 const LPM_BITMAP_FROM_BASE = -24;
 const LPM_COUNTS_FROM_BASE = -280;
 
-/** Kinds whose slots are hashed (value, key, meta word). */
-const hashed = (def: MapDef): boolean => def.kind === "hash" || def.kind === "lpm_trie";
+/** Kinds whose slots are hashed (value, key, meta word); percpu_hash is a hash map for the engine's one CPU. */
+const hashed = (def: MapDef): boolean => def.kind === "hash" || def.kind === "percpu_hash" || def.kind === "lru_hash" || def.kind === "lpm_trie";
+/** Array-like kinds: percpu_array is an array for the engine's one CPU (as the interpreter models it). */
+const arrayLike = (def: MapDef): boolean => def.kind === "array" || def.kind === "percpu_array";
+/** The table's [63:62] for keyed kinds: bpf_core's mt_lpm / mt_tcam / mt_lru. */
+const KEYED_VARIANT: Readonly<Partial<Record<MapDef["kind"], bigint>>> = { lpm_trie: 1n, tcam: 2n, lru_hash: 3n };
 /** Kinds whose key the engine reads as 8-byte words (the table's bit 15). */
 const keyed = (def: MapDef): boolean => hashed(def) || def.kind === "tcam";
 
@@ -105,9 +111,9 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
   if (defs.length > MAX_MAPS) out.push(`${defs.length} maps (the engine's map table has ${MAX_MAPS} entries)`);
   let bytes = 0;
   for (const d of defs) {
-    if (d.kind !== "array" && !keyed(d)) out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, hash, lpm_trie and tcam maps only)`);
+    if (!arrayLike(d) && !keyed(d)) out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, percpu_array, hash, percpu_hash, lru_hash, lpm_trie and tcam maps only)`);
     if (d.kind === "tcam" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's TCAMs take 1 to ${MAX_HASH_KEY})`);
-    if (d.kind === "hash" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's hash maps take 1 to ${MAX_HASH_KEY})`);
+    if (hashed(d) && d.kind !== "lpm_trie" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's hash maps take 1 to ${MAX_HASH_KEY})`);
     if (d.kind === "lpm_trie" && (d.keySize < LPM_KEY_SIZES.min || d.keySize > LPM_KEY_SIZES.max)) {
       out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's LPM tries take ${LPM_KEY_SIZES.min} to ${LPM_KEY_SIZES.max}: prefixes of at most ${8 * (LPM_KEY_SIZES.max - 4)} bits)`);
     }
@@ -143,13 +149,12 @@ export function mapLayout(defs: readonly MapDef[]): MapLayout {
 /**
  * The map table word of bpf_core: [14:0] value_size, [15] keyed slots (hash, LPM, TCAM),
  * [19:16] shift, [35:20] max_entries, [39:36] key_size - 1 (keyed), [60:40] base,
- * [61] read-only for programs, [62] an LPM trie, [63] a TCAM.
+ * [61] read-only for programs, [63:62] the keyed kind (0 hash, 1 LPM trie, 2 TCAM, 3 LRU hash).
  */
 export function tableWord(p: MapPlacement): bigint {
   const key = keyed(p.def);
   return BigInt(p.def.valueSize) | (key ? 1n << 15n : 0n) | (BigInt(p.shift) << 16n) | (BigInt(p.def.maxEntries) << 20n) |
-    (key ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.flags & BPF_F_RDONLY_PROG ? 1n << 61n : 0n) | (p.def.kind === "lpm_trie" ? 1n << 62n : 0n) |
-    (p.def.kind === "tcam" ? 1n << 63n : 0n);
+    (key ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.flags & BPF_F_RDONLY_PROG ? 1n << 61n : 0n) | ((KEYED_VARIANT[p.def.kind] ?? 0n) << 62n);
 }
 
 /** The hash slot a new key goes to: linear probing from its home slot to the first empty one. */

@@ -30,7 +30,7 @@
 // the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] keyed
 // slots, [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] key_size - 1,
 // [60:40] base byte, [61] read-only for programs (BPF_F_RDONLY_PROG: stores and atomics
-// fault), [62] an LPM trie, [63] a TCAM (both with [15])).
+// fault), [63:62] with [15] the keyed kind: 0 hash, 1 LPM trie, 2 TCAM, 3 LRU hash).
 // Helpers 1/2/3 (map lookup/update/delete) on array, hash, LPM and TCAM maps run here, not in the
 // helper unit: they read the key (and the value) through the same address translation;
 // hash maps probe their slots in the map memory (linear probing, tombstones); LPM tries
@@ -146,6 +146,7 @@ module bpf_core #(
     reg [3:0]  mt_ksz   [0:7];      // keyed: key_size - 1 (1..16 bytes)
     reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
     reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
+    reg        mt_lru   [0:7];      // an LRU hash: the sequence number is the last use
     reg        mt_ro    [0:7];      // read-only for programs: stores and atomics to its values fault
 
     function [63:0] frame_pointer(input [2:0] frame);
@@ -202,6 +203,9 @@ module bpf_core #(
     // TCAM: rows in the table, the value word of the row being compared
     reg  [19:0]     tn;
     reg  [63:0]     tv;
+    // LRU eviction: the least recently used slot so far and its sequence number
+    reg  [19:0]     vidx;
+    reg  [31:0]     vseq;
     // memory
     reg             m_valid;        // writes m_rd
     reg  [3:0]      m_rd;
@@ -526,7 +530,9 @@ module bpf_core #(
                      MS_LB0 = 5'd15, MS_LB1 = 5'd16, MS_LB2 = 5'd17, MS_LSEL = 5'd18,
                      MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22,
                      // TCAM
-                     MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26;
+                     MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26,
+                     // LRU hash: restamp a used entry; find the least recently used
+                     MS_RHDR = 5'd27, MS_RHDRD = 5'd28, MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
     reg  [4:0]  ms_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
@@ -610,6 +616,15 @@ module bpf_core #(
     wire [MAP_AW-1:0] t_maddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
     wire [MAP_AW-1:0] t_next_vaddr = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_kofs[MAP_AW-1:0];
 
+    // LRU hash (docs/fpga-engine.md, "LRU hash maps"), as runtime/maps/hash.ts with lru:
+    // exact recency order. A hash map whose meta word's sequence number is restamped from
+    // the header on every use (lookup hit, update of an existing key), so that the live
+    // slots sorted by it are the interpreter's order, least recently used first; a new key
+    // in a full map takes the slot with the smallest number (a scan of every meta word).
+    wire        h_lru = mt_lru[hm];
+    wire [MAP_AW-1:0] v_next_meta = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_mofs[MAP_AW-1:0];
+    wire        v_older = hidx == 20'd0 || x_rdata_q[63:32] < vseq;
+
     reg  [63:0]     hk0_next, hk1_next;
     reg             hkw_next, hfree_v_next, hfound_next;
     reg  [19:0]     hidx_next, hprobe_next, hfree_next;
@@ -618,6 +633,8 @@ module bpf_core #(
     reg  [127:0]    lbits_next;
     reg  [19:0]     tn_next;
     reg  [63:0]     tv_next;
+    reg  [19:0]     vidx_next;
+    reg  [31:0]     vseq_next;
 
     reg             fire;           // the instruction in execute completes this cycle
     reg             fault;
@@ -668,6 +685,8 @@ module bpf_core #(
         lbits_next = lbits;
         tn_next = tn;
         tv_next = tv;
+        vidx_next = vidx;
+        vseq_next = vseq;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -879,7 +898,8 @@ module bpf_core #(
                             mcnt_next = 16'd0;
                             hkw_next = 1'b0;
                             if (hfound) begin
-                                if (helper_id == 32'd1) begin
+                                if (helper_id == 32'd1 && h_lru) ms_next = MS_RHDR;    // a use: restamp
+                                else if (helper_id == 32'd1) begin
                                     fire = 1'b1;
                                     result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
                                 end else if (helper_id == 32'd3) begin
@@ -892,7 +912,7 @@ module bpf_core #(
                                 end else if (h_flags == 32'd1) begin
                                     fire = 1'b1;
                                     result = -64'd17;               // -EEXIST
-                                end else ms_next = MS_COPY;
+                                end else ms_next = h_lru ? MS_RHDR : MS_COPY;
                             end else if (h_lpm && helper_id == 32'd1) begin
                                 // no prefix of this length matches: the next shorter length in use
                                 lbits_next = lbits & ~({64'd0, l_bit} << {l_cur[6], 6'd0});
@@ -903,6 +923,12 @@ module bpf_core #(
                                 result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? (h_lpm ? -64'd28 : -64'd7) : -64'd2;
                                 hidx_next = hfree;
                                 if (!fire) ms_next = MS_HDR;
+                                if (h_lru && helper_id == 32'd2 && h_flags != 32'd2 && !hfree_v) begin
+                                    // full: the least recently used entry makes room (every slot is live)
+                                    fire = 1'b0;
+                                    hidx_next = 20'd0;
+                                    ms_next = MS_VSCAN;
+                                end
                             end
                         end
                         MS_HDR: begin
@@ -1000,6 +1026,53 @@ module bpf_core #(
                             mh_wbytes = 8'hff;
                             if (helper_id == 32'd3) fire = 1'b1;
                             else ms_next = MS_COPY;
+                        end
+                        // LRU: the header's next number becomes the entry's last use.
+                        MS_RHDR: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            msrc_next = 1'b1;
+                            ms_next = MS_RHDRD;
+                        end
+                        MS_RHDRD: begin
+                            hseq_next = x_rdata_q[31:0];
+                            mh_write = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
+                            mh_wbytes = 8'hff;
+                            ms_next = MS_RSTAMP;
+                        end
+                        MS_RSTAMP: begin
+                            mh_write = 1'b1;
+                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                            mh_wdata = {hseq, 32'd1};
+                            mh_wbytes = 8'hff;
+                            if (helper_id == 32'd1) begin
+                                fire = 1'b1;
+                                result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+                            end else ms_next = MS_COPY;
+                        end
+                        // LRU eviction: one meta word a cycle, the smallest sequence number
+                        // wins; its slot takes the new key through the insertion states.
+                        MS_VSCAN: begin
+                            mh_hread = 1'b1;
+                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                            msrc_next = 1'b1;
+                            ms_next = MS_VCMP;
+                        end
+                        MS_VCMP: begin
+                            if (v_older) begin
+                                vidx_next = hidx;
+                                vseq_next = x_rdata_q[63:32];
+                            end
+                            if (hidx + 20'd1 >= mt_max[hm]) begin
+                                hidx_next = v_older ? hidx : vidx;
+                                ms_next = MS_HDR;
+                            end else begin
+                                hidx_next = hidx + 20'd1;
+                                mh_hread = 1'b1;
+                                mh_dest = v_next_meta;
+                            end
                         end
                         // TCAM lookup: rows in order, each key word compared as
                         // (key & mask) == value; two cycles per word, the next row's
@@ -1192,8 +1265,9 @@ module bpf_core #(
                 mt_ksz[map_idx] <= map_wdata[39:36];
                 mt_base[map_idx] <= {3'b000, map_wdata[60:40]};
                 mt_ro[map_idx] <= map_wdata[61];
-                mt_lpm[map_idx] <= map_wdata[62];
-                mt_tcam[map_idx] <= map_wdata[63];
+                mt_lpm[map_idx] <= map_wdata[63:62] == 2'd1;
+                mt_tcam[map_idx] <= map_wdata[63:62] == 2'd2;
+                mt_lru[map_idx] <= map_wdata[63:62] == 2'd3;
             end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
@@ -1286,6 +1360,8 @@ module bpf_core #(
             lbits <= lbits_next;
             tn <= tn_next;
             tv <= tv_next;
+            vidx <= vidx_next;
+            vseq <= vseq_next;
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
