@@ -49,6 +49,9 @@ export const ENGINE = {
   LANES: 1,
 } as const;
 
+/** enum xdp_action: the verdict that goes with a redirect target. */
+const XDP_REDIRECT = 4n;
+
 /** Cycle budget per interpreter step: the 64-cycle bit-serial divider, plus pipeline slack. */
 const CYCLES_PER_STEP = 70;
 /** The generated testbench's cycle limit: the interpreter's default --max-steps worth. */
@@ -82,8 +85,9 @@ export function romAddressBits(slots: number): number {
 
 /**
  * What the engine cannot execute although the offload check allows it: lddw with a
- * pseudo source other than 1 (map value, BTF variable, function; the engine would fault
- * on it, error 2), a map reference past the object's maps, and maps the engine's map
+ * pseudo source other than 1 (map handle) and 2 (global data: an array map's value; BTF
+ * variables, functions; the engine would fault on it, error 2), global data in a map that
+ * is not an array, a map reference past the object's maps, and maps the engine's map
  * memory and table cannot hold (backends/fpga/maps.ts).
  */
 function engineProblems(object: BpfObject, slots: readonly Insn[]): Diagnostic[] {
@@ -91,9 +95,11 @@ function engineProblems(object: BpfObject, slots: readonly Insn[]): Diagnostic[]
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (!isLddw(s)) continue;
-    if (s.src === 1) {
-      if (s.imm < 0 || s.imm >= object.maps.length) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length]));
-    } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, only)`]));
+    if (s.src === 1 || s.src === 2) {
+      const map = object.maps[s.imm];
+      if (!map || s.imm < 0) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length]));
+      else if (s.src === 2 && map.kind !== "array") out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw map_value of map '${map.name}' of kind ${map.kind} (the engine has global data in array maps only)`]));
+    } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, and map values, src 2, only)`]));
     i++;
   }
   for (const p of mapProblems(object.maps)) out.push(diag("offload-unsupported", {}, ["fpga", p]));
@@ -182,6 +188,7 @@ export const fpgaBackend: Backend = {
       hasMaps: maps.length > 0,
       maps,
       mapAw: MAP_AW,
+      mapAwMsb: MAP_AW - 1,
       mapRowMsb: MAP_AW - 4,
       mapRows,
       lastRowLiteral: `${MAP_AW - 3}'d${Math.max(0, mapRows - 1)}`,
@@ -276,7 +283,8 @@ export const fpgaBackend: Backend = {
     results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));
     if (maps && results.length > 0) storeMapMemory(maps.layout, results[last]!.maps!, maps.maps);
     return {
-      packets: results.map((r) => ({ r0: r.r0, packet: r.mem })),
+      // As runXdp: the redirect target is reported with the XDP_REDIRECT verdict only.
+      packets: results.map((r) => ({ r0: r.r0, packet: r.mem, ...(r.r0 === XDP_REDIRECT && r.redirect !== undefined ? { redirect: { ifindex: r.redirect } } : {}) })),
       stats: results.map((r, i) => `fpga: packet ${i + 1}: ${r.cycles} cycles, ${r.retired} instructions retired`),
     };
   },

@@ -131,6 +131,33 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number } = {}
   }
 }
 
+/** Map command opcodes of bpf_engine's ctl_op: the helper numbers. */
+export const MAP_COMMAND_OPS = { lookup: 1, update: 2, delete: 3 } as const;
+/** The longest value a map command carries: stack frame 7 from offset 16. */
+export const MAP_COMMAND_MAX_VALUE = 512 - 16;
+
+/** One map command between runs (bpf_engine ctl_*), as the map API's lookup/update/delete. */
+export interface MapCommand {
+  readonly op: keyof typeof MAP_COMMAND_OPS;
+  /** Map table index. */
+  readonly map: number;
+  readonly key: Uint8Array;
+  /** update: the value (value_size bytes). */
+  readonly value?: Uint8Array;
+  readonly flags?: number;
+  /** The map's value_size: a found value is read back with this many bytes. */
+  readonly valueSize: number;
+}
+
+export interface MapCommandResult {
+  readonly status: "done" | "error" | "timeout";
+  readonly errCode: number;
+  /** lookup: the value's address (0: not found); update/delete: the return code as a u64. */
+  readonly r0: bigint;
+  /** lookup that found the key: the value bytes. */
+  readonly value?: Uint8Array;
+}
+
 export interface EngineCase {
   /** A name without white space (it is echoed in the result line). */
   readonly name: string;
@@ -154,6 +181,12 @@ export interface EngineCase {
    */
   readonly maps?: string;
   readonly mapBytes?: number;
+  /**
+   * No program: map commands run by the engine's map sequence while it is idle (slots,
+   * mem and xdp are ignored). keepState: no reset before them (the maps and the table
+   * stay as the case before left them, as between packets of one stream).
+   */
+  readonly control?: { readonly commands: readonly MapCommand[]; readonly keepState?: boolean };
 }
 
 export interface EngineResult {
@@ -169,9 +202,27 @@ export interface EngineResult {
   readonly mem: Uint8Array;
   /** The map memory's first mapBytes bytes after the run, when the case asked for them. */
   readonly maps?: Uint8Array;
+  /** The ifindex of the run's last bpf_redirect with flags 0; absent when it made none. */
+  readonly redirect?: number;
+  /** A control case: each command's result, in order. */
+  readonly control?: readonly MapCommandResult[];
 }
 
-const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?$/;
+const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?(?: redirect=(\d+))?(?: ctl=(\S*))?$/;
+
+const CTL_ITEM = /^(d|e\d+|t):([0-9a-f]+)(?::([0-9a-f]*))?$/;
+
+function parseControl(items: string): MapCommandResult[] {
+  return items === "" ? [] : items.split(",").map((item) => {
+    const m = CTL_ITEM.exec(item);
+    if (!m) throw new Error(`unexpected map command result: ${item}`);
+    const status = m[1] === "d" ? "done" : m[1] === "t" ? "timeout" : "error";
+    return {
+      status, errCode: status === "error" ? Number(m[1]!.slice(1)) : 0, r0: BigInt("0x" + m[2]),
+      ...(m[3] === undefined ? {} : { value: Uint8Array.from(Buffer.from(m[3], "hex")) }),
+    };
+  });
+}
 
 export function parseResultLine(line: string): EngineResult {
   const m = RESULT_LINE.exec(line);
@@ -181,6 +232,8 @@ export function parseResultLine(line: string): EngineResult {
     r0: BigInt("0x" + m[5]), cycles: Number(m[6]), retired: Number(m[7]),
     mem: Uint8Array.from(Buffer.from(m[8]!, "hex")),
     ...(m[9] === undefined ? {} : { maps: Uint8Array.from(Buffer.from(m[9], "hex")) }),
+    ...(m[10] === undefined ? {} : { redirect: Number(m[10]) }),
+    ...(m[11] === undefined ? {} : { control: parseControl(m[11]) }),
   };
 }
 
@@ -191,6 +244,20 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
   try {
     const lines = cases.map((c, i) => {
       if (/\s/.test(c.name) || c.name === "") throw new Error(`case name '${c.name}' must be one word`);
+      if (c.control) {
+        const file = join(work, `${i}.ctl.txt`);
+        const hexOf = (b: Uint8Array | undefined) => (b && b.length ? Buffer.from(b).toString("hex") : "-");
+        writeFileSync(file, c.control.commands.map((k) => {
+          if (k.key.length > 16 || (k.value?.length ?? 0) > MAP_COMMAND_MAX_VALUE) throw new Error(`${c.name}: a map command's key exceeds 16 bytes or its value ${MAP_COMMAND_MAX_VALUE}`);
+          return `${MAP_COMMAND_OPS[k.op]} ${k.map} ${(k.flags ?? 0) >>> 0} ${k.valueSize} ${hexOf(k.key)} ${hexOf(k.value)}\n`;
+        }).join(""));
+        let mapsFile = "-";
+        if (c.maps !== undefined) {
+          mapsFile = join(work, `${i}.maps.txt`);
+          writeFileSync(mapsFile, c.maps);
+        }
+        return `${c.name} - ${file} 0 0 ${c.maxCycles ?? 1_000_000} ctl 0 0 ${c.control.keepState ? 1 : 0} ${mapsFile} ${c.mapBytes ?? 0}`;
+      }
       if (c.slots.length > ROM_SLOTS) throw new Error(`${c.name}: ${c.slots.length} slots exceed the ROM (${ROM_SLOTS})`);
       if (c.xdp && (c.mem?.length ?? 0) > XDP_MAX_FRAME) throw new Error(`${c.name}: a ${c.mem!.length}-byte frame exceeds the engine's ${XDP_MAX_FRAME}`);
       if (c.mem && c.mem.length > INPUT_BYTES) throw new Error(`${c.name}: ${c.mem.length} bytes exceed the input buffer (${INPUT_BYTES})`);

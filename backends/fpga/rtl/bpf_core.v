@@ -22,16 +22,21 @@
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
 //   0x0000_0100_0000_0000 + m<<32  the handle of map m (lddw src=1): not dereferenceable
-//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size)
+//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size);
+//                          lddw src=2 (global data: map_value(m) + off) gives 0x4m_000000_<off>
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
 // (2**MAP_AW bytes): element i of map m at base[m] + (i << shift[m]), from the map table
-// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] hash,
-// [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] hash key_size - 1,
-// [63:40] base byte).
-// Helpers 1/2/3 (map lookup/update/delete) on array and hash maps run here, not in the
+// the host writes before start (map_we/map_idx/map_wdata: [14:0] value_size, [15] keyed
+// slots, [19:16] log2 of the slot size, [35:20] max_entries (0: no map), [39:36] key_size - 1,
+// [60:40] base byte, [61] read-only for programs (BPF_F_RDONLY_PROG: stores and atomics
+// fault), [63:62] with [15] the keyed kind: 0 hash, 1 LPM trie, 2 TCAM, 3 LRU hash).
+// Helpers 1/2/3 (map lookup/update/delete) on array, hash, LPM and TCAM maps run here, not in the
 // helper unit: they read the key (and the value) through the same address translation;
-// hash maps probe their slots in the map memory (linear probing, tombstones).
+// hash maps probe their slots in the map memory (linear probing, tombstones); LPM tries
+// are hash tables of canonical prefixes searched one prefix length at a time, longest
+// first, over the lengths in use (a bitmap in the map's header); TCAM rows are scanned
+// in priority order, the first (value, mask) match wins.
 module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
@@ -83,6 +88,16 @@ module bpf_core #(
     input  wire                 map_we,
     input  wire [2:0]           map_idx,
     input  wire [63:0]          map_wdata,
+    // map commands from the host (engine idle): the map helper sequence runs one
+    // lookup/update/delete (ctl_op 1/2/3, the helper numbers) on map ctl_map, with the key
+    // at stack frame 7 offset 0 and the value at offset 16 (written by the host first) and
+    // flags ctl_flags; done/error and r0 as after a run, ctl_value_addr the map memory byte
+    // of a found value
+    input  wire                 ctl_start,
+    input  wire [1:0]           ctl_op,
+    input  wire [2:0]           ctl_map,
+    input  wire [31:0]          ctl_flags,
+    output reg  [MAP_AW-1:0]    ctl_value_addr,
     // helper unit
     output reg                  helper_start,
     output wire [31:0]          helper_id,
@@ -127,8 +142,12 @@ module bpf_core #(
     reg [3:0]  mt_shift [0:7];
     reg [19:0] mt_max   [0:7];
     reg [23:0] mt_base  [0:7];
-    reg        mt_hash  [0:7];      // a hash map (else an array)
-    reg [3:0]  mt_ksz   [0:7];      // hash: key_size - 1 (1..16 bytes)
+    reg        mt_hash  [0:7];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
+    reg [3:0]  mt_ksz   [0:7];      // keyed: key_size - 1 (1..16 bytes)
+    reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
+    reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
+    reg        mt_lru   [0:7];      // an LRU hash: the sequence number is the last use
+    reg        mt_ro    [0:7];      // read-only for programs: stores and atomics to its values fault
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -162,8 +181,10 @@ module bpf_core #(
     reg             e_callx;
     reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
     reg             e_mapref;       // lddw src=1: a map handle
+    reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
+    reg             e_mapval_far;   //   ... with a map index past the table's eight
     // map helper sequence (helpers 1-3 in execute)
-    reg  [3:0]      ms;
+    reg  [4:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
     reg  [19:0]     mkey;
     reg             msrc_map;       // the last read went to the map memory
@@ -176,6 +197,15 @@ module bpf_core #(
     reg  [19:0]     hfree;          // first empty or deleted slot on the probe path
     reg             hfound;
     reg  [31:0]     hseq;           // insertion sequence number of a new entry
+    // LPM tries: the key as read (prefixlen, data), the prefix lengths still to try
+    reg  [63:0]     lk0, lk1;
+    reg  [127:0]    lbits;
+    // TCAM: rows in the table, the value word of the row being compared
+    reg  [19:0]     tn;
+    reg  [63:0]     tv;
+    // LRU eviction: the least recently used slot so far and its sequence number
+    reg  [19:0]     vidx;
+    reg  [31:0]     vseq;
     // memory
     reg             m_valid;        // writes m_rd
     reg  [3:0]      m_rd;
@@ -188,6 +218,11 @@ module bpf_core #(
     reg             w_valid;
     reg  [3:0]      w_rd;
     reg  [63:0]     w_value;
+
+    // a map command from the host is running (no program: one helper call, then stop)
+    reg             ctl;
+    localparam [63:0] CTL_KEY = {REGION_STACK, 3'd7, 32'd0};     // stack frame 7, offset 0
+    localparam [63:0] CTL_VALUE = {REGION_STACK, 3'd7, 32'd16};  // offset 16: values up to 496 bytes
 
     // XDP state: the run's mode and the start of the addressable window (data_meta)
     reg             xdp;
@@ -302,11 +337,15 @@ module bpf_core #(
                     dk_writes = d_imm[0];
                     dk_rd = d_imm[7:0] == 8'hf1 ? 4'd0 : d_src;
                 end
-                C_LD: if (d_is_lddw && (d_src == 4'd0 || d_src == 4'd1)) begin
+                C_LD: if (d_is_lddw && (d_src == 4'd0 || d_src == 4'd1 || d_src == 4'd2)) begin
                     dk_kind = K_LDDW;
                     dk_writes = 1'b1;
-                    // src=1: the handle of map imm (region 0x100 + imm)
-                    dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0} : {imem_q1[63:32], d_imm};
+                    // src=1: the handle of map imm (region 0x100 + imm); src=2 (global
+                    // data, BPF_PSEUDO_MAP_VALUE): element 0 of map imm, plus the next
+                    // slot's imm as an unsigned offset, as the interpreter's lddwTarget
+                    dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0}
+                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[2:0], 24'd0, imem_q1[63:32]}
+                             : {imem_q1[63:32], d_imm};
                 end
                 C_JMP, C_JMP32: begin
                     dk_is32 = d_cls == C_JMP32;
@@ -399,7 +438,9 @@ module bpf_core #(
     wire [2:0]  xm = xr[26:24];
     wire        in_input = r_input && xo >= pkt_meta && access_end <= {1'b0, pkt_end};
     wire        in_stack = xr[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
-    wire        in_map = r_map && xr[23:0] < {4'd0, mt_max[xm]} && access_end <= {17'd0, mt_vsize[xm]};
+    // Stores and atomics (not the map helpers' own reads) must not write a read-only map.
+    wire        x_write = !mh_active && (e_kind == K_ST || e_kind == K_ATOMIC);
+    wire        in_map = r_map && xr[23:0] < {4'd0, mt_max[xm]} && access_end <= {17'd0, mt_vsize[xm]} && !(x_write && mt_ro[xm]);
     wire        mem_ok = in_input || in_stack || in_map;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] x_slot = {15'd0, xr[23:0]} << mt_shift[xm];
@@ -482,10 +523,17 @@ module bpf_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
-    localparam [3:0] MS_CHECK = 4'd0, MS_KEY = 4'd1, MS_KEYD = 4'd2, MS_COPY = 4'd3, MS_WRITE = 4'd4,
-                     MS_HASH = 4'd5, MS_PMETA = 4'd6, MS_PMETAD = 4'd7, MS_PKEY = 4'd8, MS_PKEYD = 4'd9,
-                     MS_END = 4'd10, MS_HDR = 4'd11, MS_HDRD = 4'd12, MS_WKEY = 4'd13, MS_WMETA = 4'd14;
-    reg  [3:0]  ms_next;
+    localparam [4:0] MS_CHECK = 5'd0, MS_KEY = 5'd1, MS_KEYD = 5'd2, MS_COPY = 5'd3, MS_WRITE = 5'd4,
+                     MS_HASH = 5'd5, MS_PMETA = 5'd6, MS_PMETAD = 5'd7, MS_PKEY = 5'd8, MS_PKEYD = 5'd9,
+                     MS_END = 5'd10, MS_HDR = 5'd11, MS_HDRD = 5'd12, MS_WKEY = 5'd13, MS_WMETA = 5'd14,
+                     // LPM tries
+                     MS_LB0 = 5'd15, MS_LB1 = 5'd16, MS_LB2 = 5'd17, MS_LSEL = 5'd18,
+                     MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22,
+                     // TCAM
+                     MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26,
+                     // LRU hash: restamp a used entry; find the least recently used
+                     MS_RHDR = 5'd27, MS_RHDRD = 5'd28, MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
+    reg  [4:0]  ms_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
     reg         msrc_next;
@@ -512,10 +560,81 @@ module bpf_core #(
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = (hkw ? hk1 : hk0);
 
+    // LPM tries (docs/fpga-engine.md, "LPM tries"), as runtime/maps/lpm.ts. The slots are
+    // a hash map's, holding canonical keys (data bits past prefixlen cleared); the header
+    // before slot 0 holds, below the sequence word at base - 8, a bitmap of the prefix
+    // lengths in use at base - 24 (lengths 0..63) and base - 16 (64..127), and a 16-bit
+    // entry count per length at base - LPM_HDR + 2 * len, so that a delete knows when a
+    // length's last prefix goes. A lookup tries only lengths in use, longest first.
+    localparam integer LPM_HDR = 280;                   // counts 256 + bitmap 16 + sequence 8
+    wire        h_lpm = mt_lpm[hm];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [7:0]  l_max8 = {h_ksz - 5'd4, 3'b000};           // longest prefix: 8 * (key_size - 4), <= 96
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [6:0]  l_max = l_max8[6:0];
+    wire        l_bad = lk0[31:0] > {25'd0, l_max};        // trie_*_elem: prefixlen past the data: no match / -EINVAL
+    wire [6:0]  l_plen = lk0[6:0];                         // the key's prefixlen (once l_bad is ruled out)
+    wire [127:0] l_upto = ~({128{1'b1}} << ({1'b0, l_plen} + 8'd1));   // lengths 0..prefixlen
+    wire [6:0]  l_cur = hk0[6:0];                          // the length being probed (canonical key's prefixlen)
+    wire [MAP_AW-1:0] l_cnt_addr = mt_base[hm][MAP_AW-1:0] - LPM_HDR[MAP_AW-1:0] + {{(MAP_AW - 8){1'b0}}, l_cur, 1'b0};
+    wire [MAP_AW-1:0] l_bmp_addr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24} + {{(MAP_AW - 4){1'b0}}, l_cur[6], 3'b000};
+    wire [63:0] l_bit = 64'd1 << l_cur[5:0];
+
+    // The highest set bit (the longest length left to try).
+    function [6:0] msb128(input [127:0] v);
+        integer i;
+        begin
+            msb128 = 7'd0;
+            for (i = 0; i < 128; i = i + 1) if (v[i]) msb128 = i[6:0];
+        end
+    endfunction
+    // The canonical key of prefix length len: prefixlen = len, data bits [0, len) kept
+    // (bit 0 is the most significant bit of data byte 0, key byte 4), the rest cleared.
+    function [127:0] lpm_canon(input [127:0] key, input [6:0] len);
+        reg [95:0] be;
+        integer d;
+        begin
+            be = ~({96{1'b1}} >> len);          // the data mask, data byte 0 in bits 95:88
+            lpm_canon = 128'd0;
+            for (d = 0; d < 12; d = d + 1) lpm_canon[8 * (4 + d) +: 8] = key[8 * (4 + d) +: 8] & be[95 - 8 * d -: 8];
+            lpm_canon[6:0] = len;
+        end
+    endfunction
+    wire [6:0]   l_sel = helper_id == 32'd1 ? msb128(lbits) : l_plen;
+    wire [127:0] l_canon = lpm_canon({lk1, lk0}, l_sel);
+
+    // TCAM (docs/fpga-engine.md, "TCAM maps"), as runtime/maps/tcam.ts: row i at
+    // base + (i << shift) holds the data (the value a lookup returns) at 0, the entry's
+    // value (masked) at kofs, its mask at mofs (each 8 or 16 bytes, zero-padded), the
+    // priority after them (for the host only); rows are in match order (priority
+    // descending, then insertion), the row count at base - 8. Programs only look up.
+    wire        h_tcam = mt_tcam[hm];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] t_islot_next = {19'd0, hidx + 20'd1} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] t_vaddr = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+    wire [MAP_AW-1:0] t_maddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+    wire [MAP_AW-1:0] t_next_vaddr = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_kofs[MAP_AW-1:0];
+
+    // LRU hash (docs/fpga-engine.md, "LRU hash maps"), as runtime/maps/hash.ts with lru:
+    // exact recency order. A hash map whose meta word's sequence number is restamped from
+    // the header on every use (lookup hit, update of an existing key), so that the live
+    // slots sorted by it are the interpreter's order, least recently used first; a new key
+    // in a full map takes the slot with the smallest number (a scan of every meta word).
+    wire        h_lru = mt_lru[hm];
+    wire [MAP_AW-1:0] v_next_meta = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_mofs[MAP_AW-1:0];
+    wire        v_older = hidx == 20'd0 || x_rdata_q[63:32] < vseq;
+
     reg  [63:0]     hk0_next, hk1_next;
     reg             hkw_next, hfree_v_next, hfound_next;
     reg  [19:0]     hidx_next, hprobe_next, hfree_next;
     reg  [31:0]     hseq_next;
+    reg  [63:0]     lk0_next, lk1_next;
+    reg  [127:0]    lbits_next;
+    reg  [19:0]     tn_next;
+    reg  [63:0]     tv_next;
+    reg  [19:0]     vidx_next;
+    reg  [31:0]     vseq_next;
 
     reg             fire;           // the instruction in execute completes this cycle
     reg             fault;
@@ -561,6 +680,13 @@ module bpf_core #(
         hfree_next = hfree;
         hfound_next = hfound;
         hseq_next = hseq;
+        lk0_next = lk0;
+        lk1_next = lk1;
+        lbits_next = lbits;
+        tn_next = tn;
+        tv_next = tv;
+        vidx_next = vidx;
+        vseq_next = vseq;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -568,6 +694,10 @@ module bpf_core #(
                     result = e_imm64;
                     // a map reference to a map the table does not hold
                     if (e_mapref && !(e_imm64[63:35] == REGION_MAPH && mt_max[e_imm64[34:32]] != 20'd0)) begin
+                        fault = 1'b1;
+                        fault_code = ERR_HARG;
+                    end else if (e_mapval && (e_mapval_far || mt_max[e_imm64[58:56]] == 20'd0 || mt_hash[e_imm64[58:56]])) begin
+                        // global data lives in arrays (the backend refuses other kinds)
                         fault = 1'b1;
                         fault_code = ERR_HARG;
                     end else fire = 1'b1;
@@ -631,7 +761,8 @@ module bpf_core #(
                 end
                 K_CALL: if (is_map_helper) begin
                     // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
-                    // hash maps (MS_HASH on), as runtime/maps/hash.ts.
+                    // hash maps (MS_HASH on), as runtime/maps/hash.ts; LPM tries
+                    // (MS_LB0 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
                     mh_active = 1'b1;
                     result = 64'd0;
                     case (ms)
@@ -663,13 +794,21 @@ module bpf_core #(
                             if (h_hash) begin
                                 if (hkw) hk1_next = x_rdata_q & h_kmask;
                                 else hk0_next = x_rdata_q & h_kmask;
+                                if (hkw) lk1_next = x_rdata_q & h_kmask;
+                                else lk0_next = x_rdata_q & h_kmask;
                                 if (!hkw && h_ksz > 5'd8) begin
                                     hkw_next = 1'b1;
                                     ms_next = MS_KEY;
-                                end else if (helper_id == 32'd2 && h_flags > 32'd2) begin
+                                end else if (h_tcam && helper_id != 32'd1) begin
+                                    fire = 1'b1;
+                                    result = -64'd95;               // -EOPNOTSUPP: programs only read a TCAM
+                                end else if (h_tcam) ms_next = MS_TN;
+                                else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
-                                end else ms_next = MS_HASH;
+                                end else if (!h_lpm) ms_next = MS_HASH;
+                                else if (helper_id == 32'd1) ms_next = MS_LB0;
+                                else ms_next = MS_LSEL;
                             end else if (helper_id == 32'd1) begin
                                 fire = 1'b1;
                                 result = h_key < {12'd0, mt_max[hm]} ? {REGION_MAPV, hm, h_key[23:0], 32'd0} : 64'd0;
@@ -759,7 +898,8 @@ module bpf_core #(
                             mcnt_next = 16'd0;
                             hkw_next = 1'b0;
                             if (hfound) begin
-                                if (helper_id == 32'd1) begin
+                                if (helper_id == 32'd1 && h_lru) ms_next = MS_RHDR;    // a use: restamp
+                                else if (helper_id == 32'd1) begin
                                     fire = 1'b1;
                                     result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
                                 end else if (helper_id == 32'd3) begin
@@ -767,16 +907,28 @@ module bpf_core #(
                                     mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
                                     mh_wdata = 64'd2;
                                     mh_wbytes = 8'hff;
-                                    fire = 1'b1;
+                                    if (h_lpm) ms_next = MS_LCNT;   // one prefix fewer of this length
+                                    else fire = 1'b1;
                                 end else if (h_flags == 32'd1) begin
                                     fire = 1'b1;
                                     result = -64'd17;               // -EEXIST
-                                end else ms_next = MS_COPY;
+                                end else ms_next = h_lru ? MS_RHDR : MS_COPY;
+                            end else if (h_lpm && helper_id == 32'd1) begin
+                                // no prefix of this length matches: the next shorter length in use
+                                lbits_next = lbits & ~({64'd0, l_bit} << {l_cur[6], 6'd0});
+                                ms_next = MS_LSEL;
                             end else begin
                                 fire = helper_id != 32'd2 || h_flags == 32'd2 || !hfree_v;
-                                result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? -64'd7 : -64'd2;
+                                // a new key in a full map: -E2BIG (hashtab.c), -ENOSPC (lpm_trie.c)
+                                result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? (h_lpm ? -64'd28 : -64'd7) : -64'd2;
                                 hidx_next = hfree;
                                 if (!fire) ms_next = MS_HDR;
+                                if (h_lru && helper_id == 32'd2 && h_flags != 32'd2 && !hfree_v) begin
+                                    // full: the least recently used entry makes room (every slot is live)
+                                    fire = 1'b0;
+                                    hidx_next = 20'd0;
+                                    ms_next = MS_VSCAN;
+                                end
                             end
                         end
                         MS_HDR: begin
@@ -808,7 +960,165 @@ module bpf_core #(
                             mh_wbytes = 8'hff;
                             mkey_next = hidx;
                             mcnt_next = 16'd0;
-                            ms_next = MS_COPY;
+                            ms_next = h_lpm ? MS_LCNT : MS_COPY;
+                        end
+                        // LPM lookup: the lengths in use up to the key's prefixlen, from the bitmap.
+                        MS_LB0: begin
+                            if (l_bad) fire = 1'b1;         // NULL: a prefixlen past the key's data
+                            else begin
+                                mh_hread = 1'b1;
+                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24};
+                                msrc_next = 1'b1;
+                                ms_next = MS_LB1;
+                            end
+                        end
+                        MS_LB1: begin
+                            lbits_next = {64'd0, x_rdata_q & l_upto[63:0]};
+                            if (l_max[6]) begin             // lengths 64.. exist: the second word
+                                mh_hread = 1'b1;
+                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd16};
+                                ms_next = MS_LB2;
+                            end else ms_next = MS_LSEL;
+                        end
+                        MS_LB2: begin
+                            lbits_next = {x_rdata_q & l_upto[127:64], lbits[63:0]};
+                            ms_next = MS_LSEL;
+                        end
+                        // The canonical key to probe: lookup, the longest length left (none
+                        // left: NULL); update/delete, the key's own prefixlen.
+                        MS_LSEL: begin
+                            if (helper_id == 32'd1 ? lbits == 128'd0 : l_bad) begin
+                                fire = 1'b1;
+                                result = helper_id == 32'd1 ? 64'd0 : -64'd22;
+                            end else begin
+                                hk0_next = l_canon[63:0];
+                                hk1_next = l_canon[127:64];
+                                ms_next = MS_HASH;
+                            end
+                        end
+                        // Insert/delete: the length's entry count, and its bitmap bit when
+                        // the count leaves or reaches zero.
+                        MS_LCNT: begin
+                            mh_hread = 1'b1;
+                            mh_dest = l_cnt_addr;
+                            msrc_next = 1'b1;
+                            ms_next = MS_LCNTD;
+                        end
+                        MS_LCNTD: begin
+                            mh_write = 1'b1;
+                            mh_dest = l_cnt_addr;
+                            mh_wdata = {48'd0, helper_id == 32'd3 ? x_rdata_q[15:0] - 16'd1 : x_rdata_q[15:0] + 16'd1};
+                            mh_wbytes = 8'h03;
+                            if (x_rdata_q[15:0] == (helper_id == 32'd3 ? 16'd1 : 16'd0)) ms_next = MS_LBIT;
+                            else if (helper_id == 32'd3) fire = 1'b1;
+                            else ms_next = MS_COPY;
+                        end
+                        MS_LBIT: begin
+                            mh_hread = 1'b1;
+                            mh_dest = l_bmp_addr;
+                            msrc_next = 1'b1;
+                            ms_next = MS_LBITD;
+                        end
+                        MS_LBITD: begin
+                            mh_write = 1'b1;
+                            mh_dest = l_bmp_addr;
+                            mh_wdata = helper_id == 32'd3 ? x_rdata_q & ~l_bit : x_rdata_q | l_bit;
+                            mh_wbytes = 8'hff;
+                            if (helper_id == 32'd3) fire = 1'b1;
+                            else ms_next = MS_COPY;
+                        end
+                        // LRU: the header's next number becomes the entry's last use.
+                        MS_RHDR: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            msrc_next = 1'b1;
+                            ms_next = MS_RHDRD;
+                        end
+                        MS_RHDRD: begin
+                            hseq_next = x_rdata_q[31:0];
+                            mh_write = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
+                            mh_wbytes = 8'hff;
+                            ms_next = MS_RSTAMP;
+                        end
+                        MS_RSTAMP: begin
+                            mh_write = 1'b1;
+                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                            mh_wdata = {hseq, 32'd1};
+                            mh_wbytes = 8'hff;
+                            if (helper_id == 32'd1) begin
+                                fire = 1'b1;
+                                result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+                            end else ms_next = MS_COPY;
+                        end
+                        // LRU eviction: one meta word a cycle, the smallest sequence number
+                        // wins; its slot takes the new key through the insertion states.
+                        MS_VSCAN: begin
+                            mh_hread = 1'b1;
+                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
+                            msrc_next = 1'b1;
+                            ms_next = MS_VCMP;
+                        end
+                        MS_VCMP: begin
+                            if (v_older) begin
+                                vidx_next = hidx;
+                                vseq_next = x_rdata_q[63:32];
+                            end
+                            if (hidx + 20'd1 >= mt_max[hm]) begin
+                                hidx_next = v_older ? hidx : vidx;
+                                ms_next = MS_HDR;
+                            end else begin
+                                hidx_next = hidx + 20'd1;
+                                mh_hread = 1'b1;
+                                mh_dest = v_next_meta;
+                            end
+                        end
+                        // TCAM lookup: rows in order, each key word compared as
+                        // (key & mask) == value; two cycles per word, the next row's
+                        // first read issued by the compare that rules a row out.
+                        MS_TN: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            msrc_next = 1'b1;
+                            hidx_next = 20'd0;
+                            hkw_next = 1'b0;
+                            ms_next = MS_TN2;
+                        end
+                        MS_TN2: begin
+                            tn_next = x_rdata_q[19:0];
+                            if (x_rdata_q[19:0] == 20'd0) fire = 1'b1;     // an empty table: NULL
+                            else begin
+                                mh_hread = 1'b1;
+                                mh_dest = t_vaddr;
+                                ms_next = MS_TM;
+                            end
+                        end
+                        MS_TM: begin
+                            tv_next = x_rdata_q;
+                            mh_hread = 1'b1;
+                            mh_dest = t_maddr;
+                            ms_next = MS_TC;
+                        end
+                        MS_TC: begin
+                            if ((h_kword & x_rdata_q) == tv) begin
+                                if (!hkw && h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;
+                                    mh_hread = 1'b1;
+                                    mh_dest = t_vaddr + {{(MAP_AW - 4){1'b0}}, 4'd8};
+                                    ms_next = MS_TM;
+                                end else begin
+                                    fire = 1'b1;
+                                    result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+                                end
+                            end else if (hidx + 20'd1 == tn) fire = 1'b1;   // no row matches: NULL
+                            else begin
+                                hidx_next = hidx + 20'd1;
+                                hkw_next = 1'b0;
+                                mh_hread = 1'b1;
+                                mh_dest = t_next_vaddr;
+                                ms_next = MS_TM;
+                            end
                         end
                         default: begin
                             fault = 1'b1;
@@ -864,6 +1174,8 @@ module bpf_core #(
                 end
             endcase
         end
+        // A host map command stops when its helper call completes.
+        if (ctl && fire) finish = 1'b1;
         // Route the access: map value regions go to the map memory, the rest to bpf_dmem.
         mmem_en = (dmem_en && r_map) || mh_write || mh_hread;
         mmem_we = mh_write || (dmem_we && r_map);
@@ -874,6 +1186,13 @@ module bpf_core #(
     end
 
     wire stop = fault || finish;
+
+    // The map memory byte of a value address (a map command's lookup result), so that the
+    // host reads the value through its map port.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] r_value_slot = {15'd0, result[55:32]} << mt_shift[result[58:56]];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] r_value_addr = mt_base[result[58:56]][MAP_AW-1:0] + r_value_slot[MAP_AW-1:0];
 
     // ================================================================== hazards and fetch
     wire e_accept = !e_valid || fire;
@@ -920,6 +1239,8 @@ module bpf_core #(
             depth <= 3'd0;
             r0 <= 64'd0;
             xdp <= 1'b0;
+            ctl <= 1'b0;
+            ctl_value_addr <= {MAP_AW{1'b0}};
             pkt_meta <= 32'd0;
             pkt_data <= 32'd0;
             pkt_end <= 32'd0;
@@ -932,6 +1253,7 @@ module bpf_core #(
             m_map <= 1'b0;
             hkw <= 1'b0;
             hk1 <= 64'd0;
+            lk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
             for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
         end else if (!running) begin
@@ -941,7 +1263,11 @@ module bpf_core #(
                 mt_shift[map_idx] <= map_wdata[19:16];
                 mt_max[map_idx] <= {4'd0, map_wdata[35:20]};
                 mt_ksz[map_idx] <= map_wdata[39:36];
-                mt_base[map_idx] <= map_wdata[63:40];
+                mt_base[map_idx] <= {3'b000, map_wdata[60:40]};
+                mt_ro[map_idx] <= map_wdata[61];
+                mt_lpm[map_idx] <= map_wdata[63:62] == 2'd1;
+                mt_tcam[map_idx] <= map_wdata[63:62] == 2'd2;
+                mt_lru[map_idx] <= map_wdata[63:62] == 2'd3;
             end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
@@ -969,6 +1295,35 @@ module bpf_core #(
                 pkt_end <= xdp_mode ? XDP_HEADROOM + mem_len : mem_len;
                 ifindex_q <= ingress_ifindex;
                 rxq_q <= rx_queue_index;
+                ctl <= 1'b0;
+            end else if (ctl_start) begin
+                // A map command: the helper call alone, in execute, with its arguments
+                // in r1-r4 as a program's call would have them; nothing is fetched.
+                running <= 1'b1;
+                done <= 1'b0;
+                error <= 1'b0;
+                err_code <= 4'd0;
+                fault_pc <= {PC_W{1'b0}};
+                cycles <= 64'd0;
+                retired <= 64'd0;
+                depth <= 3'd0;
+                ctl <= 1'b1;
+                regs[1] <= {REGION_MAPH, ctl_map, 32'd0};
+                regs[2] <= CTL_KEY;
+                regs[3] <= CTL_VALUE;
+                regs[4] <= {32'd0, ctl_flags};
+                e_valid <= 1'b1;
+                e_pc <= {PC_W{1'b0}};
+                e_kind <= K_CALL;
+                e_callx <= 1'b0;
+                e_imm64 <= {62'd0, ctl_op};
+                e_rd <= 4'd0;
+                e_writes <= 1'b1;
+                e_phase <= 1'b0;
+                ms <= MS_CHECK;
+                hkw <= 1'b0;
+                hk1 <= 64'd0;
+                lk1 <= 64'd0;
             end
         end else begin
             cycles <= cycles + 64'd1;
@@ -1000,6 +1355,13 @@ module bpf_core #(
             hfree <= hfree_next;
             hfound <= hfound_next;
             hseq <= hseq_next;
+            lk0 <= lk0_next;
+            lk1 <= lk1_next;
+            lbits <= lbits_next;
+            tn <= tn_next;
+            tv <= tv_next;
+            vidx <= vidx_next;
+            vseq <= vseq_next;
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
@@ -1045,10 +1407,13 @@ module bpf_core #(
                 e_target <= dk_target;
                 e_callx <= dk_callx;
                 e_mapref <= d_is_lddw && d_src == 4'd1;
+                e_mapval <= d_is_lddw && d_src == 4'd2;
+                e_mapval_far <= d_imm[31:3] != 29'd0;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
                 hkw <= 1'b0;
                 hk1 <= 64'd0;
+                lk1 <= 64'd0;
             end else begin
                 // Stalled: keep the forwarded operands, whose producers move on.
                 e_valid <= !stop;
@@ -1070,7 +1435,8 @@ module bpf_core #(
             end else if (finish) begin
                 running <= 1'b0;
                 done <= 1'b1;
-                r0 <= a;
+                r0 <= ctl ? result : a;
+                ctl_value_addr <= r_value_addr;
             end
         end
     end

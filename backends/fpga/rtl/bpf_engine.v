@@ -25,6 +25,9 @@
 // reads and writes it in 64-bit rows with host_map = 1 (host_map_row), and writes the map
 // table (map_we, map_idx, map_wdata; format in bpf_core.v) before start. Both keep
 // their contents from run to run (the table is cleared by reset, the memory is not).
+// Between runs the host may also run map commands (ctl_*): lookup, update or delete of
+// one key by the map helper sequence itself, so that it has the programs' semantics
+// (hashing, probing, LPM counts) without a copy of them on the host side.
 module bpf_engine #(
     parameter integer IMEM_AW   = 12,               // instruction ROM: 2**IMEM_AW slots
     parameter         IMEM_INIT = "",               // optional $readmemh program image
@@ -51,6 +54,12 @@ module bpf_engine #(
     input  wire               map_we,
     input  wire [2:0]         map_idx,
     input  wire [63:0]        map_wdata,
+    // map commands (engine idle; see bpf_core): key at stack frame 7 offset 0, value at 16
+    input  wire               ctl_start,
+    input  wire [1:0]         ctl_op,           // 1 lookup, 2 update, 3 delete
+    input  wire [2:0]         ctl_map,
+    input  wire [31:0]        ctl_flags,
+    output wire [MAP_AW-1:0]  ctl_value_addr,   // lookup found: the value's first map memory byte
     // run control and status
     input  wire               start,
     input  wire [63:0]        r1_init,
@@ -78,7 +87,10 @@ module bpf_engine #(
     output wire [IMEM_AW:0]   fault_pc,
     output wire [63:0]        r0,
     output wire [63:0]        cycles,
-    output wire [63:0]        retired
+    output wire [63:0]        retired,
+    // bpf_redirect (helper 23) in the last run: valid, and the target ifindex
+    output wire               redirect_valid,
+    output wire [31:0]        redirect_ifindex
 );
     wire [IMEM_AW:0] imem_addr;
     wire [63:0]      imem_q0, imem_q1;
@@ -160,9 +172,10 @@ module bpf_engine #(
     wire [31:0] helper_id;
     wire [63:0] helper_r0, helper_r1, helper_r2, helper_r3, helper_r4, helper_r5;
     bpf_helper_unit #(.SEED(SEED)) helpers (
-        .clk(clk), .rst(rst), .start(helper_start), .id(helper_id),
+        .clk(clk), .rst(rst), .run_start(start && !busy), .start(helper_start), .id(helper_id),
         .r1(helper_r1), .r2(helper_r2), .r3(helper_r3), .r4(helper_r4), .r5(helper_r5),
-        .done(helper_done), .error(helper_error), .r0(helper_r0)
+        .done(helper_done), .error(helper_error), .r0(helper_r0),
+        .redirect_valid(redirect_valid), .redirect_ifindex(redirect_ifindex)
     );
 
     bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW), .MAP_AW(MAP_AW)) core (
@@ -178,6 +191,7 @@ module bpf_engine #(
         .mmem_en(core_men), .mmem_we(core_mwe), .mmem_addr(core_maddr), .mmem_wbytes(core_mwbytes),
         .mmem_wdata(core_mwdata), .mmem_rdata(mmem_rdata),
         .map_we(map_we && !busy), .map_idx(map_idx), .map_wdata(map_wdata),
+        .ctl_start(ctl_start && !start), .ctl_op(ctl_op), .ctl_map(ctl_map), .ctl_flags(ctl_flags), .ctl_value_addr(ctl_value_addr),
         .helper_start(helper_start), .helper_id(helper_id),
         .helper_r1(helper_r1), .helper_r2(helper_r2), .helper_r3(helper_r3),
         .helper_r4(helper_r4), .helper_r5(helper_r5),

@@ -20,8 +20,17 @@
 //        reset clears the table): lines "t IDX HEX" (a map table entry, bpf_core.v) and
 //        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0)
 //   MAPBYTES decimal: the first MAPBYTES bytes of the map memory are printed after the run
+//   MODE ctl: no program (ROM "-"): MEM is a file of map commands, one a line,
+//        "OP MAP FLAGS VSIZE KEY VALUE" (OP 1 lookup, 2 update, 3 delete; MAP the table
+//        index; FLAGS decimal; VSIZE the map's value size; KEY and VALUE hex bytes or "-"),
+//        each run by the engine's map sequence (ctl_*): key and value written to stack
+//        frame 7 at offsets 0 and 16 through the host port, ctl_start pulsed, done or error
+//        awaited; the line ends in " ctl=" and one item per command, comma-separated:
+//        "STATUS:R0HEX[:VALUEHEX]" (STATUS d done, e<code> error, t timeout; VALUEHEX the
+//        value a successful lookup found, read from the map memory at ctl_value_addr)
 //   output, one line per case:
-//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX]
+//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX][ redirect=N][ ctl=ITEMS]
+//   redirect: the run called bpf_redirect with flags 0; N the (last) ifindex it gave
 //   maps (when MAPBYTES > 0) is the map memory after the run; mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
 #include <cstdio>
@@ -125,6 +134,114 @@ void printMaps(Vbpf_engine& top, unsigned bytes) {
         const uint64_t v = top.host_rdata;
         for (unsigned k = 0; k < 8 && r * 8 + k < bytes; k++) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
     }
+}
+
+std::vector<uint8_t> hexBytes(const std::string& hex) {
+    std::vector<uint8_t> out;
+    if (hex == "-") return out;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+constexpr unsigned kCtlRow = 7 * 64;    // stack frame 7: the map commands' key (offset 0) and value (offset 16)
+constexpr unsigned kCtlValueMax = 512 - 16;
+
+// Map commands between runs (MODE ctl): see the header.
+void runControl(Vbpf_engine& top, const std::string& name, const std::string& cmdPath, uint64_t maxCycles, bool keep,
+                const std::string& mapsPath, unsigned mapBytes) {
+    std::ifstream in(cmdPath);
+    if (!in) {
+        std::cerr << "tb: cannot open " << cmdPath << "\n";
+        std::exit(2);
+    }
+    top.start = 0;
+    top.ctl_start = 0;
+    top.host_en = 0;
+    top.host_we = 0;
+    top.host_map = 0;
+    top.map_we = 0;
+    top.rx_valid = 0;
+    if (!keep) {
+        top.rst = 1;
+        tick(top);
+        tick(top);
+        top.rst = 0;
+    }
+    loadMaps(top, mapsPath);
+    std::string items;
+    uint64_t total = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        unsigned op = 0, map = 0, vsize = 0;
+        uint32_t flags = 0;
+        std::string key, value;
+        if (!(f >> op >> map >> flags >> vsize >> key >> value)) continue;
+        const std::vector<uint8_t> k = hexBytes(key), v = hexBytes(value);
+        if (k.size() > 16 || v.size() > kCtlValueMax) {
+            std::cerr << "tb: a map command's key (16) or value (" << kCtlValueMax << " bytes) is too long\n";
+            std::exit(2);
+        }
+        // key and value into stack frame 7, zero-padded to whole rows
+        std::vector<uint8_t> scratch(16 + ((v.size() + 7) & ~size_t{7}), 0);
+        std::copy(k.begin(), k.end(), scratch.begin());
+        std::copy(v.begin(), v.end(), scratch.begin() + 16);
+        top.host_en = 1;
+        top.host_we = 1;
+        for (size_t r = 0; r * 8 < scratch.size(); r++) {
+            uint64_t w = 0;
+            for (unsigned b = 0; b < 8; b++) w |= static_cast<uint64_t>(scratch[r * 8 + b]) << (8 * b);
+            top.host_row = static_cast<uint16_t>(kCtlRow + r);
+            top.host_wdata = w;
+            tick(top);
+        }
+        top.host_en = 0;
+        top.host_we = 0;
+        top.ctl_op = static_cast<uint8_t>(op);
+        top.ctl_map = static_cast<uint8_t>(map);
+        top.ctl_flags = flags;
+        top.ctl_start = 1;
+        tick(top);
+        top.ctl_start = 0;
+        uint64_t n = 0;
+        while (!top.done && !top.error && n < maxCycles) {
+            tick(top);
+            n++;
+        }
+        total += top.cycles;
+        char head[64];
+        std::snprintf(head, sizeof head, "%s%s:%llx", items.empty() ? "" : ",",
+                      top.done ? "d" : top.error ? ("e" + std::to_string(static_cast<unsigned>(top.err_code))).c_str() : "t",
+                      static_cast<unsigned long long>(top.r0));
+        items += head;
+        if (!top.done && !top.error) {
+            top.rst = 1;
+            tick(top);
+            top.rst = 0;
+            continue;
+        }
+        if (top.done && op == 1 && top.r0 != 0) {
+            items += ":";
+            const unsigned at = top.ctl_value_addr;   // a slot start: a multiple of 8
+            for (unsigned b = 0; b < vsize; b += 8) {
+                top.host_en = 1;
+                top.host_map = 1;
+                top.host_map_row = (at + b) / 8;
+                tick(top);
+                top.host_en = 0;
+                top.host_map = 0;
+                const uint64_t w = top.host_rdata;
+                for (unsigned j = 0; j < 8 && b + j < vsize; j++) {
+                    char hx[3];
+                    std::snprintf(hx, sizeof hx, "%02x", static_cast<unsigned>((w >> (8 * j)) & 0xff));
+                    items += hx;
+                }
+            }
+        }
+    }
+    std::printf("%s status=done err=0 pc=0 r0=0 cycles=%llu retired=0 mem=", name.c_str(), static_cast<unsigned long long>(total));
+    printMaps(top, mapBytes);
+    std::printf(" ctl=%s\n", items.c_str());
 }
 
 void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPath, const std::string& memPath,
@@ -253,7 +370,10 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
             if (at >= from && at < to) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
         }
     }
+    const bool redirected = top.redirect_valid;
+    const unsigned redirectIfindex = top.redirect_ifindex;
     printMaps(top, mapBytes);
+    if (redirected) std::printf(" redirect=%u", redirectIfindex);
     std::printf("\n");
 }
 
@@ -293,6 +413,11 @@ int main(int argc, char** argv) {
         if ((f >> maps) && !(f >> mapBytes)) {
             std::cerr << "tb: bad case line: " << line << "\n";
             return 2;
+        }
+        if (mode == "ctl") {
+            runControl(*top, name, mem, maxCycles, keep != 0 && !first, maps, mapBytes);
+            first = false;
+            continue;
         }
         if (mode != "raw" && mode != "xdp" && mode != "xdp-stream") {
             std::cerr << "tb: bad mode " << mode << ": " << line << "\n";

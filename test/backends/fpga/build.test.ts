@@ -123,7 +123,7 @@ describe("the fpga bundle", () => {
     expect(check).toMatchObject({ code: 0, stdout: `out: up to date (${a.size} files)\n`, stderr: "" });
   });
 
-  it("builds array maps: maps/<name>.hex per map (rows of its slots), top.v loads them; a hash map is refused", async () => {
+  it("builds array maps: maps/<name>.hex per map (rows of its slots), top.v loads them; an IPv6 LPM trie is refused", async () => {
     const dir = join(root, "maps");
     mkdirSync(dir);
     writeFileSync(join(dir, "m.s"), ".map m array key=4 value=12 entries=3\n.map n array key=4 value=8 entries=2\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
@@ -146,10 +146,11 @@ describe("the fpga bundle", () => {
       expect(lint.stderr).toBe("");
       expect(lint.status).toBe(0);
     }
-    writeFileSync(join(dir, "h.s"), ".map h lru_hash key=4 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(h)\ncall 1\nmov %r0, 0\nexit\n");
+    // IPv6 routes: an LPM trie with 20-byte keys, wider than the engine's key compare
+    writeFileSync(join(dir, "h.s"), ".map h lpm_trie key=20 value=8 entries=4\nstdw [%r10-24], 0\nstdw [%r10-16], 0\nstw [%r10-8], 0\nmov %r2, %r10\nadd %r2, -24\nlddw %r1, map(h)\ncall 1\nmov %r0, 0\nexit\n");
     const h = await cli(["build", "h.s", "--target", "fpga", "--type", "raw", "-o", "hout"], dir);
     expect(h.code).toBe(1);
-    expect(h.stderr).toMatch(/target fpga does not support map 'h' of kind lru_hash/);
+    expect(h.stderr).toMatch(/target fpga does not support map 'h' with 20-byte keys \(at most 16\)/);
     expect(existsSync(join(dir, "hout"))).toBe(false);
   });
 

@@ -7,17 +7,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { fpgaBackend } from "../../../backends/fpga/backend.js";
 import { hashHome, mapLayout, mapProblems, mapSlots, slotShift, storeMapMemory, tableWord } from "../../../backends/fpga/maps.js";
-import { buildEngineModel, ENGINE_ERRORS } from "../../../backends/fpga/sim.js";
+import { buildEngineModel } from "../../../backends/fpga/sim.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";
-import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
-import { instantiateMaps, runRaw, runXdp } from "../../../runtime/interp/run.js";
+import { instantiateMaps, runXdp } from "../../../runtime/interp/run.js";
 import type { BpfMap } from "../../../runtime/maps/map.js";
 import { u32leBytes } from "../../../runtime/maps/map.js";
 import { formatMapsState } from "../../../runtime/maps/state.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { hex } from "./support.js";
+import { compareRaw as compareWith } from "./compare.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 
@@ -37,41 +37,7 @@ function seeded(object: BpfObject): BpfMap[] {
   return maps;
 }
 
-type Outcome = { kind: "done"; r0: bigint; maps: string; mem?: string } | { kind: "error"; insn: number | undefined; codes: readonly string[] };
-
-function catching(fn: () => Outcome, engine: boolean): Outcome {
-  try {
-    return fn();
-  } catch (e) {
-    if (!(e instanceof DiagnosticError)) throw e;
-    const d = e.diagnostics[0]!;
-    if (!engine) return { kind: "error", insn: d.loc.insn, codes: [d.code] };
-    expect(d.code).toBe("run-engine-fault");
-    const errCode = Number(/engine error (\d+)/.exec(d.message)![1]);
-    return { kind: "error", insn: d.loc.insn, codes: ENGINE_ERRORS[errCode]!.diags };
-  }
-}
-
-function compareRaw(src: string, mem?: Uint8Array, seed: (o: BpfObject) => BpfMap[] = seeded): Outcome {
-  const object = assemble(src, "t.s");
-  const ref = catching(() => {
-    const maps = seed(object);
-    const r = runRaw(object, mem, { maps });
-    return { kind: "done", r0: r.r0, maps: formatMapsState(maps) };
-  }, false);
-  const got = catching(() => {
-    const maps = seed(object);
-    const r = fpgaBackend.runRaw!({ object, program: 0, mem, maxSteps: 100_000, maps });
-    return { kind: "done", r0: r.r0, maps: formatMapsState(maps) };
-  }, true);
-  if (ref.kind === "error" && got.kind === "error") {
-    expect(got.insn).toBe(ref.insn);
-    expect(got.codes).toContain(ref.codes[0]);
-  } else {
-    expect(got).toEqual(ref);
-  }
-  return ref;
-}
+const compareRaw = (src: string, mem?: Uint8Array, seed: (o: BpfObject) => BpfMap[] = seeded) => compareWith(src, mem, seed);
 
 const KEY = (k: number | string) => `stw [%r10-4], ${k}\nmov %r2, %r10\nadd %r2, -4\n`;
 
@@ -91,11 +57,11 @@ describe("map layout (backends/fpga/maps.ts)", () => {
   it("refuses what the engine cannot hold", () => {
     const o = assemble(".map h hash key=4 value=8 entries=4\n.map big array key=4 value=9 entries=1025\nmov %r0, 0\nexit", "t.s");
     expect(mapProblems(o.maps)).toEqual([]);
-    const big = assemble(".map l lpm_trie key=8 value=8 entries=4\n.map k hash key=17 value=8 entries=4\n.map big array key=4 value=9 entries=4097\nmov %r0, 0\nexit", "t.s");
+    const big = assemble(".map l lpm_trie key=20 value=8 entries=4\n.map k hash key=17 value=8 entries=4\n.map big array key=4 value=9 entries=4097\nmov %r0, 0\nexit", "t.s");
     expect(mapProblems(big.maps)).toEqual([
-      "map 'l' of kind lpm_trie (the engine has array and hash maps only)",
+      "map 'l' has 20-byte keys (the engine's LPM tries take 5 to 16: prefixes of at most 96 bits)",
       "map 'k' has 17-byte keys (the engine's hash maps take 1 to 16)",
-      "65720 bytes of map memory with values in power-of-two slots (the engine has 65536)",
+      "66096 bytes of map memory with values in power-of-two slots (the engine has 65536)",
     ]);
   });
   it("hash maps: header word, slots of value + key + meta word, entries placed by hashHome with linear probing, read back in insertion order", () => {
