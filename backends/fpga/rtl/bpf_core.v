@@ -193,6 +193,12 @@ module bpf_core #(
     reg             xdp;
     reg  [31:0]     pkt_meta;
     reg  [31:0]     ifindex_q, rxq_q;
+    // xdp_adjust_head/meta/tail (see "XDP packet helpers" below): the end of the buffer
+    // the interpreter allocates (headroom + frame + tailroom), and the lowest offset the
+    // window has reached in this run: the headroom below it still holds an earlier
+    // frame's bytes, which the interpreter's fresh buffer has as zeros.
+    reg  [31:0]     pkt_room;
+    reg  [31:0]     pkt_low;
 
     // call stack: return pc and the callee-saved r6-r9 of each caller (RFC 9669 §2.1)
     reg  [2:0]      depth;
@@ -430,7 +436,9 @@ module bpf_core #(
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
     assign dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
                                : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
-    assign dmem_wbytes = e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    reg         xh_mask;        // the XDP packet helpers write xh_wbytes
+    reg  [7:0]  xh_wbytes;
+    assign dmem_wbytes = xh_mask ? xh_wbytes : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
     reg              mh_hread;      // hash probe: read mh_dest
@@ -471,6 +479,51 @@ module bpf_core #(
     // Map helpers: r1 a map handle (0x100 + m in the upper half, 0 below), r2 the key
     // pointer, r3 the value pointer (update), r4 the flags (update).
     wire        is_map_helper = helper_id == 32'd1 || helper_id == 32'd2 || helper_id == 32'd3;
+
+    // XDP packet helpers (runtime/interp/xdp.ts adjustHead/adjustMeta/adjustTail, the
+    // kernel's bpf_xdp_adjust_*): r2 is a signed 32-bit delta; the checks are the
+    // interpreter's, on 35-bit signed offsets so that no delta wraps. A failed check
+    // returns -EINVAL and moves nothing. A successful one moves the pointer registers at
+    // once, then zeroes bytes that become visible for the first time in this run (headroom
+    // below pkt_low; tail growth, as the kernel zeroes it), then moves the metadata
+    // (adjust_head), one chunk of up to 8 bytes per two cycles, in the direction that never
+    // overwrites a chunk not yet read.
+    localparam [31:0] XDP_ADJUST_HEAD = 32'd44, XDP_ADJUST_META = 32'd54, XDP_ADJUST_TAIL = 32'd65;
+    localparam signed [34:0] XDP_FRAME_RESERVED = 35'sd40;  // sizeof(struct xdp_frame)
+    localparam signed [34:0] ETH_HLEN = 35'sd14;            // adjust_head/tail keep an Ethernet header
+    localparam signed [34:0] XDP_META_MAX = 35'sd32;        // metadata: a multiple of 4, at most 32 bytes
+    localparam [1:0] XS_CHECK = 2'd0, XS_ZERO = 2'd1, XS_READ = 2'd2, XS_WRITE = 2'd3;
+    wire        is_xdp_helper = xdp && (helper_id == XDP_ADJUST_HEAD || helper_id == XDP_ADJUST_META || helper_id == XDP_ADJUST_TAIL);
+    wire signed [34:0] x_delta = {{3{regs[2][31]}}, regs[2][31:0]};
+    wire signed [34:0] x_meta0 = {3'b000, pkt_meta};
+    wire signed [34:0] x_data0 = {3'b000, pkt_data};
+    wire signed [34:0] x_end0  = {3'b000, pkt_end};
+    wire signed [34:0] x_nmeta = x_meta0 + x_delta;
+    wire signed [34:0] x_ndata = x_data0 + x_delta;
+    wire signed [34:0] x_nend  = x_end0 + x_delta;
+    wire signed [34:0] x_mlen  = x_data0 - x_nmeta;                 // adjust_meta: the new metadata length
+    wire        x_head = helper_id == XDP_ADJUST_HEAD;
+    wire        x_tail = helper_id == XDP_ADJUST_TAIL;
+    wire        x_bad = x_head ? (x_nmeta < XDP_FRAME_RESERVED || x_ndata > x_end0 - ETH_HLEN)
+                      : x_tail ? (x_nend > $signed({3'b000, pkt_room}) || x_nend < x_data0 + ETH_HLEN)
+                      : (x_nmeta < XDP_FRAME_RESERVED || x_nmeta > x_data0 || x_mlen > XDP_META_MAX || x_mlen[1:0] != 2'd0);
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [34:0] x_metalen = x_data0 - x_meta0;                      // adjust_head: metadata that moves along
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg  [1:0]  xs;             // state of the sequence
+    reg  [15:0] xz_at, xz_end;  // bytes [xz_at, xz_end) of the buffer to zero
+    reg  [15:0] xc_src, xc_dst; // metadata move: from, to
+    reg  [5:0]  xc_len, xc_cnt; //   its length, bytes moved
+    reg         xc_desc;        //   from the top down (the metadata moves up)
+    reg  [1:0]  xs_next;
+    reg  [15:0] xz_at_next;
+    reg  [5:0]  xc_cnt_next;
+    reg         xs_go;          // the check passed: the pointer registers move this cycle
+    wire [15:0] xz_left = xz_end - xz_at;
+    wire [3:0]  xz_size = xz_left >= 16'd8 ? 4'd8 : xz_left[3:0];
+    wire [5:0]  xc_left = xc_len - xc_cnt;
+    wire [3:0]  xc_size = xc_left >= 6'd8 ? 4'd8 : xc_left[3:0];
+    wire [15:0] xc_off = xc_desc ? {10'd0, xc_left - {2'd0, xc_size}} : {10'd0, xc_cnt};
     wire [2:0]  hm = regs[1][34:32];
     wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0;
     wire [15:0] h_vsize = mt_vsize[hm];
@@ -561,6 +614,12 @@ module bpf_core #(
         hfree_next = hfree;
         hfound_next = hfound;
         hseq_next = hseq;
+        xh_mask = 1'b0;
+        xh_wbytes = 8'hff;
+        xs_next = xs;
+        xz_at_next = xz_at;
+        xc_cnt_next = xc_cnt;
+        xs_go = 1'b0;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -629,7 +688,50 @@ module bpf_core #(
                     fire = 1'b1;
                     redirect = taken;
                 end
-                K_CALL: if (is_map_helper) begin
+                K_CALL: if (is_xdp_helper) begin
+                    // The packet accesses go through the translation as region 1 offsets.
+                    mh_active = 1'b1;
+                    mh_xa = {REGION_INPUT, 16'd0, xz_at};
+                    result = 64'd0;
+                    dmem_wdata = 64'd0;
+                    case (xs)
+                        XS_CHECK: if (drained) begin
+                            if (x_bad) begin
+                                fire = 1'b1;
+                                result = -64'd22;                   // -EINVAL
+                            end else begin
+                                xs_go = 1'b1;
+                                xs_next = XS_ZERO;
+                            end
+                        end
+                        XS_ZERO: if (xz_at != xz_end) begin
+                            dmem_en = 1'b1;
+                            dmem_we = 1'b1;
+                            xh_mask = 1'b1;
+                            xh_wbytes = 8'hff >> (4'd8 - xz_size);
+                            xz_at_next = xz_at + {12'd0, xz_size};
+                        end else if (xc_cnt != xc_len) begin
+                            xs_next = XS_READ;
+                        end else begin
+                            fire = 1'b1;
+                        end
+                        XS_READ: begin
+                            mh_xa = {REGION_INPUT, 16'd0, xc_src + xc_off};
+                            dmem_en = 1'b1;
+                            xs_next = XS_WRITE;
+                        end
+                        default: begin                              // XS_WRITE: the chunk read last cycle
+                            mh_xa = {REGION_INPUT, 16'd0, xc_dst + xc_off};
+                            dmem_en = 1'b1;
+                            dmem_we = 1'b1;
+                            dmem_wdata = dmem_rdata;
+                            xh_mask = 1'b1;
+                            xh_wbytes = 8'hff >> (4'd8 - xc_size);
+                            xc_cnt_next = xc_cnt + {2'd0, xc_size};
+                            xs_next = XS_ZERO;
+                        end
+                    endcase
+                end else if (is_map_helper) begin
                     // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
                     // hash maps (MS_HASH on), as runtime/maps/hash.ts.
                     mh_active = 1'b1;
@@ -921,6 +1023,9 @@ module bpf_core #(
             r0 <= 64'd0;
             xdp <= 1'b0;
             pkt_meta <= 32'd0;
+            pkt_room <= 32'd0;
+            pkt_low <= 32'd0;
+            xs <= XS_CHECK;
             pkt_data <= 32'd0;
             pkt_end <= 32'd0;
             ifindex_q <= 32'd0;
@@ -965,6 +1070,8 @@ module bpf_core #(
                 regs[10] <= frame_pointer(3'd0);
                 xdp <= xdp_mode;
                 pkt_meta <= xdp_mode ? XDP_HEADROOM : 32'd0;
+                pkt_room <= xdp_mode ? XDP_HEADROOM + mem_len + XDP_HEADROOM : mem_len;
+                pkt_low <= XDP_HEADROOM;
                 pkt_data <= xdp_mode ? XDP_HEADROOM : 32'd0;
                 pkt_end <= xdp_mode ? XDP_HEADROOM + mem_len : mem_len;
                 ifindex_q <= ingress_ifindex;
@@ -1000,6 +1107,23 @@ module bpf_core #(
             hfree <= hfree_next;
             hfound <= hfound_next;
             hseq <= hseq_next;
+            xz_at <= xz_at_next;
+            xc_cnt <= xc_cnt_next;
+            if (xs_go) begin
+                // XDP packet helpers: the new window, what to zero, what to move
+                if (!x_tail) pkt_meta <= x_nmeta[31:0];
+                if (x_head) pkt_data <= x_ndata[31:0];
+                if (x_tail) pkt_end <= x_nend[31:0];
+                xz_at <= x_tail ? pkt_end[15:0] : x_nmeta[15:0];
+                xz_end <= x_tail ? (x_delta > 35'sd0 ? x_nend[15:0] : pkt_end[15:0])
+                                 : (x_nmeta < $signed({3'b000, pkt_low}) ? pkt_low[15:0] : x_nmeta[15:0]);
+                if (!x_tail && x_nmeta < $signed({3'b000, pkt_low})) pkt_low <= x_nmeta[31:0];
+                xc_src <= pkt_meta[15:0];
+                xc_dst <= x_nmeta[15:0];
+                xc_len <= x_head && x_delta != 35'sd0 ? x_metalen[5:0] : 6'd0;
+                xc_cnt <= 6'd0;
+                xc_desc <= x_delta > 35'sd0;
+            end
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
@@ -1047,6 +1171,7 @@ module bpf_core #(
                 e_mapref <= d_is_lddw && d_src == 4'd1;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
+                xs <= XS_CHECK;
                 hkw <= 1'b0;
                 hk1 <= 64'd0;
             end else begin
@@ -1056,6 +1181,7 @@ module bpf_core #(
                 e_b <= b;
                 e_phase <= phase_next;
                 ms <= ms_next;
+                xs <= xs_next;
             end
 
             // decode
