@@ -15,6 +15,9 @@ export const MAX_MAPS = 8;
 /** BPF_F_RDONLY_PROG: read-only for programs; the engine has no read-only map values yet. */
 const BPF_F_RDONLY_PROG = 0x80;
 
+/** Map kinds the engine holds; prog_array and devmap are array-shaped (programs.ts MAP_KIND_CODES). */
+const ENGINE_KINDS: readonly string[] = ["array", "hash", "prog_array", "devmap"];
+
 /** Hash maps: the longest key the engine compares (two 8-byte words). */
 export const MAX_HASH_KEY = 16;
 
@@ -74,7 +77,7 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
   if (defs.length > MAX_MAPS) out.push(`${defs.length} maps (the engine's map table has ${MAX_MAPS} entries)`);
   let bytes = 0;
   for (const d of defs) {
-    if (d.kind !== "array" && d.kind !== "hash") out.push(`map '${d.name}' of kind ${d.kind} (the engine has array and hash maps only)`);
+    if (!ENGINE_KINDS.includes(d.kind)) out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, hash, prog_array and devmap maps only)`);
     if (d.kind === "hash" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's hash maps take 1 to ${MAX_HASH_KEY})`);
     if (d.valueSize > 0x4000) out.push(`map '${d.name}' has ${d.valueSize}-byte values (the map table holds at most 16384)`);
     if (d.maxEntries > 0xffff) out.push(`map '${d.name}' has ${d.maxEntries} entries (the map table holds at most 65535)`);
@@ -154,6 +157,8 @@ export function mapSlots(p: MapPlacement, map: BpfMap): Uint8Array {
     const at = IMAGE_HEADER_SIZE + r * rec.recordSize;
     const index = view.getUint32(at + rec.keyOffset, true);
     out.set(image.subarray(at + rec.valueOffset, at + rec.valueOffset + p.def.valueSize), index << p.shift);
+    // A set prog_array slot is marked in bytes 4-7: program 0 is a value too.
+    if (p.def.kind === "prog_array") out[(index << p.shift) + 4] = 1;
   }
   return out;
 }
@@ -193,6 +198,9 @@ export function mapsFile(layout: MapLayout, maps: readonly BpfMap[]): string {
 export function storeMapMemory(layout: MapLayout, memory: Uint8Array, maps: readonly BpfMap[]): void {
   layout.maps.forEach((p, m) => {
     const map = maps[m]!;
+    // Programs cannot change a prog_array or devmap on the engine (only tail calls and
+    // redirect_map read them): the live map is already what the memory holds.
+    if (p.def.kind === "prog_array" || p.def.kind === "devmap") return;
     if (p.def.kind === "hash") {
       const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
       const { keyOffset, metaOffset } = hashSlot(p.def);

@@ -29,6 +29,7 @@ export const ENGINE_ERRORS: Readonly<Record<number, { name: string; diags: reado
   4: { name: "call depth exceeded", diags: ["run-depth"] },
   5: { name: "pc past the last slot", diags: ["run-fell-off"] },
   6: { name: "not a map", diags: ["run-map", "run-helper-fail"] },
+  7: { name: "tail call to a program the ROM lacks", diags: ["run-tail-call"] },
 };
 
 /** The folder holding backends/fpga/rtl (the source tree, also when running from dist/). */
@@ -52,10 +53,11 @@ export function rtlFiles(): string[] {
 }
 
 /** One 64-bit word per slot (the slot's bytes as a little-endian u64), 16 hex digits a line: $readmemh. */
-export function romImage(slots: readonly Insn[]): string {
+export function romImage(slots: readonly Insn[], entryLen?: number): string {
   const bytes = encodeSlots(slots);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let out = "";
+  // Several programs (tail calls): the testbench's prog_len is the entry program's slots.
+  let out = entryLen === undefined || entryLen === slots.length ? "" : `// entry ${entryLen}\n`;
   for (let i = 0; i < bytes.length; i += 8) out += view.getBigUint64(i, true).toString(16).padStart(16, "0") + "\n";
   return out;
 }
@@ -135,6 +137,8 @@ export interface EngineCase {
   /** A name without white space (it is echoed in the result line). */
   readonly name: string;
   readonly slots: readonly Insn[];
+  /** Slots of the entry program when the ROM holds several (backends/fpga/programs.ts); default all. */
+  readonly entryLen?: number;
   /** Input memory; r1 = INPUT_BASE and r2 = its length unless given. Absent: r1 = r2 = 0. */
   readonly mem?: Uint8Array;
   readonly r1?: bigint;
@@ -169,9 +173,11 @@ export interface EngineResult {
   readonly mem: Uint8Array;
   /** The map memory's first mapBytes bytes after the run, when the case asked for them. */
   readonly maps?: Uint8Array;
+  /** XDP: the ifindex bpf_redirect_map found (the last successful call of the run). */
+  readonly redirect?: number;
 }
 
-const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?$/;
+const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?(?: redirect=(\d+))?$/;
 
 export function parseResultLine(line: string): EngineResult {
   const m = RESULT_LINE.exec(line);
@@ -181,6 +187,7 @@ export function parseResultLine(line: string): EngineResult {
     r0: BigInt("0x" + m[5]), cycles: Number(m[6]), retired: Number(m[7]),
     mem: Uint8Array.from(Buffer.from(m[8]!, "hex")),
     ...(m[9] === undefined ? {} : { maps: Uint8Array.from(Buffer.from(m[9], "hex")) }),
+    ...(m[10] === undefined ? {} : { redirect: Number(m[10]) }),
   };
 }
 
@@ -195,7 +202,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
       if (c.xdp && (c.mem?.length ?? 0) > XDP_MAX_FRAME) throw new Error(`${c.name}: a ${c.mem!.length}-byte frame exceeds the engine's ${XDP_MAX_FRAME}`);
       if (c.mem && c.mem.length > INPUT_BYTES) throw new Error(`${c.name}: ${c.mem.length} bytes exceed the input buffer (${INPUT_BYTES})`);
       const rom = join(work, `${i}.rom.hex`);
-      writeFileSync(rom, romImage(c.slots));
+      writeFileSync(rom, romImage(c.slots, c.entryLen));
       let mem = "-";
       if (c.mem) {
         mem = join(work, `${i}.mem.hex`);

@@ -52,15 +52,20 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const rom = manifest.resources?.rom_image as string | undefined;
       if (!backend?.runXdp || !rom) fail("cli-usage", {}, [`${bundle} was built for target ${manifest.target}, which has no simulator (sim runs fpga bundles)`]);
       if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target ${manifest.target} --mem)`]);
-      const slots = romSlots(readFileSync(join(dir, rom), "utf8"), manifest.resources.instructions, `${bundle}/${rom}`);
+      // A tail-call bundle's ROM holds every program of the object (resources.programs).
+      const listed = manifest.resources.programs as { name: string; index: number; base: number; length: number }[] | undefined;
+      const slots = romSlots(readFileSync(join(dir, rom), "utf8"), manifest.resources.rom_slots ?? manifest.resources.instructions, `${bundle}/${rom}`);
+      const programs = listed
+        ? [...listed].sort((a, b) => a.index - b.index).map((p) => ({ name: p.name, section: p.index === listed[0]!.index ? manifest.program.section : "", slots: slots.slice(p.base, p.base + p.length), functions: new Map<number, string>() }))
+        : [{ name: manifest.program.name, section: manifest.program.section, slots, functions: new Map<number, string>() }];
       const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
       if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
       const object: BpfObject = {
-        programs: [{ name: manifest.program.name, section: manifest.program.section, slots, functions: new Map() }],
+        programs,
         maps: maps.map((m) => m.def),
         mapInit: new Map(),
         license: "",
       };
-      runXdpOnTarget(ctx, object, { target: manifest.target, pcap: opts.pcap, out: opts.out, mapsOut: opts.mapsOut, maxSteps: opts.maxSteps, ifindex: opts.ifindex, stats: true }, (p) => resolve(ctx.io.cwd, p), maps);
+      runXdpOnTarget(ctx, object, { target: manifest.target, program: listed?.[0]!.name, pcap: opts.pcap, out: opts.out, mapsOut: opts.mapsOut, maxSteps: opts.maxSteps, ifindex: opts.ifindex, stats: true }, (p) => resolve(ctx.io.cwd, p), maps);
     });
 }

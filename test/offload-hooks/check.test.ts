@@ -41,8 +41,8 @@ describe("offload check", () => {
     expect(messages("mov %r2, 14\ncall 28\nexit", fpga(), "xdp")).toEqual([
       "1: target fpga does not support helper csum_diff (28)",
     ]);
-    expect(fpga().helpers).toEqual([1, 2, 3, 5, 7, 8, 44, 54, 65]);
-    expect(fpga().maps).toEqual({ kinds: ["array", "hash"], max_entries: 65535, max_key_size: 16, max_value_size: 16384, max_total_bytes: 65536 });
+    expect(fpga().helpers).toEqual([1, 2, 3, 5, 7, 8, 12, 44, 51, 54, 65]);
+    expect(fpga().maps).toEqual({ kinds: ["array", "hash", "prog_array", "devmap"], max_entries: 65535, max_key_size: 16, max_value_size: 16384, max_total_bytes: 65536 });
     expect(messages(".map m array key=4 value=8 entries=1\nldabsb 3\nmov %r0, 2\nexit", fpga())).toEqual([
       "0: target fpga does not support ldabsb (instruction group packet)",
     ]);

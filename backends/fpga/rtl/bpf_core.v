@@ -50,7 +50,18 @@ module bpf_core #(
     input  wire [31:0]          rx_queue_index,
     output reg  [31:0]          pkt_data,       // packet buffer offsets of data and data_end
     output reg  [31:0]          pkt_end,        //   (the frame after the run is [pkt_data, pkt_end))
-    input  wire [IMEM_AW:0]     prog_len,       // slots in the program
+    input  wire [IMEM_AW:0]     prog_len,       // slots in the entry program (at ROM slot 0)
+    // program table (engine idle): where the programs a tail call can reach sit in the ROM
+    input  wire                 ptab_we,
+    input  wire [2:0]           ptab_idx,       // the program's index in its object (a prog_array value)
+    input  wire [IMEM_AW:0]     ptab_base,      // its first ROM slot
+    input  wire [IMEM_AW:0]     ptab_len,       // its slots (0: no such program)
+    // map kinds beside the map table (engine idle): 0 as the table word says, 1 prog_array, 2 devmap
+    input  wire                 map_kind_we,
+    input  wire [1:0]           map_kind,
+    // bpf_redirect_map: the target of the last successful call of the run
+    output reg                  redirect_valid,
+    output reg  [31:0]          redirect_ifindex,
     output reg                  running,
     output reg                  done,
     output reg                  error,
@@ -103,7 +114,8 @@ module bpf_core #(
                      ERR_HELPER = 4'd3,   // run-helper / run-callx: unknown helper
                      ERR_DEPTH  = 4'd4,   // run-depth: call depth exceeds MAX_DEPTH frames
                      ERR_PC     = 4'd5,   // run-fell-off: pc ran past the last slot
-                     ERR_HARG   = 4'd6;   // run-map / run-helper-fail: not a map handle
+                     ERR_HARG   = 4'd6,   // run-map / run-helper-fail: not a map handle
+                     ERR_TAIL   = 4'd7;   // run-tail-call: a prog_array names a program the ROM lacks
 
     // Instruction kinds, decided in decode.
     localparam [3:0] K_ALU = 4'd0, K_DIV = 4'd1, K_LDDW = 4'd2, K_LDX = 4'd3, K_ST = 4'd4,
@@ -129,6 +141,19 @@ module bpf_core #(
     reg [23:0] mt_base  [0:7];
     reg        mt_hash  [0:7];      // a hash map (else an array)
     reg [3:0]  mt_ksz   [0:7];      // hash: key_size - 1 (1..16 bytes)
+    // Kinds the table word does not tell (kept apart so that the word's layout stays):
+    // prog_array and devmap are array-shaped (u32 key, 4-byte value in an 8-byte slot).
+    localparam [1:0] MK_PLAIN = 2'd0, MK_PROG_ARRAY = 2'd1, MK_DEVMAP = 2'd2;
+    reg [1:0]  mt_kind  [0:7];
+
+    // Program table: tail calls jump to the base of the program a prog_array names; the
+    // running program's slots are [cur_base, cur_base + cur_len) (fetching outside faults,
+    // and fault_pc counts from cur_base, as the interpreter's instruction index does).
+    localparam [5:0] MAX_TAIL_CALLS = 6'd33;    // MAX_TAIL_CALL_CNT
+    reg [IMEM_AW:0] pt_base [0:7];
+    reg [IMEM_AW:0] pt_len  [0:7];
+    reg [IMEM_AW:0] cur_base, cur_len;
+    reg [5:0]       tail_calls;
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -250,7 +275,7 @@ module bpf_core #(
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
-        if (d_pc >= prog_len) begin
+        if (d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
             dk_kind = K_FELL_OFF;
         end else begin
             case (d_cls)
@@ -524,8 +549,36 @@ module bpf_core #(
     wire [5:0]  xc_left = xc_len - xc_cnt;
     wire [3:0]  xc_size = xc_left >= 6'd8 ? 4'd8 : xc_left[3:0];
     wire [15:0] xc_off = xc_desc ? {10'd0, xc_left - {2'd0, xc_size}} : {10'd0, xc_cnt};
+
+    // bpf_tail_call (12: r2 a prog_array, r3 the index) and bpf_redirect_map (51: r1 a
+    // devmap, r2 the key, r3 the flags), runtime/helpers/table.ts: the map must be a
+    // handle (else a fault, as mapArg); the wrong kind, an index past max_entries or an
+    // empty slot fall through (tail call: -EINVAL / -ENOENT; redirect_map: the flags' low
+    // two bits). Else the slot is read from the map memory: a prog_array slot holds the
+    // program index in bytes 0-3 and 1 in bytes 4-7 when set; a devmap slot the ifindex
+    // (0: empty). A tail call past MAX_TAIL_CALLS falls through with -ENOENT, as the
+    // interpreter's counter does.
+    localparam [31:0] TAIL_CALL = 32'd12, REDIRECT_MAP = 32'd51;
+    localparam [1:0] TS_CHECK = 2'd0, TS_READ = 2'd1, TS_DATA = 2'd2;
+    wire        is_slot_helper = helper_id == TAIL_CALL || (xdp && helper_id == REDIRECT_MAP);
+    wire        t_tail = helper_id == TAIL_CALL;
+    wire [63:0] t_map = t_tail ? regs[2] : regs[1];
+    wire [63:0] t_key = t_tail ? regs[3] : regs[2];
+    wire [2:0]  tm = t_map[34:32];
+    wire        t_handle = t_map[63:35] == REGION_MAPH && t_map[31:0] == 32'd0 && mt_max[tm] != 20'd0;
+    wire        t_kind_ok = mt_kind[tm] == (t_tail ? MK_PROG_ARRAY : MK_DEVMAP);
+    wire        t_in_range = (!t_tail || t_key[63:32] == 32'd0) && t_key[31:0] < {12'd0, mt_max[tm]};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] t_slot = {7'd0, t_key[31:0]} << mt_shift[tm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] t_fallback = t_tail ? (t_kind_ok ? -64'd2 : -64'd22) : {62'd0, regs[3][1:0]};   // -ENOENT / -EINVAL / flags & 3
+    wire [2:0]  t_prog = mmem_rdata[2:0];
+    wire        t_prog_ok = mmem_rdata[31:3] == 29'd0 && pt_len[t_prog] != {(IMEM_AW + 1){1'b0}};
+    reg  [1:0]  ts, ts_next;
+    reg         tail_jump;      // the tail call jumps this cycle: no r0, a new program
+    reg         redirect_set;   // redirect_map found its target this cycle
     wire [2:0]  hm = regs[1][34:32];
-    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0;
+    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0 && mt_kind[hm] == MK_PLAIN;
     wire [15:0] h_vsize = mt_vsize[hm];
     wire [63:0] x_rdata_q = msrc_map ? mmem_rdata : dmem_rdata;    // data of the read issued last cycle
     wire [31:0] h_key = x_rdata_q[31:0];
@@ -620,6 +673,9 @@ module bpf_core #(
         xz_at_next = xz_at;
         xc_cnt_next = xc_cnt;
         xs_go = 1'b0;
+        ts_next = ts;
+        tail_jump = 1'b0;
+        redirect_set = 1'b0;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -729,6 +785,43 @@ module bpf_core #(
                             xh_wbytes = 8'hff >> (4'd8 - xc_size);
                             xc_cnt_next = xc_cnt + {2'd0, xc_size};
                             xs_next = XS_ZERO;
+                        end
+                    endcase
+                end else if (is_slot_helper) begin
+                    mh_active = 1'b1;
+                    result = t_fallback;
+                    case (ts)
+                        TS_CHECK: if (drained) begin
+                            if (!t_handle) begin
+                                fault = 1'b1;
+                                fault_code = ERR_HARG;
+                            end else if (!t_kind_ok || !t_in_range) fire = 1'b1;
+                            else ts_next = TS_READ;
+                        end
+                        TS_READ: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[tm][MAP_AW-1:0] + t_slot[MAP_AW-1:0];
+                            ts_next = TS_DATA;
+                        end
+                        default: begin                              // TS_DATA: the slot
+                            if (t_tail) begin
+                                if (mmem_rdata[63:32] == 32'd0 || tail_calls == MAX_TAIL_CALLS) fire = 1'b1;
+                                else if (!t_prog_ok) begin
+                                    fault = 1'b1;
+                                    fault_code = ERR_TAIL;
+                                end else begin
+                                    fire = 1'b1;
+                                    tail_jump = 1'b1;
+                                    redirect = 1'b1;
+                                    target = pt_base[t_prog];
+                                end
+                            end else begin
+                                fire = 1'b1;
+                                if (mmem_rdata[31:0] != 32'd0) begin
+                                    redirect_set = 1'b1;
+                                    result = 64'd4;                 // XDP_REDIRECT
+                                end
+                            end
                         end
                     endcase
                 end else if (is_map_helper) begin
@@ -1039,6 +1132,14 @@ module bpf_core #(
             hk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
             for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
+            for (i = 0; i < 8; i = i + 1) mt_kind[i] <= MK_PLAIN;
+            for (i = 0; i < 8; i = i + 1) pt_len[i] <= {(IMEM_AW + 1){1'b0}};
+            ts <= TS_CHECK;
+            cur_base <= {PC_W{1'b0}};
+            cur_len <= {PC_W{1'b0}};
+            tail_calls <= 6'd0;
+            redirect_valid <= 1'b0;
+            redirect_ifindex <= 32'd0;
         end else if (!running) begin
             if (map_we) begin
                 mt_vsize[map_idx] <= {1'b0, map_wdata[14:0]};
@@ -1047,6 +1148,11 @@ module bpf_core #(
                 mt_max[map_idx] <= {4'd0, map_wdata[35:20]};
                 mt_ksz[map_idx] <= map_wdata[39:36];
                 mt_base[map_idx] <= map_wdata[63:40];
+            end
+            if (map_kind_we) mt_kind[map_idx] <= map_kind;
+            if (ptab_we) begin
+                pt_base[ptab_idx] <= ptab_base;
+                pt_len[ptab_idx] <= ptab_len;
             end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
@@ -1072,6 +1178,11 @@ module bpf_core #(
                 pkt_meta <= xdp_mode ? XDP_HEADROOM : 32'd0;
                 pkt_room <= xdp_mode ? XDP_HEADROOM + mem_len + XDP_HEADROOM : mem_len;
                 pkt_low <= XDP_HEADROOM;
+                cur_base <= {PC_W{1'b0}};
+                cur_len <= prog_len;
+                tail_calls <= 6'd0;
+                redirect_valid <= 1'b0;
+                redirect_ifindex <= 32'd0;
                 pkt_data <= xdp_mode ? XDP_HEADROOM : 32'd0;
                 pkt_end <= xdp_mode ? XDP_HEADROOM + mem_len : mem_len;
                 ifindex_q <= ingress_ifindex;
@@ -1088,7 +1199,7 @@ module bpf_core #(
             w_value <= m_load ? load_value : m_result;
 
             // memory
-            m_valid <= fire && e_writes;
+            m_valid <= fire && e_writes && !tail_jump;
             m_rd <= e_rd;
             m_result <= result;
             m_load <= e_kind == K_LDX && !is_ctx;
@@ -1123,6 +1234,19 @@ module bpf_core #(
                 xc_len <= x_head && x_delta != 35'sd0 ? x_metalen[5:0] : 6'd0;
                 xc_cnt <= 6'd0;
                 xc_desc <= x_delta > 35'sd0;
+            end
+
+            // a tail call: the new program runs in frame 0 with the registers as they are
+            if (tail_jump) begin
+                cur_base <= pt_base[t_prog];
+                cur_len <= pt_len[t_prog];
+                tail_calls <= tail_calls + 6'd1;
+                depth <= 3'd0;
+                regs[10] <= frame_pointer(3'd0);
+            end
+            if (redirect_set) begin
+                redirect_valid <= 1'b1;
+                redirect_ifindex <= mmem_rdata[31:0];
             end
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
@@ -1172,6 +1296,7 @@ module bpf_core #(
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
                 xs <= XS_CHECK;
+                ts <= TS_CHECK;
                 hkw <= 1'b0;
                 hk1 <= 64'd0;
             end else begin
@@ -1182,6 +1307,7 @@ module bpf_core #(
                 e_phase <= phase_next;
                 ms <= ms_next;
                 xs <= xs_next;
+                ts <= ts_next;
             end
 
             // decode
@@ -1192,7 +1318,7 @@ module bpf_core #(
                 running <= 1'b0;
                 error <= 1'b1;
                 err_code <= fault_code;
-                fault_pc <= e_pc;
+                fault_pc <= e_pc - cur_base;
             end else if (finish) begin
                 running <= 1'b0;
                 done <= 1'b1;

@@ -21,6 +21,10 @@
 // tailroom) are dropped and rx_overflow is set until the next sop; beats outside a frame
 // (before any sop) are dropped.
 //
+// Tail calls: the ROM may hold several programs; the entry program starts at slot 0
+// (prog_len slots) and the program table (ptab_*) gives every program a prog_array can
+// name its base and length. bpf_redirect_map's target comes out on redirect_*.
+//
 // Array and hash maps: the map value memory (2**MAP_AW bytes) is a second bpf_dmem; the host
 // reads and writes it in 64-bit rows with host_map = 1 (host_map_row), and writes the map
 // table (map_we, map_idx, map_wdata; format in bpf_core.v) before start. Both keep
@@ -51,6 +55,13 @@ module bpf_engine #(
     input  wire               map_we,
     input  wire [2:0]         map_idx,
     input  wire [63:0]        map_wdata,
+    input  wire               map_kind_we,      // with map_idx: 0 plain, 1 prog_array, 2 devmap (bpf_core.v)
+    input  wire [1:0]         map_kind,
+    // program table (engine idle): the ROM base and length of each program a tail call can reach
+    input  wire               ptab_we,
+    input  wire [2:0]         ptab_idx,
+    input  wire [IMEM_AW:0]   ptab_base,
+    input  wire [IMEM_AW:0]   ptab_len,
     // run control and status
     input  wire               start,
     input  wire [63:0]        r1_init,
@@ -61,6 +72,8 @@ module bpf_engine #(
     input  wire [31:0]        rx_queue_index,
     output wire [31:0]        pkt_data,
     output wire [31:0]        pkt_end,
+    output wire               redirect_valid,   // XDP: bpf_redirect_map found its target
+    output wire [31:0]        redirect_ifindex,
     // receive stream (engine idle, host port unused)
     input  wire               rx_valid,
     output wire               rx_ready,
@@ -178,6 +191,9 @@ module bpf_engine #(
         .mmem_en(core_men), .mmem_we(core_mwe), .mmem_addr(core_maddr), .mmem_wbytes(core_mwbytes),
         .mmem_wdata(core_mwdata), .mmem_rdata(mmem_rdata),
         .map_we(map_we && !busy), .map_idx(map_idx), .map_wdata(map_wdata),
+        .map_kind_we(map_kind_we && !busy), .map_kind(map_kind),
+        .ptab_we(ptab_we && !busy), .ptab_idx(ptab_idx), .ptab_base(ptab_base), .ptab_len(ptab_len),
+        .redirect_valid(redirect_valid), .redirect_ifindex(redirect_ifindex),
         .helper_start(helper_start), .helper_id(helper_id),
         .helper_r1(helper_r1), .helper_r2(helper_r2), .helper_r3(helper_r3),
         .helper_r4(helper_r4), .helper_r5(helper_r5),

@@ -18,10 +18,12 @@
 //        from the previous case (packets of one stream, as the interpreter's host state)
 //   MAPS the maps before the run, or "-" (the map memory and table stay as they are; a
 //        reset clears the table): lines "t IDX HEX" (a map table entry, bpf_core.v) and
-//        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0)
+//        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0), "k IDX KIND"
+//        (the map's kind beside the table: 1 prog_array, 2 devmap) and "p IDX BASE LEN" (the
+//        program table: program IDX of the object at ROM slot BASE, LEN slots)
 //   MAPBYTES decimal: the first MAPBYTES bytes of the map memory are printed after the run
 //   output, one line per case:
-//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX]
+//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX][ redirect=N]
 //   maps (when MAPBYTES > 0) is the map memory after the run; mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
 #include <cstdio>
@@ -51,7 +53,9 @@ void tick(Vbpf_engine& top) {
     top.eval();
 }
 
-std::vector<uint64_t> readRom(const std::string& path) {
+// A comment "// entry N" says that the entry program is the ROM's first N slots (the
+// other programs, which tail calls reach through the program table, follow it).
+std::vector<uint64_t> readRom(const std::string& path, size_t& entryLen) {
     std::ifstream in(path);
     if (!in) {
         std::cerr << "tb: cannot open " << path << "\n";
@@ -59,9 +63,14 @@ std::vector<uint64_t> readRom(const std::string& path) {
     }
     std::vector<uint64_t> words;
     std::string w;
+    entryLen = SIZE_MAX;
     while (in >> w) {
         if (w.rfind("//", 0) == 0) {
             std::getline(in, w);
+            std::istringstream c(w);
+            std::string key;
+            size_t n = 0;
+            if ((c >> key >> n) && key == "entry") entryLen = n;
             continue;
         }
         words.push_back(std::stoull(w, nullptr, 16));
@@ -92,7 +101,22 @@ void loadMaps(Vbpf_engine& top, const std::string& path) {
     std::string kind, at, word;
     while (in >> kind >> at >> word) {
         const uint64_t v = std::stoull(word, nullptr, 16);
-        if (kind == "t") {
+        if (kind == "p") {
+            std::string len;
+            in >> len;
+            top.ptab_we = 1;
+            top.ptab_idx = static_cast<uint8_t>(std::stoul(at));
+            top.ptab_base = static_cast<uint16_t>(v);
+            top.ptab_len = static_cast<uint16_t>(std::stoul(len, nullptr, 16));
+            tick(top);
+            top.ptab_we = 0;
+        } else if (kind == "k") {
+            top.map_kind_we = 1;
+            top.map_idx = static_cast<uint8_t>(std::stoul(at));
+            top.map_kind = static_cast<uint8_t>(v);
+            tick(top);
+            top.map_kind_we = 0;
+        } else if (kind == "t") {
             top.map_we = 1;
             top.map_idx = static_cast<uint8_t>(std::stoul(at));
             top.map_wdata = v;
@@ -130,7 +154,8 @@ void printMaps(Vbpf_engine& top, unsigned bytes) {
 void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPath, const std::string& memPath,
              uint64_t r1, uint64_t r2, uint64_t maxCycles, bool xdp, bool stream, uint32_t ifindex, uint32_t rxq, bool keep,
              const std::string& mapsPath, unsigned mapBytes) {
-    const std::vector<uint64_t> rom = readRom(romPath);
+    size_t entryLen = SIZE_MAX;
+    const std::vector<uint64_t> rom = readRom(romPath, entryLen);
     const std::vector<uint8_t> mem = readBytes(memPath);
     const unsigned base = xdp ? kXdpHeadroom : 0;
     if (rom.size() > kRomSlots || mem.size() + (xdp ? 2 * kXdpHeadroom : 0) > kInputBytes) {
@@ -143,6 +168,8 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
     top.host_we = 0;
     top.host_map = 0;
     top.map_we = 0;
+    top.map_kind_we = 0;
+    top.ptab_we = 0;
     top.rx_valid = 0;
     if (!keep) {
         top.rst = 1;
@@ -159,7 +186,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         tick(top);
     }
     top.prog_we = 0;
-    top.prog_len = static_cast<uint16_t>(rom.size());
+    top.prog_len = static_cast<uint16_t>(entryLen < rom.size() ? entryLen : rom.size());
 
     // The interpreter's stacks start zeroed; so does the engine's, for identical results.
     top.host_en = 1;
@@ -254,6 +281,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         }
     }
     printMaps(top, mapBytes);
+    if (top.done && top.redirect_valid) std::printf(" redirect=%u", static_cast<unsigned>(top.redirect_ifindex));
     std::printf("\n");
 }
 

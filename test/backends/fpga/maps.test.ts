@@ -93,7 +93,7 @@ describe("map layout (backends/fpga/maps.ts)", () => {
     expect(mapProblems(o.maps)).toEqual([]);
     const big = assemble(".map l lpm_trie key=8 value=8 entries=4\n.map k hash key=17 value=8 entries=4\n.map big array key=4 value=9 entries=4097\nmov %r0, 0\nexit", "t.s");
     expect(mapProblems(big.maps)).toEqual([
-      "map 'l' of kind lpm_trie (the engine has array and hash maps only)",
+      "map 'l' of kind lpm_trie (the engine has array, hash, prog_array and devmap maps only)",
       "map 'k' has 17-byte keys (the engine's hash maps take 1 to 16)",
       "65720 bytes of map memory with values in power-of-two slots (the engine has 65536)",
     ]);
