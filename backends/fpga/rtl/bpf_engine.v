@@ -21,6 +21,16 @@
 // tailroom) are dropped and rx_overflow is set until the next sop; beats outside a frame
 // (before any sop) are dropped.
 //
+// Transmit stream: after an XDP run ends with done, the frame as the program left it,
+// buffer bytes [pkt_data, pkt_end), goes out in 64-bit beats (byte 0 in bits 7:0) with
+// valid/ready, sop on the first beat, eop on the last, tx_keep (contiguous from bit 0) the
+// valid bytes of the eop beat (a frame of 0 bytes is one beat with keep 0). tx_verdict (r0's
+// low 32 bits) and tx_ifindex (bpf_redirect_map's target with XDP_REDIRECT, else 0) are
+// sideband, steady for the whole frame. One beat a cycle while tx_ready is high: each beat
+// is an unaligned 8-byte read of the data memory (bpf_dmem needs no alignment), issued
+// when the beat before is taken. While tx_active, the host port and the receive stream
+// wait (rx_ready is low) and start must not be pulsed. A fault sends nothing.
+//
 // Tail calls: the ROM may hold several programs; the entry program starts at slot 0
 // (prog_len slots) and the program table (ptab_*) gives every program a prog_array can
 // name its base and length. bpf_redirect_map's target comes out on redirect_*.
@@ -84,6 +94,16 @@ module bpf_engine #(
     output reg  [31:0]        rx_frame_len,
     output reg                rx_frame_done,
     output reg                rx_overflow,
+    // transmit stream (after an XDP run)
+    output reg                tx_valid,
+    input  wire               tx_ready,
+    output wire [63:0]        tx_data,
+    output reg  [7:0]         tx_keep,
+    output reg                tx_sop,
+    output reg                tx_eop,
+    output reg  [31:0]        tx_verdict,
+    output reg  [31:0]        tx_ifindex,
+    output wire               tx_active,
     output wire               busy,
     output wire               done,
     output wire               error,
@@ -104,7 +124,7 @@ module bpf_engine #(
     localparam integer HEADROOM = 256;
     localparam integer FRAME_ROWS = ((1 << PKT_AW) - 2 * HEADROOM) / 8;   // rows a frame may fill
     reg              rx_in_frame;
-    assign rx_ready = !busy && !host_en;
+    assign rx_ready = !busy && !host_en && !tx_active;
     wire             rx_fire = rx_valid && rx_ready && (rx_sop || rx_in_frame);
     reg  [PKT_AW-3:0] rx_row;                                   // row of the frame being written, up to FRAME_ROWS
     wire [PKT_AW-3:0] rx_row_now = rx_sop ? {(PKT_AW - 2){1'b0}} : rx_row;
@@ -136,6 +156,56 @@ module bpf_engine #(
         end
     end
 
+    // ------------------------------------------------------------------ transmit stream
+    localparam [31:0] XDP_REDIRECT = 32'd4;
+    reg              xdp_run;           // the run (or the one that ended) is XDP
+    reg              done_q;
+    reg              tx_on;             // beats left to send (tx_valid is the one presented)
+    reg  [31:0]      tx_at;             // buffer offset of the next beat to read
+    reg  [31:0]      tx_left;           // bytes from tx_at to the frame's end
+    wire             tx_begin = done && !done_q && xdp_run;
+    wire             tx_take = tx_valid && tx_ready;
+    // read the next beat: at the frame's start, or when the beat presented is taken
+    wire             tx_read = tx_begin || (tx_take && tx_on);
+    wire [31:0]      tx_read_at = tx_begin ? pkt_data : tx_at;
+    wire [31:0]      tx_read_left = tx_begin ? pkt_end - pkt_data : tx_left;
+    assign tx_active = tx_on || tx_valid || tx_begin;
+    always @(posedge clk) begin
+        if (rst) begin
+            xdp_run <= 1'b0;
+            done_q <= 1'b0;
+            tx_on <= 1'b0;
+            tx_valid <= 1'b0;
+            tx_at <= 32'd0;
+            tx_left <= 32'd0;
+            tx_keep <= 8'd0;
+            tx_sop <= 1'b0;
+            tx_eop <= 1'b0;
+            tx_verdict <= 32'd0;
+            tx_ifindex <= 32'd0;
+        end else begin
+            done_q <= done;
+            if (start && !busy) xdp_run <= xdp_mode;
+            if (tx_read) begin
+                // the beat read this cycle is presented from the next cycle on
+                tx_valid <= 1'b1;
+                tx_sop <= tx_begin;
+                tx_eop <= tx_read_left <= 32'd8;
+                tx_keep <= tx_read_left >= 32'd8 ? 8'hff : 8'hff >> (4'd8 - tx_read_left[3:0]);
+                tx_on <= tx_read_left > 32'd8;
+                tx_at <= tx_read_at + 32'd8;
+                tx_left <= tx_read_left > 32'd8 ? tx_read_left - 32'd8 : 32'd0;
+                if (tx_begin) begin
+                    tx_verdict <= r0[31:0];
+                    tx_ifindex <= redirect_valid && r0 == {32'd0, XDP_REDIRECT} ? redirect_ifindex : 32'd0;
+                end
+            end else if (tx_take) begin
+                tx_valid <= 1'b0;
+            end
+        end
+    end
+    assign tx_data = dmem_rdata;            // held: the memory reads only when tx_read
+
     wire             core_en, core_we;
     wire [PKT_AW:0]  core_addr;
     wire [7:0]       core_wbytes;
@@ -143,9 +213,9 @@ module bpf_engine #(
     wire [63:0]      dmem_rdata;
     bpf_dmem #(.AW(PKT_AW + 1)) dmem (
         .clk(clk),
-        .en(busy ? core_en : (host_en && !host_map) || (rx_fire && rx_room)),
-        .we(busy ? core_we : host_en ? host_we : 1'b1),
-        .addr(busy ? core_addr : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
+        .en(busy ? core_en : tx_active ? tx_read : (host_en && !host_map) || (rx_fire && rx_room)),
+        .we(busy ? core_we : tx_active ? 1'b0 : host_en ? host_we : 1'b1),
+        .addr(busy ? core_addr : tx_active ? {1'b1, tx_read_at[PKT_AW-1:0]} : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
         .wbytes(busy ? core_wbytes : host_en ? 8'hff : rx_wbytes),
         .wdata(busy ? core_wdata : host_en ? host_wdata : rx_data),
         .rdata(dmem_rdata)

@@ -10,6 +10,8 @@
 //        or "-" for none
 //   R1, R2 hex initial values of r1 and r2 (raw only); MAX_CYCLES decimal (then: status timeout)
 //   MODE raw (default) or xdp: the frame goes after 256 bytes of headroom, r1 = xdp_md;
+//        after the run the transmit stream is drained (tx_ready low one cycle in four) and
+//        must carry the frame the host port reads back (else the testbench exits with 3);
 //        xdp-stream: the same, the frame sent through the receive stream (64-bit beats,
 //        sop/eop, an idle cycle after every third beat) and mem_len = rx_frame_len
 //        (a stream that does not end in rx_frame_done with the frame's length: err=14)
@@ -171,6 +173,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
     top.map_kind_we = 0;
     top.ptab_we = 0;
     top.rx_valid = 0;
+    top.tx_ready = 0;
     if (!keep) {
         top.rst = 1;
         tick(top);
@@ -253,6 +256,33 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         tick(top);
         n++;
     }
+    // XDP: drain the transmit stream with back-pressure (tx_ready low one cycle in four);
+    // it must carry exactly the bytes the host port reads back below.
+    std::vector<uint8_t> sent;
+    bool txFramed = true;
+    if (xdp && top.done) {
+        unsigned beats = 0;
+        bool ended = false;
+        for (unsigned cyc = 0; !ended && cyc < 4 * kInputBytes; cyc++) {
+            top.tx_ready = cyc % 4 != 2;
+            top.eval();
+            if (top.tx_valid && top.tx_ready) {
+                if (top.tx_sop != (beats == 0)) txFramed = false;
+                for (unsigned k = 0; k < 8; k++) {
+                    if ((top.tx_keep >> k) & 1) sent.push_back(static_cast<uint8_t>((top.tx_data >> (8 * k)) & 0xff));
+                }
+                if (!top.tx_eop && top.tx_keep != 0xff) txFramed = false;
+                if (top.tx_verdict != static_cast<uint32_t>(top.r0)) txFramed = false;
+                if (top.tx_ifindex != (top.r0 == 4 && top.redirect_valid ? top.redirect_ifindex : 0)) txFramed = false;
+                ended = top.tx_eop;
+                beats++;
+            }
+            tick(top);
+        }
+        top.tx_ready = 0;
+        tick(top);
+        if (!ended || top.tx_active) txFramed = false;
+    }
     const char* status = top.done ? "done" : top.error ? "error" : "timeout";
     std::printf("%s status=%s err=%u pc=%u r0=%llx cycles=%llu retired=%llu mem=", name.c_str(), status,
                 static_cast<unsigned>(top.err_code), static_cast<unsigned>(top.fault_pc),
@@ -269,6 +299,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         to = base + static_cast<unsigned>(mem.size());
     }
     if (to > kInputBytes) to = kInputBytes;
+    std::vector<uint8_t> frame;
     for (unsigned r = from / 8; r * 8 < to; r++) {
         top.host_en = 1;
         top.host_row = kInputRow + r;
@@ -277,8 +308,17 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         const uint64_t v = top.host_rdata;
         for (unsigned k = 0; k < 8; k++) {
             const unsigned at = r * 8 + k;
-            if (at >= from && at < to) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+            if (at >= from && at < to) {
+                frame.push_back(static_cast<uint8_t>((v >> (8 * k)) & 0xff));
+                std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+            }
         }
+    }
+    if (xdp && top.done && (!txFramed || sent != frame)) {
+        std::fflush(stdout);
+        std::cerr << "\ntb: " << name << ": the transmit stream (" << sent.size() << " bytes" << (txFramed ? "" : ", badly framed")
+                  << ") differs from the frame read back (" << frame.size() << " bytes)\n";
+        std::exit(3);
     }
     printMaps(top, mapBytes);
     if (top.done && top.redirect_valid) std::printf(" redirect=%u", static_cast<unsigned>(top.redirect_ifindex));
