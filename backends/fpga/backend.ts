@@ -161,9 +161,10 @@ function tablesFile(object: BpfObject, rom: RomLayout, maps: { layout: MapLayout
   return mapsFile(maps.layout, maps.maps) + tableLines(rom, object.maps);
 }
 
-function engineModel(): EngineModel {
+/** The cached Verilator model; trace: the second configuration, built with --trace for --vcd. */
+function engineModel(trace = false): EngineModel {
   try {
-    return buildEngineModel({ jobs: 2 });
+    return buildEngineModel({ jobs: 2, trace });
   } catch (e) {
     const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
     return fail("cli-usage", {}, [`--target fpga runs the engine in Verilator 5, whose model could not be built: ${why}`]);
@@ -299,7 +300,7 @@ export const fpgaBackend: Backend = {
     request.frames.forEach((f, i) => {
       if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
     });
-    const model = engineModel();
+    const model = engineModel(request.vcd !== undefined);
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through
@@ -312,7 +313,7 @@ export const fpgaBackend: Backend = {
       name: `packet${i + 1}`, slots: rom.slots, entryLen: rom.entryLen, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
       ...(maps && i === 0 ? { maps: tablesFile(request.object, rom, maps) } : {}),
       ...(maps && i === last ? { mapBytes: maps.layout.bytes } : {}),
-    })));
+    })), request.vcd === undefined ? {} : { vcd: request.vcd });
     results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));
     if (maps && results.length > 0) storeMapMemory(maps.layout, results[last]!.maps!, maps.maps);
     return {

@@ -67,9 +67,10 @@ function toolVersion(cmd: string): string {
   return r.status === 0 ? r.stdout.trim() : `${cmd} unavailable`;
 }
 
-/** Hash of everything the model depends on. */
-export function engineHash(): string {
+/** Hash of everything the model depends on; the traced model (--trace) is a configuration of its own. */
+export function engineHash(trace = false): string {
   const h = createHash("sha256");
+  if (trace) h.update("verilator --trace\0");
   for (const f of [...rtlFiles(), TB_FILE]) {
     h.update(f.slice(ENGINE_ROOT.length) + "\0");
     h.update(readFileSync(f));
@@ -91,9 +92,9 @@ const sleep = (ms: number): void => {
  * Builds the Verilator model of bpf_engine, or reuses the cached one. Concurrent callers
  * (vitest workers) take a lock directory so that only one of them compiles.
  */
-export function buildEngineModel(opts: { cacheDir?: string; jobs?: number } = {}): EngineModel {
+export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace?: boolean } = {}): EngineModel {
   const cache = opts.cacheDir ?? join(ENGINE_ROOT, ".cache/fpga");
-  const hash = engineHash();
+  const hash = engineHash(opts.trace);
   const dir = join(cache, hash);
   const binary = join(dir, "Vbpf_engine_tb");
   if (existsSync(binary)) return { hash, binary };
@@ -121,6 +122,8 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number } = {}
     const args = [
       "--cc", "--exe", "--build", "-j", String(opts.jobs ?? 2), "--Mdir", work, "-o", "Vbpf_engine_tb",
       "--top-module", "bpf_engine", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
+      // a waveform model only when asked (bpfoff sim --vcd): tracing slows every cycle
+      ...(opts.trace ? ["--trace"] : []),
       ...rtlFiles(), TB_FILE,
     ];
     const r = spawnSync("verilator", args, { encoding: "utf8", maxBuffer: 64 << 20 });
@@ -191,8 +194,11 @@ export function parseResultLine(line: string): EngineResult {
   };
 }
 
-/** Runs every case through one testbench process; results in the order of the cases. */
-export function runEngine(model: EngineModel, cases: readonly EngineCase[]): EngineResult[] {
+/**
+ * Runs every case through one testbench process; results in the order of the cases.
+ * vcd: write the batch's waveform there (a model built with trace: true).
+ */
+export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts: { vcd?: string } = {}): EngineResult[] {
   if (cases.length === 0) return [];
   const work = mkdtempSync(join(tmpdir(), "bpfoff-fpga-"));
   try {
@@ -226,7 +232,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
     });
     const list = join(work, "cases.txt");
     writeFileSync(list, lines.join("\n") + "\n");
-    const r = spawnSync(model.binary, [list], { encoding: "utf8", maxBuffer: 256 << 20 });
+    const r = spawnSync(model.binary, [list, ...(opts.vcd ? [opts.vcd] : [])], { encoding: "utf8", maxBuffer: 256 << 20 });
     if (r.status !== 0) throw new Error(`testbench failed (status ${r.status}): ${r.stderr}`);
     const results = r.stdout.split("\n").filter(Boolean).map(parseResultLine);
     if (results.length !== cases.length) throw new Error(`testbench answered ${results.length} of ${cases.length} cases: ${r.stderr}`);

@@ -2,7 +2,9 @@
 // engine between them, and prints one line of results per case. It checks nothing: the
 // TypeScript side (backends/fpga/sim.ts) compares the lines with the interpreter.
 //
-//   usage: tb CASES
+//   usage: tb CASES [VCD]
+//   VCD (only in the model built with --trace, sim.ts buildEngineModel({ trace: true })):
+//        a waveform of every signal of the engine over the whole batch, two time units a cycle
 //   CASES: one case per line, fields separated by spaces:
 //     NAME ROM MEM R1 R2 MAX_CYCLES [MODE IFINDEX RXQ KEEP [MAPS MAPBYTES]]
 //   ROM  a $readmemh program image: one 64-bit slot per line, 16 hex digits
@@ -39,8 +41,16 @@
 
 #include "Vbpf_engine.h"
 #include "verilated.h"
+#if VM_TRACE
+#include "verilated_vcd_c.h"
+#endif
 
 namespace {
+
+#if VM_TRACE
+VerilatedVcdC* gTrace = nullptr;   // the waveform, when asked for
+#endif
+uint64_t gTime = 0;
 
 constexpr unsigned kInputRow = 512;   // host row of the input buffer (2**(PKT_AW-3))
 constexpr unsigned kStackRows = 512;  // 8 frames x 512 bytes
@@ -51,8 +61,16 @@ constexpr unsigned kXdpHeadroom = 256;   // XDP_PACKET_HEADROOM; as much tailroo
 void tick(Vbpf_engine& top) {
     top.clk = 0;
     top.eval();
+#if VM_TRACE
+    if (gTrace) gTrace->dump(gTime);
+#endif
+    gTime++;
     top.clk = 1;
     top.eval();
+#if VM_TRACE
+    if (gTrace) gTrace->dump(gTime);
+#endif
+    gTime++;
 }
 
 // A comment "// entry N" says that the entry program is the ROM's first N slots (the
@@ -329,8 +347,8 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
 
 int main(int argc, char** argv) {
     Verilated::commandArgs(argc, argv);
-    if (argc < 2) {
-        std::cerr << "usage: tb CASES\n";
+    if (argc < 2 || argc > 3) {
+        std::cerr << "usage: tb CASES [VCD]\n";
         return 2;
     }
     std::ifstream cases(argv[1]);
@@ -339,6 +357,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     auto top = std::make_unique<Vbpf_engine>();
+    if (argc == 3) {
+#if VM_TRACE
+        Verilated::traceEverOn(true);
+        gTrace = new VerilatedVcdC;
+        top->trace(gTrace, 99);
+        gTrace->open(argv[2]);
+#else
+        std::cerr << "tb: this model was built without --trace: no waveform\n";
+        return 2;
+#endif
+    }
     std::string line;
     bool first = true;
     while (std::getline(cases, line)) {
@@ -372,5 +401,11 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     top->final();
+#if VM_TRACE
+    if (gTrace) {
+        gTrace->close();
+        delete gTrace;
+    }
+#endif
     return 0;
 }
