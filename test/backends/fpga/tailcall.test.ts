@@ -4,7 +4,8 @@
 // them by index), packets and maps: r0, the frames, the redirect target, faults at the
 // interpreter's instruction. requires: verilator
 import fc from "fast-check";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -265,6 +266,12 @@ describe.skipIf(!haveVerilator || !haveClang)("a clang object with three program
     expect(build.stderr).toBe("");
     const manifest = JSON.parse(readFileSync(join(dir, "bundle/manifest.json"), "utf8"));
     expect(manifest.resources.programs.map((p: { name: string }) => p.name)).toEqual(["entry", "fwd", "pop"]);
+    // top.v's loader writes the program table and the map kinds; lint-clean as every bundle
+    const top = readFileSync(join(dir, "bundle/top.v"), "utf8");
+    expect(top).toMatch(/4'd1: prog_entry = \{ \d+'d\d+, \d+'d\d+ \};/);
+    expect(top).toContain("kind_of = 2'd1;   // prog_array");
+    const lint = spawnSync("verilator", ["--lint-only", "-Wall", "--top-module", "bpfoff_top", "top.v", ...readdirSync(join(dir, "bundle/rtl")).map((f) => `rtl/${f}`)], { cwd: join(dir, "bundle"), encoding: "utf8" });
+    expect(lint.stderr).toBe("");
     const sim = await runCli(["sim", "bundle", "--pcap", "in.pcap", "--maps-in", "maps.json", "--out", "sim.pcap", "--maps-out", "sim.json"], dir);
     expect(sim.stdout).toBe(interp.stdout);
     expect(readFileSync(join(dir, "sim.pcap"))).toEqual(readFileSync(join(dir, "interp.pcap")));
