@@ -183,6 +183,19 @@ describe.skipIf(!haveVerilator)("bpf_redirect_map on the FPGA engine matches the
     compareXdp(["lddw %r1, map(arr)\nmov %r2, 0\nmov %r3, 2\ncall 51\nexit"], {});
     expect(compareXdp(["mov %r1, 0\nmov %r2, 0\nmov %r3, 2\ncall 51\nexit"], {})).toMatchObject({ kind: "error", insn: 3 });
   });
+  it("random devmaps, keys and flags (fast-check), one to three calls a run", () => {
+    const call = fc.tuple(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(-1, 0x7fffffff, -0x80000000)), fc.oneof(fc.integer({ min: 0, max: 7 }), fc.constantFrom(-1, 0x100)));
+    const run = fc.record({
+      dev: fc.dictionary(fc.constantFrom("0", "1", "2", "3"), fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant(0xffffffff))),
+      calls: fc.array(call, { minLength: 1, maxLength: 3 }),
+    });
+    for (const r of fc.sample(run, { numRuns: 20, seed: 51 })) {
+      // every result folded into the frame's first 8 bytes; the verdict is the last call's
+      const text = ["mov %r9, %r1", "mov %r6, 0", ...r.calls.map(([key, flags]) => `lddw %r1, map(dev)\nmov %r2, ${key}\nmov %r3, ${flags}\ncall 51\nlsh %r6, 8\nadd %r6, %r0`),
+        "ldxw %r2, [%r9+0]", "ldxw %r3, [%r9+4]", "mov %r4, %r2", "add %r4, 8", "jgt %r4, %r3, out", "stxdw [%r2+0], %r6", "out:", "exit"].join("\n");
+      compareXdp([text], { dev: Object.fromEntries(Object.entries(r.dev).map(([k, v]) => [Number(k), v])) });
+    }
+  });
   it("the CLI line names the target as the interpreter's does", () => {
     const object = objectOf([redirect("mov %r2, 1", 0)]);
     const r = fpgaBackend.runXdp!({ object, program: 0, frames: FRAMES.slice(0, 1), ifindex: 1, maxSteps: 1000, maps: mapsFor(object, { dev: { 1: 12 } }) });
@@ -212,6 +225,17 @@ describe("the ROM layout and the handle rule", () => {
     expect(at("lddw %r2, map(jmp)\nldxw %r3, [%r2+0]\ncall 12\nexit")).toEqual([0]);
     expect(at("lddw %r2, map(jmp)\nja +0\nmov %r3, 0\ncall 12\nexit")).toEqual([0]);
     expect(at("lddw %r6, map(jmp)\nmov %r6, 0\nexit")).toEqual([]);
+  });
+  it("every program of the ROM goes through the offload check, the diagnostic naming the program", () => {
+    const object = objectOf([`${TAIL(1)}\nmov %r0, 2\nexit`, "mov %r1, 0\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall 28\nexit"]);
+    let diags: readonly { message: string; loc: { insn?: number }; notes: readonly string[] }[] = [];
+    try {
+      fpgaBackend.runXdp!({ object, program: 0, frames: FRAMES, ifindex: 1, maxSteps: 1000 });
+    } catch (e) {
+      if (!(e instanceof DiagnosticError)) throw e;
+      diags = e.diagnostics;
+    }
+    expect(diags.map((d) => [d.message, d.loc.insn, d.notes])).toEqual([["target fpga does not support helper csum_diff (28)", 5, ["in program p1"]]]);
   });
   it("the run refuses a devmap handle passed to map_lookup_elem", () => {
     const object = objectOf(["stw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(dev)\ncall 1\nmov %r0, 2\nexit"]);
