@@ -68,6 +68,8 @@ export interface XdpRunRequest {
   readonly seed?: number;
   /** As RawRunRequest.maps: carried from frame to frame, the final state left in them. */
   readonly maps?: readonly BpfMap[];
+  /** A waveform (VCD) of the whole run, written to this path (targets simulated in Verilator: fpga). */
+  readonly vcd?: string;
 }
 
 export interface XdpRunResult {

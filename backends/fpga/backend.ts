@@ -28,6 +28,8 @@ import type { BpfObject } from "../../ir/bpf/object.js";
 import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
 import { resourceEstimate } from "./resources.js";
 import { hexRows, MAP_AW, mapLayout, mapProblems, mapsFile, mapSlots, storeMapMemory, tableWord, type MapLayout } from "./maps.js";
+import { MAP_KIND_CODES, programProblems, romLayout, slotHandleProblems, tableLines, type RomLayout } from "./programs.js";
+import { ROM_SLOTS } from "./sim.js";
 
 /** The files of an fpga bundle, by role. */
 export const FPGA_FILES = { rom: "prog.hex", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl", mapsDir: "maps" } as const;
@@ -90,19 +92,40 @@ export function romAddressBits(slots: number): number {
  * is not an array, a map reference past the object's maps, and maps the engine's map
  * memory and table cannot hold (backends/fpga/maps.ts).
  */
-function engineProblems(object: BpfObject, slots: readonly Insn[]): Diagnostic[] {
+function engineProblems(object: BpfObject, rom: RomLayout): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (let i = 0; i < slots.length; i++) {
-    const s = slots[i]!;
-    if (!isLddw(s)) continue;
-    if (s.src === 1 || s.src === 2) {
-      const map = object.maps[s.imm];
-      if (!map || s.imm < 0) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length]));
-      else if (s.src === 2 && map.kind !== "array") out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw map_value of map '${map.name}' of kind ${map.kind} (the engine has global data in array maps only)`]));
-    } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, and map values, src 2, only)`]));
-    i++;
+  for (const prog of rom.programs) {
+    const slots = object.programs[prog.index]!.slots;
+    // the other programs of a tail-call ROM: the diagnostic says which one
+    const notes = prog.base === 0 ? [] : [`in program ${prog.name}`];
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (!isLddw(s)) continue;
+      if (s.src === 1 || s.src === 2) {
+        const map = object.maps[s.imm];
+        if (!map || s.imm < 0) out.push(diag("run-map", { insn: i }, [s.imm, object.maps.length], notes));
+        else if (s.src === 2 && map.kind !== "array") out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw map_value of map '${map.name}' of kind ${map.kind} (the engine has global data in array maps only)`], notes));
+      } else if (s.src !== 0) out.push(diag("offload-unsupported", { insn: i }, ["fpga", `lddw with pseudo source ${s.src} (the engine has map handles, src 1, and map values, src 2, only)`], notes));
+      i++;
+    }
+    for (const [i, why] of slotHandleProblems(slots, object.maps)) out.push(diag("offload-unsupported", { insn: i }, ["fpga", why], notes));
   }
-  for (const p of mapProblems(object.maps)) out.push(diag("offload-unsupported", {}, ["fpga", p]));
+  for (const p of [...mapProblems(object.maps), ...programProblems(object, ROM_SLOTS)]) out.push(diag("offload-unsupported", {}, ["fpga", p]));
+  return out;
+}
+
+/** The offload check on every program of the ROM (object-wide findings, such as maps, once). */
+function offloadProblems(object: BpfObject, rom: RomLayout, type: "raw" | "xdp"): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const prog of rom.programs) {
+    for (const d of checkOffload(object, prog.index, type, loadTarget("fpga"))) {
+      const key = JSON.stringify([d.code, d.message, d.loc.insn === undefined ? undefined : prog.index, d.loc.insn]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(prog.base === 0 || d.loc.insn === undefined ? d : { ...d, notes: [...d.notes, `in program ${prog.name}`] });
+    }
+  }
   return out;
 }
 
@@ -129,20 +152,26 @@ function helpersUsed(slots: readonly Insn[]): number[] {
 /** A file name safe inside a one-line comment of the generated files. */
 const commentSafe = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?");
 
-/** The offload check, the engine's own limits and the seed, for a run of either type. */
-function checkRun(request: RawRunRequest | XdpRunRequest, type: "raw" | "xdp"): readonly Insn[] {
-  const slots = request.object.programs[request.program]!.slots;
-  const problems = [...checkOffload(request.object, request.program, type, loadTarget("fpga")), ...engineProblems(request.object, slots)];
+/** The offload check, the engine's own limits and the seed, for a run of either type; the ROM to run. */
+function checkRun(request: RawRunRequest | XdpRunRequest, type: "raw" | "xdp"): RomLayout {
+  const rom = romLayout(request.object, request.program);
+  const problems = [...offloadProblems(request.object, rom, type), ...engineProblems(request.object, rom)];
   if (problems.length) throw new DiagnosticError(problems);
   if (request.seed !== undefined && request.seed >>> 0 !== ENGINE.SEED) {
     fail("cli-usage", {}, [`--target fpga: the engine's get_prandom_u32 seed is fixed when its model is built (SEED = ${ENGINE.SEED}); leave --seed out or give --seed ${ENGINE.SEED}`]);
   }
-  return slots;
+  return rom;
 }
 
-function engineModel(): EngineModel {
+/** The testbench's MAPS file: the map table and memory, the map kinds and the program table. */
+function tablesFile(object: BpfObject, rom: RomLayout, maps: { layout: MapLayout; maps: readonly BpfMap[] }): string {
+  return mapsFile(maps.layout, maps.maps) + tableLines(rom, object.maps);
+}
+
+/** The cached Verilator model; trace: the second configuration, built with --trace for --vcd. */
+function engineModel(trace = false): EngineModel {
   try {
-    return buildEngineModel({ jobs: 2 });
+    return buildEngineModel({ jobs: 2, trace });
   } catch (e) {
     const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
     return fail("cli-usage", {}, [`--target fpga runs the engine in Verilator 5, whose model could not be built: ${why}`]);
@@ -161,9 +190,12 @@ export const fpgaBackend: Backend = {
   compile(input: CompileInput): CompileOutput {
     const program = input.object.programs[input.program]!;
     const slots = program.slots;
-    const problems = engineProblems(input.object, slots);
+    // With a prog_array the ROM holds every program of the object (programs.ts); the
+    // pipeline's offload check covered the entry program, this covers the others.
+    const rom = romLayout(input.object, input.program);
+    const problems = [...(rom.tailCalls ? offloadProblems(input.object, rom, input.programType).filter((d) => d.notes.some((n) => n.startsWith("in program "))) : []), ...engineProblems(input.object, rom)];
     if (problems.length) throw new DiagnosticError(problems);
-    const imemAw = romAddressBits(slots.length);
+    const imemAw = romAddressBits(rom.slots.length);
     const romDepth = 2 ** imemAw;
     const packetBytes = 2 ** ENGINE.PKT_AW;
     const rtl = rtlFiles().map((f) => [`${FPGA_FILES.rtlDir}/${basename(f)}`, readFileSync(f)] as const);
@@ -184,9 +216,18 @@ export const fpgaBackend: Backend = {
       };
     });
     const mapRows = layout.bytes / 8;
+    // The loader's table phase writes the map table, the map kinds and the program table, one index a cycle.
+    const programs = rom.tailCalls ? rom.programs : [];
+    const tabCount = Math.max(maps.length, ...programs.map((p) => p.index + 1));
     const view = {
       hasMaps: maps.length > 0,
       maps,
+      tabCount,
+      mapKinds: input.object.maps.flatMap((m, index) => (MAP_KIND_CODES[m.kind] === undefined ? [] : [{ index, kind: m.kind, code: MAP_KIND_CODES[m.kind] }])),
+      programs: programs.map((p) => ({ ...p, name: commentSafe(p.name) })),
+      hasPrograms: programs.length > 0,
+      romSlots: rom.slots.length,
+      imemAwPlus1: romAddressBits(rom.slots.length) + 1,
       mapAw: MAP_AW,
       mapAwMsb: MAP_AW - 1,
       mapRowMsb: MAP_AW - 4,
@@ -217,7 +258,7 @@ export const fpgaBackend: Backend = {
     const clockMhz = loadTarget("fpga").timing?.["clock_mhz"];
     return {
       files: [
-        [FPGA_FILES.rom, romImage(slots)],
+        [FPGA_FILES.rom, romImage(rom.slots)],
         ...maps.map((m) => [`${FPGA_FILES.mapsDir}/${m.file}`, m.data] as const),
         ...generated,
         ...rtl.map(([path, data]) => [path, new Uint8Array(data)] as const),
@@ -228,6 +269,8 @@ export const fpgaBackend: Backend = {
           instructions: slots.length,
           rom_depth: romDepth,
           rom_image: FPGA_FILES.rom,
+          // tail calls: every program of the object in the ROM, the entry program first
+          ...(programs.length ? { rom_slots: rom.slots.length, programs: programs.map((p) => ({ name: p.name, index: p.index, base: p.base, length: p.len })) } : {}),
           helpers: helpersUsed(slots),
           maps: maps.map((m) => ({ name: m.name, file: `${FPGA_FILES.mapsDir}/${m.file}`, base: m.base, slot_bytes: m.slotBytes, table_word: `0x${m.tableWord}` })),
           engine: {
@@ -247,14 +290,14 @@ export const fpgaBackend: Backend = {
   },
 
   runRaw(request: RawRunRequest): RawRunResult {
-    const slots = checkRun(request, "raw");
+    const rom = checkRun(request, "raw");
     if (request.mem && request.mem.length > INPUT_BYTES) fail("cli-usage", {}, [`--mem has ${request.mem.length} bytes; the engine's input buffer holds ${INPUT_BYTES}`]);
     const model = engineModel();
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     const maps = runMaps(request.object, request.maps);
     const [r] = runEngine(model, [{
-      name: "run", slots, mem: request.mem, maxCycles,
-      ...(maps ? { maps: mapsFile(maps.layout, maps.maps), mapBytes: maps.layout.bytes } : {}),
+      name: "run", slots: rom.slots, entryLen: rom.entryLen, mem: request.mem, maxCycles,
+      ...(maps ? { maps: tablesFile(request.object, rom, maps), mapBytes: maps.layout.bytes } : {}),
     }]);
     checkResult(r!, maxCycles);
     if (maps) storeMapMemory(maps.layout, r!.maps!, maps.maps);
@@ -262,11 +305,11 @@ export const fpgaBackend: Backend = {
   },
 
   runXdp(request: XdpRunRequest): XdpRunResult {
-    const slots = checkRun(request, "xdp");
+    const rom = checkRun(request, "xdp");
     request.frames.forEach((f, i) => {
       if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
     });
-    const model = engineModel();
+    const model = engineModel(request.vcd !== undefined);
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through
@@ -276,14 +319,14 @@ export const fpgaBackend: Backend = {
     const maps = runMaps(request.object, request.maps);
     const last = request.frames.length - 1;
     const results = runEngine(model, request.frames.map((frame, i) => ({
-      name: `packet${i + 1}`, slots, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
-      ...(maps && i === 0 ? { maps: mapsFile(maps.layout, maps.maps) } : {}),
+      name: `packet${i + 1}`, slots: rom.slots, entryLen: rom.entryLen, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
+      ...(maps && i === 0 ? { maps: tablesFile(request.object, rom, maps) } : {}),
       ...(maps && i === last ? { mapBytes: maps.layout.bytes } : {}),
-    })));
+    })), request.vcd === undefined ? {} : { vcd: request.vcd });
     results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));
     if (maps && results.length > 0) storeMapMemory(maps.layout, results[last]!.maps!, maps.maps);
     return {
-      // As runXdp: the redirect target is reported with the XDP_REDIRECT verdict only.
+      // The run's redirect target (bpf_redirect or bpf_redirect_map), reported with the XDP_REDIRECT verdict only, as runXdp does.
       packets: results.map((r) => ({ r0: r.r0, packet: r.mem, ...(r.r0 === XDP_REDIRECT && r.redirect !== undefined ? { redirect: { ifindex: r.redirect } } : {}) })),
       stats: results.map((r, i) => `fpga: packet ${i + 1}: ${r.cycles} cycles, ${r.retired} instructions retired`),
     };

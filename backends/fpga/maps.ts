@@ -18,6 +18,7 @@ export const MAX_MAPS = 8;
 /** BPF_F_RDONLY_PROG: read-only for programs (.rodata); the table's bit 61 makes stores and atomics to its values fault. */
 const BPF_F_RDONLY_PROG = 0x80;
 
+
 /** Hash maps: the longest key the engine compares (two 8-byte words). */
 export const MAX_HASH_KEY = 16;
 /** LPM tries: a u32 prefixlen and 1..12 data bytes (prefixes up to 96 bits; no IPv6 yet). */
@@ -43,6 +44,8 @@ const LPM_COUNTS_FROM_BASE = -280;
 const hashed = (def: MapDef): boolean => def.kind === "hash" || def.kind === "percpu_hash" || def.kind === "lru_hash" || def.kind === "lpm_trie";
 /** Array-like kinds: percpu_array is an array for the engine's one CPU (as the interpreter models it). */
 const arrayLike = (def: MapDef): boolean => def.kind === "array" || def.kind === "percpu_array";
+/** prog_array and devmap: array-shaped, read only by tail calls and redirect_map (programs.ts MAP_KIND_CODES). */
+const slotOnly = (def: MapDef): boolean => def.kind === "prog_array" || def.kind === "devmap";
 /** The table's [63:62] for keyed kinds: bpf_core's mt_lpm / mt_tcam / mt_lru. */
 const KEYED_VARIANT: Readonly<Partial<Record<MapDef["kind"], bigint>>> = { lpm_trie: 1n, tcam: 2n, lru_hash: 3n };
 /** Kinds whose key the engine reads as 8-byte words (the table's bit 15). */
@@ -111,7 +114,7 @@ export function mapProblems(defs: readonly MapDef[]): string[] {
   if (defs.length > MAX_MAPS) out.push(`${defs.length} maps (the engine's map table has ${MAX_MAPS} entries)`);
   let bytes = 0;
   for (const d of defs) {
-    if (!arrayLike(d) && !keyed(d)) out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, percpu_array, hash, percpu_hash, lru_hash, lpm_trie and tcam maps only)`);
+    if (!arrayLike(d) && !keyed(d) && !slotOnly(d)) out.push(`map '${d.name}' of kind ${d.kind} (the engine has array, percpu_array, hash, percpu_hash, lru_hash, lpm_trie, tcam, prog_array and devmap maps only)`);
     if (d.kind === "tcam" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's TCAMs take 1 to ${MAX_HASH_KEY})`);
     if (hashed(d) && d.kind !== "lpm_trie" && (d.keySize < 1 || d.keySize > MAX_HASH_KEY)) out.push(`map '${d.name}' has ${d.keySize}-byte keys (the engine's hash maps take 1 to ${MAX_HASH_KEY})`);
     if (d.kind === "lpm_trie" && (d.keySize < LPM_KEY_SIZES.min || d.keySize > LPM_KEY_SIZES.max)) {
@@ -226,6 +229,8 @@ export function mapSlots(p: MapPlacement, map: BpfMap): Uint8Array {
     const at = IMAGE_HEADER_SIZE + r * rec.recordSize;
     const index = view.getUint32(at + rec.keyOffset, true);
     out.set(image.subarray(at + rec.valueOffset, at + rec.valueOffset + p.def.valueSize), index << p.shift);
+    // A set prog_array slot is marked in bytes 4-7: program 0 is a value too.
+    if (p.def.kind === "prog_array") out[(index << p.shift) + 4] = 1;
   }
   return out;
 }
@@ -268,6 +273,9 @@ export function mapsFile(layout: MapLayout, maps: readonly BpfMap[]): string {
 export function storeMapMemory(layout: MapLayout, memory: Uint8Array, maps: readonly BpfMap[]): void {
   layout.maps.forEach((p, m) => {
     const map = maps[m]!;
+    // Programs cannot change a prog_array or devmap on the engine (only tail calls and
+    // redirect_map read them): the live map is already what the memory holds.
+    if (slotOnly(p.def)) return;
     if (isTcam(map)) {
       const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
       const { valueOffset, maskOffset, priorityOffset } = tcamSlot(p.def);

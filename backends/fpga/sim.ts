@@ -29,6 +29,7 @@ export const ENGINE_ERRORS: Readonly<Record<number, { name: string; diags: reado
   4: { name: "call depth exceeded", diags: ["run-depth"] },
   5: { name: "pc past the last slot", diags: ["run-fell-off"] },
   6: { name: "not a map", diags: ["run-map", "run-helper-fail"] },
+  7: { name: "tail call to a program the ROM lacks", diags: ["run-tail-call"] },
 };
 
 /** The folder holding backends/fpga/rtl (the source tree, also when running from dist/). */
@@ -52,10 +53,11 @@ export function rtlFiles(): string[] {
 }
 
 /** One 64-bit word per slot (the slot's bytes as a little-endian u64), 16 hex digits a line: $readmemh. */
-export function romImage(slots: readonly Insn[]): string {
+export function romImage(slots: readonly Insn[], entryLen?: number): string {
   const bytes = encodeSlots(slots);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let out = "";
+  // Several programs (tail calls): the testbench's prog_len is the entry program's slots.
+  let out = entryLen === undefined || entryLen === slots.length ? "" : `// entry ${entryLen}\n`;
   for (let i = 0; i < bytes.length; i += 8) out += view.getBigUint64(i, true).toString(16).padStart(16, "0") + "\n";
   return out;
 }
@@ -65,9 +67,10 @@ function toolVersion(cmd: string): string {
   return r.status === 0 ? r.stdout.trim() : `${cmd} unavailable`;
 }
 
-/** Hash of everything the model depends on. */
-export function engineHash(): string {
+/** Hash of everything the model depends on; the traced model (--trace) is a configuration of its own. */
+export function engineHash(trace = false): string {
   const h = createHash("sha256");
+  if (trace) h.update("verilator --trace\0");
   for (const f of [...rtlFiles(), TB_FILE]) {
     h.update(f.slice(ENGINE_ROOT.length) + "\0");
     h.update(readFileSync(f));
@@ -89,9 +92,9 @@ const sleep = (ms: number): void => {
  * Builds the Verilator model of bpf_engine, or reuses the cached one. Concurrent callers
  * (vitest workers) take a lock directory so that only one of them compiles.
  */
-export function buildEngineModel(opts: { cacheDir?: string; jobs?: number } = {}): EngineModel {
+export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace?: boolean } = {}): EngineModel {
   const cache = opts.cacheDir ?? join(ENGINE_ROOT, ".cache/fpga");
-  const hash = engineHash();
+  const hash = engineHash(opts.trace);
   const dir = join(cache, hash);
   const binary = join(dir, "Vbpf_engine_tb");
   if (existsSync(binary)) return { hash, binary };
@@ -119,6 +122,8 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number } = {}
     const args = [
       "--cc", "--exe", "--build", "-j", String(opts.jobs ?? 2), "--Mdir", work, "-o", "Vbpf_engine_tb",
       "--top-module", "bpf_engine", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
+      // a waveform model only when asked (bpfoff sim --vcd): tracing slows every cycle
+      ...(opts.trace ? ["--trace"] : []),
       ...rtlFiles(), TB_FILE,
     ];
     const r = spawnSync("verilator", args, { encoding: "utf8", maxBuffer: 64 << 20 });
@@ -162,6 +167,8 @@ export interface EngineCase {
   /** A name without white space (it is echoed in the result line). */
   readonly name: string;
   readonly slots: readonly Insn[];
+  /** Slots of the entry program when the ROM holds several (backends/fpga/programs.ts); default all. */
+  readonly entryLen?: number;
   /** Input memory; r1 = INPUT_BASE and r2 = its length unless given. Absent: r1 = r2 = 0. */
   readonly mem?: Uint8Array;
   readonly r1?: bigint;
@@ -202,7 +209,7 @@ export interface EngineResult {
   readonly mem: Uint8Array;
   /** The map memory's first mapBytes bytes after the run, when the case asked for them. */
   readonly maps?: Uint8Array;
-  /** The ifindex of the run's last bpf_redirect with flags 0; absent when it made none. */
+  /** XDP: the ifindex of the run's last redirect (bpf_redirect with flags 0, or bpf_redirect_map that found its target); absent when it made none. */
   readonly redirect?: number;
   /** A control case: each command's result, in order. */
   readonly control?: readonly MapCommandResult[];
@@ -237,8 +244,11 @@ export function parseResultLine(line: string): EngineResult {
   };
 }
 
-/** Runs every case through one testbench process; results in the order of the cases. */
-export function runEngine(model: EngineModel, cases: readonly EngineCase[]): EngineResult[] {
+/**
+ * Runs every case through one testbench process; results in the order of the cases.
+ * vcd: write the batch's waveform there (a model built with trace: true).
+ */
+export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts: { vcd?: string } = {}): EngineResult[] {
   if (cases.length === 0) return [];
   const work = mkdtempSync(join(tmpdir(), "bpfoff-fpga-"));
   try {
@@ -262,7 +272,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
       if (c.xdp && (c.mem?.length ?? 0) > XDP_MAX_FRAME) throw new Error(`${c.name}: a ${c.mem!.length}-byte frame exceeds the engine's ${XDP_MAX_FRAME}`);
       if (c.mem && c.mem.length > INPUT_BYTES) throw new Error(`${c.name}: ${c.mem.length} bytes exceed the input buffer (${INPUT_BYTES})`);
       const rom = join(work, `${i}.rom.hex`);
-      writeFileSync(rom, romImage(c.slots));
+      writeFileSync(rom, romImage(c.slots, c.entryLen));
       let mem = "-";
       if (c.mem) {
         mem = join(work, `${i}.mem.hex`);
@@ -286,7 +296,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[]): Eng
     });
     const list = join(work, "cases.txt");
     writeFileSync(list, lines.join("\n") + "\n");
-    const r = spawnSync(model.binary, [list], { encoding: "utf8", maxBuffer: 256 << 20 });
+    const r = spawnSync(model.binary, [list, ...(opts.vcd ? [opts.vcd] : [])], { encoding: "utf8", maxBuffer: 256 << 20 });
     if (r.status !== 0) throw new Error(`testbench failed (status ${r.status}): ${r.stderr}`);
     const results = r.stdout.split("\n").filter(Boolean).map(parseResultLine);
     if (results.length !== cases.length) throw new Error(`testbench answered ${results.length} of ${cases.length} cases: ${r.stderr}`);

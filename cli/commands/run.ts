@@ -36,6 +36,8 @@ export interface RunOpts {
   ifindex: string;
   seed?: string;
   stats?: boolean;
+  /** bpfoff sim --vcd: a waveform of the run (targets simulated in Verilator). */
+  vcd?: string;
 }
 
 /**
@@ -145,7 +147,7 @@ export function runXdpOnTarget(ctx: CliContext, object: BpfObject, opts: RunOpts
   const seed = opts.seed === undefined ? undefined : intOption(opts.seed, "--seed");
   const r = backend.runXdp!({
     object, program, frames: input.packets.map((p) => p.data), ifindex: intOption(opts.ifindex, "--ifindex"),
-    maxSteps: intOption(opts.maxSteps, "--max-steps"), seed, maps,
+    maxSteps: intOption(opts.maxSteps, "--max-steps"), seed, maps, ...(opts.vcd ? { vcd: path(opts.vcd) } : {}),
   });
   const packets: Pcap["packets"] = [];
   const lines = input.packets.map((p, i) => {

@@ -1,7 +1,8 @@
 // `bpfoff sim DIR --pcap IN`: run a built bundle on its target's simulator (the FPGA
 // engine in Verilator): the program ROM image and the map images of the bundle, not a
 // recompilation, so what runs is exactly what was built. Per packet: the verdict line of
-// `bpfoff run` on stdout and the cycle count on stderr.
+// `bpfoff run` on stdout and the cycle count on stderr. --vcd FILE: a waveform of the
+// whole run from the traced model (a second cached Verilator configuration).
 import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -21,6 +22,7 @@ interface SimOpts {
   mapsOut?: string;
   maxSteps: string;
   ifindex: string;
+  vcd?: string;
 }
 
 /** A ROM image: one slot per line, 16 hex digits, the slot's bytes read as a little-endian u64. */
@@ -43,6 +45,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--maps-out <file>", "final map state, {\"map\": [bpftool entries]}")
     .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
     .option("--ifindex <n>", "ingress_ifindex in xdp_md", "1")
+    .option("--vcd <file>", "write a waveform of the whole run (Verilator --trace; its model is built once, on first use)")
     .action((bundle: string, opts: SimOpts) => {
       const dir = resolve(ctx.io.cwd, bundle);
       const manifestFile = join(dir, "manifest.json");
@@ -52,15 +55,20 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const rom = manifest.resources?.rom_image as string | undefined;
       if (!backend?.runXdp || !rom) fail("cli-usage", {}, [`${bundle} was built for target ${manifest.target}, which has no simulator (sim runs fpga bundles)`]);
       if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target ${manifest.target} --mem)`]);
-      const slots = romSlots(readFileSync(join(dir, rom), "utf8"), manifest.resources.instructions, `${bundle}/${rom}`);
+      // A tail-call bundle's ROM holds every program of the object (resources.programs).
+      const listed = manifest.resources.programs as { name: string; index: number; base: number; length: number }[] | undefined;
+      const slots = romSlots(readFileSync(join(dir, rom), "utf8"), manifest.resources.rom_slots ?? manifest.resources.instructions, `${bundle}/${rom}`);
+      const programs = listed
+        ? [...listed].sort((a, b) => a.index - b.index).map((p) => ({ name: p.name, section: p.index === listed[0]!.index ? manifest.program.section : "", slots: slots.slice(p.base, p.base + p.length), functions: new Map<number, string>() }))
+        : [{ name: manifest.program.name, section: manifest.program.section, slots, functions: new Map<number, string>() }];
       const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
       if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
       const object: BpfObject = {
-        programs: [{ name: manifest.program.name, section: manifest.program.section, slots, functions: new Map() }],
+        programs,
         maps: maps.map((m) => m.def),
         mapInit: new Map(),
         license: "",
       };
-      runXdpOnTarget(ctx, object, { target: manifest.target, pcap: opts.pcap, out: opts.out, mapsOut: opts.mapsOut, maxSteps: opts.maxSteps, ifindex: opts.ifindex, stats: true }, (p) => resolve(ctx.io.cwd, p), maps);
+      runXdpOnTarget(ctx, object, { target: manifest.target, program: listed?.[0]!.name, pcap: opts.pcap, out: opts.out, mapsOut: opts.mapsOut, maxSteps: opts.maxSteps, ifindex: opts.ifindex, stats: true, ...(opts.vcd ? { vcd: opts.vcd } : {}) }, (p) => resolve(ctx.io.cwd, p), maps);
     });
 }

@@ -271,13 +271,13 @@ exit
 });
 
 describe("bpfoff run --target fpga --pcap: what the engine does not do", () => {
-  it("bpf_xdp_adjust_head is refused before the run", async () => {
-    writeFileSync(join(dir, "adj.s"), "mov %r2, 14\ncall 44\nmov %r0, 2\nexit\n");
+  it("bpf_csum_diff is refused before the run", async () => {
+    writeFileSync(join(dir, "csum.s"), "mov %r2, 14\ncall 28\nmov %r0, 2\nexit\n");
     writeFileSync(join(dir, "in.pcap"), pcapOf(FRAMES));
-    const r = await cli(["run", "adj.s", "--target", "fpga", "--pcap", "in.pcap"]);
+    const r = await cli(["run", "csum.s", "--target", "fpga", "--pcap", "in.pcap"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/instruction 1: target fpga does not support helper xdp_adjust_head \(44\)/);
+    expect(r.stderr).toMatch(/instruction 1: target fpga does not support helper csum_diff \(28\)/);
   });
 });
 

@@ -55,7 +55,19 @@ module bpf_core #(
     input  wire [31:0]          rx_queue_index,
     output reg  [31:0]          pkt_data,       // packet buffer offsets of data and data_end
     output reg  [31:0]          pkt_end,        //   (the frame after the run is [pkt_data, pkt_end))
-    input  wire [IMEM_AW:0]     prog_len,       // slots in the program
+    input  wire [IMEM_AW:0]     prog_len,       // slots in the entry program (at ROM slot 0)
+    // program table (engine idle): where the programs a tail call can reach sit in the ROM
+    input  wire                 ptab_we,
+    input  wire [2:0]           ptab_idx,       // the program's index in its object (a prog_array value)
+    input  wire [IMEM_AW:0]     ptab_base,      // its first ROM slot
+    input  wire [IMEM_AW:0]     ptab_len,       // its slots (0: no such program)
+    // map kinds beside the map table (engine idle): 0 as the table word says, 1 prog_array, 2 devmap
+    input  wire                 map_kind_we,
+    input  wire [1:0]           map_kind,
+    // bpf_redirect_map found its target this cycle (a pulse): the helper unit keeps the
+    // run's last redirect target, whichever of redirect and redirect_map set it
+    output wire                 redirect_map_set,
+    output wire [31:0]          redirect_map_ifindex,
     output reg                  running,
     output reg                  done,
     output reg                  error,
@@ -118,7 +130,8 @@ module bpf_core #(
                      ERR_HELPER = 4'd3,   // run-helper / run-callx: unknown helper
                      ERR_DEPTH  = 4'd4,   // run-depth: call depth exceeds MAX_DEPTH frames
                      ERR_PC     = 4'd5,   // run-fell-off: pc ran past the last slot
-                     ERR_HARG   = 4'd6;   // run-map / run-helper-fail: not a map handle
+                     ERR_HARG   = 4'd6,   // run-map / run-helper-fail: not a map handle
+                     ERR_TAIL   = 4'd7;   // run-tail-call: a prog_array names a program the ROM lacks
 
     // Instruction kinds, decided in decode.
     localparam [3:0] K_ALU = 4'd0, K_DIV = 4'd1, K_LDDW = 4'd2, K_LDX = 4'd3, K_ST = 4'd4,
@@ -148,6 +161,19 @@ module bpf_core #(
     reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
     reg        mt_lru   [0:7];      // an LRU hash: the sequence number is the last use
     reg        mt_ro    [0:7];      // read-only for programs: stores and atomics to its values fault
+    // Kinds the table word does not tell (kept apart so that the word's layout stays):
+    // prog_array and devmap are array-shaped (u32 key, 4-byte value in an 8-byte slot).
+    localparam [1:0] MK_PLAIN = 2'd0, MK_PROG_ARRAY = 2'd1, MK_DEVMAP = 2'd2;
+    reg [1:0]  mt_kind  [0:7];
+
+    // Program table: tail calls jump to the base of the program a prog_array names; the
+    // running program's slots are [cur_base, cur_base + cur_len) (fetching outside faults,
+    // and fault_pc counts from cur_base, as the interpreter's instruction index does).
+    localparam [5:0] MAX_TAIL_CALLS = 6'd33;    // MAX_TAIL_CALL_CNT
+    reg [IMEM_AW:0] pt_base [0:7];
+    reg [IMEM_AW:0] pt_len  [0:7];
+    reg [IMEM_AW:0] cur_base, cur_len;
+    reg [5:0]       tail_calls;
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -228,6 +254,12 @@ module bpf_core #(
     reg             xdp;
     reg  [31:0]     pkt_meta;
     reg  [31:0]     ifindex_q, rxq_q;
+    // xdp_adjust_head/meta/tail (see "XDP packet helpers" below): the end of the buffer
+    // the interpreter allocates (headroom + frame + tailroom), and the lowest offset the
+    // window has reached in this run: the headroom below it still holds an earlier
+    // frame's bytes, which the interpreter's fresh buffer has as zeros.
+    reg  [31:0]     pkt_room;
+    reg  [31:0]     pkt_low;
 
     // call stack: return pc and the callee-saved r6-r9 of each caller (RFC 9669 §2.1)
     reg  [2:0]      depth;
@@ -279,7 +311,7 @@ module bpf_core #(
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
-        if (d_pc >= prog_len) begin
+        if (d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
             dk_kind = K_FELL_OFF;
         end else begin
             case (d_cls)
@@ -471,7 +503,9 @@ module bpf_core #(
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
     assign dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
                                : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
-    assign dmem_wbytes = e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    reg         xh_mask;        // the XDP packet helpers write xh_wbytes
+    reg  [7:0]  xh_wbytes;
+    assign dmem_wbytes = xh_mask ? xh_wbytes : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
     reg              mh_hread;      // hash probe: read mh_dest
@@ -512,8 +546,83 @@ module bpf_core #(
     // Map helpers: r1 a map handle (0x100 + m in the upper half, 0 below), r2 the key
     // pointer, r3 the value pointer (update), r4 the flags (update).
     wire        is_map_helper = helper_id == 32'd1 || helper_id == 32'd2 || helper_id == 32'd3;
+
+    // XDP packet helpers (runtime/interp/xdp.ts adjustHead/adjustMeta/adjustTail, the
+    // kernel's bpf_xdp_adjust_*): r2 is a signed 32-bit delta; the checks are the
+    // interpreter's, on 35-bit signed offsets so that no delta wraps. A failed check
+    // returns -EINVAL and moves nothing. A successful one moves the pointer registers at
+    // once, then zeroes bytes that become visible for the first time in this run (headroom
+    // below pkt_low; tail growth, as the kernel zeroes it), then moves the metadata
+    // (adjust_head), one chunk of up to 8 bytes per two cycles, in the direction that never
+    // overwrites a chunk not yet read.
+    localparam [31:0] XDP_ADJUST_HEAD = 32'd44, XDP_ADJUST_META = 32'd54, XDP_ADJUST_TAIL = 32'd65;
+    localparam signed [34:0] XDP_FRAME_RESERVED = 35'sd40;  // sizeof(struct xdp_frame)
+    localparam signed [34:0] ETH_HLEN = 35'sd14;            // adjust_head/tail keep an Ethernet header
+    localparam signed [34:0] XDP_META_MAX = 35'sd32;        // metadata: a multiple of 4, at most 32 bytes
+    localparam [1:0] XS_CHECK = 2'd0, XS_ZERO = 2'd1, XS_READ = 2'd2, XS_WRITE = 2'd3;
+    wire        is_xdp_helper = xdp && (helper_id == XDP_ADJUST_HEAD || helper_id == XDP_ADJUST_META || helper_id == XDP_ADJUST_TAIL);
+    wire signed [34:0] x_delta = {{3{regs[2][31]}}, regs[2][31:0]};
+    wire signed [34:0] x_meta0 = {3'b000, pkt_meta};
+    wire signed [34:0] x_data0 = {3'b000, pkt_data};
+    wire signed [34:0] x_end0  = {3'b000, pkt_end};
+    wire signed [34:0] x_nmeta = x_meta0 + x_delta;
+    wire signed [34:0] x_ndata = x_data0 + x_delta;
+    wire signed [34:0] x_nend  = x_end0 + x_delta;
+    wire signed [34:0] x_mlen  = x_data0 - x_nmeta;                 // adjust_meta: the new metadata length
+    wire        x_head = helper_id == XDP_ADJUST_HEAD;
+    wire        x_tail = helper_id == XDP_ADJUST_TAIL;
+    wire        x_bad = x_head ? (x_nmeta < XDP_FRAME_RESERVED || x_ndata > x_end0 - ETH_HLEN)
+                      : x_tail ? (x_nend > $signed({3'b000, pkt_room}) || x_nend < x_data0 + ETH_HLEN)
+                      : (x_nmeta < XDP_FRAME_RESERVED || x_nmeta > x_data0 || x_mlen > XDP_META_MAX || x_mlen[1:0] != 2'd0);
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [34:0] x_metalen = x_data0 - x_meta0;                      // adjust_head: metadata that moves along
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg  [1:0]  xs;             // state of the sequence
+    reg  [15:0] xz_at, xz_end;  // bytes [xz_at, xz_end) of the buffer to zero
+    reg  [15:0] xc_src, xc_dst; // metadata move: from, to
+    reg  [5:0]  xc_len, xc_cnt; //   its length, bytes moved
+    reg         xc_desc;        //   from the top down (the metadata moves up)
+    reg  [1:0]  xs_next;
+    reg  [15:0] xz_at_next;
+    reg  [5:0]  xc_cnt_next;
+    reg         xs_go;          // the check passed: the pointer registers move this cycle
+    wire [15:0] xz_left = xz_end - xz_at;
+    wire [3:0]  xz_size = xz_left >= 16'd8 ? 4'd8 : xz_left[3:0];
+    wire [5:0]  xc_left = xc_len - xc_cnt;
+    wire [3:0]  xc_size = xc_left >= 6'd8 ? 4'd8 : xc_left[3:0];
+    wire [15:0] xc_off = xc_desc ? {10'd0, xc_left - {2'd0, xc_size}} : {10'd0, xc_cnt};
+
+    // bpf_tail_call (12: r2 a prog_array, r3 the index) and bpf_redirect_map (51: r1 a
+    // devmap, r2 the key, r3 the flags), runtime/helpers/table.ts: the map must be a
+    // handle (else a fault, as mapArg); the wrong kind, an index past max_entries or an
+    // empty slot fall through (tail call: -EINVAL / -ENOENT; redirect_map: the flags' low
+    // two bits). Else the slot is read from the map memory: a prog_array slot holds the
+    // program index in bytes 0-3 and 1 in bytes 4-7 when set; a devmap slot the ifindex
+    // (0: empty). A tail call past MAX_TAIL_CALLS falls through with -ENOENT, as the
+    // interpreter's counter does.
+    localparam [31:0] TAIL_CALL = 32'd12, REDIRECT_MAP = 32'd51;
+    localparam [1:0] TS_CHECK = 2'd0, TS_READ = 2'd1, TS_DATA = 2'd2;
+    wire        is_slot_helper = helper_id == TAIL_CALL || (xdp && helper_id == REDIRECT_MAP);
+    wire        t_tail = helper_id == TAIL_CALL;
+    wire [63:0] t_map = t_tail ? regs[2] : regs[1];
+    wire [63:0] t_key = t_tail ? regs[3] : regs[2];
+    wire [2:0]  tm = t_map[34:32];
+    wire        t_handle = t_map[63:35] == REGION_MAPH && t_map[31:0] == 32'd0 && mt_max[tm] != 20'd0;
+    wire        t_kind_ok = mt_kind[tm] == (t_tail ? MK_PROG_ARRAY : MK_DEVMAP);
+    wire        t_in_range = (!t_tail || t_key[63:32] == 32'd0) && t_key[31:0] < {12'd0, mt_max[tm]};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] t_slot = {7'd0, t_key[31:0]} << mt_shift[tm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [63:0] t_fallback = t_tail ? (t_kind_ok ? -64'd2 : -64'd22) : {62'd0, regs[3][1:0]};   // -ENOENT / -EINVAL / flags & 3
+    wire [2:0]  t_prog = mmem_rdata[2:0];
+    wire        t_prog_ok = mmem_rdata[31:3] == 29'd0 && pt_len[t_prog] != {(IMEM_AW + 1){1'b0}};
+    reg  [1:0]  ts, ts_next;
+    reg         tail_jump;      // the tail call jumps this cycle: no r0, a new program
+    reg         redirect_set;   // redirect_map found its target this cycle
+    assign redirect_map_set = running && redirect_set;
+    assign redirect_map_ifindex = mmem_rdata[31:0];
     wire [2:0]  hm = regs[1][34:32];
-    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0;
+    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0 && mt_kind[hm] == MK_PLAIN;
     wire [15:0] h_vsize = mt_vsize[hm];
     wire [63:0] x_rdata_q = msrc_map ? mmem_rdata : dmem_rdata;    // data of the read issued last cycle
     wire [31:0] h_key = x_rdata_q[31:0];
@@ -687,6 +796,15 @@ module bpf_core #(
         tv_next = tv;
         vidx_next = vidx;
         vseq_next = vseq;
+        xh_mask = 1'b0;
+        xh_wbytes = 8'hff;
+        xs_next = xs;
+        xz_at_next = xz_at;
+        xc_cnt_next = xc_cnt;
+        xs_go = 1'b0;
+        ts_next = ts;
+        tail_jump = 1'b0;
+        redirect_set = 1'b0;
         if (e_valid) begin
             case (e_kind)
                 K_ALU: fire = 1'b1;
@@ -759,7 +877,87 @@ module bpf_core #(
                     fire = 1'b1;
                     redirect = taken;
                 end
-                K_CALL: if (is_map_helper) begin
+                K_CALL: if (is_xdp_helper) begin
+                    // The packet accesses go through the translation as region 1 offsets.
+                    mh_active = 1'b1;
+                    mh_xa = {REGION_INPUT, 16'd0, xz_at};
+                    result = 64'd0;
+                    dmem_wdata = 64'd0;
+                    case (xs)
+                        XS_CHECK: if (drained) begin
+                            if (x_bad) begin
+                                fire = 1'b1;
+                                result = -64'd22;                   // -EINVAL
+                            end else begin
+                                xs_go = 1'b1;
+                                xs_next = XS_ZERO;
+                            end
+                        end
+                        XS_ZERO: if (xz_at != xz_end) begin
+                            dmem_en = 1'b1;
+                            dmem_we = 1'b1;
+                            xh_mask = 1'b1;
+                            xh_wbytes = 8'hff >> (4'd8 - xz_size);
+                            xz_at_next = xz_at + {12'd0, xz_size};
+                        end else if (xc_cnt != xc_len) begin
+                            xs_next = XS_READ;
+                        end else begin
+                            fire = 1'b1;
+                        end
+                        XS_READ: begin
+                            mh_xa = {REGION_INPUT, 16'd0, xc_src + xc_off};
+                            dmem_en = 1'b1;
+                            xs_next = XS_WRITE;
+                        end
+                        default: begin                              // XS_WRITE: the chunk read last cycle
+                            mh_xa = {REGION_INPUT, 16'd0, xc_dst + xc_off};
+                            dmem_en = 1'b1;
+                            dmem_we = 1'b1;
+                            dmem_wdata = dmem_rdata;
+                            xh_mask = 1'b1;
+                            xh_wbytes = 8'hff >> (4'd8 - xc_size);
+                            xc_cnt_next = xc_cnt + {2'd0, xc_size};
+                            xs_next = XS_ZERO;
+                        end
+                    endcase
+                end else if (is_slot_helper) begin
+                    mh_active = 1'b1;
+                    result = t_fallback;
+                    case (ts)
+                        TS_CHECK: if (drained) begin
+                            if (!t_handle) begin
+                                fault = 1'b1;
+                                fault_code = ERR_HARG;
+                            end else if (!t_kind_ok || !t_in_range) fire = 1'b1;
+                            else ts_next = TS_READ;
+                        end
+                        TS_READ: begin
+                            mh_hread = 1'b1;
+                            mh_dest = mt_base[tm][MAP_AW-1:0] + t_slot[MAP_AW-1:0];
+                            ts_next = TS_DATA;
+                        end
+                        default: begin                              // TS_DATA: the slot
+                            if (t_tail) begin
+                                if (mmem_rdata[63:32] == 32'd0 || tail_calls == MAX_TAIL_CALLS) fire = 1'b1;
+                                else if (!t_prog_ok) begin
+                                    fault = 1'b1;
+                                    fault_code = ERR_TAIL;
+                                end else begin
+                                    fire = 1'b1;
+                                    tail_jump = 1'b1;
+                                    redirect = 1'b1;
+                                    target = pt_base[t_prog];
+                                end
+                            end else begin
+                                fire = 1'b1;
+                                if (mmem_rdata[31:0] != 32'd0) begin
+                                    redirect_set = 1'b1;
+                                    result = 64'd4;                 // XDP_REDIRECT
+                                end
+                            end
+                        end
+                    endcase
+                end else if (is_map_helper) begin
                     // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
                     // hash maps (MS_HASH on), as runtime/maps/hash.ts; LPM tries
                     // (MS_LB0 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
@@ -1242,6 +1440,9 @@ module bpf_core #(
             ctl <= 1'b0;
             ctl_value_addr <= {MAP_AW{1'b0}};
             pkt_meta <= 32'd0;
+            pkt_room <= 32'd0;
+            pkt_low <= 32'd0;
+            xs <= XS_CHECK;
             pkt_data <= 32'd0;
             pkt_end <= 32'd0;
             ifindex_q <= 32'd0;
@@ -1256,6 +1457,12 @@ module bpf_core #(
             lk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
             for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
+            for (i = 0; i < 8; i = i + 1) mt_kind[i] <= MK_PLAIN;
+            for (i = 0; i < 8; i = i + 1) pt_len[i] <= {(IMEM_AW + 1){1'b0}};
+            ts <= TS_CHECK;
+            cur_base <= {PC_W{1'b0}};
+            cur_len <= {PC_W{1'b0}};
+            tail_calls <= 6'd0;
         end else if (!running) begin
             if (map_we) begin
                 mt_vsize[map_idx] <= {1'b0, map_wdata[14:0]};
@@ -1268,6 +1475,11 @@ module bpf_core #(
                 mt_lpm[map_idx] <= map_wdata[63:62] == 2'd1;
                 mt_tcam[map_idx] <= map_wdata[63:62] == 2'd2;
                 mt_lru[map_idx] <= map_wdata[63:62] == 2'd3;
+            end
+            if (map_kind_we) mt_kind[map_idx] <= map_kind;
+            if (ptab_we) begin
+                pt_base[ptab_idx] <= ptab_base;
+                pt_len[ptab_idx] <= ptab_len;
             end
             d_valid <= 1'b0;
             e_valid <= 1'b0;
@@ -1291,6 +1503,11 @@ module bpf_core #(
                 regs[10] <= frame_pointer(3'd0);
                 xdp <= xdp_mode;
                 pkt_meta <= xdp_mode ? XDP_HEADROOM : 32'd0;
+                pkt_room <= xdp_mode ? XDP_HEADROOM + mem_len + XDP_HEADROOM : mem_len;
+                pkt_low <= XDP_HEADROOM;
+                cur_base <= {PC_W{1'b0}};
+                cur_len <= prog_len;
+                tail_calls <= 6'd0;
                 pkt_data <= xdp_mode ? XDP_HEADROOM : 32'd0;
                 pkt_end <= xdp_mode ? XDP_HEADROOM + mem_len : mem_len;
                 ifindex_q <= ingress_ifindex;
@@ -1336,7 +1553,7 @@ module bpf_core #(
             w_value <= m_load ? load_value : m_result;
 
             // memory
-            m_valid <= fire && e_writes;
+            m_valid <= fire && e_writes && !tail_jump;
             m_rd <= e_rd;
             m_result <= result;
             m_load <= e_kind == K_LDX && !is_ctx;
@@ -1362,6 +1579,32 @@ module bpf_core #(
             tv <= tv_next;
             vidx <= vidx_next;
             vseq <= vseq_next;
+            xz_at <= xz_at_next;
+            xc_cnt <= xc_cnt_next;
+            if (xs_go) begin
+                // XDP packet helpers: the new window, what to zero, what to move
+                if (!x_tail) pkt_meta <= x_nmeta[31:0];
+                if (x_head) pkt_data <= x_ndata[31:0];
+                if (x_tail) pkt_end <= x_nend[31:0];
+                xz_at <= x_tail ? pkt_end[15:0] : x_nmeta[15:0];
+                xz_end <= x_tail ? (x_delta > 35'sd0 ? x_nend[15:0] : pkt_end[15:0])
+                                 : (x_nmeta < $signed({3'b000, pkt_low}) ? pkt_low[15:0] : x_nmeta[15:0]);
+                if (!x_tail && x_nmeta < $signed({3'b000, pkt_low})) pkt_low <= x_nmeta[31:0];
+                xc_src <= pkt_meta[15:0];
+                xc_dst <= x_nmeta[15:0];
+                xc_len <= x_head && x_delta != 35'sd0 ? x_metalen[5:0] : 6'd0;
+                xc_cnt <= 6'd0;
+                xc_desc <= x_delta > 35'sd0;
+            end
+
+            // a tail call: the new program runs in frame 0 with the registers as they are
+            if (tail_jump) begin
+                cur_base <= pt_base[t_prog];
+                cur_len <= pt_len[t_prog];
+                tail_calls <= tail_calls + 6'd1;
+                depth <= 3'd0;
+                regs[10] <= frame_pointer(3'd0);
+            end
 
             // bpf-to-bpf call and exit (the memory and write-back stages are empty)
             if (fire && e_kind == K_CALL_LOCAL) begin
@@ -1411,6 +1654,8 @@ module bpf_core #(
                 e_mapval_far <= d_imm[31:3] != 29'd0;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
+                xs <= XS_CHECK;
+                ts <= TS_CHECK;
                 hkw <= 1'b0;
                 hk1 <= 64'd0;
                 lk1 <= 64'd0;
@@ -1421,6 +1666,8 @@ module bpf_core #(
                 e_b <= b;
                 e_phase <= phase_next;
                 ms <= ms_next;
+                xs <= xs_next;
+                ts <= ts_next;
             end
 
             // decode
@@ -1431,7 +1678,7 @@ module bpf_core #(
                 running <= 1'b0;
                 error <= 1'b1;
                 err_code <= fault_code;
-                fault_pc <= e_pc;
+                fault_pc <= e_pc - cur_base;
             end else if (finish) begin
                 running <= 1'b0;
                 done <= 1'b1;

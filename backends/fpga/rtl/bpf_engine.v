@@ -21,6 +21,20 @@
 // tailroom) are dropped and rx_overflow is set until the next sop; beats outside a frame
 // (before any sop) are dropped.
 //
+// Transmit stream: after an XDP run ends with done, the frame as the program left it,
+// buffer bytes [pkt_data, pkt_end), goes out in 64-bit beats (byte 0 in bits 7:0) with
+// valid/ready, sop on the first beat, eop on the last, tx_keep (contiguous from bit 0) the
+// valid bytes of the eop beat (a frame of 0 bytes is one beat with keep 0). tx_verdict (r0's
+// low 32 bits) and tx_ifindex (the redirect target with XDP_REDIRECT, else 0) are
+// sideband, steady for the whole frame. One beat a cycle while tx_ready is high: each beat
+// is an unaligned 8-byte read of the data memory (bpf_dmem needs no alignment), issued
+// when the beat before is taken. While tx_active, the host port and the receive stream
+// wait (rx_ready is low) and start must not be pulsed. A fault sends nothing.
+//
+// Tail calls: the ROM may hold several programs; the entry program starts at slot 0
+// (prog_len slots) and the program table (ptab_*) gives every program a prog_array can
+// name its base and length. The run's redirect target (bpf_redirect or bpf_redirect_map) comes out on redirect_*.
+//
 // Array and hash maps: the map value memory (2**MAP_AW bytes) is a second bpf_dmem; the host
 // reads and writes it in 64-bit rows with host_map = 1 (host_map_row), and writes the map
 // table (map_we, map_idx, map_wdata; format in bpf_core.v) before start. Both keep
@@ -60,6 +74,13 @@ module bpf_engine #(
     input  wire [2:0]         ctl_map,
     input  wire [31:0]        ctl_flags,
     output wire [MAP_AW-1:0]  ctl_value_addr,   // lookup found: the value's first map memory byte
+    input  wire               map_kind_we,      // with map_idx: 0 plain, 1 prog_array, 2 devmap (bpf_core.v)
+    input  wire [1:0]         map_kind,
+    // program table (engine idle): the ROM base and length of each program a tail call can reach
+    input  wire               ptab_we,
+    input  wire [2:0]         ptab_idx,
+    input  wire [IMEM_AW:0]   ptab_base,
+    input  wire [IMEM_AW:0]   ptab_len,
     // run control and status
     input  wire               start,
     input  wire [63:0]        r1_init,
@@ -80,6 +101,16 @@ module bpf_engine #(
     output reg  [31:0]        rx_frame_len,
     output reg                rx_frame_done,
     output reg                rx_overflow,
+    // transmit stream (after an XDP run)
+    output reg                tx_valid,
+    input  wire               tx_ready,
+    output wire [63:0]        tx_data,
+    output reg  [7:0]         tx_keep,
+    output reg                tx_sop,
+    output reg                tx_eop,
+    output reg  [31:0]        tx_verdict,
+    output reg  [31:0]        tx_ifindex,
+    output wire               tx_active,
     output wire               busy,
     output wire               done,
     output wire               error,
@@ -88,7 +119,8 @@ module bpf_engine #(
     output wire [63:0]        r0,
     output wire [63:0]        cycles,
     output wire [63:0]        retired,
-    // bpf_redirect (helper 23) in the last run: valid, and the target ifindex
+    // the last run redirected (bpf_redirect with flags 0, or bpf_redirect_map found its
+    // target): valid, and the last target ifindex
     output wire               redirect_valid,
     output wire [31:0]        redirect_ifindex
 );
@@ -103,7 +135,7 @@ module bpf_engine #(
     localparam integer HEADROOM = 256;
     localparam integer FRAME_ROWS = ((1 << PKT_AW) - 2 * HEADROOM) / 8;   // rows a frame may fill
     reg              rx_in_frame;
-    assign rx_ready = !busy && !host_en;
+    assign rx_ready = !busy && !host_en && !tx_active;
     wire             rx_fire = rx_valid && rx_ready && (rx_sop || rx_in_frame);
     reg  [PKT_AW-3:0] rx_row;                                   // row of the frame being written, up to FRAME_ROWS
     wire [PKT_AW-3:0] rx_row_now = rx_sop ? {(PKT_AW - 2){1'b0}} : rx_row;
@@ -135,6 +167,57 @@ module bpf_engine #(
         end
     end
 
+    // ------------------------------------------------------------------ transmit stream
+    localparam [31:0] XDP_REDIRECT = 32'd4;
+    reg              xdp_run;           // the run (or the one that ended) is XDP, not raw or a map command
+    reg              done_q;
+    reg              tx_on;             // beats left to send (tx_valid is the one presented)
+    reg  [31:0]      tx_at;             // buffer offset of the next beat to read
+    reg  [31:0]      tx_left;           // bytes from tx_at to the frame's end
+    wire             tx_begin = done && !done_q && xdp_run;
+    wire             tx_take = tx_valid && tx_ready;
+    // read the next beat: at the frame's start, or when the beat presented is taken
+    wire             tx_read = tx_begin || (tx_take && tx_on);
+    wire [31:0]      tx_read_at = tx_begin ? pkt_data : tx_at;
+    wire [31:0]      tx_read_left = tx_begin ? pkt_end - pkt_data : tx_left;
+    assign tx_active = tx_on || tx_valid || tx_begin;
+    always @(posedge clk) begin
+        if (rst) begin
+            xdp_run <= 1'b0;
+            done_q <= 1'b0;
+            tx_on <= 1'b0;
+            tx_valid <= 1'b0;
+            tx_at <= 32'd0;
+            tx_left <= 32'd0;
+            tx_keep <= 8'd0;
+            tx_sop <= 1'b0;
+            tx_eop <= 1'b0;
+            tx_verdict <= 32'd0;
+            tx_ifindex <= 32'd0;
+        end else begin
+            done_q <= done;
+            if (start && !busy) xdp_run <= xdp_mode;
+            else if (ctl_start && !busy) xdp_run <= 1'b0;     // a map command ends with done too: nothing to send
+            if (tx_read) begin
+                // the beat read this cycle is presented from the next cycle on
+                tx_valid <= 1'b1;
+                tx_sop <= tx_begin;
+                tx_eop <= tx_read_left <= 32'd8;
+                tx_keep <= tx_read_left >= 32'd8 ? 8'hff : 8'hff >> (4'd8 - tx_read_left[3:0]);
+                tx_on <= tx_read_left > 32'd8;
+                tx_at <= tx_read_at + 32'd8;
+                tx_left <= tx_read_left > 32'd8 ? tx_read_left - 32'd8 : 32'd0;
+                if (tx_begin) begin
+                    tx_verdict <= r0[31:0];
+                    tx_ifindex <= redirect_valid && r0 == {32'd0, XDP_REDIRECT} ? redirect_ifindex : 32'd0;
+                end
+            end else if (tx_take) begin
+                tx_valid <= 1'b0;
+            end
+        end
+    end
+    assign tx_data = dmem_rdata;            // held: the memory reads only when tx_read
+
     wire             core_en, core_we;
     wire [PKT_AW:0]  core_addr;
     wire [7:0]       core_wbytes;
@@ -142,9 +225,9 @@ module bpf_engine #(
     wire [63:0]      dmem_rdata;
     bpf_dmem #(.AW(PKT_AW + 1)) dmem (
         .clk(clk),
-        .en(busy ? core_en : (host_en && !host_map) || (rx_fire && rx_room)),
-        .we(busy ? core_we : host_en ? host_we : 1'b1),
-        .addr(busy ? core_addr : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
+        .en(busy ? core_en : tx_active ? tx_read : (host_en && !host_map) || (rx_fire && rx_room)),
+        .we(busy ? core_we : tx_active ? 1'b0 : host_en ? host_we : 1'b1),
+        .addr(busy ? core_addr : tx_active ? {1'b1, tx_read_at[PKT_AW-1:0]} : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
         .wbytes(busy ? core_wbytes : host_en ? 8'hff : rx_wbytes),
         .wdata(busy ? core_wdata : host_en ? host_wdata : rx_data),
         .rdata(dmem_rdata)
@@ -169,12 +252,15 @@ module bpf_engine #(
     assign host_rdata = host_map_q ? mmem_rdata : dmem_rdata;
 
     wire        helper_start, helper_done, helper_error;
+    wire        redirect_map_set;
+    wire [31:0] redirect_map_ifindex;
     wire [31:0] helper_id;
     wire [63:0] helper_r0, helper_r1, helper_r2, helper_r3, helper_r4, helper_r5;
     bpf_helper_unit #(.SEED(SEED)) helpers (
         .clk(clk), .rst(rst), .run_start(start && !busy), .start(helper_start), .id(helper_id),
         .r1(helper_r1), .r2(helper_r2), .r3(helper_r3), .r4(helper_r4), .r5(helper_r5),
         .done(helper_done), .error(helper_error), .r0(helper_r0),
+        .map_redirect_set(redirect_map_set), .map_redirect_ifindex(redirect_map_ifindex),
         .redirect_valid(redirect_valid), .redirect_ifindex(redirect_ifindex)
     );
 
@@ -192,6 +278,9 @@ module bpf_engine #(
         .mmem_wdata(core_mwdata), .mmem_rdata(mmem_rdata),
         .map_we(map_we && !busy), .map_idx(map_idx), .map_wdata(map_wdata),
         .ctl_start(ctl_start && !start), .ctl_op(ctl_op), .ctl_map(ctl_map), .ctl_flags(ctl_flags), .ctl_value_addr(ctl_value_addr),
+        .map_kind_we(map_kind_we && !busy), .map_kind(map_kind),
+        .ptab_we(ptab_we && !busy), .ptab_idx(ptab_idx), .ptab_base(ptab_base), .ptab_len(ptab_len),
+        .redirect_map_set(redirect_map_set), .redirect_map_ifindex(redirect_map_ifindex),
         .helper_start(helper_start), .helper_id(helper_id),
         .helper_r1(helper_r1), .helper_r2(helper_r2), .helper_r3(helper_r3),
         .helper_r4(helper_r4), .helper_r5(helper_r5),

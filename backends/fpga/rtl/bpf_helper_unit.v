@@ -34,7 +34,10 @@ module bpf_helper_unit #(
     output reg         done,
     output reg         error,
     output reg  [63:0] r0,
-    output reg         redirect_valid,  // this run called redirect with flags 0 ...
+    // bpf_redirect_map (run by bpf_core) found its target: a pulse and the ifindex
+    input  wire        map_redirect_set,
+    input  wire [31:0] map_redirect_ifindex,
+    output reg         redirect_valid,  // this run redirected (redirect with flags 0, or redirect_map found its target) ...
     output reg  [31:0] redirect_ifindex // ... and this was the last target it gave
 );
     localparam [31:0] KTIME_GET_NS = 32'd5, GET_PRANDOM_U32 = 32'd7, GET_SMP_PROCESSOR_ID = 32'd8,
@@ -59,6 +62,10 @@ module bpf_helper_unit #(
             redirect_ifindex <= 32'd0;
         end else begin
             if (run_start) redirect_valid <= 1'b0;
+            if (map_redirect_set) begin
+                redirect_valid <= 1'b1;
+                redirect_ifindex <= map_redirect_ifindex;
+            end
             done <= start;
             error <= 1'b0;
             if (start) begin

@@ -2,7 +2,9 @@
 // engine between them, and prints one line of results per case. It checks nothing: the
 // TypeScript side (backends/fpga/sim.ts) compares the lines with the interpreter.
 //
-//   usage: tb CASES
+//   usage: tb CASES [VCD]
+//   VCD (only in the model built with --trace, sim.ts buildEngineModel({ trace: true })):
+//        a waveform of every signal of the engine over the whole batch, two time units a cycle
 //   CASES: one case per line, fields separated by spaces:
 //     NAME ROM MEM R1 R2 MAX_CYCLES [MODE IFINDEX RXQ KEEP [MAPS MAPBYTES]]
 //   ROM  a $readmemh program image: one 64-bit slot per line, 16 hex digits
@@ -10,6 +12,8 @@
 //        or "-" for none
 //   R1, R2 hex initial values of r1 and r2 (raw only); MAX_CYCLES decimal (then: status timeout)
 //   MODE raw (default) or xdp: the frame goes after 256 bytes of headroom, r1 = xdp_md;
+//        after the run the transmit stream is drained (tx_ready low one cycle in four) and
+//        must carry the frame the host port reads back (else the testbench exits with 3);
 //        xdp-stream: the same, the frame sent through the receive stream (64-bit beats,
 //        sop/eop, an idle cycle after every third beat) and mem_len = rx_frame_len
 //        (a stream that does not end in rx_frame_done with the frame's length: err=14)
@@ -18,7 +22,9 @@
 //        from the previous case (packets of one stream, as the interpreter's host state)
 //   MAPS the maps before the run, or "-" (the map memory and table stay as they are; a
 //        reset clears the table): lines "t IDX HEX" (a map table entry, bpf_core.v) and
-//        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0)
+//        "r ROW HEX" (a 64-bit row of the map value memory, byte 0 in bits 7:0), "k IDX KIND"
+//        (the map's kind beside the table: 1 prog_array, 2 devmap) and "p IDX BASE LEN" (the
+//        program table: program IDX of the object at ROM slot BASE, LEN slots)
 //   MAPBYTES decimal: the first MAPBYTES bytes of the map memory are printed after the run
 //   MODE ctl: no program (ROM "-"): MEM is a file of map commands, one a line,
 //        "OP MAP FLAGS VSIZE KEY VALUE" (OP 1 lookup, 2 update, 3 delete; MAP the table
@@ -30,7 +36,7 @@
 //        value a successful lookup found, read from the map memory at ctl_value_addr)
 //   output, one line per case:
 //     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX][ redirect=N][ ctl=ITEMS]
-//   redirect: the run called bpf_redirect with flags 0; N the (last) ifindex it gave
+//   redirect: the run redirected (bpf_redirect with flags 0, or bpf_redirect_map found its target); N the last target
 //   maps (when MAPBYTES > 0) is the map memory after the run; mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
 #include <cstdio>
@@ -44,8 +50,16 @@
 
 #include "Vbpf_engine.h"
 #include "verilated.h"
+#if VM_TRACE
+#include "verilated_vcd_c.h"
+#endif
 
 namespace {
+
+#if VM_TRACE
+VerilatedVcdC* gTrace = nullptr;   // the waveform, when asked for
+#endif
+uint64_t gTime = 0;
 
 constexpr unsigned kInputRow = 512;   // host row of the input buffer (2**(PKT_AW-3))
 constexpr unsigned kStackRows = 512;  // 8 frames x 512 bytes
@@ -56,11 +70,21 @@ constexpr unsigned kXdpHeadroom = 256;   // XDP_PACKET_HEADROOM; as much tailroo
 void tick(Vbpf_engine& top) {
     top.clk = 0;
     top.eval();
+#if VM_TRACE
+    if (gTrace) gTrace->dump(gTime);
+#endif
+    gTime++;
     top.clk = 1;
     top.eval();
+#if VM_TRACE
+    if (gTrace) gTrace->dump(gTime);
+#endif
+    gTime++;
 }
 
-std::vector<uint64_t> readRom(const std::string& path) {
+// A comment "// entry N" says that the entry program is the ROM's first N slots (the
+// other programs, which tail calls reach through the program table, follow it).
+std::vector<uint64_t> readRom(const std::string& path, size_t& entryLen) {
     std::ifstream in(path);
     if (!in) {
         std::cerr << "tb: cannot open " << path << "\n";
@@ -68,9 +92,14 @@ std::vector<uint64_t> readRom(const std::string& path) {
     }
     std::vector<uint64_t> words;
     std::string w;
+    entryLen = SIZE_MAX;
     while (in >> w) {
         if (w.rfind("//", 0) == 0) {
             std::getline(in, w);
+            std::istringstream c(w);
+            std::string key;
+            size_t n = 0;
+            if ((c >> key >> n) && key == "entry") entryLen = n;
             continue;
         }
         words.push_back(std::stoull(w, nullptr, 16));
@@ -101,7 +130,22 @@ void loadMaps(Vbpf_engine& top, const std::string& path) {
     std::string kind, at, word;
     while (in >> kind >> at >> word) {
         const uint64_t v = std::stoull(word, nullptr, 16);
-        if (kind == "t") {
+        if (kind == "p") {
+            std::string len;
+            in >> len;
+            top.ptab_we = 1;
+            top.ptab_idx = static_cast<uint8_t>(std::stoul(at));
+            top.ptab_base = static_cast<uint16_t>(v);
+            top.ptab_len = static_cast<uint16_t>(std::stoul(len, nullptr, 16));
+            tick(top);
+            top.ptab_we = 0;
+        } else if (kind == "k") {
+            top.map_kind_we = 1;
+            top.map_idx = static_cast<uint8_t>(std::stoul(at));
+            top.map_kind = static_cast<uint8_t>(v);
+            tick(top);
+            top.map_kind_we = 0;
+        } else if (kind == "t") {
             top.map_we = 1;
             top.map_idx = static_cast<uint8_t>(std::stoul(at));
             top.map_wdata = v;
@@ -247,7 +291,8 @@ void runControl(Vbpf_engine& top, const std::string& name, const std::string& cm
 void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPath, const std::string& memPath,
              uint64_t r1, uint64_t r2, uint64_t maxCycles, bool xdp, bool stream, uint32_t ifindex, uint32_t rxq, bool keep,
              const std::string& mapsPath, unsigned mapBytes) {
-    const std::vector<uint64_t> rom = readRom(romPath);
+    size_t entryLen = SIZE_MAX;
+    const std::vector<uint64_t> rom = readRom(romPath, entryLen);
     const std::vector<uint8_t> mem = readBytes(memPath);
     const unsigned base = xdp ? kXdpHeadroom : 0;
     if (rom.size() > kRomSlots || mem.size() + (xdp ? 2 * kXdpHeadroom : 0) > kInputBytes) {
@@ -260,7 +305,10 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
     top.host_we = 0;
     top.host_map = 0;
     top.map_we = 0;
+    top.map_kind_we = 0;
+    top.ptab_we = 0;
     top.rx_valid = 0;
+    top.tx_ready = 0;
     if (!keep) {
         top.rst = 1;
         tick(top);
@@ -276,7 +324,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         tick(top);
     }
     top.prog_we = 0;
-    top.prog_len = static_cast<uint16_t>(rom.size());
+    top.prog_len = static_cast<uint16_t>(entryLen < rom.size() ? entryLen : rom.size());
 
     // The interpreter's stacks start zeroed; so does the engine's, for identical results.
     top.host_en = 1;
@@ -343,6 +391,33 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         tick(top);
         n++;
     }
+    // XDP: drain the transmit stream with back-pressure (tx_ready low one cycle in four);
+    // it must carry exactly the bytes the host port reads back below.
+    std::vector<uint8_t> sent;
+    bool txFramed = true;
+    if (xdp && top.done) {
+        unsigned beats = 0;
+        bool ended = false;
+        for (unsigned cyc = 0; !ended && cyc < 4 * kInputBytes; cyc++) {
+            top.tx_ready = cyc % 4 != 2;
+            top.eval();
+            if (top.tx_valid && top.tx_ready) {
+                if (top.tx_sop != (beats == 0)) txFramed = false;
+                for (unsigned k = 0; k < 8; k++) {
+                    if ((top.tx_keep >> k) & 1) sent.push_back(static_cast<uint8_t>((top.tx_data >> (8 * k)) & 0xff));
+                }
+                if (!top.tx_eop && top.tx_keep != 0xff) txFramed = false;
+                if (top.tx_verdict != static_cast<uint32_t>(top.r0)) txFramed = false;
+                if (top.tx_ifindex != (top.r0 == 4 && top.redirect_valid ? top.redirect_ifindex : 0)) txFramed = false;
+                ended = top.tx_eop;
+                beats++;
+            }
+            tick(top);
+        }
+        top.tx_ready = 0;
+        tick(top);
+        if (!ended || top.tx_active) txFramed = false;
+    }
     const char* status = top.done ? "done" : top.error ? "error" : "timeout";
     std::printf("%s status=%s err=%u pc=%u r0=%llx cycles=%llu retired=%llu mem=", name.c_str(), status,
                 static_cast<unsigned>(top.err_code), static_cast<unsigned>(top.fault_pc),
@@ -359,6 +434,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         to = base + static_cast<unsigned>(mem.size());
     }
     if (to > kInputBytes) to = kInputBytes;
+    std::vector<uint8_t> frame;
     for (unsigned r = from / 8; r * 8 < to; r++) {
         top.host_en = 1;
         top.host_row = kInputRow + r;
@@ -367,10 +443,20 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         const uint64_t v = top.host_rdata;
         for (unsigned k = 0; k < 8; k++) {
             const unsigned at = r * 8 + k;
-            if (at >= from && at < to) std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+            if (at >= from && at < to) {
+                frame.push_back(static_cast<uint8_t>((v >> (8 * k)) & 0xff));
+                std::printf("%02x", static_cast<unsigned>((v >> (8 * k)) & 0xff));
+            }
         }
     }
-    const bool redirected = top.redirect_valid;
+    if (xdp && top.done && (!txFramed || sent != frame)) {
+        std::fflush(stdout);
+        std::cerr << "\ntb: " << name << ": the transmit stream (" << sent.size() << " bytes" << (txFramed ? "" : ", badly framed")
+                  << ") differs from the frame read back (" << frame.size() << " bytes)\n";
+        std::exit(3);
+    }
+    // read before the map memory is, which takes more cycles
+    const bool redirected = top.done && top.redirect_valid;
     const unsigned redirectIfindex = top.redirect_ifindex;
     printMaps(top, mapBytes);
     if (redirected) std::printf(" redirect=%u", redirectIfindex);
@@ -381,8 +467,8 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
 
 int main(int argc, char** argv) {
     Verilated::commandArgs(argc, argv);
-    if (argc < 2) {
-        std::cerr << "usage: tb CASES\n";
+    if (argc < 2 || argc > 3) {
+        std::cerr << "usage: tb CASES [VCD]\n";
         return 2;
     }
     std::ifstream cases(argv[1]);
@@ -391,6 +477,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     auto top = std::make_unique<Vbpf_engine>();
+    if (argc == 3) {
+#if VM_TRACE
+        Verilated::traceEverOn(true);
+        gTrace = new VerilatedVcdC;
+        top->trace(gTrace, 99);
+        gTrace->open(argv[2]);
+#else
+        std::cerr << "tb: this model was built without --trace: no waveform\n";
+        return 2;
+#endif
+    }
     std::string line;
     bool first = true;
     while (std::getline(cases, line)) {
@@ -429,5 +526,11 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     top->final();
+#if VM_TRACE
+    if (gTrace) {
+        gTrace->close();
+        delete gTrace;
+    }
+#endif
     return 0;
 }

@@ -28,6 +28,9 @@ module tb_smoke;
         .xdp_mode(1'b0), .ingress_ifindex(32'd0), .rx_queue_index(32'd0), .pkt_data(pkt_data), .pkt_end(pkt_end),
         .rx_valid(1'b0), .rx_ready(rx_ready), .rx_data(64'd0), .rx_keep(8'd0), .rx_sop(1'b0), .rx_eop(1'b0),
         .rx_frame_len(rx_frame_len), .rx_frame_done(rx_frame_done), .rx_overflow(rx_overflow),
+        // one program, no prog_array/devmap; raw runs send nothing on the transmit stream
+        .map_kind_we(1'b0), .map_kind(2'd0), .ptab_we(1'b0), .ptab_idx(3'd0), .ptab_base(13'd0), .ptab_len(13'd0),
+        .tx_ready(1'b1),
         .busy(busy), .done(done), .error(error), .err_code(err_code), .fault_pc(fault_pc),
         .r0(r0), .cycles(cycles), .retired(retired)
     );

@@ -154,7 +154,7 @@ describe("the fpga bundle", () => {
     expect(existsSync(join(dir, "hout"))).toBe(false);
   });
 
-  it("builds an XDP program, and refuses bpf_xdp_adjust_head (not in the engine yet)", async () => {
+  it("builds an XDP program, and refuses bpf_csum_diff (not in the engine)", async () => {
     const dir = join(root, "xdp");
     mkdirSync(dir);
     writeFileSync(join(dir, "x.s"), "ldxw %r0, [%r1+12]\nexit\n");
@@ -162,10 +162,10 @@ describe("the fpga bundle", () => {
     expect(ok.code).toBe(0);
     // its testbench runs the frame as XDP (checked by hand: a MAC swap gives r0 = 3 and the frame swapped)
     expect(readFileSync(join(dir, "out/tb_top.cpp"), "utf8")).toContain("constexpr bool kXdp = true;");
-    writeFileSync(join(dir, "adj.s"), "mov %r2, 14\ncall 44\nmov %r0, 2\nexit\n");
-    const r = await cli(["build", "adj.s", "--target", "fpga", "--type", "xdp", "-o", "out2"], dir);
+    writeFileSync(join(dir, "csum.s"), "mov %r1, 0\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall 28\nmov %r0, 2\nexit\n");
+    const r = await cli(["build", "csum.s", "--target", "fpga", "--type", "xdp", "-o", "out2"], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/instruction 1: target fpga does not support helper xdp_adjust_head \(44\)/);
+    expect(r.stderr).toMatch(/instruction 5: target fpga does not support helper csum_diff \(28\)/);
   });
 });
 

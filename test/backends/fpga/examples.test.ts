@@ -17,7 +17,6 @@ const cli = runCli;
 
 /** What the engine lacks for each example today (issue 4 adds them one by one). */
 const REFUSED: Record<string, RegExp> = {
-  vlan: /target fpga does not support helper xdp_adjust_head \(44\)/,
 };
 
 describe.skipIf(!ready)("examples on the FPGA engine (requires: clang, verilator)", () => {

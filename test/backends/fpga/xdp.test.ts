@@ -171,6 +171,30 @@ describe.skipIf(!haveVerilator)("the receive stream", () => {
   });
 });
 
+describe.skipIf(!haveVerilator)("the transmit stream", () => {
+  // Every XDP case of these tests is drained from the transmit stream by the testbench,
+  // with back-pressure, and compared with the frame read back through the host port (the
+  // testbench exits with 3 on a difference, which fails runEngine): these cases add the
+  // lengths at the beat boundaries, an empty frame, frames moved by adjust_head, and the
+  // largest frame the buffer holds (3584 bytes grown by 256 with adjust_tail).
+  it("carries the frame after the run, whatever its length and alignment", () => {
+    const grow = assemble("mov %r6, %r1\nmov %r2, 256\ncall 65\nmov %r0, 3\nexit", "grow.s").programs[0]!.slots;
+    const shift = assemble("mov %r2, -13\ncall 44\nmov %r0, 3\nexit", "shift.s").programs[0]!.slots;
+    const pass = assemble("mov %r0, 2\nexit", "pass.s").programs[0]!.slots;
+    const cases: EngineCase[] = [
+      ...[0, 1, 7, 8, 9, 15, 16, 17, 64, 65].map((n) => ({ name: `pass${n}`, slots: pass, mem: Uint8Array.from({ length: n }, (_, i) => i + 1), xdp: { ifindex: 1, stream: n % 2 === 0 } })),
+      ...[14, 20, 61].map((n) => ({ name: `shift${n}`, slots: shift, mem: Uint8Array.from({ length: n }, (_, i) => 255 - i), xdp: { ifindex: 1 } })),
+      { name: "grow3584", slots: grow, mem: Uint8Array.from({ length: 3584 }, (_, i) => i & 0xff), xdp: { ifindex: 1, stream: true } },
+    ];
+    const got = runEngine(model, cases);
+    expect(got.map((r) => [r.status, r.mem.length])).toEqual([
+      ...[0, 1, 7, 8, 9, 15, 16, 17, 64, 65].map((n) => ["done", n]),
+      ...[14, 20, 61].map((n) => ["done", n + 13]),
+      ["done", 3840],
+    ]);
+  });
+});
+
 describe.skipIf(!haveVerilator)("raw and XDP cases in one batch", () => {
   it("a raw case after XDP cases sees r1 = its memory again, bounds [0, len)", () => {
     const slots = assemble("ldxb %r0, [%r1+0]\nexit", "raw.s").programs[0]!.slots;
