@@ -52,8 +52,14 @@ export const MAP_DESC = {
   size: 48,
 } as const;
 
-/** Array values sit in slots rounded up to 8 bytes, so 64-bit atomics on values are aligned (arm64 needs it). */
-export const valueStride = (valueSize: number): number => (valueSize + 7) & ~7;
+/**
+ * Array values sit in slots rounded up to 8 bytes (64-bit atomics on values stay aligned,
+ * which arm64 needs) plus an 8-byte guard gap: the interpreter gives every value its own
+ * region, so an access just past a value's end faults there, and with the gap it faults
+ * here too. (An access further on reaches the next value: past the guard, native code
+ * relies on the verifier's map-value bounds, as the kernel's JITs do.)
+ */
+export const valueStride = (valueSize: number): number => ((valueSize + 7) & ~7) + 8;
 
 /** The BPF stack: 8 frames of 512 bytes (RFC 9669 §2.1; the interpreter's MAX_CALL_DEPTH). */
 export const STACK_FRAME = 512;

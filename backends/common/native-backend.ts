@@ -35,10 +35,12 @@ export interface NativeTarget {
 /** The files of a native bundle. */
 export const NATIVE_FILES = { blob: "prog.bin", object: "prog.o", header: "prog.h", listing: "prog.lst" } as const;
 
-/** The entry symbol of the ELF object: the program's name made a C identifier. */
+/**
+ * The entry symbol of the ELF object: bpfoff_ and the program's name made a C
+ * identifier (assembler text names its program `main`, which a C program has already).
+ */
 export function entrySymbol(name: string): string {
-  const id = name.replace(/[^A-Za-z0-9_]/g, "_");
-  return /^[A-Za-z_]/.test(id) ? id : `prog_${id}`;
+  return `bpfoff_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
 }
 
 function checked(target: NativeTarget, object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {

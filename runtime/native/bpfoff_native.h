@@ -28,7 +28,7 @@ typedef void (*bpfoff_check_fn)(struct bpfoff_rt *, uint64_t addr, uint64_t info
 struct bpfoff_map {
   uint8_t *values;      /* array maps: max_entries values of `stride` bytes */
   uint32_t max_entries;
-  uint32_t stride;      /* value_size rounded up to 8 */
+  uint32_t stride;      /* value_size rounded up to 8, plus an 8-byte guard gap */
   uint32_t kind;        /* Linux map type (BPF_MAP_TYPE_*) */
   uint32_t key_size;
   uint32_t value_size;

@@ -443,7 +443,7 @@ struct bpfoff_env *bpfoff_env_new(uint32_t nmaps, const struct bpfoff_map_def *d
     struct bpfoff_map *m = &env->rt.maps[i];
     env->defs[i] = *d;
     m->max_entries = d->max_entries;
-    m->stride = (d->value_size + 7) & ~7u;
+    m->stride = ((d->value_size + 7) & ~7u) + 8; /* + a guard gap: native-abi.ts valueStride */
     m->kind = d->kind;
     m->key_size = d->key_size;
     m->value_size = d->value_size;

@@ -42,3 +42,45 @@ export function expected(object: BpfObject, mem: Uint8Array | undefined): Outcom
   if (want.kind === "error") return { kind: "error", code: want.code, insn: want.insn };
   return { kind: "done", r0: want.r0, mem: Buffer.from(want.mem).toString("hex") };
 }
+
+import { nativeBackend } from "../../../backends/common/native-backend.js";
+import { newHostState } from "../../../runtime/helpers/env.js";
+import { runXdp } from "../../../runtime/interp/run.js";
+import { formatMapsState } from "../../../runtime/maps/state.js";
+
+export type XdpOutcome =
+  | { readonly kind: "refused"; readonly why: string }
+  | { readonly kind: "done"; readonly packets: readonly string[]; readonly maps: string }
+  | { readonly kind: "error"; readonly code: string; readonly insn: number | undefined };
+
+function xdpError(e: unknown): XdpOutcome {
+  if (!(e instanceof DiagnosticError)) throw e;
+  const d = e.diagnostics[0]!;
+  return d.code === "offload-unsupported" ? { kind: "refused", why: d.message } : { kind: "error", code: d.code, insn: d.loc.insn };
+}
+
+/** An XDP program over frames on a native target: verdicts, packets and final maps. */
+export function runNativeXdp(target: NativeTarget, object: BpfObject, frames: readonly Uint8Array[]): XdpOutcome {
+  const maps = instantiateMaps(object);
+  try {
+    const r = nativeBackend(target).runXdp!({ object, program: 0, frames, ifindex: 1, maxSteps: 1e7, maps });
+    return { kind: "done", packets: r.packets.map((p) => `r0=${p.r0} ${Buffer.from(p.packet).toString("hex")} ${p.redirect?.ifindex ?? "-"}`), maps: formatMapsState(maps) };
+  } catch (e) {
+    return xdpError(e);
+  }
+}
+
+/** The same on the interpreter. */
+export function expectedXdp(object: BpfObject, frames: readonly Uint8Array[]): XdpOutcome {
+  const maps = instantiateMaps(object);
+  const host = newHostState();
+  try {
+    const packets = frames.map((f) => {
+      const r = runXdp(object, f, maps, host, { ingressIfindex: 1, rxQueueIndex: 0 });
+      return `r0=${r.r0} ${Buffer.from(r.packet).toString("hex")} ${r.redirect?.ifindex ?? "-"}`;
+    });
+    return { kind: "done", packets, maps: formatMapsState(maps) };
+  } catch (e) {
+    return xdpError(e);
+  }
+}
