@@ -13,6 +13,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
+import { directCtxLoads } from "../common/native-ctx.js";
 import { A64Emitter, SP, XZR, type Cond, type DpReg, type Label, type Reg } from "./encode.js";
 
 /**
@@ -52,7 +53,8 @@ interface FaultStub {
 
 const unsupported = (insn: number, what: string): Diagnostic => diag("offload-unsupported", { insn }, ["arm64", what]);
 
-export function compileA64(object: BpfObject, program: number): NativeProgram {
+export function compileA64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
+  const ctxLoads = directCtxLoads(object.programs[program]!.slots, type);
   const slots = object.programs[program]!.slots;
   const problems: Diagnostic[] = [];
   if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["arm64", `more than ${MAX_MAPS} maps`]));
@@ -134,7 +136,7 @@ export function compileA64(object: BpfObject, program: number): NativeProgram {
     }
     const ok = e.newLabel();
     addConst(ADDR, BPF_REG[base]!, off);
-    for (const [lo, hi] of [[RT.regionLo, RT.regionHi], [RT.stackLo, RT.stackHi]] as const) {
+    for (const [lo, hi] of [[RT.regionLo, RT.regionHi], [RT.stackLo, RT.stackHi], [RT.valueLo, RT.valueHi]] as const) {
       const next = e.newLabel();
       e.ldst("ldr", 8, TMP, RT_REG, lo);
       e.dpReg("subs", 64, XZR, ADDR, TMP);
@@ -236,7 +238,7 @@ export function compileA64(object: BpfObject, program: number): NativeProgram {
       }
       case "ldx": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        const m = access(i, s.src, s.off, size, false);
+        const m = ctxLoads.has(i) ? { rn: src, off: s.off } : access(i, s.src, s.off, size, false);
         e.ldst((s.opcode & 0xe0) === 0x80 ? "ldrs" : "ldr", size, d, m.rn, m.off);
         break;
       }
@@ -330,7 +332,7 @@ export function compileA64(object: BpfObject, program: number): NativeProgram {
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
         if (s.imm === 1 && def?.kind === "array") {
           const m = access(i, 2, 0, 4, false);
-          inlineArrayLookup(e, m.rn, def.maxEntries, valueStride(def.valueSize));
+          inlineArrayLookup(e, m.rn, def.maxEntries, valueStride(def.valueSize), def.valueSize);
           inlined++;
           break;
         }
@@ -443,7 +445,7 @@ function atomic(e: A64Emitter, name: string, size: 4 | 8, src: Reg): void {
 }
 
 /** bpf_map_lookup_elem on an array map, inline: x7 = values + key * stride, or 0 past the end. */
-function inlineArrayLookup(e: A64Emitter, key: Reg, maxEntries: number, stride: number): void {
+function inlineArrayLookup(e: A64Emitter, key: Reg, maxEntries: number, stride: number, valueSize: number): void {
   const miss = e.newLabel();
   const done = e.newLabel();
   const r0 = BPF_REG[0]!;
@@ -454,6 +456,11 @@ function inlineArrayLookup(e: A64Emitter, key: Reg, maxEntries: number, stride: 
   e.movImm(64, TMP, BigInt(stride));
   e.ldst("ldr", 8, TMP2, BPF_REG[1]!, MAP_DESC.values);
   e.mulAdd(false, 64, r0, r0, TMP, TMP2);
+  // The value found is the inline checks' third region, as the runtime's lookup sets it.
+  e.ldst("str", 8, r0, RT_REG, RT.valueLo);
+  e.movImm(64, TMP, BigInt(valueSize));
+  e.dpReg("add", 64, TMP, r0, TMP);
+  e.ldst("str", 8, TMP, RT_REG, RT.valueHi);
   e.b(done);
   e.bind(miss);
   e.movImm(64, r0, 0n);

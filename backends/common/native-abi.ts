@@ -28,8 +28,14 @@ export const RT = {
   fault: 48,
   /** The instruction index of the helper call in progress, for faults a helper reports. */
   pc: 56,
+  /**
+   * The value the last map lookup found, [value_lo, value_hi): checked inline as a third
+   * region, since a program's map value accesses nearly always follow their lookup.
+   */
+  valueLo: 64,
+  valueHi: 72,
   /** uint64_t helpers[HELPER_SLOTS](r1, r2, r3, r4, r5, rt). */
-  helpers: 64,
+  helpers: 80,
 } as const;
 
 /** Helper table slots: Linux helper numbers 0..HELPER_SLOTS-1 (bpf_xdp_adjust_tail is 65). */

@@ -29,7 +29,7 @@ export interface NativeTarget {
   readonly description: string;
   /** e_machine: EM_X86_64 = 62, EM_AARCH64 = 183 (System V gABI, Linux elf.h). */
   readonly elfMachine: number;
-  readonly translate: (object: BpfObject, program: number) => NativeProgram;
+  readonly translate: (object: BpfObject, program: number, type: "raw" | "xdp") => NativeProgram;
 }
 
 /** The files of a native bundle. */
@@ -46,7 +46,7 @@ export function entrySymbol(name: string): string {
 function checked(target: NativeTarget, object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
   const problems = checkOffload(object, program, type, loadTarget(target.name));
   if (problems.length) throw new DiagnosticError(problems);
-  return target.translate(object, program);
+  return target.translate(object, program, type);
 }
 
 /** One line per BPF slot: its code offset and bytes, then the instruction. */
@@ -73,7 +73,7 @@ export function nativeBackend(target: NativeTarget): Backend {
     description: target.description,
     compile(input: CompileInput): CompileOutput {
       const prog = input.object.programs[input.program]!;
-      const p = target.translate(input.object, input.program);
+      const p = target.translate(input.object, input.program, input.programType);
       const symbol = entrySymbol(prog.name);
       return {
         files: [

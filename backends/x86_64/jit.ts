@@ -18,6 +18,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
+import { directCtxLoads } from "../common/native-ctx.js";
 import { mem, REG, X64Emitter, type AluOp, type Cond, type Label, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
@@ -68,7 +69,8 @@ interface FaultStub {
 const unsupported = (insn: number, what: string): Diagnostic => diag("offload-unsupported", { insn }, ["x86_64", what]);
 
 /** Translates one program of an object; a construct it cannot translate is a diagnostic with its index. */
-export function compileX64(object: BpfObject, program: number): NativeProgram {
+export function compileX64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
+  const ctxLoads = directCtxLoads(object.programs[program]!.slots, type);
   const slots = object.programs[program]!.slots;
   const problems: Diagnostic[] = [];
   if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["x86_64", `more than ${MAX_MAPS} maps`]));
@@ -136,7 +138,7 @@ export function compileX64(object: BpfObject, program: number): NativeProgram {
     }
     const ok = e.newLabel();
     e.lea(ADDR, mem(BPF_REG[base]!, off));
-    for (const [lo, hi] of [[RT.regionLo, RT.regionHi], [RT.stackLo, RT.stackHi]] as const) {
+    for (const [lo, hi] of [[RT.regionLo, RT.regionHi], [RT.stackLo, RT.stackHi], [RT.valueLo, RT.valueHi]] as const) {
       const next = e.newLabel();
       e.aluRM("cmp", 64, ADDR, mem(RT_REG, lo));
       e.jcc("b", next);
@@ -220,7 +222,7 @@ export function compileX64(object: BpfObject, program: number): NativeProgram {
       }
       case "ldx": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        const m = access(i, s.src, s.off, size, false);
+        const m = ctxLoads.has(i) ? mem(src, s.off) : access(i, s.src, s.off, size, false);
         e.load(size, (s.opcode & 0xe0) === 0x80, d, m);
         break;
       }
@@ -311,7 +313,7 @@ export function compileX64(object: BpfObject, program: number): NativeProgram {
         }
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
         if (s.imm === 1 && def?.kind === "array") {
-          inlineArrayLookup(e, access(i, 2, 0, 4, false), def.maxEntries, valueStride(def.valueSize));
+          inlineArrayLookup(e, access(i, 2, 0, 4, false), def.maxEntries, valueStride(def.valueSize), def.valueSize);
           inlined++;
           break;
         }
@@ -473,9 +475,9 @@ function atomic(e: X64Emitter, name: string, w: 32 | 64, m: Mem, src: Reg): void
 /**
  * bpf_map_lookup_elem on an array map, inline (the IR's map.array_elem): the u32 key,
  * checked against max_entries, times the value stride plus the values' base from the
- * map descriptor r1 points to; NULL past the end.
+ * map descriptor r1 points to; NULL past the end. A hit becomes rt's value window.
  */
-function inlineArrayLookup(e: X64Emitter, key: Mem, maxEntries: number, stride: number): void {
+function inlineArrayLookup(e: X64Emitter, key: Mem, maxEntries: number, stride: number, valueSize: number): void {
   const miss = e.newLabel();
   const done = e.newLabel();
   e.load(4, false, REG.rax, key);
@@ -483,6 +485,10 @@ function inlineArrayLookup(e: X64Emitter, key: Mem, maxEntries: number, stride: 
   e.jcc("ae", miss);
   e.imulRRI(64, REG.rax, REG.rax, stride);
   e.aluRM("add", 64, REG.rax, mem(BPF_REG[1]!, MAP_DESC.values));
+  // The value found is the inline checks' third region, as the runtime's lookup sets it.
+  e.store(8, mem(RT_REG, RT.valueLo), REG.rax);
+  e.lea(TMP, mem(REG.rax, valueSize));
+  e.store(8, mem(RT_REG, RT.valueHi), TMP);
   e.jmp(done);
   e.bind(miss);
   e.aluRR("xor", 32, REG.rax, REG.rax);

@@ -29,7 +29,11 @@ struct table {
   uint64_t next_seq;
   uint8_t *pool;      /* max_entries entries of entry_bytes */
   uint64_t *seq;      /* 0: free */
+  /* Open addressing over the pool (hash and LRU maps): 0 empty, TOMB deleted, else entry + 1.
+   * Twice max_entries slots, rebuilt when tombstones pile up, so probes stay short. */
+  uint32_t *index, mask, tombs, cap;
 };
+#define TOMB 0xffffffffu
 
 struct bpfoff_env {
   struct bpfoff_rt rt; /* first: the code's rt pointer is the env */
@@ -128,8 +132,48 @@ static uint32_t map_arg(struct bpfoff_env *env, uint64_t addr) {
 
 static uint8_t *entry(struct table *t, uint32_t e) { return t->pool + (uint64_t)e * t->entry_bytes; }
 
+/* FNV-1a over the key bytes. */
+static uint32_t hash_key(const uint8_t *key, uint32_t n) {
+  uint32_t h = 2166136261u;
+  for (uint32_t i = 0; i < n; i++) h = (h ^ key[i]) * 16777619u;
+  return h;
+}
+
+/* The index slot holding key, or -1. */
+static int64_t index_slot(struct table *t, const uint8_t *key) {
+  for (uint32_t i = hash_key(key, t->key_size) & t->mask, probes = 0; probes <= t->mask; i = (i + 1) & t->mask, probes++) {
+    uint32_t v = t->index[i];
+    if (v == 0) return -1;
+    if (v != TOMB && memcmp(entry(t, v - 1), key, t->key_size) == 0) return i;
+  }
+  return -1;
+}
+
+static void index_insert(struct table *t, uint32_t e) {
+  uint32_t i = hash_key(entry(t, e), t->key_size) & t->mask;
+  while (t->index[i] != 0 && t->index[i] != TOMB) i = (i + 1) & t->mask;
+  if (t->index[i] == TOMB) t->tombs--;
+  t->index[i] = e + 1;
+}
+
+static void index_remove(struct table *t, const uint8_t *key) {
+  int64_t i = index_slot(t, key);
+  if (i < 0) return;
+  t->index[i] = TOMB;
+  if (++t->tombs > (t->mask + 1) / 4) {
+    memset(t->index, 0, ((size_t)t->mask + 1) * sizeof *t->index);
+    t->tombs = 0;
+    for (uint32_t e = 0; e < t->cap; e++)
+      if (t->seq[e]) index_insert(t, e);
+  }
+}
+
 static int64_t find(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
   struct table *t = &env->tables[map];
+  if (t->index) {
+    int64_t i = index_slot(t, key);
+    return i < 0 ? -1 : (int64_t)t->index[i] - 1;
+  }
   uint32_t n = env->rt.maps[map].max_entries;
   for (uint32_t e = 0; e < n; e++)
     if (t->seq[e] && memcmp(entry(t, e), key, t->key_size) == 0) return e;
@@ -213,6 +257,7 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
     uint32_t victim = 0;
     for (uint32_t i = 1; i < m->max_entries; i++)
       if (t->seq[i] && (!t->seq[victim] || t->seq[i] < t->seq[victim])) victim = i;
+    if (t->index) index_remove(t, entry(t, victim));
     t->seq[victim] = 0;
     t->count--;
   }
@@ -222,6 +267,7 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
     memcpy(entry(t, i) + t->value_off, value, m->value_size);
     touch(t, i);
     t->count++;
+    if (t->index) index_insert(t, i);
     return 0;
   }
   return -E2BIG_;
@@ -238,6 +284,7 @@ static int64_t map_delete(struct bpfoff_env *env, uint32_t map, const uint8_t *k
   }
   int64_t e = find(env, map, key);
   if (e < 0) return -ENOENT_;
+  if (t->index) index_remove(t, key);
   t->seq[e] = 0;
   t->count--;
   return 0;
@@ -286,6 +333,10 @@ HELPER(h_map_lookup_elem) {
   struct bpfoff_env *env = env_of(rt);
   uint32_t map = map_arg(env, r1);
   uint8_t *v = map_lookup(env, map, buffer(env, r2, env->defs[map].key_size, 0));
+  if (v) {
+    rt->value_lo = (uint64_t)(uintptr_t)v;
+    rt->value_hi = rt->value_lo + env->defs[map].value_size;
+  }
   return (uint64_t)(uintptr_t)v;
 }
 
@@ -457,6 +508,13 @@ struct bpfoff_env *bpfoff_env_new(uint32_t nmaps, const struct bpfoff_map_def *d
       t->entry_bytes = t->value_off + m->stride;
       t->pool = calloc(d->max_entries ? d->max_entries : 1, t->entry_bytes);
       t->seq = calloc(d->max_entries ? d->max_entries : 1, sizeof(uint64_t));
+      if (d->kind != MT_LPM) {
+        uint32_t slots = 2;
+        while (slots < 2 * (uint64_t)d->max_entries) slots *= 2;
+        t->mask = slots - 1;
+        t->cap = d->max_entries;
+        t->index = calloc(slots, sizeof *t->index);
+      }
       m->impl = t;
     }
   }
@@ -469,6 +527,7 @@ void bpfoff_env_free(struct bpfoff_env *env) {
     free(env->rt.maps[i].values);
     free(env->tables[i].pool);
     free(env->tables[i].seq);
+    free(env->tables[i].index);
   }
   if (env->xdp_buf) munmap(env->xdp_buf, XDP_BUF_BYTES);
   free(env);
@@ -476,13 +535,15 @@ void bpfoff_env_free(struct bpfoff_env *env) {
 
 int bpfoff_run_raw(struct bpfoff_env *env, bpfoff_prog_fn prog, uint8_t *mem, uint64_t len, uint64_t *r0, struct bpfoff_fault *fault) {
   env->xdp = 0;
+  env->rt.value_lo = env->rt.value_hi = 0;
   env->rt.region_lo = (uint64_t)(uintptr_t)mem;
-  env->rt.region_hi = (uint64_t)(uintptr_t)mem + (mem ? len : 0);
+  const volatile uint64_t n = mem ? len : 0; /* read after setjmp */
+  env->rt.region_hi = (uint64_t)(uintptr_t)mem + n;
   if (setjmp(env->unwind)) {
     *fault = env->fault;
     return -1;
   }
-  *r0 = prog(mem, mem ? len : 0, &env->rt);
+  *r0 = prog(mem, n, &env->rt);
   return 0;
 }
 
@@ -505,6 +566,7 @@ int bpfoff_run_xdp(struct bpfoff_env *env, bpfoff_prog_fn prog, const uint8_t *f
   env->md.egress_ifindex = 0;
   env->rt.region_lo = env->md.data_meta;
   env->rt.region_hi = env->md.data_end;
+  env->rt.value_lo = env->rt.value_hi = 0;
   if (setjmp(env->unwind)) {
     *fault = env->fault;
     return -1;

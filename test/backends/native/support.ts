@@ -9,7 +9,6 @@ import type { NativeTarget } from "../../../backends/common/native-backend.js";
 import { NATIVE_ARCHES, runNative, type NativeResult } from "../../../backends/common/native-run.js";
 import { instantiateMaps } from "../../../runtime/interp/run.js";
 import { FAULT } from "../../../backends/common/native-abi.js";
-import { reference, type Reference } from "../fpga/support.js";
 
 /** The interpreter's diagnostic for each native fault kind. */
 const FAULT_DIAG: Readonly<Record<number, string>> = {
@@ -18,7 +17,7 @@ const FAULT_DIAG: Readonly<Record<number, string>> = {
 
 export type Outcome =
   | { readonly kind: "refused"; readonly why: string }
-  | { readonly kind: "done"; readonly r0: bigint; readonly mem: string }
+  | { readonly kind: "done"; readonly r0: bigint; readonly mem: string; readonly maps: string }
   | { readonly kind: "error"; readonly code: string; readonly insn: number | undefined };
 
 /** Offload check, translation and a native run of a raw program; refusals are outcomes too. */
@@ -27,25 +26,32 @@ export function runNativeRaw(target: NativeTarget, object: BpfObject, mem: Uint8
   if (problems.length) return { kind: "refused", why: problems[0]!.message };
   let code: Uint8Array;
   try {
-    code = target.translate(object, 0).code;
+    code = target.translate(object, 0, "raw").code;
   } catch (e) {
     if (e instanceof DiagnosticError) return { kind: "refused", why: e.diagnostics[0]!.message };
     throw e;
   }
-  const r: NativeResult = runNative(NATIVE_ARCHES[target.name], { code, maps: instantiateMaps(object), raw: { mem } });
+  const maps = instantiateMaps(object);
+  const r: NativeResult = runNative(NATIVE_ARCHES[target.name], { code, maps, raw: { mem } });
   if (r.fault) return { kind: "error", code: FAULT_DIAG[r.fault.kind] ?? `fault ${r.fault.kind}`, insn: r.fault.pc };
-  return { kind: "done", r0: r.r0, mem: Buffer.from(r.mem ?? []).toString("hex") };
+  return { kind: "done", r0: r.r0, mem: Buffer.from(r.mem ?? []).toString("hex"), maps: formatMapsState(maps) };
 }
 
 export function expected(object: BpfObject, mem: Uint8Array | undefined): Outcome {
-  const want: Reference = reference(object, mem);
-  if (want.kind === "error") return { kind: "error", code: want.code, insn: want.insn };
-  return { kind: "done", r0: want.r0, mem: Buffer.from(want.mem).toString("hex") };
+  const maps = instantiateMaps(object);
+  try {
+    const r = runRaw(object, mem, { maps });
+    return { kind: "done", r0: r.r0, mem: Buffer.from(r.mem).toString("hex"), maps: formatMapsState(maps) };
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    const d = e.diagnostics[0]!;
+    return { kind: "error", code: d.code, insn: d.loc.insn };
+  }
 }
 
 import { nativeBackend } from "../../../backends/common/native-backend.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
-import { runXdp } from "../../../runtime/interp/run.js";
+import { runRaw, runXdp } from "../../../runtime/interp/run.js";
 import { formatMapsState } from "../../../runtime/maps/state.js";
 
 export type XdpOutcome =
