@@ -105,14 +105,10 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
   e.stpPre(25, 26, SP, -16);
   e.dpImm("sub", 64, SP, SP, STACK_BYTES);
   e.mov(64, RT_REG, 2);
-  // Zeroed stack and registers, as the interpreter starts.
-  e.movSp(ADDR, SP);
-  e.dpImm("add", 64, TMP, SP, STACK_BYTES);
-  const zero = e.newLabel();
-  e.bind(zero);
-  e.stpPost(XZR, XZR, ADDR, 16);
-  e.dpReg("subs", 64, XZR, ADDR, TMP);
-  e.bcond("lo", zero);
+  // Zeroed registers and frame 0, as the interpreter starts (deeper frames: zeroNewFrame).
+  e.dpImm("add", 64, ADDR, SP, STACK_BYTES - STACK_FRAME);
+  e.ldst("str", 8, ADDR, RT_REG, RT.stackZeroed);
+  zeroFrame(e, ADDR);
   e.movSp(ADDR, SP);
   e.ldst("str", 8, ADDR, RT_REG, RT.stackLo);
   e.dpImm("add", 64, TMP, ADDR, STACK_BYTES);
@@ -313,6 +309,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
           e.ldst("ldr", 8, TMP, RT_REG, RT.callLimit);
           e.dpReg("subs", 64, XZR, BPF_REG[10]!, TMP);
           e.bcond("lo", faultAt(infoWord(i, 0, false, FAULT.depth)));
+          zeroNewFrame(e);
           e.bl(l);
           break;
         }
@@ -408,6 +405,29 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     e.brk();
   }
   return { code: e.finish(), slotOffsets: offsets, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
+}
+
+/** Zeroes the 512 bytes from `from` up (STP XZR, XZR post-indexed), with x11 and x12. */
+function zeroFrame(e: A64Emitter, from: Reg): void {
+  const loop = e.newLabel();
+  e.mov(64, TMP2, from);
+  e.dpImm("add", 64, TMP3, from, STACK_FRAME);
+  e.bind(loop);
+  e.stpPost(XZR, XZR, TMP2, 16);
+  e.dpReg("subs", 64, XZR, TMP2, TMP3);
+  e.bcond("lo", loop);
+}
+
+/** Before a bpf-to-bpf call: the callee's frame is zeroed the first time a run reaches its depth (as x86_64/jit.ts). */
+function zeroNewFrame(e: A64Emitter): void {
+  const done = e.newLabel();
+  e.dpImm("sub", 64, ADDR, BPF_REG[10]!, 2 * STACK_FRAME);
+  e.ldst("ldr", 8, TMP, RT_REG, RT.stackZeroed);
+  e.dpReg("subs", 64, XZR, ADDR, TMP);
+  e.bcond("hs", done);
+  e.ldst("str", 8, ADDR, RT_REG, RT.stackZeroed);
+  zeroFrame(e, ADDR);
+  e.bind(done);
 }
 
 function jumpLabel(labels: Label[], target: number, n: number, stubs: FaultStub[], e: A64Emitter): Label {

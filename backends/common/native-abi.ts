@@ -34,8 +34,13 @@ export const RT = {
    */
   valueLo: 64,
   valueHi: 72,
+  /**
+   * The lowest stack address zeroed in this run: frame 0 at entry, each deeper frame the
+   * first time a call reaches it (the interpreter's frames start zeroed when first used).
+   */
+  stackZeroed: 80,
   /** uint64_t helpers[HELPER_SLOTS](r1, r2, r3, r4, r5, rt). */
-  helpers: 80,
+  helpers: 88,
 } as const;
 
 /** Helper table slots: Linux helper numbers 0..HELPER_SLOTS-1 (bpf_xdp_adjust_tail is 65). */

@@ -98,6 +98,8 @@ export interface NativeRequest {
   readonly xdp?: { readonly frames: readonly Uint8Array[]; readonly ifindex: number };
   /** Benchmarks: run the frames this many times (results are the first round's). */
   readonly repeat?: number;
+  /** Benchmarks: a runner built with the program linked in (bench/native.mjs), instead of the cached one. */
+  readonly runner?: string;
 }
 
 export interface NativeFault {
@@ -159,7 +161,7 @@ class Reader {
 
 /** Runs native code through the runner; the maps are read back into `maps`. */
 export function runNative(arch: NativeArch, req: NativeRequest): NativeResult {
-  const runner = nativeRunner(arch);
+  const runner = req.runner ?? nativeRunner(arch);
   const host = newHostState(req.seed);
   const w = new Writer();
   w.bytes(new TextEncoder().encode("BPFN"));

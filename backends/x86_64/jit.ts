@@ -108,11 +108,12 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
   for (const r of SAVED) e.push(r);
   e.aluRI("sub", 64, REG.rsp, FRAME_BYTES);
   e.movRR(64, RT_REG, REG.rdx);
-  // The interpreter starts with zeroed registers and stack frames: so do we (rep stosq
-  // uses rdi, rcx, rax; ctx is kept in r9 meanwhile).
+  // The interpreter starts with zeroed registers and a zeroed frame 0 (deeper frames are
+  // zeroed when a call first reaches them): rep stosq uses rdi, rcx, rax; ctx waits in r9.
   e.movRR(64, TMP2, REG.rdi);
-  e.movRR(64, REG.rdi, REG.rsp);
-  e.movRI(REG.rcx, BigInt(STACK_BYTES / 8));
+  e.lea(REG.rdi, mem(REG.rsp, STACK_BYTES - STACK_FRAME));
+  e.store(8, mem(RT_REG, RT.stackZeroed), REG.rdi);
+  e.movRI(REG.rcx, BigInt(STACK_FRAME / 8));
   e.aluRR("xor", 32, REG.rax, REG.rax);
   e.repStosq();
   e.movRR(64, REG.rdi, TMP2);
@@ -295,6 +296,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
           // MAX_CALL_DEPTH frames: the new frame must fit above stack_lo.
           e.aluRM("cmp", 64, REG.rbp, mem(RT_REG, RT.callLimit));
           e.jcc("b", faultAt(infoWord(i, 0, false, FAULT.depth)));
+          zeroNewFrame(e);
           e.call(l);
           break;
         }
@@ -371,6 +373,27 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     e.callMem(mem(RT_REG, RT.fault));
   }
   return { code: e.finish(), slotOffsets: offsets, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
+}
+
+/**
+ * Before a bpf-to-bpf call: the callee's frame [r10 - 1024, r10 - 512) is zeroed the first
+ * time this run reaches that depth, as the interpreter's frames start zeroed; a frame
+ * used again keeps what the previous call left, as there. r0, r1 and r4 (rax, rdi, rcx,
+ * which rep stosq uses) are kept on the machine stack, below the BPF stack.
+ */
+function zeroNewFrame(e: X64Emitter): void {
+  const done = e.newLabel();
+  e.lea(ADDR, mem(REG.rbp, -2 * STACK_FRAME));
+  e.aluRM("cmp", 64, ADDR, mem(RT_REG, RT.stackZeroed));
+  e.jcc("ae", done);
+  e.store(8, mem(RT_REG, RT.stackZeroed), ADDR);
+  for (const r of [REG.rax, REG.rdi, REG.rcx] as const) e.push(r);
+  e.movRR(64, REG.rdi, ADDR);
+  e.movRI(REG.rcx, BigInt(STACK_FRAME / 8));
+  e.aluRR("xor", 32, REG.rax, REG.rax);
+  e.repStosq();
+  for (const r of [REG.rcx, REG.rdi, REG.rax] as const) e.pop(r);
+  e.bind(done);
 }
 
 /** A jump target's label; a target outside the program stops the run there (run-fell-off). */

@@ -45,6 +45,7 @@ struct bpfoff_rt {
   bpfoff_check_fn fault;         /* never returns */
   uint64_t pc;                   /* instruction index of the helper call in progress */
   uint64_t value_lo, value_hi;   /* the value the last map lookup found: checked inline */
+  uint64_t stack_zeroed;         /* lowest stack address zeroed in this run (set by the code) */
   bpfoff_helper_fn helpers[BPFOFF_HELPER_SLOTS];
   struct bpfoff_map maps[BPFOFF_MAX_MAPS];
 };

@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef BPFOFF_LINKED_PROG
+uint64_t bpfoff_linked_prog(void *ctx, uint64_t len, struct bpfoff_rt *rt);
+#endif
+
 static const uint8_t *in_p, *in_end;
 
 static void die(const char *why) {
@@ -78,6 +82,11 @@ int main(int argc, char **argv) {
       if (bpfoff_map_update(env, i, k, v, 0) != 0) die("a map entry does not fit its map");
     }
 
+#ifdef BPFOFF_LINKED_PROG
+  /* bench/native.mjs: the program's C source compiled by the host compiler and linked in. */
+  (void)code;
+  bpfoff_prog_fn prog = bpfoff_linked_prog;
+#else
   /* The code, executable (W^X: written, then made read-execute). */
   size_t page = (size_t)sysconf(_SC_PAGESIZE), size = (code_len + page - 1) / page * page;
   uint8_t *text = mmap(NULL, size ? size : page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -86,6 +95,7 @@ int main(int argc, char **argv) {
   if (mprotect(text, size ? size : page, PROT_READ | PROT_EXEC) != 0) die("mprotect failed");
   __builtin___clear_cache((char *)text, (char *)text + code_len);
   bpfoff_prog_fn prog = (bpfoff_prog_fn)(uintptr_t)text;
+#endif
 
   out = fopen(argv[3], "wb");
   if (!out) die("cannot write the output file");

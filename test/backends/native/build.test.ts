@@ -13,6 +13,12 @@ import { REPO } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { runCli } from "../../support/cli.js";
 import { findBackend } from "../../../backends/registry.js";
+import { loadElf } from "../../../frontends/bpf/elf/load.js";
+import { readPcap } from "../../../runtime/packet/pcap.js";
+import { instantiateMaps, runXdp } from "../../../runtime/interp/run.js";
+import { formatMapsState, loadMapsState } from "../../../runtime/maps/state.js";
+import { newHostState } from "../../../runtime/helpers/env.js";
+import { NATIVE_ARCHES, runNative } from "../../../backends/common/native-run.js";
 
 interface Target {
   readonly name: "x86_64" | "arm64";
@@ -118,6 +124,23 @@ for (const t of TARGETS.filter((x) => findBackend(x.name))) {
         const files = readdirSync(join(dir, `${name}-a`), { recursive: true }).map(String).sort();
         expect(files).toEqual(expect.arrayContaining(["manifest.json", "prog.bin", "prog.o", "prog.h", "prog.lst", "maps/maps.json"]));
         for (const f of files) if (!f.endsWith("maps")) expect(readFileSync(join(dir, `${name}-b`, f)), f).toEqual(readFileSync(join(dir, `${name}-a`, f)));
+        // The bundle's own code (the program as bpfoff compiled it through the IR) gives the
+        // interpreter's verdicts, packets and maps too.
+        const object = loadElf(readFileSync(obj), obj);
+        const frames = readPcap(readFileSync(join(ex, "packets.pcap")), name).packets.map((p) => p.data);
+        const withState = () => {
+          const maps = instantiateMaps(object);
+          loadMapsState(maps, readFileSync(join(ex, "maps.json"), "utf8"), "maps.json");
+          return maps;
+        };
+        const nativeMaps = withState();
+        const bundle = runNative(NATIVE_ARCHES[t.name], { code: readFileSync(join(dir, `${name}-a`, "prog.bin")), maps: nativeMaps, xdp: { frames, ifindex: 1 } });
+        expect(bundle.fault).toBeUndefined();
+        const interpMaps = withState();
+        const host = newHostState();
+        const want = frames.map((f) => runXdp(object, f, interpMaps, host, { ingressIfindex: 1, rxQueueIndex: 0 }));
+        expect(bundle.packets.map((p) => [p.r0, Buffer.from(p.packet).toString("hex")])).toEqual(want.map((w) => [w.r0, Buffer.from(w.packet).toString("hex")]));
+        expect(formatMapsState(nativeMaps)).toBe(formatMapsState(interpMaps));
       });
     }
   });
