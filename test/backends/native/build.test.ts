@@ -168,3 +168,24 @@ for (const t of TARGETS.filter((x) => findBackend(x.name))) {
     });
   });
 }
+
+describe.skipIf(!TARGETS[0]!.ready)("native targets: errors", () => {
+  it("refuses what the target cannot run, naming the instruction, exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-native-err-"));
+    writeFileSync(join(dir, "tail.s"), ".map pa prog_array key=4 value=4 entries=2\nlddw %r2, map(pa)\nmov %r3, 0\ncall 12\nmov %r0, 0\nexit\n");
+    const run = await runCli(["run", "tail.s", "--target", "x86_64"], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("bpfoff: error: instruction 3: target x86_64 does not support tail calls (bpf_tail_call)\nbpfoff: error: target x86_64 does not support map 'pa' of kind prog_array\n");
+  });
+
+  it("reports a bad access as the interpreter does (instruction index), exit 1, no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-native-err-"));
+    writeFileSync(join(dir, "oob.s"), "mov %r0, 0\nldxb %r3, [%r1+8]\nexit\n");
+    const interp = await runCli(["run", "oob.s", "--mem", "01 02 03"], dir);
+    const native = await runCli(["run", "oob.s", "--mem", "01 02 03", "--target", "x86_64"], dir);
+    expect(native.code).toBe(1);
+    expect(interp.stderr).toMatch(/^bpfoff: error: instruction 1: 1-byte load at address 0x[0-9a-f]+ is outside every memory region\n/);
+    expect(native.stderr).toMatch(/^bpfoff: error: instruction 1: 1-byte load at address 0x[0-9a-f]+ is outside every memory region\n  note: in x86_64 code\n$/);
+  });
+});
