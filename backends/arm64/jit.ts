@@ -13,7 +13,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { directCtxLoads } from "../common/native-ctx.js";
+import { directCtxLoads, provenPacketAccesses } from "../common/native-ctx.js";
 import { A64Emitter, SP, XZR, type Cond, type DpReg, type Label, type Reg } from "./encode.js";
 
 /**
@@ -55,6 +55,7 @@ const unsupported = (insn: number, what: string): Diagnostic => diag("offload-un
 
 export function compileA64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
   const ctxLoads = directCtxLoads(object.programs[program]!.slots, type);
+  const proven = provenPacketAccesses(object.programs[program]!.slots, type, ctxLoads);
   const slots = object.programs[program]!.slots;
   const problems: Diagnostic[] = [];
   if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["arm64", `more than ${MAX_MAPS} maps`]));
@@ -149,6 +150,13 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     return { rn: ADDR, off: 0 };
   };
 
+  /** [rn + off] without a check: encoded directly when it fits, else through x9. */
+  const direct = (rn: Reg, off: number, size: number): { rn: Reg; off: number } => {
+    if (A64Emitter.fitsLdst(size, off)) return { rn, off };
+    addConst(ADDR, rn, off);
+    return { rn: ADDR, off: 0 };
+  };
+
   /** The second operand of an ALU or jump with an immediate: in TMP. */
   const immOperand = (w: 32 | 64, imm: number): Reg => {
     e.movImm(w, TMP, w === 32 ? BigInt(imm >>> 0) : BigInt(imm));
@@ -234,20 +242,20 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
       }
       case "ldx": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        const m = ctxLoads.has(i) ? { rn: src, off: s.off } : access(i, s.src, s.off, size, false);
+        const m = ctxLoads.has(i) || proven.has(i) ? direct(src, s.off, size) : access(i, s.src, s.off, size, false);
         e.ldst((s.opcode & 0xe0) === 0x80 ? "ldrs" : "ldr", size, d, m.rn, m.off);
         break;
       }
       case "st": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        const m = access(i, s.dst, s.off, size, true);
+        const m = proven.has(i) ? direct(d, s.off, size) : access(i, s.dst, s.off, size, true);
         e.movImm(64, TMP, BigInt(s.imm));
         e.ldst("str", size, TMP, m.rn, m.off);
         break;
       }
       case "stx": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        const m = access(i, s.dst, s.off, size, true);
+        const m = proven.has(i) ? direct(d, s.off, size) : access(i, s.dst, s.off, size, true);
         e.ldst("str", size, src, m.rn, m.off);
         break;
       }

@@ -8,9 +8,11 @@
 // The ABI is in backends/common/native-abi.ts: prog(ctx, len, rt), System V AMD64
 // (rdi, rsi, rdx; callee-saved rbx, rbp, r12-r15; 16-byte stack alignment at calls).
 // Every memory access is bounds-checked, as the interpreter does: r10-relative accesses
-// statically against the frame, others inline against the input/packet window and the
-// stack, then in the runtime (map values, ctx); a fault calls rt->fault, which does not
-// return, so a bad access is reported with its instruction index and never crashes.
+// statically against the frame, packet accesses the program's own checks cover
+// (native-ctx.ts) not again, others inline against the input/packet window, the stack
+// and the last map value, then in the runtime (other map values, ctx); a fault calls
+// rt->fault, which does not return, so a bad access is reported with its instruction
+// index and never crashes.
 import { formOf, lddwValue } from "../../ir/bpf/insn.js";
 import { ALU_OPS, ATOMIC_OPS, JMP_OPS, SIZE_BYTES } from "../../ir/bpf/opcodes.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
@@ -18,7 +20,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { directCtxLoads } from "../common/native-ctx.js";
+import { directCtxLoads, provenPacketAccesses } from "../common/native-ctx.js";
 import { mem, REG, X64Emitter, type AluOp, type Cond, type Label, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
@@ -71,6 +73,7 @@ const unsupported = (insn: number, what: string): Diagnostic => diag("offload-un
 /** Translates one program of an object; a construct it cannot translate is a diagnostic with its index. */
 export function compileX64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
   const ctxLoads = directCtxLoads(object.programs[program]!.slots, type);
+  const proven = provenPacketAccesses(object.programs[program]!.slots, type, ctxLoads);
   const slots = object.programs[program]!.slots;
   const problems: Diagnostic[] = [];
   if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["x86_64", `more than ${MAX_MAPS} maps`]));
@@ -223,18 +226,18 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
       }
       case "ldx": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        const m = ctxLoads.has(i) ? mem(src, s.off) : access(i, s.src, s.off, size, false);
+        const m = ctxLoads.has(i) || proven.has(i) ? mem(src, s.off) : access(i, s.src, s.off, size, false);
         e.load(size, (s.opcode & 0xe0) === 0x80, d, m);
         break;
       }
       case "st": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        e.storeImm(size, access(i, s.dst, s.off, size, true), s.imm);
+        e.storeImm(size, proven.has(i) ? mem(d, s.off) : access(i, s.dst, s.off, size, true), s.imm);
         break;
       }
       case "stx": {
         const size = SIZE_BYTES[s.opcode & 0x18]!;
-        e.store(size, access(i, s.dst, s.off, size, true), src);
+        e.store(size, proven.has(i) ? mem(d, s.off) : access(i, s.dst, s.off, size, true), src);
         break;
       }
       case "atomic": {

@@ -1,0 +1,45 @@
+// What the native translators may load without a check (backends/common/native-ctx.ts):
+// xdp_md field loads through the context, and packet accesses the program's own bounds
+// check covers, never one byte more.
+import { describe, expect, it } from "vitest";
+import { assemble } from "../../../frontends/bpf/asm/assemble.js";
+import { directCtxLoads, provenPacketAccesses } from "../../../backends/common/native-ctx.js";
+
+const slotsOf = (text: string) => assemble(text, "t.s").programs[0]!.slots;
+
+describe("native facts", () => {
+  const text = `
+    ldxw %r2, [%r1+0]
+    ldxw %r3, [%r1+4]
+    ldxw %r4, [%r1+2]
+    mov %r6, %r1
+    ldxw %r5, [%r6+12]
+    mov %r4, %r2
+    add %r4, 14
+    jgt %r4, %r3, out
+    ldxb %r0, [%r2+13]
+    ldxh %r0, [%r2+13]
+    ldxb %r0, [%r4-1]
+    stb [%r2+0], 1
+    ldxb %r0, [%r2-1]
+    call 44
+    ldxb %r0, [%r2+0]
+    ldxw %r2, [%r6+0]
+    mov %r0, 2
+  out:
+    ldxb %r0, [%r2+0]
+    exit`;
+  const slots = slotsOf(text);
+
+  it("context loads: 4-byte loads at field offsets through r1 or a copy of it, until a call", () => {
+    expect([...directCtxLoads(slots, "xdp")].sort((a, b) => a - b)).toEqual([0, 1, 4, 15]);
+    expect(directCtxLoads(slots, "raw").size).toBe(0);
+  });
+
+  it("packet accesses inside [data, data+14) after jgt data+14, data_end: until a helper moves the packet", () => {
+    const proven = provenPacketAccesses(slots, "xdp", directCtxLoads(slots, "xdp"));
+    // 8: [13,14) yes; 9: [13,15) no; 10: r4-1 = data+13 yes; 11: store at 0 yes; 12: data-1 no;
+    // 14: after call 44 no; 17: after the join no.
+    expect([...proven].sort((a, b) => a - b)).toEqual([8, 10, 11]);
+  });
+});
