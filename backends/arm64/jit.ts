@@ -370,6 +370,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     r1Map = nextR1;
   }
   if (problems.length) throw new DiagnosticError(problems);
+  const bodyEnd = e.size;
   e.bind(labels[n]!);
   e.b(faultAt(infoWord(n, 0, false, FAULT.fellOff)));
 
@@ -412,7 +413,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     e.blr(CALL);
     e.brk();
   }
-  return { code: e.finish(), slotOffsets: offsets, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
+  return { code: e.finish(), slotOffsets: offsets, bodyEnd, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
 }
 
 /** Zeroes the 512 bytes from `from` up (STP XZR, XZR post-indexed), with x11 and x12. */

@@ -3,7 +3,7 @@
 // bundle files (code blob, ELF relocatable object, C header, listing). Each target
 // supplies its translator (backends/<arch>/jit.ts) and its ELF machine number.
 import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult, XdpRunRequest, XdpRunResult } from "./backend.js";
-import { DiagnosticError } from "../../ir/diag/diag.js";
+import { DiagnosticError, fail } from "../../ir/diag/diag.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { printUbpf } from "../../ir/bpf/print.js";
 import { checkOffload } from "../../offload-hooks/check.js";
@@ -20,6 +20,8 @@ export interface NativeProgram {
   readonly code: Uint8Array;
   /** Code offset of every BPF slot. */
   readonly slotOffsets: readonly number[];
+  /** Where the code of the last slot ends (then: epilogue, slow path, fault stubs). */
+  readonly bodyEnd: number;
   readonly helpers: readonly number[];
   readonly inlinedLookups: number;
 }
@@ -31,6 +33,9 @@ export interface NativeTarget {
   readonly elfMachine: number;
   readonly translate: (object: BpfObject, program: number, type: "raw" | "xdp") => NativeProgram;
 }
+
+/** The longest frame runtime/native takes: its 64 KiB XDP buffer less head- and tailroom (bpfoff_runtime.c XDP_BUF_BYTES). */
+export const NATIVE_MAX_FRAME = 65536 - 512;
 
 /** The files of a native bundle. */
 export const NATIVE_FILES = { blob: "prog.bin", object: "prog.o", header: "prog.h", listing: "prog.lst" } as const;
@@ -56,13 +61,11 @@ function listing(target: NativeTarget, object: BpfObject, program: number, p: Na
   const hex = (a: number, b: number) => Array.from(p.code.subarray(a, b), (x) => x.toString(16).padStart(2, "0")).join(" ");
   for (let i = 0; i < slots.length; i++) {
     const start = p.slotOffsets[i]!;
-    const next = p.slotOffsets.slice(i + 1).find((o) => o > start);
-    const end = next ?? start;
+    const end = p.slotOffsets.slice(i + 1).find((o) => o > start) ?? p.bodyEnd;
     if (i > 0 && start === p.slotOffsets[i - 1] && slots[i - 1]!.opcode === 0x18) continue;
-    lines.push(`${start.toString(16).padStart(6, "0")}  ${hex(start, end)}  ; ${i}: ${printUbpf(slots[i]!, slots[i + 1], i)}`);
+    lines.push(`${start.toString(16).padStart(6, "0")}  ${hex(start, end)}  ; ${i}: ${printUbpf(slots[i]!, slots[i + 1], i, { mapNames: object.maps.map((m) => m.name) })}`);
   }
-  const last = Math.max(...p.slotOffsets);
-  lines.push(`; ${(p.code.length - last).toString()} bytes from the last slot on: epilogue, the bounds-check slow path and the fault stubs`);
+  lines.push(`; ${p.code.length - p.bodyEnd} bytes after the last slot: epilogue, the bounds-check slow path and the fault stubs`);
   return lines.join("\n") + "\n";
 }
 
@@ -108,6 +111,9 @@ export function nativeBackend(target: NativeTarget): Backend {
 
     runXdp(request: XdpRunRequest): XdpRunResult {
       const p = checked(target, request.object, request.program, "xdp");
+      request.frames.forEach((f, i) => {
+        if (f.length > NATIVE_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; native runs take frames of at most ${NATIVE_MAX_FRAME} (a 64 KiB buffer with 256 bytes of headroom and of tailroom)`]);
+      });
       const maps = request.maps ?? instantiateMaps(request.object);
       const r = runNative(arch, { code: p.code, maps, seed: request.seed, xdp: { frames: request.frames, ifindex: request.ifindex } });
       if (r.fault) reportFault(target.name, r.fault, [`on packet ${r.fault.frame + 1}`]);

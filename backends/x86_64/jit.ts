@@ -345,6 +345,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     r1Map = nextR1;
   }
   if (problems.length) throw new DiagnosticError(problems);
+  const bodyEnd = e.size;
   // Past the last instruction: the interpreter stops with run-fell-off.
   e.bind(labels[n]!);
   e.jmp(faultAt(infoWord(n, 0, false, FAULT.fellOff)));
@@ -375,7 +376,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     e.movRI(REG.rdx, BigInt(stub.info));
     e.callMem(mem(RT_REG, RT.fault));
   }
-  return { code: e.finish(), slotOffsets: offsets, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
+  return { code: e.finish(), slotOffsets: offsets, bodyEnd, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
 }
 
 /**
