@@ -13,7 +13,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { directCtxLoads, provenPacketAccesses } from "../common/native-ctx.js";
+import { nativeFacts } from "../common/native-ctx.js";
 import { A64Emitter, SP, XZR, type Cond, type DpReg, type Label, type Reg } from "./encode.js";
 
 /**
@@ -54,8 +54,7 @@ interface FaultStub {
 const unsupported = (insn: number, what: string): Diagnostic => diag("offload-unsupported", { insn }, ["arm64", what]);
 
 export function compileA64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
-  const ctxLoads = directCtxLoads(object.programs[program]!.slots, type);
-  const proven = provenPacketAccesses(object.programs[program]!.slots, type, ctxLoads);
+  const { ctxLoads, proven } = nativeFacts(object.programs[program]!.slots, type);
   const slots = object.programs[program]!.slots;
   const problems: Diagnostic[] = [];
   if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["arm64", `more than ${MAX_MAPS} maps`]));

@@ -20,7 +20,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { directCtxLoads, provenPacketAccesses } from "../common/native-ctx.js";
+import { nativeFacts } from "../common/native-ctx.js";
 import { mem, REG, X64Emitter, type AluOp, type Cond, type Label, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
@@ -72,8 +72,7 @@ const unsupported = (insn: number, what: string): Diagnostic => diag("offload-un
 
 /** Translates one program of an object; a construct it cannot translate is a diagnostic with its index. */
 export function compileX64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
-  const ctxLoads = directCtxLoads(object.programs[program]!.slots, type);
-  const proven = provenPacketAccesses(object.programs[program]!.slots, type, ctxLoads);
+  const { ctxLoads, proven } = nativeFacts(object.programs[program]!.slots, type);
   const slots = object.programs[program]!.slots;
   const problems: Diagnostic[] = [];
   if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["x86_64", `more than ${MAX_MAPS} maps`]));

@@ -62,6 +62,8 @@ export type XdpOutcome =
 function xdpError(e: unknown): XdpOutcome {
   if (!(e instanceof DiagnosticError)) throw e;
   const d = e.diagnostics[0]!;
+  // A runner that crashed or hung is a failure whatever the program: native code must fault, not crash.
+  if (d.code === "run-native-tool" || d.code === "run-native-timeout") throw e;
   return d.code === "offload-unsupported" ? { kind: "refused", why: d.message } : { kind: "error", code: d.code, insn: d.loc.insn };
 }
 
