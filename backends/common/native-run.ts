@@ -66,6 +66,7 @@ function toolVersion(cmd: string): string | undefined {
 
 /** The cached runner for an architecture, built on first use. */
 export function nativeRunner(arch: NativeArch, cacheDir = join(sourceRoot(), ".cache/native")): string {
+  if (arch.name === "x86_64" && process.arch !== "x64") fail("run-native-tool", {}, [arch.name, "an x86-64 host", `this host is ${process.arch}`]);
   const version = toolVersion(arch.cc);
   if (!version) return fail("run-native-tool", {}, [arch.name, arch.cc, "it is not installed (scripts/setup.mjs installs it)"]);
   if (arch.emulator && !toolVersion(arch.emulator)) return fail("run-native-tool", {}, [arch.name, arch.emulator, "it is not installed (scripts/setup.mjs installs qemu-user)"]);
