@@ -22,6 +22,8 @@ const PACKAGES = [
   ["verilator", "verilator"],
   ["iverilog", "iverilog"],
   ["yosys", "yosys"],
+  // gcc compiles the native runtime (runtime/native) for x86_64 runs and links bundles' objects in the tests.
+  ["gcc", "gcc"],
   ["qemu-user", "qemu-aarch64"],
   ["gcc-aarch64-linux-gnu", "aarch64-linux-gnu-gcc"],
   ["binutils-aarch64-linux-gnu", "aarch64-linux-gnu-objdump"],

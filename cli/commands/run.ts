@@ -6,8 +6,9 @@
 //   --target T (a registered backend with runRaw, e.g. fpga): the raw program on that
 //     target (the FPGA engine in Verilator); the same one line of r0. With --pcap (a backend
 //     with runXdp): an XDP program, the same lines per packet and the same --out file;
-//     --maps-in/--maps-out as for the interpreter (the fpga engine: array maps).
-//     --stats writes the target's figures (cycles) to stderr.
+//     --maps-in/--maps-out as for the interpreter (the fpga engine: array and hash maps).
+//     x86_64 and arm64 run native code with runtime/native (docs/native.md).
+//     --stats writes the target's figures (cycles, or time) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { loadBpf } from "../../frontends/bpf/load.js";
@@ -52,7 +53,7 @@ const RUN_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.ru
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
-    .description("run a BPF program (assembler text or ELF object) on the reference interpreter or a target (--target fpga: the engine in Verilator)")
+    .description("run a BPF program (assembler text or ELF object) on the reference interpreter or a target (--target fpga: the engine in Verilator; x86_64: native code; arm64: native code under qemu-aarch64)")
     .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
     .option("--target <target>", `where to run it (${RUN_TARGETS.join(", ")})`, "interp")
     .option("--mem <hex>", "input memory for a raw program: r1 points to a copy, r2 holds its length")

@@ -88,6 +88,9 @@ export const MESSAGES = {
   // FPGA engine runs (backends/fpga, bpfoff run --target fpga)
   "run-engine-fault": "the {0} engine stopped: {1} (engine error {2})",
   "run-engine-timeout": "the {0} engine did not finish within {1} cycles",
+  // Native code runs (backends/x86_64, backends/arm64, runtime/native)
+  "run-native-timeout": "{0} code did not finish within {1} seconds (native runs are limited by time, not by --max-steps)",
+  "run-native-tool": "--target {0} needs {1}: {2}",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",

@@ -1,0 +1,126 @@
+// What the two native targets (x86_64, arm64) share: the offload check against their
+// descriptor, running generated code through runtime/native (native-run.ts), and the
+// bundle files (code blob, ELF relocatable object, C header, listing). Each target
+// supplies its translator (backends/<arch>/jit.ts) and its ELF machine number.
+import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult, XdpRunRequest, XdpRunResult } from "./backend.js";
+import { DiagnosticError, fail } from "../../ir/diag/diag.js";
+import type { BpfObject } from "../../ir/bpf/object.js";
+import { printUbpf } from "../../ir/bpf/print.js";
+import { checkOffload } from "../../offload-hooks/check.js";
+import { loadTarget } from "../../offload-hooks/descriptor.js";
+import { instantiateMaps } from "../../runtime/interp/run.js";
+import { NATIVE_ARCHES, reportFault, runNative } from "./native-run.js";
+import { nativeHeader } from "./native-header.js";
+import { elfRelocatable } from "./native-elf.js";
+import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
+import { linuxTypeOf } from "../../runtime/maps/def.js";
+
+/** A translated program (backends/<arch>/jit.ts). */
+export interface NativeProgram {
+  readonly code: Uint8Array;
+  /** Code offset of every BPF slot. */
+  readonly slotOffsets: readonly number[];
+  /** Where the code of the last slot ends (then: epilogue, slow path, fault stubs). */
+  readonly bodyEnd: number;
+  readonly helpers: readonly number[];
+  readonly inlinedLookups: number;
+}
+
+export interface NativeTarget {
+  readonly name: "x86_64" | "arm64";
+  readonly description: string;
+  /** e_machine: EM_X86_64 = 62, EM_AARCH64 = 183 (System V gABI, Linux elf.h). */
+  readonly elfMachine: number;
+  readonly translate: (object: BpfObject, program: number, type: "raw" | "xdp") => NativeProgram;
+}
+
+/** The longest frame runtime/native takes: its 64 KiB XDP buffer less head- and tailroom (bpfoff_runtime.c XDP_BUF_BYTES). */
+export const NATIVE_MAX_FRAME = 65536 - 512;
+
+/** The files of a native bundle. */
+export const NATIVE_FILES = { blob: "prog.bin", object: "prog.o", header: "prog.h", listing: "prog.lst" } as const;
+
+/**
+ * The entry symbol of the ELF object: bpfoff_ and the program's name made a C
+ * identifier (assembler text names its program `main`, which a C program has already).
+ */
+export function entrySymbol(name: string): string {
+  return `bpfoff_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+}
+
+function checked(target: NativeTarget, object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
+  const problems = checkOffload(object, program, type, loadTarget(target.name));
+  if (problems.length) throw new DiagnosticError(problems);
+  return target.translate(object, program, type);
+}
+
+/** One line per BPF slot: its code offset and bytes, then the instruction. */
+function listing(target: NativeTarget, object: BpfObject, program: number, p: NativeProgram, symbol: string): string {
+  const slots = object.programs[program]!.slots;
+  const lines = [`; ${target.name} code of ${symbol}: ${p.code.length} bytes for ${slots.length} BPF slots`, "; offset  bytes  ; BPF instruction"];
+  const hex = (a: number, b: number) => Array.from(p.code.subarray(a, b), (x) => x.toString(16).padStart(2, "0")).join(" ");
+  for (let i = 0; i < slots.length; i++) {
+    const start = p.slotOffsets[i]!;
+    const end = p.slotOffsets.slice(i + 1).find((o) => o > start) ?? p.bodyEnd;
+    if (i > 0 && start === p.slotOffsets[i - 1] && slots[i - 1]!.opcode === 0x18) continue;
+    lines.push(`${start.toString(16).padStart(6, "0")}  ${hex(start, end)}  ; ${i}: ${printUbpf(slots[i]!, slots[i + 1], i, { mapNames: object.maps.map((m) => m.name) })}`);
+  }
+  lines.push(`; ${p.code.length - p.bodyEnd} bytes after the last slot: epilogue, the bounds-check slow path and the fault stubs`);
+  return lines.join("\n") + "\n";
+}
+
+export function nativeBackend(target: NativeTarget): Backend {
+  const arch = NATIVE_ARCHES[target.name];
+  return {
+    name: target.name,
+    description: target.description,
+    compile(input: CompileInput): CompileOutput {
+      const prog = input.object.programs[input.program]!;
+      const p = target.translate(input.object, input.program, input.programType);
+      const symbol = entrySymbol(prog.name);
+      return {
+        files: [
+          [NATIVE_FILES.blob, p.code],
+          [NATIVE_FILES.object, elfRelocatable(target.elfMachine, p.code, symbol, input.source.name)],
+          [NATIVE_FILES.header, nativeHeader(target.name, symbol, input.object.maps, input.programType)],
+          [NATIVE_FILES.listing, listing(target, input.object, input.program, p, symbol)],
+        ],
+        manifest: {
+          entry_points: [{ name: prog.name, file: NATIVE_FILES.object, symbol, offset: 0 }],
+          resources: {
+            code_bytes: p.code.length,
+            instructions: prog.slots.length,
+            blob: NATIVE_FILES.blob,
+            header: NATIVE_FILES.header,
+            abi: target.name === "x86_64" ? "System V AMD64: uint64_t prog(void *ctx, uint64_t len, struct bpfoff_rt *rt)" : "AAPCS64: uint64_t prog(void *ctx, uint64_t len, struct bpfoff_rt *rt)",
+            helpers: p.helpers.map((id) => ({ id, name: HELPERS_BY_ID.get(id)!.name })),
+            inlined_array_lookups: p.inlinedLookups,
+            maps: input.object.maps.map((m, index) => ({ name: m.name, index, type: linuxTypeOf(m.kind) })),
+          },
+        },
+      };
+    },
+
+    runRaw(request: RawRunRequest): RawRunResult {
+      const p = checked(target, request.object, request.program, "raw");
+      const maps = request.maps ?? instantiateMaps(request.object);
+      const r = runNative(arch, { code: p.code, maps, seed: request.seed, raw: { mem: request.mem } });
+      if (r.fault) reportFault(target.name, r.fault);
+      return { r0: r.r0, stats: `${target.name}: ${p.code.length} bytes of code, ${Number(r.nanoseconds)} ns` };
+    },
+
+    runXdp(request: XdpRunRequest): XdpRunResult {
+      const p = checked(target, request.object, request.program, "xdp");
+      request.frames.forEach((f, i) => {
+        if (f.length > NATIVE_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; native runs take frames of at most ${NATIVE_MAX_FRAME} (a 64 KiB buffer with 256 bytes of headroom and of tailroom)`]);
+      });
+      const maps = request.maps ?? instantiateMaps(request.object);
+      const r = runNative(arch, { code: p.code, maps, seed: request.seed, xdp: { frames: request.frames, ifindex: request.ifindex } });
+      if (r.fault) reportFault(target.name, r.fault, [`on packet ${r.fault.frame + 1}`]);
+      return {
+        packets: r.packets.map((x) => ({ r0: x.r0, packet: x.packet, ...(x.redirect !== undefined ? { redirect: { ifindex: x.redirect } } : {}) })),
+        stats: [`${target.name}: ${request.frames.length} packets in ${Number(r.nanoseconds)} ns`],
+      };
+    },
+  };
+}
