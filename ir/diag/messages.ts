@@ -88,6 +88,17 @@ export const MESSAGES = {
   // FPGA engine runs (backends/fpga, bpfoff run --target fpga)
   "run-engine-fault": "the {0} engine stopped: {1} (engine error {2})",
   "run-engine-timeout": "the {0} engine did not finish within {1} cycles",
+  // C frontend (frontends/c)
+  "c-preprocess": "{0}",
+  "c-syntax": "{0}",
+  "c-type": "{0}",
+  "c-unsupported": "{0} is not supported by the C frontend",
+  "c-undeclared": "'{0}' is not declared",
+  "c-redefined": "'{0}' is defined twice",
+  "c-lvalue": "{0} needs an lvalue",
+  "c-const": "{0} is not an integer constant expression",
+  "c-map": "{0}",
+  "c-loop": "{0}",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",
