@@ -2,7 +2,7 @@
 // the chosen passes.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadBpf } from "../../frontends/bpf/load.js";
+import { loadProgram } from "../load.js";
 import { liftProgram } from "../../ir/lift/lift.js";
 import { parseIr } from "../../ir/text/read.js";
 import { printModule } from "../../ir/text/print.js";
@@ -44,7 +44,7 @@ export function registerIr(program: Command, ctx: CliContext): void {
         finish(parseIr(Buffer.from(bytes).toString("utf8"), file));
         return;
       }
-      const object = loadBpf(bytes, file);
+      const object = loadProgram(bytes, file);
       const index = programIndex(object, opts.program);
       const section = object.programs[index]!.section;
       const type = (opts.type ?? (section === "" || section.startsWith("xdp") ? "xdp" : "raw")) as "xdp" | "raw";

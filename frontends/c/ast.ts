@@ -23,6 +23,8 @@ export interface DeclSpec {
   readonly enumSpec?: EnumSpec;
   readonly typeofSpec?: { readonly type?: TypeName; readonly expr?: Expr };
   readonly inline: boolean;
+  /** A `const` qualifier among the specifiers (globals: .rodata). */
+  readonly isConst?: boolean;
   readonly attributes: readonly Attribute[];
   readonly loc: Location;
 }
@@ -248,6 +250,7 @@ export class AstBuilder extends BaseVisitor {
     let enumSpec: EnumSpec | undefined;
     let typeofSpec: DeclSpec["typeofSpec"];
     let inline = false;
+    let isConst = false;
     let first: IToken | undefined;
     const note = (t: IToken | undefined) => {
       if (t && (!first || t.startOffset < first.startOffset)) first = t;
@@ -284,10 +287,13 @@ export class AstBuilder extends BaseVisitor {
         const arg = node(ac, "conditionalExpression");
         attributes.push({ name: "aligned", args: arg ? [this.visit(arg) as Expr] : [{ k: "alignof", type: this.visit(node(ac, "typeName")!) as TypeName, loc: this.at(a) }], loc: this.at(a) });
       }
-      for (const t of nodes(c, "typeQualifier")) note(firstToken(t));
+      for (const t of nodes(c, "typeQualifier")) {
+        note(firstToken(t));
+        if (tok(t.children, "Const")) isConst = true;
+      }
     }
     void whole;
-    return { storage, words, typedefName, record, enumSpec, typeofSpec, inline, attributes, loc: first ? this.lines.token(first) : {} };
+    return { storage, words, typedefName, record, enumSpec, typeofSpec, inline, isConst, attributes, loc: first ? this.lines.token(first) : {} };
   }
 
   declarationSpecifier(): void {}
