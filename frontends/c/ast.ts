@@ -214,12 +214,19 @@ export class AstBuilder extends BaseVisitor {
     const spec = this.visit(specNode) as DeclSpec;
     const body = node(c, "functionBody");
     const inits = nodes(c, "initDeclarator").map((n) => this.visit(n) as InitDeclarator);
-    if (body) return [{ k: "func", spec, declarator: inits[0]!.declarator, body: this.visit(body) as Stmt, loc: inits[0]!.declarator.loc }];
+    if (body) {
+      // GNU attributes after the declarator (`int f(void) __attribute__((section("xdp"))) {`) belong to the function.
+      const d = inits[0]!.declarator;
+      return [{ k: "func", spec, declarator: { ...d, attributes: [...d.attributes, ...inits[0]!.attributes] }, body: this.visit(body) as Stmt, loc: d.loc }];
+    }
     return [{ k: "decl", spec, declarators: inits, loc: spec.loc }];
   }
 
   private staticAssert(n: CstNode): Declaration {
-    const spec: DeclSpec = { storage: ["_Static_assert"], words: [], inline: false, attributes: [{ name: "static_assert", args: [this.visit(node(n.children, "conditionalExpression")!) as Expr], loc: this.at(n) }], loc: this.at(n) };
+    const message = toks(n.children, "StringLiteral").flatMap((s) => unescape(s.image.replace(/^(u8|[LuU])?"/, "").slice(0, -1)));
+    const args: Expr[] = [this.visit(node(n.children, "conditionalExpression")!) as Expr];
+    if (message.length) args.push({ k: "string", bytes: Uint8Array.from(message), loc: this.at(n) });
+    const spec: DeclSpec = { storage: ["_Static_assert"], words: [], inline: false, attributes: [{ name: "static_assert", args, loc: this.at(n) }], loc: this.at(n) };
     return { k: "decl", spec, declarators: [], loc: this.at(n) };
   }
 

@@ -128,7 +128,8 @@ class Lowering {
       const d = this.data.get(s);
       if (!d || !d.bytes.length) continue;
       this.maps.push({ name: s, kind: "array", keySize: 4, valueSize: d.bytes.length, maxEntries: 1, flags: s === ".rodata" ? BPF_F_RDONLY_PROG : 0 });
-      if (s !== ".bss") mapInit.set(s, Uint8Array.from(d.bytes));
+      // Every global data map has an initial image, .bss too (zeros), as the ELF loader gives it.
+      mapInit.set(s, Uint8Array.from(d.bytes));
     }
     const out = programs.map((p) => this.lowerProgram(p));
     if (this.diags.length) throw new DiagnosticError(this.diags);
@@ -262,8 +263,7 @@ class Lowering {
 
   private declareGlobal(d: Declaration): void {
     if (d.spec.storage.includes("_Static_assert")) {
-      if (this.constInt(d.spec.attributes[0]!.args[0]!) === 0n) this.error("c-type", d.loc, ["static assertion failed"]);
-      return;
+      return this.staticAssert(d);
     }
     const base = this.specType(d.spec);
     for (const id of d.declarators) {
@@ -288,6 +288,14 @@ class Lowering {
       else if (section === "license") this.license = this.licenseOf(id.init, loc);
       else if (this.helperId(sym) === undefined) this.placeGlobal(sym, section);
     }
+  }
+
+  /** C11 §6.7.10: a false condition is an error, with the assertion's message. */
+  private staticAssert(d: Declaration): void {
+    const [cond, message] = d.spec.attributes[0]!.args;
+    if (this.constInt(cond!) !== 0n) return;
+    const text = message?.k === "string" ? `: ${Buffer.from(message.bytes).toString("utf8")}` : "";
+    this.error("c-type", d.loc, [`static assertion failed${text}`]);
   }
 
   private sectionOf(attrs: readonly Attribute[]): string | undefined {
@@ -707,8 +715,7 @@ class Lowering {
 
   private localDecl(d: Declaration): void {
     if (d.spec.storage.includes("_Static_assert")) {
-      if (this.constInt(d.spec.attributes[0]!.args[0]!) === 0n) this.error("c-type", d.loc, ["static assertion failed"]);
-      return;
+      return this.staticAssert(d);
     }
     const base = this.specType(d.spec);
     for (const id of d.declarators) {
@@ -916,8 +923,11 @@ class Lowering {
 
   /** A comparison as an i1. */
   private compare(e: Extract<Expr, { k: "binary" }>): Arg {
-    const l = this.rvalue(this.expr(e.left), e.loc);
-    const r = this.rvalue(this.expr(e.right), e.loc);
+    const lv = this.expr(e.left);
+    const rv = this.expr(e.right);
+    if (lv.t.k === "record" || rv.t.k === "record") this.error("c-type", e.loc, [`cannot compare ${describe(lv.t)} with ${describe(rv.t)}`]);
+    const l = this.rvalue(lv, e.loc);
+    const r = this.rvalue(rv, e.loc);
     let signed = false;
     let a = l.v;
     let b = r.v;

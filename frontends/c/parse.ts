@@ -1,9 +1,9 @@
 // Source text to CST: cpp (preprocess.ts), the lexer (tokens.ts), the parser
 // (parser.ts). Token positions are mapped back through cpp's line markers to the file
 // and line they came from, so every later diagnostic names the original file:line:col.
-import type { CstNode, IToken } from "chevrotain";
-import { diag, DiagnosticError, type Location } from "../../ir/diag/diag.js";
-import { cLexer } from "./tokens.js";
+import type { CstNode, IRecognitionException, IToken } from "chevrotain";
+import { diag, DiagnosticError, type Diagnostic, type Location } from "../../ir/diag/diag.js";
+import { ALL_TOKENS, cLexer } from "./tokens.js";
 import { CParser } from "./parser.js";
 import { preprocess, type PreprocessOptions } from "./preprocess.js";
 
@@ -68,12 +68,47 @@ export function parsePreprocessed(text: string, file: string): ParsedUnit {
   parser.input = lexed.tokens;
   const cst = parser.translationUnit();
   if (parser.errors.length) {
-    const e = parser.errors[0]!;
-    const t = e.token;
-    const loc = t.tokenType.name === "EOF" ? lines.locate(lexed.tokens.at(-1)?.endLine ?? 1, (lexed.tokens.at(-1)?.endColumn ?? 0) + 1) : lines.token(t);
-    const found = t.tokenType.name === "EOF" ? "the end of the input" : `'${t.image}'`;
-    const rule = e.context.ruleStack.at(-1) ?? "translationUnit";
-    throw new DiagnosticError([diag("c-syntax", loc, [`syntax error: unexpected ${found} in ${rule}`])]);
+    throw new DiagnosticError([syntaxError(parser.errors[0]!, lines, lexed.tokens)]);
   }
   return { cst, lines, file };
 }
+
+/** Punctuator and keyword spellings by token name, for "expected ';'" messages. */
+function spelling(tokenName: string): string {
+  const t = ALL_TOKENS.find((x) => x.name === tokenName);
+  const src = t?.PATTERN instanceof RegExp ? t.PATTERN.source : undefined;
+  if (!src) return tokenName;
+  const plain = src.replace(/\\(.)/g, "$1");
+  // Keywords: `(?:int)(?![\w$])` → int.
+  const kw = /^\(\?:([^|)]+)(?:\|[^)]*)?\)\(\?!/.exec(src);
+  if (kw) return kw[1]!;
+  return /^[^\w\s]+$/.test(plain) ? plain : tokenName;
+}
+
+/**
+ * A parse error as clang words it: a missing token is expected right after the previous
+ * token ("expected ';' after 'x'"); anything else is unexpected where it stands.
+ */
+function syntaxError(e: IRecognitionException, lines: LineMap, tokens: readonly IToken[]): Diagnostic {
+  const t = e.token;
+  const atEnd = t.tokenType.name === "EOF";
+  const found = atEnd ? "the end of the input" : `'${t.image}'`;
+  const expected = /^Expecting token of type --> (\w+) <--/.exec(e.message)?.[1];
+  const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  if (expected && prev && prev.image !== undefined && prev.tokenType.name !== "EOF" && ["Semicolon", "RParen", "RBracket", "RBrace", "Colon", "Comma"].includes(expected)) {
+    const loc = lines.locate(prev.endLine ?? 1, (prev.endColumn ?? 0) + 1, 1);
+    return diag("c-syntax", loc, [`expected '${spelling(expected)}' after '${prev.image}'`]);
+  }
+  const last = tokens.at(-1);
+  const loc = atEnd ? lines.locate(last?.endLine ?? 1, (last?.endColumn ?? 0) + 1) : lines.token(t);
+  if (expected) return diag("c-syntax", loc, [`expected '${spelling(expected)}' before ${found}`]);
+  const rule = e.context.ruleStack.at(-1) ?? "translationUnit";
+  return diag("c-syntax", loc, [`unexpected ${found} (in ${RULE_WORDS[rule] ?? rule})`]);
+}
+
+/** Grammar rules in the words of C11, for messages. */
+const RULE_WORDS: Readonly<Record<string, string>> = {
+  translationUnit: "a declaration", externalDeclaration: "a declaration", declaration: "a declaration", castExpression: "an expression", unaryExpression: "an expression",
+  primaryExpression: "an expression", postfixExpression: "an expression", statement: "a statement", blockItem: "a statement", compoundStatement: "a block",
+  declarationSpecifiers: "a declaration", directDeclarator: "a declarator", initializer: "an initialiser",
+};
