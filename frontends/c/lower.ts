@@ -271,7 +271,7 @@ class Lowering {
       if (name === undefined) continue;
       const loc = id.declarator.loc;
       if (d.spec.storage.includes("typedef")) {
-        this.scope.names.set(name, { k: "typedef", type });
+        this.scope.names.set(name, { k: "typedef", type: this.typedefType(type, [...d.spec.attributes, ...id.attributes, ...id.declarator.attributes]) });
         continue;
       }
       if (type.k === "func") {
@@ -280,7 +280,7 @@ class Lowering {
         continue;
       }
       const attrs = [...d.spec.attributes, ...id.attributes, ...id.declarator.attributes];
-      const sym: Sym = { k: "global", name, type, spec: d.spec, init: id.init, attrs, loc };
+      const sym: Sym = { k: "global", name, type: completeArray(type, id.init), spec: d.spec, init: id.init, attrs, loc };
       this.global.names.set(name, sym);
       if (d.spec.storage.includes("extern")) continue;
       const section = this.sectionOf(attrs);
@@ -296,6 +296,15 @@ class Lowering {
     if (this.constInt(cond!) !== 0n) return;
     const text = message?.k === "string" ? `: ${Buffer.from(message.bytes).toString("utf8")}` : "";
     this.error("c-type", d.loc, [`static assertion failed${text}`]);
+  }
+
+  /**
+   * A typedef's type: with __attribute__((aligned(N))) on the typedef itself (not on a
+   * struct it defines), GNU C raises the alignment only (sizeof stays; clang agrees).
+   */
+  private typedefType(t: CType, attrs: readonly Attribute[]): CType {
+    const a = attr(attrs, "aligned");
+    return a ? { ...t, align: this.alignArg(a) } : t;
   }
 
   private sectionOf(attrs: readonly Attribute[]): string | undefined {
@@ -376,7 +385,18 @@ class Lowering {
       for (let i = 0; i < size; i++) out[at + i] = Number((BigInt.asUintN(64, v) >> BigInt(8 * i)) & 0xffn);
       return;
     }
-    this.walkInit(t, init, loc, (ft, e, off) => this.constInit(ft, e, out, at + off, loc));
+    this.walkInit(t, init, loc, (ft, e, off, bits) => {
+      if (!bits) return this.constInit(ft, e, out, at + off, loc);
+      // A bit-field: its bits within the storage unit at `off`, little-endian.
+      if (e.k !== "expr") this.error("c-type", loc, ["a bit-field needs a scalar initialiser"]);
+      const v = BigInt.asUintN(bits.width, this.constInt(e.expr));
+      for (let i = 0; i < bits.width; i++) {
+        const bit = bits.offset + i;
+        const byte = at + off + (bit >> 3);
+        if ((v >> BigInt(i)) & 1n) out[byte] = out[byte]! | (1 << (bit & 7));
+        else out[byte] = out[byte]! & ~(1 << (bit & 7));
+      }
+    });
   }
 
   /**
@@ -439,6 +459,10 @@ class Lowering {
 
   private constInt(e: Expr): bigint {
     const v = this.tryConst(e);
+    if (v === undefined && (e.k === "sizeof" || e.k === "alignof")) {
+      const t = e.type ? this.typeName(e.type) : this.typeOfExpr(e.operand!);
+      this.error("c-type", e.loc, [`${e.k === "sizeof" ? "sizeof" : "_Alignof"} of incomplete type ${describe(t)}`]);
+    }
     if (v === undefined) this.error("c-const", e.loc, [describeExpr(e)]);
     return v.value;
   }
@@ -456,6 +480,11 @@ class Lowering {
       }
       case "sizeof":
       case "alignof": {
+        if (e.operand) {
+          const v = this.valueOfExpr(e.operand);
+          // C11 §6.5.3.4p1: not of a bit-field.
+          if (v.k === "lv" && v.bits) this.error("c-type", e.loc, [`${e.k === "sizeof" ? "sizeof" : "_Alignof"} of a bit-field`]);
+        }
         const t = e.type ? this.typeName(e.type) : this.typeOfExpr(e.operand!);
         const n = e.k === "sizeof" ? sizeOf(t) : alignOf(t);
         return n === undefined ? undefined : { value: BigInt(n), type: INT_TYPES.ulong };
@@ -551,13 +580,17 @@ class Lowering {
   private typeOfExpr(e: Expr): CType {
     const c = this.tryConst(e);
     if (c) return c.type;
+    return this.valueOfExpr(e).t;
+  }
+
+  /** An expression's Val in a throwaway builder: its type, and whether it is a bit-field. */
+  private valueOfExpr(e: Expr): Val {
     // Lower into a throwaway builder: only the type is kept.
     const saved = { fb: this.fb, frame: this.frame, frameSize: this.frameSize };
     this.fb = new FuncBuilder("typeof", []);
     this.frame = undefined;
     try {
-      const v = this.expr(e);
-      return v.t;
+      return this.expr(e);
     } finally {
       Object.assign(this, saved);
     }
@@ -723,19 +756,14 @@ class Lowering {
       if (name === undefined) continue;
       const loc = id.declarator.loc;
       if (d.spec.storage.includes("typedef")) {
-        this.scope.names.set(name, { k: "typedef", type });
+        this.scope.names.set(name, { k: "typedef", type: this.typedefType(type, [...d.spec.attributes, ...id.attributes, ...id.declarator.attributes]) });
         continue;
       }
       if (type.k === "func" || d.spec.storage.includes("extern")) {
         this.error("c-unsupported", loc, ["a function or extern declaration inside a function"]);
       }
       if (d.spec.storage.includes("static")) this.error("c-unsupported", loc, [`static local variable '${name}' (make it a global)`]);
-      let t = type;
-      if (t.k === "array" && t.n === undefined && id.init) {
-        // `char s[] = "..."` or `int a[] = {...}`: the initialiser gives the length.
-        const n = id.init.k === "expr" && id.init.expr.k === "string" ? id.init.expr.bytes.length + 1 : id.init.k === "list" ? id.init.items.length : undefined;
-        t = { ...t, n };
-      }
+      const t = completeArray(type, id.init);
       const off = this.local(name, t, loc);
       const lv: Val = { k: "lv", base: this.frameArg(), region: "stack", off, t };
       if (id.init) this.initialize(lv, id.init, loc);
@@ -1628,6 +1656,21 @@ function charValue(text: string): bigint {
     }
   }
   return BigInt.asIntN(8, BigInt(bytes.at(-1) ?? 0));
+}
+
+/** `char s[] = "..."` or `int a[] = {...}`: the initialiser gives the array its length (C11 §6.7.9p22). */
+function completeArray(t: CType, init: Initializer | undefined): CType {
+  if (t.k !== "array" || t.n !== undefined || !init) return t;
+  if (init.k === "expr" && init.expr.k === "string") return { ...t, n: init.expr.bytes.length + 1 };
+  if (init.k !== "list") return t;
+  let n = 0;
+  let pos = 0;
+  for (const item of init.items) {
+    const d = item.designators[0];
+    if (d?.k === "index" && d.index.k === "int") pos = Number(parseIntConstant(d.index.text).value);
+    n = Math.max(n, ++pos);
+  }
+  return { ...t, n };
 }
 
 function byteSwap(v: bigint, bytes: number): bigint {

@@ -3,7 +3,8 @@
 // for BPF), and the integer conversions of C11 §6.3.1: promotions and the usual
 // arithmetic conversions, which packet code depends on.
 
-export type CType =
+/** `align`: an alignment set by __attribute__((aligned(N))) on a typedef (GNU: it changes only the alignment). */
+export type CType = (
   | { readonly k: "void" }
   | { readonly k: "int"; readonly size: 1 | 2 | 4 | 8 | 16; readonly signed: boolean; readonly rank: number; readonly bool?: boolean }
   | { readonly k: "float"; readonly size: number }
@@ -11,7 +12,8 @@ export type CType =
   | { readonly k: "array"; readonly of: CType; readonly n?: number }
   | { readonly k: "func"; readonly ret: CType; readonly params: readonly CType[]; readonly variadic: boolean; readonly prototyped: boolean }
   | { readonly k: "record"; readonly rec: RecordType }
-  | { readonly k: "enum"; readonly tag?: string; readonly base: IntType };
+  | { readonly k: "enum"; readonly tag?: string; readonly base: IntType }
+) & { readonly align?: number };
 
 export type IntType = Extract<CType, { k: "int" }>;
 
@@ -145,6 +147,7 @@ export function sizeOf(t: CType): number | undefined {
 }
 
 export function alignOf(t: CType): number {
+  if (t.align !== undefined) return t.align;
   switch (t.k) {
     case "int":
     case "float":
