@@ -1131,11 +1131,12 @@ class Lowering {
     const raw = this.fb.emit(`load.u${size * 8}`, [word(lv.region), lv.base, imm(lv.off)]);
     if (lv.bits) {
       // A bit-field: shift its bits down from their storage unit, then mask or sign-extend.
-      const shifted = lv.bits.offset ? this.fb.emit("lshr", [raw, imm(lv.bits.offset)]) : raw;
       if (it.signed) {
-        const up = this.fb.emit("shl", [shifted, imm(64 - lv.bits.offset - lv.bits.width)]);
-        return { k: "rv", v: this.fb.emit("ashr", [up, imm(64 - lv.bits.width)]), t: INT_TYPES.int };
+        // Its top bit to bit 63, then an arithmetic shift down: sign-extended.
+        const up = this.fb.emit("shl", [raw, imm(64 - lv.bits.offset - lv.bits.width)]);
+        return { k: "rv", v: this.fb.emit("ashr", [up, imm(64 - lv.bits.width)]), t: lv.bits.width <= 32 ? INT_TYPES.int : it };
       }
+      const shifted = lv.bits.offset ? this.fb.emit("lshr", [raw, imm(lv.bits.offset)]) : raw;
       return { k: "rv", v: this.fb.emit("and", [shifted, imm((1n << BigInt(lv.bits.width)) - 1n)]), t: lv.bits.width < 32 ? INT_TYPES.int : it };
     }
     if (lv.t.k !== "ptr" && it.signed && size < 8) return { k: "rv", v: this.fb.emit(`sext${size * 8}`, [raw]), t: lv.t };
