@@ -187,7 +187,7 @@ export function unescape(body: string): number[] {
   return out;
 }
 
-const BaseVisitor = new CParser().getBaseCstVisitorConstructor();
+const BaseVisitor = new CParser({ validate: false }).getBaseCstVisitorConstructor();
 
 /** Builds the AST; `loc` maps tokens to original file:line:col. */
 export class AstBuilder extends BaseVisitor {

@@ -20,7 +20,8 @@ export function compileC(source: string, file: string, opts: PreprocessOptions =
   const programs = unit.programs.map((p) => {
     // Locals become SSA values first, so that pointers reach their uses with the type of
     // their origin; then the regions are inferred exactly as for lifted BPF.
-    const module = inferTypes(runPasses(p.module, ["mem2reg"]));
+    // known-bits then drops the normalisations of values that already fit their type.
+    const module = runPasses(inferTypes(runPasses(p.module, ["mem2reg"])), ["known-bits", "dce"]);
     const invalid = validateModule(module, file);
     if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
     return { ...p, module };

@@ -51,7 +51,8 @@ interface Scope {
 
 /** An expression's value: an rvalue, an lvalue (memory), a map, or a function. */
 type Val =
-  | { readonly k: "rv"; readonly v: Arg; readonly t: CType }
+  /** `bits`: the value is known to lie in [0, 2^bits), which lets conversions and 32-bit fix-ups go. */
+  | { readonly k: "rv"; readonly v: Arg; readonly t: CType; readonly bits?: number }
   | { readonly k: "lv"; readonly base: Arg; readonly region: Region; readonly off: number; readonly t: CType; readonly bits?: { readonly offset: number; readonly width: number } }
   | { readonly k: "map"; readonly name: string; readonly t: CType }
   | { readonly k: "func"; readonly sym: Extract<Sym, { k: "func" }> | Extract<Sym, { k: "global" }>; readonly t: CType };
@@ -982,7 +983,7 @@ class Lowering {
     this.fb.switchTo(f.name);
     this.fb.br(join.name, [imm(0)]);
     this.fb.switchTo(join.name);
-    return { k: "rv", v: join.params[0]!, t: INT_TYPES.int };
+    return { k: "rv", v: join.params[0]!, t: INT_TYPES.int, bits: 1 };
   }
 
   private expr(e: Expr): Val {
@@ -1137,7 +1138,7 @@ class Lowering {
         return { k: "rv", v: this.fb.emit("ashr", [up, imm(64 - lv.bits.width)]), t: lv.bits.width <= 32 ? INT_TYPES.int : it };
       }
       const shifted = lv.bits.offset ? this.fb.emit("lshr", [raw, imm(lv.bits.offset)]) : raw;
-      return { k: "rv", v: this.fb.emit("and", [shifted, imm((1n << BigInt(lv.bits.width)) - 1n)]), t: lv.bits.width < 32 ? INT_TYPES.int : it };
+      return { k: "rv", v: this.fb.emit("and", [shifted, imm((1n << BigInt(lv.bits.width)) - 1n)]), t: lv.bits.width < 32 ? INT_TYPES.int : it, bits: lv.bits.width };
     }
     if (lv.t.k !== "ptr" && it.signed && size < 8) return { k: "rv", v: this.fb.emit(`sext${size * 8}`, [raw]), t: lv.t };
     return { k: "rv", v: raw, t: lv.t };
@@ -1257,6 +1258,8 @@ class Lowering {
         const diff = this.fb.emit("sub", [l.v, r.v]);
         const size = sizeOf(l.t.to) ?? 1;
         if (size === 1) return { k: "rv", v: diff, t: INT_TYPES.long };
+        // Exact division (C11 §6.5.6p9: both point into one array): a shift for powers of two.
+        if ((size & (size - 1)) === 0) return { k: "rv", v: this.fb.emit("ashr", [diff, imm(Math.log2(size))]), t: INT_TYPES.long };
         return { k: "rv", v: this.fb.emit("sdiv", [diff, imm(size)]), t: INT_TYPES.long };
       }
       return this.error("c-type", loc, [`invalid operands to '${op}' (${describe(l.t)} and ${describe(r.t)})`]);
@@ -1264,12 +1267,23 @@ class Lowering {
     if (!isInteger(l.t) || !isInteger(r.t)) return this.error("c-type", loc, [`invalid operands to '${op}' (${describe(l.t)} and ${describe(r.t)})`]);
     // C11 §6.5.7: shifts promote each operand alone; the result has the left one's type.
     const t = op === "<<" || op === ">>" ? promote(l.t) : usualArithmetic(l.t, r.t);
-    const a = this.convert(l, t, loc).v;
-    const b = op === "<<" || op === ">>" ? this.convert(r, promote(r.t), loc).v : this.convert(r, t, loc).v;
+    const a = this.convert(l, t, loc);
+    const b = op === "<<" || op === ">>" ? this.convert(r, promote(r.t), loc) : this.convert(r, t, loc);
     if (t.size > 8) this.error("c-unsupported", loc, ["128-bit integers"]);
-    if (a.kind === "imm" && b.kind === "imm") {
-      const f = foldBinary(op, { value: a.value, type: t }, { value: b.value, type: op === "<<" || op === ">>" ? promote(r.t) : t });
+    if (a.v.kind === "imm" && b.v.kind === "imm") {
+      const f = foldBinary(op, { value: a.v.value, type: t }, { value: b.v.value, type: op === "<<" || op === ">>" ? promote(r.t) : t });
       if (f) return { k: "rv", v: imm(f.value), t };
+    }
+    const width = t.size * 8;
+    // When both operands are known small and non-negative and the result fits the type,
+    // the 64-bit operation is exact: no 32-bit fix-up, and unsigned division and shifts do
+    // for signed types (BPF before v4 has no signed division).
+    const ba = bitsOf(a);
+    const bb = bitsOf(b);
+    const known = resultBits(op, ba, bb, b.v.kind === "imm" ? b.v.value : undefined);
+    if (known !== undefined && known <= (t.signed ? width - 1 : width)) {
+      const exact: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "udiv", "%": "urem", "&": "and", "|": "or", "^": "xor", "<<": "shl", ">>": "lshr" };
+      return { k: "rv", v: this.fb.emit(exact[op]!, [a.v, b.v]), t, bits: known };
     }
     const w = t.size === 8 ? "" : "32";
     const name: Record<string, string> = {
@@ -1279,10 +1293,10 @@ class Lowering {
     if (!base) return this.error("c-type", loc, [`unknown operator '${op}'`]);
     // Operations whose 64-bit result on normalised inputs is already normalised need no fix-up.
     if (["and", "or", "xor", "lshr", "ashr", "udiv", "sdiv", "srem", "urem"].includes(base)) {
-      const v = this.fb.emit(base === "lshr" || base === "udiv" || base === "urem" ? base + w : base, [a, b]);
-      return { k: "rv", v, t };
+      const v = this.fb.emit(base === "lshr" || base === "udiv" || base === "urem" ? base + w : base, [a.v, b.v]);
+      return { k: "rv", v, t, bits: op === "&" ? minBits(ba, bb) : op === ">>" || op === "/" ? ba : undefined };
     }
-    const v = this.fb.emit(base + w, [a, b]);
+    const v = this.fb.emit(base + w, [a.v, b.v]);
     return this.normalized(v, t);
   }
 
@@ -1324,11 +1338,16 @@ class Lowering {
     if (!isScalar(v.t)) return this.error("c-type", loc, [`cannot convert ${describe(v.t)} to ${describe(to)}`]);
     const t = intOf(to);
     if (v.v.kind === "imm") return { k: "rv", v: imm(normalize(v.v.value, to)), t: to };
-    if (t.bool) return { k: "rv", v: this.condValueOf(v.v), t: to };
-    const from = v.t.k === "ptr" ? INT_TYPES.ulong : intOf(v.t);
-    if (t.size === 8) return { k: "rv", v: v.v, t: to };
+    const from: IntType = v.t.k === "ptr" ? INT_TYPES.ulong : intOf(v.t);
+    const known = bitsOf(v);
+    const width = t.bool ? 1 : t.size * 8;
+    // A value known to fit the target (non-negative, below 2^width, or 2^(width-1) when
+    // signed) is already in the target's representation.
+    if (known !== undefined && known <= (t.signed ? width - 1 : width)) return { k: "rv", v: v.v, t: to, bits: known };
+    if (t.bool) return from.bool ? { ...v, t: to } : { k: "rv", v: this.condValueOf(v.v), t: to, bits: 1 };
+    if (t.size === 8) return { k: "rv", v: v.v, t: to, bits: from.signed ? undefined : known };
     // Narrower source whose values the target holds, or the same representation: nothing to do.
-    if ((from.size < t.size && (!from.signed || t.signed)) || (from.size === t.size && from.signed === t.signed)) return { k: "rv", v: v.v, t: to };
+    if ((from.size < t.size && (!from.signed || t.signed)) || (from.size === t.size && from.signed === t.signed)) return { k: "rv", v: v.v, t: to, bits: known };
     if (t.signed) return { k: "rv", v: this.fb.emit(`sext${t.size * 8}`, [v.v]), t: to };
     if (t.size === 4) return { k: "rv", v: this.fb.emit("zext32", [v.v]), t: to };
     return { k: "rv", v: this.fb.emit("and", [v.v, imm((1n << BigInt(t.size * 8)) - 1n)]), t: to };
@@ -1617,6 +1636,42 @@ class Lowering {
 }
 
 // ---- Helpers with no state ----
+
+/** What is known of a value's magnitude: [0, 2^bits), from its constant or unsigned type. */
+function bitsOf(v: Extract<Val, { k: "rv" }>): number | undefined {
+  if (v.v.kind === "imm") return v.v.value >= 0n ? v.v.value.toString(2).length : undefined;
+  const fromType = isInteger(v.t) && !intOf(v.t).signed ? (intOf(v.t).bool ? 1 : intOf(v.t).size * 8) : undefined;
+  return minBits(v.bits, fromType);
+}
+
+function minBits(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** Bits of an operation's exact result on non-negative operands of known bits, where bounded. */
+function resultBits(op: string, a: number | undefined, b: number | undefined, bConst: bigint | undefined): number | undefined {
+  switch (op) {
+    case "&":
+      return minBits(a, b);
+    case "|":
+    case "^":
+      return a === undefined || b === undefined ? undefined : Math.max(a, b);
+    case "+":
+      return a === undefined || b === undefined ? undefined : Math.max(a, b) + 1;
+    case "*":
+      return a === undefined || b === undefined ? undefined : a + b;
+    case "/":
+      return b === undefined ? undefined : a;
+    case "%":
+      return a === undefined || b === undefined ? undefined : Math.min(a, b);
+    case ">>":
+      return a;
+    case "<<":
+      return a === undefined || bConst === undefined || bConst > 63n ? undefined : a + Number(bConst);
+    default:
+      return undefined;
+  }
+}
 
 /** C11 §6.4.4.1: the value and type of an integer constant. */
 export function parseIntConstant(text: string): { value: bigint; type: IntType } {

@@ -63,7 +63,7 @@ export function parsePreprocessed(text: string, file: string): ParsedUnit {
     const e = lexed.errors[0]!;
     throw new DiagnosticError(lexed.errors.slice(0, 1).map(() => diag("c-syntax", lines.locate(e.line ?? 1, e.column ?? 1), [`unexpected character '${text.substr(e.offset, 1)}'`])));
   }
-  const parser = new CParser();
+  const parser = new CParser({ validate: false });
   parser.startParse(BUILTIN_TYPEDEFS);
   parser.input = lexed.tokens;
   const cst = parser.translationUnit();

@@ -28,8 +28,13 @@ export class CParser extends CstParser {
   private typedefNames = new Set<string>();
   private contexts: DeclContext[] = [];
 
-  constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 3 });
+  /**
+   * `validate`: Chevrotain's grammar checks (ambiguities, left recursion), which take most
+   * of construction time; the tests construct with them, compilation without (the grammar
+   * does not change at run time).
+   */
+  constructor(opts: { validate?: boolean } = {}) {
+    super(T.ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 3, skipValidations: !(opts.validate ?? true) });
     this.performSelfAnalysis();
   }
 

@@ -10,6 +10,7 @@ import { inline } from "./inline.js";
 import { unroll } from "./unroll.js";
 import { ifConvert } from "./if-convert.js";
 import { arrayLookup } from "./array-lookup.js";
+import { knownBits } from "./known-bits.js";
 
 export interface Pass {
   readonly name: string;
@@ -27,6 +28,7 @@ export const PASSES: readonly Pass[] = [
   { name: "unroll", doc: "unroll loops with compile-time trip counts (targets without back edges)", run: unroll },
   { name: "if-convert", doc: "branches that only compute values become select (pipelined hardware)", run: ifConvert },
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
+  { name: "known-bits", doc: "extensions and masks of values that already fit are dropped", run: knownBits },
 ];
 
 /** What `-O` runs. */

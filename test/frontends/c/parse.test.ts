@@ -2,6 +2,7 @@
 // typedef-name handling and error locations.
 import { describe, expect, it } from "vitest";
 import { parseC } from "../../../frontends/c/parse.js";
+import { CParser } from "../../../frontends/c/parser.js";
 import { buildAst, type FunctionDef } from "../../../frontends/c/ast.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
@@ -10,6 +11,10 @@ const HEADERS = ["linux/bpf.h", "linux/if_ether.h", "linux/ip.h", "linux/ipv6.h"
 const CPP = hasTool("cpp");
 
 describe("C parser", () => {
+  it("the grammar passes Chevrotain's validations (no ambiguities it cannot resolve, no left recursion)", () => {
+    expect(() => new CParser({ validate: true })).not.toThrow();
+  });
+
   it.each(HEADERS)("parses <%s>", (h) => {
     if (!requireOrSkip("cpp", CPP, "the C frontend preprocesses with the system cpp")) return;
     // As programs include them: libbpf's headers expect the UAPI types to be declared.
