@@ -10,6 +10,13 @@ import { DiagnosticError } from "../ir/diag/diag.js";
 import { validateModule } from "../ir/core/validate.js";
 import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
 
+/**
+ * Passes for a C module: the default pipeline, then what C's lowering leaves for them:
+ * repeated computations (helpers inlined twice, fields read in several conditions) and
+ * normalisations of values that already fit (mem2reg's truncations of promoted slots).
+ */
+export const C_PIPELINE = [...DEFAULT_PIPELINE, "cse", "known-bits", "const-fold", "simplify-cfg", "dce"];
+
 /** Input kinds by file name: C source is text, so its name says what it is. */
 export function isCSource(file: string): boolean {
   return /\.c$/.test(file);
@@ -25,7 +32,7 @@ export interface LoadOptions {
 export function compileCToObject(source: string, file: string, opts: LoadOptions = {}): BpfObject {
   const unit = compileC(source, file, opts);
   const programs = unit.programs.map((p) => {
-    const module = runPasses(p.module, DEFAULT_PIPELINE);
+    const module = runPasses(p.module, C_PIPELINE);
     const invalid = validateModule(module, file);
     if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
     return compileModule(module, { name: p.name, section: p.section, mapInit: unit.mapInit, license: unit.license }).programs[0]!;

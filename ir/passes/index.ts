@@ -11,6 +11,7 @@ import { unroll } from "./unroll.js";
 import { ifConvert } from "./if-convert.js";
 import { arrayLookup } from "./array-lookup.js";
 import { knownBits } from "./known-bits.js";
+import { cse } from "./cse.js";
 
 export interface Pass {
   readonly name: string;
@@ -28,6 +29,7 @@ export const PASSES: readonly Pass[] = [
   { name: "unroll", doc: "unroll loops with compile-time trip counts (targets without back edges)", run: unroll },
   { name: "if-convert", doc: "branches that only compute values become select (pipelined hardware)", run: ifConvert },
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
+  { name: "cse", doc: "repeated pure computations, and loads along extended basic blocks, reuse the first", run: cse },
   { name: "known-bits", doc: "extensions and masks of values that already fit are dropped", run: knownBits },
 ];
 
