@@ -13,9 +13,10 @@ import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
 /**
  * Passes for a C module: the default pipeline, then what C's lowering leaves for them:
  * repeated computations (helpers inlined twice, fields read in several conditions) and
- * normalisations of values that already fit (mem2reg's truncations of promoted slots).
+ * normalisations of values that already fit (mem2reg's truncations of promoted slots);
+ * field offsets folded into the accesses, as clang does.
  */
-export const C_PIPELINE = [...DEFAULT_PIPELINE, "cse", "known-bits", "const-fold", "simplify-cfg", "dce"];
+export const C_PIPELINE = [...DEFAULT_PIPELINE, "cse", "known-bits", "fold-offsets", "const-fold", "simplify-cfg", "dce"];
 
 /** Input kinds by file name: C source is text, so its name says what it is. */
 export function isCSource(file: string): boolean {

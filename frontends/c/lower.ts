@@ -774,29 +774,65 @@ class Lowering {
   /** Stores an initialiser into an object; aggregates are zeroed first (C11 §6.7.9p21). */
   private initialize(lv: Extract<Val, { k: "lv" }>, init: Initializer, loc: Location): void {
     if (init.k === "expr" && !(lv.t.k === "array" && init.expr.k === "string")) return void this.assign(lv, this.expr(init.expr), init.expr.loc);
-    this.zero(lv.base, lv.region, lv.off, sizeOf(lv.t) ?? 0);
+    const size = sizeOf(lv.t) ?? 0;
+    // Bytes no initialiser writes (gaps, padding, the tail of a string) are zeroed; the
+    // others are written once, by their initialiser.
+    const covered = new Array<boolean>(size).fill(false);
+    const cover = (off: number, n: number) => {
+      for (let i = off; i < Math.min(size, off + n); i++) covered[i] = true;
+    };
+    if (init.k === "expr" && init.expr.k === "string") cover(0, init.expr.bytes.length);
+    else if (init.k === "list") {
+      this.walkInit(lv.t, init, loc, (t, e, off, bits) => {
+        if (!bits && e.k === "expr" && !(t.k === "array" && e.expr.k === "string")) cover(off, sizeOf(t) ?? 0);
+        else if (!bits && e.k === "expr" && e.expr.k === "string") cover(off, e.expr.bytes.length);
+      });
+    }
+    this.zero(lv.base, lv.region, lv.off, covered);
     if (init.k === "expr" && init.expr.k === "string") {
       const bytes = init.expr.bytes;
-      for (let i = 0; i < Math.min(bytes.length, sizeOf(lv.t)!); i++) this.fb.effect("store.u8", [word(lv.region), lv.base, imm(lv.off + i), imm(bytes[i]!)]);
+      for (let i = 0; i < Math.min(bytes.length, size); i++) this.fb.effect("store.u8", [word(lv.region), lv.base, imm(lv.off + i), imm(bytes[i]!)]);
       return;
     }
     if (init.k !== "list") return;
     this.walkInit(lv.t, init, loc, (t, e, off, bits) => {
       const target: Extract<Val, { k: "lv" }> = { ...lv, off: lv.off + off, t, bits };
       if (e.k === "expr" && !(t.k === "array" && e.expr.k === "string")) this.assign(target, this.expr(e.expr), e.expr.loc);
-      else this.initialize(target, e, loc);
+      else this.initializeNested(target, e, loc);
     });
   }
 
-  private zero(base: Arg, region: Region, off: number, size: number): void {
-    let at = 0;
-    for (const n of [8, 4, 2, 1]) {
-      while (size - at >= n && (region !== "stack" || (off + at) % n === 0)) {
-        this.fb.effect(`store.u${n * 8}`, [word(region), base, imm(off + at), imm(0)]);
-        at += n;
+  /** A nested aggregate's initialiser: its enclosing object's gaps are already zeroed. */
+  private initializeNested(lv: Extract<Val, { k: "lv" }>, init: Initializer, loc: Location): void {
+    if (init.k === "expr" && init.expr.k === "string") {
+      const bytes = init.expr.bytes;
+      for (let i = 0; i < Math.min(bytes.length, sizeOf(lv.t)!); i++) this.fb.effect("store.u8", [word(lv.region), lv.base, imm(lv.off + i), imm(bytes[i]!)]);
+      return;
+    }
+    if (init.k !== "list") return this.initialize(lv, init, loc);
+    this.walkInit(lv.t, init, loc, (t, e, off, bits) => {
+      const target: Extract<Val, { k: "lv" }> = { ...lv, off: lv.off + off, t, bits };
+      if (e.k === "expr" && !(t.k === "array" && e.expr.k === "string")) this.assign(target, this.expr(e.expr), e.expr.loc);
+      else this.initializeNested(target, e, loc);
+    });
+  }
+
+  /** Zero stores over the bytes not covered, in the widest aligned chunks (stack offsets are known). */
+  private zero(base: Arg, region: Region, off: number, covered: readonly boolean[]): void {
+    let p = 0;
+    while (p < covered.length) {
+      if (covered[p]) {
+        p++;
+        continue;
+      }
+      let end = p;
+      while (end < covered.length && !covered[end]) end++;
+      while (p < end) {
+        const n = [8, 4, 2, 1].find((k) => k <= end - p && (region !== "stack" || (((off + p) % k) + k) % k === 0))!;
+        this.fb.effect(`store.u${n * 8}`, [word(region), base, imm(off + p), imm(0)]);
+        p += n;
       }
     }
-    while (at < size) this.fb.effect("store.u8", [word(region), base, imm(off + at++), imm(0)]);
   }
 
   private loopStmt(s: Extract<Stmt, { k: "while" | "do" | "for" }>): void {
