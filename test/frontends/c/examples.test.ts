@@ -1,7 +1,8 @@
 // Differential: every example compiled by bpfoff's C frontend and by clang -O2 -target bpf
 // gives the same verdicts, packets and maps on the example's pcap and maps.json (the
 // reference interpreter runs both), and bpfoff's object passes bpfoff's verifier.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -14,7 +15,11 @@ import { formatMapsState, loadMapsState } from "../../../runtime/maps/state.js";
 import { readPcap } from "../../../runtime/packet/pcap.js";
 import { verify } from "../../../verifier/verify.js";
 import { clangBpf, HAS_CLANG } from "../../support/clang.js";
-import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { hasTool, IN_CI, requireOrSkip } from "../../support/requires.js";
+import { runCli } from "../../support/cli.js";
+import { runInKernel } from "../../examples/kernel.js";
+import { canonicalMaps, MODELS, runModel } from "../../examples/models.js";
+import { buildExamples } from "../../examples/packets.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const EXAMPLES = ["firewall", "router", "loadbalancer", "vlan", "counter"];
@@ -52,5 +57,35 @@ describe.each(EXAMPLES)("examples/%s/prog.c through the C frontend", (name) => {
     const theirs = runExample(loadElf(clangBpf(file), `${name}.o`), name);
     expect(ours.packets).toEqual(theirs.packets);
     expect(ours.maps).toEqual(theirs.maps);
+  });
+});
+
+// The Linux kernel as a peer (requires: kernel-bpf): bpfoff's object, written by
+// `bpfoff build prog.c --target bpf`, passes the Linux verifier and gives the example
+// model's verdicts, packets and maps under BPF_PROG_TEST_RUN.
+describe.each(buildExamples())("examples/$name/prog.c, bpfoff's object in the Linux kernel", (example) => {
+  it("loads, and agrees with the model (requires: kernel-bpf)", async (ctx) => {
+    if (!requireOrSkip("cpp", HAS_CPP, "the C frontend preprocesses with the system cpp")) return;
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-c-kernel-"));
+    try {
+      const r = await runCli(["build", join(ROOT, "examples", example.name, "prog.c"), "--target", "bpf", "-o", "b"], dir);
+      expect(r.stderr).toBe("");
+      const run = runInKernel(join(dir, "b", "prog.o"), example.packets.map((p) => p.data), example.maps);
+      if ("skipped" in run) {
+        console.warn(`SKIPPED (requires kernel-bpf): examples/${example.name} from C: ${run.skipped}`);
+        if (IN_CI && !hasTool("bpftool", ["version"])) throw new Error(`bpftool is missing under CI=true: ${run.skipped}`);
+        ctx.skip();
+        return;
+      }
+      const expected = runModel(MODELS[example.name]!, example.packets.map((p) => p.data), example.maps);
+      const mismatches = run.packets.flatMap((k, i) => {
+        const m = expected.results[i]!;
+        return k.verdict !== m.verdict || !Buffer.from(k.packet).equals(Buffer.from(m.packet)) ? [`packet ${i} (${example.packets[i]!.why}): kernel ${k.verdict ?? k.retval}, model ${m.verdict}`] : [];
+      });
+      expect(mismatches).toEqual([]);
+      expect(canonicalMaps(run.maps, example.arrayMaps)).toEqual(canonicalMaps(expected.maps, example.arrayMaps));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
