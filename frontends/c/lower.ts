@@ -606,27 +606,70 @@ class Lowering {
     const ft = sym.type as Extract<CType, { k: "func" }>;
     const entryTypes: Type[] = type === "xdp" ? ["ptr.ctx"] : ["ptr.mem", "i64"];
     if (ft.params.length > entryTypes.length) this.error("c-type", f.loc, [`an ${type} program takes ${entryTypes.length === 1 ? "one parameter (struct xdp_md *)" : "two parameters (memory, length)"}`]);
-    this.fb = new FuncBuilder(sym.name, entryTypes);
+    this.subprograms = new Map();
+    const funcs = [this.lowerFunction(sym.name, f, ft, entryTypes)];
+    // Subprograms (noinline functions) this program calls, and those they call, once each.
+    for (let pending = [...this.subprograms.values()].filter((x) => !x.func); pending.length; pending = [...this.subprograms.values()].filter((x) => !x.func)) {
+      for (const p of pending) {
+        p.func = { name: p.sym.name, blocks: [] }; // placeholder: a recursive call does not queue it again
+        const pt = p.sym.type as Extract<CType, { k: "func" }>;
+        p.func = this.lowerFunction(p.sym.name, p.sym.def!, pt, pt.params.map(() => "i64"));
+      }
+    }
+    funcs.push(...[...this.subprograms.values()].map((x) => x.func!));
+    return { name: sym.name, section, module: { type, maps: this.maps, funcs } };
+  }
+
+  /** Subprograms of the program being lowered, by name (bpf-to-bpf calls). */
+  private subprograms = new Map<string, { sym: Extract<Sym, { k: "func" }>; func?: Func }>();
+
+  /** One IR function: parameters stored to their slots, the body, `return` to one block. */
+  private lowerFunction(name: string, f: FunctionDef, ft: Extract<CType, { k: "func" }>, entryTypes: readonly Type[]): Func {
+    const saved = { fb: this.fb, frame: this.frame, frameSize: this.frameSize, labels: this.labels, loop: this.loop, ret: this.ret, scope: this.scope, sw: this.switchCases, depth: this.inlineDepth };
+    this.fb = new FuncBuilder(name, entryTypes);
     this.frame = undefined;
     this.frameSize = 0;
     this.labels = new Map();
     this.loop = {};
-    const retBlock = this.fb.newBlock("return", ["i64"]);
-    this.ret = { block: retBlock.name, type: ft.ret };
-    this.withScope(() => {
-      const fparams = f.declarator.derivations.at(-1);
-      const names = fparams?.k === "func" ? fparams.params.map((p) => p.declarator.name) : [];
-      ft.params.forEach((pt, i) => {
-        const slot = this.local(names[i] ?? `arg${i}`, pt, f.loc);
-        this.store({ k: "lv", base: this.frameArg(), region: "stack", off: slot, t: pt }, this.fb.entryParams[i] ? { kind: "value", id: this.fb.entryParams[i]!.id } : imm(0), f.loc);
+    this.switchCases = undefined;
+    this.inlineDepth = 0;
+    this.scope = this.global;
+    try {
+      const retBlock = this.fb.newBlock("return", ["i64"]);
+      this.ret = { block: retBlock.name, type: ft.ret };
+      this.withScope(() => {
+        const fparams = f.declarator.derivations.at(-1);
+        const names = fparams?.k === "func" ? fparams.params.map((p) => p.declarator.name) : [];
+        ft.params.forEach((pt, i) => {
+          const slot = this.local(names[i] ?? `arg${i}`, pt, f.loc);
+          const param = this.fb.entryParams[i];
+          this.store({ k: "lv", base: this.frameArg(), region: "stack", off: slot, t: pt }, param ? this.convert({ k: "rv", v: { kind: "value", id: param.id }, t: pt.k === "ptr" ? pt : INT_TYPES.ulong }, pt, f.loc).v : imm(0), f.loc);
+        });
+        this.stmt(f.body);
       });
-      this.stmt(f.body);
+      if (!this.fb.terminated) this.fb.br(retBlock.name, [imm(0)]);
+      this.fb.switchTo(retBlock.name);
+      this.fb.terminate({ op: "ret", value: retBlock.params[0]! });
+      return this.fb.finish();
+    } finally {
+      Object.assign(this, { fb: saved.fb, frame: saved.frame, frameSize: saved.frameSize, labels: saved.labels, loop: saved.loop, ret: saved.ret, scope: saved.scope, switchCases: saved.sw, inlineDepth: saved.depth });
+    }
+  }
+
+  /** A call to a noinline function: a bpf-to-bpf call (at most 5 arguments, in registers). */
+  private subprogramCall(s: Extract<Sym, { k: "func" }>, e: Extract<Expr, { k: "call" }>): Val {
+    const ft = s.type as Extract<CType, { k: "func" }>;
+    if (e.args.length !== ft.params.length) this.error("c-type", e.loc, [`'${s.name}' takes ${ft.params.length} arguments, not ${e.args.length}`]);
+    if (ft.params.length > 5) this.error("c-unsupported", e.loc, [`a call of '${s.name}' with more than 5 arguments (BPF passes them in r1-r5)`]);
+    if (ft.params.some((p) => !isScalar(p)) || !(isScalar(ft.ret) || ft.ret.k === "void")) this.error("c-unsupported", e.loc, [`'${s.name}' takes or returns a struct by value: a noinline function may pass only scalars and pointers`]);
+    const args = e.args.map((a, i) => {
+      const v = this.convert(this.rvalue(this.expr(a), a.loc), ft.params[i]!, a.loc).v;
+      return v.kind === "imm" ? this.fb.emit("const", [v]) : v;
     });
-    if (!this.fb.terminated) this.fb.br(retBlock.name, [imm(0)]);
-    this.fb.switchTo(retBlock.name);
-    this.fb.terminate({ op: "ret", value: retBlock.params[0]! });
-    const func: Func = this.fb.finish();
-    return { name: sym.name, section, module: { type, maps: this.maps, funcs: [func] } };
+    if (!this.subprograms.has(s.name)) this.subprograms.set(s.name, { sym: s });
+    const r = this.fb.emit("call", [sym(s.name), ...args]);
+    if (ft.ret.k === "void") return { k: "rv", v: imm(0), t: VOID };
+    return this.convert({ k: "rv", v: r, t: ft.ret.k === "ptr" ? ft.ret : INT_TYPES.ulong }, ft.ret, e.loc);
   }
 
   private withScope<T>(body: () => T): T {
@@ -1445,6 +1488,7 @@ class Lowering {
     const s = callee.sym;
     if (s.k === "global") return this.helperCall(this.helperId(s)!, s.type, e);
     if (!s.def) return this.error("c-undeclared", e.loc, [`function '${s.name}' (declared but never defined)`]);
+    if (attr([...s.def.spec.attributes, ...s.def.declarator.attributes], "noinline")) return this.subprogramCall(s, e);
     return this.inline(s, e);
   }
 

@@ -121,6 +121,14 @@ describe("bpfoff on C sources", () => {
     expect(r.stdout).toContain("atomic.add.u64 map_value");
   });
 
+  it("a noinline function is a subprogram the program calls", async () => {
+    if (!requireOrSkip("cpp", HAS_CPP, "the C frontend preprocesses with the system cpp")) return;
+    const r = await runCli(["ir", join(ROOT, "test/frontends/c/features.c"), "--program", "pointers"], ROOT);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/= call @sum_bytes, %\d+, %\d+ : i64/);
+    expect(r.stdout).toContain("\nfunc @sum_bytes {\n");
+  });
+
   it("an error in C: one diagnostic with file:line:col and a caret, exit 1", async () => {
     if (!requireOrSkip("cpp", HAS_CPP, "the C frontend preprocesses with the system cpp")) return;
     const dir = workdir({ "bad.c": "#include <linux/bpf.h>\n\nint f(struct xdp_md *ctx) __attribute__((section(\"xdp\")));\nint f(struct xdp_md *ctx) __attribute__((section(\"xdp\")))\n{\n  return ctx->nope;\n}\n" });
