@@ -928,7 +928,6 @@ class Lowering {
     const delta = (st.k === "postfix" || st.k === "unary") && st.operand.k === "ident" && st.operand.name === v ? (st.op.startsWith("++") ? 1n : st.op.startsWith("--") ? -1n : undefined) : st.k === "assign" && st.left.k === "ident" && st.left.name === v && (st.op === "+=" || st.op === "-=") ? (this.tryConst(st.right)?.value ?? undefined) : undefined;
     const d = st.k === "assign" && st.op === "-=" && delta !== undefined ? -delta : delta;
     if (start === undefined || !limit || d === undefined || d === 0n || assigns(s.body, v)) return undefined;
-    const t = usualArithmetic(sym.type, limit.type);
     const holds = (i: bigint) => foldBinary((s.cond as Extract<Expr, { k: "binary" }>).op, { value: i, type: sym.type }, { value: limit.value, type: limit.type })?.value !== 0n;
     let i = normalize(start, sym.type);
     let n = 0;
@@ -936,7 +935,6 @@ class Lowering {
       if (++n > MAX_UNROLL) return undefined;
       i = normalize(i + d, sym.type);
     }
-    void t;
     return n;
   }
 
@@ -1126,8 +1124,9 @@ class Lowering {
         if (!base.t.rec.fields) this.error("c-type", e.loc, [`${describe(base.t)} is incomplete`]);
         const f = findField(base.t.rec, e.name);
         if (!f) this.error("c-type", e.loc, [`${describe(base.t)} has no member named '${e.name}'`]);
-        const bits = f.field.bitWidth !== undefined ? { offset: f.field.bitOffset! - f.offset * 8 + (f.offset - f.field.offset) * 8 - (f.offset - f.field.offset) * 8, width: f.field.bitWidth } : undefined;
-        return { ...base, off: base.off + f.offset, t: f.field.type, bits: bits ? { offset: f.field.bitOffset! - f.field.offset * 8, width: bits.width } : undefined };
+        // A bit-field: its storage unit's offset, and its bit position within that unit.
+        const bits = f.field.bitWidth !== undefined ? { offset: f.field.bitOffset! - f.field.offset * 8, width: f.field.bitWidth } : undefined;
+        return { ...base, off: base.off + f.offset, t: f.field.type, bits };
       }
       case "comma":
         this.exprDiscard(e.left);
