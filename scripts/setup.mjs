@@ -18,6 +18,10 @@ const PACKAGES = [
   ["llvm-19", "llvm-objdump-19"],
   ["lld", "ld.lld"],
   ["libbpf-dev", null],
+  // The C frontend preprocesses with the system C preprocessor (docs/c-frontend.md); gcc
+  // also names the multiarch include folder (gcc -dumpmachine).
+  ["cpp", "cpp"],
+  ["gcc", "gcc"],
   ["linux-libc-dev", null],
   ["verilator", "verilator"],
   ["iverilog", "iverilog"],

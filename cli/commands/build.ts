@@ -5,7 +5,7 @@
 // unified diff of each text file (for CI that keeps generated configs checked in).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadBpf } from "../../frontends/bpf/load.js";
+import { loadProgram } from "../load.js";
 import { fail } from "../../ir/diag/diag.js";
 import { targetNames } from "../../backends/registry.js";
 import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
@@ -25,10 +25,7 @@ interface BuildOpts {
 
 const PROGRAM_TYPES: readonly ProgramType[] = ["xdp", "raw"];
 /** Inputs whose frontends are still to come. */
-const LATER_INPUTS = [
-  { ext: /\.c$/, what: "C subset", frontend: "frontends/c" },
-  { ext: /\.p4$/, what: "P4-16", frontend: "frontends/p4" },
-] as const;
+const LATER_INPUTS = [{ ext: /\.p4$/, what: "P4-16", frontend: "frontends/p4" }] as const;
 /** Lines of unified diff shown per file by --check. */
 const DIFF_LINES = 40;
 
@@ -36,7 +33,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
   program
     .command("build")
     .description("compile a program for a target into a bundle: manifest.json, the target's files, maps/")
-    .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
+    .argument("<file>", "program: C source (.c), assembler text (.s) or ELF object (.o)")
     .requiredOption("--target <target>", `target to compile for (${targetNames().join(", ")})`)
     .requiredOption("-o, --output <dir>", "bundle folder, replaced whole once the build has succeeded")
     .option("--program <name>", "program (function or section name) in an object with several")
@@ -51,12 +48,12 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   if (!known.includes(opts.target)) fail("build-target", {}, [opts.target, known.join(", ")]);
   if (opts.type !== undefined && !(PROGRAM_TYPES as readonly string[]).includes(opts.type)) fail("cli-usage", {}, [`--type must be ${PROGRAM_TYPES.join(" or ")}, not '${opts.type}'`]);
   const later = LATER_INPUTS.find((l) => l.ext.test(file));
-  if (later) fail("build-input", { file }, [`${later.what} input is not supported yet (its frontend, ${later.frontend}, is still to come): build from assembler text (.s) or a clang-built object (.o)`]);
+  if (later) fail("build-input", { file }, [`${later.what} input is not supported yet (its frontend, ${later.frontend}, is still to come): build from C (.c), assembler text (.s) or a clang-built object (.o)`]);
   const mapping = opts.synth === undefined ? undefined : opts.synth === true ? "generic" : String(opts.synth);
   if (mapping !== undefined && (opts.target !== "fpga" || opts.check)) fail("cli-usage", {}, ["--synth goes with --target fpga, without --check"]);
   if (mapping !== undefined && !MAPPINGS[mapping]) fail("cli-usage", {}, [`--synth mapping must be one of ${Object.keys(MAPPINGS).join(", ")}, not '${mapping}'`]);
   const bytes = readInput(resolve(ctx.io.cwd, file));
-  const object = loadBpf(bytes, file);
+  const object = loadProgram(bytes, file);
   const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {

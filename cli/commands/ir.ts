@@ -2,7 +2,8 @@
 // the chosen passes.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadBpf } from "../../frontends/bpf/load.js";
+import { isCSource, loadProgram } from "../load.js";
+import { compileC } from "../../frontends/c/compile.js";
 import { liftProgram } from "../../ir/lift/lift.js";
 import { parseIr } from "../../ir/text/read.js";
 import { printModule } from "../../ir/text/print.js";
@@ -17,8 +18,8 @@ import { readInput, type CliContext } from "../io.js";
 export function registerIr(program: Command, ctx: CliContext): void {
   program
     .command("ir")
-    .description("print the IR of a program (assembler text, ELF object, or .ir text)")
-    .argument("<file>", "program: .s, .o or .ir")
+    .description("print the IR of a program (C source, assembler text, ELF object, or .ir text)")
+    .argument("<file>", "program: .c, .s, .o or .ir")
     .option("--type <type>", "program type: xdp or raw (default: xdp for ELF xdp sections and .s, raw otherwise)")
     .option("--program <name>", "program in an object with several")
     .option("--passes <list>", `comma-separated passes to run (${PASSES.map((p) => p.name).join(", ")})`)
@@ -44,7 +45,16 @@ export function registerIr(program: Command, ctx: CliContext): void {
         finish(parseIr(Buffer.from(bytes).toString("utf8"), file));
         return;
       }
-      const object = loadBpf(bytes, file);
+      if (isCSource(file)) {
+        // C: the frontend's own IR (before BPF code generation), one module per program.
+        const unit = compileC(Buffer.from(bytes).toString("utf8"), file);
+        const names = unit.programs.map((p) => p.name);
+        const chosen = opts.program === undefined ? (unit.programs.length === 1 ? unit.programs[0] : undefined) : unit.programs.find((p) => p.name === opts.program || p.section === opts.program);
+        if (!chosen) fail("cli-usage", { file }, [opts.program === undefined ? `${names.length} programs (${names.join(", ")}): choose one with --program` : `no program named '${opts.program}' in ${file} (it has: ${names.join(", ")})`]);
+        finish(chosen.module);
+        return;
+      }
+      const object = loadProgram(bytes, file);
       const index = programIndex(object, opts.program);
       const section = object.programs[index]!.section;
       const type = (opts.type ?? (section === "" || section.startsWith("xdp") ? "xdp" : "raw")) as "xdp" | "raw";

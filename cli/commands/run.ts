@@ -11,7 +11,7 @@
 //     --stats writes the target's figures (cycles, or time) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadBpf } from "../../frontends/bpf/load.js";
+import { loadProgram } from "../load.js";
 import { fail } from "../../ir/diag/diag.js";
 import { BACKENDS, findBackend } from "../../backends/registry.js";
 import { newHostState } from "../../runtime/helpers/env.js";
@@ -54,7 +54,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
     .description("run a BPF program (assembler text or ELF object) on the reference interpreter or a target (--target fpga: the engine in Verilator; x86_64: native code; arm64: native code under qemu-aarch64)")
-    .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
+    .argument("<file>", "program: C source (.c), assembler text (.s) or ELF object (.o)")
     .option("--target <target>", `where to run it (${RUN_TARGETS.join(", ")})`, "interp")
     .option("--mem <hex>", "input memory for a raw program: r1 points to a copy, r2 holds its length")
     .option("--pcap <file>", "run as XDP over every packet of this pcap")
@@ -81,7 +81,7 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
   if (opts.target !== "interp") return runOnTarget(ctx, file, opts);
-  const object = loadBpf(readInput(path(file)), file);
+  const object = loadProgram(readInput(path(file)), file);
   checkHelpers(object, opts.pcap ? "xdp" : "raw");
   const program = programIndex(object, opts.program);
   const maxSteps = intOption(opts.maxSteps, "--max-steps");
@@ -123,7 +123,7 @@ function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const backend = findBackend(opts.target)!;
   if (opts.pcap && !backend.runXdp) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the target cannot run XDP programs; run raw programs with --mem`]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
-  const object = loadBpf(readInput(path(file)), file);
+  const object = loadProgram(readInput(path(file)), file);
   // The maps as the interpreter starts them (--maps-in on top); the target runs from them
   // and leaves the final state in them, for --maps-out.
   const maps = instantiateMaps(object);

@@ -70,7 +70,9 @@ export function renderDiagnostic(d: Diagnostic, source?: string): string {
     if (text !== undefined) {
       lines.push(`  ${text}`);
       const col = Math.max(1, d.loc.col ?? 1);
-      lines.push(`  ${" ".repeat(col - 1)}^${"~".repeat(Math.max(0, (d.loc.length ?? 1) - 1))}`);
+      // Tabs before the column stay tabs, so that the caret lines up under tab-indented code.
+      const pad = text.slice(0, col - 1).replace(/[^\t]/g, " ").padEnd(col - 1, " ");
+      lines.push(`  ${pad}^${"~".repeat(Math.max(0, (d.loc.length ?? 1) - 1))}`);
     }
   }
   for (const n of d.notes) lines.push(`  note: ${n}`);

@@ -91,6 +91,17 @@ export const MESSAGES = {
   // Native code runs (backends/x86_64, backends/arm64, runtime/native)
   "run-native-timeout": "{0} code did not finish within {1} seconds (native runs are limited by time, not by --max-steps)",
   "run-native-tool": "--target {0} needs {1}: {2}",
+  // C frontend (frontends/c)
+  "c-preprocess": "{0}",
+  "c-syntax": "{0}",
+  "c-type": "{0}",
+  "c-unsupported": "{0} is not supported by the C frontend",
+  "c-undeclared": "'{0}' is not declared",
+  "c-redefined": "'{0}' is defined twice",
+  "c-lvalue": "{0} needs an lvalue",
+  "c-const": "{0} is not an integer constant expression",
+  "c-map": "{0}",
+  "c-loop": "{0}",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",

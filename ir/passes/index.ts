@@ -10,6 +10,9 @@ import { inline } from "./inline.js";
 import { unroll } from "./unroll.js";
 import { ifConvert } from "./if-convert.js";
 import { arrayLookup } from "./array-lookup.js";
+import { knownBits } from "./known-bits.js";
+import { cse } from "./cse.js";
+import { foldOffsets } from "./fold-offsets.js";
 
 export interface Pass {
   readonly name: string;
@@ -27,6 +30,9 @@ export const PASSES: readonly Pass[] = [
   { name: "unroll", doc: "unroll loops with compile-time trip counts (targets without back edges)", run: unroll },
   { name: "if-convert", doc: "branches that only compute values become select (pipelined hardware)", run: ifConvert },
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
+  { name: "cse", doc: "repeated pure computations, and loads along extended basic blocks, reuse the first", run: cse },
+  { name: "fold-offsets", doc: "constant pointer offsets fold into load, store and atomic offsets", run: foldOffsets },
+  { name: "known-bits", doc: "extensions and masks of values that already fit are dropped", run: knownBits },
 ];
 
 /** What `-O` runs. */

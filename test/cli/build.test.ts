@@ -226,7 +226,7 @@ describe("build errors: one line, exit 1, nothing written", () => {
   it("a tcam map cannot go into a kernel object", () =>
     fails({ "t.s": ".map acl tcam key=4 value=4 entries=8\nlddw %r1, map(acl)\nmov %r0, 2\nexit\n" }, ["build", "t.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: target bpf does not support map 'acl' of kind tcam/));
   it("a helper the program type does not have", () => fails({ "h.s": "call 999\nexit\n" }, ["build", "h.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: .*999/));
-  it("C input is not supported yet", () => fails({ "p.c": "int x;\n" }, ["build", "p.c", "--target", "bpf", "-o", "b"], /^bpfoff: error: p\.c: C subset input is not supported yet/));
+  it("C without a program", () => fails({ "p.c": "int x;\n" }, ["build", "p.c", "--target", "bpf", "-o", "b"], /^bpfoff: error: p\.c: a file without a program .* is not supported by the C frontend/));
   it("an unsafe program is refused with the verifier's reason, and nothing is written", async () => {
     // Reads the packet without checking data_end.
     const dir = await fails({ "u.s": "ldxw %r2, [%r1+0]\nldxb %r0, [%r2+0]\nexit\n" }, ["build", "u.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: u\.s: instruction 1: invalid access to packet/);

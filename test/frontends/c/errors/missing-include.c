@@ -1,0 +1,2 @@
+#include <linux/bpf.h>
+#include <bpf/no_such_header.h>
