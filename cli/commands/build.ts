@@ -5,7 +5,7 @@
 // unified diff of each text file (for CI that keeps generated configs checked in).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadBpf } from "../../frontends/bpf/load.js";
+import { loadProgramFile } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
 import { targetNames } from "../../backends/registry.js";
 import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
@@ -27,7 +27,6 @@ const PROGRAM_TYPES: readonly ProgramType[] = ["xdp", "raw"];
 /** Inputs whose frontends are still to come. */
 const LATER_INPUTS = [
   { ext: /\.c$/, what: "C subset", frontend: "frontends/c" },
-  { ext: /\.p4$/, what: "P4-16", frontend: "frontends/p4" },
 ] as const;
 /** Lines of unified diff shown per file by --check. */
 const DIFF_LINES = 40;
@@ -36,7 +35,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
   program
     .command("build")
     .description("compile a program for a target into a bundle: manifest.json, the target's files, maps/")
-    .argument("<file>", "program: assembler text (.s) or ELF object (.o)")
+    .argument("<file>", "program: P4-16 source (.p4), assembler text (.s) or ELF object (.o)")
     .requiredOption("--target <target>", `target to compile for (${targetNames().join(", ")})`)
     .requiredOption("-o, --output <dir>", "bundle folder, replaced whole once the build has succeeded")
     .option("--program <name>", "program (function or section name) in an object with several")
@@ -56,7 +55,7 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   if (mapping !== undefined && (opts.target !== "fpga" || opts.check)) fail("cli-usage", {}, ["--synth goes with --target fpga, without --check"]);
   if (mapping !== undefined && !MAPPINGS[mapping]) fail("cli-usage", {}, [`--synth mapping must be one of ${Object.keys(MAPPINGS).join(", ")}, not '${mapping}'`]);
   const bytes = readInput(resolve(ctx.io.cwd, file));
-  const object = loadBpf(bytes, file);
+  const object = loadProgramFile(bytes, file);
   const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {

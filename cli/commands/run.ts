@@ -10,7 +10,7 @@
 //     --stats writes the target's figures (cycles) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadBpf } from "../../frontends/bpf/load.js";
+import { loadProgramFile } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
 import { BACKENDS, findBackend } from "../../backends/registry.js";
 import { newHostState } from "../../runtime/helpers/env.js";
@@ -78,7 +78,7 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
   if (opts.target !== "interp") return runOnTarget(ctx, file, opts);
-  const object = loadBpf(readInput(path(file)), file);
+  const object = loadProgramFile(readInput(path(file)), file);
   checkHelpers(object, opts.pcap ? "xdp" : "raw");
   const program = programIndex(object, opts.program);
   const maxSteps = intOption(opts.maxSteps, "--max-steps");
@@ -120,7 +120,7 @@ function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const backend = findBackend(opts.target)!;
   if (opts.pcap && !backend.runXdp) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the target cannot run XDP programs; run raw programs with --mem`]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
-  const object = loadBpf(readInput(path(file)), file);
+  const object = loadProgramFile(readInput(path(file)), file);
   // The maps as the interpreter starts them (--maps-in on top); the target runs from them
   // and leaves the final state in them, for --maps-out.
   const maps = instantiateMaps(object);

@@ -3,7 +3,7 @@
 import { fail } from "../../../ir/diag/diag.js";
 import { insn, lddwSlots, type Insn } from "../../../ir/bpf/insn.js";
 import { CLASS, MODE, SIZE, SRC } from "../../../ir/bpf/opcodes.js";
-import type { Arg, Block, BlockCall, Func, Inst, Module } from "../../../ir/core/ir.js";
+import { successors, type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../../../ir/core/ir.js";
 import { CTX_FIELDS, OPS } from "../../../ir/core/ops.js";
 import { allocate, SCRATCH, type Location } from "./regalloc.js";
 import { printArg } from "../../../ir/text/print.js";
@@ -170,7 +170,16 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
   for (const b of f.blocks) for (const x of [...b.insts.flatMap((i) => i.args), ...termArgs(b)]) if (x.kind === "value") uses.set(x.id, (uses.get(x.id) ?? 0) + 1);
 
   const stubs: { key: string; label: string; edge: BlockCall }[] = [];
+  // A block that only returns is reached by falling into it from the block before;
+  // every other edge into it returns in place (takeEdge), so without such a fall-through
+  // it would be dead code, which the verifier refuses ("unreachable insn").
+  const onlyReturns = (b: Block) => {
+    const t = b.term;
+    return b.insts.length === 0 && t.op === "ret" && (t.value.kind === "imm" || (t.value.kind === "value" && b.params.some((p) => p.id === (t.value as { id: number }).id)));
+  };
   f.blocks.forEach((b, bi) => {
+    const prev = f.blocks[bi - 1];
+    if (prev && onlyReturns(b) && !successors(prev.term).some((c) => c.block === b.name)) return;
     labels.set(b.name, out.length);
     const next = f.blocks[bi + 1]?.name;
     // A condition computed last and used only by the branch becomes the branch itself.

@@ -1,0 +1,31 @@
+// The glue from the P4 frontend to the BPF pipeline (kept in cli/: a frontend never
+// imports a backend, STYLE.md §1): P4 source → IR (frontends/p4) → the default pass
+// pipeline → BPF (backends/bpf/codegen), as an object the rest of the CLI handles like
+// one loaded from ELF. The tables' layouts come along for the control plane and STF.
+import type { BpfObject } from "../ir/bpf/object.js";
+import { compileModule } from "../backends/bpf/codegen/index.js";
+import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
+import { compileP4, type P4Module } from "../frontends/p4/index.js";
+import { loadBpf } from "../frontends/bpf/load.js";
+
+export interface LoadedP4 {
+  readonly object: BpfObject;
+  readonly p4: P4Module;
+}
+
+export function isP4File(file: string): boolean {
+  return /\.p4$/.test(file);
+}
+
+/** The program's section: XDP, named after the architecture's package for readers of the object. */
+export function loadP4(bytes: Uint8Array, file: string): LoadedP4 {
+  const p4 = compileP4(Buffer.from(bytes).toString("utf8"), file);
+  const optimised = runPasses(p4.module, DEFAULT_PIPELINE);
+  const object = compileModule(optimised, { name: "main", section: "xdp", mapInit: new Map(), license: "GPL" });
+  return { object, p4: { ...p4, module: optimised } };
+}
+
+/** The CLI's one hook for inputs: P4 source here, everything else through the BPF loader. */
+export function loadProgramFile(bytes: Uint8Array, file: string): BpfObject {
+  return isP4File(file) ? loadP4(bytes, file).object : loadBpf(bytes, file);
+}

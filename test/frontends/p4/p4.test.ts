@@ -1,0 +1,75 @@
+// The P4-16 frontend on its corpus (test/frontends/p4/corpus): each X.p4 has
+//   X.expected.ir  its IR after the default pipeline (golden; UPDATE_GOLDEN=1 rewrites it),
+//   X.stf          p4c STF packet tests, run by `bpfoff test` on the interpreter,
+// and builds for the bpf target (the verifier accepts what the lowering produced).
+// Error cases (test/frontends/p4/errors/X.p4) have X.expected.err: the CLI's stderr.
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileP4 } from "../../../frontends/p4/index.js";
+import { DEFAULT_PIPELINE, runPasses } from "../../../ir/passes/index.js";
+import { printModule } from "../../../ir/text/print.js";
+import { REPO } from "../../support/conformance.js";
+import { expectGolden } from "../../support/golden.js";
+import { runCli } from "../../support/cli.js";
+
+const CORPUS = join(REPO, "test/frontends/p4/corpus");
+const ERRORS = join(REPO, "test/frontends/p4/errors");
+const programs = readdirSync(CORPUS).filter((f) => f.endsWith(".p4")).sort();
+
+describe("P4 corpus: golden IR", () => {
+  for (const file of programs) {
+    it(file, () => {
+      const path = join(CORPUS, file);
+      const p4 = compileP4(readFileSync(path, "utf8"), `test/frontends/p4/corpus/${file}`);
+      expectGolden(path.replace(/\.p4$/, ".expected.ir"), printModule(runPasses(p4.module, DEFAULT_PIPELINE)));
+    });
+  }
+});
+
+describe("P4 corpus: STF tests on the interpreter", () => {
+  for (const file of programs) {
+    it(file, async () => {
+      const r = await runCli(["test", `test/frontends/p4/corpus/${file}`, "--stf", `test/frontends/p4/corpus/${file.replace(/\.p4$/, ".stf")}`], REPO);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/expectations met on interp/);
+    });
+  }
+});
+
+describe("P4 corpus: build --target bpf", () => {
+  for (const file of programs) {
+    it(file, async () => {
+      const out = join(mkdtempSync(join(tmpdir(), "bpfoff-p4-")), "bundle");
+      const r = await runCli(["build", `test/frontends/p4/corpus/${file}`, "--target", "bpf", "-o", out], REPO);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    });
+  }
+});
+
+describe("P4 errors (golden diagnostics)", () => {
+  for (const file of readdirSync(ERRORS).filter((f) => f.endsWith(".p4")).sort()) {
+    it(file, async () => {
+      const r = await runCli(["build", `test/frontends/p4/errors/${file}`, "--target", "bpf", "-o", join(tmpdir(), "bpfoff-p4-never")], REPO);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/bug|at .*\.js/);
+      expectGolden(join(ERRORS, file.replace(/\.p4$/, ".expected.err")), r.stderr);
+    });
+  }
+});
+
+describe("STF failures are reported", () => {
+  it("a wrong expectation exits 1 naming the line and both packets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-stf-"));
+    const stf = join(dir, "bad.stf");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(stf, "add pipe_dmac key.field0:0x1 forward(1)\npacket 0 000000000001 000000000002 0800\nexpect 0 000000000009\npacket 0 000000000005 000000000002 0800\nexpect 0 00000000000*\n");
+    const r = await runCli(["test", "test/frontends/p4/corpus/l2_switch.p4", "--stf", stf], REPO);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`bad.stf:3: packet 1 on port 0 differs`);
+    expect(r.stdout).toContain(`bad.stf:5: expected a packet on port 0, none came out`);
+  });
+});
