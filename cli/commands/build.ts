@@ -5,7 +5,7 @@
 // unified diff of each text file (for CI that keeps generated configs checked in).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadProgramFile } from "../load-p4.js";
+import { isP4File, loadProgramFile, P4_PIPELINE } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
 import { targetNames } from "../../backends/registry.js";
 import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
@@ -56,7 +56,7 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   if (mapping !== undefined && !MAPPINGS[mapping]) fail("cli-usage", {}, [`--synth mapping must be one of ${Object.keys(MAPPINGS).join(", ")}, not '${mapping}'`]);
   const bytes = readInput(resolve(ctx.io.cwd, file));
   const object = loadProgramFile(bytes, file);
-  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
+  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined, passes: isP4File(file) ? P4_PIPELINE : undefined });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {
     writeBundle(dir, files);

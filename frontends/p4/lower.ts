@@ -50,8 +50,12 @@ export interface P4Module {
 
 const XDP_ADJUST_HEAD = 44;
 const BPF_REDIRECT = 23;
-/** Packet offsets are masked to this before pointer arithmetic: the verifier needs a bounded offset. */
-const OFFSET_MASK = 0xffff;
+/**
+ * Packet offsets are masked to this before pointer arithmetic: the verifier needs a bounded
+ * variable offset, and offset + access size must stay within the kernel's MAX_PACKET_OFF
+ * (0xffff). 16 KiB is more than an XDP frame (one page) can hold.
+ */
+const OFFSET_MASK = 0x3fff;
 const DEFAULT_TABLE_SIZE = 1024;
 
 const maskOf = (w: number): bigint => (w >= 64 ? (1n << 64n) - 1n : (1n << BigInt(w)) - 1n);
@@ -212,7 +216,9 @@ class Lowering {
         return { l: "struct", type: t, fields, valid: t.t === "header" ? this.f.slot(1) : undefined };
       }
       case "stack":
-        return { l: "stack", type: t, elems: Array.from({ length: t.size }, () => this.alloc(t.elem, pos)), next: this.f.slot(4) };
+        // nextIndex in 8 bytes: the verifier tracks only whole 8-byte spills of scalars, and a
+        // parser loop over the stack is bounded only if it sees the index.
+        return { l: "stack", type: t, elems: Array.from({ length: t.size }, () => this.alloc(t.elem, pos)), next: this.f.slot(8) };
       case "varbit":
         return this.unsupported(pos, "varbit fields");
       default:
@@ -259,7 +265,8 @@ class Lowering {
     const f = this.f;
     this.data = f.emit("ctx.get", [f.ctx, word("data")], "ptr.packet");
     this.end = f.emit("ctx.get", [f.ctx, word("data_end")], "ptr.packet");
-    this.pktOff = f.slot(4);
+    // 8 bytes for the same reason as a stack's nextIndex: the verifier keeps its bounds.
+    this.pktOff = f.slot(8);
     f.store(this.pktOff, imm(0));
     const [parser, control, deparser] = blocks;
     // Shared objects of the package's blocks, by role: headers, metadata, xdp input/output, accept.
@@ -464,7 +471,7 @@ class Lowering {
     const bits = widthOf(hdr.type);
     if (bits % 8) typeError(this.env, pos, `header ${typeName(hdr.type)} is ${bits} bits, not a whole number of bytes`);
     const size = bits >> 3;
-    const off = f.mask(f.load(this.pktOff), OFFSET_MASK);
+    const off = f.bin("and", f.load(this.pktOff), imm(OFFSET_MASK));
     const p = f.emit("ptradd", [this.data, off], "ptr.packet");
     const ok = f.block("extract");
     f.brIf(f.emit("packet.check", [p, this.end, imm(size)], "i1"), ok, this.rejectBlock);
@@ -540,7 +547,7 @@ class Lowering {
       f.brIf(f.cmp("ne", f.load(h.valid!), imm(0)), yes, no);
       f.start(yes);
       const size = widthOf(h.type) >> 3;
-      const off = f.mask(f.load(out), OFFSET_MASK);
+      const off = f.bin("and", f.load(out), imm(OFFSET_MASK));
       const p = f.emit("ptradd", [data, off], "ptr.packet");
       const ok = f.block("write");
       f.brIf(f.emit("packet.check", [p, end, imm(size)], "i1"), ok, "reject");
@@ -1034,7 +1041,7 @@ class Lowering {
         const t = e.typeArgs[0] ? resolveType(this.env, e.typeArgs[0]) : undefined;
         if (!t || !isNum(t)) return this.unsupported(e.pos, "lookahead of anything but bit<W>/int<W>");
         const bytes = Math.ceil(t.w / 8);
-        const off = f.mask(f.load(this.pktOff), OFFSET_MASK);
+        const off = f.bin("and", f.load(this.pktOff), imm(OFFSET_MASK));
         const p = f.emit("ptradd", [this.data, off], "ptr.packet");
         const ok = f.block("lookahead");
         f.brIf(f.emit("packet.check", [p, this.end, imm(bytes)], "i1"), ok, this.rejectBlock);
@@ -1044,7 +1051,7 @@ class Lowering {
       case "advance": {
         const bits = constValue(this.env, e.args[0]!);
         if (bits === undefined || bits % 8n) return this.unsupported(e.pos, "advance by other than a constant number of whole bytes");
-        const off = f.mask(f.load(this.pktOff), OFFSET_MASK);
+        const off = f.bin("and", f.load(this.pktOff), imm(OFFSET_MASK));
         const bytes = Number(bits / 8n);
         const p = f.emit("ptradd", [this.data, off], "ptr.packet");
         const ok = f.block("advance");

@@ -886,7 +886,8 @@ export class P4Parser extends CstParser {
   // postfix: primary followed by `.member`, `[index]`, `[hi:lo]`, `<T>(args)` and `(args)`.
   postfixExpression = this.RULE("postfixExpression", () => {
     this.SUBRULE(this.primaryExpression);
-    this.MANY(() => this.SUBRULE(this.postfixOperation));
+    // A `<` after an operand is a comparison unless type arguments and a call follow.
+    this.MANY({ GATE: () => this.la(1) !== T.Lt || this.typeArgsAhead(), DEF: () => this.SUBRULE(this.postfixOperation) });
   });
 
   postfixOperation = this.RULE("postfixOperation", () => {
