@@ -7,6 +7,9 @@ import { compileModule } from "../backends/bpf/codegen/index.js";
 import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
 import { compileP4, type P4Module } from "../frontends/p4/index.js";
 import { loadBpf } from "../frontends/bpf/load.js";
+import { encodeEntry, parseEntriesJson } from "../frontends/p4/entries.js";
+import { fail } from "../ir/diag/diag.js";
+import { describeErrno, writeEntry, type BpfMap, type MapEntry } from "../runtime/maps/index.js";
 
 export interface LoadedP4 {
   readonly object: BpfObject;
@@ -37,4 +40,29 @@ export function loadP4(bytes: Uint8Array, file: string): LoadedP4 {
 /** The CLI's one hook for inputs: P4 source here, everything else through the BPF loader. */
 export function loadProgramFile(bytes: Uint8Array, file: string): BpfObject {
   return isP4File(file) ? loadP4(bytes, file).object : loadBpf(bytes, file);
+}
+
+/**
+ * A P4 entries file (frontends/p4/entries.ts, P4Runtime-style JSON) as map entries by map
+ * name, in the tables' layouts: what `build --entries` writes into the bundle's map images
+ * and `run --entries` / `test --entries` install before the first packet.
+ */
+export function entriesForMaps(p4: P4Module, text: string, file: string): Map<string, MapEntry[]> {
+  const out = new Map<string, MapEntry[]>();
+  for (const e of parseEntriesJson(text, file)) {
+    const { table, entry } = encodeEntry(p4.tables, e, { file });
+    out.set(table.mapName, [...(out.get(table.mapName) ?? []), entry]);
+  }
+  return out;
+}
+
+/** Writes entries into instantiated maps (the object's maps, in order). */
+export function installEntries(object: BpfObject, maps: readonly BpfMap[], entries: ReadonlyMap<string, readonly MapEntry[]>, file: string): void {
+  for (const [name, list] of entries) {
+    const map = maps[object.maps.findIndex((m) => m.name === name)]!;
+    for (const e of list) {
+      const rc = writeEntry(map, e);
+      if (rc !== 0) fail("p4-entries", { file }, [`cannot add an entry to ${name}: ${describeErrno(rc)}`]);
+    }
+  }
 }

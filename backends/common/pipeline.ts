@@ -15,6 +15,7 @@ import { checkOffload } from "../../offload-hooks/check.js";
 import { listTargets, loadTarget, type TargetDescriptor } from "../../offload-hooks/descriptor.js";
 import { checkHelpers } from "../../runtime/interp/run.js";
 import type { CompileInput } from "./backend.js";
+import type { MapEntry } from "../../runtime/maps/map.js";
 import { findBackend, targetNames } from "../registry.js";
 import { assembleBundle, type BundleFile } from "./bundle.js";
 import { sha256Hex } from "./manifest.js";
@@ -33,6 +34,8 @@ export interface BuildRequest {
   readonly type?: ProgramType;
   /** The IR passes of the round trip, when the frontend wants other than DEFAULT_PIPELINE (P4: no mem2reg, see cli/load-p4.ts). */
   readonly passes?: readonly string[];
+  /** Entries to write into the maps' images, by map name (a P4 program's table entries). */
+  readonly mapEntries?: ReadonlyMap<string, readonly MapEntry[]>;
 }
 
 /**
@@ -111,5 +114,5 @@ export function buildInMemory(req: BuildRequest): BundleFile[] {
   const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor, req.passes);
   verifyProgram(input.object, input.program, programType, "compiled", req.file);
   checkTarget(input, descriptor);
-  return assembleBundle(backend, input, backend.compile(input));
+  return assembleBundle(backend, input, backend.compile(input), req.mapEntries);
 }

@@ -15,9 +15,9 @@ import { newHostState } from "../../runtime/helpers/env.js";
 import { checkHelpers, instantiateMaps, runXdp } from "../../runtime/interp/run.js";
 import { prepareObject } from "../../runtime/interp/interpreter.js";
 import { writeEntry, describeErrno } from "../../runtime/maps/index.js";
-import { encodeEntry, parseEntriesJson } from "../../frontends/p4/entries.js";
+import { encodeEntry } from "../../frontends/p4/entries.js";
 import { matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
-import { isP4File, loadP4 } from "../load-p4.js";
+import { entriesForMaps, installEntries, isP4File, loadP4 } from "../load-p4.js";
 import { readInput, readText, type CliContext } from "../io.js";
 
 interface TestOpts {
@@ -59,7 +59,7 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
     const rc = writeEntry(map, me);
     if (rc !== 0) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${describeErrno(rc)}`]);
   };
-  if (opts.entries) for (const e of parseEntriesJson(readText(path(opts.entries)), opts.entries)) install(e, { file: opts.entries });
+  if (opts.entries) installEntries(object, maps, entriesForMaps(p4, readText(path(opts.entries)), opts.entries), opts.entries);
   const host = newHostState();
   const prepared = prepareObject(object);
   const outputs: Output[] = [];
