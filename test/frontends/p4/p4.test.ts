@@ -80,3 +80,21 @@ describe("STF failures are reported", () => {
     expect(r.stdout).toContain(`bad.stf:5: expected a packet on port 0, none came out`);
   });
 });
+
+describe("P4 externs leave their state in maps", () => {
+  it("flow_stats: counters per input port, the register holds the last xor16 flow hash", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-externs-"));
+    const { writeFileSync } = await import("node:fs");
+    const { writePcap } = await import("../../../runtime/packet/pcap.js");
+    const packets = readFileSync(join(CORPUS, "flow_stats.stf"), "utf8").split("\n").filter((l) => l.startsWith("packet")).map((l) => Uint8Array.from(Buffer.from(l.split(/\s+/)[2]!, "hex")));
+    writeFileSync(join(dir, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: packets.map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+    const r = await runCli(["run", "test/frontends/p4/corpus/flow_stats.p4", "--pcap", join(dir, "in.pcap"), "--maps-out", join(dir, "maps.json")], REPO);
+    expect(r.stderr).toBe("");
+    const maps = JSON.parse(readFileSync(join(dir, "maps.json"), "utf8")) as Record<string, { key: string[]; value: string[] }[]>;
+    const at = (m: string, port: number) => Buffer.from(maps[m]![port]!.value.map((x) => Number(x))).readUIntLE(0, maps[m]![port]!.value.length >= 6 ? 6 : 4);
+    // Port 1 (--ifindex default 1): two IPv4 packets of 38 bytes and one IPv6 of 58 were counted.
+    expect([at("Pipe_packets", 1), at("Pipe_bytes", 1), at("Pipe_packets", 0)]).toEqual([3, 134, 0]);
+    // xor16 of 0a00 0001 0a00 0002 0600 (the last counted IPv4 packet's flow)
+    expect(at("Pipe_lastFlow", 1)).toBe(0x0603);
+  });
+});
