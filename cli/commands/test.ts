@@ -115,5 +115,6 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
     ctx.exitCode = 1;
     return;
   }
-  ctx.io.stdout(`${opts.stf}: ${packets} packets, ${expects.length} expectations met on ${opts.target}\n`);
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")} met on ${opts.target}\n`);
 }

@@ -166,6 +166,13 @@ class Lowering {
   private end!: Arg;
   private pktOff!: Slot;
   private rejectBlock = "reject";
+  /** Members of header unions: the other members of the same union. */
+  private readonly unionSiblings = new Map<Loc, Loc[]>();
+
+  /** A union member became valid: the others become invalid (§8.20). */
+  private invalidateSiblings(h: Loc): void {
+    for (const o of this.unionSiblings.get(h) ?? []) if (o.l === "struct" && o.valid) this.f.store(o.valid, imm(0));
+  }
 
   constructor(private readonly program: Program, private readonly file: string) {}
 
@@ -213,6 +220,11 @@ class Lowering {
       case "struct":
       case "header_union": {
         const fields = new Map(t.fields.map((fl) => [fl.name, this.alloc(fl.type, pos)]));
+        if (t.t === "header_union") {
+          // §8.20: making one member valid makes the others invalid; each member knows them.
+          const members = [...fields.values()];
+          for (const m of members) this.unionSiblings.set(m, members.filter((x) => x !== m));
+        }
         return { l: "struct", type: t, fields, valid: t.t === "header" ? this.f.slot(1) : undefined };
       }
       case "stack":
@@ -220,7 +232,7 @@ class Lowering {
         // parser loop over the stack is bounded only if it sees the index.
         return { l: "stack", type: t, elems: Array.from({ length: t.size }, () => this.alloc(t.elem, pos)), next: this.f.slot(8) };
       case "varbit":
-        return this.unsupported(pos, "varbit fields");
+        return this.unsupported(pos, "a varbit field");
       default:
         return this.unsupported(pos, `a variable of type ${typeName(t)}`);
     }
@@ -484,6 +496,7 @@ class Lowering {
       at += w;
     }
     f.store(hdr.valid!, imm(1));
+    this.invalidateSiblings(hdr);
     f.store(this.pktOff, f.bin("add", off, imm(size)));
   }
 
@@ -983,8 +996,14 @@ class Lowering {
       }
       const base = this.lvalue(c.base, scope, ctx);
       if (base.l === "packet") return this.packetMethod(m, e, scope, ctx);
+      if (base.l === "struct" && base.type.t === "header_union" && m === "isValid") {
+        // §8.20: a union is valid when one of its members is.
+        const any = [...base.fields.values()].reduce<Arg>((acc, x) => (x.l === "struct" && x.valid ? f.bin("or", acc, f.load(x.valid)) : acc), imm(0));
+        return { arg: any, type: BOOL };
+      }
       if (base.l === "struct" && (m === "isValid" || m === "setValid" || m === "setInvalid")) {
         if (!base.valid) return this.nameError(c.pos, `${m}() applies to headers (§8.17)`);
+        if (m === "setValid") this.invalidateSiblings(base);
         if (m === "isValid") return { arg: f.load(base.valid), type: BOOL };
         f.store(base.valid, imm(m === "setValid" ? 1 : 0));
         return none;
@@ -1250,6 +1269,7 @@ class Lowering {
     const f = this.f;
     const names = new Map<string, Loc>();
     let di = 0;
+    if (args.length > a.params.length) typeError(this.env, args[a.params.length]!.pos, `action ${a.name} takes ${a.params.length} parameter${a.params.length === 1 ? "" : "s"}, not ${args.length}`);
     a.params.forEach((p, i) => {
       const t = resolveType(this.env, p.type);
       if (p.direction === "out" || p.direction === "inout") {

@@ -400,7 +400,7 @@ class Builder {
       const member = this.node(op, "member");
       if (member) {
         // A member expression is located at its start (hd.h.a), like every other expression.
-        e = { k: "member", base: e, member: this.name(member), pos: e.pos };
+        e = { k: "member", base: e, member: this.name(member), pos: { file: e.pos.file, line: e.pos.line, col: e.pos.col } };
         continue;
       }
       const index = this.node(op, "index");

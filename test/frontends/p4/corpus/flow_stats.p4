@@ -64,6 +64,10 @@ control Pipe(inout Headers hdr, inout Meta meta, in xdp_input imd, out xdp_outpu
     apply {
         omd.output_action = xdp_action.XDP_DROP;
         omd.output_port = 0;
+        // A union is valid when a member is (§8.20): not IP, nothing to count.
+        if (!hdr.ip.isValid()) {
+            exit;
+        }
         if (hdr.ip.v4.isValid()) {
             // A header whose checksum is wrong is dropped: the sum over all fields is 0.
             if (checksum16({hdr.ip.v4.version, hdr.ip.v4.ihl, hdr.ip.v4.diffserv, hdr.ip.v4.totalLen,
