@@ -82,8 +82,20 @@ export class P4Parser extends CstParser {
   private declAhead(): boolean {
     const a = this.la(1);
     if (a === T.Bit || a === T.Int || a === T.Varbit || a === T.Bool || a === T.ErrorKw) return this.la(2) !== T.Dot;
+    if (a === T.Tuple) return true;
     if (a !== T.Identifier) return false;
     if (this.la(2) === T.Identifier) return true;
+    if (this.la(2) === T.Lt) {
+      // Name<...> name: a specialised type then the declared name.
+      let depth = 0;
+      for (let k = 2; k < 30; k++) {
+        const t = this.la(k);
+        if (t === T.Lt) depth++;
+        else if (t === T.Gt && --depth === 0) return this.la(k + 1) === T.Identifier;
+        else if (t === T.Semi || t === T.LParen || t === T.Assign) return false;
+      }
+      return false;
+    }
     if (this.la(2) === T.LBracket) {
       // H[4] name vs a[4] = ...: a declaration has a name after ]
       let k = 3;
