@@ -634,7 +634,9 @@ class Lowering {
         return this.assign(target, s.value, scope, ctx, s.pos);
       }
       case "call":
-        this.call(s.call as Expr & { k: "call" }, scope, ctx);
+        // §12: an expression statement is a method or function call.
+        if (s.call.k !== "call") return typeError(this.env, s.pos, "an expression statement must be a call (or an assignment with =)");
+        this.call(s.call, scope, ctx);
         return;
       case "if": {
         const c = this.cond(s.cond, scope, ctx);

@@ -98,3 +98,26 @@ describe("P4 externs leave their state in maps", () => {
     expect(at("Pipe_lastFlow", 1)).toBe(0x0603);
   });
 });
+
+describe("broken sources give diagnostics, never a crash", () => {
+  // Deterministic mutants of corpus programs: 3 characters cut out, or a stray `}` or
+  // `8w1` put in, every so often. Each must compile or fail with user errors only.
+  for (const file of ["ipv4_router.p4", "vlan_parser.p4"]) {
+    it(file, async () => {
+      const { DiagnosticError } = await import("../../../ir/diag/diag.js");
+      const text = readFileSync(join(CORPUS, file), "utf8");
+      const mutants: string[] = [];
+      for (let i = 0; i < text.length; i += 59) mutants.push(text.slice(0, i) + text.slice(i + 3));
+      for (let i = 7; i < text.length; i += 173) mutants.push(text.slice(0, i) + "}" + text.slice(i), text.slice(0, i) + " 8w1 " + text.slice(i));
+      const crashes: string[] = [];
+      for (const m of mutants) {
+        try {
+          compileP4(m, `test/frontends/p4/corpus/${file}`);
+        } catch (e) {
+          if (!(e instanceof DiagnosticError) || e.diagnostics.some((d) => d.severity !== "error" || d.loc.line === undefined)) crashes.push(String((e as Error).message).slice(0, 200));
+        }
+      }
+      expect(crashes).toEqual([]);
+    }, 120_000);
+  }
+});
