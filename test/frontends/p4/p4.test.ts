@@ -121,3 +121,16 @@ describe("broken sources give diagnostics, never a crash", () => {
     }, 120_000);
   }
 });
+
+describe("the other commands read .p4 too", () => {
+  it("verify, disasm and ir", async () => {
+    const v = await runCli(["verify", "test/frontends/p4/corpus/vlan_parser.p4"], REPO);
+    expect([v.code, v.stderr]).toEqual([0, ""]);
+    expect(v.stdout).toMatch(/^accepted: \d+ instructions processed/);
+    const d = await runCli(["disasm", "test/frontends/p4/corpus/l2_switch.p4"], REPO);
+    expect(d.stdout).toMatch(/^# program main \(section xdp\)\nldxw %r2, \[%r1\+0\]\n/);
+    const ir = await runCli(["ir", "test/frontends/p4/corpus/l2_switch.p4"], REPO);
+    expect(ir.stdout).toMatch(/map @pipe_dmac hash key=8 value=8 entries=64 flags=0/);
+    expect(ir.stdout).toContain("map.lookup @pipe_dmac");
+  });
+});
