@@ -893,11 +893,24 @@ class Lowering {
       case "binary":
         return this.binary(e, scope, ctx, want);
       case "cond": {
+        // §8.4.1: only the chosen operand is evaluated.
         const c = this.cond(e.cond, scope, ctx);
+        const r = f.slot(8);
+        const yes = f.block("condthen");
+        const no = f.block("condelse");
+        const join = f.block("condjoin");
+        f.brIf(c, yes, no);
+        f.start(yes);
         const a = this.expr(e.then, scope, ctx, want);
+        f.store(r, a.arg);
+        f.br(join);
+        f.start(no);
         const b = this.expr(e.else, scope, ctx, want);
+        f.store(r, b.arg);
+        f.br(join);
+        f.start(join);
         const t = unify(this.env, e.pos, "?:", a.type, b.type);
-        return { arg: f.emit("select", [c, a.arg, b.arg]), type: t };
+        return { arg: f.load(r), type: t };
       }
       case "list":
         return this.unsupported(e.pos, "a list expression here");
@@ -917,12 +930,23 @@ class Lowering {
   private binary(e: Expr & { k: "binary" }, scope: Scope, ctx: ControlCtx | undefined, want?: P4Type): { arg: Arg; type: P4Type } {
     const f = this.f;
     if (e.op === "&&" || e.op === "||") {
-      // Both sides are evaluated (bpfoff evaluates without short circuit: P4 expressions
-      // here have no side effects other than table applies, which are statements in practice).
+      // §8.4: short-circuit: the right operand (which may apply a table) is evaluated only
+      // when the left one does not decide.
       const a = this.expr(e.left, scope, ctx, BOOL);
+      const r = f.slot(1);
+      f.store(r, a.arg);
+      const rhs = f.block("rhs");
+      const join = f.block("shortcircuit");
+      const c = f.cmp("ne", a.arg, imm(0));
+      if (e.op === "&&") f.brIf(c, rhs, join);
+      else f.brIf(c, join, rhs);
+      f.start(rhs);
       const b = this.expr(e.right, scope, ctx, BOOL);
+      f.store(r, b.arg);
+      f.br(join);
+      f.start(join);
       if (a.type.t !== "bool" || b.type.t !== "bool") typeError(this.env, e.pos, `${e.op} needs bool operands, not ${typeName(a.type)} and ${typeName(b.type)}`);
-      return { arg: f.bin(e.op === "&&" ? "and" : "or", a.arg, b.arg), type: BOOL };
+      return { arg: f.load(r), type: BOOL };
     }
     if (e.op === "<<" || e.op === ">>") {
       const a = this.expr(e.left, scope, ctx, want);

@@ -134,3 +134,36 @@ describe("the other commands read .p4 too", () => {
     expect(ir.stdout).toContain("map.lookup @pipe_dmac");
   });
 });
+
+describe("evaluation order", () => {
+  it("&& and || short-circuit and ?: evaluates one side (§8.4): a table applied on the right runs only when needed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-order-"));
+    const { writeFileSync } = await import("node:fs");
+    const { writePcap } = await import("../../../runtime/packet/pcap.js");
+    writeFileSync(join(dir, "order.p4"), `#include <core.p4>
+#include <ebpf_model.p4>
+header h_t { bit<8> a; }
+struct H { h_t h; }
+parser prs(packet_in p, out H hd) { state start { p.extract(hd.h); transition accept; } }
+control pipe(inout H hd, out bool pass) {
+    CounterArray(32w4, false) hits;
+    action bump() { hits.increment(hd.h.a == 1 ? 32w1 : 32w2); }
+    table t { actions = { bump; } default_action = bump(); }
+    apply {
+        pass = false;
+        // a == 1: the table runs on the right of ||, not of &&; a == 2: the other way round
+        if (hd.h.a == 2 && t.apply().miss) { pass = true; }
+        if (hd.h.a == 2 || t.apply().miss) { pass = true; }
+    }
+}
+ebpfFilter(prs(), pipe()) main;
+`);
+    writeFileSync(join(dir, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: [1, 1, 2].map((a) => ({ tsSec: 0, tsFrac: 0, origLen: 1, data: Uint8Array.of(a) })) }));
+    const r = await runCli(["run", "order.p4", "--pcap", "in.pcap", "--maps-out", "maps.json"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("packet 1: 1 bytes in, 1 out, r0=0x2, XDP_PASS\npacket 2: 1 bytes in, 1 out, r0=0x2, XDP_PASS\npacket 3: 1 bytes in, 1 out, r0=0x2, XDP_PASS\n");
+    const maps = JSON.parse(readFileSync(join(dir, "maps.json"), "utf8")) as Record<string, { value: string[] }[]>;
+    // index 1 (a == 1): one apply per packet, from ||; index 2 (a == 2): one, from &&
+    expect(maps["pipe_hits"]!.map((e) => Number(e.value[0]))).toEqual([0, 2, 1, 0]);
+  });
+});
