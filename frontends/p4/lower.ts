@@ -33,6 +33,8 @@ interface Slot {
 
 type Loc =
   | { readonly l: "scalar"; readonly slot: Slot; readonly type: P4Type }
+  /** bit<W>/int<W> wider than 64 bits: 8-byte chunks, the least significant first (copied, compared, extracted, emitted). */
+  | { readonly l: "wide"; readonly slots: readonly Slot[]; readonly type: P4Type }
   | { readonly l: "value"; readonly arg: Arg; readonly type: P4Type }
   | { readonly l: "struct"; readonly type: P4Type; readonly fields: ReadonlyMap<string, Loc>; readonly valid?: Slot }
   | { readonly l: "stack"; readonly type: P4Type & { t: "stack" }; readonly elems: readonly Loc[]; readonly next: Slot }
@@ -210,7 +212,7 @@ class Lowering {
     switch (t.t) {
       case "bit":
       case "int":
-        if (t.w > 64) this.unsupported(pos, `${typeName(t)} (values wider than 64 bits)`);
+        if (t.w > 64) return { l: "wide", slots: Array.from({ length: Math.ceil(t.w / 64) }, () => this.f.slot(8)), type: t };
         return { l: "scalar", slot: this.f.slot(slotSize(t.w)), type: t };
       case "bool":
       case "error":
@@ -241,6 +243,7 @@ class Lowering {
   /** Initial values: headers invalid (§8.17), everything else zero (bpfoff's choice: the verifier wants initialised stack). */
   private initialise(loc: Loc): void {
     if (loc.l === "scalar") this.f.store(loc.slot, imm(0));
+    else if (loc.l === "wide") for (const x of loc.slots) this.f.store(x, imm(0));
     else if (loc.l === "struct") {
       if (loc.valid) this.f.store(loc.valid, imm(0));
       for (const x of loc.fields.values()) this.initialise(x);
@@ -252,6 +255,7 @@ class Lowering {
 
   private copy(to: Loc, from: Loc, pos: Pos): void {
     if (to.l === "scalar") return this.f.store(to.slot, this.read(from, pos));
+    if (to.l === "wide" && from.l === "wide") return to.slots.forEach((x, i) => this.f.store(x, this.f.load(from.slots[i]!)));
     if (to.l === "struct" && from.l === "struct") {
       if (to.valid && from.valid) this.f.store(to.valid, this.f.load(from.valid));
       for (const [n, x] of to.fields) this.copy(x, from.fields.get(n)!, pos);
@@ -488,13 +492,7 @@ class Lowering {
     const ok = f.block("extract");
     f.brIf(f.emit("packet.check", [p, this.end, imm(size)], "i1"), ok, this.rejectBlock);
     f.start(ok);
-    let at = 0;
-    for (const fl of (hdr.type as P4Type & { t: "header" }).fields) {
-      const w = widthOf(fl.type);
-      const dst = hdr.fields.get(fl.name) as Loc & { l: "scalar" };
-      f.store(dst.slot, this.readBits(p, at, w, pos));
-      at += w;
-    }
+    for (const piece of this.pieces(hdr)) f.store(piece.slot, this.readBits(p, piece.at, piece.w, pos));
     f.store(hdr.valid!, imm(1));
     this.invalidateSiblings(hdr);
     f.store(this.pktOff, f.bin("add", off, imm(size)));
@@ -575,10 +573,32 @@ class Lowering {
 
   private emitList: (Loc & { l: "struct" })[] | undefined;
 
+  /**
+   * A header's storage as pieces of at most 64 bits: each field's slot with its bit offset
+   * in the header (MSB first), a wide field's chunks with theirs.
+   */
+  private pieces(h: Loc & { l: "struct" }): { slot: Slot; w: number; at: number }[] {
+    const out: { slot: Slot; w: number; at: number }[] = [];
+    let at = 0;
+    for (const fl of (h.type as P4Type & { t: "header" }).fields) {
+      const w = widthOf(fl.type);
+      const loc = h.fields.get(fl.name)!;
+      if (loc.l === "wide") {
+        const n = loc.slots.length;
+        loc.slots.forEach((slot, i) => {
+          const wi = i === n - 1 ? w - 64 * (n - 1) : 64;
+          out.push({ slot, w: wi, at: at + w - 64 * i - wi });
+        });
+      } else out.push({ slot: (loc as Loc & { l: "scalar" }).slot, w, at });
+      at += w;
+    }
+    return out;
+  }
+
   /** Writes a header's fields MSB first: aligned whole fields directly, the rest byte by byte. */
   private writeHeader(p: Arg, h: Loc & { l: "struct" }): void {
     const f = this.f;
-    const fields = (h.type as P4Type & { t: "header" }).fields.map((fl, i, all) => ({ loc: h.fields.get(fl.name) as Loc & { l: "scalar" }, w: widthOf(fl.type), at: all.slice(0, i).reduce((s, x) => s + widthOf(x.type), 0) }));
+    const fields = this.pieces(h).map((x) => ({ loc: { slot: x.slot }, w: x.w, at: x.at }));
     const bytes = widthOf(h.type) >> 3;
     const done = new Set<number>();
     for (const fl of fields) {
@@ -704,6 +724,12 @@ class Lowering {
 
   private assign(target: Loc, e: Expr, scope: Scope, ctx: ControlCtx | undefined, pos: Pos): void {
     const tt = this.locType(target);
+    if (target.l === "wide") {
+      const chunks = this.wideOperand(e, scope, ctx, target.slots.length);
+      if (!chunks) return typeError(this.env, e.pos, `a ${typeName(tt)} value can be assigned from a constant or from a ${typeName(tt)} field or variable only`);
+      target.slots.forEach((x, i) => this.f.store(x, chunks[i]!));
+      return;
+    }
     if (target.l === "scalar") {
       const v = this.expr(e, scope, ctx, tt);
       if (!assignable(v.type, tt)) typeError(this.env, e.pos, `cannot assign a value of type ${typeName(v.type)} to ${typeName(tt)} (P4-16 §8.11.2: no implicit cast; write (${typeName(tt)})...)`);
@@ -852,6 +878,7 @@ class Lowering {
         }
         const l = this.lvalue(e, scope, ctx);
         if (l.l === "scalar") return { arg: f.load(l.slot), type: l.type };
+        if (l.l === "wide") return this.unsupported(e.pos, `a ${typeName(l.type)} value in an expression other than ==, != and assignment`);
         if (l.l === "value") return { arg: l.arg, type: l.type };
         return this.nameError(e.pos, `${e.k === "name" ? e.name : "this"} is not a value`);
       }
@@ -921,6 +948,27 @@ class Lowering {
     }
   }
 
+  /** The width of a storage expression wider than 64 bits, else undefined. */
+  private wideWidth(e: Expr, scope: Scope): number | undefined {
+    if (e.k !== "name" && e.k !== "member" && e.k !== "index") return undefined;
+    try {
+      const l = this.lvalue(e, scope);
+      return l.l === "wide" ? widthOf(l.type) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A wide value as n 64-bit chunks (least significant first): a wide lvalue or a constant. */
+  private wideOperand(e: Expr, scope: Scope, ctx: ControlCtx | undefined, n: number): Arg[] | undefined {
+    const c = e.k === "int" ? e.value : undefined;
+    if (c !== undefined) return Array.from({ length: n }, (_, i) => imm(BigInt.asIntN(64, (c >> BigInt(64 * i)) & maskOf(64))));
+    if (e.k !== "name" && e.k !== "member" && e.k !== "index") return undefined;
+    const l = this.lvalue(e, scope, ctx);
+    if (l.l !== "wide" || l.slots.length !== n) return undefined;
+    return l.slots.map((x) => this.f.load(x));
+  }
+
   private sext(a: Arg, w: number): Arg {
     if (w >= 64) return a;
     const s = imm(64 - w);
@@ -962,6 +1010,21 @@ class Lowering {
       }
       if (a.type.t === "int") return { arg: f.mask(f.bin("ashr", this.sext(a.arg, w), amt), w), type: a.type };
       return { arg: f.bin("lshr", a.arg, amt), type: a.type };
+    }
+    if (e.op === "==" || e.op === "!=") {
+      const wide = this.wideWidth(e.left, scope) ?? this.wideWidth(e.right, scope);
+      if (wide !== undefined) {
+        // Chunk by chunk: equal when every xor is zero.
+        const n = Math.ceil(wide / 64);
+        const a = this.wideOperand(e.left, scope, ctx, n);
+        const b = this.wideOperand(e.right, scope, ctx, n);
+        if (!a || !b) {
+          typeError(this.env, e.pos, `${e.op} on bit<${wide}> compares two bit<${wide}> fields or variables, or one and a constant`);
+          return { arg: imm(0), type: BOOL };
+        }
+        const diff = a.reduce<Arg>((acc, x, i) => f.bin("or", acc, f.bin("xor", x, b[i]!)), imm(0));
+        return { arg: f.bool(f.cmp(e.op === "==" ? "eq" : "ne", diff, imm(0))), type: BOOL };
+      }
     }
     const left = this.expr(e.left, scope, ctx, undefined);
     const right = this.expr(e.right, scope, ctx, left.type.t === "infint" ? undefined : left.type);

@@ -2,7 +2,8 @@
 // union (IPv4 or IPv6 after the Ethernet header), a per-port packet counter, a byte
 // counter, a register remembering the last flow hash per port, hash() over a tuple of
 // fields, checksum16 to validate the IPv4 header, enum and error values, constants,
-// typedefs, bit slices and concatenation, if/else, exit, and a switch with default.
+// typedefs, bit slices and concatenation, if/else, exit, a switch with default, and
+// bit<128> IPv6 addresses (compared and swapped).
 #include <core.p4>
 #include <bpfoff_xdp.p4>
 
@@ -22,7 +23,7 @@ header IPv4_h {
 header IPv6_h {
     bit<4> version; bit<8> trafficClass; bit<20> flowLabel;
     bit<16> payloadLen; bit<8> nextHdr; bit<8> hopLimit;
-    bit<64> srcHi; bit<64> srcLo; bit<64> dstHi; bit<64> dstLo;
+    bit<128> srcAddr; bit<128> dstAddr;
 }
 header_union IP_h { IPv4_h v4; IPv6_h v6; }
 
@@ -87,7 +88,14 @@ control Pipe(inout Headers hdr, inout Meta meta, in xdp_input imd, out xdp_outpu
             }
             count_and_pass();
         } else if (meta.ipv6 && meta.l4proto == (bit<8>) Proto.UDP) {
+            // bit<128> fields: compared and copied (a reply goes back with the addresses swapped).
+            if (hdr.ip.v6.srcAddr == hdr.ip.v6.dstAddr || hdr.ip.v6.dstAddr == 128w0) {
+                return;
+            }
             count_and_pass();
+            bit<128> tmp = hdr.ip.v6.srcAddr;
+            hdr.ip.v6.srcAddr = hdr.ip.v6.dstAddr;
+            hdr.ip.v6.dstAddr = tmp;
             omd.output_action = xdp_action.XDP_TX;
         }
     }
