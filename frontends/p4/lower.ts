@@ -5,7 +5,8 @@
 // parser's packet offset) gets its own stack slot of 1, 2, 4 or 8 bytes; mem2reg later
 // turns the slots into SSA values, so the lowering never builds phi nodes itself.
 // Values are i64 holding the bits of a bit<W>/int<W> zero-extended (masked to W bits);
-// bool is 0 or 1. Widths above 64 bits are refused (not needed by the corpus).
+// bool is 0 or 1. A bit<W> wider than 64 bits (IPv6 addresses) is kept in 64-bit chunks
+// and can be extracted, emitted, copied and compared with == and != (no arithmetic).
 //
 // Packets: the parser keeps its byte offset in a slot; each extract checks
 // `packet.check data+off, data_end, size` (failing: reject, error.PacketTooShort) and reads

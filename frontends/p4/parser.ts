@@ -9,8 +9,13 @@ import { CstParser, type CstNode, type IToken, type TokenType } from "chevrotain
 import * as T from "./tokens.js";
 
 export class P4Parser extends CstParser {
-  constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 4 });
+  /**
+   * `validate`: Chevrotain's grammar checks (ambiguities, left recursion). They cost seconds
+   * on this grammar at every start, so the CLI skips them and a test runs them
+   * (test/frontends/p4/parser.test.ts), as Chevrotain's documentation suggests.
+   */
+  constructor(validate = false) {
+    super(T.ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 3, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Expr, Stmt } from "../../../frontends/p4/ast.js";
 import { parseFile } from "../../../frontends/p4/source.js";
+import { P4Parser } from "../../../frontends/p4/parser.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 
 function show(e: Expr): string {
@@ -62,6 +63,12 @@ const ROWS: [string, string][] = [
   ["x = {a, b};", "{a, b}"],
   ["x = t.apply().hit;", "t.apply().hit"],
 ];
+
+describe("the grammar", () => {
+  it("passes Chevrotain's grammar validations (skipped at run time for speed)", () => {
+    expect(() => new P4Parser(true)).not.toThrow();
+  }, 120_000);
+});
 
 describe("expressions", () => {
   for (const [src, want] of ROWS) {
