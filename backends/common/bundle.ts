@@ -13,7 +13,8 @@ import { fail } from "../../ir/diag/diag.js";
 import { linuxTypeOf } from "../../runtime/maps/def.js";
 import { encodeMapImage } from "../../runtime/maps/image.js";
 import { mapStateToJson, type JsonMapEntry } from "../../runtime/maps/state.js";
-import type { BpfMap } from "../../runtime/maps/map.js";
+import { describeErrno, type BpfMap, type MapEntry } from "../../runtime/maps/map.js";
+import { writeEntry } from "../../runtime/maps/index.js";
 import { instantiateMaps } from "../../runtime/interp/run.js";
 import { XDP_MD } from "../../runtime/interp/xdp.js";
 import type { Backend, CompileInput, CompileOutput } from "./backend.js";
@@ -82,10 +83,19 @@ export function formatInitialMaps(maps: readonly BpfMap[]): string {
 const bytesOf = (data: Uint8Array | string): Uint8Array => (typeof data === "string" ? new Uint8Array(Buffer.from(data, "utf8")) : data);
 
 /** The whole bundle in memory: manifest.json first, then every other file by path. */
-export function assembleBundle(backend: Backend, input: CompileInput, output: CompileOutput): BundleFile[] {
+export function assembleBundle(backend: Backend, input: CompileInput, output: CompileOutput, mapEntries?: ReadonlyMap<string, readonly MapEntry[]>): BundleFile[] {
   const { object } = input;
   const program = object.programs[input.program]!;
   const maps = instantiateMaps(object);
+  // Control-plane entries (a P4 program's table entries) go into the images as written.
+  for (const [name, entries] of mapEntries ?? []) {
+    const map = maps.find((m) => m.def.name === name);
+    if (!map) throw new Error(`bug: entries for map ${name}, which the object does not have`);
+    for (const e of entries) {
+      const rc = writeEntry(map, e);
+      if (rc !== 0) fail("map-op", {}, [`cannot write an entry into map ${name}: ${describeErrno(rc)}`]);
+    }
+  }
   const images = imageFileNames(object.maps.map((m) => m.name));
   const files = new Map<string, Uint8Array>();
   const add = (path: string, data: Uint8Array | string) => {

@@ -15,6 +15,7 @@ import { checkOffload } from "../../offload-hooks/check.js";
 import { listTargets, loadTarget, type TargetDescriptor } from "../../offload-hooks/descriptor.js";
 import { checkHelpers } from "../../runtime/interp/run.js";
 import type { CompileInput } from "./backend.js";
+import type { MapEntry } from "../../runtime/maps/map.js";
 import { findBackend, targetNames } from "../registry.js";
 import { assembleBundle, type BundleFile } from "./bundle.js";
 import { sha256Hex } from "./manifest.js";
@@ -31,6 +32,10 @@ export interface BuildRequest {
   /** Program by function or section name; required when the object has several. */
   readonly program?: string;
   readonly type?: ProgramType;
+  /** The IR passes of the round trip, when the frontend wants other than DEFAULT_PIPELINE (P4: no mem2reg, see cli/load-p4.ts). */
+  readonly passes?: readonly string[];
+  /** Entries to write into the maps' images, by map name (a P4 program's table entries). */
+  readonly mapEntries?: ReadonlyMap<string, readonly MapEntry[]>;
 }
 
 /**
@@ -38,9 +43,9 @@ export interface BuildRequest {
  * loop unrolling for a device without back edges), and compiled to BPF again, which is
  * what the backend then sees. Other programs of the object stay as they are.
  */
-export function lowerForTarget(input: Omit<CompileInput, "module">, target?: TargetDescriptor): CompileInput {
+export function lowerForTarget(input: Omit<CompileInput, "module">, target?: TargetDescriptor, pipeline: readonly string[] = DEFAULT_PIPELINE): CompileInput {
   const prog = input.object.programs[input.program]!;
-  const passes = target && !target.limits.back_edges ? ["unroll", ...DEFAULT_PIPELINE] : DEFAULT_PIPELINE;
+  const passes = target && !target.limits.back_edges ? ["unroll", ...pipeline] : pipeline;
   const module = runPasses(liftProgram(input.object, input.program, input.programType, input.source.name), passes);
   const invalid = validateModule(module);
   if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
@@ -106,8 +111,8 @@ export function buildInMemory(req: BuildRequest): BundleFile[] {
   verifyProgram(req.object, program, programType, "input", req.file);
   const programs = req.object.programs.map((p, i) => (i === program && p.section === "" ? { ...p, section: SECTION_BY_TYPE[programType] } : p));
   const descriptor = listTargets().includes(req.target) ? loadTarget(req.target) : undefined;
-  const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor);
+  const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor, req.passes);
   verifyProgram(input.object, input.program, programType, "compiled", req.file);
   checkTarget(input, descriptor);
-  return assembleBundle(backend, input, backend.compile(input));
+  return assembleBundle(backend, input, backend.compile(input), req.mapEntries);
 }

@@ -5,14 +5,14 @@
 // unified diff of each text file (for CI that keeps generated configs checked in).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadProgram } from "../load.js";
+import { entriesForMaps, isP4File, loadP4, loadProgramFile, P4_PIPELINE } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
 import { targetNames } from "../../backends/registry.js";
 import { buildInMemory, type ProgramType } from "../../backends/common/pipeline.js";
 import { formatSynthReport, MAPPINGS, synthesizeBundle } from "../../backends/fpga/synth.js";
 import { compareBundle, writeBundle, type BundleDifference } from "../../backends/common/bundle.js";
 import { isText, unifiedDiff } from "../diff.js";
-import { readInput, type CliContext } from "../io.js";
+import { readInput, readText, type CliContext } from "../io.js";
 
 interface BuildOpts {
   target: string;
@@ -21,11 +21,10 @@ interface BuildOpts {
   type?: string;
   check?: boolean;
   synth?: string | boolean;
+  entries?: string;
 }
 
 const PROGRAM_TYPES: readonly ProgramType[] = ["xdp", "raw"];
-/** Inputs whose frontends are still to come. */
-const LATER_INPUTS = [{ ext: /\.p4$/, what: "P4-16", frontend: "frontends/p4" }] as const;
 /** Lines of unified diff shown per file by --check. */
 const DIFF_LINES = 40;
 
@@ -33,11 +32,12 @@ export function registerBuild(program: Command, ctx: CliContext): void {
   program
     .command("build")
     .description("compile a program for a target into a bundle: manifest.json, the target's files, maps/")
-    .argument("<file>", "program: C source (.c), assembler text (.s) or ELF object (.o)")
+    .argument("<file>", "program: C source (.c), P4-16 source (.p4), assembler text (.s) or ELF object (.o)")
     .requiredOption("--target <target>", `target to compile for (${targetNames().join(", ")})`)
     .requiredOption("-o, --output <dir>", "bundle folder, replaced whole once the build has succeeded")
     .option("--program <name>", "program (function or section name) in an object with several")
     .option("--type <type>", `program type (${PROGRAM_TYPES.join(", ")}); default: from the ELF section, xdp for assembler text`)
+    .option("--entries <file>", "P4: table entries (JSON, P4Runtime-style) written into the bundle's map images")
     .option("--check", "write nothing: compare the build with the bundle in --output, exit 1 listing the files that differ")
     .option("--synth [mapping]", `fpga: run yosys on the bundle and report resources (${Object.keys(MAPPINGS).join(", ")}; default generic)`)
     .action((file: string, opts: BuildOpts) => buildCommand(ctx, file, opts));
@@ -47,14 +47,15 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   const known = targetNames();
   if (!known.includes(opts.target)) fail("build-target", {}, [opts.target, known.join(", ")]);
   if (opts.type !== undefined && !(PROGRAM_TYPES as readonly string[]).includes(opts.type)) fail("cli-usage", {}, [`--type must be ${PROGRAM_TYPES.join(" or ")}, not '${opts.type}'`]);
-  const later = LATER_INPUTS.find((l) => l.ext.test(file));
-  if (later) fail("build-input", { file }, [`${later.what} input is not supported yet (its frontend, ${later.frontend}, is still to come): build from C (.c), assembler text (.s) or a clang-built object (.o)`]);
   const mapping = opts.synth === undefined ? undefined : opts.synth === true ? "generic" : String(opts.synth);
   if (mapping !== undefined && (opts.target !== "fpga" || opts.check)) fail("cli-usage", {}, ["--synth goes with --target fpga, without --check"]);
   if (mapping !== undefined && !MAPPINGS[mapping]) fail("cli-usage", {}, [`--synth mapping must be one of ${Object.keys(MAPPINGS).join(", ")}, not '${mapping}'`]);
   const bytes = readInput(resolve(ctx.io.cwd, file));
-  const object = loadProgram(bytes, file);
-  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined });
+  if (opts.entries && !isP4File(file)) fail("cli-usage", {}, ["--entries gives P4 table entries: it goes with a .p4 program"]);
+  const p4 = isP4File(file) ? loadP4(bytes, file) : undefined;
+  const object = p4 ? p4.object : loadProgramFile(bytes, file);
+  const mapEntries = p4 && opts.entries ? entriesForMaps(p4.p4, readText(resolve(ctx.io.cwd, opts.entries)), opts.entries) : undefined;
+  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined, passes: p4 ? P4_PIPELINE : undefined, mapEntries });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {
     if (mapping === undefined) return writeBundle(dir, files);

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { decodeProgram } from "../../ir/bpf/codec.js";
 import { printProgram, type Syntax } from "../../ir/bpf/print.js";
-import { loadProgram } from "../load.js";
+import { loadProgramFile } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
 import { readInput, type CliContext } from "../io.js";
 
@@ -21,7 +21,7 @@ export function registerDisasm(program: Command, ctx: CliContext): void {
       const bytes = readInput(resolve(ctx.io.cwd, file));
       const obj = opts.raw
         ? { programs: [{ name: "main", section: "", slots: decodeProgram(bytes, file), functions: new Map<number, string>() }], maps: [] as { name: string }[] }
-        : loadProgram(bytes, file);
+        : loadProgramFile(bytes, file);
       const progs = obj.programs.filter((p) => opts.program === undefined || p.name === opts.program);
       if (!progs.length) fail("cli-usage", {}, [`no program named '${opts.program}'`]);
       const mapNames = obj.maps.map((m) => m.name);

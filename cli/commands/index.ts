@@ -9,8 +9,9 @@ import { registerIr } from "./ir.js";
 import { registerMap } from "./map.js";
 import { registerRun } from "./run.js";
 import { registerSim } from "./sim.js";
+import { registerTest } from "./test.js";
 import { registerVerify } from "./verify.js";
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerIr, registerMap, registerVerify, registerBuild, registerSim];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerAsm, registerDisasm, registerIr, registerMap, registerVerify, registerBuild, registerSim, registerTest];

@@ -14,12 +14,14 @@ import { validateModule } from "../../ir/core/validate.js";
 import type { Module } from "../../ir/core/ir.js";
 import { findLoops } from "../../ir/analysis/loops.js";
 import { readInput, type CliContext } from "../io.js";
+import { isP4File } from "../load-p4.js";
+import { compileP4 } from "../../frontends/p4/index.js";
 
 export function registerIr(program: Command, ctx: CliContext): void {
   program
     .command("ir")
-    .description("print the IR of a program (C source, assembler text, ELF object, or .ir text)")
-    .argument("<file>", "program: .c, .s, .o or .ir")
+    .description("print the IR of a program (C or P4 source, assembler text, ELF object, or .ir text)")
+    .argument("<file>", "program: .c, .p4, .s, .o or .ir")
     .option("--type <type>", "program type: xdp or raw (default: xdp for ELF xdp sections and .s, raw otherwise)")
     .option("--program <name>", "program in an object with several")
     .option("--passes <list>", `comma-separated passes to run (${PASSES.map((p) => p.name).join(", ")})`)
@@ -41,6 +43,11 @@ export function registerIr(program: Command, ctx: CliContext): void {
       };
       const bytes = readInput(resolve(ctx.io.cwd, file));
       if (opts.type !== undefined && opts.type !== "xdp" && opts.type !== "raw") fail("cli-usage", {}, [`--type must be xdp or raw, not '${opts.type}'`]);
+      if (isP4File(file)) {
+        // The P4 frontend's IR as lowered (-O: after the default pipeline, as build uses it).
+        finish(compileP4(Buffer.from(bytes).toString("utf8"), file).module);
+        return;
+      }
       if (file.endsWith(".ir")) {
         finish(parseIr(Buffer.from(bytes).toString("utf8"), file));
         return;

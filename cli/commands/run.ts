@@ -11,7 +11,7 @@
 //     --stats writes the target's figures (cycles, or time) to stderr.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadProgram } from "../load.js";
+import { entriesForMaps, installEntries, isP4File, loadP4, loadProgramFile } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
 import { BACKENDS, findBackend } from "../../backends/registry.js";
 import { newHostState } from "../../runtime/helpers/env.js";
@@ -39,6 +39,7 @@ export interface RunOpts {
   stats?: boolean;
   /** bpfoff sim --vcd: a waveform of the run (targets simulated in Verilator). */
   vcd?: string;
+  entries?: string;
 }
 
 /**
@@ -61,6 +62,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--out <file>", "with --pcap: write every packet as the program left it")
     .option("--maps-in <file>", "initial map state, {\"map\": [bpftool entries]}")
     .option("--maps-out <file>", "final map state, same format")
+    .option("--entries <file>", "P4: table entries (JSON, P4Runtime-style) installed before the first packet")
     .option("--program <name>", "program (function or section name) in an object with several")
     .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
     .option("--ifindex <n>", "with --pcap: ingress_ifindex in xdp_md", "1")
@@ -81,12 +83,15 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
   if (opts.target !== "interp") return runOnTarget(ctx, file, opts);
-  const object = loadProgram(readInput(path(file)), file);
+  if (opts.entries && !isP4File(file)) fail("cli-usage", {}, ["--entries gives P4 table entries: it goes with a .p4 program"]);
+  const p4 = isP4File(file) ? loadP4(readInput(path(file)), file) : undefined;
+  const object = p4 ? p4.object : loadProgramFile(readInput(path(file)), file);
   checkHelpers(object, opts.pcap ? "xdp" : "raw");
   const program = programIndex(object, opts.program);
   const maxSteps = intOption(opts.maxSteps, "--max-steps");
   const host = newHostState(intOption(opts.seed ?? DEFAULT_SEED, "--seed"));
   const maps = instantiateMaps(object);
+  if (p4 && opts.entries) installEntries(object, maps, entriesForMaps(p4.p4, readText(path(opts.entries)), opts.entries), opts.entries);
   if (opts.mapsIn) loadMapsState(maps, readText(path(opts.mapsIn)), opts.mapsIn);
 
   // Read every input before running, and write outputs only after every run succeeded.
@@ -123,7 +128,7 @@ function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const backend = findBackend(opts.target)!;
   if (opts.pcap && !backend.runXdp) fail("cli-usage", {}, [`--target ${opts.target} --pcap: not yet: the target cannot run XDP programs; run raw programs with --mem`]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
-  const object = loadProgram(readInput(path(file)), file);
+  const object = loadProgramFile(readInput(path(file)), file);
   // The maps as the interpreter starts them (--maps-in on top); the target runs from them
   // and leaves the final state in them, for --maps-out.
   const maps = instantiateMaps(object);

@@ -6,7 +6,7 @@
 // XDP; the conformance suite's raw-memory programs need --type raw).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { loadProgram } from "../load.js";
+import { loadProgramFile } from "../load-p4.js";
 import { DiagnosticError, fail } from "../../ir/diag/diag.js";
 import type { BpfProgram } from "../../ir/bpf/object.js";
 import { programIndex } from "../../runtime/interp/run.js";
@@ -31,13 +31,13 @@ export function registerVerify(program: Command, ctx: CliContext): void {
   program
     .command("verify")
     .description("check a BPF program's safety (memory bounds, types, termination) as the kernel verifier does")
-    .argument("<file>", "program: C source (.c), assembler text (.s) or ELF object (.o)")
+    .argument("<file>", "program: C source (.c), P4-16 source (.p4), assembler text (.s) or ELF object (.o)")
     .option("--type <type>", "program type: xdp or raw (default: from the ELF section; xdp for assembler text)")
     .option("--log", "print the per-instruction verifier log")
     .option("--program <name>", "program (function or section name) in an object with several")
     .action((file: string, opts: VerifyOpts) => {
       if (opts.type !== undefined && !(TYPES as readonly string[]).includes(opts.type)) fail("cli-usage", {}, [`--type must be one of ${TYPES.join(", ")}, not '${opts.type}'`]);
-      const object = loadProgram(readInput(resolve(ctx.io.cwd, file)), file);
+      const object = loadProgramFile(readInput(resolve(ctx.io.cwd, file)), file);
       const index = programIndex(object, opts.program);
       const type = (opts.type as ProgramType | undefined) ?? programTypeOf(object.programs[index]!);
       const result = verify(object, index, { type, log: opts.log });

@@ -80,6 +80,15 @@ export const MESSAGES = {
   "verify-loop": "{0}",
   "verify-complexity": "{0}",
   "cli-usage": "{0}",
+  // P4-16 frontend (frontends/p4)
+  "p4-syntax": "{0}",
+  "p4-include": "cannot find include file '{0}'",
+  "p4-type": "{0}",
+  "p4-name": "{0}",
+  "p4-unsupported": "{0} is not supported by bpfoff's P4 lowering yet",
+  "p4-arch": "{0}",
+  "p4-entries": "{0}",
+  "stf-syntax": "{0}",
   // BPF backend (backends/bpf): what a standard BPF ELF object cannot express.
   "bpf-kernel-map": "map '{0}' is a {1} map, which only bpfoff models: the Linux kernel cannot load it (build for a hardware target, or use a kernel map kind)",
   "bpf-data-section": "global data map '{0}' needs a section name libbpf recognises (.data, .rodata, .bss, or one of them followed by '.')",

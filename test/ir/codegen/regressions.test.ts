@@ -40,3 +40,32 @@ describe("codegen regressions", () => {
     });
   }
 });
+
+describe("blocks that only return", () => {
+  // Every edge into `reject` returns in place, so the block itself would be dead code
+  // after the last block that falls into something else: the verifier refuses
+  // unreachable instructions, so codegen leaves it out (found by the P4 frontend).
+  it("are not emitted when nothing falls into them", async () => {
+    const { verify } = await import("../../../verifier/verify.js");
+    const ir = `module raw
+
+func @main {
+bb0(%0: ptr.mem, %1: i64):
+  %2 = icmp.eq %1, 0 : i1
+  br_if %2, reject, bb1
+bb1:
+  %3 = icmp.ugt %1, 8 : i1
+  br_if %3, reject, bb2
+bb2:
+  ret %1
+reject:
+  ret 1
+}
+`;
+    const obj = compileModule(parseIr(ir, "ret-only.ir"), { name: "main", section: "", mapInit: new Map(), license: "" });
+    expect(verify(obj, 0, { type: "raw" }).ok).toBe(true);
+    expect(runRaw(obj, new Uint8Array(0)).r0).toBe(1n);
+    expect(runRaw(obj, new Uint8Array(4)).r0).toBe(4n);
+    expect(runRaw(obj, new Uint8Array(12)).r0).toBe(1n);
+  });
+});

@@ -1,0 +1,120 @@
+// `bpfoff test prog.p4 --stf tests.stf [--entries e.json] [--target T]`: p4c's STF packet
+// tests. The program is compiled as for `build`, its maps instantiated, then the STF
+// commands run in order: `add` writes a table entry (p4c's eBPF names: <control>_<table>,
+// key.field<N> or the key's expression), `packet` runs the program on the packet
+// (ingress ifindex = the port), `expect` states the packet that must come out of a port.
+// Where a packet goes: XDP_PASS and XDP_TX out of the port it came in on, XDP_REDIRECT out
+// of the redirect ifindex, XDP_DROP and XDP_ABORTED nowhere. Every packet that comes out
+// must be expected, in order per port. Exit 0 when all expectations are met, 1 with a
+// report of each failure.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { fail } from "../../ir/diag/diag.js";
+import { findBackend, BACKENDS } from "../../backends/registry.js";
+import { newHostState } from "../../runtime/helpers/env.js";
+import { checkHelpers, instantiateMaps, runXdp } from "../../runtime/interp/run.js";
+import { prepareObject } from "../../runtime/interp/interpreter.js";
+import { writeEntry, describeErrno } from "../../runtime/maps/index.js";
+import { encodeEntry } from "../../frontends/p4/entries.js";
+import { matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
+import { entriesForMaps, installEntries, isP4File, loadP4 } from "../load-p4.js";
+import { readInput, readText, type CliContext } from "../io.js";
+
+interface TestOpts {
+  stf: string;
+  entries?: string;
+  target: string;
+}
+
+const TEST_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.runXdp).map((b) => b.name)];
+
+export function registerTest(program: Command, ctx: CliContext): void {
+  program
+    .command("test")
+    .description("run p4c STF packet tests (add / packet / expect) against a P4 program")
+    .argument("<file>", "P4-16 program (.p4)")
+    .requiredOption("--stf <file>", "the STF test file")
+    .option("--entries <file>", "table entries to install first (JSON, as for run --entries)")
+    .option("--target <target>", `where packets run (${TEST_TARGETS.join(", ")})`, "interp")
+    .action((file: string, opts: TestOpts) => testCommand(ctx, file, opts));
+}
+
+interface Output {
+  readonly port: number;
+  readonly data: Uint8Array;
+  readonly packet: number;
+}
+
+function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
+  if (!isP4File(file)) fail("cli-usage", { file }, ["bpfoff test runs STF tests of a P4 program (.p4)"]);
+  if (!TEST_TARGETS.includes(opts.target)) fail("cli-usage", {}, [`target '${opts.target}' cannot run XDP programs (available: ${TEST_TARGETS.join(", ")})`]);
+  const path = (p: string) => resolve(ctx.io.cwd, p);
+  const { object, p4 } = loadP4(readInput(path(file)), file);
+  const commands = parseStf(readText(path(opts.stf)), opts.stf);
+  checkHelpers(object, "xdp");
+  const maps = instantiateMaps(object);
+  const install = (entry: Parameters<typeof encodeEntry>[1], loc: { file: string; line?: number }) => {
+    const { table, entry: me } = encodeEntry(p4.tables, entry, loc);
+    const map = maps[object.maps.findIndex((m) => m.name === table.mapName)]!;
+    const rc = writeEntry(map, me);
+    if (rc !== 0) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${describeErrno(rc)}`]);
+  };
+  if (opts.entries) installEntries(object, maps, entriesForMaps(p4, readText(path(opts.entries)), opts.entries), opts.entries);
+  const host = newHostState();
+  const prepared = prepareObject(object);
+  const outputs: Output[] = [];
+  const pending: { port: number; data: Uint8Array; packet: number }[] = [];
+  let packets = 0;
+  const flush = () => {
+    if (!pending.length) return;
+    if (opts.target === "interp") {
+      for (const p of pending) {
+        const r = runXdp(object, p.data, maps, host, { ingressIfindex: p.port, rxQueueIndex: 0 }, { prepared });
+        const port = r.verdict === "XDP_PASS" || r.verdict === "XDP_TX" ? p.port : r.verdict === "XDP_REDIRECT" ? r.redirect?.ifindex : undefined;
+        if (port !== undefined) outputs.push({ port, data: r.packet, packet: p.packet });
+      }
+    } else {
+      // A target runs a batch of packets with one ingress ifindex: group by port, in order.
+      const backend = findBackend(opts.target)!;
+      for (const p of pending) {
+        const r = backend.runXdp!({ object, program: 0, frames: [p.data], ifindex: p.port, maxSteps: 10_000_000, maps });
+        const out = r.packets[0]!;
+        const v = Number(out.r0);
+        const port = v === 2 || v === 3 ? p.port : v === 4 ? out.redirect?.ifindex : undefined;
+        if (port !== undefined) outputs.push({ port, data: out.packet, packet: p.packet });
+      }
+    }
+    pending.length = 0;
+  };
+  const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
+  for (const c of commands) {
+    if (c.cmd === "add") {
+      flush();
+      install(c.entry, { file: opts.stf, line: c.line });
+    } else if (c.cmd === "packet") pending.push({ port: c.port, data: c.data, packet: ++packets });
+    else expects.push(c);
+  }
+  flush();
+  const failures: string[] = [];
+  const ports = [...new Set([...expects.map((e) => e.port), ...outputs.map((o) => o.port)])].sort((a, b) => a - b);
+  let met = 0;
+  for (const port of ports) {
+    const want = expects.filter((e) => e.port === port);
+    const got = outputs.filter((o) => o.port === port);
+    want.forEach((w, i) => {
+      const g = got[i];
+      if (!g) failures.push(`${opts.stf}:${w.line}: expected a packet on port ${port}, none came out\n    expected ${w.pattern}${w.exact ? " $" : ""}`);
+      else if (!matchesExpectation(g.data, w.pattern, w.exact)) failures.push(`${opts.stf}:${w.line}: packet ${g.packet} on port ${port} differs\n    expected ${w.pattern}${w.exact ? " $" : ""}\n    got      ${Buffer.from(g.data).toString("hex")}`);
+      else met++;
+    });
+    for (const g of got.slice(want.length)) failures.push(`packet ${g.packet} came out of port ${port} unexpectedly: ${Buffer.from(g.data).toString("hex")}`);
+  }
+  if (failures.length) {
+    ctx.io.stdout(failures.map((f) => `FAIL ${f}\n`).join(""));
+    ctx.io.stderr(`bpfoff: error: ${opts.stf}: ${failures.length} failure${failures.length === 1 ? "" : "s"} (${met} of ${expects.length} expectations met, ${packets} packets)\n`);
+    ctx.exitCode = 1;
+    return;
+  }
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")} met on ${opts.target}\n`);
+}

@@ -1,0 +1,156 @@
+// The control plane for P4 tables: entries (P4Runtime-style: table, match fields, action,
+// parameters, priority) turned into map entries in the layouts of tables.ts, written
+// with runtime/maps' writeEntry (so a TCAM gets value/mask/priority). The same path serves
+// `--entries FILE` (JSON) and STF `add` lines.
+import { fail, type Location } from "../../ir/diag/diag.js";
+import type { MapEntry } from "../../runtime/maps/map.js";
+import { keyLayout, valueLayout, type TableInfo } from "./tables.js";
+
+/** One key field's match: a value, with a mask (ternary) or a prefix length (lpm). */
+export interface FieldMatch {
+  readonly value: bigint;
+  readonly mask?: bigint;
+  readonly prefixLen?: number;
+}
+
+export interface TableEntry {
+  readonly table: string;
+  /** By key name: the key expression's text, `field<N>`/`key.field<N>` (p4c's eBPF naming) or its last component. */
+  readonly match: ReadonlyMap<string, FieldMatch>;
+  readonly action: string;
+  /** By position or by name. */
+  readonly params: readonly bigint[] | ReadonlyMap<string, bigint>;
+  readonly priority?: number;
+}
+
+const maskOf = (w: number) => (1n << BigInt(w)) - 1n;
+
+/** A table by its map name (`<control>_<table>`), `<control>.<table>`, or its bare name when unique. */
+export function findTable(tables: readonly TableInfo[], name: string, loc: Location): TableInfo {
+  const t = tables.find((x) => x.mapName === name || `${x.control}.${x.table}` === name) ?? (tables.filter((x) => x.table === name).length === 1 ? tables.find((x) => x.table === name) : undefined);
+  if (!t) return fail("p4-entries", loc, [`no table '${name}' (tables with map-backed entries: ${tables.map((x) => x.mapName).join(", ") || "none"})`]);
+  return t;
+}
+
+function keyIndex(t: TableInfo, name: string, loc: Location): number {
+  const m = /^(?:key\.)?field(\d+)$/.exec(name);
+  if (m && Number(m[1]) < t.keys.length) return Number(m[1]);
+  let i = t.keys.findIndex((k) => k.name === name);
+  if (i < 0) i = t.keys.findIndex((k) => k.name.split(".").pop() === name.split(".").pop());
+  if (i < 0) fail("p4-entries", loc, [`table ${t.mapName} has no key '${name}' (keys: ${t.keys.map((k, j) => `${k.name} = field${j}`).join(", ")})`]);
+  return i;
+}
+
+/** The map entry for one table entry, in the table's map layout. */
+export function encodeEntry(tables: readonly TableInfo[], e: TableEntry, loc: Location = {}): { table: TableInfo; entry: MapEntry } {
+  const t = findTable(tables, e.table, loc);
+  const matches: (FieldMatch | undefined)[] = t.keys.map(() => undefined);
+  for (const [name, m] of e.match) matches[keyIndex(t, name, loc)] = m;
+  const kl = keyLayout(t);
+  const key = new Uint8Array(kl.size);
+  const mask = new Uint8Array(kl.size);
+  let prefixlen = 0;
+  t.keys.forEach((k, i) => {
+    const m = matches[i];
+    if (!m && k.kind === "exact") fail("p4-entries", loc, [`entry for ${t.mapName} has no value for exact key ${k.name}`]);
+    const value = (m?.value ?? 0n) & maskOf(k.width);
+    if (m && m.value > maskOf(k.width)) fail("p4-entries", loc, [`value 0x${m.value.toString(16)} does not fit key ${k.name} (bit<${k.width}>)`]);
+    let care = maskOf(k.width);
+    if (!m) care = 0n;
+    else if (m.mask !== undefined) care = m.mask & maskOf(k.width);
+    else if (m.prefixLen !== undefined) {
+      if (m.prefixLen > k.width) fail("p4-entries", loc, [`prefix length ${m.prefixLen} is longer than key ${k.name} (${k.width} bits)`]);
+      care = maskOf(k.width) ^ maskOf(k.width - m.prefixLen);
+    }
+    if (k.kind === "lpm") prefixlen += m?.prefixLen ?? (m?.mask !== undefined ? popcount(m.mask) : k.width);
+    else if (t.mapKind === "lpm_trie") prefixlen += kl.fields[i]!.bytes * 8;
+    if (k.kind === "exact" && care !== maskOf(k.width)) fail("p4-entries", loc, [`key ${k.name} is an exact match: it takes no mask or prefix`]);
+    const fl = kl.fields[i]!;
+    if (fl.order === "le") {
+      for (let b = 0; b < fl.bytes; b++) key[fl.offset + b] = Number((value >> BigInt(8 * b)) & 0xffn);
+    } else {
+      const shift = BigInt(fl.bytes * 8 - fl.width);
+      for (let b = 0; b < fl.bytes; b++) {
+        const sh = BigInt((fl.bytes - 1 - b) * 8);
+        key[fl.offset + b] = Number(((value << shift) >> sh) & 0xffn);
+        mask[fl.offset + b] = Number(((care << shift) >> sh) & 0xffn);
+      }
+    }
+  });
+  if (t.mapKind === "lpm_trie") new DataView(key.buffer).setUint32(0, prefixlen, true);
+  const ai = t.actions.findIndex((a) => a.name === e.action || a.name === e.action.split(".").pop());
+  if (ai < 0) fail("p4-entries", loc, [`table ${t.mapName} has no action '${e.action}' (actions: ${t.actions.map((a) => a.name).join(", ")})`]);
+  const action = t.actions[ai]!;
+  const vl = valueLayout(t);
+  const value = new Uint8Array(vl.size);
+  new DataView(value.buffer).setUint32(0, ai, true);
+  const params = e.params instanceof Map ? action.params.map((p) => (e.params as ReadonlyMap<string, bigint>).get(p.name)) : [...(e.params as readonly bigint[])];
+  if (params.length !== action.params.length || params.some((p) => p === undefined)) fail("p4-entries", loc, [`action ${action.name} takes ${action.params.length} parameters (${action.params.map((p) => p.name).join(", ")}), the entry gives ${params.filter((p) => p !== undefined).length}`]);
+  action.params.forEach((p, j) => {
+    const v = params[j]! & maskOf(p.width);
+    const at = vl.actions[ai]!.params[j]!;
+    for (let b = 0; b < at.bytes; b++) value[at.offset + b] = Number((v >> BigInt(8 * b)) & 0xffn);
+  });
+  const entry: MapEntry = t.mapKind === "tcam" ? { key, value, mask, priority: e.priority ?? 0 } : { key, value };
+  return { table: t, entry };
+}
+
+function popcount(x: bigint): number {
+  let n = 0;
+  for (let v = x; v > 0n; v >>= 1n) n += Number(v & 1n);
+  return n;
+}
+
+/** A number in P4Runtime/STF spelling: decimal, 0x hex, 0b binary, a MAC (aa:bb:..), an IPv4 address (a.b.c.d). */
+export function parseNumber(text: string, loc: Location): bigint {
+  const t = text.replace(/_/g, "");
+  try {
+    if (/^([0-9a-fA-F]{1,2}:){5}[0-9a-fA-F]{1,2}$/.test(t)) return BigInt("0x" + t.split(":").map((x) => x.padStart(2, "0")).join(""));
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(t)) return t.split(".").reduce((a, x) => (a << 8n) | BigInt(Number(x) & 0xff), 0n);
+    if (/^(0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)$/.test(t)) return BigInt(t);
+  } catch {
+    // falls through to the error
+  }
+  return fail("p4-entries", loc, [`'${text}' is not a number (decimal, 0x hex, 0b binary, MAC or IPv4 address)`]);
+}
+
+/** `value`, `value/prefix`, `value&&&mask`. */
+export function parseFieldMatch(text: string, loc: Location): FieldMatch {
+  const masked = text.split("&&&");
+  if (masked.length === 2) return { value: parseNumber(masked[0]!, loc), mask: parseNumber(masked[1]!, loc) };
+  const slash = text.lastIndexOf("/");
+  if (slash > 0) return { value: parseNumber(text.slice(0, slash), loc), prefixLen: Number(parseNumber(text.slice(slash + 1), loc)) };
+  return { value: parseNumber(text, loc) };
+}
+
+/**
+ * The JSON entries file: {"entries": [{"table", "match": {key: "v" | "v/len" | "v&&&m" |
+ * {"value", "mask"?, "prefix_len"?}}, "action", "params": {name: v} | [v...], "priority"?}]}.
+ */
+export function parseEntriesJson(text: string, file: string): TableEntry[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return fail("p4-entries", { file }, [`${file} is not JSON: ${(e as Error).message}`]);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { entries?: unknown })?.entries;
+  if (!Array.isArray(list)) return fail("p4-entries", { file }, [`${file}: expected {"entries": [...]}`]);
+  const num = (v: unknown, where: string): bigint => (typeof v === "number" ? BigInt(v) : typeof v === "string" ? parseNumber(v, { file }) : fail("p4-entries", { file }, [`${where}: expected a number or a string`]));
+  return list.map((x: Record<string, unknown>, i: number) => {
+    const where = `${file}: entry ${i + 1}`;
+    if (typeof x?.["table"] !== "string" || typeof x["action"] !== "string") fail("p4-entries", { file }, [`${where}: needs "table" and "action"`]);
+    const match = new Map<string, FieldMatch>();
+    for (const [k, v] of Object.entries((x["match"] ?? {}) as Record<string, unknown>)) {
+      if (typeof v === "string") match.set(k, parseFieldMatch(v, { file }));
+      else if (typeof v === "number") match.set(k, { value: BigInt(v) });
+      else {
+        const o = v as Record<string, unknown>;
+        match.set(k, { value: num(o["value"], where), mask: o["mask"] === undefined ? undefined : num(o["mask"], where), prefixLen: o["prefix_len"] === undefined ? undefined : Number(o["prefix_len"]) });
+      }
+    }
+    const p = x["params"] ?? [];
+    const params = Array.isArray(p) ? p.map((v) => num(v, where)) : new Map(Object.entries(p as Record<string, unknown>).map(([k, v]) => [k, num(v, where)]));
+    return { table: x["table"] as string, match, action: x["action"] as string, params, priority: typeof x["priority"] === "number" ? x["priority"] : undefined };
+  });
+}

@@ -1,0 +1,84 @@
+// The P4 control plane: entries (JSON or STF `add`) in each map kind's layout
+// (frontends/p4/tables.ts), and `--entries` on run and build: the bundle's map images hold
+// the entries, and the built object run with them behaves as the P4 source run with them.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { encodeEntry, parseEntriesJson, parseFieldMatch } from "../../../frontends/p4/entries.js";
+import type { TableInfo } from "../../../frontends/p4/tables.js";
+import { DiagnosticError } from "../../../ir/diag/diag.js";
+import { writePcap } from "../../../runtime/packet/pcap.js";
+import { REPO } from "../../support/conformance.js";
+import { runCli } from "../../support/cli.js";
+
+const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : undefined);
+const table = (mapKind: TableInfo["mapKind"], keys: TableInfo["keys"]): TableInfo => ({
+  mapName: "c_t", control: "c", table: "t", keys, mapKind, size: 16,
+  actions: [{ name: "NoAction", params: [] }, { name: "set", params: [{ name: "port", width: 9 }, { name: "mac", width: 48 }] }],
+});
+
+describe("entry layouts", () => {
+  it("hash: fields aligned to their size, host order; value: action index then parameters", () => {
+    const t = table("hash", [{ name: "h.a", kind: "exact", width: 8 }, { name: "h.b", kind: "exact", width: 32 }]);
+    const { entry } = encodeEntry([t], { table: "c_t", match: new Map([["h.a", { value: 0x12n }], ["field1", { value: 0xa0b0c0dn }]]), action: "set", params: [5n, 0x0102030405n] });
+    expect(hex(entry.key)).toBe("120000000d0c0b0a");
+    expect(hex(entry.value)).toBe("01000000" + "0500" + "0000" + "0504030201000000");
+    expect(entry.mask).toBeUndefined();
+  });
+
+  it("lpm_trie: u32 prefixlen (exact fields count whole) then network order, lpm last", () => {
+    const t = table("lpm_trie", [{ name: "vrf", kind: "exact", width: 12 }, { name: "dst", kind: "lpm", width: 32 }]);
+    const { entry } = encodeEntry([t], { table: "c.t", match: new Map([["vrf", { value: 3n }], ["dst", parseFieldMatch("10.1.0.0/16", {})]]), action: "NoAction", params: [] });
+    // vrf: 12 bits left-aligned in 2 bytes (0x0030), counted as 16 prefix bits
+    expect(hex(entry.key)).toBe("20000000" + "0030" + "0a010000");
+  });
+
+  it("tcam: value and mask in network order, with the priority", () => {
+    const t = table("tcam", [{ name: "proto", kind: "ternary", width: 8 }, { name: "port", kind: "exact", width: 16 }]);
+    const { entry } = encodeEntry([t], { table: "t", match: new Map([["proto", parseFieldMatch("6&&&0xff", {})], ["port", { value: 80n }]]), action: "NoAction", params: [], priority: 7 });
+    expect([hex(entry.key), hex(entry.mask), entry.priority]).toEqual(["060050", "ffffff", 7]);
+  });
+
+  it("refuses what does not fit, naming the table, key or action", () => {
+    const t = table("hash", [{ name: "h.a", kind: "exact", width: 8 }]);
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as DiagnosticError).diagnostics[0]!.message;
+      }
+      return "no error";
+    };
+    expect(err(() => encodeEntry([t], { table: "nope", match: new Map(), action: "NoAction", params: [] }))).toMatch(/no table 'nope'/);
+    expect(err(() => encodeEntry([t], { table: "t", match: new Map([["h.a", { value: 256n }]]), action: "NoAction", params: [] }))).toMatch(/does not fit key h.a \(bit<8>\)/);
+    expect(err(() => encodeEntry([t], { table: "t", match: new Map([["h.a", { value: 1n, mask: 0xfn }]]), action: "NoAction", params: [] }))).toMatch(/exact match/);
+    expect(err(() => encodeEntry([t], { table: "t", match: new Map([["h.a", { value: 1n }]]), action: "set", params: [1n] }))).toMatch(/takes 2 parameters/);
+    expect(err(() => parseEntriesJson("{", "e.json"))).toMatch(/e.json is not JSON/);
+  });
+});
+
+describe("--entries", () => {
+  const corpus = "test/frontends/p4/corpus";
+  it("run on the P4 source and on the built bundle (with its map images) agree packet for packet", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-entries-"));
+    const packets = readFileSync(join(REPO, corpus, "ipv4_router.stf"), "utf8").split("\n").filter((l) => l.startsWith("packet")).map((l) => Uint8Array.from(Buffer.from(l.split(/\s+/).slice(2).join(""), "hex")));
+    writeFileSync(join(dir, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: packets.map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+    const src = await runCli(["run", `${corpus}/ipv4_router.p4`, "--pcap", join(dir, "in.pcap"), "--entries", `${corpus}/ipv4_router.entries.json`, "--out", join(dir, "src.pcap")], REPO);
+    expect(src.stderr).toBe("");
+    expect(src.stdout).toContain("packet 1: 38 bytes in, 38 out, r0=0x4, to ifindex 3, XDP_REDIRECT");
+    const built = await runCli(["build", `${corpus}/ipv4_router.p4`, "--target", "bpf", "-o", join(dir, "b"), "--entries", `${corpus}/ipv4_router.entries.json`], REPO);
+    expect(built.stderr).toBe("");
+    const obj = await runCli(["run", join(dir, "b/prog.o"), "--pcap", join(dir, "in.pcap"), "--maps-in", join(dir, "b/maps/maps.json"), "--out", join(dir, "obj.pcap")], REPO);
+    expect(obj.stdout).toBe(src.stdout);
+    expect(readFileSync(join(dir, "obj.pcap"))).toEqual(readFileSync(join(dir, "src.pcap")));
+  });
+
+  it("a bad entries file is one error with the file's name", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-entries-"));
+    writeFileSync(join(dir, "bad.json"), JSON.stringify({ entries: [{ table: "Ingress_routes", match: { nothere: "1" }, action: "drop" }] }));
+    const r = await runCli(["build", `${corpus}/ipv4_router.p4`, "--target", "bpf", "-o", join(dir, "b"), "--entries", join(dir, "bad.json")], REPO);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bpfoff: error: .*bad\.json: table Ingress_routes has no key 'nothere' \(keys: hdr\.ipv4\.dstAddr = field0\)\n$/);
+  });
+});

@@ -1,0 +1,169 @@
+// The P4-16 frontend on its corpus (test/frontends/p4/corpus): each X.p4 has
+//   X.expected.ir  its IR after P4_PIPELINE (the default pipeline without mem2reg) (golden; UPDATE_GOLDEN=1 rewrites it),
+//   X.stf          p4c STF packet tests, run by `bpfoff test` on the interpreter,
+// and builds for the bpf target (the verifier accepts what the lowering produced).
+// Error cases (test/frontends/p4/errors/X.p4) have X.expected.err: the CLI's stderr.
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileP4 } from "../../../frontends/p4/index.js";
+import { runPasses } from "../../../ir/passes/index.js";
+import { P4_PIPELINE } from "../../../cli/load-p4.js";
+import { printModule } from "../../../ir/text/print.js";
+import { REPO } from "../../support/conformance.js";
+import { expectGolden } from "../../support/golden.js";
+import { runCli } from "../../support/cli.js";
+
+const CORPUS = join(REPO, "test/frontends/p4/corpus");
+const ERRORS = join(REPO, "test/frontends/p4/errors");
+const programs = readdirSync(CORPUS).filter((f) => f.endsWith(".p4")).sort();
+
+describe("P4 corpus: golden IR", () => {
+  for (const file of programs) {
+    it(file, () => {
+      const path = join(CORPUS, file);
+      const p4 = compileP4(readFileSync(path, "utf8"), `test/frontends/p4/corpus/${file}`);
+      expectGolden(path.replace(/\.p4$/, ".expected.ir"), printModule(runPasses(p4.module, P4_PIPELINE)));
+    });
+  }
+});
+
+describe("P4 corpus: STF tests on the interpreter", () => {
+  for (const file of programs) {
+    it(file, async () => {
+      const r = await runCli(["test", `test/frontends/p4/corpus/${file}`, "--stf", `test/frontends/p4/corpus/${file.replace(/\.p4$/, ".stf")}`], REPO);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/met on interp/);
+    });
+  }
+});
+
+describe("P4 corpus: build --target bpf", () => {
+  for (const file of programs) {
+    it(file, async () => {
+      const out = join(mkdtempSync(join(tmpdir(), "bpfoff-p4-")), "bundle");
+      const r = await runCli(["build", `test/frontends/p4/corpus/${file}`, "--target", "bpf", "-o", out], REPO);
+      if (/ternary/.test(readFileSync(join(CORPUS, file), "utf8"))) {
+        // A ternary table is a tcam map, which the Linux kernel does not have.
+        expect(r.stderr).toMatch(/target bpf does not support map '\w+' of kind tcam/);
+        expect(r.code).toBe(1);
+        return;
+      }
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    });
+  }
+});
+
+describe("P4 errors (golden diagnostics)", () => {
+  for (const file of readdirSync(ERRORS).filter((f) => f.endsWith(".p4")).sort()) {
+    it(file, async () => {
+      const r = await runCli(["build", `test/frontends/p4/errors/${file}`, "--target", "bpf", "-o", join(tmpdir(), "bpfoff-p4-never")], REPO);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/bug|at .*\.js/);
+      expectGolden(join(ERRORS, file.replace(/\.p4$/, ".expected.err")), r.stderr);
+    });
+  }
+});
+
+describe("STF failures are reported", () => {
+  it("a wrong expectation exits 1 naming the line and both packets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-stf-"));
+    const stf = join(dir, "bad.stf");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(stf, "add pipe_dmac key.field0:0x1 forward(1)\npacket 0 000000000001 000000000002 0800\nexpect 0 000000000009\npacket 0 000000000005 000000000002 0800\nexpect 0 00000000000*\n");
+    const r = await runCli(["test", "test/frontends/p4/corpus/l2_switch.p4", "--stf", stf], REPO);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`bad.stf:3: packet 1 on port 0 differs`);
+    expect(r.stdout).toContain(`bad.stf:5: expected a packet on port 0, none came out`);
+  });
+});
+
+describe("P4 externs leave their state in maps", () => {
+  it("flow_stats: counters per input port, the register holds the last xor16 flow hash", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-externs-"));
+    const { writeFileSync } = await import("node:fs");
+    const { writePcap } = await import("../../../runtime/packet/pcap.js");
+    const packets = readFileSync(join(CORPUS, "flow_stats.stf"), "utf8").split("\n").filter((l) => l.startsWith("packet")).map((l) => Uint8Array.from(Buffer.from(l.split(/\s+/)[2]!, "hex")));
+    writeFileSync(join(dir, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: packets.map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+    const r = await runCli(["run", "test/frontends/p4/corpus/flow_stats.p4", "--pcap", join(dir, "in.pcap"), "--maps-out", join(dir, "maps.json")], REPO);
+    expect(r.stderr).toBe("");
+    const maps = JSON.parse(readFileSync(join(dir, "maps.json"), "utf8")) as Record<string, { key: string[]; value: string[] }[]>;
+    const at = (m: string, port: number) => Buffer.from(maps[m]![port]!.value.map((x) => Number(x))).readUIntLE(0, maps[m]![port]!.value.length >= 6 ? 6 : 4);
+    // Port 1 (--ifindex default 1): two IPv4 packets of 38 bytes and one IPv6 of 58 were counted.
+    expect([at("Pipe_packets", 1), at("Pipe_bytes", 1), at("Pipe_packets", 0)]).toEqual([3, 134, 0]);
+    // xor16 of 0a00 0001 0a00 0002 0600 (the last counted IPv4 packet's flow)
+    expect(at("Pipe_lastFlow", 1)).toBe(0x0603);
+  });
+});
+
+describe("broken sources give diagnostics, never a crash", () => {
+  // Deterministic mutants of corpus programs: 3 characters cut out, or a stray `}` or
+  // `8w1` put in, every so often. Each must compile or fail with user errors only.
+  for (const file of ["ipv4_router.p4", "vlan_parser.p4"]) {
+    it(file, async () => {
+      const { DiagnosticError } = await import("../../../ir/diag/diag.js");
+      const text = readFileSync(join(CORPUS, file), "utf8");
+      const mutants: string[] = [];
+      for (let i = 0; i < text.length; i += 59) mutants.push(text.slice(0, i) + text.slice(i + 3));
+      for (let i = 7; i < text.length; i += 173) mutants.push(text.slice(0, i) + "}" + text.slice(i), text.slice(0, i) + " 8w1 " + text.slice(i));
+      const crashes: string[] = [];
+      for (const m of mutants) {
+        try {
+          compileP4(m, `test/frontends/p4/corpus/${file}`);
+        } catch (e) {
+          if (!(e instanceof DiagnosticError) || e.diagnostics.some((d) => d.severity !== "error" || d.loc.line === undefined)) crashes.push(String((e as Error).message).slice(0, 200));
+        }
+      }
+      expect(crashes).toEqual([]);
+    }, 120_000);
+  }
+});
+
+describe("the other commands read .p4 too", () => {
+  it("verify, disasm and ir", async () => {
+    const v = await runCli(["verify", "test/frontends/p4/corpus/vlan_parser.p4"], REPO);
+    expect([v.code, v.stderr]).toEqual([0, ""]);
+    expect(v.stdout).toMatch(/^accepted: \d+ instructions processed/);
+    const d = await runCli(["disasm", "test/frontends/p4/corpus/l2_switch.p4"], REPO);
+    expect(d.stdout).toMatch(/^# program main \(section xdp\)\nldxw %r2, \[%r1\+0\]\n/);
+    const ir = await runCli(["ir", "test/frontends/p4/corpus/l2_switch.p4"], REPO);
+    expect(ir.stdout).toMatch(/map @pipe_dmac hash key=8 value=8 entries=64 flags=0/);
+    expect(ir.stdout).toContain("map.lookup @pipe_dmac");
+  });
+});
+
+describe("evaluation order", () => {
+  it("&& and || short-circuit and ?: evaluates one side (§8.4): a table applied on the right runs only when needed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-order-"));
+    const { writeFileSync } = await import("node:fs");
+    const { writePcap } = await import("../../../runtime/packet/pcap.js");
+    writeFileSync(join(dir, "order.p4"), `#include <core.p4>
+#include <ebpf_model.p4>
+header h_t { bit<8> a; }
+struct H { h_t h; }
+parser prs(packet_in p, out H hd) { state start { p.extract(hd.h); transition accept; } }
+control pipe(inout H hd, out bool pass) {
+    CounterArray(32w4, false) hits;
+    action bump() { hits.increment(hd.h.a == 1 ? 32w1 : 32w2); }
+    table t { actions = { bump; } default_action = bump(); }
+    apply {
+        pass = false;
+        // a == 1: the table runs on the right of ||, not of &&; a == 2: the other way round
+        if (hd.h.a == 2 && t.apply().miss) { pass = true; }
+        if (hd.h.a == 2 || t.apply().miss) { pass = true; }
+    }
+}
+ebpfFilter(prs(), pipe()) main;
+`);
+    writeFileSync(join(dir, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: [1, 1, 2].map((a) => ({ tsSec: 0, tsFrac: 0, origLen: 1, data: Uint8Array.of(a) })) }));
+    const r = await runCli(["run", "order.p4", "--pcap", "in.pcap", "--maps-out", "maps.json"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("packet 1: 1 bytes in, 1 out, r0=0x2, XDP_PASS\npacket 2: 1 bytes in, 1 out, r0=0x2, XDP_PASS\npacket 3: 1 bytes in, 1 out, r0=0x2, XDP_PASS\n");
+    const maps = JSON.parse(readFileSync(join(dir, "maps.json"), "utf8")) as Record<string, { value: string[] }[]>;
+    // index 1 (a == 1): one apply per packet, from ||; index 2 (a == 2): one, from &&
+    expect(maps["pipe_hits"]!.map((e) => Number(e.value[0]))).toEqual([0, 2, 1, 0]);
+  });
+});
