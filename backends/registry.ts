@@ -3,10 +3,12 @@
 import type { Backend } from "./common/backend.js";
 import { bpfBackend } from "./bpf/backend.js";
 import { fpgaBackend } from "./fpga/backend.js";
+import { npuBackend } from "./npu/backend.js";
 
 export const BACKENDS: readonly Backend[] = [
   bpfBackend, // standard BPF ELF object: the kernel, libbpf and every BPF offload NIC load it
   fpgaBackend, // bpfoff's Verilog BPF engine: RTL, ROM image, wrapper and Verilator testbench
+  npuBackend, // bpfoff's network-processor micro-engine: microcode image, listing, cycle-level simulator
 ];
 
 export function findBackend(name: string): Backend | undefined {

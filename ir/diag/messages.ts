@@ -88,6 +88,8 @@ export const MESSAGES = {
   // FPGA engine runs (backends/fpga, bpfoff run --target fpga)
   "run-engine-fault": "the {0} engine stopped: {1} (engine error {2})",
   "run-engine-timeout": "the {0} engine did not finish within {1} cycles",
+  // NPU backend (backends/npu/).
+  "npu-control-store": "the program needs {0} microwords; the control store holds {1}",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",

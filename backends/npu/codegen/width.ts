@@ -1,0 +1,62 @@
+// How many low bits of each IR value can be non-zero: a value of at most 32 bits lives in
+// one register, and operations on it use one ALU word instead of a carry pair. A forward
+// fixpoint over the function (block parameters take the widest incoming argument), from
+// facts the IR states: 32-bit opcodes zero-extend (RFC 9669 §4.1), loads of u8/u16/u32
+// zero-extend, pointers are 32-bit engine addresses, constants have their bit length.
+// `pairs` turns it off (every scalar a pair): the naive translation the saving is measured against.
+import type { Arg, Func } from "../../../ir/core/ir.js";
+
+const bitLength = (v: bigint): number => BigInt.asUintN(64, v).toString(2).replace(/^0+/, "").length;
+
+export function valueWidths(f: Func, pairs: boolean): Map<number, number> {
+  const w = new Map<number, number>();
+  const types = new Map<number, string>();
+  for (const b of f.blocks) {
+    for (const p of b.params) types.set(p.id, p.type);
+    for (const i of b.insts) if (i.result !== undefined) types.set(i.result, i.type ?? "i64");
+  }
+  const width = (a: Arg): number => (a.kind === "imm" ? bitLength(a.value) : a.kind === "value" ? (w.get(a.id) ?? 0) : 64);
+  const isPtr = (id: number) => types.get(id)?.startsWith("ptr.") ?? false;
+  // Pointers are 32-bit addresses even in the naive translation: the engine has no other kind.
+  const cap = (id: number, bits: number) => (types.get(id) === "i1" ? 1 : isPtr(id) ? 32 : pairs ? 64 : Math.min(64, Math.max(0, bits)));
+  const entry = f.blocks[0]!;
+  for (const p of entry.params) w.set(p.id, cap(p.id, 64));
+  for (let changed = true; changed;) {
+    changed = false;
+    const set = (id: number, bits: number) => {
+      const v = cap(id, bits);
+      if ((w.get(id) ?? -1) < v) { w.set(id, Math.max(v, w.get(id) ?? 0)); changed = true; }
+    };
+    for (const b of f.blocks) {
+      for (const i of b.insts) {
+        if (i.result === undefined) continue;
+        const [x, y] = i.args;
+        const k = (a: Arg | undefined) => (a?.kind === "imm" ? Number(a.value & 63n) : undefined);
+        const op = i.op;
+        let bits = 64;
+        if (op === "const") bits = width(x!);
+        else if (op === "undef") bits = 0;
+        else if (/^(icmp|packet\.check)/.test(op)) bits = 1;
+        else if ((/^[a-z]+32$/.test(op) && op !== "sext32") || op === "zext32" || op === "neg32" || op.endsWith("_32")) bits = 32;
+        else if (op === "load.u8") bits = 8;
+        else if (op === "load.u16" || op === "bswap16" || op === "be16" || op === "le16") bits = 16;
+        else if (op === "load.u32" || op === "bswap32" || op === "be32" || op === "le32" || op.endsWith(".u32") && op.startsWith("atomic")) bits = 32;
+        else if (op === "and") bits = Math.min(width(x!), width(y!));
+        else if (op === "or" || op === "xor" || op === "le64") bits = Math.max(width(x!), op === "le64" ? 0 : width(y!));
+        else if (op === "add") bits = Math.max(width(x!), width(y!)) + 1;
+        else if (op === "mul") bits = width(x!) + width(y!);
+        else if (op === "udiv") bits = width(x!);
+        else if (op === "urem") bits = Math.min(width(x!), width(y!));
+        else if (op === "shl" && k(y) !== undefined) bits = width(x!) + k(y)!;
+        else if ((op === "lshr" || (op === "ashr" && width(x!) < 64)) && k(y) !== undefined) bits = width(x!) - k(y)!;
+        else if (op === "select") bits = Math.max(width(y!), width(i.args[2]!));
+        set(i.result, bits);
+      }
+      for (const s of b.term.op === "br" ? [b.term.to] : b.term.op === "br_if" ? [b.term.then, b.term.else] : []) {
+        const target = f.blocks.find((t) => t.name === s.block)!;
+        s.args.forEach((a, n) => set(target.params[n]!.id, width(a)));
+      }
+    }
+  }
+  return w;
+}
