@@ -478,7 +478,7 @@ class Selector {
       const c = this.compareOf(i);
       return this.set(id, this.bool(c));
     }
-    switch (base) {
+    switch (base === "load" || base === "store" || base === "atomic" ? base : op) {
       case "select": {
         const c = this.val(x!), a = this.val(y!), b = this.val(z!);
         const v = this.fresh(id);
