@@ -22,6 +22,7 @@ import type { MapDef } from "../../runtime/maps/def.js";
 import type { BpfMap } from "../../runtime/maps/map.js";
 import { compileMicrocode, type CodegenOptions, type Microcode } from "./codegen/index.js";
 import { encodeWord, printWord, type Word } from "./isa.js";
+import { imageBytes, imageHex } from "./image.js";
 import { WINDOW_BYTES } from "./layout.js";
 import { NpuMachine, type Job, type NpuTiming, type SimConfig, type SimStats } from "./sim/machine.js";
 
@@ -62,17 +63,6 @@ export function compileForNpu(module: Module, d: TargetDescriptor, opts: Codegen
   const limit = d.limits.control_store_words;
   if (limit !== undefined && code.words.length > limit) throw new DiagnosticError([diag("npu-control-store", {}, [code.words.length, limit])]);
   return code;
-}
-
-export function imageBytes(words: readonly Word[]): Uint8Array {
-  const out = new Uint8Array(words.length * 8);
-  const view = new DataView(out.buffer);
-  words.forEach((w, i) => view.setBigUint64(i * 8, encodeWord(w), true));
-  return out;
-}
-
-export function imageHex(words: readonly Word[]): string {
-  return words.map((w) => encodeWord(w).toString(16).padStart(16, "0") + "\n").join("");
 }
 
 /** The listing: assembler text that `bpfoff asm --target npu` reads back, each word's address, bits and origin in its comment. */

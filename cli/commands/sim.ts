@@ -13,6 +13,7 @@ import { findBackend } from "../../backends/registry.js";
 import { readText, type CliContext } from "../io.js";
 import { loadMapsState } from "../../runtime/maps/state.js";
 import { runXdpOnTarget } from "./run.js";
+import { simNpuBundle } from "./sim-npu.js";
 
 interface SimOpts {
   pcap: string;
@@ -21,6 +22,8 @@ interface SimOpts {
   mapsOut?: string;
   maxSteps: string;
   ifindex: string;
+  engines?: string;
+  threads?: string;
 }
 
 /** A ROM image: one slot per line, 16 hex digits, the slot's bytes read as a little-endian u64. */
@@ -43,11 +46,18 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--maps-out <file>", "final map state, {\"map\": [bpftool entries]}")
     .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
     .option("--ifindex <n>", "ingress_ifindex in xdp_md", "1")
+    .option("--engines <n>", "npu bundles: micro-engines (default: the bundle's descriptor)")
+    .option("--threads <n>", "npu bundles: threads per engine, 1-8 (default: the descriptor's)")
     .action((bundle: string, opts: SimOpts) => {
       const dir = resolve(ctx.io.cwd, bundle);
       const manifestFile = join(dir, "manifest.json");
       if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
       const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      if (manifest.target === "npu" && manifest.program?.type === "xdp") {
+        const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
+        if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
+        return simNpuBundle(ctx, dir, bundle, manifest, maps, opts, (p) => resolve(ctx.io.cwd, p));
+      }
       const backend = findBackend(manifest.target);
       const rom = manifest.resources?.rom_image as string | undefined;
       if (!backend?.runXdp || !rom) fail("cli-usage", {}, [`${bundle} was built for target ${manifest.target}, which has no simulator (sim runs fpga bundles)`]);

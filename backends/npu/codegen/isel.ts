@@ -44,6 +44,17 @@ const COND64: Readonly<Record<string, { cond: string; swap: boolean }>> = {
 const SIGNED_AS_UNSIGNED: Readonly<Record<string, string>> = { sgt: "ugt", sge: "uge", slt: "ult", sle: "ule" };
 export const INVERSE: Readonly<Record<string, string>> = { al: "nv", nv: "al", eq: "ne", ne: "eq", cs: "cc", cc: "cs", mi: "pl", pl: "mi", vs: "vc", vc: "vs", hi: "ls", ls: "hi", ge: "lt", lt: "ge", gt: "le", le: "gt" };
 
+/**
+ * Memories that cannot overlap, by IR region: the packet (or a raw program's input
+ * memory), the stack, map values (global data is a map value), the packet descriptor.
+ */
+function regionClass(region: string): string {
+  if (region === "packet" || region === "mem") return "packet";
+  if (region === "map_value" || region === "global") return "map";
+  if (region === "stack" || region === "ctx") return region;
+  return "any";
+}
+
 /** The 16-bit immediate forms of the b side: x, x<<16, ~x, ~(x<<16). */
 export function immForm(n: number): VInst["imm"] | undefined {
   n >>>= 0;
@@ -219,22 +230,22 @@ class Selector {
     if (off < -0x8000 || off > 0x7fff) return { a: this.loc(this.alu("add", ptr, C(off))), off: 0 };
     return { a: this.loc(ptr), off };
   }
-  private read(ptr: W, off: number, size: number): { lo: W; hi: W } {
+  private read(ptr: W, off: number, size: number, region = "any"): { lo: W; hi: W } {
     const words = size === 8 ? 2 : 1;
     const x = this.nextXfer(words), sig = this.nextSig();
     const at = this.address(ptr, off);
-    this.emit({ op: "rd", size: MEM_SIZES.indexOf(size as 1), xfer: x, sig, a: at.a, field: at.off & 0xffff });
+    this.emit({ op: "rd", size: MEM_SIZES.indexOf(size as 1), xfer: x, sig, a: at.a, field: at.off & 0xffff, region: regionClass(region) });
     this.emit({ op: "wait", field: 1 << sig });
     const lo = this.copy({ k: "p", op: XR(x) });
     const hi = words === 2 ? this.copy({ k: "p", op: XR(x + 1) }) : ZERO;
     return { lo, hi };
   }
-  private write(ptr: W, off: number, size: number, v: Val): void {
+  private write(ptr: W, off: number, size: number, v: Val, region = "any"): void {
     // Posted write: the data is taken at issue, nobody waits on sig0 (layout of docs/npu-isa.md §Signals).
     this.mov({ k: "p", op: XW(0) }, v.lo);
     if (size === 8) this.mov({ k: "p", op: XW(1) }, v.hi);
     const at = this.address(ptr, off);
-    this.emit({ op: "wr", size: MEM_SIZES.indexOf(size as 1), xfer: 0, sig: 0, a: at.a, field: at.off & 0xffff });
+    this.emit({ op: "wr", size: MEM_SIZES.indexOf(size as 1), xfer: 0, sig: 0, a: at.a, field: at.off & 0xffff, region: regionClass(region) });
   }
 
   // ------------------------------------------------------------ compares
@@ -422,6 +433,10 @@ class Selector {
           if (n === 0) return this.set(id, x.lo);
           return this.set(id, this.shift(op === "shl" ? "shl" : op === "lshr" ? "shr" : "asr", x.lo, n));
         }
+        // A result that fits a word needs only the low word of a left shift; a right shift of
+        // a value that fits a word is a 32-bit logical shift (amounts of 32 and more give 0).
+        if (narrow && op === "shl") return this.set(id, this.shift("shl", x.lo, this.shiftAmount(y, 63)));
+        if (op !== "shl" && x.hi.k === "c" && x.hi.n === 0) return this.set(id, this.shift("shr", x.lo, this.shiftAmount(y, 63)));
         const v = this.shift64(op, x, y);
         return this.set(id, v.lo, v.hi);
       }
@@ -494,7 +509,7 @@ class Selector {
       }
       case "load": {
         const size = { u8: 1, u16: 2, u32: 4, u64: 8, s8: 1, s16: 2, s32: 4 }[op.slice(5)]!;
-        const v = this.read(this.val(y!).lo, this.imm16(z, "a load offset"), size);
+        const v = this.read(this.val(y!).lo, this.imm16(z, "a load offset"), size, (x as { word: string }).word);
         if (op.slice(5, 6) === "s") {
           const k = 32 - size * 8;
           const lo = k ? this.shift("asr", this.shift("shl", v.lo, k), k) : v.lo;
@@ -504,7 +519,7 @@ class Selector {
       }
       case "store": {
         const size = { u8: 1, u16: 2, u32: 4, u64: 8 }[op.slice(6)]!;
-        return this.write(this.val(y!).lo, this.imm16(z, "a store offset"), size, this.val(i.args[3]!));
+        return this.write(this.val(y!).lo, this.imm16(z, "a store offset"), size, this.val(i.args[3]!), (x as { word: string }).word);
       }
       case "atomic": {
         const [, aop, sz] = op.split(".");
@@ -532,7 +547,7 @@ class Selector {
       case "ctx.get": {
         const off = CTX_WORD[(y as { word: string }).word];
         if (off === undefined) fail("codegen", {}, [`unknown xdp_md field ${(y as { word: string }).word}`]);
-        return this.set(id, this.read(this.val(x!).lo, off, 4).lo);
+        return this.set(id, this.read(this.val(x!).lo, off, 4, "ctx").lo);
       }
       case "map.ref": return fail("codegen", {}, ["a map as a value (map.ref): the NPU has no helpers that take one"]);
       case "map.lookup": case "map.update": case "map.delete": {

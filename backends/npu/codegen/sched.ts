@@ -17,30 +17,46 @@ const key = (l: Loc): string => (l.k === "v" ? `v${l.v}` : operandText(l.op));
 /** How far ahead of a wait the scheduler looks for work to pull above it. */
 const WINDOW = 48;
 
+/** Transfer registers a read command fills. */
+const xferDefs = (i: VInst): string[] => (i.op === "rd" ? (i.size === 3 ? [`$r${i.xfer}`, `$r${i.xfer! + 1}`] : [`$r${i.xfer}`]) : []);
+
+/** Write transfer registers a write command sends: a move into them must stay behind it. */
+const xferUses = (i: VInst): string[] => (i.size === 3 ? [`$w${i.xfer}`, `$w${i.xfer! + 1}`] : [`$w${i.xfer}`]);
+
 export function schedule(insts: readonly VInst[]): VInst[] {
   const out = [...insts];
   for (let p = 0; p < out.length; p++) {
     if (out[p]!.op !== "wait") continue;
     const uses = new Set<string>(), defs = new Set<string>();
     let flagSet = false, flagRead = false;
+    let waitMask = out[p]!.field ?? 0;
+    const writes = new Set<string>();
     const moved: VInst[] = [];
     const kept: VInst[] = [out[p]!];
     let q = p + 1;
     for (; q < out.length && q < p + 1 + WINDOW; q++) {
       const i = out[q]!;
       const fmt = formatOf(i.op);
-      if (!MOVABLE.has(fmt)) break;
-      const u = usesOf(i).map(key), d = defsOf(i).map(key);
+      // Later waits stay in place and keep their signals; later reads may go ahead of this
+      // wait (reads commute with reads), other commands and control flow end the window.
+      if (i.op === "wait") { kept.push(i); waitMask |= i.field ?? 0; continue; }
+      // A write to another memory than a read's does not hold the read back (the IR names
+      // every access's region); a write where the region is unknown, and any other command, does.
+      if (i.op === "wr" && i.region !== "any") { kept.push(i); writes.add(i.region!); for (const k of [...usesOf(i).map(key), ...xferUses(i)]) uses.add(k); continue; }
+      if (!MOVABLE.has(fmt) && i.op !== "rd") break;
+      const u = usesOf(i).map(key), d = [...defsOf(i).map(key), ...xferDefs(i)];
       const readsXfer = usesOf(i).some((l) => l.k === "p" && l.op.kind === "xr");
       const ok = !readsXfer
         && !u.some((k) => defs.has(k))
         && !d.some((k) => uses.has(k) || defs.has(k))
         && !(readsFlags(i) && flagSet)
-        && !(setsFlags(i) && (flagSet || flagRead));
+        && !(setsFlags(i) && (flagSet || flagRead))
+        && !(i.op === "rd" && (((1 << i.sig!) & waitMask) !== 0 || i.region === "any" || writes.has(i.region!)));
       if (ok) { moved.push(i); continue; }
       kept.push(i);
       for (const k of u) uses.add(k);
       for (const k of d) defs.add(k);
+      if (i.op === "rd") waitMask |= 1 << i.sig!;
       if (setsFlags(i)) flagSet = true;
       if (readsFlags(i)) flagRead = true;
     }

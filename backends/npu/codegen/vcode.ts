@@ -26,6 +26,8 @@ export interface VInst {
   label?: string;
   /** The immediate is the caller's frame size, known after allocation (calls). */
   frameDelta?: boolean;
+  /** Memory commands: the IR region class they touch ("any" when unknown), for sched.ts. */
+  region?: string;
   /** What the word was selected for, for the listing. */
   note?: string;
 }
