@@ -200,6 +200,10 @@ export const FIELDS = [
   ["sig", 17, 3], // command signal
   ["swap", 16, 1], // sleep on the command's signal at once (a command then a wait, in one word)
   ["imm", 0, 16], // immediate; branch target; command offset (signed); helper number; wait mask
+  // Commands have no destination register: bit 0 of the dst field is theirs. It marks a
+  // command on state another packet writes; the engine issues it in packet order
+  // (docs/npu-isa.md §Packet order). Overlaps dst, so a word sets one or the other.
+  ["ord", 48, 1],
 ] as const;
 export type FieldName = (typeof FIELDS)[number][0];
 
@@ -243,7 +247,7 @@ function immText(w: Word): string {
 }
 
 const shText = (sh: number): string => (sh === SH_SA ? "sa" : String(sh));
-const sigText = (w: Word): string => `sig${w.sig}${w.swap ? ", swap" : ""}`;
+const sigText = (w: Word): string => `sig${w.sig}${w.swap ? ", swap" : ""}${w.ord ? ", ord" : ""}`;
 
 /** One microword as assembler text (the assembler reads it back to the same bits). */
 export function printWord(w: Word): string {

@@ -5,7 +5,7 @@
 import type { CstNode, IToken } from "chevrotain";
 import { diag, DiagnosticError, type Diagnostic, type Location } from "../../../ir/diag/diag.js";
 import {
-  ATOMIC_OPS, COND_CODE, emptyWord, LOOKUP_KINDS, MEM_SIZES, OP_BY_NAME, operandCode, SH_SA, wordProblems, XFER_READ, XFER_WRITE, BANK_SIZE,
+  ATOMIC_OPS, COND_CODE, emptyWord, FIELDS, LOOKUP_KINDS, MEM_SIZES, OP_BY_NAME, operandCode, SH_SA, wordProblems, XFER_READ, XFER_WRITE, BANK_SIZE,
   type FieldName, type Operand, type Word,
 } from "../isa.js";
 import { newNpuParser } from "./parser.js";
@@ -61,7 +61,7 @@ export function assembleMicrocode(text: string, file = "<input>"): Assembled {
         const v = BigInt(tokens(d, "value")[0]!.image);
         const w = emptyWord();
         // A raw word keeps its bits: decodeWord reads them back field by field.
-        for (const [f, lo, width] of FIELDS_FOR_RAW) w[f] = Number((v >> BigInt(lo)) & ((1n << BigInt(width)) - 1n));
+        for (const [f, lo, width] of FIELDS) w[f] = Number((v >> BigInt(lo)) & ((1n << BigInt(width)) - 1n));
         lines.push(w);
         continue;
       }
@@ -75,8 +75,6 @@ export function assembleMicrocode(text: string, file = "<input>"): Assembled {
   return { words, labels };
 }
 
-import { FIELDS } from "../isa.js";
-const FIELDS_FOR_RAW = FIELDS;
 
 function register(tok: IToken, problems: Diagnostic[], at: (t: IToken) => Location): Operand {
   const s = tok.image;
@@ -115,8 +113,8 @@ function operand(node: CstNode, problems: Diagnostic[], at: (t: IToken) => Locat
 /** Operand patterns per format, for the operand-count message. */
 const SHAPES: Readonly<Record<string, string>> = {
   alu: "dst, a, b|#imm", mov: "dst, src", imm: "dst, #imm16", sh: "dst, a, amount", dsh: "dst, a, b, amount", un: "dst, a",
-  br: "target", bl: "dst, target", rtn: "a", mem: "$x, [a+off], sigN[, swap]", atom: "$w, [a+off], sigN[, swap]",
-  lkp: "$r, mapN, a, b, #flags, sigN[, swap]", hlp: "$r, helper, sigN[, swap]", wait: "mask", none: "",
+  br: "target", bl: "dst, target", rtn: "a", mem: "$x, [a+off], sigN[, swap][, ord]", atom: "$w, [a+off], sigN[, swap][, ord]",
+  lkp: "$r, mapN, a, b, #flags, sigN[, swap][, ord]", hlp: "$r, helper, sigN[, swap][, ord]", wait: "mask", none: "",
 };
 
 function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: Diagnostic[], at: (t: IToken) => Location): Word {
@@ -173,11 +171,11 @@ function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: D
     const s = ops[i];
     if (s?.kind !== "word" || !/^sig[0-7]$/.test(s.word)) return bad(i, "a signal sig0..sig7");
     w.sig = Number(s.word.slice(3));
-    if (ops.length > i + 1) {
-      const sw = ops[i + 1]!;
-      if (sw.kind === "word" && sw.word === "swap") w.swap = 1;
-      else bad(i + 1, "swap");
-    }
+    // Then `swap` (sleep on the signal at once) and `ord` (issue in packet order), in that order.
+    let k = i + 1;
+    if (ops[k]?.kind === "word" && (ops[k] as { word: string }).word === "swap") { w.swap = 1; k++; }
+    if (ops[k]?.kind === "word" && (ops[k] as { word: string }).word === "ord") { w.ord = 1; k++; }
+    if (k < ops.length) bad(k, "swap or ord");
   };
   const xfer = (i: number, kind: "xr" | "xw") => {
     const o = ops[i];
@@ -222,20 +220,20 @@ function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: D
     }
     case "bl": if (count(2)) { reg(0, "dst"); target(1); } break;
     case "rtn": if (count(1)) reg(0, "a"); break;
-    case "mem": size(suffix[0]); if (count(3, 4)) { xfer(0, base === "rd" ? "xr" : "xw"); memRef(1); signal(2); } break;
+    case "mem": size(suffix[0]); if (count(3, 4, 5)) { xfer(0, base === "rd" ? "xr" : "xw"); memRef(1); signal(2); } break;
     case "atom": {
       const opi = ATOMIC_OPS.indexOf(suffix[0] as "add");
       if (opi < 0) problems.push(diag("asm-mnemonic", at(line.tok), [line.mnemonic]));
       else w.cond = opi;
       size(suffix[1]);
-      if (count(3, 4)) { xfer(0, "xw"); memRef(1); signal(2); }
+      if (count(3, 4, 5)) { xfer(0, "xw"); memRef(1); signal(2); }
       break;
     }
     case "lkp": {
       const k = LOOKUP_KINDS.indexOf(suffix[0] as "lookup");
       if (k < 0) problems.push(diag("asm-mnemonic", at(line.tok), [line.mnemonic]));
       else w.cond = k;
-      if (!count(6, 7)) break;
+      if (!count(6, 7, 8)) break;
       xfer(0, "xr");
       const m = ops[1];
       if (m?.kind === "word" && /^map\d+$/.test(m.word) && Number(m.word.slice(3)) < 128) w.sh = Number(m.word.slice(3));
@@ -247,7 +245,7 @@ function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: D
       signal(5);
       break;
     }
-    case "hlp": if (count(3, 4)) { xfer(0, "xr"); num(1, "imm", 0xffff, "a helper number"); signal(2); } break;
+    case "hlp": if (count(3, 4, 5)) { xfer(0, "xr"); num(1, "imm", 0xffff, "a helper number"); signal(2); } break;
     case "wait": if (count(1)) num(0, "imm", 0xff, "a signal mask"); break;
     case "none": count(0); break;
   }

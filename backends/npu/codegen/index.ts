@@ -8,6 +8,7 @@ import { FRAME } from "../layout.js";
 import { selectFunction } from "./isel.js";
 import { allocate } from "./regalloc.js";
 import { schedule } from "./sched.js";
+import { packetOrdering } from "./ordering.js";
 import type { VInst } from "./vcode.js";
 
 export interface Microcode {
@@ -29,8 +30,9 @@ export interface CodegenOptions {
 export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Microcode {
   const laid: { name: string; insts: VInst[]; spillBytes: number }[] = [];
   let spilled = 0;
+  const ordering = packetOrdering(module);
   module.funcs.forEach((f, n) => {
-    const v = selectFunction(f, { module, pairs: opts.pairs }, n === 0);
+    const v = selectFunction(f, { module, pairs: opts.pairs, ordering }, n === 0);
     const insts = opts.noSchedule ? v.insts : schedule(v.insts);
     const a = allocate({ ...v, insts });
     spilled += a.spilled;
@@ -86,6 +88,7 @@ function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number
   if (i.xfer !== undefined) w.xfer = i.xfer;
   if (i.sig !== undefined) w.sig = i.sig;
   if (i.swap) w.swap = 1;
+  if (i.ord) w.ord = 1;
   if (i.label !== undefined) {
     const to = labels.get(i.label);
     if (to === undefined) fail("codegen", {}, [`bug: label ${i.label} was never placed`]);

@@ -16,6 +16,7 @@ import { A, B, COND_CODE, MEM_SIZES, NONE, SA, SH_SA, XR, XW, ATOMIC_OPS, LOOKUP
 import { FRAME, WINDOW, windowAddress } from "../layout.js";
 import type { Loc, VFunc, VInst } from "./vcode.js";
 import { valueWidths } from "./width.js";
+import { ORDERED_HELPERS, packetOrdering, type Ordering } from "./ordering.js";
 
 /** Registers the allocator never hands out (regalloc.ts keeps the same list). */
 export const FP: Operand = A(13);
@@ -73,6 +74,8 @@ export interface IselOptions {
   readonly pairs?: boolean;
   /** Map index -> its definition, for array element addresses. */
   readonly module: Module;
+  /** Which commands go in packet order (packetOrdering of the module). */
+  readonly ordering?: Ordering;
 }
 
 class Selector {
@@ -230,22 +233,22 @@ class Selector {
     if (off < -0x8000 || off > 0x7fff) return { a: this.loc(this.alu("add", ptr, C(off))), off: 0 };
     return { a: this.loc(ptr), off };
   }
-  private read(ptr: W, off: number, size: number, region = "any"): { lo: W; hi: W } {
+  private read(ptr: W, off: number, size: number, region = "any", ord = false): { lo: W; hi: W } {
     const words = size === 8 ? 2 : 1;
     const x = this.nextXfer(words), sig = this.nextSig();
     const at = this.address(ptr, off);
-    this.emit({ op: "rd", size: MEM_SIZES.indexOf(size as 1), xfer: x, sig, a: at.a, field: at.off & 0xffff, region: regionClass(region) });
+    this.emit({ op: "rd", size: MEM_SIZES.indexOf(size as 1), xfer: x, sig, a: at.a, field: at.off & 0xffff, region: regionClass(region), ord });
     this.emit({ op: "wait", field: 1 << sig });
     const lo = this.copy({ k: "p", op: XR(x) });
     const hi = words === 2 ? this.copy({ k: "p", op: XR(x + 1) }) : ZERO;
     return { lo, hi };
   }
-  private write(ptr: W, off: number, size: number, v: Val, region = "any"): void {
+  private write(ptr: W, off: number, size: number, v: Val, region = "any", ord = false): void {
     // Posted write: the data is taken at issue, nobody waits on sig0 (layout of docs/npu-isa.md §Signals).
     this.mov({ k: "p", op: XW(0) }, v.lo);
     if (size === 8) this.mov({ k: "p", op: XW(1) }, v.hi);
     const at = this.address(ptr, off);
-    this.emit({ op: "wr", size: MEM_SIZES.indexOf(size as 1), xfer: 0, sig: 0, a: at.a, field: at.off & 0xffff, region: regionClass(region) });
+    this.emit({ op: "wr", size: MEM_SIZES.indexOf(size as 1), xfer: 0, sig: 0, a: at.a, field: at.off & 0xffff, region: regionClass(region), ord });
   }
 
   // ------------------------------------------------------------ compares
@@ -509,7 +512,7 @@ class Selector {
       }
       case "load": {
         const size = { u8: 1, u16: 2, u32: 4, u64: 8, s8: 1, s16: 2, s32: 4 }[op.slice(5)]!;
-        const v = this.read(this.val(y!).lo, this.imm16(z, "a load offset"), size, (x as { word: string }).word);
+        const v = this.read(this.val(y!).lo, this.imm16(z, "a load offset"), size, (x as { word: string }).word, this.ordered(y!, x!));
         if (op.slice(5, 6) === "s") {
           const k = 32 - size * 8;
           const lo = k ? this.shift("asr", this.shift("shl", v.lo, k), k) : v.lo;
@@ -519,7 +522,7 @@ class Selector {
       }
       case "store": {
         const size = { u8: 1, u16: 2, u32: 4, u64: 8 }[op.slice(6)]!;
-        return this.write(this.val(y!).lo, this.imm16(z, "a store offset"), size, this.val(i.args[3]!), (x as { word: string }).word);
+        return this.write(this.val(y!).lo, this.imm16(z, "a store offset"), size, this.val(i.args[3]!), (x as { word: string }).word, this.ordered(y!, x!));
       }
       case "atomic": {
         const [, aop, sz] = op.split(".");
@@ -538,7 +541,7 @@ class Selector {
         // Data goes out of $w0 (cmpxchg: the new value there, the compare value in $w2) and the
         // old value comes back in $r0 ($r1): same index, as the command has one xfer field.
         const sig = this.nextSig();
-        this.emit({ op: "atom", cond: ATOMIC_OPS.indexOf(aop as "add"), size: MEM_SIZES.indexOf(size as 4), xfer: 0, sig, a: at.a, field: at.off & 0xffff });
+        this.emit({ op: "atom", cond: ATOMIC_OPS.indexOf(aop as "add"), size: MEM_SIZES.indexOf(size as 4), xfer: 0, sig, a: at.a, field: at.off & 0xffff, ord: this.ordered(y!, x!) });
         this.emit({ op: "wait", field: 1 << sig });
         return this.set(id, this.copy({ k: "p", op: XR(0) }), size === 8 ? this.copy({ k: "p", op: XR(1) }) : ZERO);
       }
@@ -557,7 +560,8 @@ class Selector {
         const value = op === "map.update" ? this.reg(this.val(z!).lo) : undefined;
         const flags = op === "map.update" ? this.imm16(i.args[3], "map.update flags") : 0;
         const xr = this.nextXfer(2), sig = this.nextSig();
-        this.emit({ op: "lkp", cond: kind, sh: m, xfer: xr, sig, a: this.loc(key), ...(value ? { b: this.loc(value) } : {}), field: flags & 0xffff });
+        const ord = this.order.unknownWrites || this.order.written.has(m);
+        this.emit({ op: "lkp", cond: kind, sh: m, xfer: xr, sig, a: this.loc(key), ...(value ? { b: this.loc(value) } : {}), field: flags & 0xffff, ord });
         this.emit({ op: "wait", field: 1 << sig });
         return this.set(id, this.copy({ k: "p", op: XR(xr) }), op === "map.lookup" ? ZERO : this.copy({ k: "p", op: XR(xr + 1) }));
       }
@@ -589,7 +593,7 @@ class Selector {
           this.mov({ k: "p", op: XW(2 * k + 1) }, v.hi);
         });
         const xr = this.nextXfer(2), sig = this.nextSig();
-        this.emit({ op: "hlp", xfer: xr, sig, field: n });
+        this.emit({ op: "hlp", xfer: xr, sig, field: n, ord: ORDERED_HELPERS.has(n) });
         this.emit({ op: "wait", field: 1 << sig });
         return this.set(id, this.copy({ k: "p", op: XR(xr) }), this.copy({ k: "p", op: XR(xr + 1) }));
       }
@@ -614,6 +618,13 @@ class Selector {
       case "table.apply": return fail("codegen", {}, ["P4 table applies (table.apply) run on the asic target, not the NPU"]);
     }
     fail("codegen", {}, [`no NPU selection for IR opcode ${op}`]);
+  }
+
+  private get order(): Ordering { return this.opts.ordering ?? (this.cachedOrder ??= packetOrdering(this.opts.module)); }
+  private cachedOrder?: Ordering;
+  /** A memory access through ptr in region R goes in packet order when another packet may write what it touches. */
+  private ordered(ptr: Arg, region: Arg): boolean {
+    return this.order.ordered(this.f.name, ptr, (region as { word: string }).word);
   }
 
   private mapIndex(a: Arg): number {

@@ -22,6 +22,8 @@ export interface VInst {
   xfer?: number;
   sig?: number;
   swap?: boolean;
+  /** Issue in packet order (codegen/ordering.ts). */
+  ord?: boolean;
   /** Branch target (br, bl) or the label this pseudo-instruction defines ("label"). */
   label?: string;
   /** The immediate is the caller's frame size, known after allocation (calls). */

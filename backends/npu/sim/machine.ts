@@ -8,10 +8,10 @@
 //
 // A command's effect on memory happens when it issues and its answer arrives with the
 // signal after the latency: a thread that waits before using the answer (what the code
-// generator guarantees) sees exactly the sequential meaning. With `ordered` (the default),
-// a command on shared state (map memory, the lookup engine, the helper unit, atomics)
-// issues only when every earlier packet is done, so a stream of packets leaves the maps as
-// the interpreter, which runs them one after another, does.
+// generator guarantees) sees exactly the sequential meaning. A command whose microword
+// has the `ord` bit (state another packet writes: codegen/ordering.ts) issues only when
+// every earlier packet is done, so a stream of packets leaves the maps as the
+// interpreter, which runs them one after another, does; `ordered: false` ignores the bit.
 import { DiagnosticError, diag, fail } from "../../../ir/diag/diag.js";
 import type { BpfMap } from "../../../runtime/maps/map.js";
 import { HELPERS_BY_ID } from "../../../runtime/helpers/table.js";
@@ -42,7 +42,7 @@ export interface SimConfig {
   readonly timing: NpuTiming;
   /** Stop with an error after this many cycles. */
   readonly maxCycles: number;
-  /** Shared-state commands in packet order (exact interpreter semantics); false: as they come. */
+  /** Commands with the ord bit wait for every earlier packet (exact interpreter semantics); false: ignore the bit. */
   readonly ordered?: boolean;
 }
 
@@ -240,24 +240,24 @@ export class NpuMachine {
     throw new DiagnosticError([diag("run-engine-fault", { insn: t.pc }, ["npu", why, 1], [`microword ${t.pc}, engine ${t.engine} thread ${t.index}, packet ${t.job!.seq + 1}`])]);
   }
 
-  /** The bytes an address falls in, its offset, the unit that serves it, and whether it is shared state. */
-  private resolve(t: Thread, addr: number, size: number, write: boolean): { bytes: Uint8Array; off: number; unit: string; shared: boolean } {
+  /** The bytes an address falls in, its offset and the unit that serves it. */
+  private resolve(t: Thread, addr: number, size: number, write: boolean): { bytes: Uint8Array; off: number; unit: string } {
     const win = addr >>> 16, off = addr & 0xffff;
     const job = t.job!;
     const check = (lo: number, hi: number) => {
       if (off < lo || off + size > hi) this.fault(t, `${size}-byte ${write ? "store" : "load"} at 0x${addr.toString(16)} is outside its memory`);
     };
-    if (win === WINDOW.local) { check(0, LOCAL_BYTES); return { bytes: t.local, off, unit: `local${t.engine}`, shared: false }; }
+    if (win === WINDOW.local) { check(0, LOCAL_BYTES); return { bytes: t.local, off, unit: `local${t.engine}` }; }
     if (win === WINDOW.packet) {
-      if (job.pkt) { check(job.pkt.meta, job.pkt.end); return { bytes: job.pkt.region.bytes, off, unit: "packet", shared: false }; }
+      if (job.pkt) { check(job.pkt.meta, job.pkt.end); return { bytes: job.pkt.region.bytes, off, unit: "packet" }; }
       if (!job.mem) this.fault(t, `access at 0x${addr.toString(16)}: the program has no input memory`);
       check(0, job.mem.length);
-      return { bytes: job.mem, off, unit: "packet", shared: false };
+      return { bytes: job.mem, off, unit: "packet" };
     }
     const bytes = this.windows.get(win);
     if (!bytes) this.fault(t, `${size}-byte ${write ? "store" : "load"} at 0x${addr.toString(16)} is outside every memory`);
     check(0, bytes.length);
-    return { bytes, off, unit: "map", shared: true };
+    return { bytes, off, unit: "map" };
   }
 
   private ctxLoad(t: Thread, off: number, size: number): number {
@@ -339,7 +339,7 @@ export class NpuMachine {
     job.issued++;
     const shared = (): boolean => {
       // Shared state waits for every earlier packet (ordered mode); the word issues again later.
-      if (this.cfg.ordered === false || job.seq === oldest) return false;
+      if (!w.ord || this.cfg.ordered === false || job.seq === oldest) return false;
       t.state = "order";
       job.issued--;
       return true;
@@ -426,7 +426,7 @@ export class NpuMachine {
           break;
         }
         const r = this.resolve(t, addr, size, d.name === "wr");
-        if (r.shared && shared()) return;
+        if (shared()) return;
         const view = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
         if (d.name === "rd") {
           const v = size === 1 ? view.getUint8(r.off) : size === 2 ? view.getUint16(r.off, true) : view.getUint32(r.off, true);
@@ -447,7 +447,7 @@ export class NpuMachine {
         const size = MEM_SIZES[w.size]!;
         if (size !== 4 && size !== 8) this.fault(t, `atomic of ${size} bytes`);
         const r = this.resolve(t, addr, size, true);
-        if (r.shared && shared()) return;
+        if (shared()) return;
         const view = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
         const mask = size === 8 ? MASK64 : 0xffffffffn;
         const old = size === 8 ? view.getBigUint64(r.off, true) : BigInt(view.getUint32(r.off, true));
