@@ -6,7 +6,9 @@
 //   npu.json        the target descriptor the program was built against (timing, limits)
 // plus maps/ (assembleBundle). `bpfoff run --target npu` compiles the program and runs it
 // on the cycle-level simulator (sim/machine.ts); `bpfoff sim` runs a bundle's image.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult, XdpRunRequest, XdpRunResult } from "../common/backend.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import type { Module } from "../../ir/core/ir.js";
@@ -30,6 +32,18 @@ export const NPU_FILES = { image: "microcode.bin", hex: "microcode.hex", listing
 
 /** Cycles the simulator allows per interpreter step (--max-steps): the division routine's worst case per instruction. */
 const CYCLES_PER_STEP = 2048;
+
+/**
+ * The descriptor file itself, copied into every bundle: found above this file, as the
+ * compiled code runs from dist/ where tsc copies no JSON (offload-hooks/descriptor.ts does the same).
+ */
+function descriptorFile(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const f = join(dir, "offload-hooks/targets/npu.json");
+    if (existsSync(join(dir, "package.json")) && existsSync(f)) return f;
+    if (dirname(dir) === dir) throw new Error("bug: offload-hooks/targets/npu.json not found above the bpfoff installation");
+  }
+}
 
 export function npuDescriptor(): TargetDescriptor {
   return loadTarget("npu");
@@ -130,7 +144,7 @@ export const npuBackend: Backend = {
         [NPU_FILES.image, imageBytes(code.words)],
         [NPU_FILES.hex, imageHex(code.words)],
         [NPU_FILES.listing, listing(code)],
-        [NPU_FILES.descriptor, readFileSync(new URL("../../../offload-hooks/targets/npu.json", import.meta.url).pathname.replace("/dist/", "/"))],
+        [NPU_FILES.descriptor, readFileSync(descriptorFile())],
       ],
       manifest: {
         entry_points: [{ name: input.object.programs[input.program]!.name, file: NPU_FILES.image, symbol: code.functions[0]!.name, offset: 0 }],

@@ -294,5 +294,16 @@ export function wordProblems(w: Word): string[] {
   const hasDst = ["alu", "mov", "imm", "sh", "dsh", "un", "bl"].includes(info.format);
   if (hasDst && !canBeDst(d)) out.push(`${operandText(d)} cannot be written`);
   if (info.format === "sh" || info.format === "dsh") if (w.sh > SH_SA) out.push(`shift amount ${w.sh} is neither 0..63 nor sa`);
+  if (info.format === "atom" && (w.cond >= ATOMIC_OPS.length || MEM_SIZES[w.size]! < 4)) out.push("an atomic is one of ATOMIC_OPS on 4 or 8 bytes");
+  if (info.format === "lkp" && w.cond >= LOOKUP_KINDS.length) out.push(`lookup kind ${w.cond} does not exist`);
+  // Transfer registers a command reads or fills must exist: pairs for 8 bytes and 64-bit answers.
+  const words = info.format === "mem" || info.format === "atom" ? (MEM_SIZES[w.size] === 8 ? 2 : 1) : 2;
+  const writes = info.name === "wr" || info.format === "atom";
+  const span = info.format === "atom" && ATOMIC_OPS[w.cond] === "cmpxchg" ? 2 * words : words;
+  if (["mem", "atom", "lkp", "hlp"].includes(info.format)) {
+    if (writes && w.xfer + span > XFER_WRITE) out.push(`$w${w.xfer}..$w${w.xfer + span - 1} are not all write transfer registers`);
+    if (!writes || info.format === "atom") if (w.xfer + (info.format === "atom" ? words : words) > XFER_READ) out.push(`$r${w.xfer}..$r${w.xfer + words - 1} are not all read transfer registers`);
+  }
+  if (info.format === "wait" && w.imm >= 1 << SIGNALS) out.push(`wait mask 0x${w.imm.toString(16)} names signals beyond sig${SIGNALS - 1}`);
   return out;
 }
