@@ -92,6 +92,8 @@ class Selector {
   private readonly fused = new Set<number>();
   private readonly defs = new Map<number, Inst>();
   private readonly stubs: VInst[][] = [];
+  /** Values something reads. */
+  private readonly used = new Set<number>();
 
   constructor(private readonly f: Func, private readonly opts: IselOptions, private readonly isEntry: boolean, private readonly funcs: ReadonlyMap<string, FuncInfo>) {
     this.widths = valueWidths(f, opts.pairs ?? false);
@@ -106,6 +108,7 @@ class Selector {
       const args = t.op === "br" ? t.to.args : t.op === "br_if" ? [t.cond, ...t.then.args, ...t.else.args] : t.op === "ret" ? [t.value] : [];
       for (const a of args) if (a.kind === "value") uses.set(a.id, (uses.get(a.id) ?? 0) + 1);
     }
+    for (const id of uses.keys()) this.used.add(id);
     for (const b of f.blocks) {
       const t = b.term;
       if (t.op !== "br_if" || t.cond.kind !== "value") continue;
@@ -682,6 +685,7 @@ class Selector {
       this.mov({ k: "p", op: FP }, C(FRAME.entryFp));
       entry.params.forEach((p, n) => {
         const v = this.fresh(p.id);
+        if (!this.used.has(p.id)) return;
         this.mov(v.lo, { k: "p", op: XR(2 * n) });
         if (v.hi.k === "v") this.mov(v.hi, { k: "p", op: XR(2 * n + 1) });
       });

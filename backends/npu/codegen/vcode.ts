@@ -2,7 +2,7 @@
 // register allocation (regalloc.ts). A virtual register holds one 32-bit word; a 64-bit
 // IR value is two of them, a value proven to fit in 32 bits one. Labels are instructions
 // so that the allocator sees the control flow; branch targets are label names.
-import { OP_BY_NAME, type Format, type Operand } from "../isa.js";
+import { OP_BY_NAME, SA, SH_SA, type Format, type Operand } from "../isa.js";
 
 /** A word operand: a virtual register or a fixed physical one (transfer registers, sa, FP, link). */
 export type Loc = { readonly k: "v"; readonly v: number } | { readonly k: "p"; readonly op: Operand };
@@ -45,8 +45,10 @@ export function usesOf(i: VInst): Loc[] {
     case "alu": add(i.a); if (!i.imm) add(i.b); break;
     case "mov": if (i.op === "mova") add(i.a); else if (!i.imm) add(i.b); break;
     case "imm": add(i.dst); break;
-    case "sh": case "un": case "rtn": case "mem": case "atom": add(i.a); break;
-    case "dsh": add(i.a); add(i.b); break;
+    case "un": case "rtn": case "mem": case "atom": add(i.a); break;
+    // A shift by `sa` reads the shift-amount register: the scheduler must keep it after the word that sets sa.
+    case "sh": add(i.a); if (i.sh === SH_SA) add({ k: "p", op: SA }); break;
+    case "dsh": add(i.a); add(i.b); if (i.sh === SH_SA) add({ k: "p", op: SA }); break;
     case "lkp": add(i.a); if (i.cond === 1) add(i.b); break;
     default: break;
   }

@@ -46,7 +46,8 @@ export function valueWidths(f: Func, pairs: boolean): Map<number, number> {
         else if (op === "add") bits = Math.max(width(x!), width(y!)) + 1;
         else if (op === "mul") bits = width(x!) + width(y!);
         else if (op === "udiv") bits = width(x!);
-        else if (op === "urem") bits = Math.min(width(x!), width(y!));
+        // x % 0 = x (RFC 9669 §4.1), so only the dividend bounds a remainder.
+        else if (op === "urem") bits = width(x!);
         else if (op === "shl" && k(y) !== undefined) bits = width(x!) + k(y)!;
         else if ((op === "lshr" || (op === "ashr" && width(x!) < 64)) && k(y) !== undefined) bits = width(x!) - k(y)!;
         else if (op === "select") bits = Math.max(width(y!), width(i.args[2]!));

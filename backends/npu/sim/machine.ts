@@ -364,7 +364,7 @@ export class NpuMachine {
           case "or": r = flagsArith((a | b) >>> 0, false, false); break;
           case "xor": r = flagsArith((a ^ b) >>> 0, false, false); break;
           case "mul_lo": r = flagsArith(Math.imul(a, b) >>> 0, false, false); this.busyUntil[t.engine] = this.now + this.cfg.timing.mul_cycles; break;
-          case "mul_hi": r = flagsArith(Number((BigInt(a) * BigInt(b)) >> 32n), false, false); this.busyUntil[t.engine] = this.now + this.cfg.timing.mul_cycles; break;
+          case "mul_hi": r = flagsArith(mulHi(a, b), false, false); this.busyUntil[t.engine] = this.now + this.cfg.timing.mul_cycles; break;
           default: return this.fault(t, `bad ALU op ${d.name}`);
         }
         t.n = (r & 0x80000000) !== 0;
@@ -386,10 +386,15 @@ export class NpuMachine {
         break;
       }
       case "dsh": {
-        const wide = (BigInt(this.src(t, w.a)) << 32n) | BigInt(this.src(t, w.b));
-        const n = BigInt(w.sh === SH_SA ? t.sa & 63 : w.sh);
-        const r = d.name === "dshl" ? ((wide << n) & MASK64) >> 32n : d.name === "dshr" ? wide >> n : BigInt.asUintN(64, BigInt.asIntN(64, wide) >> n);
-        this.set(t, w.dst, Number(r & 0xffffffffn));
+        // The funnel shifter on a:b (a the high word), one 32-bit word out.
+        const a = this.src(t, w.a), b = this.src(t, w.b);
+        const n = w.sh === SH_SA ? t.sa & 63 : w.sh;
+        let r: number;
+        if (d.name === "dshl") r = n === 0 ? a : n < 32 ? (a << n) | (b >>> (32 - n)) : b << (n - 32);
+        else if (n === 0) r = b;
+        else if (n < 32) r = (b >>> n) | (a << (32 - n));
+        else r = d.name === "dshr" ? a >>> (n - 32) : (a | 0) >> (n - 32);
+        this.set(t, w.dst, r >>> 0);
         break;
       }
       case "un": {
@@ -542,5 +547,13 @@ export class NpuMachine {
 }
 
 const WINDOW_FOR_ARRAY = (m: NpuMachine, map: BpfMap, index: number, value: Uint8Array): number => m.valueWindow(map, index, value);
+
+/** The high word of an unsigned 32x32 product, in 16-bit halves so that every partial product is exact in a double. */
+function mulHi(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const lh = al * bh, hl = ah * bl;
+  const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * bh + Math.floor(lh / 65536) + Math.floor(hl / 65536) + Math.floor(mid / 65536)) >>> 0;
+}
 
 const finishedJob = (t: Thread): boolean => t.job !== undefined;

@@ -12,8 +12,11 @@ export type NpuOutcome =
   | { readonly kind: "refused"; readonly codes: readonly string[]; readonly messages: readonly string[] }
   | { readonly kind: "error"; readonly code: string; readonly message: string };
 
+/** Loaded once: validating a descriptor compiles its schema, which costs more than a small program's whole run. */
+const descriptor = npuDescriptor();
+
 export function runOnNpu(object: BpfObject, mem: Uint8Array | undefined, opts: CodegenOptions = {}): NpuOutcome {
-  const d = npuDescriptor();
+  const d = descriptor;
   const problems = checkOffload(object, 0, "raw", d);
   if (problems.length) return { kind: "refused", codes: problems.map((p) => p.code), messages: problems.map((p) => p.message) };
   let code;
