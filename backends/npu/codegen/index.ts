@@ -9,7 +9,7 @@ import { selectFunction } from "./isel.js";
 import { allocate } from "./regalloc.js";
 import { schedule } from "./sched.js";
 import { packetOrdering } from "./ordering.js";
-import type { VInst } from "./vcode.js";
+import { defsOf, formatOf, usesOf, type VInst } from "./vcode.js";
 
 export interface Microcode {
   readonly words: readonly Word[];
@@ -33,7 +33,8 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
   const ordering = packetOrdering(module);
   module.funcs.forEach((f, n) => {
     const v = selectFunction(f, { module, pairs: opts.pairs, ordering }, n === 0);
-    const insts = opts.noSchedule ? v.insts : schedule(v.insts);
+    const live = removeDead(v.insts);
+    const insts = opts.noSchedule ? live : schedule(live);
     const a = allocate({ ...v, insts });
     spilled += a.spilled;
     laid.push({ name: f.name, insts: a.insts, spillBytes: a.spillBytes });
@@ -99,4 +100,26 @@ function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number
   if (problems.length) fail("codegen", {}, [`bug: ${i.op}: ${problems.join("; ")}`]);
   encodeWord(w);
   return w;
+}
+
+/**
+ * Datapath words whose result nobody reads (the high word of a value only its low word
+ * is used of, a parameter's unused half): gone, until none is left. Only words without
+ * flags or memory effects qualify.
+ */
+function removeDead(insts: readonly VInst[]): VInst[] {
+  let out = [...insts];
+  for (;;) {
+    const uses = new Map<number, number>();
+    for (const i of out) {
+      for (const u of usesOf(i)) {
+        // immw1 reads its own destination: that alone does not keep it.
+        if (u.k === "v" && !(i.op === "immw1" && i.dst?.k === "v" && i.dst.v === u.v)) uses.set(u.v, (uses.get(u.v) ?? 0) + 1);
+      }
+    }
+    const dead = (i: VInst) => ["mov", "imm", "sh", "dsh", "un"].includes(formatOf(i.op)) && defsOf(i).every((d) => d.k === "v" && !uses.has(d.v));
+    const kept = out.filter((i) => !dead(i));
+    if (kept.length === out.length) return out;
+    out = kept;
+  }
 }

@@ -403,6 +403,31 @@ class Selector {
     this.label(end);
     return res;
   }
+  /**
+   * Unsigned division of a word by a constant without the routine: x/0 and x%0 by their
+   * definition, a power of two by a shift or a mask, anything else by multiplying with
+   * the reciprocal (Granlund and Montgomery, "Division by invariant integers using
+   * multiplication", 1994, Figure 4.1): q = (t + ((n - t) >> 1)) >> (l - 1), t = mulhi(m, n).
+   */
+  private constantDivisor(op: string, is32: boolean, x: Val, y: Val): Val | undefined {
+    if (op !== "udiv" && op !== "urem") return undefined;
+    if (y.lo.k !== "c" || !(y.hi.k === "c" && (y.hi.n === 0 || is32))) return undefined;
+    if (!is32 && !(x.hi.k === "c" && x.hi.n === 0)) return undefined;
+    const d = y.lo.n, n = x.lo;
+    if (d === 0) return op === "udiv" ? { lo: ZERO, hi: ZERO } : { lo: n, hi: ZERO };
+    if ((d & (d - 1)) === 0) {
+      const k = Math.log2(d);
+      return op === "udiv" ? { lo: this.shift("shr", n, k), hi: ZERO } : { lo: this.alu("and", n, C(d - 1)), hi: ZERO };
+    }
+    let l = 0;
+    while (2 ** l < d) l++;
+    const m = Number(((1n << 32n) * (BigInt(2 ** l) - BigInt(d))) / BigInt(d) + 1n) >>> 0;
+    const t = this.alu("mul_hi", n, C(m));
+    const q = this.shift("shr", this.alu("add", t, this.shift("shr", this.alu("sub", n, t), 1)), l - 1);
+    if (op === "udiv") return { lo: q, hi: ZERO };
+    return { lo: this.alu("sub", n, this.alu("mul_lo", q, C(d))), hi: ZERO };
+  }
+
   private dshiftInto(op: "dshl", dst: W, hi: W, lo: W, n: number): void {
     this.emit({ op, dst: this.loc(dst), a: this.loc(hi), b: this.loc(lo), sh: n });
   }
@@ -447,6 +472,8 @@ class Selector {
         return this.set(id, v.lo, v.hi);
       }
       case "udiv": case "urem": case "sdiv": case "srem": {
+        const k = this.constantDivisor(op, is32, x, y);
+        if (k) return this.set(id, k.lo, k.hi);
         const words = is32 ? 1 : (x.hi.k === "c" && x.hi.n === 0 && y.hi.k === "c" && y.hi.n === 0 && !op.startsWith("s")) ? 1 : 2;
         const v = this.divide(op, x, y, words);
         return this.set(id, v.lo, v.hi);

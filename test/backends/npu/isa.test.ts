@@ -105,3 +105,12 @@ describe("assembler diagnostics", () => {
     expect(problems("x: nop\nx: nop")).toEqual(["bad.s:2:1: asm-label-dup: label 'x' is defined twice"]);
   });
 });
+
+describe("docs/npu-isa.md", () => {
+  it("lists every opcode with its code and format, as isa.ts has them", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(new URL("../../../docs/npu-isa.md", import.meta.url), "utf8");
+    for (const o of OPS) expect(doc).toContain(`| 0x${o.code.toString(16).padStart(2, "0")} | ${o.name} | ${o.format} |`);
+    for (const [name, lo, width] of FIELDS) expect(doc).toContain(`| ${name} | ${width === 1 ? lo : `${lo + width - 1}:${lo}`} |`);
+  });
+});
