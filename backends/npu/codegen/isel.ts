@@ -15,7 +15,7 @@ import { fail } from "../../../ir/diag/diag.js";
 import { A, B, COND_CODE, MEM_SIZES, NONE, SA, SH_SA, XR, XW, ATOMIC_OPS, LOOKUP_KINDS, type Operand } from "../isa.js";
 import { FRAME, WINDOW, windowAddress } from "../layout.js";
 import type { Loc, VFunc, VInst } from "./vcode.js";
-import { valueWidths } from "./width.js";
+import { highWordNeeded, valueWidths } from "./width.js";
 import { ORDERED_HELPERS, packetOrdering, type Ordering } from "./ordering.js";
 
 /** Registers the allocator never hands out (regalloc.ts keeps the same list). */
@@ -83,6 +83,8 @@ class Selector {
   private nv = 0;
   private readonly vals = new Map<number, Val>();
   private readonly widths: Map<number, number>;
+  /** Values whose high word a reader needs (undefined: all, the pair translation). */
+  private readonly needHigh: Set<number> | undefined;
   private readonly blocks: Map<string, Block>;
   private labels = 0;
   private xferNext = 0;
@@ -97,6 +99,7 @@ class Selector {
 
   constructor(private readonly f: Func, private readonly opts: IselOptions, private readonly isEntry: boolean, private readonly funcs: ReadonlyMap<string, FuncInfo>) {
     this.widths = valueWidths(f, opts.pairs ?? false);
+    this.needHigh = opts.pairs ? undefined : highWordNeeded(f);
     this.blocks = new Map(f.blocks.map((b) => [b.name, b]));
     const uses = new Map<number, number>();
     for (const b of f.blocks) {
@@ -195,7 +198,10 @@ class Selector {
   }
 
   // ------------------------------------------------------------ values
-  private wide(id: number): boolean { return (this.widths.get(id) ?? 64) > 32; }
+  /** A value kept as a pair: it may exceed 32 bits and a reader needs its high word. */
+  private wide(id: number): boolean { return (this.widths.get(id) ?? 64) > 32 && (this.needHigh?.has(id) ?? true); }
+  /** A value that truly fits 32 bits (zero high word), for compares that may then use one word. */
+  private fits32(id: number): boolean { return (this.widths.get(id) ?? 64) <= 32; }
   private val(a: Arg): Val {
     if (a.kind === "imm") {
       const v = BigInt.asUintN(64, a.value);
@@ -260,7 +266,7 @@ class Selector {
     const is32 = op.startsWith("icmp32");
     let c = op.slice(op.indexOf(".") + 1);
     let a = this.val(x), b = this.val(y);
-    const narrow = (arg: Arg, v: Val) => (arg.kind === "value" ? !this.wide(arg.id) : v.hi.k === "c" && v.hi.n === 0);
+    const narrow = (arg: Arg, v: Val) => (arg.kind === "value" ? this.fits32(arg.id) : v.hi.k === "c" && v.hi.n === 0);
     const both32 = !is32 && narrow(x, a) && narrow(y, b);
     if (c === "set") {
       if (is32 || both32) this.flags("and", a.lo, b.lo);
@@ -439,7 +445,7 @@ class Selector {
     const narrow = is32 || !this.wide(id);
     switch (op) {
       case "add": case "sub": case "and": case "or": case "xor": {
-        if (narrow && op !== "sub" || is32) return this.set(id, this.alu(op, x.lo, y.lo));
+        if (narrow) return this.set(id, this.alu(op, x.lo, y.lo));
         if (op === "add" || op === "sub") {
           const lo = this.alu(op, x.lo, y.lo);
           return this.set(id, lo, this.alu(op === "add" ? "addc" : "subc", x.hi, y.hi));

@@ -61,3 +61,57 @@ export function valueWidths(f: Func, pairs: boolean): Map<number, number> {
   }
   return w;
 }
+
+/**
+ * Values whose high word something reads: the backward half of the width analysis. The
+ * low word of add, sub, mul, and, or, xor, neg and shl depends only on the operands' low
+ * words, so a value only such operations (and 32-bit ones: add32, icmp32, store.u32,
+ * zext32, a shift's amount) read is kept in one register even when it may be wider, as
+ * when a sum is masked or stored as 32 bits. Every other reader needs the high word.
+ */
+export function highWordNeeded(f: Func): Set<number> {
+  const need = new Set<number>();
+  const lowOnly = /^(add|sub|mul|and|or|xor|shl|neg)$/;
+  const noHigh = /^(add32|sub32|mul32|udiv32|sdiv32|urem32|srem32|and32|or32|xor32|shl32|lshr32|ashr32|neg32|zext32|le16|le32|be16|be32|bswap16|bswap32|sext8|sext16|sext32|sext8_32|sext16_32|icmp32\..*|store\.u(8|16|32)|atomic\.[a-z_]+\.u32|packet\.check|ptradd|load\..*|ctx\.get|map\..*|global\.addr)$/;
+  const params = new Map<number, Arg[]>();
+  for (const b of f.blocks) {
+    for (const s of b.term.op === "br" ? [b.term.to] : b.term.op === "br_if" ? [b.term.then, b.term.else] : []) {
+      const target = f.blocks.find((t) => t.name === s.block)!;
+      s.args.forEach((a, n) => params.set(target.params[n]!.id, [...(params.get(target.params[n]!.id) ?? []), a]));
+    }
+  }
+  const mark = (a: Arg | undefined): boolean => {
+    if (a?.kind !== "value" || need.has(a.id)) return false;
+    need.add(a.id);
+    return true;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const b of f.blocks) {
+      for (const i of b.insts) {
+        if (lowOnly.test(i.op)) {
+          if (i.result !== undefined && need.has(i.result)) {
+            // shl: the amount is only ever read in its low bits.
+            const operands = i.op === "shl" ? [i.args[0]] : i.args;
+            for (const a of operands) changed = mark(a) || changed;
+          }
+          continue;
+        }
+        if (noHigh.test(i.op)) {
+          // Pointers and addresses are 32-bit; store and atomic data of 64 bits need the high word.
+          if (/^(store\.u64|atomic\.[a-z_]+\.u64)$/.test(i.op)) changed = mark(i.args[3]) || changed;
+          if (/^atomic\.cmpxchg\.u64$/.test(i.op)) changed = mark(i.args[4]) || changed;
+          continue;
+        }
+        // shifts right by a constant or variable amount: the value's high word, not the amount's.
+        if (/^(lshr|ashr)$/.test(i.op)) { changed = mark(i.args[0]) || changed; continue; }
+        for (const a of i.args) changed = mark(a) || changed;
+      }
+      const t = b.term;
+      if (t.op === "ret") changed = mark(t.value) || changed;
+      if (t.op === "br_if") changed = mark(t.cond) || changed;
+    }
+    for (const [param, args] of params) if (need.has(param)) for (const a of args) changed = mark(a) || changed;
+  }
+  return need;
+}

@@ -76,14 +76,20 @@ describe("NPU code generation", () => {
 
   it("works in 32 bits where the high word is proven zero: fewer words than the pair translation", () => {
     const object = assemble(["ldxw %r2, [%r1+0]", "ldxh %r3, [%r1+4]", "or %r2, %r3", "xor %r2, 0x55", "rsh %r2, 3", "mov %r0, %r2", "lsh %r3, 4", "sub %r0, %r3", "exit"].join("\n"), "narrow.s");
+    // And a sum that may carry into bit 32 but is masked: only its low word is ever read.
+    const masked = assemble(["ldxw %r2, [%r1+0]", "ldxh %r3, [%r1+4]", "add %r2, %r3", "lsh %r2, 3", "and %r2, 0xfff", "mov %r0, %r2", "or %r0, %r3", "exit"].join("\n"), "masked.s");
+    const mm = moduleOf(masked, 0, "raw");
+    expect(compileForNpu(mm, npuDescriptor()).words.length).toBeLessThan(compileForNpu(mm, npuDescriptor(), { pairs: true }).words.length);
     const m = moduleOf(object, 0, "raw");
     const narrow = compileForNpu(m, npuDescriptor()).words.length;
     const pairs = compileForNpu(m, npuDescriptor(), { pairs: true }).words.length;
     expect(narrow).toBeLessThan(pairs);
     const mem = Uint8Array.of(0xff, 0xff, 0xff, 0x7f, 0x34, 0x12, 0, 0);
-    for (const opts of [{}, { pairs: true }]) {
-      const got = runOnNpu(object, mem, opts);
-      expect(got.kind === "done" && got.r0).toBe((reference(object, mem) as { r0: bigint }).r0);
+    for (const o of [object, masked]) {
+      for (const opts of [{}, { pairs: true }]) {
+        const got = runOnNpu(o, mem, opts);
+        expect(got.kind === "done" && got.r0).toBe((reference(o, mem) as { r0: bigint }).r0);
+      }
     }
   });
 });
