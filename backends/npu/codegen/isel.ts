@@ -99,7 +99,7 @@ class Selector {
 
   constructor(private readonly f: Func, private readonly opts: IselOptions, private readonly isEntry: boolean, private readonly funcs: ReadonlyMap<string, FuncInfo>) {
     this.widths = valueWidths(f, opts.pairs ?? false);
-    this.needHigh = opts.pairs ? undefined : highWordNeeded(f);
+    this.needHigh = opts.pairs ? undefined : highWordNeeded(f, this.widths);
     this.blocks = new Map(f.blocks.map((b) => [b.name, b]));
     const uses = new Map<number, number>();
     for (const b of f.blocks) {

@@ -67,9 +67,10 @@ export function valueWidths(f: Func, pairs: boolean): Map<number, number> {
  * low word of add, sub, mul, and, or, xor, neg and shl depends only on the operands' low
  * words, so a value only such operations (and 32-bit ones: add32, icmp32, store.u32,
  * zext32, a shift's amount) read is kept in one register even when it may be wider, as
- * when a sum is masked or stored as 32 bits. Every other reader needs the high word.
+ * when a sum is masked or stored as 32 bits. Every other reader needs the high word;
+ * a result the forward analysis proves narrow needs none of its operands' high words.
  */
-export function highWordNeeded(f: Func): Set<number> {
+export function highWordNeeded(f: Func, widths: ReadonlyMap<number, number>): Set<number> {
   const need = new Set<number>();
   const lowOnly = /^(add|sub|mul|and|or|xor|shl|neg)$/;
   const noHigh = /^(add32|sub32|mul32|udiv32|sdiv32|urem32|srem32|and32|or32|xor32|shl32|lshr32|ashr32|neg32|zext32|le16|le32|be16|be32|bswap16|bswap32|sext8|sext16|sext32|sext8_32|sext16_32|icmp32\..*|store\.u(8|16|32)|atomic\.[a-z_]+\.u32|packet\.check|ptradd|load\..*|ctx\.get|map\..*|global\.addr)$/;
@@ -90,7 +91,8 @@ export function highWordNeeded(f: Func): Set<number> {
     for (const b of f.blocks) {
       for (const i of b.insts) {
         if (lowOnly.test(i.op)) {
-          if (i.result !== undefined && need.has(i.result)) {
+          // A result known to fit 32 bits has a zero high word whatever its operands' are.
+          if (i.result !== undefined && need.has(i.result) && (widths.get(i.result) ?? 64) > 32) {
             // shl: the amount is only ever read in its low bits.
             const operands = i.op === "shl" ? [i.args[0]] : i.args;
             for (const a of operands) changed = mark(a) || changed;
