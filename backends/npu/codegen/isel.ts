@@ -130,12 +130,25 @@ class Selector {
   private vreg(): W { return { k: "v", v: this.nv++ }; }
   private loc(w: W): Loc { return w.k === "v" ? { k: "v", v: w.v } : w.k === "p" ? { k: "p", op: w.op } : fail("codegen", {}, ["bug: constant where a register is needed"]); }
   newLabel(): string { return `.L${this.f.name}.${this.labels++}`; }
-  private label(name: string): void { this.out.push({ op: "label", label: name }); }
+  private label(name: string): void {
+    // A constant made before a label may not have been made on every path to it.
+    this.consts.clear();
+    this.out.push({ op: "label", label: name });
+  }
+  /** Constants already in a register since the last label (straight-line code: they dominate their reuses). */
+  private readonly consts = new Map<number, W>();
   private br(cond: string, label: string): void { this.emit({ op: "br", cond: COND_CODE.get(cond)!, label }); }
 
-  /** A constant in a fresh register: one word when the immediate forms reach it, else two (movb then immw1). */
-  private materialise(n: number): W {
+  /**
+   * A constant in a register: one word when the immediate forms reach it, else two (movb
+   * then immw1), reused until the next label. `fresh`: a register of its own, for code that writes it.
+   */
+  private materialise(n: number, fresh = false): W {
+    n >>>= 0;
+    const known = fresh ? undefined : this.consts.get(n);
+    if (known) return known;
     const d = this.vreg();
+    if (!fresh) this.consts.set(n, d);
     const f = immForm(n);
     if (f) this.emit({ op: "movb", dst: this.loc(d), imm: f });
     else {
@@ -376,7 +389,7 @@ class Selector {
     const r = { lo: this.vreg(), hi: words === 2 ? this.vreg() : ZERO };
     const nn = { lo: this.copy(n.lo), hi: words === 2 ? this.copy(n.hi) : ZERO };
     for (const w of [q.lo, q.hi, r.lo, r.hi]) if (w.k === "v") this.mov(w, ZERO);
-    const count = this.materialise(words * 32);
+    const count = this.materialise(words * 32, true);
     const loop = this.newLabel(), skip = this.newLabel();
     this.label(loop);
     // (r : n) <<= 1 and q <<= 1, high words first: each dshl reads the words below before they shift.
@@ -757,12 +770,25 @@ class Selector {
             this.flags("sub", this.val(t.cond).lo, ZERO);
             cond = "ne";
           }
-          const thenL = this.edge(t.then), elseL = this.edge(t.else);
-          if (thenL === `.B${f.name}.${next}`) this.br(INVERSE[cond]!, elseL);
-          else {
-            this.br(cond, thenL);
-            if (elseL !== `.B${f.name}.${next}`) this.br("al", elseL);
+          // One edge's moves go inline after the conditional branch, the other's (if any) to a stub.
+          const thenMoves = this.edgeMoves(t.then), elseMoves = this.edgeMoves(t.else);
+          const block = (c: BlockCall) => `.B${f.name}.${c.block}`;
+          const stub = (c: BlockCall, moves: VInst[]) => {
+            if (moves.length === 0) return block(c);
+            const l = this.newLabel();
+            this.stubs.push([{ op: "label", label: l }, ...moves, { op: "br", cond: 0, label: block(c) }]);
+            return l;
+          };
+          const [c, far, farMoves, near, nearMoves] = elseMoves.length === 0 && thenMoves.length > 0
+            ? [INVERSE[cond]!, t.else, elseMoves, t.then, thenMoves] as const
+            : [cond, t.then, thenMoves, t.else, elseMoves] as const;
+          if (nearMoves.length === 0 && block(far) === `.B${f.name}.${next}` && farMoves.length === 0) {
+            this.br(INVERSE[c]!, block(near));
+            break;
           }
+          this.br(c, stub(far, [...farMoves]));
+          this.out.push(...nearMoves);
+          if (block(near) !== `.B${f.name}.${next}`) this.br("al", block(near));
           break;
         }
         case "ret": {
