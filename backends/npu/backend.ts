@@ -150,7 +150,7 @@ export const npuBackend: Backend = {
         entry_points: [{ name: input.object.programs[input.program]!.name, file: NPU_FILES.image, symbol: code.functions[0]!.name, offset: 0 }],
         resources: {
           microwords: code.words.length,
-          control_store_words: d.limits.control_store_words ?? null,
+          control_store_words: d.limits.control_store_words ?? 0xffff,
           image: NPU_FILES.image,
           image_hex: NPU_FILES.hex,
           listing: NPU_FILES.listing,

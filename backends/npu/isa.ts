@@ -293,6 +293,8 @@ export function wordProblems(w: Word): string[] {
   if ((needB || info.format === "dsh" || (info.format === "lkp" && w.cond === 1)) && !canBeB(b)) out.push(`${operandText(b)} cannot be the b operand (B bank or $r)`);
   const hasDst = ["alu", "mov", "imm", "sh", "dsh", "un", "bl"].includes(info.format);
   if (hasDst && !canBeDst(d)) out.push(`${operandText(d)} cannot be written`);
+  // immw1 keeps the low half of its destination, so it reads it: a general register only.
+  if (info.format === "imm" && d.kind !== "A" && d.kind !== "B") out.push(`immw1 reads its destination: ${operandText(d)} is not a general register`);
   if (info.format === "sh" || info.format === "dsh") if (w.sh > SH_SA) out.push(`shift amount ${w.sh} is neither 0..63 nor sa`);
   if (info.format === "atom" && (w.cond >= ATOMIC_OPS.length || MEM_SIZES[w.size]! < 4)) out.push("an atomic is one of ATOMIC_OPS on 4 or 8 bytes");
   if (info.format === "lkp" && w.cond >= LOOKUP_KINDS.length) out.push(`lookup kind ${w.cond} does not exist`);

@@ -169,9 +169,9 @@ export class NpuMachine {
         if (!t) continue;
         progressed = true;
         this.issueCycles[e]!++;
-        const before = finishedJob(t);
-        this.step(t, oldest);
-        if (before && t.state === "idle") {
+        // A word held back for packet order issues nothing: the cycle is not an issue cycle.
+        if (!this.step(t, oldest)) this.issueCycles[e]!--;
+        if (t.state === "idle") {
           finished++;
           while (oldest < live.length && live[oldest]!.result) oldest++;
           for (const w of this.threads) if (w.state === "order") w.state = "ready";
@@ -331,7 +331,8 @@ export class NpuMachine {
     }
   }
 
-  private step(t: Thread, oldest: number): void {
+  /** Issues the thread's next microword; false when packet order holds it back. */
+  private step(t: Thread, oldest: number): boolean {
     const d = this.code[t.pc];
     if (!d) this.fault(t, `the program counter left the control store (${this.code.length} words)`);
     const w = d.w;
@@ -418,7 +419,7 @@ export class NpuMachine {
           };
           t.state = "idle";
           t.job = undefined;
-          return;
+          return true;
         }
         break;
       case "mem": {
@@ -431,7 +432,7 @@ export class NpuMachine {
           break;
         }
         const r = this.resolve(t, addr, size, d.name === "wr");
-        if (shared()) return;
+        if (shared()) return false;
         const view = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
         if (d.name === "rd") {
           const v = size === 1 ? view.getUint8(r.off) : size === 2 ? view.getUint16(r.off, true) : view.getUint32(r.off, true);
@@ -452,7 +453,7 @@ export class NpuMachine {
         const size = MEM_SIZES[w.size]!;
         if (size !== 4 && size !== 8) this.fault(t, `atomic of ${size} bytes`);
         const r = this.resolve(t, addr, size, true);
-        if (shared()) return;
+        if (shared()) return false;
         const view = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
         const mask = size === 8 ? MASK64 : 0xffffffffn;
         const old = size === 8 ? view.getBigUint64(r.off, true) : BigInt(view.getUint32(r.off, true));
@@ -481,7 +482,7 @@ export class NpuMachine {
         break;
       }
       case "lkp": {
-        if (shared()) return;
+        if (shared()) return false;
         const map = this.maps[w.sh];
         if (!map) this.fault(t, `lookup in map ${w.sh}, but the program has ${this.maps.length} maps`);
         const kind = LOOKUP_KINDS[w.cond];
@@ -494,7 +495,7 @@ export class NpuMachine {
           const key = this.readBytes(t, this.src(t, w.a), map.def.keySize);
           if (kind === "lookup") {
             const v = map.lookup(key);
-            answer = v ? BigInt(WINDOW_FOR_ARRAY(this, map, w.sh, v)) : 0n;
+            answer = v ? BigInt(this.valueWindow(w.sh, v)) : 0n;
           } else if (kind === "update") {
             const value = this.readBytes(t, this.src(t, w.b), map.def.valueSize);
             answer = BigInt.asUintN(64, BigInt(map.update(key, value, w.imm)));
@@ -510,7 +511,7 @@ export class NpuMachine {
         break;
       }
       case "hlp": {
-        if (shared()) return;
+        if (shared()) return false;
         const h = HELPERS_BY_ID.get(w.imm);
         if (!h) this.fault(t, `helper ${w.imm} does not exist`);
         const args = [0, 1, 2, 3, 4].map((k) => BigInt(t.xw[2 * k]!) | (BigInt(t.xw[2 * k + 1]!) << 32n)) as [bigint, bigint, bigint, bigint, bigint];
@@ -533,20 +534,19 @@ export class NpuMachine {
       t.waitMask = 1 << w.sig;
     }
     t.pc = pc;
+    return true;
   }
 
-  /** @internal for the lookup answer: array values keep their fixed window, others get one on first use. */
-  valueWindow(map: BpfMap, index: number, value: Uint8Array): number {
+  /** A lookup's answer: array values keep their fixed window, other values get one on first use. */
+  private valueWindow(index: number, value: Uint8Array): number {
     const base = this.windows.get(WINDOW.arrayBase + index);
     if (base && value.buffer === base.buffer && value.byteOffset >= base.byteOffset && value.byteOffset < base.byteOffset + base.byteLength) {
       return windowAddress(WINDOW.arrayBase + index, value.byteOffset - base.byteOffset);
     }
-    void map;
     return this.windowFor(value);
   }
 }
 
-const WINDOW_FOR_ARRAY = (m: NpuMachine, map: BpfMap, index: number, value: Uint8Array): number => m.valueWindow(map, index, value);
 
 /** The high word of an unsigned 32x32 product, in 16-bit halves so that every partial product is exact in a double. */
 function mulHi(a: number, b: number): number {
@@ -555,5 +555,3 @@ function mulHi(a: number, b: number): number {
   const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
   return (ah * bh + Math.floor(lh / 65536) + Math.floor(hl / 65536) + Math.floor(mid / 65536)) >>> 0;
 }
-
-const finishedJob = (t: Thread): boolean => t.job !== undefined;
