@@ -30,7 +30,12 @@ import { NpuMachine, type Job, type NpuTiming, type SimConfig, type SimStats } f
 
 export const NPU_FILES = { image: "microcode.bin", hex: "microcode.hex", listing: "microcode.lst", descriptor: "npu.json" } as const;
 
-/** Cycles the simulator allows per interpreter step (--max-steps): the division routine's worst case per instruction. */
+/**
+ * The simulator's limits from the interpreter's --max-steps: microwords a packet may issue
+ * per BPF step (a BPF instruction takes about two; a division routine hundreds, rarely),
+ * and cycles per step as a backstop (a word may wait hundreds of cycles on a lookup).
+ */
+export const WORDS_PER_STEP = 16;
 const CYCLES_PER_STEP = 2048;
 
 /**
@@ -107,9 +112,10 @@ export interface SimRun {
 }
 
 /** Runs an image over jobs on a machine built from the descriptor (engines and threads overridable). */
-export function simulate(words: readonly Word[], maps: readonly BpfMap[], jobs: readonly Job[], d: TargetDescriptor, opts: { engines?: number; threads?: number; maxCycles: number; seed?: number; ordered?: boolean }): SimRun {
+export function simulate(words: readonly Word[], maps: readonly BpfMap[], jobs: readonly Job[], d: TargetDescriptor, opts: { engines?: number; threads?: number; maxCycles: number; maxSteps?: number; seed?: number; ordered?: boolean }): SimRun {
   const timing = npuTiming(d);
-  const cfg: SimConfig = { engines: opts.engines ?? timing.engines, threads: opts.threads ?? timing.threads, timing, maxCycles: opts.maxCycles, ordered: opts.ordered ?? true };
+  const cfg: SimConfig = { engines: opts.engines ?? timing.engines, threads: opts.threads ?? timing.threads, timing, maxCycles: opts.maxCycles, ordered: opts.ordered ?? true,
+    ...(opts.maxSteps === undefined ? {} : { maxWordsPerJob: Math.min(Number.MAX_SAFE_INTEGER, opts.maxSteps * WORDS_PER_STEP) }) };
   const machine = new NpuMachine(words, maps, newHostState(opts.seed), cfg);
   return machine.run(jobs);
 }
@@ -168,7 +174,7 @@ export const npuBackend: Backend = {
   runRaw(request: RawRunRequest): RawRunResult {
     const { words, maps, d } = prepare(request, "raw");
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
-    const run = simulate(words, maps, [{ kind: "raw", mem: request.mem }], d, { engines: 1, threads: 1, maxCycles, seed: request.seed });
+    const run = simulate(words, maps, [{ kind: "raw", mem: request.mem }], d, { engines: 1, threads: 1, maxCycles, maxSteps: request.maxSteps, seed: request.seed });
     const r = run.results[0]!;
     return { r0: r.r0, stats: `npu: ${r.latency} cycles, ${r.issued} microwords issued` };
   },
@@ -176,7 +182,7 @@ export const npuBackend: Backend = {
   runXdp(request: XdpRunRequest): XdpRunResult {
     const { words, maps, d } = prepare(request, "xdp");
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP * Math.max(1, request.frames.length));
-    const run = simulate(words, maps, request.frames.map((frame) => ({ kind: "xdp", frame, ifindex: request.ifindex })), d, { maxCycles, seed: request.seed });
+    const run = simulate(words, maps, request.frames.map((frame) => ({ kind: "xdp", frame, ifindex: request.ifindex })), d, { maxCycles, maxSteps: request.maxSteps, seed: request.seed });
     const timing = npuTiming(d);
     return {
       packets: run.results.map((r) => ({ r0: r.r0, packet: r.data, ...(r.redirect ? { redirect: r.redirect } : {}) })),

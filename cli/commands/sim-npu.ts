@@ -48,7 +48,7 @@ export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manif
   if (!Number.isSafeInteger(steps) || steps < 0) fail("cli-usage", {}, [`--max-steps must be a non-negative integer, not '${opts.maxSteps}'`]);
   if (!Number.isSafeInteger(ifindex) || ifindex < 0) fail("cli-usage", {}, [`--ifindex must be a non-negative integer, not '${opts.ifindex}'`]);
   const input = readPcap(readInput(path(opts.pcap)), opts.pcap);
-  const run = simulate(words, maps, input.packets.map((p) => ({ kind: "xdp" as const, frame: p.data, ifindex })), d, { engines, threads, maxCycles: Math.min(Number.MAX_SAFE_INTEGER, steps * 2048 * Math.max(1, input.packets.length)) });
+  const run = simulate(words, maps, input.packets.map((p) => ({ kind: "xdp" as const, frame: p.data, ifindex })), d, { engines, threads, maxSteps: steps, maxCycles: Math.min(Number.MAX_SAFE_INTEGER, steps * 2048 * Math.max(1, input.packets.length)) });
   const packets: Pcap["packets"] = [];
   const lines = input.packets.map((p, i) => {
     const r = run.results[i]!;

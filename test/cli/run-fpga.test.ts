@@ -283,7 +283,7 @@ describe("bpfoff run --target fpga --pcap: what the engine does not do", () => {
 
 describe("bpfoff run --target fpga: not yet", () => {
   it("an unknown run target lists the ones that run", async () => {
-    const r = await cli(["run", "x.s", "--target", "npu"]);
-    expect(r.stderr).toBe("bpfoff: error: target 'npu' cannot run programs yet (available: interp, fpga)\n");
+    const r = await cli(["run", "x.s", "--target", "asic"]);
+    expect(r.stderr).toBe("bpfoff: error: target 'asic' cannot run programs yet (available: interp, fpga, npu)\n");
   });
 });

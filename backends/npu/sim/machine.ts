@@ -42,6 +42,8 @@ export interface SimConfig {
   readonly timing: NpuTiming;
   /** Stop with an error after this many cycles. */
   readonly maxCycles: number;
+  /** Stop with an error when a packet has issued this many microwords (a program that does not end). */
+  readonly maxWordsPerJob?: number;
   /** Commands with the ord bit wait for every earlier packet (exact interpreter semantics); false: ignore the bit. */
   readonly ordered?: boolean;
 }
@@ -338,6 +340,7 @@ export class NpuMachine {
     const w = d.w;
     const job = t.job!;
     job.issued++;
+    if (this.cfg.maxWordsPerJob !== undefined && job.issued > this.cfg.maxWordsPerJob) fail("npu-steps", { insn: t.pc }, [job.seq + 1, this.cfg.maxWordsPerJob]);
     const shared = (): boolean => {
       // Shared state waits for every earlier packet (ordered mode); the word issues again later.
       if (!w.ord || this.cfg.ordered === false || job.seq === oldest) return false;

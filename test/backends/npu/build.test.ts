@@ -79,6 +79,10 @@ describe("bpfoff build --target npu", () => {
     expect(await cli([...args, "--target", "npu"], dir)).toEqual(want);
     const stats = await cli([...args, "--target", "npu", "--stats"], dir);
     expect(stats.stderr).toMatch(/^npu: \d+ cycles, \d+ microwords issued\n$/);
+    // A program that does not end stops at --max-steps, in microwords, as one error line.
+    writeFileSync(join(dir, "inf.s"), "mov %r0, 0\nloop:\nadd %r0, 1\nja loop\nexit\n");
+    const inf = await cli(["run", "inf.s", "--target", "npu", "--max-steps", "1000"], dir);
+    expect(inf).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^bpfoff: error: instruction \d+: packet 1 did not finish within 16000 microwords \(--max-steps times 16\)\n$/) });
   });
 
   it("refuses what the device lacks, naming it", async () => {
