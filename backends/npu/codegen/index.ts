@@ -8,6 +8,7 @@ import { FRAME } from "../layout.js";
 import { selectFunction } from "./isel.js";
 import { allocate } from "./regalloc.js";
 import { schedule } from "./sched.js";
+import { forwardTransfers } from "./forward.js";
 import { packetOrdering } from "./ordering.js";
 import { defsOf, formatOf, usesOf, type VInst } from "./vcode.js";
 
@@ -33,7 +34,7 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
   const ordering = packetOrdering(module);
   module.funcs.forEach((f, n) => {
     const v = selectFunction(f, { module, pairs: opts.pairs, ordering }, n === 0);
-    const live = removeDead(v.insts);
+    const live = removeDead(forwardTransfers(removeDead(v.insts)));
     const insts = opts.noSchedule ? live : schedule(live);
     const a = allocate({ ...v, insts });
     spilled += a.spilled;
