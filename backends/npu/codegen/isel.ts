@@ -369,13 +369,17 @@ class Selector {
     const d0 = { lo: this.reg(y.lo), hi: words === 2 ? this.reg(y.hi) : ZERO };
     const res = { lo: this.vreg(), hi: words === 2 ? this.vreg() : ZERO };
     const end = this.newLabel(), nonzero = this.newLabel();
-    // d == 0: the quotient 0, the remainder the dividend.
-    if (words === 2) this.flags("or", d0.lo, d0.hi);
-    else this.flags("sub", d0.lo, ZERO);
-    this.br("ne", nonzero);
-    this.mov(res.lo, wantRem ? n0.lo : ZERO);
-    if (words === 2) this.mov(res.hi, wantRem ? n0.hi : ZERO);
-    this.br("al", end);
+    const known = y.lo.k === "c" && y.hi.k === "c" ? (y.lo.n !== 0 || (words === 2 && y.hi.n !== 0) ? "nonzero" : "zero") : undefined;
+    if (known === "zero") return wantRem ? { lo: x.lo, hi: words === 2 ? x.hi : ZERO } : { lo: ZERO, hi: ZERO };
+    // d == 0: the quotient 0, the remainder the dividend (no test when d is a constant).
+    if (known === undefined) {
+      if (words === 2) this.flags("or", d0.lo, d0.hi);
+      else this.flags("sub", d0.lo, ZERO);
+      this.br("ne", nonzero);
+      this.mov(res.lo, wantRem ? n0.lo : ZERO);
+      if (words === 2) this.mov(res.hi, wantRem ? n0.hi : ZERO);
+      this.br("al", end);
+    }
     this.label(nonzero);
     let n = n0, d = d0;
     const top = (v: Val) => (words === 2 ? v.hi : v.lo);
@@ -591,6 +595,8 @@ class Selector {
         // old value comes back in $r0 ($r1): same index, as the command has one xfer field.
         const sig = this.nextSig();
         this.emit({ op: "atom", cond: ATOMIC_OPS.indexOf(aop as "add"), size: MEM_SIZES.indexOf(size as 4), xfer: 0, sig, a: at.a, field: at.off & 0xffff, ord: this.ordered(y!, x!) });
+        // An answer nobody reads (a counter's add) is not waited for: the atomic is posted like a store.
+        if (!this.used.has(id)) return this.set(id, ZERO);
         this.emit({ op: "wait", field: 1 << sig });
         return this.set(id, this.copy({ k: "p", op: XR(0) }), size === 8 ? this.copy({ k: "p", op: XR(1) }) : ZERO);
       }
