@@ -87,10 +87,17 @@ export function compileForNpu(module: Module, d: TargetDescriptor, opts: Codegen
 /** The listing: assembler text that `bpfoff asm --target npu` reads back, each word's address, bits and origin in its comment. */
 export function listing(code: Microcode): string {
   const starts = new Map(code.functions.map((f) => [f.at, f.name]));
+  const blockStarts = new Map<number, string[]>();
+  for (const b of code.blocks) blockStarts.set(b.at, [...(blockStarts.get(b.at) ?? []), b.name]);
   const lines: string[] = [];
   code.words.forEach((w, i) => {
     const fn = starts.get(i);
     if (fn !== undefined) lines.push(`; function ${fn}`);
+    // IR blocks are named after the BPF instruction they start at (ir/lift): bb15 is instruction 15 of the input.
+    for (const b of blockStarts.get(i) ?? []) {
+      const m = /^bb(\d+)$/.exec(b);
+      lines.push(m ? `; ${b}: from BPF instruction ${m[1]} of the input` : `; ${b}`);
+    }
     const text = printWord(w);
     const note = code.notes[i] ? `  ${code.notes[i]}` : "";
     lines.push(`${text.padEnd(44)} ; ${String(i).padStart(4)}  ${encodeWord(w).toString(16).padStart(16, "0")}${note}`);

@@ -18,6 +18,11 @@ export interface Microcode {
   readonly notes: readonly string[];
   /** Per function: its first word. */
   readonly functions: readonly { readonly name: string; readonly at: number }[];
+  /**
+   * Per IR block: its first word. The lift names a block after the input BPF instruction
+   * it starts at (bb15: instruction 15), which is how the listing points back at the BPF.
+   */
+  readonly blocks: readonly { readonly func: string; readonly name: string; readonly at: number }[];
   readonly spilled: number;
 }
 
@@ -43,12 +48,16 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
   // Addresses of labels, then the words.
   const labels = new Map<string, number>();
   const functions: { name: string; at: number }[] = [];
+  const blocks: { func: string; name: string; at: number }[] = [];
   let pc = 0;
   for (const f of laid) {
     functions.push({ name: f.name, at: pc });
+    const prefix = `.B${f.name}.`;
     for (const i of f.insts) {
-      if (i.op === "label") labels.set(i.label!, pc);
-      else pc++;
+      if (i.op === "label") {
+        labels.set(i.label!, pc);
+        if (i.label!.startsWith(prefix)) blocks.push({ func: f.name, name: i.label!.slice(prefix.length), at: pc });
+      } else pc++;
     }
   }
   const words: Word[] = [];
@@ -63,7 +72,7 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
     }
   }
   if (words.length > 0xffff) fail("codegen", {}, [`${words.length} microwords: branch targets are 16 bits`]);
-  return { words, notes, functions, spilled };
+  return { words, notes, functions, blocks, spilled };
 }
 
 function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number): Word {
