@@ -32,7 +32,8 @@ function count(text: string | undefined, option: string, max: number): number | 
   return n;
 }
 
-export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manifest: { resources: { image: string; descriptor: string } }, maps: readonly BpfMap[], opts: NpuSimOpts, path: (p: string) => string): void {
+export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manifest: { program: { type: string }; resources: { image: string; descriptor: string } }, maps: readonly BpfMap[], opts: NpuSimOpts, path: (p: string) => string): void {
+  if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target npu --mem)`]);
   const words = readImage(readFileSync(join(dir, manifest.resources.image)), `${bundle}/${manifest.resources.image}`);
   const descFile = `${bundle}/${manifest.resources.descriptor}`;
   let d;

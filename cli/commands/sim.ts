@@ -38,7 +38,7 @@ function romSlots(text: string, count: number, file: string) {
 export function registerSim(program: Command, ctx: CliContext): void {
   program
     .command("sim")
-    .description("run a built bundle (bpfoff build --target fpga) on its simulator over a pcap")
+    .description("run a built bundle (bpfoff build --target fpga or npu) on its simulator over a pcap")
     .argument("<bundle>", "the folder bpfoff build wrote")
     .requiredOption("--pcap <file>", "packets to run, in order, maps carried from packet to packet")
     .option("--maps-in <file>", "map state to start from instead of the bundle's images, {\"map\": [bpftool entries]}")
@@ -53,7 +53,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const manifestFile = join(dir, "manifest.json");
       if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
       const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
-      if (manifest.target === "npu" && manifest.program?.type === "xdp") {
+      if (manifest.target === "npu") {
         const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
         if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
         return simNpuBundle(ctx, dir, bundle, manifest, maps, opts, (p) => resolve(ctx.io.cwd, p));
