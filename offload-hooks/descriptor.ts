@@ -17,7 +17,7 @@ export interface TargetDescriptor {
   readonly calls: { readonly local: boolean; readonly max_depth: number; readonly tail_calls: boolean; readonly callx: boolean };
   readonly helpers: readonly number[];
   readonly maps: { readonly kinds: readonly MapKind[]; readonly max_entries: number; readonly max_key_size: number; readonly max_value_size: number; readonly max_total_bytes: number };
-  readonly limits: { readonly max_instructions: number; readonly stack_bytes: number; readonly back_edges: boolean };
+  readonly limits: { readonly max_instructions: number; readonly stack_bytes: number; readonly back_edges: boolean; readonly control_store_words?: number };
   readonly timing?: Readonly<Record<string, number>>;
 }
 

@@ -180,5 +180,40 @@ export const MANIFEST_SCHEMA = {
         },
       },
     },
+    {
+      // The NPU's microcode: its size against the control store, the image files, the machine it was built for.
+      if: { required: ["target"], properties: { target: { const: "npu" } } },
+      then: {
+        properties: {
+          resources: {
+            type: "object",
+            additionalProperties: false,
+            required: ["microwords", "control_store_words", "image", "image_hex", "listing", "descriptor", "bpf_instructions", "microwords_per_bpf_instruction", "functions", "spill_slots", "engine"],
+            properties: {
+              microwords: { type: "integer", minimum: 1 },
+              control_store_words: { type: "integer", minimum: 1 },
+              image: bundlePath,
+              image_hex: bundlePath,
+              listing: bundlePath,
+              descriptor: bundlePath,
+              bpf_instructions: { type: "integer", minimum: 1 },
+              microwords_per_bpf_instruction: { type: "number", minimum: 0 },
+              functions: {
+                type: "array",
+                minItems: 1,
+                items: { type: "object", additionalProperties: false, required: ["name", "at"], properties: { name, at: { type: "integer", minimum: 0 } } },
+              },
+              spill_slots: { type: "integer", minimum: 0 },
+              engine: {
+                type: "object",
+                additionalProperties: false,
+                required: ["engines", "threads", "clock_mhz"],
+                properties: { engines: { type: "integer", minimum: 1 }, threads: { type: "integer", minimum: 1, maximum: 8 }, clock_mhz: { type: "number", exclusiveMinimum: 0 } },
+              },
+            },
+          },
+        },
+      },
+    },
   ],
 } as const;

@@ -5,6 +5,7 @@ import { decodeProgram } from "../../ir/bpf/codec.js";
 import { printProgram, type Syntax } from "../../ir/bpf/print.js";
 import { loadProgramFile } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
+import { disassemble, readImage } from "../../backends/npu/image.js";
 import { readInput, type CliContext } from "../io.js";
 
 export function registerDisasm(program: Command, ctx: CliContext): void {
@@ -16,7 +17,13 @@ export function registerDisasm(program: Command, ctx: CliContext): void {
     .option("--addresses", "prefix every instruction with its slot index")
     .option("--raw", "the file holds bare 8-byte instruction slots")
     .option("--program <name>", "only this program")
-    .action((file: string, opts: { syntax: string; addresses?: boolean; raw?: boolean; program?: string }) => {
+    .option("--target <target>", "bpf, or npu: a control store image (binary or hex text), printed as microcode the assembler reads back", "bpf")
+    .action((file: string, opts: { syntax: string; addresses?: boolean; raw?: boolean; program?: string; target: string }) => {
+      if (opts.target !== "bpf" && opts.target !== "npu") fail("cli-usage", {}, [`--target must be bpf or npu, not '${opts.target}'`]);
+      if (opts.target === "npu") {
+        ctx.io.stdout(disassemble(readImage(readInput(resolve(ctx.io.cwd, file)), file), opts.addresses));
+        return;
+      }
       if (opts.syntax !== "ubpf" && opts.syntax !== "llvm") fail("cli-usage", {}, [`--syntax must be ubpf or llvm, not '${opts.syntax}'`]);
       const bytes = readInput(resolve(ctx.io.cwd, file));
       const obj = opts.raw

@@ -14,6 +14,7 @@ import { findBackend } from "../../backends/registry.js";
 import { readText, type CliContext } from "../io.js";
 import { loadMapsState } from "../../runtime/maps/state.js";
 import { runXdpOnTarget } from "./run.js";
+import { simNpuBundle } from "./sim-npu.js";
 
 interface SimOpts {
   pcap: string;
@@ -23,6 +24,8 @@ interface SimOpts {
   maxSteps: string;
   ifindex: string;
   vcd?: string;
+  engines?: string;
+  threads?: string;
 }
 
 /** A ROM image: one slot per line, 16 hex digits, the slot's bytes read as a little-endian u64. */
@@ -37,7 +40,7 @@ function romSlots(text: string, count: number, file: string) {
 export function registerSim(program: Command, ctx: CliContext): void {
   program
     .command("sim")
-    .description("run a built bundle (bpfoff build --target fpga) on its simulator over a pcap")
+    .description("run a built bundle (bpfoff build --target fpga or npu) on its simulator over a pcap")
     .argument("<bundle>", "the folder bpfoff build wrote")
     .requiredOption("--pcap <file>", "packets to run, in order, maps carried from packet to packet")
     .option("--maps-in <file>", "map state to start from instead of the bundle's images, {\"map\": [bpftool entries]}")
@@ -46,11 +49,18 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--max-steps <n>", "stop a run after this many instructions", "10000000")
     .option("--ifindex <n>", "ingress_ifindex in xdp_md", "1")
     .option("--vcd <file>", "write a waveform of the whole run (Verilator --trace; its model is built once, on first use)")
+    .option("--engines <n>", "npu bundles: micro-engines (default: the bundle's descriptor)")
+    .option("--threads <n>", "npu bundles: threads per engine, 1-8 (default: the descriptor's)")
     .action((bundle: string, opts: SimOpts) => {
       const dir = resolve(ctx.io.cwd, bundle);
       const manifestFile = join(dir, "manifest.json");
       if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
       const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      if (manifest.target === "npu") {
+        const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
+        if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
+        return simNpuBundle(ctx, dir, bundle, manifest, maps, opts, (p) => resolve(ctx.io.cwd, p));
+      }
       const backend = findBackend(manifest.target);
       const rom = manifest.resources?.rom_image as string | undefined;
       if (!backend?.runXdp || !rom) fail("cli-usage", {}, [`${bundle} was built for target ${manifest.target}, which has no simulator (sim runs fpga bundles)`]);

@@ -111,6 +111,9 @@ export const MESSAGES = {
   "c-const": "{0} is not an integer constant expression",
   "c-map": "{0}",
   "c-loop": "{0}",
+  // NPU backend (backends/npu/).
+  "npu-control-store": "the program needs {0} microwords; the control store holds {1}",
+  "npu-steps": "packet {0} did not finish within {1} microwords (--max-steps times 16)",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",

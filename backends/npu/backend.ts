@@ -1,0 +1,202 @@
+// The `npu` target: microcode for bpfoff's network-processor micro-engine
+// (docs/npu-isa.md). A bundle holds
+//   microcode.bin   the control store image: one 64-bit microword a slot, little-endian
+//   microcode.hex   the same, 16 hex digits a line ($readmemh)
+//   microcode.lst   the listing: address, word, assembler text, and what it was selected for
+//   npu.json        the target descriptor the program was built against (timing, limits)
+// plus maps/ (assembleBundle). `bpfoff run --target npu` compiles the program and runs it
+// on the cycle-level simulator (sim/machine.ts); `bpfoff sim` runs a bundle's image.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult, XdpRunRequest, XdpRunResult } from "../common/backend.js";
+import type { BpfObject } from "../../ir/bpf/object.js";
+import type { Module } from "../../ir/core/ir.js";
+import { validateModule } from "../../ir/core/validate.js";
+import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
+import { liftProgram } from "../../ir/lift/lift.js";
+import { DEFAULT_PIPELINE, runPasses } from "../../ir/passes/index.js";
+import { checkOffload } from "../../offload-hooks/check.js";
+import { loadTarget, type TargetDescriptor } from "../../offload-hooks/descriptor.js";
+import { newHostState } from "../../runtime/helpers/env.js";
+import { instantiateMaps } from "../../runtime/interp/run.js";
+import type { MapDef } from "../../runtime/maps/def.js";
+import type { BpfMap } from "../../runtime/maps/map.js";
+import { compileMicrocode, type CodegenOptions, type Microcode } from "./codegen/index.js";
+import { encodeWord, printWord, type Word } from "./isa.js";
+import { imageBytes, imageHex } from "./image.js";
+import { WINDOW_BYTES } from "./layout.js";
+import { NpuMachine, type Job, type NpuTiming, type SimConfig, type SimStats } from "./sim/machine.js";
+
+export const NPU_FILES = { image: "microcode.bin", hex: "microcode.hex", listing: "microcode.lst", descriptor: "npu.json" } as const;
+
+/**
+ * The simulator's limits from the interpreter's --max-steps: microwords a packet may issue
+ * per BPF step (a BPF instruction takes about two; a division routine hundreds, rarely),
+ * and cycles per step as a backstop (a word may wait hundreds of cycles on a lookup).
+ */
+export const WORDS_PER_STEP = 16;
+const CYCLES_PER_STEP = 2048;
+
+/**
+ * The descriptor file itself, copied into every bundle: found above this file, as the
+ * compiled code runs from dist/ where tsc copies no JSON (offload-hooks/descriptor.ts does the same).
+ */
+function descriptorFile(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const f = join(dir, "offload-hooks/targets/npu.json");
+    if (existsSync(join(dir, "package.json")) && existsSync(f)) return f;
+    if (dirname(dir) === dir) throw new Error("bug: offload-hooks/targets/npu.json not found above the bpfoff installation");
+  }
+}
+
+export function npuDescriptor(): TargetDescriptor {
+  return loadTarget("npu");
+}
+
+/** The descriptor's timing block as the simulator reads it (the schema allows any numbers; these must be there). */
+export function npuTiming(d: TargetDescriptor): NpuTiming & { engines: number; threads: number } {
+  const t = d.timing ?? {};
+  const need = ["clock_mhz", "engines", "threads", "local_latency", "ctx_latency", "packet_latency", "map_latency", "lookup_array", "lookup_hash", "lookup_lpm", "lookup_tcam", "helper_latency", "mul_cycles"];
+  const missing = need.filter((k) => typeof t[k] !== "number");
+  if (missing.length) throw new Error(`bug: offload-hooks/targets/${d.name}.json lacks timing.${missing.join(", timing.")}`);
+  return t as unknown as NpuTiming & { engines: number; threads: number };
+}
+
+/** What the engine cannot hold although the offload check allows it: array maps beyond one 64 KiB window. */
+function engineProblems(maps: readonly MapDef[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  maps.forEach((m) => {
+    if ((m.kind === "array" || m.kind === "percpu_array") && m.maxEntries * m.valueSize > WINDOW_BYTES) {
+      out.push(diag("offload-unsupported", {}, ["npu", `array map '${m.name}' of ${m.maxEntries * m.valueSize} bytes (an array map lives in one ${WINDOW_BYTES}-byte window)`]));
+    }
+  });
+  return out;
+}
+
+/** Compiles the optimised IR; refuses a program larger than the control store, with its size and the limit. */
+export function compileForNpu(module: Module, d: TargetDescriptor, opts: CodegenOptions = {}): Microcode {
+  const problems = engineProblems(module.maps);
+  if (problems.length) throw new DiagnosticError(problems);
+  const code = compileMicrocode(module, opts);
+  const limit = d.limits.control_store_words;
+  if (limit !== undefined && code.words.length > limit) throw new DiagnosticError([diag("npu-control-store", {}, [code.words.length, limit])]);
+  return code;
+}
+
+/** The listing: assembler text that `bpfoff asm --target npu` reads back, each word's address, bits and origin in its comment. */
+export function listing(code: Microcode): string {
+  const starts = new Map(code.functions.map((f) => [f.at, f.name]));
+  const blockStarts = new Map<number, string[]>();
+  for (const b of code.blocks) blockStarts.set(b.at, [...(blockStarts.get(b.at) ?? []), b.name]);
+  const lines: string[] = [];
+  code.words.forEach((w, i) => {
+    const fn = starts.get(i);
+    if (fn !== undefined) lines.push(`; function ${fn}`);
+    // IR blocks are named after the BPF instruction they start at (ir/lift): bb15 is instruction 15 of the input.
+    for (const b of blockStarts.get(i) ?? []) {
+      const m = /^bb(\d+)$/.exec(b);
+      lines.push(m ? `; ${b}: from BPF instruction ${m[1]} of the input` : `; ${b}`);
+    }
+    const text = printWord(w);
+    const note = code.notes[i] ? `  ${code.notes[i]}` : "";
+    lines.push(`${text.padEnd(44)} ; ${String(i).padStart(4)}  ${encodeWord(w).toString(16).padStart(16, "0")}${note}`);
+  });
+  return lines.join("\n") + "\n";
+}
+
+/** The program's IR as the build pipeline makes it (lift, then the default passes). */
+export function moduleOf(object: BpfObject, program: number, type: "raw" | "xdp"): Module {
+  const m = runPasses(liftProgram(object, program, type), DEFAULT_PIPELINE);
+  const invalid = validateModule(m);
+  if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
+  return m;
+}
+
+export interface SimRun {
+  readonly results: ReturnType<NpuMachine["run"]>["results"];
+  readonly stats: SimStats;
+}
+
+/** Runs an image over jobs on a machine built from the descriptor (engines and threads overridable). */
+export function simulate(words: readonly Word[], maps: readonly BpfMap[], jobs: readonly Job[], d: TargetDescriptor, opts: { engines?: number; threads?: number; maxCycles: number; maxSteps?: number; seed?: number; ordered?: boolean }): SimRun {
+  const timing = npuTiming(d);
+  const cfg: SimConfig = { engines: opts.engines ?? timing.engines, threads: opts.threads ?? timing.threads, timing, maxCycles: opts.maxCycles, ordered: opts.ordered ?? true,
+    ...(opts.maxSteps === undefined ? {} : { maxWordsPerJob: Math.min(Number.MAX_SAFE_INTEGER, opts.maxSteps * WORDS_PER_STEP) }) };
+  const machine = new NpuMachine(words, maps, newHostState(opts.seed), cfg);
+  return machine.run(jobs);
+}
+
+/** One summary line: cycles per packet, utilisation and packets per second at the descriptor's clock. */
+export function summary(run: SimRun, d: TargetDescriptor, engines: number, threads: number): string {
+  const n = run.results.length;
+  const clock = npuTiming(d).clock_mhz;
+  const pps = run.stats.cycles === 0 ? 0 : (n / run.stats.cycles) * clock * 1e6;
+  return `npu: ${n} packets on ${engines} engine${engines === 1 ? "" : "s"} x ${threads} threads: ${run.stats.cycles} cycles, ${(run.stats.cycles / Math.max(1, n)).toFixed(1)} cycles per packet, utilisation ${(run.stats.utilisation * 100).toFixed(1)}%, ${Math.round(pps)} packets/s at ${clock} MHz`;
+}
+
+function prepare(request: RawRunRequest | XdpRunRequest, type: "raw" | "xdp"): { words: readonly Word[]; maps: readonly BpfMap[]; d: TargetDescriptor } {
+  const d = npuDescriptor();
+  const problems = checkOffload(request.object, request.program, type, d);
+  if (problems.length) throw new DiagnosticError(problems);
+  const module = moduleOf(request.object, request.program, type);
+  const code = compileForNpu(module, d);
+  return { words: code.words, maps: request.maps ?? instantiateMaps(request.object), d };
+}
+
+export const npuBackend: Backend = {
+  name: "npu",
+  description: "microcode for bpfoff's multi-threaded 32-bit network-processor micro-engine: control store image, listing, cycle-level simulator",
+  compile(input: CompileInput): CompileOutput {
+    const d = npuDescriptor();
+    const code = compileForNpu(input.module, d);
+    const bpf = input.object.programs[input.program]!.slots.length;
+    const timing = npuTiming(d);
+    return {
+      files: [
+        [NPU_FILES.image, imageBytes(code.words)],
+        [NPU_FILES.hex, imageHex(code.words)],
+        [NPU_FILES.listing, listing(code)],
+        [NPU_FILES.descriptor, readFileSync(descriptorFile())],
+      ],
+      manifest: {
+        entry_points: [{ name: input.object.programs[input.program]!.name, file: NPU_FILES.image, symbol: code.functions[0]!.name, offset: 0 }],
+        resources: {
+          microwords: code.words.length,
+          control_store_words: d.limits.control_store_words ?? 0xffff,
+          image: NPU_FILES.image,
+          image_hex: NPU_FILES.hex,
+          listing: NPU_FILES.listing,
+          descriptor: NPU_FILES.descriptor,
+          bpf_instructions: bpf,
+          microwords_per_bpf_instruction: Math.round((code.words.length / Math.max(1, bpf)) * 100) / 100,
+          functions: code.functions.map((f) => ({ name: f.name, at: f.at })),
+          spill_slots: code.spilled,
+          engine: { engines: timing.engines, threads: timing.threads, clock_mhz: timing.clock_mhz },
+        },
+      },
+    };
+  },
+
+  runRaw(request: RawRunRequest): RawRunResult {
+    const { words, maps, d } = prepare(request, "raw");
+    const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
+    const run = simulate(words, maps, [{ kind: "raw", mem: request.mem }], d, { engines: 1, threads: 1, maxCycles, maxSteps: request.maxSteps, seed: request.seed });
+    const r = run.results[0]!;
+    return { r0: r.r0, stats: `npu: ${r.latency} cycles, ${r.issued} microwords issued` };
+  },
+
+  runXdp(request: XdpRunRequest): XdpRunResult {
+    const { words, maps, d } = prepare(request, "xdp");
+    const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP * Math.max(1, request.frames.length));
+    const run = simulate(words, maps, request.frames.map((frame) => ({ kind: "xdp", frame, ifindex: request.ifindex })), d, { maxCycles, maxSteps: request.maxSteps, seed: request.seed });
+    const timing = npuTiming(d);
+    return {
+      packets: run.results.map((r) => ({ r0: r.r0, packet: r.data, ...(r.redirect ? { redirect: r.redirect } : {}) })),
+      stats: [
+        ...run.results.map((r, i) => `npu: packet ${i + 1}: ${r.latency} cycles, ${r.issued} microwords issued, engine ${r.engine} thread ${r.thread}`),
+        summary(run, d, timing.engines, timing.threads),
+      ],
+    };
+  },
+};

@@ -1,0 +1,104 @@
+// Which commands must issue in packet order. Threads run packets concurrently; a packet
+// that reads a map another packet writes must see the writes of every earlier packet and
+// none of the later ones, as the interpreter (one packet after another) does. Maps the
+// program never writes need no order at all, so only their writers' commands get the
+// microword's `ord` bit and the rest run as soon as they can (docs/npu-isa.md §Packet order).
+//
+// Non-fetching atomics of one kind (counters) on a map whose values are never loaded
+// commute with each other and are seen by no packet: they need no order either.
+// A map value pointer's map comes from where it was made (map.lookup, map.array_elem,
+// global.addr) through ptradd and block parameters; a store or atomic through a pointer
+// of unknown origin writes every map. An LRU map's lookup writes (it updates recency).
+// The clock and random helpers read host state that moves on with every call.
+import type { Arg, Module } from "../../../ir/core/ir.js";
+
+/** Helpers whose answer depends on every earlier call: bpf_ktime_get_ns, bpf_get_prandom_u32. */
+export const ORDERED_HELPERS: ReadonlySet<number> = new Set([5, 7]);
+
+export interface Ordering {
+  /** Maps some packet writes: their accesses go in packet order. */
+  readonly written: ReadonlySet<number>;
+  /** Whether a store or atomic writes a map through a pointer of unknown origin (every map access is then ordered). */
+  readonly unknownWrites: boolean;
+  /** Whether an access through this pointer (of function `func`) must go in packet order. */
+  ordered(func: string, ptr: Arg, region: string): boolean;
+}
+
+export function packetOrdering(m: Module): Ordering {
+  const mapIndex = (a: Arg | undefined) => (a?.kind === "sym" ? m.maps.findIndex((d) => d.name === a.name) : -1);
+  const written = new Set<number>();
+  let unknownWrites = false;
+  let readsUnknown = false;
+  const read = new Set<number>();
+  const commuting = new Map<number, Set<string>>();
+  const originsByFunc = new Map<string, (a: Arg) => Set<number> | undefined>();
+  for (const f of m.funcs) {
+    // Origins: value id -> the maps it may point into (undefined: unknown).
+    const origin = new Map<number, Set<number> | undefined>();
+    const params = new Map<number, Arg[]>();
+    for (const b of f.blocks) {
+      for (const s of b.term.op === "br" ? [b.term.to] : b.term.op === "br_if" ? [b.term.then, b.term.else] : []) {
+        const target = f.blocks.find((t) => t.name === s.block)!;
+        s.args.forEach((a, n) => {
+          const id = target.params[n]!.id;
+          params.set(id, [...(params.get(id) ?? []), a]);
+        });
+      }
+    }
+    const defs = new Map<number, { op: string; args: readonly Arg[] }>();
+    for (const b of f.blocks) for (const i of b.insts) if (i.result !== undefined) defs.set(i.result, i);
+    const originOf = (a: Arg, seen: Set<number>): Set<number> | undefined => {
+      if (a.kind !== "value") return new Set();
+      if (origin.has(a.id)) return origin.get(a.id);
+      if (seen.has(a.id)) return new Set();
+      seen.add(a.id);
+      const d = defs.get(a.id);
+      let out: Set<number> | undefined;
+      if (d && (d.op === "map.lookup" || d.op === "map.array_elem" || d.op === "global.addr")) out = new Set([mapIndex(d.args[0])]);
+      else if (d?.op === "ptradd") out = originOf(d.args[0]!, seen);
+      else if (!d && params.has(a.id)) {
+        out = new Set();
+        for (const x of params.get(a.id)!) {
+          const o = originOf(x, seen);
+          if (!o) { out = undefined; break; }
+          for (const k of o) out.add(k);
+        }
+      } else out = undefined;
+      origin.set(a.id, out);
+      return out;
+    };
+    originsByFunc.set(f.name, (a) => originOf(a, new Set()));
+    for (const b of f.blocks) {
+      for (const i of b.insts) {
+        const [x, y] = i.args;
+        if (i.op === "map.update" || i.op === "map.delete") written.add(mapIndex(x));
+        if (i.op === "map.lookup" && m.maps[mapIndex(x)]?.kind === "lru_hash") written.add(mapIndex(x));
+        const region = x?.kind === "word" ? x.word : "";
+        if (region !== "map_value" && region !== "global" && region !== "any") continue;
+        const o = region === "any" ? undefined : originOf(y!, new Set());
+        const atomic = /^atomic\.(add|or|and|xor)\./.exec(i.op);
+        if (atomic) {
+          // A non-fetching atomic of one kind commutes with the others: counters need no order.
+          if (!o) unknownWrites = true;
+          else for (const k of o) commuting.set(k, new Set([...(commuting.get(k) ?? []), atomic[1]!]));
+        } else if (i.op.startsWith("store.") || i.op.startsWith("atomic.")) {
+          if (!o) unknownWrites = true;
+          else for (const k of o) written.add(k);
+        } else if (i.op.startsWith("load.")) {
+          if (!o) readsUnknown = true;
+          else for (const k of o) read.add(k);
+        }
+      }
+    }
+  }
+  // Atomics of one kind on values nobody reads leave every packet's view the same in any order.
+  for (const [k, ops] of commuting) if (ops.size > 1 || read.has(k) || readsUnknown || written.has(k)) written.add(k);
+  const ordered = (func: string, ptr: Arg, region: string): boolean => {
+    if (unknownWrites) return true;
+    if (region === "any" || region === "mem") return written.size > 0;
+    if (region !== "map_value" && region !== "global") return false;
+    const o = originsByFunc.get(func)?.(ptr);
+    return o === undefined ? written.size > 0 : [...o].some((k) => written.has(k));
+  };
+  return { written, unknownWrites, ordered };
+}
