@@ -100,7 +100,17 @@ class Lowering {
   // Per function being lowered:
   private fb!: FuncBuilder;
   private frame?: Arg;
+  /**
+   * The frame has two zones: aggregates (arrays, structs: what gets its address passed
+   * around) at the top, from offset 0 down, and scalars below them, from -scalarBase
+   * down. An object's address lets one reach only the bytes above it (C objects extend
+   * upward from their address), so mem2reg can still promote every scalar when an
+   * aggregate's address escapes to a helper. scalarBase comes from a first lowering of
+   * the function that measures the aggregates (lowering is deterministic).
+   */
   private frameSize = 0;
+  private aggregateSize = 0;
+  private scalarBase = 0;
   private labels = new Map<string, string>();
   private loop: LoopTargets = {};
   private ret?: { block: string; type: CType };
@@ -587,7 +597,7 @@ class Lowering {
   /** An expression's Val in a throwaway builder: its type, and whether it is a bit-field. */
   private valueOfExpr(e: Expr): Val {
     // Lower into a throwaway builder: only the type is kept.
-    const saved = { fb: this.fb, frame: this.frame, frameSize: this.frameSize };
+    const saved = { fb: this.fb, frame: this.frame, frameSize: this.frameSize, aggregateSize: this.aggregateSize, scalarBase: this.scalarBase };
     this.fb = new FuncBuilder("typeof", []);
     this.frame = undefined;
     try {
@@ -625,10 +635,22 @@ class Lowering {
 
   /** One IR function: parameters stored to their slots, the body, `return` to one block. */
   private lowerFunction(name: string, f: FunctionDef, ft: Extract<CType, { k: "func" }>, entryTypes: readonly Type[]): Func {
-    const saved = { fb: this.fb, frame: this.frame, frameSize: this.frameSize, labels: this.labels, loop: this.loop, ret: this.ret, scope: this.scope, sw: this.switchCases, depth: this.inlineDepth };
+    // First pass: how many bytes the aggregates take; second pass: the function with its
+    // scalars placed below them.
+    const aggregates = Math.ceil(this.lowerFunctionOnce(name, f, ft, entryTypes, 0).aggregateSize / 8) * 8;
+    return this.lowerFunctionOnce(name, f, ft, entryTypes, aggregates).func;
+  }
+
+  private lowerFunctionOnce(name: string, f: FunctionDef, ft: Extract<CType, { k: "func" }>, entryTypes: readonly Type[], scalarBase: number): { func: Func; aggregateSize: number } {
+    const saved = {
+      fb: this.fb, frame: this.frame, frameSize: this.frameSize, aggregateSize: this.aggregateSize, scalarBase: this.scalarBase, labels: this.labels, loop: this.loop, ret: this.ret,
+      scope: this.scope, switchCases: this.switchCases, inlineDepth: this.inlineDepth,
+    };
     this.fb = new FuncBuilder(name, entryTypes);
     this.frame = undefined;
     this.frameSize = 0;
+    this.aggregateSize = 0;
+    this.scalarBase = scalarBase;
     this.labels = new Map();
     this.loop = {};
     this.switchCases = undefined;
@@ -650,9 +672,9 @@ class Lowering {
       if (!this.fb.terminated) this.fb.br(retBlock.name, [imm(0)]);
       this.fb.switchTo(retBlock.name);
       this.fb.terminate({ op: "ret", value: retBlock.params[0]! });
-      return this.fb.finish();
+      return { func: this.fb.finish(), aggregateSize: this.aggregateSize };
     } finally {
-      Object.assign(this, { fb: saved.fb, frame: saved.frame, frameSize: saved.frameSize, labels: saved.labels, loop: saved.loop, ret: saved.ret, scope: saved.scope, switchCases: saved.sw, inlineDepth: saved.depth });
+      Object.assign(this, saved);
     }
   }
 
@@ -692,9 +714,15 @@ class Lowering {
     const size = sizeOf(t);
     if (size === undefined) this.error("c-type", loc, [`a local of incomplete type ${describe(t)}`]);
     const align = Math.max(alignOf(t), size >= 8 ? 8 : 1, 1);
-    this.frameSize = Math.ceil((this.frameSize + size) / align) * align;
-    if (this.frameSize > MAX_STACK) this.error("c-type", loc, [`the locals need more than the ${MAX_STACK} bytes of BPF stack`]);
-    return -this.frameSize;
+    const fail = () => this.error("c-type", loc, [`the locals need more than the ${MAX_STACK} bytes of BPF stack`]);
+    if (t.k === "array" || t.k === "record") {
+      this.aggregateSize = Math.ceil((this.aggregateSize + size) / align) * align;
+      if (this.aggregateSize > MAX_STACK) fail();
+      return -this.aggregateSize;
+    }
+    this.frameSize = Math.ceil((this.scalarBase + this.frameSize + size) / align) * align - this.scalarBase;
+    if (this.scalarBase + this.frameSize > MAX_STACK) fail();
+    return -(this.scalarBase + this.frameSize);
   }
 
   private local(name: string, t: CType, loc: Location): number {

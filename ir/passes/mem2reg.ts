@@ -7,7 +7,9 @@
 // zero-extending, and no frame pointer that reaches it escapes: a pointer passed to a map
 // operation covers the key or value bytes behind it; any other use of a frame pointer
 // (a call, a store of the pointer, a comparison, a branch argument) blocks promotion in
-// the whole function. A promoted slot holds the last value stored; each load gives it
+// the whole function, except that a frame address passed to a helper or a subprogram,
+// or offset by a variable, blocks only the slots from it to the top of the frame. A
+// promoted slot holds the last value stored; each load gives it
 // truncated to the load's size, as the memory would.
 import { imm, val, type Arg, type Block, type Func, type Inst, type Module, type Param, type Terminator } from "../core/ir.js";
 import { maxValueId, successors, usesOf } from "../core/ir.js";
@@ -52,6 +54,12 @@ function analyse(m: Module, f: Func): Map<string, Slot> {
           const len = i.op === "map.update" && k === 2 ? def?.valueSize : def?.keySize;
           if (len !== undefined) return void escapes.push([at, at + BigInt(len)]);
         }
+        // A frame address handed to a helper or a subprogram, or indexed by a variable,
+        // reaches the bytes from it up to the top of the frame: an object extends upward
+        // from its address (C11 §6.5.6p8: pointer arithmetic stays inside the object),
+        // and a helper writes inside the object it is given. Slots below stay promotable.
+        if ((i.op === "call.helper" || i.op === "call") && k > 0 && at < 0n) return void escapes.push([at, 0n]);
+        if (i.op === "ptradd" && k === 0 && at < 0n) return void escapes.push([at, 0n]);
         escapedAll = true;
       });
     }

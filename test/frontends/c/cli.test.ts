@@ -121,6 +121,34 @@ describe("bpfoff on C sources", () => {
     expect(r.stdout).toContain("atomic.add.u64 map_value");
   });
 
+  it("a tail call through a prog_array declared with __array", async () => {
+    if (!requireOrSkip("cpp", HAS_CPP, "the C frontend preprocesses with the system cpp")) return;
+    const src = `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} jumps SEC(".maps");
+SEC("xdp")
+int second(struct xdp_md *ctx) { return XDP_DROP; }
+SEC("xdp")
+int first(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &jumps, 0);
+	return XDP_PASS;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+    const dir = workdir({ "tail.c": src, "packets.pcap": readFileSync(join(ROOT, "examples", "router", "packets.pcap")), "empty.json": "{}", "jump.json": JSON.stringify({ jumps: [{ key: ["0x00", "0x00", "0x00", "0x00"], value: ["0x00", "0x00", "0x00", "0x00"] }] }) });
+    const empty = await runCli(["run", "tail.c", "--program", "first", "--pcap", "packets.pcap", "--maps-in", "empty.json"], dir);
+    expect(empty.stderr).toBe("");
+    expect(empty.stdout.split("\n")[0]).toMatch(/XDP_PASS$/);
+    const jumped = await runCli(["run", "tail.c", "--program", "first", "--pcap", "packets.pcap", "--maps-in", "jump.json"], dir);
+    expect(jumped.stdout.split("\n")[0]).toMatch(/XDP_DROP$/);
+  });
+
   it("a noinline function is a subprogram the program calls", async () => {
     if (!requireOrSkip("cpp", HAS_CPP, "the C frontend preprocesses with the system cpp")) return;
     const r = await runCli(["ir", join(ROOT, "test/frontends/c/features.c"), "--program", "pointers"], ROOT);
