@@ -170,6 +170,7 @@ export const OPS: readonly OpInfo[] = [
   { name: "rtn", code: 0x22, format: "rtn", doc: "jump to the address in a register" },
   { name: "wait", code: 0x23, format: "wait", doc: "ctx_arb: sleep until every signal of the mask has arrived, then clear them" },
   { name: "done", code: 0x24, format: "none", doc: "the packet is done: verdict in $w0 (low) and $w1 (high); the thread goes idle" },
+  { name: "ordx", code: 0x25, format: "none", doc: "the packet issues no more ordered commands: later packets' ordered commands may go ahead" },
   // Commands, 0x30-0x3f: go to a memory or the lookup engine's queue, answer after a latency with a signal.
   { name: "rd", code: 0x30, format: "mem", doc: "read size bytes at a+off into $x ($x+1 for 8 bytes), zero-extended" },
   { name: "wr", code: 0x31, format: "mem", doc: "write size bytes from $w x ($w x+1) to a+off" },

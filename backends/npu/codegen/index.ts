@@ -9,7 +9,7 @@ import { selectFunction } from "./isel.js";
 import { allocate } from "./regalloc.js";
 import { schedule } from "./sched.js";
 import { forwardTransfers } from "./forward.js";
-import { packetOrdering } from "./ordering.js";
+import { insertReleases, packetOrdering } from "./ordering.js";
 import { defsOf, formatOf, usesOf, type VInst } from "./vcode.js";
 
 export interface Microcode {
@@ -37,14 +37,18 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
   const laid: { name: string; insts: VInst[]; spillBytes: number }[] = [];
   let spilled = 0;
   const ordering = packetOrdering(module);
+  const selected: boolean[] = [];
   module.funcs.forEach((f, n) => {
     const v = selectFunction(f, { module, pairs: opts.pairs, ordering }, n === 0);
     const live = removeDead(forwardTransfers(removeDead(v.insts)));
     const insts = opts.noSchedule ? live : schedule(live);
     const a = allocate({ ...v, insts });
     spilled += a.spilled;
+    selected.push(v.insts.some((i) => i.ord));
     laid.push({ name: f.name, insts: a.insts, spillBytes: a.spillBytes });
   });
+  // The entry function releases packet order after its last ordered command; a call counts as one when any callee has them.
+  if (laid.length > 0) laid[0] = { ...laid[0]!, insts: insertReleases(laid[0]!.insts, selected.slice(1).some(Boolean)) };
   // Addresses of labels, then the words.
   const labels = new Map<string, number>();
   const functions: { name: string; at: number }[] = [];

@@ -11,6 +11,7 @@
 // of unknown origin writes every map. An LRU map's lookup writes (it updates recency).
 // The clock and random helpers read host state that moves on with every call.
 import type { Arg, Module } from "../../../ir/core/ir.js";
+import type { VInst } from "./vcode.js";
 
 /** Helpers whose answer depends on every earlier call: bpf_ktime_get_ns, bpf_get_prandom_u32. */
 export const ORDERED_HELPERS: ReadonlySet<number> = new Set([5, 7]);
@@ -101,4 +102,54 @@ export function packetOrdering(m: Module): Ordering {
     return o === undefined ? written.size > 0 : [...o].some((k) => written.has(k));
   };
   return { written, unknownWrites, ordered };
+}
+
+
+/** Whether a word is an ordered command (`ord` set by isel). */
+const isOrdered = (i: VInst): boolean => i.ord === true;
+
+/**
+ * Places `ordx` where a packet passes its last ordered command: at every point from
+ * which no ordered command is reachable but from whose predecessor one was. Later
+ * packets' ordered commands may then go ahead while this one finishes (docs/npu-isa.md
+ * §Packet order). Only in the entry function: a callee cannot know what its caller does
+ * next, and a call is taken to reach ordered commands when the module has any.
+ */
+export function insertReleases(insts: readonly VInst[], callsMayOrder: boolean): VInst[] {
+  if (!insts.some(isOrdered) && !callsMayOrder) return [...insts];
+  const n = insts.length;
+  const labelAt = new Map<string, number>();
+  insts.forEach((i, k) => { if (i.op === "label") labelAt.set(i.label!, k); });
+  const falls = (i: VInst) => !((i.op === "br" && i.cond === 0) || i.op === "rtn" || i.op === "done");
+  const succ = (k: number): number[] => {
+    const i = insts[k]!;
+    const out: number[] = [];
+    if (i.op === "br" && i.label !== undefined && labelAt.has(i.label) && i.cond !== 15) out.push(labelAt.get(i.label)!);
+    if (falls(i) && !(i.op === "br" && i.cond === 0) && k + 1 < n) out.push(k + 1);
+    return out;
+  };
+  // R[k]: an ordered command (or a call that may issue one) is reachable from word k.
+  const R = insts.map((i) => isOrdered(i) || (i.op === "bl" && callsMayOrder));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = n - 1; k >= 0; k--) {
+      if (R[k]) continue;
+      if (succ(k).some((s) => R[s])) { R[k] = true; changed = true; }
+    }
+  }
+  const preds = insts.map(() => [] as number[]);
+  for (let k = 0; k < n; k++) for (const s of succ(k)) preds[s]!.push(k);
+  const out: VInst[] = [];
+  insts.forEach((i, k) => {
+    const transition = !R[k] && preds[k]!.some((p) => R[p]);
+    if (i.op === "label") {
+      out.push(i);
+      if (transition) out.push({ op: "ordx", note: "no ordered command follows: later packets may go ahead" });
+      return;
+    }
+    // After a label the label itself carried the transition.
+    if (transition && insts[k - 1]?.op !== "label") out.push({ op: "ordx", note: "no ordered command follows: later packets may go ahead" });
+    out.push(i);
+  });
+  return out;
 }

@@ -11,7 +11,8 @@
 // generator guarantees) sees exactly the sequential meaning. A command whose microword
 // has the `ord` bit (state another packet writes: codegen/ordering.ts) issues only when
 // every earlier packet is done, so a stream of packets leaves the maps as the
-// interpreter, which runs them one after another, does; `ordered: false` ignores the bit.
+// interpreter, which runs them one after another, does; "every earlier packet is done"
+// means done or past its last ordered command (`ordx`). `ordered: false` ignores the bit.
 import { DiagnosticError, diag, fail } from "../../../ir/diag/diag.js";
 import type { BpfMap } from "../../../runtime/maps/map.js";
 import { HELPERS_BY_ID } from "../../../runtime/helpers/table.js";
@@ -78,6 +79,8 @@ interface LiveJob {
   start: number;
   issued: number;
   result?: JobResult;
+  /** Past its last ordered command (ordx) or done: later packets' ordered commands may issue. */
+  released?: boolean;
 }
 
 interface Thread {
@@ -172,10 +175,12 @@ export class NpuMachine {
         progressed = true;
         this.issueCycles[e]!++;
         // A word held back for packet order issues nothing: the cycle is not an issue cycle.
+        const job = t.job!;
         if (!this.step(t, oldest)) this.issueCycles[e]!--;
-        if (t.state === "idle") {
-          finished++;
-          while (oldest < live.length && live[oldest]!.result) oldest++;
+        if (t.state === "idle") finished++;
+        if (job.released && oldest < live.length && live[oldest]!.released) {
+          // The oldest packet still holding the order moves on: held words may try again.
+          while (oldest < live.length && live[oldest]!.released) oldest++;
           for (const w of this.threads) if (w.state === "order") w.state = "ready";
         }
       }
@@ -343,7 +348,7 @@ export class NpuMachine {
     if (this.cfg.maxWordsPerJob !== undefined && job.issued > this.cfg.maxWordsPerJob) fail("npu-steps", { insn: t.pc }, [job.seq + 1, this.cfg.maxWordsPerJob]);
     const shared = (): boolean => {
       // Shared state waits for every earlier packet (ordered mode); the word issues again later.
-      if (!w.ord || this.cfg.ordered === false || job.seq === oldest) return false;
+      if (!w.ord || this.cfg.ordered === false || job.seq <= oldest) return false;
       t.state = "order";
       job.issued--;
       return true;
@@ -422,8 +427,10 @@ export class NpuMachine {
           };
           t.state = "idle";
           t.job = undefined;
+          job.released = true;
           return true;
         }
+        if (d.name === "ordx") job.released = true;
         break;
       case "mem": {
         const addr = (this.src(t, w.a) + offsetOf(w)) >>> 0;
