@@ -21,8 +21,8 @@
 //   0x0000_0010_xxxx_xxxx  stack frame 0, offsets [0, 512); r10 = 0x0000_0010_0000_0200
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
-//   0x0000_0100_0000_0000 + m<<32  the handle of map m (lddw src=1): not dereferenceable
-//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size);
+//   0x0000_0100_0000_0000 + m<<32  the handle of map m (0..15, lddw src=1): not dereferenceable
+//   0x4m_iiiiii_xxxx_xxxx  map m (0..f), array element or hash slot i (24 bits): offsets [0, value_size);
 //                          lddw src=2 (global data: map_value(m) + off) gives 0x4m_000000_<off>
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
@@ -86,7 +86,7 @@ module bpf_core #(
     input  wire [63:0]          mmem_rdata,
     // map table (engine idle)
     input  wire                 map_we,
-    input  wire [2:0]           map_idx,
+    input  wire [3:0]           map_idx,
     input  wire [63:0]          map_wdata,
     // map commands from the host (engine idle): the map helper sequence runs one
     // lookup/update/delete (ctl_op 1/2/3, the helper numbers) on map ctl_map, with the key
@@ -95,7 +95,7 @@ module bpf_core #(
     // of a found value
     input  wire                 ctl_start,
     input  wire [1:0]           ctl_op,
-    input  wire [2:0]           ctl_map,
+    input  wire [3:0]           ctl_map,
     input  wire [31:0]          ctl_flags,
     output reg  [MAP_AW-1:0]    ctl_value_addr,
     // helper unit
@@ -134,20 +134,21 @@ module bpf_core #(
     localparam [31:0] XDP_HEADROOM = 32'd256;   // XDP_PACKET_HEADROOM, as runtime/interp/xdp.ts
     localparam [28:0] REGION_STACK = 29'h2;     // regions 0x10..0x17: REGION_STACK << 3 | frame
     localparam [32:0] FRAME_BYTES  = 33'd512;
-    localparam [28:0] REGION_MAPH  = 29'h20;    // map handles: regions 0x100..0x107
-    localparam [4:0]  REGION_MAPV  = 5'b01000;  // map values: regions 0x4m_iiiiii
+    localparam [27:0] REGION_MAPH  = 28'h10;    // map handles: regions 0x100..0x10f
+    localparam [3:0]  REGION_MAPV  = 4'b0100;   // map values: regions 0x4m_iiiiii (m = 0..f)
+    localparam integer MAPS = 16;               // map table entries
 
     // ------------------------------------------------------------------ map table
-    reg [15:0] mt_vsize [0:7];
-    reg [3:0]  mt_shift [0:7];
-    reg [19:0] mt_max   [0:7];
-    reg [23:0] mt_base  [0:7];
-    reg        mt_hash  [0:7];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
-    reg [3:0]  mt_ksz   [0:7];      // keyed: key_size - 1 (1..16 bytes)
-    reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
-    reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
-    reg        mt_lru   [0:7];      // an LRU hash: the sequence number is the last use
-    reg        mt_ro    [0:7];      // read-only for programs: stores and atomics to its values fault
+    reg [15:0] mt_vsize [0:MAPS-1];
+    reg [3:0]  mt_shift [0:MAPS-1];
+    reg [19:0] mt_max   [0:MAPS-1];
+    reg [23:0] mt_base  [0:MAPS-1];
+    reg        mt_hash  [0:MAPS-1];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
+    reg [3:0]  mt_ksz   [0:MAPS-1];      // keyed: key_size - 1 (1..16 bytes)
+    reg        mt_lpm   [0:MAPS-1];      // an LPM trie: canonical prefixes in hashed slots
+    reg        mt_tcam  [0:MAPS-1];      // a TCAM: (value, mask) rows in match order
+    reg        mt_lru   [0:MAPS-1];      // an LRU hash: the sequence number is the last use
+    reg        mt_ro    [0:MAPS-1];      // read-only for programs: stores and atomics to its values fault
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
@@ -344,7 +345,7 @@ module bpf_core #(
                     // data, BPF_PSEUDO_MAP_VALUE): element 0 of map imm, plus the next
                     // slot's imm as an unsigned offset, as the interpreter's lddwTarget
                     dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0}
-                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[2:0], 24'd0, imem_q1[63:32]}
+                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[3:0], 24'd0, imem_q1[63:32]}
                              : {imem_q1[63:32], d_imm};
                 end
                 C_JMP, C_JMP32: begin
@@ -434,8 +435,8 @@ module bpf_core #(
     wire [31:0] xo = xa[31:0];
     wire [32:0] access_end = {1'b0, xo} + {16'd0, xlen};
     wire        r_input = xr == REGION_INPUT;
-    wire        r_map = xr[31:27] == REGION_MAPV;
-    wire [2:0]  xm = xr[26:24];
+    wire        r_map = xr[31:28] == REGION_MAPV;
+    wire [3:0]  xm = xr[27:24];
     wire        in_input = r_input && xo >= pkt_meta && access_end <= {1'b0, pkt_end};
     wire        in_stack = xr[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
     // Stores and atomics (not the map helpers' own reads) must not write a read-only map.
@@ -512,8 +513,8 @@ module bpf_core #(
     // Map helpers: r1 a map handle (0x100 + m in the upper half, 0 below), r2 the key
     // pointer, r3 the value pointer (update), r4 the flags (update).
     wire        is_map_helper = helper_id == 32'd1 || helper_id == 32'd2 || helper_id == 32'd3;
-    wire [2:0]  hm = regs[1][34:32];
-    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0;
+    wire [3:0]  hm = regs[1][35:32];
+    wire        h_handle = regs[1][63:36] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0;
     wire [15:0] h_vsize = mt_vsize[hm];
     wire [63:0] x_rdata_q = msrc_map ? mmem_rdata : dmem_rdata;    // data of the read issued last cycle
     wire [31:0] h_key = x_rdata_q[31:0];
@@ -693,10 +694,10 @@ module bpf_core #(
                 K_LDDW: begin
                     result = e_imm64;
                     // a map reference to a map the table does not hold
-                    if (e_mapref && !(e_imm64[63:35] == REGION_MAPH && mt_max[e_imm64[34:32]] != 20'd0)) begin
+                    if (e_mapref && !(e_imm64[63:36] == REGION_MAPH && mt_max[e_imm64[35:32]] != 20'd0)) begin
                         fault = 1'b1;
                         fault_code = ERR_HARG;
-                    end else if (e_mapval && (e_mapval_far || mt_max[e_imm64[58:56]] == 20'd0 || mt_hash[e_imm64[58:56]])) begin
+                    end else if (e_mapval && (e_mapval_far || mt_max[e_imm64[59:56]] == 20'd0 || mt_hash[e_imm64[59:56]])) begin
                         // global data lives in arrays (the backend refuses other kinds)
                         fault = 1'b1;
                         fault_code = ERR_HARG;
@@ -1190,9 +1191,9 @@ module bpf_core #(
     // The map memory byte of a value address (a map command's lookup result), so that the
     // host reads the value through its map port.
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [38:0] r_value_slot = {15'd0, result[55:32]} << mt_shift[result[58:56]];
+    wire [38:0] r_value_slot = {15'd0, result[55:32]} << mt_shift[result[59:56]];
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [MAP_AW-1:0] r_value_addr = mt_base[result[58:56]][MAP_AW-1:0] + r_value_slot[MAP_AW-1:0];
+    wire [MAP_AW-1:0] r_value_addr = mt_base[result[59:56]][MAP_AW-1:0] + r_value_slot[MAP_AW-1:0];
 
     // ================================================================== hazards and fetch
     wire e_accept = !e_valid || fire;
@@ -1255,7 +1256,7 @@ module bpf_core #(
             hk1 <= 64'd0;
             lk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
-            for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
+            for (i = 0; i < MAPS; i = i + 1) mt_max[i] <= 20'd0;
         end else if (!running) begin
             if (map_we) begin
                 mt_vsize[map_idx] <= {1'b0, map_wdata[14:0]};
@@ -1408,7 +1409,7 @@ module bpf_core #(
                 e_callx <= dk_callx;
                 e_mapref <= d_is_lddw && d_src == 4'd1;
                 e_mapval <= d_is_lddw && d_src == 4'd2;
-                e_mapval_far <= d_imm[31:3] != 29'd0;
+                e_mapval_far <= d_imm[31:4] != 28'd0;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
                 hkw <= 1'b0;

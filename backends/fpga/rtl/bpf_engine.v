@@ -52,12 +52,12 @@ module bpf_engine #(
     input  wire [MAP_AW-4:0]  host_map_row,
     // map table (engine idle)
     input  wire               map_we,
-    input  wire [2:0]         map_idx,
+    input  wire [3:0]         map_idx,          // 16 maps
     input  wire [63:0]        map_wdata,
     // map commands (engine idle; see bpf_core): key at stack frame 7 offset 0, value at 16
     input  wire               ctl_start,
     input  wire [1:0]         ctl_op,           // 1 lookup, 2 update, 3 delete
-    input  wire [2:0]         ctl_map,
+    input  wire [3:0]         ctl_map,
     input  wire [31:0]        ctl_flags,
     output wire [MAP_AW-1:0]  ctl_value_addr,   // lookup found: the value's first map memory byte
     // run control and status
