@@ -140,7 +140,7 @@ function runBundleInIcarus(object: BpfObject, name: string, row: number, overrid
   }
 }
 
-describe.skipIf(!haveIverilog)("Icarus Verilog: bundles with array and hash maps", () => {
+describe.skipIf(!haveIverilog)("Icarus Verilog: bundles with array, hash and LPM maps", () => {
   it("top.v's loader fills the map memory from maps/<name>.hex after reset; the run updates it as the interpreter does", () => {
     const object = assemble(`.map m array key=4 value=12 entries=3
 .map n array key=4 value=8 entries=2
@@ -193,5 +193,44 @@ exit`, "h.s");
     expect(want.r0).toBe(37n);
     expect(r0).toBe(want.r0);
     expect(row).toBe(37n);
+  });
+  it("an LPM trie: the loader writes the header; two nested prefixes inserted, a /32 lookup finds the longer, the length bitmap as the host lays it out", () => {
+    const object = assemble(`.map t lpm_trie key=8 value=8 entries=4
+stw [%r10-8], 16
+stw [%r10-4], 0x0000010a
+stdw [%r10-16], 2
+mov %r2, %r10
+add %r2, -8
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+lddw %r1, map(t)
+call 2
+stw [%r10-8], 24
+stw [%r10-4], 0x0002010a
+stdw [%r10-16], 3
+mov %r2, %r10
+add %r2, -8
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+lddw %r1, map(t)
+call 2
+stw [%r10-8], 32
+stw [%r10-4], 0x0302010a
+mov %r2, %r10
+add %r2, -8
+lddw %r1, map(t)
+call 1
+jeq %r0, 0, out
+ldxdw %r0, [%r0+0]
+out:
+exit`, "t.s");
+    const want = runRaw(object, undefined, { maps: instantiateMaps(object) });
+    const p = mapLayout(object.maps).maps[0]!;
+    const { r0, row } = runBundleInIcarus(object, "t.s", (p.base - 24) / 8);
+    expect(want.r0).toBe(3n);
+    expect(r0).toBe(want.r0);
+    expect(row).toBe((1n << 16n) | (1n << 24n));
   });
 });
