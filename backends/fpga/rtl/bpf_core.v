@@ -41,7 +41,7 @@ module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
     parameter integer MAX_DEPTH = 8,    // call frames, as MAX_CALL_DEPTH in the interpreter
-    parameter integer MAP_AW    = 16    // log2 of the map value memory in bytes (<= 24)
+    parameter integer MAP_AW    = 16    // log2 of the map value memory in bytes (9..21: LPM headers, the table's 21-bit base)
 ) (
     input  wire                 clk,
     input  wire                 rst,

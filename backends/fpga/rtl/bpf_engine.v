@@ -33,7 +33,7 @@ module bpf_engine #(
     parameter         IMEM_INIT = "",               // optional $readmemh program image
     parameter integer PKT_AW    = 12,               // input/packet buffer: 2**PKT_AW bytes (>= 12)
     parameter [31:0]  SEED      = 32'h2545f491,     // get_prandom_u32 seed
-    parameter integer MAP_AW    = 16                // map value memory: 2**MAP_AW bytes (4..24)
+    parameter integer MAP_AW    = 16                // map value memory: 2**MAP_AW bytes (9..21)
 ) (
     input  wire               clk,
     input  wire               rst,
