@@ -11,7 +11,7 @@
 // firmware-templates/fpga/. The engine executes the program's BPF instructions as they
 // are: no engine extensions yet, so code generation is the ROM image.
 // `bpfoff run --target fpga` runs a raw or XDP program on the cached Verilator model
-// (sim.ts), array and hash maps included (maps.ts: layout, table, image in and out).
+// (sim.ts), maps included (maps.ts: layout, table, image in and out).
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

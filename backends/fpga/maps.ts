@@ -13,8 +13,8 @@ import { isTcam, u32leBytes, type BpfMap } from "../../runtime/maps/map.js";
 /** bpf_engine MAP_AW: the map value memory holds 2**MAP_AW bytes. */
 export const MAP_AW = 16;
 export const MAP_MEMORY_BYTES = 2 ** MAP_AW;
-/** The map table has eight entries (map index 0..7 in the handle and value addresses). */
-export const MAX_MAPS = 8;
+/** The map table has sixteen entries (map index 0..15: 4 bits in the handle and value addresses). */
+export const MAX_MAPS = 16;
 /** BPF_F_RDONLY_PROG: read-only for programs (.rodata); the table's bit 61 makes stores and atomics to its values fault. */
 const BPF_F_RDONLY_PROG = 0x80;
 

@@ -21,8 +21,8 @@
 //   0x0000_0010_xxxx_xxxx  stack frame 0, offsets [0, 512); r10 = 0x0000_0010_0000_0200
 //   ...
 //   0x0000_0017_xxxx_xxxx  stack frame 7 (call depth 7)
-//   0x0000_0100_0000_0000 + m<<32  the handle of map m (lddw src=1): not dereferenceable
-//   0x4m_iiiiii_xxxx_xxxx  map m (0..7), array element or hash slot i (24 bits): offsets [0, value_size);
+//   0x0000_0100_0000_0000 + m<<32  the handle of map m (0..15, lddw src=1): not dereferenceable
+//   0x4m_iiiiii_xxxx_xxxx  map m (0..f), array element or hash slot i (24 bits): offsets [0, value_size);
 //                          lddw src=2 (global data: map_value(m) + off) gives 0x4m_000000_<off>
 // Physical data memory (bpf_dmem): stack frame k at byte k*512, the input buffer at
 // byte 2**PKT_AW (the upper half of the memory). Map values live in a second memory
@@ -41,7 +41,7 @@ module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
     parameter integer MAX_DEPTH = 8,    // call frames, as MAX_CALL_DEPTH in the interpreter
-    parameter integer MAP_AW    = 16    // log2 of the map value memory in bytes (<= 24)
+    parameter integer MAP_AW    = 16    // log2 of the map value memory in bytes (9..21: LPM headers, the table's 21-bit base)
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -98,7 +98,7 @@ module bpf_core #(
     input  wire [63:0]          mmem_rdata,
     // map table (engine idle)
     input  wire                 map_we,
-    input  wire [2:0]           map_idx,
+    input  wire [3:0]           map_idx,
     input  wire [63:0]          map_wdata,
     // map commands from the host (engine idle): the map helper sequence runs one
     // lookup/update/delete (ctl_op 1/2/3, the helper numbers) on map ctl_map, with the key
@@ -107,7 +107,7 @@ module bpf_core #(
     // of a found value
     input  wire                 ctl_start,
     input  wire [1:0]           ctl_op,
-    input  wire [2:0]           ctl_map,
+    input  wire [3:0]           ctl_map,
     input  wire [31:0]          ctl_flags,
     output reg  [MAP_AW-1:0]    ctl_value_addr,
     // helper unit
@@ -147,24 +147,25 @@ module bpf_core #(
     localparam [31:0] XDP_HEADROOM = 32'd256;   // XDP_PACKET_HEADROOM, as runtime/interp/xdp.ts
     localparam [28:0] REGION_STACK = 29'h2;     // regions 0x10..0x17: REGION_STACK << 3 | frame
     localparam [32:0] FRAME_BYTES  = 33'd512;
-    localparam [28:0] REGION_MAPH  = 29'h20;    // map handles: regions 0x100..0x107
-    localparam [4:0]  REGION_MAPV  = 5'b01000;  // map values: regions 0x4m_iiiiii
+    localparam [27:0] REGION_MAPH  = 28'h10;    // map handles: regions 0x100..0x10f
+    localparam [3:0]  REGION_MAPV  = 4'b0100;   // map values: regions 0x4m_iiiiii (m = 0..f)
+    localparam integer MAPS = 16;               // map table entries
 
     // ------------------------------------------------------------------ map table
-    reg [15:0] mt_vsize [0:7];
-    reg [3:0]  mt_shift [0:7];
-    reg [19:0] mt_max   [0:7];
-    reg [23:0] mt_base  [0:7];
-    reg        mt_hash  [0:7];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
-    reg [3:0]  mt_ksz   [0:7];      // keyed: key_size - 1 (1..16 bytes)
-    reg        mt_lpm   [0:7];      // an LPM trie: canonical prefixes in hashed slots
-    reg        mt_tcam  [0:7];      // a TCAM: (value, mask) rows in match order
-    reg        mt_lru   [0:7];      // an LRU hash: the sequence number is the last use
-    reg        mt_ro    [0:7];      // read-only for programs: stores and atomics to its values fault
+    reg [15:0] mt_vsize [0:MAPS-1];
+    reg [3:0]  mt_shift [0:MAPS-1];
+    reg [19:0] mt_max   [0:MAPS-1];
+    reg [23:0] mt_base  [0:MAPS-1];
+    reg        mt_hash  [0:MAPS-1];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
+    reg [3:0]  mt_ksz   [0:MAPS-1];      // keyed: key_size - 1 (1..16 bytes)
+    reg        mt_lpm   [0:MAPS-1];      // an LPM trie: canonical prefixes in hashed slots
+    reg        mt_tcam  [0:MAPS-1];      // a TCAM: (value, mask) rows in match order
+    reg        mt_lru   [0:MAPS-1];      // an LRU hash: the sequence number is the last use
+    reg        mt_ro    [0:MAPS-1];      // read-only for programs: stores and atomics to its values fault
     // Kinds the table word does not tell (kept apart so that the word's layout stays):
     // prog_array and devmap are array-shaped (u32 key, 4-byte value in an 8-byte slot).
     localparam [1:0] MK_PLAIN = 2'd0, MK_PROG_ARRAY = 2'd1, MK_DEVMAP = 2'd2;
-    reg [1:0]  mt_kind  [0:7];
+    reg [1:0]  mt_kind  [0:MAPS-1];
 
     // Program table: tail calls jump to the base of the program a prog_array names; the
     // running program's slots are [cur_base, cur_base + cur_len) (fetching outside faults,
@@ -208,7 +209,7 @@ module bpf_core #(
     reg             e_phase;        // multi-cycle ops: 0 = first cycle, 1 = waiting
     reg             e_mapref;       // lddw src=1: a map handle
     reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
-    reg             e_mapval_far;   //   ... with a map index past the table's eight
+    reg             e_mapval_far;   //   ... with a map index past the table's sixteen
     // map helper sequence (helpers 1-3 in execute)
     reg  [4:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
@@ -376,7 +377,7 @@ module bpf_core #(
                     // data, BPF_PSEUDO_MAP_VALUE): element 0 of map imm, plus the next
                     // slot's imm as an unsigned offset, as the interpreter's lddwTarget
                     dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0}
-                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[2:0], 24'd0, imem_q1[63:32]}
+                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[3:0], 24'd0, imem_q1[63:32]}
                              : {imem_q1[63:32], d_imm};
                 end
                 C_JMP, C_JMP32: begin
@@ -466,8 +467,8 @@ module bpf_core #(
     wire [31:0] xo = xa[31:0];
     wire [32:0] access_end = {1'b0, xo} + {16'd0, xlen};
     wire        r_input = xr == REGION_INPUT;
-    wire        r_map = xr[31:27] == REGION_MAPV;
-    wire [2:0]  xm = xr[26:24];
+    wire        r_map = xr[31:28] == REGION_MAPV;
+    wire [3:0]  xm = xr[27:24];
     wire        in_input = r_input && xo >= pkt_meta && access_end <= {1'b0, pkt_end};
     wire        in_stack = xr[31:3] == REGION_STACK && access_end <= FRAME_BYTES;
     // Stores and atomics (not the map helpers' own reads) must not write a read-only map.
@@ -606,8 +607,8 @@ module bpf_core #(
     wire        t_tail = helper_id == TAIL_CALL;
     wire [63:0] t_map = t_tail ? regs[2] : regs[1];
     wire [63:0] t_key = t_tail ? regs[3] : regs[2];
-    wire [2:0]  tm = t_map[34:32];
-    wire        t_handle = t_map[63:35] == REGION_MAPH && t_map[31:0] == 32'd0 && mt_max[tm] != 20'd0;
+    wire [3:0]  tm = t_map[35:32];
+    wire        t_handle = t_map[63:36] == REGION_MAPH && t_map[31:0] == 32'd0 && mt_max[tm] != 20'd0;
     wire        t_kind_ok = mt_kind[tm] == (t_tail ? MK_PROG_ARRAY : MK_DEVMAP);
     wire        t_in_range = (!t_tail || t_key[63:32] == 32'd0) && t_key[31:0] < {12'd0, mt_max[tm]};
     /* verilator lint_off UNUSEDSIGNAL */
@@ -621,8 +622,8 @@ module bpf_core #(
     reg         redirect_set;   // redirect_map found its target this cycle
     assign redirect_map_set = running && redirect_set;
     assign redirect_map_ifindex = mmem_rdata[31:0];
-    wire [2:0]  hm = regs[1][34:32];
-    wire        h_handle = regs[1][63:35] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0 && mt_kind[hm] == MK_PLAIN;
+    wire [3:0]  hm = regs[1][35:32];
+    wire        h_handle = regs[1][63:36] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0 && mt_kind[hm] == MK_PLAIN;
     wire [15:0] h_vsize = mt_vsize[hm];
     wire [63:0] x_rdata_q = msrc_map ? mmem_rdata : dmem_rdata;    // data of the read issued last cycle
     wire [31:0] h_key = x_rdata_q[31:0];
@@ -811,10 +812,10 @@ module bpf_core #(
                 K_LDDW: begin
                     result = e_imm64;
                     // a map reference to a map the table does not hold
-                    if (e_mapref && !(e_imm64[63:35] == REGION_MAPH && mt_max[e_imm64[34:32]] != 20'd0)) begin
+                    if (e_mapref && !(e_imm64[63:36] == REGION_MAPH && mt_max[e_imm64[35:32]] != 20'd0)) begin
                         fault = 1'b1;
                         fault_code = ERR_HARG;
-                    end else if (e_mapval && (e_mapval_far || mt_max[e_imm64[58:56]] == 20'd0 || mt_hash[e_imm64[58:56]])) begin
+                    end else if (e_mapval && (e_mapval_far || mt_max[e_imm64[59:56]] == 20'd0 || mt_hash[e_imm64[59:56]])) begin
                         // global data lives in arrays (the backend refuses other kinds)
                         fault = 1'b1;
                         fault_code = ERR_HARG;
@@ -1388,9 +1389,9 @@ module bpf_core #(
     // The map memory byte of a value address (a map command's lookup result), so that the
     // host reads the value through its map port.
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [38:0] r_value_slot = {15'd0, result[55:32]} << mt_shift[result[58:56]];
+    wire [38:0] r_value_slot = {15'd0, result[55:32]} << mt_shift[result[59:56]];
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [MAP_AW-1:0] r_value_addr = mt_base[result[58:56]][MAP_AW-1:0] + r_value_slot[MAP_AW-1:0];
+    wire [MAP_AW-1:0] r_value_addr = mt_base[result[59:56]][MAP_AW-1:0] + r_value_slot[MAP_AW-1:0];
 
     // ================================================================== hazards and fetch
     wire e_accept = !e_valid || fire;
@@ -1456,8 +1457,8 @@ module bpf_core #(
             hk1 <= 64'd0;
             lk1 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
-            for (i = 0; i < 8; i = i + 1) mt_max[i] <= 20'd0;
-            for (i = 0; i < 8; i = i + 1) mt_kind[i] <= MK_PLAIN;
+            for (i = 0; i < MAPS; i = i + 1) mt_max[i] <= 20'd0;
+            for (i = 0; i < MAPS; i = i + 1) mt_kind[i] <= MK_PLAIN;
             for (i = 0; i < 8; i = i + 1) pt_len[i] <= {(IMEM_AW + 1){1'b0}};
             ts <= TS_CHECK;
             cur_base <= {PC_W{1'b0}};
@@ -1651,7 +1652,7 @@ module bpf_core #(
                 e_callx <= dk_callx;
                 e_mapref <= d_is_lddw && d_src == 4'd1;
                 e_mapval <= d_is_lddw && d_src == 4'd2;
-                e_mapval_far <= d_imm[31:3] != 29'd0;
+                e_mapval_far <= d_imm[31:4] != 28'd0;
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
                 xs <= XS_CHECK;

@@ -47,7 +47,7 @@ module bpf_engine #(
     parameter         IMEM_INIT = "",               // optional $readmemh program image
     parameter integer PKT_AW    = 12,               // input/packet buffer: 2**PKT_AW bytes (>= 12)
     parameter [31:0]  SEED      = 32'h2545f491,     // get_prandom_u32 seed
-    parameter integer MAP_AW    = 16                // map value memory: 2**MAP_AW bytes (4..24)
+    parameter integer MAP_AW    = 16                // map value memory: 2**MAP_AW bytes (9..21)
 ) (
     input  wire               clk,
     input  wire               rst,
@@ -66,12 +66,12 @@ module bpf_engine #(
     input  wire [MAP_AW-4:0]  host_map_row,
     // map table (engine idle)
     input  wire               map_we,
-    input  wire [2:0]         map_idx,
+    input  wire [3:0]         map_idx,          // 16 maps
     input  wire [63:0]        map_wdata,
     // map commands (engine idle; see bpf_core): key at stack frame 7 offset 0, value at 16
     input  wire               ctl_start,
     input  wire [1:0]         ctl_op,           // 1 lookup, 2 update, 3 delete
-    input  wire [2:0]         ctl_map,
+    input  wire [3:0]         ctl_map,
     input  wire [31:0]        ctl_flags,
     output wire [MAP_AW-1:0]  ctl_value_addr,   // lookup found: the value's first map memory byte
     input  wire               map_kind_we,      // with map_idx: 0 plain, 1 prog_array, 2 devmap (bpf_core.v)

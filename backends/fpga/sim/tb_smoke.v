@@ -23,7 +23,7 @@ module tb_smoke;
         .clk(clk), .rst(rst),
         .prog_we(1'b0), .prog_addr(12'd0), .prog_wdata(64'd0), .prog_len(PROG_LEN[12:0]),
         .host_en(1'b0), .host_we(1'b0), .host_row(10'd0), .host_wdata(64'd0), .host_rdata(host_rdata),
-        .ctl_start(1'b0), .ctl_op(2'd0), .ctl_map(3'd0), .ctl_flags(32'd0),
+        .ctl_start(1'b0), .ctl_op(2'd0), .ctl_map(4'd0), .ctl_flags(32'd0),
         .start(start), .r1_init(64'd0), .r2_init(64'd0), .mem_len(32'd0),
         .xdp_mode(1'b0), .ingress_ifindex(32'd0), .rx_queue_index(32'd0), .pkt_data(pkt_data), .pkt_end(pkt_end),
         .rx_valid(1'b0), .rx_ready(rx_ready), .rx_data(64'd0), .rx_keep(8'd0), .rx_sop(1'b0), .rx_eop(1'b0),

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { fpgaBackend, romAddressBits } from "../../../backends/fpga/backend.js";
 import { hashHome, mapLayout } from "../../../backends/fpga/maps.js";
 import { ENGINE_ROOT, romImage, rtlFiles } from "../../../backends/fpga/sim.js";
+import { romLayout } from "../../../backends/fpga/programs.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { instantiateMaps, runRaw } from "../../../runtime/interp/run.js";
 import { u32leBytes } from "../../../runtime/maps/map.js";
@@ -127,7 +128,7 @@ function runBundleInIcarus(object: BpfObject, name: string, row: number, overrid
       mkdirSync(join(work, path, ".."), { recursive: true });
       writeFileSync(join(work, path), overrides[path] ?? data);
     }
-    writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(object.programs[0]!.slots.length), row));
+    writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(romLayout(object, 0).slots.length), row));
     const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
     expect(c.stderr).toBe("");
     expect(c.status).toBe(0);
@@ -140,7 +141,7 @@ function runBundleInIcarus(object: BpfObject, name: string, row: number, overrid
   }
 }
 
-describe.skipIf(!haveIverilog)("Icarus Verilog: bundles with array and hash maps", () => {
+describe.skipIf(!haveIverilog)("Icarus Verilog: bundles with array, hash and LPM maps", () => {
   it("top.v's loader fills the map memory from maps/<name>.hex after reset; the run updates it as the interpreter does", () => {
     const object = assemble(`.map m array key=4 value=12 entries=3
 .map n array key=4 value=8 entries=2
@@ -193,5 +194,73 @@ exit`, "h.s");
     expect(want.r0).toBe(37n);
     expect(r0).toBe(want.r0);
     expect(row).toBe(37n);
+  });
+  it("an LPM trie: the loader writes the header; two nested prefixes inserted, a /32 lookup finds the longer, the length bitmap as the host lays it out", () => {
+    const object = assemble(`.map t lpm_trie key=8 value=8 entries=4
+stw [%r10-8], 16
+stw [%r10-4], 0x0000010a
+stdw [%r10-16], 2
+mov %r2, %r10
+add %r2, -8
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+lddw %r1, map(t)
+call 2
+stw [%r10-8], 24
+stw [%r10-4], 0x0002010a
+stdw [%r10-16], 3
+mov %r2, %r10
+add %r2, -8
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+lddw %r1, map(t)
+call 2
+stw [%r10-8], 32
+stw [%r10-4], 0x0302010a
+mov %r2, %r10
+add %r2, -8
+lddw %r1, map(t)
+call 1
+jeq %r0, 0, out
+ldxdw %r0, [%r0+0]
+out:
+exit`, "t.s");
+    const want = runRaw(object, undefined, { maps: instantiateMaps(object) });
+    const p = mapLayout(object.maps).maps[0]!;
+    const { r0, row } = runBundleInIcarus(object, "t.s", (p.base - 24) / 8);
+    expect(want.r0).toBe(3n);
+    expect(r0).toBe(want.r0);
+    expect(row).toBe((1n << 16n) | (1n << 24n));
+  });
+  it("sixteen maps and a prog_array: the loader's 16 table steps fill map table entries 8..15 and leave the 8-entry program table alone; a tail call and map 15 as the interpreter", () => {
+    const decl = ".map jmp prog_array key=4 value=4 entries=2\n" + Array.from({ length: 15 }, (_, i) => `.map m${i + 1} array key=4 value=8 entries=1\n`).join("");
+    const entry = assemble(`${decl}stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map(m15)
+call 1
+jeq %r0, 0, out
+mov %r1, 9
+stxdw [%r0+0], %r1
+mov %r6, 5
+lddw %r2, map(jmp)
+mov %r3, 0
+call 12
+mov %r0, 1000
+out:
+exit`, "e.s");
+    const target = assemble(`${decl}mov %r0, %r6\nadd %r0, 7\nexit`, "t.s");
+    const object: BpfObject = { ...entry, programs: [{ ...entry.programs[0]!, name: "entry" }, { ...target.programs[0]!, name: "target" }] };
+    const maps = instantiateMaps(object);
+    expect(maps[0]!.update(u32leBytes(0), u32leBytes(1), 0)).toBe(0);
+    const want = runRaw(object, undefined, { maps });
+    expect(want.r0).toBe(12n);
+    // the prog_array's slot 0 names program 1 (the index in bytes 0-3, 1 in bytes 4-7), as maps.ts lays it out
+    const p = mapLayout(object.maps).maps[15]!;
+    const { r0, row } = runBundleInIcarus(object, "e.s", p.base / 8, { "maps/jmp.hex": "0000000100000001\n0000000000000000\n" });
+    expect(r0).toBe(want.r0);
+    expect(row).toBe(9n);
   });
 });
