@@ -90,6 +90,8 @@ class Selector {
   private xferNext = 0;
   private sigNext = 0;
   private note = "";
+  /** The BPF slot of the IR instruction being selected: every word it makes carries it. */
+  private origin: number | undefined;
   /** icmp values whose only use is their block's br_if: compared there, never materialised. */
   private readonly fused = new Set<number>();
   private readonly defs = new Map<number, Inst>();
@@ -123,6 +125,7 @@ class Selector {
   // ------------------------------------------------------------ emission helpers
   private emit(i: VInst): VInst {
     if (this.note) i.note = this.note;
+    if (this.origin !== undefined) i.origin = this.origin;
     this.note = "";
     this.out.push(i);
     return i;
@@ -534,6 +537,7 @@ class Selector {
   // ------------------------------------------------------------ instructions
   private inst(i: Inst): void {
     this.note = printInst(i);
+    this.origin = i.origin;
     const id = i.result ?? -1;
     const [x, y, z] = i.args;
     const op = i.op;
@@ -758,6 +762,8 @@ class Selector {
       const next = f.blocks[n + 1]?.name;
       const t = b.term;
       this.note = "";
+      // A terminator has no origin of its own: a fused compare lends its own, else none.
+      this.origin = undefined;
       switch (t.op) {
         case "br": {
           const l = this.edge(t.to);
@@ -769,6 +775,7 @@ class Selector {
           if (t.cond.kind === "value" && this.fused.has(t.cond.id)) {
             const d = this.defs.get(t.cond.id)!;
             this.note = printInst(d);
+            this.origin = d.origin;
             cond = this.compareOf(d);
           } else if (t.cond.kind === "imm") {
             cond = t.cond.value !== 0n ? "al" : "nv";
