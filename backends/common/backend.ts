@@ -18,6 +18,13 @@ export interface CompileInput {
   readonly module: Module;
   /** Index of the program being built in object.programs. */
   readonly program: number;
+  /**
+   * The object as it was before the IR round trip: the BPF the module was lifted from.
+   * Origins of module instructions (ir/core/ir.ts Inst.origin) are slot indices of its
+   * program `program`, not of `object`'s (which the module generated). Absent when the
+   * caller made the module some other way.
+   */
+  readonly lifted?: BpfObject;
   /** The program type the verifier checked it as. */
   readonly programType: "xdp" | "raw";
   /** Source file name as given (no absolute paths in artifacts) and its SHA-256. */

@@ -51,7 +51,7 @@ export function lowerForTarget(input: Omit<CompileInput, "module">, target?: Tar
   if (invalid.length) throw new DiagnosticError(invalid.map((d) => ({ ...d, severity: "bug" as const })));
   const compiled = compileModule(module, { name: prog.name, section: prog.section, mapInit: input.object.mapInit, license: input.object.license });
   const programs = input.object.programs.map((p, i) => (i === input.program ? compiled.programs[0]! : p));
-  return { ...input, module, object: { ...input.object, programs } };
+  return { ...input, module, object: { ...input.object, programs }, lifted: input.object };
 }
 
 /** The offload check against the target's descriptor, when it has one. */

@@ -11,6 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Backend, CompileInput, CompileOutput, RawRunRequest, RawRunResult, XdpRunRequest, XdpRunResult } from "../common/backend.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
+import { isLddw } from "../../ir/bpf/insn.js";
+import { printUbpf } from "../../ir/bpf/print.js";
 import type { Module } from "../../ir/core/ir.js";
 import { validateModule } from "../../ir/core/validate.js";
 import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
@@ -84,8 +86,29 @@ export function compileForNpu(module: Module, d: TargetDescriptor, opts: Codegen
   return code;
 }
 
-/** The listing: assembler text that `bpfoff asm --target npu` reads back, each word's address, bits and origin in its comment. */
-export function listing(code: Microcode): string {
+/**
+ * The BPF text of each slot of a program (lddw on its first slot), for the listing:
+ * "12: ldxw %r2, [%r1+4]".
+ */
+export function bpfLines(object: BpfObject, program: number): (string | undefined)[] {
+  const slots = object.programs[program]!.slots;
+  const mapNames = object.maps.map((m) => m.name);
+  const functions = object.programs[program]!.functions;
+  const out: (string | undefined)[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const next = isLddw(slots[i]!) ? slots[i + 1] : undefined;
+    out[i] = `${i}: ${printUbpf(slots[i]!, next, i, { mapNames, functions })}`;
+    if (next) i++;
+  }
+  return out;
+}
+
+/**
+ * The listing: assembler text that `bpfoff asm --target npu` reads back, each word's
+ * address, bits and origin in its comment: the BPF instruction (index and text, from
+ * `bpf`, the lifted program's bpfLines) and the IR instruction it was selected for.
+ */
+export function listing(code: Microcode, bpf: readonly (string | undefined)[] = []): string {
   const starts = new Map(code.functions.map((f) => [f.at, f.name]));
   const blockStarts = new Map<number, string[]>();
   for (const b of code.blocks) blockStarts.set(b.at, [...(blockStarts.get(b.at) ?? []), b.name]);
@@ -99,8 +122,11 @@ export function listing(code: Microcode): string {
       lines.push(m ? `; ${b}: from BPF instruction ${m[1]} of the input` : `; ${b}`);
     }
     const text = printWord(w);
+    const origin = code.origins[i];
+    const src = origin === undefined ? "" : (bpf[origin] ?? `${origin}:`);
     const note = code.notes[i] ? `  ${code.notes[i]}` : "";
-    lines.push(`${text.padEnd(44)} ; ${String(i).padStart(4)}  ${encodeWord(w).toString(16).padStart(16, "0")}${note}`);
+    const rest = src && note ? `  ${src.padEnd(32)}${note}` : src ? `  ${src}` : note;
+    lines.push(`${text.padEnd(44)} ; ${String(i).padStart(4)}  ${encodeWord(w).toString(16).padStart(16, "0")}${rest}`);
   });
   return lines.join("\n") + "\n";
 }
@@ -156,7 +182,7 @@ export const npuBackend: Backend = {
       files: [
         [NPU_FILES.image, imageBytes(code.words)],
         [NPU_FILES.hex, imageHex(code.words)],
-        [NPU_FILES.listing, listing(code)],
+        [NPU_FILES.listing, listing(code, input.lifted ? bpfLines(input.lifted, input.program) : [])],
         [NPU_FILES.descriptor, readFileSync(descriptorFile())],
       ],
       manifest: {

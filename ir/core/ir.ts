@@ -40,6 +40,13 @@ export interface Inst {
   /** Opcode with its modifiers, e.g. "add32", "load.u16", "icmp.ugt". */
   readonly op: string;
   readonly args: readonly Arg[];
+  /**
+   * The BPF instruction it came from: its slot index in the program the module was lifted
+   * from (ir/lift sets it; passes keep it, and what a pass makes takes the origin of what it
+   * replaces). Not part of the IR text: the printer, the parser and validate ignore it, so
+   * frontend-made IR (C, P4) simply has none.
+   */
+  readonly origin?: number;
 }
 
 export interface BlockCall {
@@ -105,4 +112,9 @@ export function maxValueId(f: Func): number {
     for (const i of b.insts) if (i.result !== undefined) m = Math.max(m, i.result);
   }
   return m;
+}
+
+/** The origin of an instruction as a spreadable field, for a pass that makes one in its place. */
+export function originOf(i: Inst | undefined): { origin?: number } {
+  return i?.origin === undefined ? {} : { origin: i.origin };
 }

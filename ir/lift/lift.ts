@@ -158,6 +158,7 @@ function liftFunction(object: BpfObject, slots: readonly Insn[], entry: number, 
     let term: Terminator | undefined;
     for (let i = b.start; i < b.end; i++) {
       const s = slots[i]!;
+      const at = i, first = insts.length;
       const f = formOf(s)!;
       const name = f.mnemonic;
       const is32 = (s.opcode & 7) === 4 || (s.opcode & 7) === 6;
@@ -249,6 +250,8 @@ function liftFunction(object: BpfObject, slots: readonly Insn[], entry: number, 
         default:
           diags.push(diag("ir-lift", loc, [`${name} is not supported by the IR yet`]));
       }
+      // What this slot made (undefs for registers it read included) points back at it.
+      for (let k = first; k < insts.length; k++) insts[k] = { ...insts[k]!, origin: at };
     }
     term ??= { op: "br", to: passArgs(b.succs[0]!, regs, insts) };
     out.push({ name: blockName(b.start), params: blockParams, insts, term });

@@ -5,7 +5,7 @@
 //      `%ok = packet.check %p, %end, K`, with the branch's edges swapped where needed;
 //   2. a packet.check of (p, end, K) on a path dominated by the passing edge of a check of
 //      (p, end, K') with K' >= K is true, and const-fold then removes its branch.
-import { imm, val, type Arg, type Block, type Func, type Inst, type Module } from "../core/ir.js";
+import { imm, originOf, val, type Arg, type Block, type Func, type Inst, type Module } from "../core/ir.js";
 import { dominates, dominators, predecessors, substitute } from "./util.js";
 
 interface Check {
@@ -38,7 +38,7 @@ function recognise(f: Func): Func {
       const [, q, end, outOfBounds] = match;
       const off = offsetOf(q);
       if (!off || end.kind !== "value") return b;
-      const check: Inst = { result: condId, type: "i1", op: "packet.check", args: [val(off.base), end, imm(off.len)] };
+      const check: Inst = { result: condId, type: "i1", op: "packet.check", args: [val(off.base), end, imm(off.len)], ...originOf(cond) };
       return { ...b, insts: b.insts.map((i) => (i === cond ? check : i)), term: outOfBounds ? { ...t, then: t.else, else: t.then } : t };
     }),
   };

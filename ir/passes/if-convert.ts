@@ -6,7 +6,7 @@
 // instructions that cannot fault or have effects (no loads, stores, calls), ending in
 // `br J(..)`. Both arms' instructions move into A (computing both is safe), and A branches
 // to J with `select c, then-value, else-value` for every argument that differs.
-import { maxValueId, val, type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../core/ir.js";
+import { maxValueId, originOf, val, type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../core/ir.js";
 import { OPS } from "../core/ops.js";
 import { predecessors } from "./util.js";
 
@@ -41,7 +41,7 @@ function convertOnce(f: Func): Func | undefined {
       const y = el.to.args[k]!;
       if (argKey(x) === argKey(y)) return x;
       const id = next++;
-      selects.push({ result: id, type: "i64", op: "select", args: [t.cond, x, y] });
+      selects.push({ result: id, type: "i64", op: "select", args: [t.cond, x, y], ...originOf(a.insts.find((i) => t.cond.kind === "value" && i.result === t.cond.id)) });
       return val(id);
     });
     const merged: Block = { ...a, insts: [...a.insts, ...th.insts, ...el.insts, ...selects], term: { op: "br", to: { block: join.name, args } } };

@@ -6,7 +6,7 @@
 // stack frame is placed below every byte the caller's frame uses, as bpf-to-bpf calls
 // would have given it a frame of its own; a caller whose frame use is not known at
 // compile time keeps its calls.
-import { imm, val, maxValueId, type Arg, type Block, type BlockCall, type Func, type Inst, type Module, type Terminator } from "../core/ir.js";
+import { imm, originOf, val, maxValueId, type Arg, type Block, type BlockCall, type Func, type Inst, type Module, type Terminator } from "../core/ir.js";
 
 export const INLINE_LIMIT = 40;
 const STACK = 512n;
@@ -68,7 +68,7 @@ function inlineOnce(m: Module, f: Func, counter: { n: number }): Func | undefine
     }
     const copies: Block[] = g.blocks.map((gb, gi) => {
       const insts = gb.insts.map((i): Inst => {
-        if (i.op === "frame") return { result: id(i.result!), type: "ptr.stack", op: "ptradd", args: [val(frameId!), imm(base)] };
+        if (i.op === "frame") return { result: id(i.result!), type: "ptr.stack", op: "ptradd", args: [val(frameId!), imm(base)], ...originOf(i) };
         return { ...i, result: i.result === undefined ? undefined : id(i.result), args: i.args.map(arg) };
       });
       const c = (x: BlockCall): BlockCall => ({ block: label(x.block), args: x.args.map(arg) });

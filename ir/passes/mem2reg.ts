@@ -11,7 +11,7 @@
 // or offset by a variable, blocks only the slots from it to the top of the frame. A
 // promoted slot holds the last value stored; each load gives it
 // truncated to the load's size, as the memory would.
-import { imm, val, type Arg, type Block, type Func, type Inst, type Module, type Param, type Terminator } from "../core/ir.js";
+import { imm, originOf, val, type Arg, type Block, type Func, type Inst, type Module, type Param, type Terminator } from "../core/ir.js";
 import { maxValueId, successors, usesOf } from "../core/ir.js";
 import { substitute } from "./util.js";
 
@@ -150,8 +150,8 @@ function promote(m: Module, f: Func): Func {
       }
       const v = cur.get(s.key) ?? imm(0);
       if (s.size === 8) replaced.set(i.result!, v);
-      else if (s.size === 4) insts.push({ result: i.result, type: "i64", op: "zext32", args: [v] });
-      else insts.push({ result: i.result, type: "i64", op: "and", args: [v, imm(s.size === 2 ? 0xffff : 0xff)] });
+      else if (s.size === 4) insts.push({ result: i.result, type: "i64", op: "zext32", args: [v], ...originOf(i) });
+      else insts.push({ result: i.result, type: "i64", op: "and", args: [v, imm(s.size === 2 ? 0xffff : 0xff)], ...originOf(i) });
     }
     const pass = (block: string, args: readonly Arg[]) => ({ block, args: [...args, ...[...paramsOf.get(block)!.keys()].map((k) => cur.get(k) ?? imm(0))] });
     const t = b.term;

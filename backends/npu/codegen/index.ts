@@ -16,6 +16,8 @@ export interface Microcode {
   readonly words: readonly Word[];
   /** Per word: what it was selected for (an IR instruction's text, or the allocator's spill and reload). */
   readonly notes: readonly string[];
+  /** Per word: the BPF slot (of the program the module was lifted from) its IR instruction came from, when it has one. */
+  readonly origins: readonly (number | undefined)[];
   /** Per function: its first word. */
   readonly functions: readonly { readonly name: string; readonly at: number }[];
   /**
@@ -66,6 +68,7 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
   }
   const words: Word[] = [];
   const notes: string[] = [];
+  const origins: (number | undefined)[] = [];
   for (const f of laid) {
     // The callee's frame starts after this one's spill slots: FP moves by spill + args + stack.
     const delta = f.spillBytes + FRAME.argBytes + FRAME.stackBytes;
@@ -73,10 +76,11 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
       if (i.op === "label") continue;
       words.push(encodeInst(i, labels, delta));
       notes.push(i.note ?? "");
+      origins.push(i.origin);
     }
   }
   if (words.length > 0xffff) fail("codegen", {}, [`${words.length} microwords: branch targets are 16 bits`]);
-  return { words, notes, functions, blocks, spilled };
+  return { words, notes, origins, functions, blocks, spilled };
 }
 
 function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number): Word {

@@ -2,8 +2,8 @@
 // generation). A 64-bit value is a (lo, hi) pair of virtual registers, or lo alone when
 // width.ts proves the high word zero. 64-bit add and subtract are carry pairs; compares
 // are a subtract with borrow and a branch on the flags; multiply goes through the
-// multiply-step unit (three or four words); division and modulo run the shift-subtract
-// routine inline. Memory accesses are commands with an explicit wait, so that sched.ts can
+// multiply-step unit (three or four words); division and modulo by a variable run the
+// shift-subtract routine inline, by a constant multiply by its reciprocal. Memory accesses are commands with an explicit wait, so that sched.ts can
 // move independent work between the two; map operations are lookup engine commands.
 //
 // Needs: an optimised IR module that validates (ir/core/validate.ts). Keeps: every value's
@@ -90,6 +90,8 @@ class Selector {
   private xferNext = 0;
   private sigNext = 0;
   private note = "";
+  /** The BPF slot of the IR instruction being selected: every word it makes carries it. */
+  private origin: number | undefined;
   /** icmp values whose only use is their block's br_if: compared there, never materialised. */
   private readonly fused = new Set<number>();
   private readonly defs = new Map<number, Inst>();
@@ -123,6 +125,7 @@ class Selector {
   // ------------------------------------------------------------ emission helpers
   private emit(i: VInst): VInst {
     if (this.note) i.note = this.note;
+    if (this.origin !== undefined) i.origin = this.origin;
     this.note = "";
     this.out.push(i);
     return i;
@@ -427,28 +430,140 @@ class Selector {
     return res;
   }
   /**
-   * Unsigned division of a word by a constant without the routine: x/0 and x%0 by their
-   * definition, a power of two by a shift or a mask, anything else by multiplying with
-   * the reciprocal (Granlund and Montgomery, "Division by invariant integers using
-   * multiplication", 1994, Figure 4.1): q = (t + ((n - t) >> 1)) >> (l - 1), t = mulhi(m, n).
+   * Division and modulo by a constant without the routine (docs/npu-isa.md §Division by a
+   * constant): x/0 and x%0 by their definition, +-1 and powers of two by shifts, anything
+   * else by multiplying with a reciprocal. Unsigned: q = mulhi(m, n) >> p when a rounded-up
+   * m fits a word (Granlund and Montgomery, "Division by invariant integers using
+   * multiplication", 1994, Thm 4.2), else their Figure 4.1, q = (t + ((n - t) >> 1)) >> (l - 1),
+   * t = mulhi(m, n). Signed: the magic number of |d| (Warren, Hacker's Delight, §10-1)
+   * with the signed high product built from the unsigned one, the quotient negated for
+   * d < 0. 64-bit high products come from the multiply-step unit (mulhi64). Remainders
+   * are n - q * d. Undefined: the routine (a divisor that is not a constant).
    */
   private constantDivisor(op: string, is32: boolean, x: Val, y: Val): Val | undefined {
-    if (op !== "udiv" && op !== "urem") return undefined;
-    if (y.lo.k !== "c" || !(y.hi.k === "c" && (y.hi.n === 0 || is32))) return undefined;
-    if (!is32 && !(x.hi.k === "c" && x.hi.n === 0)) return undefined;
-    const d = y.lo.n, n = x.lo;
-    if (d === 0) return op === "udiv" ? { lo: ZERO, hi: ZERO } : { lo: n, hi: ZERO };
+    if (y.lo.k !== "c" || y.hi.k !== "c") return undefined;
+    const signed = op.startsWith("s"), rem = op.endsWith("rem");
+    const dU = is32 ? BigInt(y.lo.n) : (BigInt(y.hi.n) << 32n) | BigInt(y.lo.n);
+    if (dU === 0n) return rem ? { lo: x.lo, hi: is32 ? ZERO : x.hi } : { lo: ZERO, hi: ZERO };
+    const nHiZero = x.hi.k === "c" && x.hi.n === 0;
+    if (is32) {
+      if (!signed) return this.udivConst32(rem, x.lo, Number(dU));
+      return this.sdivConst(rem, { lo: x.lo, hi: ZERO }, BigInt.asIntN(32, dU), 32);
+    }
+    // A 64-bit operation on a dividend that fits a word (so is non-negative): 32-bit unsigned work.
+    if (nHiZero && (!signed || BigInt.asIntN(64, dU) > 0n)) {
+      if (dU >= 1n << 32n) return rem ? { lo: x.lo, hi: ZERO } : { lo: ZERO, hi: ZERO };
+      return this.udivConst32(rem, x.lo, Number(dU));
+    }
+    if (!signed) return this.udivConst64(rem, x, dU);
+    return this.sdivConst(rem, x, BigInt.asIntN(64, dU), 64);
+  }
+
+  /** n / d or n % d, n and d (2..2^32-1, or any power of two) unsigned words. */
+  private udivConst32(rem: boolean, n: W, d: number): Val {
     if ((d & (d - 1)) === 0) {
       const k = Math.log2(d);
-      return op === "udiv" ? { lo: this.shift("shr", n, k), hi: ZERO } : { lo: this.alu("and", n, C(d - 1)), hi: ZERO };
+      return rem ? { lo: this.alu("and", n, C(d - 1)), hi: ZERO } : { lo: this.shift("shr", n, k), hi: ZERO };
     }
-    let l = 0;
-    while (2 ** l < d) l++;
-    const m = Number(((1n << 32n) * (BigInt(2 ** l) - BigInt(d))) / BigInt(d) + 1n) >>> 0;
-    const t = this.alu("mul_hi", n, C(m));
-    const q = this.shift("shr", this.alu("add", t, this.shift("shr", this.alu("sub", n, t), 1)), l - 1);
-    if (op === "udiv") return { lo: q, hi: ZERO };
+    const mg = unsignedMagic(BigInt(d), 32);
+    const t = this.alu("mul_hi", n, C(Number(mg.m)));
+    const q = mg.add ? this.shift("shr", this.alu("add", t, this.shift("shr", this.alu("sub", n, t), 1)), mg.shift) : this.shift("shr", t, mg.shift);
+    if (!rem) return { lo: q, hi: ZERO };
     return { lo: this.alu("sub", n, this.alu("mul_lo", q, C(d))), hi: ZERO };
+  }
+
+  /** 64-bit unsigned n / d or n % d by a constant d >= 2. */
+  private udivConst64(rem: boolean, n: Val, d: bigint): Val {
+    const k64 = (v: bigint): Val => ({ lo: C(Number(v & 0xffffffffn)), hi: C(Number(v >> 32n)) });
+    if ((d & (d - 1n)) === 0n) {
+      const k = d.toString(2).length - 1;
+      if (rem) return { lo: k >= 32 ? n.lo : this.alu("and", n.lo, C(Number(d - 1n))), hi: k > 32 ? this.alu("and", n.hi, C(Number((d - 1n) >> 32n))) : ZERO };
+      return this.shift64("lshr", n, k64(BigInt(k)));
+    }
+    // d > n for every n below 2^64 that has its top bit clear: d >= 2^63 gives q = n >= d.
+    const mg = unsignedMagic(d, 64);
+    const t = this.mulhi64(n, mg.m);
+    let q: Val;
+    if (mg.add) {
+      const half = this.shift64("lshr", this.sub64(n, t), k64(1n));
+      q = this.shift64("lshr", this.add64(t, half), k64(BigInt(mg.shift)));
+    } else q = this.shift64("lshr", t, k64(BigInt(mg.shift)));
+    if (!rem) return q;
+    return this.sub64(n, this.mul64(q, k64(d)));
+  }
+
+  /**
+   * Signed n / d or n % d by a constant d != 0, in `bits` (32: n.lo only). Truncates toward
+   * zero; INT_MIN / -1 = INT_MIN and INT_MIN % -1 = 0, as BPF's wrapping negation gives.
+   */
+  private sdivConst(rem: boolean, n: Val, d: bigint, bits: 32 | 64): Val {
+    const w64 = bits === 64;
+    const k64 = (v: bigint): Val => ({ lo: C(Number(BigInt.asUintN(64, v) & 0xffffffffn)), hi: w64 ? C(Number(BigInt.asUintN(64, v) >> 32n)) : ZERO });
+    const neg = (v: Val): Val => (w64 ? { lo: this.alu("rsub", v.lo, ZERO), hi: this.alu("rsubc", v.hi, ZERO) } : { lo: this.alu("rsub", v.lo, ZERO), hi: ZERO });
+    const sub = (a: Val, b: Val): Val => (w64 ? this.sub64(a, b) : { lo: this.alu("sub", a.lo, b.lo), hi: ZERO });
+    const ashr = (a: Val, k: number): Val => (w64 ? this.shift64("ashr", a, k64(BigInt(k))) : { lo: this.shift("asr", a.lo, k), hi: ZERO });
+    const zero: Val = { lo: ZERO, hi: ZERO };
+    if (d === 1n) return rem ? zero : n;
+    if (d === -1n) return rem ? zero : neg(n);
+    const ad = d < 0n ? -d : d;
+    // The sign of n as a mask: all ones when negative.
+    const sw = this.shift("asr", w64 ? n.hi : n.lo, 31);
+    const sign: Val = { lo: sw, hi: w64 ? sw : ZERO };
+    if ((ad & (ad - 1n)) === 0n) {
+      // t = n + (2^k - 1 when n < 0): q = t >> k (arithmetic), r = n - (t & -2^k).
+      const k = ad.toString(2).length - 1;
+      const bias = w64 ? this.shift64("lshr", sign, k64(BigInt(64 - k))) : { lo: this.shift("shr", sw, 32 - k), hi: ZERO };
+      const t = w64 ? this.add64(n, bias) : { lo: this.alu("add", n.lo, bias.lo), hi: ZERO };
+      if (rem) {
+        const mask = k64(-(1n << BigInt(k)));
+        const kept = { lo: this.alu("and", t.lo, mask.lo), hi: w64 ? this.alu("and", t.hi, mask.hi) : ZERO };
+        return sub(n, kept);
+      }
+      const q = ashr(t, k);
+      return d < 0n ? neg(q) : q;
+    }
+    // t = mulhs(M, n) (+ n when M's top bit is set) = mulhu(M, n) - (M when n < 0), then q = (t >> s) + (1 when n < 0).
+    const mg = signedMagic(ad, bits);
+    const hu = w64 ? this.mulhi64(n, mg.m) : { lo: this.alu("mul_hi", n.lo, C(Number(mg.m))), hi: ZERO };
+    const mm = k64(mg.m);
+    const corr = { lo: this.alu("and", sw, mm.lo), hi: w64 ? this.alu("and", sw, mm.hi) : ZERO };
+    const t = sub(hu, corr);
+    let q = sub(mg.shift ? ashr(t, mg.shift) : t, sign);
+    if (d < 0n) q = neg(q);
+    if (!rem) return q;
+    return sub(n, w64 ? this.mul64(q, k64(d)) : { lo: this.alu("mul_lo", q.lo, C(Number(BigInt.asUintN(32, d)))), hi: ZERO });
+  }
+
+  private add64(a: Val, b: Val): Val {
+    const lo = this.alu("add", a.lo, b.lo);
+    return { lo, hi: this.alu("addc", a.hi, b.hi) };
+  }
+  private sub64(a: Val, b: Val): Val {
+    const lo = this.alu("sub", a.lo, b.lo);
+    return { lo, hi: this.alu("subc", a.hi, b.hi) };
+  }
+
+  /**
+   * The high 64 bits of the unsigned 128-bit product n * m (m a constant) from 32-bit
+   * multiply steps: the four partial products, then the middle column's two carries
+   * into the high words (multiplies first: they set the flags the carry chain reads).
+   */
+  private mulhi64(n: Val, m: bigint): Val {
+    const m0 = C(Number(m & 0xffffffffn)), m1 = C(Number(m >> 32n));
+    const isZero = (w: W) => w.k === "c" && w.n === 0;
+    const mul = (op: string, a: W, b: W): W => (isZero(a) || isZero(b) ? ZERO : this.alu(op, a, b));
+    const h00 = mul("mul_hi", n.lo, m0);
+    const l01 = mul("mul_lo", n.lo, m1), h01 = mul("mul_hi", n.lo, m1);
+    const l10 = mul("mul_lo", n.hi, m0), h10 = mul("mul_hi", n.hi, m0);
+    const l11 = mul("mul_lo", n.hi, m1), h11 = mul("mul_hi", n.hi, m1);
+    // column 1: h00 + l01 + l10 (kept only for its carries); column 2: h01 + h10 + l11; column 3: h11.
+    const x0 = this.alu("add", h00, l01);
+    const y0 = this.alu("addc", h01, l11);
+    const z0 = this.alu("addc", h11, ZERO);
+    this.flags("add", x0, l10);
+    const y1 = this.alu("addc", y0, h10);
+    const z1 = this.alu("addc", z0, ZERO);
+    return { lo: y1, hi: z1 };
   }
 
   private dshiftInto(op: "dshl", dst: W, hi: W, lo: W, n: number): void {
@@ -534,6 +649,7 @@ class Selector {
   // ------------------------------------------------------------ instructions
   private inst(i: Inst): void {
     this.note = printInst(i);
+    this.origin = i.origin;
     const id = i.result ?? -1;
     const [x, y, z] = i.args;
     const op = i.op;
@@ -758,6 +874,8 @@ class Selector {
       const next = f.blocks[n + 1]?.name;
       const t = b.term;
       this.note = "";
+      // A terminator has no origin of its own: a fused compare lends its own, else none.
+      this.origin = undefined;
       switch (t.op) {
         case "br": {
           const l = this.edge(t.to);
@@ -769,6 +887,7 @@ class Selector {
           if (t.cond.kind === "value" && this.fused.has(t.cond.id)) {
             const d = this.defs.get(t.cond.id)!;
             this.note = printInst(d);
+            this.origin = d.origin;
             cond = this.compareOf(d);
           } else if (t.cond.kind === "imm") {
             cond = t.cond.value !== 0n ? "al" : "nv";
@@ -821,6 +940,34 @@ class Selector {
     });
     for (const s of this.stubs) this.out.push(...s);
     return { name: f.name, insts: this.out, vregs: this.nv };
+  }
+}
+
+/**
+ * The reciprocal of an unsigned divisor d (not a power of two) for `bits`-bit dividends:
+ * the smallest shift p with a rounded-up m = ceil(2^(bits+p) / d) below 2^bits that is exact
+ * for every dividend (m*d - 2^(bits+p) <= 2^p), q = mulhi(m, n) >> p; when none exists,
+ * Granlund and Montgomery's Figure 4.1 (add: true), m = floor(2^bits (2^l - d) / d) + 1, shift l - 1.
+ */
+export function unsignedMagic(d: bigint, bits: number): { m: bigint; shift: number; add: boolean } {
+  const W = BigInt(bits);
+  let l = 0;
+  while (1n << BigInt(l) < d) l++;
+  for (let p = 0; p <= l; p++) {
+    const big = 1n << (W + BigInt(p));
+    const m = (big + d - 1n) / d;
+    if (m < 1n << W && m * d - big <= 1n << BigInt(p)) return { m, shift: p, add: false };
+  }
+  return { m: ((1n << W) * ((1n << BigInt(l)) - d)) / d + 1n, shift: l - 1, add: true };
+}
+
+/** Hacker's Delight §10-1 (eq. 6): the signed magic number M and shift s of a divisor d >= 3 (not a power of two). */
+export function signedMagic(d: bigint, bits: number): { m: bigint; shift: number } {
+  const half = 1n << BigInt(bits - 1);
+  const anc = half - 1n - (half % d);
+  for (let p = bits; ; p++) {
+    const two = 1n << BigInt(p);
+    if (two > anc * (d - (two % d))) return { m: (two + d - (two % d)) / d, shift: p - bits };
   }
 }
 

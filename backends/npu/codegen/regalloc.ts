@@ -143,7 +143,10 @@ const P = (op: Operand): Loc => ({ k: "p", op });
 const COMMUTES: Readonly<Record<string, string>> = { add: "add", and: "and", or: "or", xor: "xor", mul_lo: "mul_lo", mul_hi: "mul_hi", sub: "rsub", rsub: "sub", subc: "rsubc", rsubc: "subc" };
 
 function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VInst[] {
-  const out: VInst[] = [];
+  const all: VInst[] = [];
+  // Reloads, scratch moves and spills point back at the BPF instruction of the word they serve.
+  let origin: number | undefined;
+  const out = { push: (x: VInst) => all.push(origin !== undefined && x.origin === undefined ? { ...x, origin } : x) };
   type PhysLoc = { k: "p"; op: Operand };
   const phys = (l: Loc): PhysLoc | { slot: number } => {
     if (l.k === "p") return { k: "p", op: l.op };
@@ -156,6 +159,7 @@ function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VI
     return P(XR(x));
   };
   for (const src of insts) {
+    origin = src.origin;
     const i: VInst = { ...src };
     if (i.op === "label") { out.push(i); continue; }
     const fmt = formatOf(i.op);
@@ -200,7 +204,7 @@ function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VI
       out.push({ op: "wr", size: MEM_SIZES.indexOf(4), xfer: SPILL.store, sig: 0, a: P(FP), field: store * 4, note: "spill" });
     }
   }
-  return out;
+  return all;
 }
 
 function same(x: Loc | undefined, y: Loc): boolean {

@@ -32,6 +32,8 @@ export interface VInst {
   region?: string;
   /** What the word was selected for, for the listing. */
   note?: string;
+  /** The BPF slot its IR instruction came from (ir/core/ir.ts Inst.origin), for the listing. */
+  origin?: number;
 }
 
 export const formatOf = (op: string): Format | "label" => (op === "label" ? "label" : OP_BY_NAME.get(op)!.format);
