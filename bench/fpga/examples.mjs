@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The XDP examples on the FPGA engine in Verilator: cycles and BPF instructions per packet
-// and instructions per cycle, for clang's object as it is (`bpfoff run --target fpga`) and
-// for the bundle bpfoff compiles from it through its IR (`bpfoff build` + `bpfoff sim`).
+// and instructions per cycle, for clang's object as it is (`bpfoff run --target fpga`), for
+// the bundle bpfoff compiles from it through its IR (`bpfoff build` + `bpfoff sim`), and for
+// the bundle bpfoff compiles from the C source with its own frontend (no clang).
 // Usage: npm run build && node bench/fpga/examples.mjs [--synth MAPPING]
 // With --synth, also yosys's figures for each example's bundle (about a minute each).
 // Examples the engine cannot run yet are listed with the offload check's first reason.
@@ -27,8 +28,8 @@ function averages(stderr) {
 }
 
 const fmt = (x) => x.toFixed(1);
-console.log("| example | packets | clang object: cycles / packet | insns / packet | IPC | bpfoff bundle: cycles / packet | insns / packet | IPC |" + (mapping ? ` ${mapping}: LUTs | FFs | BRAMs | DSPs | depth |` : ""));
-console.log("|---|---|---|---|---|---|---|---|" + (mapping ? "---|---|---|---|---|" : ""));
+console.log("| example | packets | clang object: cycles / packet | insns / packet | IPC | bundle from clang's object: cycles / packet | insns / packet | IPC | bundle from the C (bpfoff's frontend): cycles / packet | insns / packet | IPC |" + (mapping ? ` ${mapping}: LUTs | FFs | BRAMs | DSPs | depth |` : ""));
+console.log("|---|---|---|---|---|---|---|---|---|---|---|" + (mapping ? "---|---|---|---|---|" : ""));
 try {
   for (const name of EXAMPLES) {
     const obj = join(dir, `${name}.o`);
@@ -45,14 +46,20 @@ try {
     if (build.status !== 0) throw new Error(build.stderr);
     const sim = bpfoff(["sim", bundle, ...io]);
     if (sim.status !== 0) throw new Error(sim.stderr);
+    const fromC = join(dir, `${name}-c-fpga`);
+    const buildC = bpfoff(["build", `examples/${name}/prog.c`, "--target", "fpga", "-o", fromC]);
+    if (buildC.status !== 0) throw new Error(buildC.stderr);
+    const simC = bpfoff(["sim", fromC, ...io]);
+    if (simC.status !== 0) throw new Error(simC.stderr);
     const a = averages(run.stderr);
     const b = averages(sim.stderr);
+    const c = averages(simC.stderr);
     let synth = "";
     if (mapping) {
       const m = /(\d+) LUTs, (\d+) flip-flops, (\d+) block RAMs, (\d+) DSPs, \d+ unmapped memories, logic depth (\d+)/.exec(build.stdout);
       synth = ` ${m.slice(1).join(" | ")} |`;
     }
-    console.log(`| ${name} | ${a.packets} | ${fmt(a.cycles)} | ${fmt(a.insns)} | ${a.ipc.toFixed(2)} | ${fmt(b.cycles)} | ${fmt(b.insns)} | ${b.ipc.toFixed(2)} |${synth}`);
+    console.log(`| ${name} | ${a.packets} | ${fmt(a.cycles)} | ${fmt(a.insns)} | ${a.ipc.toFixed(2)} | ${fmt(b.cycles)} | ${fmt(b.insns)} | ${b.ipc.toFixed(2)} | ${fmt(c.cycles)} | ${fmt(c.insns)} | ${c.ipc.toFixed(2)} |${synth}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
