@@ -141,8 +141,8 @@ export const MANIFEST_SCHEMA = {
                     items: {
                       type: "object",
                       additionalProperties: false,
-                      required: ["name", "instance", "depth", "width", "banks", "bits"],
-                      properties: { name, instance: name, depth: { type: "integer", minimum: 1 }, width: { type: "integer", minimum: 1 }, banks: { type: "integer", minimum: 1 }, bits: { type: "integer", minimum: 1 } },
+                      required: ["name", "instance", "depth", "width", "banks", "read_ports", "bits"],
+                      properties: { name, instance: name, depth: { type: "integer", minimum: 1 }, width: { type: "integer", minimum: 1 }, banks: { type: "integer", minimum: 1 }, read_ports: { enum: [1, 2] }, bits: { type: "integer", minimum: 1 } },
                     },
                   },
                   memory_bits: { type: "integer", minimum: 0 },

@@ -1,7 +1,7 @@
 // The resource estimate in every fpga manifest (backends/fpga/resources.ts): block RAMs
 // from the engine's memory shapes, per vendor primitive.
 import { describe, expect, it } from "vitest";
-import { BLOCK_RAMS, blocksFor, engineMemories, resourceEstimate } from "../../../backends/fpga/resources.js";
+import { BLOCK_RAMS, blocksFor, engineMemories, memoryBlocks, resourceEstimate } from "../../../backends/fpga/resources.js";
 
 describe("fpga resource estimate", () => {
   it("picks the best aspect ratio of each block RAM", () => {
@@ -17,6 +17,13 @@ describe("fpga resource estimate", () => {
       ["xilinx", 1, 1, 1],
     ];
     for (const [vendor, depth, width, blocks] of rows) expect(blocksFor(BLOCK_RAMS[vendor]!, depth, width), `${vendor} ${depth}x${width}`).toBe(blocks);
+  });
+  it("gives the two-read-port ROM the true-dual-port shapes, or a copy per read port", () => {
+    const rom = { name: "rom", instance: "imem", depth: 256, width: 64, banks: 1, readPorts: 2 } as const;
+    // ECP5: 1024 x 18 in dual-port mode, four wide (yosys 0.23 maps the load balancer's 256-slot ROM to 4 DP16KD)
+    expect(memoryBlocks(BLOCK_RAMS["ecp5"]!, rom)).toBe(4);
+    expect(memoryBlocks(BLOCK_RAMS["xilinx"]!, rom)).toBe(2); // 1024 x 36, twice
+    expect(memoryBlocks(BLOCK_RAMS["ice40"]!, rom)).toBe(2 * 4); // no dual read: 256 x 16 four wide, copied
   });
   it("lists the ROM, the data memory and the map memory, sized by the parameters", () => {
     const mems = engineMemories({ IMEM_AW: 12, PKT_AW: 12, MAP_AW: 16 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { runCli } from "../../support/cli.js";
-import { BLOCK_RAMS, blocksFor } from "../../../backends/fpga/resources.js";
+import { BLOCK_RAMS, memoryBlocks } from "../../../backends/fpga/resources.js";
 
 const haveYosys = requireOrSkip("yosys", hasTool("yosys", ["-V"]), "yosys is not installed (apt-get install yosys)");
 
@@ -41,7 +41,7 @@ describe("bpfoff build --synth", () => {
     // (its contents are fixed by prog.hex), so the data and map memories are what is left.
     const est = manifest.resources.estimate;
     const rom = est.memories.find((x: { name: string }) => x.name === "program ROM");
-    const romBlocks = blocksFor(BLOCK_RAMS["ecp5"]!, rom.depth, rom.width);
+    const romBlocks = memoryBlocks(BLOCK_RAMS["ecp5"]!, { ...rom, readPorts: rom.read_ports });
     expect(synth.block_rams).toBe(est.block_rams.ecp5.count - romBlocks);
   });
   it("--synth only goes with --target fpga", async () => {
