@@ -64,9 +64,12 @@ int main(int argc, char **argv) {
   uint8_t *code = read_file(argv[1], &code_len);
   uint8_t *input = read_file(argv[2], &in_len);
   struct reader run = {input, input + in_len}, *in = &run;
-  if (memcmp(take(in, 4), "BPFN", 4) != 0 || u32(in) != 1) die("not a bpfoff native run file");
+  if (memcmp(take(in, 4), "BPFN", 4) != 0 || u32(in) != 2) die("not a bpfoff native run file");
   uint32_t mode = u32(in), nmaps = u32(in), seed = u32(in), ifindex = u32(in), timeout = u32(in), repeat = u32(in);
   uint64_t time_ns = u64(in), step_ns = u64(in);
+  uint32_t nprogs = u32(in);
+  uint64_t *progs = calloc(nprogs ? nprogs : 1, sizeof *progs);
+  for (uint32_t i = 0; i < nprogs; i++) progs[i] = u32(in);
   if (nmaps > BPFOFF_MAX_MAPS) die("too many maps");
   struct bpfoff_map_def defs[BPFOFF_MAX_MAPS];
   uint32_t counts[BPFOFF_MAX_MAPS];
@@ -96,6 +99,8 @@ int main(int argc, char **argv) {
   if (mprotect(text, size ? size : page, PROT_READ | PROT_EXEC) != 0) die("mprotect failed");
   __builtin___clear_cache((char *)text, (char *)text + code_len);
   bpfoff_prog_fn prog = (bpfoff_prog_fn)(uintptr_t)text;
+  for (uint32_t i = 0; i < nprogs; i++) progs[i] += (uint64_t)(uintptr_t)text;
+  if (bpfoff_env_programs(env, nprogs, progs) != 0) die("out of memory");
 #endif
 
   FILE *out = fopen(argv[3], "wb");

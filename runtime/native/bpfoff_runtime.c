@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 
 /* include/uapi/linux/bpf.h map types and errno values the helpers return negated. */
-enum { MT_HASH = 1, MT_ARRAY = 2, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_LRU_HASH = 9, MT_LPM = 11 };
+enum { MT_HASH = 1, MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_LRU_HASH = 9, MT_LPM = 11, MT_DEVMAP = 14 };
 enum { ENOENT_ = 2, E2BIG_ = 7, EEXIST_ = 17, EINVAL_ = 22 };
 #define XDP_HEADROOM 256
 #define XDP_TAILROOM 256
@@ -51,7 +51,14 @@ struct bpfoff_env {
   uint32_t xdp_len; /* headroom + frame + tailroom: how far adjust_tail may grow */
   int64_t redirect;
   uint32_t keybuf; /* array keys handed out by bpfoff_map_next */
+  /* Tail calls: the entry (after the prologue) of every program of the object, by index. */
+  uint32_t nprogs;
+  uint64_t *progs;
+  uint32_t tail_calls; /* in the run in progress */
 };
+
+/* MAX_TAIL_CALL_CNT (runtime/interp/interpreter.ts MAX_TAIL_CALLS). */
+#define MAX_TAIL_CALLS 33
 
 static struct bpfoff_env *env_of(struct bpfoff_rt *rt) { return (struct bpfoff_env *)rt; }
 
@@ -381,6 +388,26 @@ HELPER(h_get_smp_processor_id) {
   return 0;
 }
 
+/* bpf_tail_call(ctx, map, index): the target program's entry, for the code to jump to,
+ * or a negative errno to fall through with (runtime/helpers/table.ts, interpreter.ts):
+ * -EINVAL for a map of another kind, -ENOENT for an index past 32 bits, an empty slot,
+ * or a call past MAX_TAIL_CALLS; a program the object lacks stops the run. */
+HELPER(h_tail_call) {
+  UNUSED;
+  struct bpfoff_env *env = env_of(rt);
+  uint32_t map = map_arg(env, r2);
+  if (rt->maps[map].kind != MT_PROG_ARRAY) return (uint64_t)-EINVAL_;
+  if (r3 > 0xffffffffu) return (uint64_t)-ENOENT_;
+  uint32_t key = (uint32_t)r3;
+  const uint8_t *v = map_lookup(env, map, (const uint8_t *)&key);
+  if (!v) return (uint64_t)-ENOENT_;
+  if (++env->tail_calls > MAX_TAIL_CALLS) return (uint64_t)-ENOENT_;
+  uint32_t prog;
+  memcpy(&prog, v, 4);
+  if (prog >= env->nprogs) do_fault(env, 6, (uint32_t)rt->pc, prog, 0, 0);
+  return env->progs[prog];
+}
+
 /* net/core/filter.c: any flag makes bpf_redirect fail (XDP_ABORTED). */
 HELPER(h_redirect) {
   UNUSED;
@@ -453,13 +480,23 @@ HELPER(h_xdp_adjust_tail) {
 /* The helper table by Linux number (enum bpf_func_id); the rest fault. */
 static const struct { uint32_t id; bpfoff_helper_fn fn; } HELPERS[] = {
   {1, h_map_lookup_elem}, {2, h_map_update_elem}, {3, h_map_delete_elem}, {5, h_ktime_get_ns},
-  {7, h_get_prandom_u32}, {8, h_get_smp_processor_id}, {23, h_redirect}, {28, h_csum_diff},
+  {7, h_get_prandom_u32}, {8, h_get_smp_processor_id}, {12, h_tail_call}, {23, h_redirect}, {28, h_csum_diff},
   {44, h_xdp_adjust_head}, {54, h_xdp_adjust_meta}, {65, h_xdp_adjust_tail},
 };
 
 /* ------------------------------------------------------------------ environments and runs */
 
 struct bpfoff_rt *bpfoff_env_rt(struct bpfoff_env *env) { return &env->rt; }
+
+int bpfoff_env_programs(struct bpfoff_env *env, uint32_t n, const uint64_t *entries) {
+  uint64_t *p = malloc((n ? n : 1) * sizeof *p);
+  if (!p) return -1;
+  memcpy(p, entries, n * sizeof *p);
+  free(env->progs);
+  env->progs = p;
+  env->nprogs = n;
+  return 0;
+}
 
 void bpfoff_env_clock(struct bpfoff_env *env, uint64_t time_ns, uint64_t step_ns) {
   env->time_ns = time_ns;
@@ -530,11 +567,13 @@ void bpfoff_env_free(struct bpfoff_env *env) {
     free(env->tables[i].index);
   }
   if (env->xdp_buf) munmap(env->xdp_buf, XDP_BUF_BYTES);
+  free(env->progs);
   free(env);
 }
 
 int bpfoff_run_raw(struct bpfoff_env *env, bpfoff_prog_fn prog, uint8_t *mem, uint64_t len, uint64_t *r0, struct bpfoff_fault *fault) {
   env->xdp = 0;
+  env->tail_calls = 0;
   env->rt.value_lo = env->rt.value_hi = 0;
   env->rt.region_lo = (uint64_t)(uintptr_t)mem;
   const volatile uint64_t n = mem ? len : 0; /* read after setjmp */
@@ -557,6 +596,7 @@ int bpfoff_run_xdp(struct bpfoff_env *env, bpfoff_prog_fn prog, const uint8_t *f
   memset(buf, 0, XDP_HEADROOM + len + XDP_TAILROOM);
   memcpy(buf + XDP_HEADROOM, frame, len);
   env->xdp = 1;
+  env->tail_calls = 0;
   env->xdp_len = XDP_HEADROOM + len + XDP_TAILROOM;
   env->redirect = -1;
   env->md.data = env->md.data_meta = (uint32_t)(uintptr_t)(buf + XDP_HEADROOM);

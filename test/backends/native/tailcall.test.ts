@@ -1,0 +1,217 @@
+// Tail calls (bpf_tail_call through a prog_array) on the native targets, through
+// x86_64Backend/arm64Backend runRaw/runXdp, against the reference interpreter's
+// runRaw/runXdp on the same objects (several programs, the prog_array naming them by
+// index): r0, the frames, faults with the interpreter's code at its instruction, as
+// test/backends/fpga/tailcall.test.ts does for the FPGA engine.
+// requires: gcc and an x86-64 host (x86_64); aarch64-linux-gnu-gcc, qemu-aarch64 (arm64)
+import fc from "fast-check";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { arch, tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { arm64Backend } from "../../../backends/arm64/backend.js";
+import type { Backend } from "../../../backends/common/backend.js";
+import { x86_64Backend } from "../../../backends/x86_64/backend.js";
+import { assemble } from "../../../frontends/bpf/asm/assemble.js";
+import type { BpfObject } from "../../../ir/bpf/object.js";
+import { DiagnosticError } from "../../../ir/diag/diag.js";
+import { newHostState } from "../../../runtime/helpers/env.js";
+import { instantiateMaps, runRaw, runXdp } from "../../../runtime/interp/run.js";
+import type { BpfMap } from "../../../runtime/maps/map.js";
+import { u32leBytes } from "../../../runtime/maps/map.js";
+import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { REPO } from "../../support/conformance.js";
+
+const TARGETS: readonly (readonly [Backend, boolean])[] = [
+  [x86_64Backend, requireOrSkip("gcc", hasTool("gcc"), "gcc is not installed") && requireOrSkip("x86-64 host", arch() === "x64", `the host is ${arch()}`)],
+  [arm64Backend, requireOrSkip("aarch64-linux-gnu-gcc", hasTool("aarch64-linux-gnu-gcc"), "apt-get install gcc-aarch64-linux-gnu") && requireOrSkip("qemu-aarch64", hasTool("qemu-aarch64"), "apt-get install qemu-user")],
+];
+
+const MAPS = ".map jmp prog_array key=4 value=4 entries=4\n.map arr array key=4 value=8 entries=2\n";
+
+/** One object from several assembler programs sharing the maps above (program i = texts[i]). */
+export function objectOf(texts: readonly string[], maps = MAPS): BpfObject {
+  const parts = texts.map((t, i) => assemble(maps + t, `p${i}.s`));
+  return { ...parts[0]!, programs: parts.map((p, i) => ({ ...p.programs[0]!, name: `p${i}` })) };
+}
+
+/** Entries by map index: key -> u32 value. */
+type Tables = Readonly<Record<number, Readonly<Record<number, number>>>>;
+
+function mapsFor(object: BpfObject, t: Tables): BpfMap[] {
+  const maps = instantiateMaps(object);
+  for (const [m, entries] of Object.entries(t)) for (const [k, v] of Object.entries(entries)) expect(maps[Number(m)]!.update(u32leBytes(Number(k)), u32leBytes(v), 0)).toBe(0);
+  return maps;
+}
+
+type Outcome = { kind: "done"; r0: string; packets?: string[]; maps: string } | { kind: "error"; insn: number | undefined; code: string };
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const mapsText = (maps: readonly BpfMap[]): string => maps.map((m) => [...m.entries()].map((e) => `${hex(e.key)}=${hex(e.value)}`).join(" ")).join(" | ");
+
+function catching(fn: () => Outcome): Outcome {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    const d = e.diagnostics[0]!;
+    return { kind: "error", insn: d.loc.insn, code: d.code };
+  }
+}
+
+export function compareRaw(backend: Backend, texts: readonly string[], t: Tables, entry = 0, maps = MAPS): Outcome {
+  const object = objectOf(texts, maps);
+  const ref = catching(() => {
+    const m = mapsFor(object, t);
+    return { kind: "done", r0: "0x" + runRaw(object, undefined, { maps: m, program: entry }).r0.toString(16), maps: mapsText(m) };
+  });
+  const got = catching(() => {
+    const m = mapsFor(object, t);
+    return { kind: "done", r0: "0x" + backend.runRaw!({ object, program: entry, maxSteps: 100_000, maps: m }).r0.toString(16), maps: mapsText(m) };
+  });
+  expect(got).toEqual(ref);
+  return ref;
+}
+
+export const FRAMES = [Uint8Array.from({ length: 60 }, (_, i) => i * 3), Uint8Array.from({ length: 14 }, (_, i) => 200 - i), Uint8Array.from({ length: 100 }, (_, i) => i ^ 0x5a)];
+
+export function compareXdp(backend: Backend, texts: readonly string[], t: Tables, entry = 0, maps = MAPS): Outcome {
+  const object = objectOf(texts, maps);
+  const line = (r0: bigint, packet: Uint8Array, redirect: number | undefined) => `${r0.toString(16)} ${hex(packet)}${redirect !== undefined ? ` to ${redirect}` : ""}`;
+  const ref = catching(() => {
+    const m = mapsFor(object, t);
+    const host = newHostState();
+    const rs = FRAMES.map((f) => runXdp(object, f, m, host, { ingressIfindex: 1, rxQueueIndex: 0 }, { program: entry }));
+    return { kind: "done", r0: "", packets: rs.map((r) => line(r.r0, r.packet, r.redirect?.ifindex)), maps: mapsText(m) };
+  });
+  const got = catching(() => {
+    const m = mapsFor(object, t);
+    const r = backend.runXdp!({ object, program: entry, frames: FRAMES, ifindex: 1, maxSteps: 100_000, maps: m });
+    return { kind: "done", r0: "", packets: r.packets.map((p) => line(p.r0, p.packet, p.redirect?.ifindex)), maps: mapsText(m) };
+  });
+  expect(got).toEqual(ref);
+  return ref;
+}
+
+const TAIL = (index: number | string) => `lddw %r2, map(jmp)\nmov %r3, ${index}\ncall 12`;
+
+for (const [backend, ready] of TARGETS) {
+  describe.skipIf(!ready)(`bpf_tail_call on ${backend.name} matches the interpreter`, () => {
+    it("jumps to the program the prog_array names; r0 of the target", () => {
+      expect(compareRaw(backend, [`${TAIL(1)}\nmov %r0, 7\nexit`, "mov %r0, 42\nexit"], { 0: { 1: 1 } })).toMatchObject({ kind: "done", r0: "0x2a" });
+    });
+    it("a missing entry, an index past max_entries or past 32 bits, or a map of another kind fall through with the error", () => {
+      const tail = (idx: string) => `lddw %r2, map(jmp)\n${idx}\ncall 12\nadd %r0, 1000\nexit`;
+      expect(compareRaw(backend, [tail("mov %r3, 2"), "mov %r0, 42\nexit"], { 0: { 1: 1 } })).toMatchObject({ kind: "done", r0: "0x" + BigInt.asUintN(64, 998n).toString(16) });
+      compareRaw(backend, [tail("mov %r3, 4"), "mov %r0, 42\nexit"], { 0: { 1: 1 } });
+      compareRaw(backend, [tail("lddw %r3, 0x100000001"), "mov %r0, 42\nexit"], { 0: { 1: 1 } });
+      expect(compareRaw(backend, ["lddw %r2, map(arr)\nmov %r3, 0\ncall 12\nexit", "mov %r0, 42\nexit"], { 0: { 0: 1 } })).toMatchObject({ kind: "done", r0: "0x" + BigInt.asUintN(64, -22n).toString(16) });
+    });
+    it("r1-r5 survive a fall-through; a non-map faults at the call", () => {
+      compareRaw(backend, ["mov %r1, 3\nmov %r4, 9\nmov %r5, 11\nlddw %r2, map(jmp)\nmov %r3, 3\ncall 12\nadd %r0, %r1\nadd %r0, %r4\nadd %r0, %r5\nadd %r0, %r3\nexit"], {});
+      expect(compareRaw(backend, ["mov %r2, 0\nmov %r3, 0\ncall 12\nexit"], {})).toMatchObject({ kind: "error", insn: 2 });
+    });
+    it("registers and the stack frame carry over; a tail call from a subprogram drops the frames", () => {
+      compareRaw(backend, [
+        `mov %r6, 5\nstdw [%r10-8], 99\ncall local f\nmov %r0, 1\nexit\nf:\nmov %r7, 11\nstdw [%r10-16], 3\n${TAIL(3)}\nmov %r0, 2\nexit`,
+        "mov %r0, 1\nexit",
+        "mov %r0, 2\nexit",
+        "ldxdw %r0, [%r10-8]\nadd %r0, %r6\nmul %r0, %r7\ncall local g\nexit\ng:\nldxdw %r1, [%r10-16]\nadd %r0, %r1\nexit",
+      ], { 0: { 3: 3 } });
+    });
+    it("a program that tail-calls itself stops at 33 tail calls and falls through with -ENOENT", () => {
+      const self = `add %r6, 1\n${TAIL(0)}\nlsh %r0, 8\nadd %r0, %r6\nexit`;
+      expect(compareRaw(backend, [self], { 0: { 0: 0 } })).toMatchObject({ kind: "done", r0: "0x" + BigInt.asUintN(64, (-2n << 8n) + 34n).toString(16) });
+    });
+    it("the limit counts a whole run, from a subprogram too; every XDP packet starts again", () => {
+      const self = `call local f\nexit\nf:\nadd %r6, 1\n${TAIL(0)}\nmov %r0, %r6\nexit`;
+      compareRaw(backend, [self], { 0: { 0: 0 } });
+      compareXdp(backend, [`add %r6, 1\n${TAIL(0)}\nmov %r0, %r6\nand %r0, 3\nexit`], { 0: { 0: 0 } });
+    });
+    it("a chain through every program, the entry not program 0", () => {
+      compareRaw(backend, [
+        `mul %r6, 3\nadd %r6, 1\n${TAIL(1)}\nmov %r0, 100\nexit`,
+        `mul %r6, 5\nadd %r6, 2\n${TAIL(2)}\nmov %r0, 101\nexit`,
+        `mul %r6, 7\nadd %r6, 3\nmov %r0, %r6\nexit`,
+        `mov %r6, 1\n${TAIL(3)}\nmov %r0, 103\nexit`,
+      ], { 0: { 3: 0, 1: 1, 2: 2 } }, 3);
+    });
+    it("faults in the target program at the interpreter's instruction (counted from that program's start)", () => {
+      expect(compareRaw(backend, [`${TAIL(1)}\nexit`, "mov %r0, 0\nmov %r1, 0\nldxb %r0, [%r1+0]\nexit"], { 0: { 1: 1 } })).toMatchObject({ kind: "error", insn: 2 });
+      expect(compareRaw(backend, [`${TAIL(1)}\nexit`, "mov %r0, 0\nstdw [%r10+8], 1\nexit"], { 0: { 1: 1 } })).toMatchObject({ kind: "error", insn: 1, code: "run-mem" });
+    });
+    it("a prog_array naming a program the object lacks: the interpreter's run-tail-call", () => {
+      expect(compareRaw(backend, [`${TAIL(1)}\nexit`, "mov %r0, 42\nexit"], { 0: { 1: 5 } })).toMatchObject({ kind: "error", code: "run-tail-call" });
+    });
+    it("XDP: the target sees the context and the packet; verdicts and frames per packet", () => {
+      compareXdp(backend, [
+        `mov %r6, %r1\nldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r4, %r2\nadd %r4, 1\njgt %r4, %r3, out\nldxb %r7, [%r2+0]\nand %r7, 1\nmov %r1, %r6\nlddw %r2, map(jmp)\nmov %r3, %r7\ncall 12\nout:\nmov %r0, 2\nexit`,
+        "ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r4, %r2\nadd %r4, 14\njgt %r4, %r3, drop\nstb [%r2+0], 0xee\nmov %r0, 3\nexit\ndrop:\nmov %r0, 1\nexit",
+        "mov %r2, 4\ncall 44\nmov %r0, 2\nexit",
+      ], { 0: { 0: 1, 1: 2 } });
+    });
+
+    it("random tail-call graphs (fast-check): every program mixes r6 and the stack, then tail-calls by a computed index", () => {
+      const program = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom("and", "mod"), fc.boolean()).map(([mul, add, how, sub]) => {
+        const body = `mul %r6, ${mul}\nadd %r6, ${add}\nldxdw %r7, [%r10-8]\nadd %r7, %r6\nstxdw [%r10-8], %r7\nmov %r3, %r6\n${how === "and" ? "and %r3, 7" : "mod %r3, 5"}\nlddw %r2, map(jmp)\ncall 12\nmov %r0, %r7\nexit`;
+        // half of them tail-call from a subprogram
+        return sub ? `call local s\nadd %r0, 1\nexit\ns:\n${body}` : body;
+      });
+      const graph = fc.record({
+        programs: fc.array(program, { minLength: 1, maxLength: 5 }),
+        entries: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5 })), { maxLength: 4 }),
+      });
+      for (const g of fc.sample(graph, { numRuns: 25, seed: 12 })) {
+        const programs = g.programs.map((p, i) => (i === 0 ? `stdw [%r10-8], 0\nmov %r6, 1\n${p}` : p));
+        const jmp = Object.fromEntries(g.entries.map(([k, v]) => [k, v]));
+        compareRaw(backend, programs, { 0: jmp });
+      }
+    });
+  });
+}
+
+/** A C program around a tail-call bundle: the prog_array filled, the program table set from the header. */
+const MAIN_C = `#include <stdio.h>
+#include "prog.h"
+int main(void) {
+  struct bpfoff_env *env = bpfoff_env_new(BPFOFF_NMAPS, BPFOFF_MAP_DEFS, 1);
+  uint64_t entries[BPFOFF_NPROGS], r0 = 0;
+  for (int i = 0; i < BPFOFF_NPROGS; i++) entries[i] = (uint64_t)(uintptr_t)bpfoff_p0 + BPFOFF_TAIL_ENTRIES[i];
+  bpfoff_env_programs(env, BPFOFF_NPROGS, entries);
+  uint32_t key = 1, prog = 2;
+  bpfoff_map_update(env, BPFOFF_MAP_JMP, &key, &prog, 0);
+  uint8_t mem[3] = {5, 6, 7};
+  struct bpfoff_fault fault;
+  if (bpfoff_run_raw(env, bpfoff_p0, mem, sizeof mem, &r0, &fault)) return printf("fault at %u\\n", fault.pc), 1;
+  printf("0x%llx\\n", (unsigned long long)r0);
+  bpfoff_env_free(env);
+  return 0;
+}
+`;
+
+const LINK_TARGETS = [
+  { backend: x86_64Backend, ready: TARGETS[0]![1], cc: "gcc", exec: (exe: string): [string, string[]] => [exe, []] },
+  { backend: arm64Backend, ready: TARGETS[1]![1], cc: "aarch64-linux-gnu-gcc", exec: (exe: string): [string, string[]] => ["qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", exe]] },
+];
+
+for (const t of LINK_TARGETS) {
+  describe.skipIf(!t.ready)(`a ${t.backend.name} tail-call bundle in a C program`, () => {
+    it("every program in prog.o, their entries in prog.h: links with runtime/native and gives the interpreter's r0", () => {
+      const texts = [`ldxb %r6, [%r1+2]\n${TAIL(1)}\nmov %r0, 1\nexit`, "mov %r0, 99\nexit", "ldxb %r0, [%r1+1]\nmul %r0, %r6\nexit"];
+      const object = objectOf(texts);
+      const want = runRaw(object, Uint8Array.of(5, 6, 7), { maps: mapsFor(object, { 0: { 1: 2 } }) }).r0;
+      expect(want).toBe(42n);
+      const out = t.backend.compile!({ object, module: undefined as never, program: 0, programType: "raw", source: { name: "tail.s", sha256: "" } });
+      const dir = mkdtempSync(join(tmpdir(), `bpfoff-native-tail-${t.backend.name}-`));
+      for (const [path, data] of out.files) writeFileSync(join(dir, path), data);
+      expect(out.manifest["resources"]).toMatchObject({ tail_call_entries: [{ program: "p0" }, { program: "p1" }, { program: "p2" }] });
+      writeFileSync(join(dir, "main.c"), MAIN_C);
+      const rt = join(REPO, "runtime/native");
+      const cc = spawnSync(t.cc, ["-O2", "-Wall", "-I", dir, "-I", rt, "-o", join(dir, "main"), join(dir, "main.c"), join(dir, "prog.o"), join(rt, "bpfoff_runtime.c")], { encoding: "utf8" });
+      expect(cc.stderr).toBe("");
+      const [cmd, pre] = t.exec(join(dir, "main"));
+      expect(spawnSync(cmd, pre, { encoding: "utf8" }).stdout).toBe(`0x${want.toString(16)}\n`);
+    });
+  });
+}
