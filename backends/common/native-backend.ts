@@ -168,7 +168,8 @@ export function nativeBackend(target: NativeTarget): Backend {
       const r = runNative(arch, { code: p.code, programs: p.programs, maps, seed: request.seed, xdp: { frames: request.frames, ifindex: request.ifindex } });
       if (r.fault) reportFault(target.name, r.fault, [`on packet ${r.fault.frame + 1}`]);
       return {
-        packets: r.packets.map((x) => ({ r0: x.r0, packet: x.packet, ...(x.redirect !== undefined ? { redirect: { ifindex: x.redirect } } : {}) })),
+        // The target, as the interpreter reports it: only with the verdict XDP_REDIRECT.
+        packets: r.packets.map((x) => ({ r0: x.r0, packet: x.packet, ...(x.redirect !== undefined && x.r0 === 4n ? { redirect: { ifindex: x.redirect } } : {}) })),
         stats: [`${target.name}: ${request.frames.length} packets in ${Number(r.nanoseconds)} ns`],
       };
     },

@@ -233,6 +233,8 @@ static void lpm_canon(uint8_t *dst, const uint8_t *key, uint32_t key_size) {
   for (uint32_t bit = plen; bit < (key_size - 4) * 8; bit++) dst[4 + bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
 }
 
+static int64_t map_delete(struct bpfoff_env *env, uint32_t map, const uint8_t *key);
+
 int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp, const void *value, uint64_t flags) {
   struct bpfoff_map *m = &env->rt.maps[map];
   const uint8_t *key = keyp;
@@ -245,6 +247,20 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
     return 0;
   }
   struct table *t = &env->tables[map];
+  if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
+    /* Slot arrays (runtime/maps/array.ts SLOT_RULES): prog_array takes BPF_ANY only;
+     * every slot "exists" for NOEXIST; a devmap slot set to ifindex 0 is emptied. */
+    uint32_t i = *(const uint32_t *)key, v;
+    if (m->kind == MT_PROG_ARRAY && flags != 0) return -EINVAL_;
+    if (i >= m->max_entries) return -E2BIG_;
+    if (flags == 1) return -EEXIST_;
+    memcpy(&v, value, 4);
+    if (m->kind == MT_DEVMAP && v == 0) {
+      if (find(env, map, key) >= 0) map_delete(env, map, key);
+      return 0;
+    }
+    flags = 0;
+  }
   uint8_t canon[256];
   if (m->kind == MT_LPM) {
     if (*(const uint32_t *)key > (m->key_size - 4) * 8) return -EINVAL_;
@@ -289,6 +305,10 @@ static int64_t map_delete(struct bpfoff_env *env, uint32_t map, const uint8_t *k
     lpm_canon(canon, key, m->key_size);
     key = canon;
   }
+  if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
+    if (*(const uint32_t *)key >= m->max_entries) return m->kind == MT_DEVMAP ? -EINVAL_ : -E2BIG_;
+    if (m->kind == MT_DEVMAP && find(env, map, key) < 0) return 0;
+  }
   int64_t e = find(env, map, key);
   if (e < 0) return -ENOENT_;
   if (t->index) index_remove(t, key);
@@ -312,9 +332,23 @@ int bpfoff_map_next(struct bpfoff_env *env, uint32_t map, uint64_t *cursor, cons
     ++*cursor;
     return 1;
   }
-  /* Entries by sequence number: the smallest above the last one given. */
   struct table *t = &env->tables[map];
   int64_t best = -1;
+  if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
+    /* Slot arrays: by index, as the interpreter lists them; the cursor is the next index. */
+    uint32_t bk = 0;
+    for (uint32_t e = 0; e < m->max_entries; e++) {
+      if (!t->seq[e]) continue;
+      uint32_t k = *(const uint32_t *)entry(t, e);
+      if (k >= *cursor && (best < 0 || k < bk)) best = e, bk = k;
+    }
+    if (best < 0) return 0;
+    *cursor = (uint64_t)bk + 1;
+    *key = entry(t, (uint32_t)best);
+    *value = entry(t, (uint32_t)best) + t->value_off;
+    return 1;
+  }
+  /* Entries by sequence number: the smallest above the last one given. */
   for (uint32_t e = 0; e < m->max_entries; e++)
     if (t->seq[e] > *cursor && (best < 0 || t->seq[e] < t->seq[best])) best = e;
   if (best < 0) return 0;
@@ -408,6 +442,20 @@ HELPER(h_tail_call) {
   return env->progs[prog];
 }
 
+/* bpf_redirect_map(map, key, flags) (runtime/helpers/table.ts): a devmap slot that is set
+ * makes the run's target its ifindex, XDP_REDIRECT; otherwise (an empty slot, a key past
+ * the end, a map of another kind) the low two bits of flags, the target unchanged. */
+HELPER(h_redirect_map) {
+  UNUSED;
+  struct bpfoff_env *env = env_of(rt);
+  uint32_t map = map_arg(env, r1), key = (uint32_t)r2, ifindex;
+  const uint8_t *v = rt->maps[map].kind == MT_DEVMAP ? map_lookup(env, map, (const uint8_t *)&key) : NULL;
+  if (!v) return r3 & 3;
+  memcpy(&ifindex, v, 4);
+  env->redirect = ifindex;
+  return 4;
+}
+
 /* net/core/filter.c: any flag makes bpf_redirect fail (XDP_ABORTED). */
 HELPER(h_redirect) {
   UNUSED;
@@ -480,7 +528,7 @@ HELPER(h_xdp_adjust_tail) {
 /* The helper table by Linux number (enum bpf_func_id); the rest fault. */
 static const struct { uint32_t id; bpfoff_helper_fn fn; } HELPERS[] = {
   {1, h_map_lookup_elem}, {2, h_map_update_elem}, {3, h_map_delete_elem}, {5, h_ktime_get_ns},
-  {7, h_get_prandom_u32}, {8, h_get_smp_processor_id}, {12, h_tail_call}, {23, h_redirect}, {28, h_csum_diff},
+  {7, h_get_prandom_u32}, {8, h_get_smp_processor_id}, {12, h_tail_call}, {23, h_redirect}, {28, h_csum_diff}, {51, h_redirect_map},
   {44, h_xdp_adjust_head}, {54, h_xdp_adjust_meta}, {65, h_xdp_adjust_tail},
 };
 

@@ -6,7 +6,7 @@
 // requires: gcc and an x86-64 host (x86_64); aarch64-linux-gnu-gcc, qemu-aarch64 (arm64)
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -22,6 +22,7 @@ import type { BpfMap } from "../../../runtime/maps/map.js";
 import { u32leBytes } from "../../../runtime/maps/map.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { REPO } from "../../support/conformance.js";
+import { runCli } from "../../support/cli.js";
 
 const TARGETS: readonly (readonly [Backend, boolean])[] = [
   [x86_64Backend, requireOrSkip("gcc", hasTool("gcc"), "gcc is not installed") && requireOrSkip("x86-64 host", arch() === "x64", `the host is ${arch()}`)],
@@ -212,6 +213,71 @@ for (const t of LINK_TARGETS) {
       expect(cc.stderr).toBe("");
       const [cmd, pre] = t.exec(join(dir, "main"));
       expect(spawnSync(cmd, pre, { encoding: "utf8" }).stdout).toBe(`0x${want.toString(16)}\n`);
+    });
+  });
+}
+
+const DEV_MAPS = ".map dev devmap key=4 value=4 entries=4\n.map arr array key=4 value=8 entries=2\n.map dev8 devmap key=4 value=8 entries=2\n";
+
+for (const [backend, ready] of TARGETS) {
+  describe.skipIf(!ready)(`bpf_redirect_map on ${backend.name} matches the interpreter`, () => {
+    const redirect = (key: string, flags: number) => `mov %r6, %r1\nlddw %r1, map(dev)\n${key}\nmov %r3, ${flags}\ncall 51\nexit`;
+    it("a set slot redirects (XDP_REDIRECT, its ifindex); an empty or out-of-range one returns the flags' low bits", () => {
+      for (const [key, flags] of [["mov %r2, 1", 0], ["mov %r2, 0", 2], ["mov %r2, 3", 6], ["mov %r2, 4", 1], ["mov %r2, -1", 3], ["lddw %r2, 0x100000001", 0]] as const) {
+        compareXdp(backend, [redirect(key, flags)], { 0: { 1: 7, 2: 9 } }, 0, DEV_MAPS);
+      }
+      expect(compareXdp(backend, [redirect("mov %r2, 2", 0)], { 0: { 1: 7, 2: 9 } }, 0, DEV_MAPS)).toMatchObject({ packets: [expect.stringMatching(/ to 9$/), expect.stringMatching(/ to 9$/), expect.stringMatching(/ to 9$/)] });
+    });
+    it("the key from the packet; a later failing call keeps the earlier target; 8-byte devmap values", () => {
+      compareXdp(backend, [[
+        "ldxw %r2, [%r1+0]", "ldxw %r3, [%r1+4]", "mov %r4, %r2", "add %r4, 1", "mov %r0, 2", "jgt %r4, %r3, out",
+        "ldxb %r2, [%r2+0]", "and %r2, 3", "lddw %r1, map(dev)", "mov %r3, 1", "call 51", "mov %r7, %r0",
+        "mov %r2, 2", "lddw %r1, map(dev)", "mov %r3, 0", "call 51", "mov %r0, %r7", "out:", "exit",
+      ].join("\n")], { 0: { 0: 4, 1: 5, 3: 6 } }, 0, DEV_MAPS);
+      compareXdp(backend, ["lddw %r1, map(dev8)\nmov %r2, 1\nmov %r3, 0\ncall 51\nexit"], {}, 0, DEV_MAPS);
+    });
+    it("the map must be a devmap: an array returns the flags; a non-map faults as the interpreter does", () => {
+      compareXdp(backend, ["lddw %r1, map(arr)\nmov %r2, 0\nmov %r3, 2\ncall 51\nexit"], {}, 0, DEV_MAPS);
+      expect(compareXdp(backend, ["mov %r1, 0\nmov %r2, 0\nmov %r3, 2\ncall 51\nexit"], {}, 0, DEV_MAPS)).toMatchObject({ kind: "error", insn: 3 });
+    });
+    it("a tail call into a program that redirects", () => {
+      compareXdp(backend, [`${TAIL(0)}\nmov %r0, 1\nexit`, redirect("mov %r2, 2", 0)], { 0: { 0: 1 }, 2: { 2: 33 } }, 0, MAPS + ".map dev devmap key=4 value=4 entries=4\n");
+    });
+    it("random devmaps, keys and flags (fast-check), one to three calls a run", () => {
+      const call = fc.tuple(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(-1, 0x7fffffff, -0x80000000)), fc.oneof(fc.integer({ min: 0, max: 7 }), fc.constantFrom(-1, 0x100)));
+      const run = fc.record({
+        dev: fc.dictionary(fc.constantFrom("0", "1", "2", "3"), fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant(0xffffffff))),
+        calls: fc.array(call, { minLength: 1, maxLength: 3 }),
+      });
+      for (const r of fc.sample(run, { numRuns: 20, seed: 51 })) {
+        // every result folded into the frame's first 8 bytes; the verdict is the last call's
+        const text = ["mov %r9, %r1", "mov %r6, 0", ...r.calls.map(([key, flags]) => `lddw %r1, map(dev)\nmov %r2, ${key}\nmov %r3, ${flags}\ncall 51\nlsh %r6, 8\nadd %r6, %r0`),
+          "ldxw %r2, [%r9+0]", "ldxw %r3, [%r9+4]", "mov %r4, %r2", "add %r4, 8", "jgt %r4, %r3, out", "stxdw [%r2+0], %r6", "out:", "exit"].join("\n");
+        compareXdp(backend, [text], { 0: Object.fromEntries(Object.entries(r.dev).map(([k, v]) => [Number(k), v])) }, 0, DEV_MAPS);
+      }
+    });
+    it("the map back: entries by index, as the interpreter lists them", () => {
+      compareXdp(backend, ["mov %r0, 2\nexit"], { 0: { 3: 1, 0: 2, 2: 5 } }, 0, DEV_MAPS);
+    });
+  });
+}
+
+for (const [backend, ready] of TARGETS) {
+  describe.skipIf(!ready)(`bpf_redirect_map through the CLI on ${backend.name}`, () => {
+    it("the interpreter's lines (', to ifindex N'), output pcap and maps", async () => {
+      const dir = mkdtempSync(join(tmpdir(), `bpfoff-native-redirect-${backend.name}-`));
+      writeFileSync(join(dir, "redir.s"), [
+        ".map dev devmap key=4 value=4 entries=4", "ldxw %r2, [%r1+0]", "ldxw %r3, [%r1+4]", "mov %r4, %r2", "add %r4, 1", "mov %r0, 2", "jgt %r4, %r3, out",
+        "ldxb %r2, [%r2+0]", "and %r2, 3", "lddw %r1, map(dev)", "mov %r3, 2", "call 51", "out:", "exit", "",
+      ].join("\n"));
+      const u32 = (v: number) => [0, 8, 16, 24].map((s) => `0x${((v >>> s) & 255).toString(16).padStart(2, "0")}`);
+      writeFileSync(join(dir, "maps.json"), JSON.stringify({ dev: [[0, 12], [2, 7]].map(([k, v]) => ({ key: u32(k!), value: u32(v!) })) }));
+      const args = (target: string) => ["run", "redir.s", "--pcap", join(REPO, "examples/router/packets.pcap"), "--maps-in", "maps.json", "--target", target, "--out", `${target}.pcap`, "--maps-out", `${target}.json`];
+      const interp = await runCli(args("interp"), dir);
+      const native = await runCli(args(backend.name), dir);
+      expect(interp.stdout).toMatch(/r0=0x4, to ifindex (12|7), XDP_REDIRECT\n/);
+      expect(native).toEqual(interp);
+      for (const f of ["pcap", "json"]) expect(readFileSync(join(dir, `${backend.name}.${f}`))).toEqual(readFileSync(join(dir, `interp.${f}`)));
     });
   });
 }
