@@ -335,7 +335,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
           break;
         }
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
-        if (s.imm === 1 && def?.kind === "array") {
+        if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
           const m = access(i, 2, 0, 4, false);
           inlineArrayLookup(e, m.rn, def.maxEntries, valueStride(def.valueSize), def.valueSize);
           inlined++;

@@ -18,6 +18,8 @@
 uint64_t bpfoff_linked_prog(void *ctx, uint64_t len, struct bpfoff_rt *rt);
 #endif
 
+#define BPFOFF_MAP_TCAM 0x7c01
+
 static void die(const char *why) {
   fprintf(stderr, "bpfoff-native-run: %s\n", why);
   exit(2);
@@ -82,6 +84,12 @@ int main(int argc, char **argv) {
   bpfoff_env_clock(env, time_ns, step_ns);
   for (uint32_t i = 0; i < nmaps; i++)
     for (uint32_t e = 0; e < counts[i]; e++) {
+      if (defs[i].kind == BPFOFF_MAP_TCAM) {
+        const uint8_t *k = take(in, defs[i].key_size), *mask = take(in, defs[i].key_size);
+        uint32_t priority = u32(in);
+        if (bpfoff_tcam_insert(env, i, k, mask, priority, take(in, defs[i].value_size)) != 0) die("a map entry does not fit its map");
+        continue;
+      }
       const uint8_t *k = take(in, defs[i].key_size), *v = take(in, defs[i].value_size);
       if (bpfoff_map_update(env, i, k, v, 0) != 0) die("a map entry does not fit its map");
     }
@@ -165,6 +173,7 @@ int main(int argc, char **argv) {
     const uint8_t *k, *v;
     while (bpfoff_map_next(env, i, &cursor, &k, &v)) {
       fwrite(k, 1, defs[i].key_size, out);
+      if (defs[i].kind == BPFOFF_MAP_TCAM) fwrite(k + defs[i].key_size, 1, defs[i].key_size + 4, out); /* mask, priority */
       fwrite(v, 1, defs[i].value_size, out);
     }
   }

@@ -14,7 +14,8 @@
 #include <sys/mman.h>
 
 /* include/uapi/linux/bpf.h map types and errno values the helpers return negated. */
-enum { MT_HASH = 1, MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_LRU_HASH = 9, MT_LPM = 11, MT_DEVMAP = 14 };
+enum { MT_HASH = 1, MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_LRU_HASH = 9, MT_LPM = 11, MT_DEVMAP = 14, MT_TCAM = 0x7c01 };
+enum { ENOSPC_ = 28, EOPNOTSUPP_ = 95 };
 enum { ENOENT_ = 2, E2BIG_ = 7, EEXIST_ = 17, EINVAL_ = 22 };
 #define XDP_HEADROOM 256
 #define XDP_TAILROOM 256
@@ -209,6 +210,52 @@ static int64_t lpm_find(struct bpfoff_env *env, uint32_t map, const uint8_t *key
 
 static void touch(struct table *t, uint32_t e) { t->seq[e] = ++t->next_seq; }
 
+/* TCAM (runtime/maps/tcam.ts): rows in match order, priority descending then insertion,
+ * in pool entries 0..count-1; a row is the value (value & mask), the mask, the u32
+ * priority, then the data at value_off. A lookup takes the first row whose mask bits
+ * equal the key's. */
+static uint8_t *tcam_find(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
+  struct table *t = &env->tables[map];
+  uint32_t k = env->defs[map].key_size;
+  for (uint32_t r = 0; r < t->count; r++) {
+    const uint8_t *row = entry(t, r);
+    uint32_t i = 0;
+    while (i < k && (key[i] & row[k + i]) == row[i]) i++;
+    if (i == k) return (uint8_t *)row + t->value_off;
+  }
+  return NULL;
+}
+
+int64_t bpfoff_tcam_insert(struct bpfoff_env *env, uint32_t map, const void *valuep, const void *maskp, uint32_t priority, const void *data) {
+  struct table *t = &env->tables[map];
+  struct bpfoff_map *m = &env->rt.maps[map];
+  if (m->kind != MT_TCAM) return -EINVAL_;
+  uint32_t k = m->key_size, p;
+  const uint8_t *value = valuep, *mask = maskp;
+  uint8_t canon[256];
+  for (uint32_t i = 0; i < k; i++) canon[i] = value[i] & mask[i];
+  uint32_t at = t->count;
+  for (uint32_t r = 0; r < t->count; r++) {
+    uint8_t *row = entry(t, r);
+    memcpy(&p, row + 2 * k, 4);
+    if (p == priority && memcmp(row, canon, k) == 0 && memcmp(row + k, mask, k) == 0) {
+      memcpy(row + t->value_off, data, m->value_size); /* replacing the data keeps the row */
+      return 0;
+    }
+    if (p < priority && at == t->count) at = r;
+  }
+  if (t->count >= m->max_entries) return -ENOSPC_;
+  if (at < t->count) memmove(entry(t, at + 1), entry(t, at), (size_t)(t->count - at) * t->entry_bytes);
+  uint8_t *row = entry(t, at);
+  memset(row, 0, t->entry_bytes);
+  memcpy(row, canon, k);
+  memcpy(row + k, mask, k);
+  memcpy(row + 2 * k, &priority, 4);
+  memcpy(row + t->value_off, data, m->value_size);
+  t->seq[t->count++] = 1;
+  return 0;
+}
+
 static uint8_t *map_lookup(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
   struct bpfoff_map *m = &env->rt.maps[map];
   if (m->values) {
@@ -216,6 +263,7 @@ static uint8_t *map_lookup(struct bpfoff_env *env, uint32_t map, const uint8_t *
     return i < m->max_entries ? m->values + (uint64_t)i * m->stride : NULL;
   }
   struct table *t = &env->tables[map];
+  if (m->kind == MT_TCAM) return tcam_find(env, map, key);
   if (m->kind == MT_LPM) {
     int64_t e = lpm_find(env, map, key);
     return e < 0 ? NULL : entry(t, (uint32_t)e) + t->value_off;
@@ -239,6 +287,7 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
   struct bpfoff_map *m = &env->rt.maps[map];
   const uint8_t *key = keyp;
   if (!(flags == 0 || flags == 1 || flags == 2)) return -EINVAL_;
+  if (m->kind == MT_TCAM) return -EOPNOTSUPP_; /* programs only read a TCAM; the control plane inserts */
   if (m->values) {
     uint32_t i = *(const uint32_t *)key;
     if (i >= m->max_entries) return -E2BIG_;
@@ -299,6 +348,7 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
 static int64_t map_delete(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
   struct bpfoff_map *m = &env->rt.maps[map];
   if (m->values) return -EINVAL_;
+  if (m->kind == MT_TCAM) return -EOPNOTSUPP_;
   struct table *t = &env->tables[map];
   uint8_t canon[256];
   if (m->kind == MT_LPM) {
@@ -334,6 +384,14 @@ int bpfoff_map_next(struct bpfoff_env *env, uint32_t map, uint64_t *cursor, cons
   }
   struct table *t = &env->tables[map];
   int64_t best = -1;
+  if (m->kind == MT_TCAM) {
+    /* Rows in match order; the key is followed by its mask and priority (bpfoff_native.h). */
+    if (*cursor >= t->count) return 0;
+    *key = entry(t, (uint32_t)*cursor);
+    *value = *key + t->value_off;
+    ++*cursor;
+    return 1;
+  }
   if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
     /* Slot arrays: by index, as the interpreter lists them; the cursor is the next index. */
     uint32_t bk = 0;
@@ -374,7 +432,9 @@ HELPER(h_map_lookup_elem) {
   struct bpfoff_env *env = env_of(rt);
   uint32_t map = map_arg(env, r1);
   uint8_t *v = map_lookup(env, map, buffer(env, r2, env->defs[map].key_size, 0));
-  if (v) {
+  /* The value window is checked inline for loads and stores alike: a read-only map's
+   * values (BPF_F_RDONLY_PROG) stay with the slow check, which refuses stores. */
+  if (v && !(env->defs[map].flags & 0x80)) {
     rt->value_lo = (uint64_t)(uintptr_t)v;
     rt->value_hi = rt->value_lo + env->defs[map].value_size;
   }
@@ -589,11 +649,11 @@ struct bpfoff_env *bpfoff_env_new(uint32_t nmaps, const struct bpfoff_map_def *d
     } else {
       struct table *t = &env->tables[i];
       t->key_size = d->key_size;
-      t->value_off = (d->key_size + 7) & ~7u;
+      t->value_off = d->kind == MT_TCAM ? (2 * d->key_size + 4 + 7) & ~7u : (d->key_size + 7) & ~7u;
       t->entry_bytes = t->value_off + m->stride;
       t->pool = calloc(d->max_entries ? d->max_entries : 1, t->entry_bytes);
       t->seq = calloc(d->max_entries ? d->max_entries : 1, sizeof(uint64_t));
-      if (d->kind != MT_LPM) {
+      if (d->kind != MT_LPM && d->kind != MT_TCAM) {
         uint32_t slots = 2;
         while (slots < 2 * (uint64_t)d->max_entries) slots *= 2;
         t->mask = slots - 1;

@@ -1,4 +1,5 @@
-// Tail calls (bpf_tail_call through a prog_array) on the native targets, through
+// Tail calls (bpf_tail_call through a prog_array), bpf_redirect_map (devmaps) and TCAM
+// maps on the native targets, through
 // x86_64Backend/arm64Backend runRaw/runXdp, against the reference interpreter's
 // runRaw/runXdp on the same objects (several programs, the prog_array naming them by
 // index): r0, the frames, faults with the interpreter's code at its instruction, as
@@ -19,7 +20,7 @@ import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
 import { instantiateMaps, runRaw, runXdp } from "../../../runtime/interp/run.js";
 import type { BpfMap } from "../../../runtime/maps/map.js";
-import { u32leBytes } from "../../../runtime/maps/map.js";
+import { isTcam, u32leBytes } from "../../../runtime/maps/map.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { REPO } from "../../support/conformance.js";
 import { runCli } from "../../support/cli.js";
@@ -32,24 +33,36 @@ const TARGETS: readonly (readonly [Backend, boolean])[] = [
 const MAPS = ".map jmp prog_array key=4 value=4 entries=4\n.map arr array key=4 value=8 entries=2\n";
 
 /** One object from several assembler programs sharing the maps above (program i = texts[i]). */
-export function objectOf(texts: readonly string[], maps = MAPS): BpfObject {
+function objectOf(texts: readonly string[], maps = MAPS): BpfObject {
   const parts = texts.map((t, i) => assemble(maps + t, `p${i}.s`));
   return { ...parts[0]!, programs: parts.map((p, i) => ({ ...p.programs[0]!, name: `p${i}` })) };
 }
 
-/** Entries by map index: key -> u32 value. */
-type Tables = Readonly<Record<number, Readonly<Record<number, number>>>>;
+/** Entries by map index: key -> u32 value; or TCAM rows [value, mask, priority, data] (u16 value and mask, u64 data). */
+type Tables = Readonly<Record<number, Readonly<Record<number, number>> | readonly (readonly [number, number, number, bigint])[]>>;
 
 function mapsFor(object: BpfObject, t: Tables): BpfMap[] {
   const maps = instantiateMaps(object);
-  for (const [m, entries] of Object.entries(t)) for (const [k, v] of Object.entries(entries)) expect(maps[Number(m)]!.update(u32leBytes(Number(k)), u32leBytes(v), 0)).toBe(0);
+  const u16 = (v: number) => Uint8Array.of(v & 255, (v >> 8) & 255);
+  const u64 = (v: bigint) => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, v, true);
+    return b;
+  };
+  for (const [m, entries] of Object.entries(t)) {
+    const map = maps[Number(m)]!;
+    if (Array.isArray(entries)) {
+      if (!isTcam(map)) throw new Error("not a tcam");
+      for (const [value, mask, priority, data] of entries as readonly (readonly [number, number, number, bigint])[]) expect(map.insert(u16(value), u16(mask), priority, u64(data))).toBe(0);
+    } else for (const [k, v] of Object.entries(entries)) expect(map.update(u32leBytes(Number(k)), u32leBytes(v as number), 0)).toBe(0);
+  }
   return maps;
 }
 
 type Outcome = { kind: "done"; r0: string; packets?: string[]; maps: string } | { kind: "error"; insn: number | undefined; code: string };
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const mapsText = (maps: readonly BpfMap[]): string => maps.map((m) => [...m.entries()].map((e) => `${hex(e.key)}=${hex(e.value)}`).join(" ")).join(" | ");
+const mapsText = (maps: readonly BpfMap[]): string => maps.map((m) => [...m.entries()].map((e) => `${hex(e.key)}${e.mask ? `/${hex(e.mask)}@${e.priority}` : ""}=${hex(e.value)}`).join(" ")).join(" | ");
 
 function catching(fn: () => Outcome): Outcome {
   try {
@@ -61,7 +74,7 @@ function catching(fn: () => Outcome): Outcome {
   }
 }
 
-export function compareRaw(backend: Backend, texts: readonly string[], t: Tables, entry = 0, maps = MAPS): Outcome {
+function compareRaw(backend: Backend, texts: readonly string[], t: Tables, entry = 0, maps = MAPS): Outcome {
   const object = objectOf(texts, maps);
   const ref = catching(() => {
     const m = mapsFor(object, t);
@@ -75,9 +88,9 @@ export function compareRaw(backend: Backend, texts: readonly string[], t: Tables
   return ref;
 }
 
-export const FRAMES = [Uint8Array.from({ length: 60 }, (_, i) => i * 3), Uint8Array.from({ length: 14 }, (_, i) => 200 - i), Uint8Array.from({ length: 100 }, (_, i) => i ^ 0x5a)];
+const FRAMES = [Uint8Array.from({ length: 60 }, (_, i) => i * 3), Uint8Array.from({ length: 14 }, (_, i) => 200 - i), Uint8Array.from({ length: 100 }, (_, i) => i ^ 0x5a)];
 
-export function compareXdp(backend: Backend, texts: readonly string[], t: Tables, entry = 0, maps = MAPS): Outcome {
+function compareXdp(backend: Backend, texts: readonly string[], t: Tables, entry = 0, maps = MAPS): Outcome {
   const object = objectOf(texts, maps);
   const line = (r0: bigint, packet: Uint8Array, redirect: number | undefined) => `${r0.toString(16)} ${hex(packet)}${redirect !== undefined ? ` to ${redirect}` : ""}`;
   const ref = catching(() => {
@@ -278,6 +291,63 @@ for (const [backend, ready] of TARGETS) {
       expect(interp.stdout).toMatch(/r0=0x4, to ifindex (12|7), XDP_REDIRECT\n/);
       expect(native).toEqual(interp);
       for (const f of ["pcap", "json"]) expect(readFileSync(join(dir, `${backend.name}.${f}`))).toEqual(readFileSync(join(dir, `interp.${f}`)));
+    });
+  });
+}
+
+const TCAM_MAPS = ".map t tcam key=2 value=8 entries=8\n.map ro tcam key=2 value=8 entries=2 flags=0x80\n";
+
+/** Looks up each key in map t; r0 folds the data found (or 0xee for a miss) and the data of the last hit is incremented. */
+const tcamLookups = (keys: readonly number[]) => [
+  "mov %r6, 0",
+  ...keys.map((k) => `sth [%r10-2], ${k}\nlddw %r1, map(t)\nmov %r2, %r10\nadd %r2, -2\ncall 1\nmov %r7, 0xee\njeq %r0, 0, +3\nldxdw %r7, [%r0+0]\nadd %r7, 1\nstxdw [%r0+0], %r7\nmul %r6, 31\nadd %r6, %r7`),
+  "mov %r0, %r6",
+  "exit",
+].join("\n");
+
+for (const [backend, ready] of TARGETS) {
+  describe.skipIf(!ready)(`TCAM maps on ${backend.name} match the interpreter`, () => {
+    it("the highest priority wins; equal priorities go to the earlier insertion; no match is NULL", () => {
+      const rows = [[0x0010, 0x00f0, 1, 100n], [0x0012, 0x00ff, 5, 200n], [0x0000, 0x0000, 0, 300n], [0x0002, 0x000f, 5, 400n], [0x1200, 0xff00, 5, 500n]] as const;
+      compareRaw(backend, [tcamLookups([0x12, 0x13, 0x02, 0x1202, 0x99, 0x1212])], { 0: rows }, 0, TCAM_MAPS);
+      compareRaw(backend, [tcamLookups([0x12, 0x13, 0x99])], { 0: rows.slice(0, 2) }, 0, TCAM_MAPS);
+      compareXdp(backend, [`${tcamLookups([0x12, 0x1200])}`.replace("mov %r0, %r6\nexit", "mov %r0, %r6\nand %r0, 3\nexit")], { 0: rows }, 0, TCAM_MAPS);
+    });
+    it("programs only read a TCAM: update and delete give -EOPNOTSUPP; a read-only TCAM's data faults on a store", () => {
+      compareRaw(backend, ["sth [%r10-2], 1\nstdw [%r10-16], 5\nlddw %r1, map(t)\nmov %r2, %r10\nadd %r2, -2\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 0\ncall 2\nmov %r6, %r0\nlddw %r1, map(t)\nmov %r2, %r10\nadd %r2, -2\ncall 3\nadd %r0, %r6\nexit"], { 0: [[1, 0xffff, 1, 7n]] }, 0, TCAM_MAPS);
+      expect(compareRaw(backend, ["sth [%r10-2], 1\nlddw %r1, map(ro)\nmov %r2, %r10\nadd %r2, -2\ncall 1\njeq %r0, 0, +1\nstdw [%r0+0], 1\nmov %r0, 0\nexit"], { 1: [[0, 0, 0, 1n]] }, 0, TCAM_MAPS)).toMatchObject({ kind: "error", insn: 7 });
+      expect(compareRaw(backend, ["sth [%r10-2], 1\nlddw %r1, map(t)\nmov %r2, %r10\nadd %r2, -2\ncall 1\njeq %r0, 0, +1\nldxdw %r0, [%r0+8]\nexit"], { 0: [[0, 0, 0, 1n]] }, 0, TCAM_MAPS)).toMatchObject({ kind: "error", insn: 7 });
+    });
+    it("random TCAM tables and keys (fast-check): the data found, the data written back, the table read back in match order", () => {
+      const row = fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0, 0xff, 0xff00, 0xffff, 0xf0f0, 0x0f0f, 0x8001), fc.integer({ min: 0, max: 3 }), fc.bigInt({ min: 0n, max: 1000n }));
+      const run = fc.record({ rows: fc.uniqueArray(row, { maxLength: 8, selector: ([v, m, p]) => `${v & m}/${m}/${p}` }), keys: fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 6 }) });
+      for (const r of fc.sample(run, { numRuns: 25, seed: 31 })) {
+        // some keys equal to a row's value, so that lookups hit
+        const keys = r.keys.map((k, i) => (i % 2 && r.rows.length ? r.rows[k % r.rows.length]![0] : k));
+        compareRaw(backend, [tcamLookups(keys)], { 0: r.rows }, 0, TCAM_MAPS);
+      }
+    });
+  });
+}
+
+for (const [backend, ready] of TARGETS) {
+  describe.skipIf(!ready)(`TCAM maps through the CLI on ${backend.name}`, () => {
+    it("--maps-in and --maps-out with value, mask and priority: the interpreter's output and maps", async () => {
+      const dir = mkdtempSync(join(tmpdir(), `bpfoff-native-tcam-${backend.name}-`));
+      writeFileSync(join(dir, "tcam.s"), `${TCAM_MAPS}${tcamLookups([0x0102, 0x0304, 0x0105, 0xffff])}\n`);
+      const b = (...xs: number[]) => xs.map((x) => `0x${x.toString(16).padStart(2, "0")}`);
+      writeFileSync(join(dir, "maps.json"), JSON.stringify({ t: [
+        { key: b(0x02, 0x01), mask: b(0xff, 0xff), priority: 2, value: b(1, 0, 0, 0, 0, 0, 0, 0) },
+        { key: b(0x00, 0x01), mask: b(0x00, 0xff), priority: 1, value: b(2, 0, 0, 0, 0, 0, 0, 0) },
+        { key: b(0x04, 0x00), mask: b(0x0f, 0x00), priority: 1, value: b(3, 0, 0, 0, 0, 0, 0, 0) },
+      ] }));
+      const args = (target: string) => ["run", "tcam.s", "--mem", "00", "--maps-in", "maps.json", "--target", target, "--maps-out", `${target}.json`];
+      const interp = await runCli(args("interp"), dir);
+      const native = await runCli(args(backend.name), dir);
+      expect(interp.stderr).toBe("");
+      expect(native).toEqual(interp);
+      expect(readFileSync(join(dir, `${backend.name}.json`), "utf8")).toBe(readFileSync(join(dir, "interp.json"), "utf8"));
+      expect(readFileSync(join(dir, "interp.json"), "utf8")).toMatch(/"priority": 2/);
     });
   });
 }
