@@ -200,6 +200,11 @@ export class A64Emitter {
     this.word(0xd63f0000 | (rn << 5));
   }
 
+  /** BR Xn: a tail call jumps to the target program's entry. */
+  br(rn: Reg): void {
+    this.word(0xd61f0000 | (rn << 5));
+  }
+
   ret(): void {
     this.word(0xd65f03c0);
   }

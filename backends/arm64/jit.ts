@@ -330,11 +330,12 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
           break;
         }
         if (s.imm === 12) {
-          problems.push(unsupported(i, "tail calls"));
+          tailCall(e, i);
+          helpers.add(12);
           break;
         }
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
-        if (s.imm === 1 && def?.kind === "array") {
+        if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
           const m = access(i, 2, 0, 4, false);
           inlineArrayLookup(e, m.rn, def.maxEntries, valueStride(def.valueSize), def.valueSize);
           inlined++;
@@ -493,4 +494,34 @@ function inlineArrayLookup(e: A64Emitter, key: Reg, maxEntries: number, stride: 
   e.bind(miss);
   e.movImm(64, r0, 0n);
   e.bind(done);
+}
+
+/**
+ * bpf_tail_call(ctx, prog_array, index), as on x86-64 (backends/x86_64/jit.ts tailCall):
+ * the runtime returns the target's entry or a negative errno to fall through with; BPF
+ * r0-r5 (x7, x0-x4) are kept around the call; a jump resets sp and r10 (x25) to the entry
+ * program's frame (rt->stack_lo/stack_hi) and branches to the target after its prologue.
+ */
+function tailCall(e: A64Emitter, pc: number): void {
+  e.stpPre(7, 0, SP, -16);
+  e.stpPre(1, 2, SP, -16);
+  e.stpPre(3, 4, SP, -16);
+  e.movImm(64, TMP, BigInt(pc));
+  e.ldst("str", 8, TMP, RT_REG, RT.pc);
+  e.ldst("ldr", 8, CALL, RT_REG, RT.helpers + 8 * 12);
+  e.mov(64, 5, RT_REG);
+  e.blr(CALL);
+  e.mov(64, TMP, 0);
+  e.ldpPost(3, 4, SP, 16);
+  e.ldpPost(1, 2, SP, 16);
+  e.ldpPost(7, 0, SP, 16);
+  const fallThrough = e.newLabel();
+  e.dpImm("adds", 64, XZR, TMP, 4095); // cmn: carry when TMP >= 2^64 - 4095
+  e.bcond("hs", fallThrough);
+  e.ldst("ldr", 8, TMP2, RT_REG, RT.stackLo);
+  e.movSp(SP, TMP2);
+  e.ldst("ldr", 8, BPF_REG[10]!, RT_REG, RT.stackHi);
+  e.br(TMP);
+  e.bind(fallThrough);
+  e.mov(64, BPF_REG[0]!, TMP);
 }

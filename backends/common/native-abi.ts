@@ -83,7 +83,7 @@ export const STACK_BYTES = STACK_FRAME * STACK_FRAMES;
  * interpreter would.
  */
 export const INFO = { pcBits: 24, sizeShift: 24, storeShift: 28, kindShift: 29 } as const;
-export const FAULT = { mem: 0, depth: 1, fellOff: 2, readonly: 3, helper: 4, timeout: 5 } as const;
+export const FAULT = { mem: 0, depth: 1, fellOff: 2, readonly: 3, helper: 4, timeout: 5, tailCall: 6 } as const;
 
 export function infoWord(pc: number, size: number, store: boolean, kind: number): number {
   return (pc | (size << INFO.sizeShift) | ((store ? 1 : 0) << INFO.storeShift) | (kind << INFO.kindShift)) >>> 0;

@@ -24,6 +24,12 @@ export interface NativeProgram {
   readonly bodyEnd: number;
   readonly helpers: readonly number[];
   readonly inlinedLookups: number;
+  /**
+   * Objects with tail calls (a prog_array map): every program of the object is in the
+   * code, the entry program first; this is the code offset of each program's tail-call
+   * entry (its first instruction, after the prologue), by program index.
+   */
+  readonly programs?: readonly number[];
 }
 
 export interface NativeTarget {
@@ -48,10 +54,53 @@ export function entrySymbol(name: string): string {
   return `bpfoff_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
 }
 
+/** Whether an object can tail-call: it has a prog_array, so every program goes into the code. */
+export const hasTailCalls = (object: BpfObject): boolean => object.maps.some((m) => m.kind === "prog_array");
+
+/**
+ * The code of a program, and for an object with a prog_array every other program of it
+ * after (docs/native.md "Tail calls"): the entry program at offset 0, the others in object
+ * order, each 16-byte aligned, and the offset of every program's tail-call entry, which the
+ * runtime's program table holds (bpfoff_env_programs). Each program is translated on its
+ * own: its code is position-independent and a tail call leaves through the runtime.
+ */
+export function translateLinked(target: NativeTarget, object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
+  const first = target.translate(object, program, type);
+  if (!hasTailCalls(object)) return first;
+  const parts: Uint8Array[] = [first.code];
+  const programs: number[] = new Array<number>(object.programs.length).fill(0);
+  programs[program] = first.slotOffsets[0] ?? 0;
+  const helpers = new Set(first.helpers);
+  let size = first.code.length;
+  let inlined = first.inlinedLookups;
+  object.programs.forEach((_, i) => {
+    if (i === program) return;
+    const p = target.translate(object, i, type);
+    const pad = (16 - (size % 16)) % 16;
+    // int3 (x86-64) or udf #0 (AArch64) between programs: never executed.
+    parts.push(new Uint8Array(pad).fill(target.name === "x86_64" ? 0xcc : 0));
+    size += pad;
+    programs[i] = size + (p.slotOffsets[0] ?? 0);
+    parts.push(p.code);
+    size += p.code.length;
+    for (const h of p.helpers) helpers.add(h);
+    inlined += p.inlinedLookups;
+  });
+  const code = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    code.set(part, at);
+    at += part.length;
+  }
+  return { ...first, code, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined, programs };
+}
+
 function checked(target: NativeTarget, object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
-  const problems = checkOffload(object, program, type, loadTarget(target.name));
+  const descriptor = loadTarget(target.name);
+  const programs = hasTailCalls(object) ? [program, ...object.programs.keys()].filter((p, i, all) => all.indexOf(p) === i) : [program];
+  const problems = programs.flatMap((p) => checkOffload(object, p, type, descriptor));
   if (problems.length) throw new DiagnosticError(problems);
-  return target.translate(object, program, type);
+  return translateLinked(target, object, program, type);
 }
 
 /** One line per BPF slot: its code offset and bytes, then the instruction. */
@@ -76,13 +125,13 @@ export function nativeBackend(target: NativeTarget): Backend {
     description: target.description,
     compile(input: CompileInput): CompileOutput {
       const prog = input.object.programs[input.program]!;
-      const p = target.translate(input.object, input.program, input.programType);
+      const p = translateLinked(target, input.object, input.program, input.programType);
       const symbol = entrySymbol(prog.name);
       return {
         files: [
           [NATIVE_FILES.blob, p.code],
           [NATIVE_FILES.object, elfRelocatable(target.elfMachine, p.code, symbol, input.source.name)],
-          [NATIVE_FILES.header, nativeHeader(target.name, symbol, input.object.maps, input.programType)],
+          [NATIVE_FILES.header, nativeHeader(target.name, symbol, input.object.maps, input.programType, p.programs?.map((offset, i) => ({ name: input.object.programs[i]!.name, offset })))],
           [NATIVE_FILES.listing, listing(target, input.object, input.program, p, symbol)],
         ],
         manifest: {
@@ -95,6 +144,7 @@ export function nativeBackend(target: NativeTarget): Backend {
             abi: target.name === "x86_64" ? "System V AMD64: uint64_t prog(void *ctx, uint64_t len, struct bpfoff_rt *rt)" : "AAPCS64: uint64_t prog(void *ctx, uint64_t len, struct bpfoff_rt *rt)",
             helpers: p.helpers.map((id) => ({ id, name: HELPERS_BY_ID.get(id)!.name })),
             inlined_array_lookups: p.inlinedLookups,
+            ...(p.programs ? { tail_call_entries: p.programs.map((offset, i) => ({ program: input.object.programs[i]!.name, offset })) } : {}),
             maps: input.object.maps.map((m, index) => ({ name: m.name, index, type: linuxTypeOf(m.kind) })),
           },
         },
@@ -104,7 +154,7 @@ export function nativeBackend(target: NativeTarget): Backend {
     runRaw(request: RawRunRequest): RawRunResult {
       const p = checked(target, request.object, request.program, "raw");
       const maps = request.maps ?? instantiateMaps(request.object);
-      const r = runNative(arch, { code: p.code, maps, seed: request.seed, raw: { mem: request.mem } });
+      const r = runNative(arch, { code: p.code, programs: p.programs, maps, seed: request.seed, raw: { mem: request.mem } });
       if (r.fault) reportFault(target.name, r.fault);
       return { r0: r.r0, stats: `${target.name}: ${p.code.length} bytes of code, ${Number(r.nanoseconds)} ns` };
     },
@@ -115,10 +165,11 @@ export function nativeBackend(target: NativeTarget): Backend {
         if (f.length > NATIVE_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; native runs take frames of at most ${NATIVE_MAX_FRAME} (a 64 KiB buffer with 256 bytes of headroom and of tailroom)`]);
       });
       const maps = request.maps ?? instantiateMaps(request.object);
-      const r = runNative(arch, { code: p.code, maps, seed: request.seed, xdp: { frames: request.frames, ifindex: request.ifindex } });
+      const r = runNative(arch, { code: p.code, programs: p.programs, maps, seed: request.seed, xdp: { frames: request.frames, ifindex: request.ifindex } });
       if (r.fault) reportFault(target.name, r.fault, [`on packet ${r.fault.frame + 1}`]);
       return {
-        packets: r.packets.map((x) => ({ r0: x.r0, packet: x.packet, ...(x.redirect !== undefined ? { redirect: { ifindex: x.redirect } } : {}) })),
+        // The target, as the interpreter reports it: only with the verdict XDP_REDIRECT.
+        packets: r.packets.map((x) => ({ r0: x.r0, packet: x.packet, ...(x.redirect !== undefined && x.r0 === 4n ? { redirect: { ifindex: x.redirect } } : {}) })),
         stats: [`${target.name}: ${request.frames.length} packets in ${Number(r.nanoseconds)} ns`],
       };
     },

@@ -10,7 +10,7 @@ import { runtimeDir } from "./native-run.js";
 
 const cIdent = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase().replace(/^(?=[0-9])/, "_");
 
-export function nativeHeader(arch: string, symbol: string, maps: readonly MapDef[], type: "raw" | "xdp"): string {
+export function nativeHeader(arch: string, symbol: string, maps: readonly MapDef[], type: "raw" | "xdp", programs?: readonly { readonly name: string; readonly offset: number }[]): string {
   const abi = readFileSync(join(runtimeDir(), "bpfoff_native.h"), "utf8");
   const guard = `BPFOFF_PROG_${cIdent(symbol)}_H`;
   const lines = [
@@ -31,8 +31,15 @@ export function nativeHeader(arch: string, symbol: string, maps: readonly MapDef
   lines.push(
     "/* The definitions for bpfoff_env_new, in rt->maps order: {kind, key_size, value_size, max_entries, flags}. */",
     maps.length ? `static const struct bpfoff_map_def BPFOFF_MAP_DEFS[${maps.length}] = {\n${defs.join(",\n")}\n};` : "static const struct bpfoff_map_def *const BPFOFF_MAP_DEFS = 0;",
-    "#endif",
-    "",
   );
+  if (programs) {
+    lines.push(
+      "/* Tail calls: every program of the object is in the code; bpfoff_env_programs takes the entry",
+      ` * symbol's address plus each offset (${programs.map((p) => p.name).join(", ")}). */`,
+      `#define BPFOFF_NPROGS ${programs.length}`,
+      `static const uint64_t BPFOFF_TAIL_ENTRIES[${programs.length}] = {${programs.map((p) => p.offset).join(", ")}};`,
+    );
+  }
+  lines.push("#endif", "");
   return lines.join("\n");
 }

@@ -7,8 +7,9 @@
 // The run file (IN), little-endian:
 //   "BPFN" u32 version=1, u32 mode (0 raw, 1 xdp), u32 nmaps, u32 seed, u32 ifindex,
 //   u32 timeout_s, u32 repeat, u64 time_ns, u64 clock_step_ns;
+//   u32 programs, then per program the code offset of its tail-call entry (u32);
 //   per map: u32 kind (Linux type), key_size, value_size, max_entries, flags, entries;
-//   then every map's entries (key bytes, value bytes);
+//   then every map's entries (key bytes, value bytes; tcam: key, mask, u32 priority, value);
 //   raw: u32 has_mem, u32 len, bytes;  xdp: u32 frames, then per frame u32 len, bytes.
 // The result file (OUT): u32 status (0 ok, 1 fault), fault {u32 kind, pc, size, store,
 //   u64 addr, u32 frame}; raw: u64 r0, u32 len, memory after; xdp: u32 frames done, per
@@ -22,7 +23,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fail } from "../../ir/diag/diag.js";
 import { linuxTypeOf } from "../../runtime/maps/def.js";
-import type { BpfMap } from "../../runtime/maps/map.js";
+import { isTcam, type BpfMap } from "../../runtime/maps/map.js";
 import { newHostState } from "../../runtime/helpers/env.js";
 import { FAULT } from "./native-abi.js";
 
@@ -93,6 +94,8 @@ export function nativeRunner(arch: NativeArch, cacheDir = join(sourceRoot(), ".c
 
 export interface NativeRequest {
   readonly code: Uint8Array;
+  /** Tail calls: the code offset of every program's tail-call entry (program index order). */
+  readonly programs?: readonly number[];
   readonly maps: readonly BpfMap[];
   readonly seed?: number;
   readonly raw?: { readonly mem?: Uint8Array };
@@ -166,7 +169,7 @@ export function runNative(arch: NativeArch, req: NativeRequest): NativeResult {
   const host = newHostState(req.seed);
   const w = new Writer();
   w.bytes(new TextEncoder().encode("BPFN"));
-  w.u32(1);
+  w.u32(2);
   w.u32(req.xdp ? 1 : 0);
   w.u32(req.maps.length);
   w.u32(host.rng);
@@ -175,6 +178,8 @@ export function runNative(arch: NativeArch, req: NativeRequest): NativeResult {
   w.u32(req.repeat ?? 1);
   w.u64(host.timeNs);
   w.u64(host.clockStepNs);
+  w.u32(req.programs?.length ?? 0);
+  for (const o of req.programs ?? []) w.u32(o);
   const entries = req.maps.map((m) => [...m.entries()]);
   req.maps.forEach((m, i) => {
     const d = m.def;
@@ -182,6 +187,10 @@ export function runNative(arch: NativeArch, req: NativeRequest): NativeResult {
   });
   for (const list of entries) for (const e of list) {
     w.bytes(e.key);
+    if (e.mask) {
+      w.bytes(e.mask);
+      w.u32(e.priority ?? 0);
+    }
     w.bytes(e.value);
   }
   if (req.xdp) {
@@ -229,6 +238,12 @@ export function runNative(arch: NativeArch, req: NativeRequest): NativeResult {
     // is the interpreter's (hash: insertion order), so --maps-out prints the same.
     req.maps.forEach((m) => {
       const n = rd.u32();
+      if (isTcam(m)) {
+        const rows = Array.from({ length: n }, () => ({ key: rd.bytes(m.def.keySize), mask: rd.bytes(m.def.keySize), priority: rd.u32(), value: rd.bytes(m.def.valueSize) }));
+        for (const e of [...m.entries()]) m.remove(e.key, e.mask!, e.priority!);
+        for (const e of rows) m.insert(e.key, e.mask, e.priority, e.value);
+        return;
+      }
       const got = Array.from({ length: n }, () => ({ key: rd.bytes(m.def.keySize), value: rd.bytes(m.def.valueSize) }));
       const isArray = m.def.kind === "array" || m.def.kind === "percpu_array";
       if (!isArray) for (const e of [...m.entries()]) m.delete(e.key);
@@ -254,6 +269,8 @@ export function reportFault(arch: string, f: NativeFault, notes: string[] = []):
       return fail("run-depth", loc, [8], notes);
     case FAULT.fellOff:
       return fail("run-fell-off", loc, [], notes);
+    case FAULT.tailCall:
+      return fail("run-tail-call", {}, [], notes);
     default:
       return fail("run-helper-fail", loc, ["call", `bad argument (0x${addr})`], notes);
   }

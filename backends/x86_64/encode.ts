@@ -380,6 +380,13 @@ export class X64Emitter {
     this.memOperand(2, m);
   }
 
+  /** JMP r64 (FF /4): a tail call jumps to the target program's entry. */
+  jmpR(r: Reg): void {
+    this.rex(false, 0, r);
+    this.byte(0xff);
+    this.modrm(3, 4, r);
+  }
+
   /** REP STOSQ (F3 REX.W AB): zero-fills the BPF stack at entry. */
   repStosq(): void {
     this.byte(0xf3, 0x48, 0xab);

@@ -312,11 +312,12 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
           break;
         }
         if (s.imm === 12) {
-          problems.push(unsupported(i, "tail calls"));
+          tailCall(e, i);
+          helpers.add(12);
           break;
         }
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
-        if (s.imm === 1 && def?.kind === "array") {
+        if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
           inlineArrayLookup(e, access(i, 2, 0, 4, false), def.maxEntries, valueStride(def.valueSize), def.valueSize);
           inlined++;
           break;
@@ -376,6 +377,33 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     e.callMem(mem(RT_REG, RT.fault));
   }
   return { code: e.finish(), slotOffsets: offsets, bodyEnd, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined };
+}
+
+/**
+ * bpf_tail_call(ctx, prog_array, index) (docs/native.md "Tail calls"): the runtime's
+ * helper looks the index up, counts the tail call (MAX_TAIL_CALLS) and returns the
+ * target program's entry, or a negative errno (>= 2^64 - 4095, never a code address) to
+ * fall through with, as the interpreter does. BPF r0-r5 are kept around the call (the
+ * interpreter's registers carry over into the target, r1 its context); a jump resets the
+ * machine stack and r10 to the entry program's frame 0 (rt->stack_lo/stack_hi), dropping
+ * any bpf-to-bpf frames, and enters the target after its prologue, with the stack kept.
+ */
+function tailCall(e: X64Emitter, pc: number): void {
+  const kept = [REG.rax, REG.rdi, REG.rsi, REG.rdx, REG.rcx, REG.r8] as const; // 48 bytes: rsp stays 16-byte aligned
+  for (const r of kept) e.push(r);
+  e.storeImm(8, mem(RT_REG, RT.pc), pc);
+  e.movRR(64, TMP2, RT_REG);
+  e.callMem(mem(RT_REG, RT.helpers + 8 * 12));
+  const fallThrough = e.newLabel();
+  e.movRR(64, TMP, REG.rax);
+  for (const r of [...kept].reverse()) e.pop(r);
+  e.aluRI("cmp", 64, TMP, -4095);
+  e.jcc("ae", fallThrough);
+  e.loadQ(REG.rsp, mem(RT_REG, RT.stackLo));
+  e.loadQ(REG.rbp, mem(RT_REG, RT.stackHi));
+  e.jmpR(TMP);
+  e.bind(fallThrough);
+  e.movRR(64, REG.rax, TMP);
 }
 
 /**

@@ -18,6 +18,8 @@
 uint64_t bpfoff_linked_prog(void *ctx, uint64_t len, struct bpfoff_rt *rt);
 #endif
 
+#define BPFOFF_MAP_TCAM 0x7c01
+
 static void die(const char *why) {
   fprintf(stderr, "bpfoff-native-run: %s\n", why);
   exit(2);
@@ -64,9 +66,12 @@ int main(int argc, char **argv) {
   uint8_t *code = read_file(argv[1], &code_len);
   uint8_t *input = read_file(argv[2], &in_len);
   struct reader run = {input, input + in_len}, *in = &run;
-  if (memcmp(take(in, 4), "BPFN", 4) != 0 || u32(in) != 1) die("not a bpfoff native run file");
+  if (memcmp(take(in, 4), "BPFN", 4) != 0 || u32(in) != 2) die("not a bpfoff native run file");
   uint32_t mode = u32(in), nmaps = u32(in), seed = u32(in), ifindex = u32(in), timeout = u32(in), repeat = u32(in);
   uint64_t time_ns = u64(in), step_ns = u64(in);
+  uint32_t nprogs = u32(in);
+  uint64_t *progs = calloc(nprogs ? nprogs : 1, sizeof *progs);
+  for (uint32_t i = 0; i < nprogs; i++) progs[i] = u32(in);
   if (nmaps > BPFOFF_MAX_MAPS) die("too many maps");
   struct bpfoff_map_def defs[BPFOFF_MAX_MAPS];
   uint32_t counts[BPFOFF_MAX_MAPS];
@@ -79,6 +84,12 @@ int main(int argc, char **argv) {
   bpfoff_env_clock(env, time_ns, step_ns);
   for (uint32_t i = 0; i < nmaps; i++)
     for (uint32_t e = 0; e < counts[i]; e++) {
+      if (defs[i].kind == BPFOFF_MAP_TCAM) {
+        const uint8_t *k = take(in, defs[i].key_size), *mask = take(in, defs[i].key_size);
+        uint32_t priority = u32(in);
+        if (bpfoff_tcam_insert(env, i, k, mask, priority, take(in, defs[i].value_size)) != 0) die("a map entry does not fit its map");
+        continue;
+      }
       const uint8_t *k = take(in, defs[i].key_size), *v = take(in, defs[i].value_size);
       if (bpfoff_map_update(env, i, k, v, 0) != 0) die("a map entry does not fit its map");
     }
@@ -96,6 +107,8 @@ int main(int argc, char **argv) {
   if (mprotect(text, size ? size : page, PROT_READ | PROT_EXEC) != 0) die("mprotect failed");
   __builtin___clear_cache((char *)text, (char *)text + code_len);
   bpfoff_prog_fn prog = (bpfoff_prog_fn)(uintptr_t)text;
+  for (uint32_t i = 0; i < nprogs; i++) progs[i] += (uint64_t)(uintptr_t)text;
+  if (bpfoff_env_programs(env, nprogs, progs) != 0) die("out of memory");
 #endif
 
   FILE *out = fopen(argv[3], "wb");
@@ -160,6 +173,7 @@ int main(int argc, char **argv) {
     const uint8_t *k, *v;
     while (bpfoff_map_next(env, i, &cursor, &k, &v)) {
       fwrite(k, 1, defs[i].key_size, out);
+      if (defs[i].kind == BPFOFF_MAP_TCAM) fwrite(k + defs[i].key_size, 1, defs[i].key_size + 4, out); /* mask, priority */
       fwrite(v, 1, defs[i].value_size, out);
     }
   }

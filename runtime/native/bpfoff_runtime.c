@@ -14,7 +14,8 @@
 #include <sys/mman.h>
 
 /* include/uapi/linux/bpf.h map types and errno values the helpers return negated. */
-enum { MT_HASH = 1, MT_ARRAY = 2, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_LRU_HASH = 9, MT_LPM = 11 };
+enum { MT_HASH = 1, MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERCPU_HASH = 5, MT_PERCPU_ARRAY = 6, MT_LRU_HASH = 9, MT_LPM = 11, MT_DEVMAP = 14, MT_TCAM = 0x7c01 };
+enum { ENOSPC_ = 28, EOPNOTSUPP_ = 95 };
 enum { ENOENT_ = 2, E2BIG_ = 7, EEXIST_ = 17, EINVAL_ = 22 };
 #define XDP_HEADROOM 256
 #define XDP_TAILROOM 256
@@ -51,7 +52,14 @@ struct bpfoff_env {
   uint32_t xdp_len; /* headroom + frame + tailroom: how far adjust_tail may grow */
   int64_t redirect;
   uint32_t keybuf; /* array keys handed out by bpfoff_map_next */
+  /* Tail calls: the entry (after the prologue) of every program of the object, by index. */
+  uint32_t nprogs;
+  uint64_t *progs;
+  uint32_t tail_calls; /* in the run in progress */
 };
+
+/* MAX_TAIL_CALL_CNT (runtime/interp/interpreter.ts MAX_TAIL_CALLS). */
+#define MAX_TAIL_CALLS 33
 
 static struct bpfoff_env *env_of(struct bpfoff_rt *rt) { return (struct bpfoff_env *)rt; }
 
@@ -202,6 +210,52 @@ static int64_t lpm_find(struct bpfoff_env *env, uint32_t map, const uint8_t *key
 
 static void touch(struct table *t, uint32_t e) { t->seq[e] = ++t->next_seq; }
 
+/* TCAM (runtime/maps/tcam.ts): rows in match order, priority descending then insertion,
+ * in pool entries 0..count-1; a row is the value (value & mask), the mask, the u32
+ * priority, then the data at value_off. A lookup takes the first row whose mask bits
+ * equal the key's. */
+static uint8_t *tcam_find(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
+  struct table *t = &env->tables[map];
+  uint32_t k = env->defs[map].key_size;
+  for (uint32_t r = 0; r < t->count; r++) {
+    const uint8_t *row = entry(t, r);
+    uint32_t i = 0;
+    while (i < k && (key[i] & row[k + i]) == row[i]) i++;
+    if (i == k) return (uint8_t *)row + t->value_off;
+  }
+  return NULL;
+}
+
+int64_t bpfoff_tcam_insert(struct bpfoff_env *env, uint32_t map, const void *valuep, const void *maskp, uint32_t priority, const void *data) {
+  struct table *t = &env->tables[map];
+  struct bpfoff_map *m = &env->rt.maps[map];
+  if (m->kind != MT_TCAM) return -EINVAL_;
+  uint32_t k = m->key_size, p;
+  const uint8_t *value = valuep, *mask = maskp;
+  uint8_t canon[256];
+  for (uint32_t i = 0; i < k; i++) canon[i] = value[i] & mask[i];
+  uint32_t at = t->count;
+  for (uint32_t r = 0; r < t->count; r++) {
+    uint8_t *row = entry(t, r);
+    memcpy(&p, row + 2 * k, 4);
+    if (p == priority && memcmp(row, canon, k) == 0 && memcmp(row + k, mask, k) == 0) {
+      memcpy(row + t->value_off, data, m->value_size); /* replacing the data keeps the row */
+      return 0;
+    }
+    if (p < priority && at == t->count) at = r;
+  }
+  if (t->count >= m->max_entries) return -ENOSPC_;
+  if (at < t->count) memmove(entry(t, at + 1), entry(t, at), (size_t)(t->count - at) * t->entry_bytes);
+  uint8_t *row = entry(t, at);
+  memset(row, 0, t->entry_bytes);
+  memcpy(row, canon, k);
+  memcpy(row + k, mask, k);
+  memcpy(row + 2 * k, &priority, 4);
+  memcpy(row + t->value_off, data, m->value_size);
+  t->seq[t->count++] = 1;
+  return 0;
+}
+
 static uint8_t *map_lookup(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
   struct bpfoff_map *m = &env->rt.maps[map];
   if (m->values) {
@@ -209,6 +263,7 @@ static uint8_t *map_lookup(struct bpfoff_env *env, uint32_t map, const uint8_t *
     return i < m->max_entries ? m->values + (uint64_t)i * m->stride : NULL;
   }
   struct table *t = &env->tables[map];
+  if (m->kind == MT_TCAM) return tcam_find(env, map, key);
   if (m->kind == MT_LPM) {
     int64_t e = lpm_find(env, map, key);
     return e < 0 ? NULL : entry(t, (uint32_t)e) + t->value_off;
@@ -226,10 +281,13 @@ static void lpm_canon(uint8_t *dst, const uint8_t *key, uint32_t key_size) {
   for (uint32_t bit = plen; bit < (key_size - 4) * 8; bit++) dst[4 + bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
 }
 
+static int64_t map_delete(struct bpfoff_env *env, uint32_t map, const uint8_t *key);
+
 int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp, const void *value, uint64_t flags) {
   struct bpfoff_map *m = &env->rt.maps[map];
   const uint8_t *key = keyp;
   if (!(flags == 0 || flags == 1 || flags == 2)) return -EINVAL_;
+  if (m->kind == MT_TCAM) return -EOPNOTSUPP_; /* programs only read a TCAM; the control plane inserts */
   if (m->values) {
     uint32_t i = *(const uint32_t *)key;
     if (i >= m->max_entries) return -E2BIG_;
@@ -238,6 +296,20 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
     return 0;
   }
   struct table *t = &env->tables[map];
+  if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
+    /* Slot arrays (runtime/maps/array.ts SLOT_RULES): prog_array takes BPF_ANY only;
+     * every slot "exists" for NOEXIST; a devmap slot set to ifindex 0 is emptied. */
+    uint32_t i = *(const uint32_t *)key, v;
+    if (m->kind == MT_PROG_ARRAY && flags != 0) return -EINVAL_;
+    if (i >= m->max_entries) return -E2BIG_;
+    if (flags == 1) return -EEXIST_;
+    memcpy(&v, value, 4);
+    if (m->kind == MT_DEVMAP && v == 0) {
+      if (find(env, map, key) >= 0) map_delete(env, map, key);
+      return 0;
+    }
+    flags = 0;
+  }
   uint8_t canon[256];
   if (m->kind == MT_LPM) {
     if (*(const uint32_t *)key > (m->key_size - 4) * 8) return -EINVAL_;
@@ -276,11 +348,16 @@ int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *keyp
 static int64_t map_delete(struct bpfoff_env *env, uint32_t map, const uint8_t *key) {
   struct bpfoff_map *m = &env->rt.maps[map];
   if (m->values) return -EINVAL_;
+  if (m->kind == MT_TCAM) return -EOPNOTSUPP_;
   struct table *t = &env->tables[map];
   uint8_t canon[256];
   if (m->kind == MT_LPM) {
     lpm_canon(canon, key, m->key_size);
     key = canon;
+  }
+  if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
+    if (*(const uint32_t *)key >= m->max_entries) return m->kind == MT_DEVMAP ? -EINVAL_ : -E2BIG_;
+    if (m->kind == MT_DEVMAP && find(env, map, key) < 0) return 0;
   }
   int64_t e = find(env, map, key);
   if (e < 0) return -ENOENT_;
@@ -305,9 +382,31 @@ int bpfoff_map_next(struct bpfoff_env *env, uint32_t map, uint64_t *cursor, cons
     ++*cursor;
     return 1;
   }
-  /* Entries by sequence number: the smallest above the last one given. */
   struct table *t = &env->tables[map];
   int64_t best = -1;
+  if (m->kind == MT_TCAM) {
+    /* Rows in match order; the key is followed by its mask and priority (bpfoff_native.h). */
+    if (*cursor >= t->count) return 0;
+    *key = entry(t, (uint32_t)*cursor);
+    *value = *key + t->value_off;
+    ++*cursor;
+    return 1;
+  }
+  if (m->kind == MT_PROG_ARRAY || m->kind == MT_DEVMAP) {
+    /* Slot arrays: by index, as the interpreter lists them; the cursor is the next index. */
+    uint32_t bk = 0;
+    for (uint32_t e = 0; e < m->max_entries; e++) {
+      if (!t->seq[e]) continue;
+      uint32_t k = *(const uint32_t *)entry(t, e);
+      if (k >= *cursor && (best < 0 || k < bk)) best = e, bk = k;
+    }
+    if (best < 0) return 0;
+    *cursor = (uint64_t)bk + 1;
+    *key = entry(t, (uint32_t)best);
+    *value = entry(t, (uint32_t)best) + t->value_off;
+    return 1;
+  }
+  /* Entries by sequence number: the smallest above the last one given. */
   for (uint32_t e = 0; e < m->max_entries; e++)
     if (t->seq[e] > *cursor && (best < 0 || t->seq[e] < t->seq[best])) best = e;
   if (best < 0) return 0;
@@ -333,7 +432,9 @@ HELPER(h_map_lookup_elem) {
   struct bpfoff_env *env = env_of(rt);
   uint32_t map = map_arg(env, r1);
   uint8_t *v = map_lookup(env, map, buffer(env, r2, env->defs[map].key_size, 0));
-  if (v) {
+  /* The value window is checked inline for loads and stores alike: a read-only map's
+   * values (BPF_F_RDONLY_PROG) stay with the slow check, which refuses stores. */
+  if (v && !(env->defs[map].flags & 0x80)) {
     rt->value_lo = (uint64_t)(uintptr_t)v;
     rt->value_hi = rt->value_lo + env->defs[map].value_size;
   }
@@ -379,6 +480,40 @@ HELPER(h_get_smp_processor_id) {
   UNUSED;
   (void)rt;
   return 0;
+}
+
+/* bpf_tail_call(ctx, map, index): the target program's entry, for the code to jump to,
+ * or a negative errno to fall through with (runtime/helpers/table.ts, interpreter.ts):
+ * -EINVAL for a map of another kind, -ENOENT for an index past 32 bits, an empty slot,
+ * or a call past MAX_TAIL_CALLS; a program the object lacks stops the run. */
+HELPER(h_tail_call) {
+  UNUSED;
+  struct bpfoff_env *env = env_of(rt);
+  uint32_t map = map_arg(env, r2);
+  if (rt->maps[map].kind != MT_PROG_ARRAY) return (uint64_t)-EINVAL_;
+  if (r3 > 0xffffffffu) return (uint64_t)-ENOENT_;
+  uint32_t key = (uint32_t)r3;
+  const uint8_t *v = map_lookup(env, map, (const uint8_t *)&key);
+  if (!v) return (uint64_t)-ENOENT_;
+  if (++env->tail_calls > MAX_TAIL_CALLS) return (uint64_t)-ENOENT_;
+  uint32_t prog;
+  memcpy(&prog, v, 4);
+  if (prog >= env->nprogs) do_fault(env, 6, (uint32_t)rt->pc, prog, 0, 0);
+  return env->progs[prog];
+}
+
+/* bpf_redirect_map(map, key, flags) (runtime/helpers/table.ts): a devmap slot that is set
+ * makes the run's target its ifindex, XDP_REDIRECT; otherwise (an empty slot, a key past
+ * the end, a map of another kind) the low two bits of flags, the target unchanged. */
+HELPER(h_redirect_map) {
+  UNUSED;
+  struct bpfoff_env *env = env_of(rt);
+  uint32_t map = map_arg(env, r1), key = (uint32_t)r2, ifindex;
+  const uint8_t *v = rt->maps[map].kind == MT_DEVMAP ? map_lookup(env, map, (const uint8_t *)&key) : NULL;
+  if (!v) return r3 & 3;
+  memcpy(&ifindex, v, 4);
+  env->redirect = ifindex;
+  return 4;
 }
 
 /* net/core/filter.c: any flag makes bpf_redirect fail (XDP_ABORTED). */
@@ -453,13 +588,23 @@ HELPER(h_xdp_adjust_tail) {
 /* The helper table by Linux number (enum bpf_func_id); the rest fault. */
 static const struct { uint32_t id; bpfoff_helper_fn fn; } HELPERS[] = {
   {1, h_map_lookup_elem}, {2, h_map_update_elem}, {3, h_map_delete_elem}, {5, h_ktime_get_ns},
-  {7, h_get_prandom_u32}, {8, h_get_smp_processor_id}, {23, h_redirect}, {28, h_csum_diff},
+  {7, h_get_prandom_u32}, {8, h_get_smp_processor_id}, {12, h_tail_call}, {23, h_redirect}, {28, h_csum_diff}, {51, h_redirect_map},
   {44, h_xdp_adjust_head}, {54, h_xdp_adjust_meta}, {65, h_xdp_adjust_tail},
 };
 
 /* ------------------------------------------------------------------ environments and runs */
 
 struct bpfoff_rt *bpfoff_env_rt(struct bpfoff_env *env) { return &env->rt; }
+
+int bpfoff_env_programs(struct bpfoff_env *env, uint32_t n, const uint64_t *entries) {
+  uint64_t *p = malloc((n ? n : 1) * sizeof *p);
+  if (!p) return -1;
+  memcpy(p, entries, n * sizeof *p);
+  free(env->progs);
+  env->progs = p;
+  env->nprogs = n;
+  return 0;
+}
 
 void bpfoff_env_clock(struct bpfoff_env *env, uint64_t time_ns, uint64_t step_ns) {
   env->time_ns = time_ns;
@@ -504,11 +649,11 @@ struct bpfoff_env *bpfoff_env_new(uint32_t nmaps, const struct bpfoff_map_def *d
     } else {
       struct table *t = &env->tables[i];
       t->key_size = d->key_size;
-      t->value_off = (d->key_size + 7) & ~7u;
+      t->value_off = d->kind == MT_TCAM ? (2 * d->key_size + 4 + 7) & ~7u : (d->key_size + 7) & ~7u;
       t->entry_bytes = t->value_off + m->stride;
       t->pool = calloc(d->max_entries ? d->max_entries : 1, t->entry_bytes);
       t->seq = calloc(d->max_entries ? d->max_entries : 1, sizeof(uint64_t));
-      if (d->kind != MT_LPM) {
+      if (d->kind != MT_LPM && d->kind != MT_TCAM) {
         uint32_t slots = 2;
         while (slots < 2 * (uint64_t)d->max_entries) slots *= 2;
         t->mask = slots - 1;
@@ -530,11 +675,13 @@ void bpfoff_env_free(struct bpfoff_env *env) {
     free(env->tables[i].index);
   }
   if (env->xdp_buf) munmap(env->xdp_buf, XDP_BUF_BYTES);
+  free(env->progs);
   free(env);
 }
 
 int bpfoff_run_raw(struct bpfoff_env *env, bpfoff_prog_fn prog, uint8_t *mem, uint64_t len, uint64_t *r0, struct bpfoff_fault *fault) {
   env->xdp = 0;
+  env->tail_calls = 0;
   env->rt.value_lo = env->rt.value_hi = 0;
   env->rt.region_lo = (uint64_t)(uintptr_t)mem;
   const volatile uint64_t n = mem ? len : 0; /* read after setjmp */
@@ -557,6 +704,7 @@ int bpfoff_run_xdp(struct bpfoff_env *env, bpfoff_prog_fn prog, const uint8_t *f
   memset(buf, 0, XDP_HEADROOM + len + XDP_TAILROOM);
   memcpy(buf + XDP_HEADROOM, frame, len);
   env->xdp = 1;
+  env->tail_calls = 0;
   env->xdp_len = XDP_HEADROOM + len + XDP_TAILROOM;
   env->redirect = -1;
   env->md.data = env->md.data_meta = (uint32_t)(uintptr_t)(buf + XDP_HEADROOM);

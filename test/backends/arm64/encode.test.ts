@@ -91,6 +91,8 @@ const ROWS: readonly Row[] = [
   [["stlxr",8,12,10,9], "2afd0cc8", "stlxr w12, x10, [x9]"],
   [["stlxr",4,12,3,9], "23fd0c88", "stlxr w12, w3, [x9]"],
   [["blr",16], "00023fd6", "blr x16"],
+  [["br",10], "40011fd6", "br x10"],
+  [["dpImm","adds",64,31,10,4095], "5ffd3fb1", "cmn x10, #0xfff"],
   [["ret"], "c0035fd6", "ret"],
   [["brk"], "000020d4", "brk #0x0"],
 ];

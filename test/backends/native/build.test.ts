@@ -172,11 +172,11 @@ for (const t of TARGETS.filter((x) => findBackend(x.name))) {
 describe.skipIf(!TARGETS[0]!.ready)("native targets: errors", () => {
   it("refuses what the target cannot run, naming the instruction, exit 1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bpfoff-native-err-"));
-    writeFileSync(join(dir, "tail.s"), ".map pa prog_array key=4 value=4 entries=2\nlddw %r2, map(pa)\nmov %r3, 0\ncall 12\nmov %r0, 0\nexit\n");
-    const run = await runCli(["run", "tail.s", "--target", "x86_64"], dir);
+    writeFileSync(join(dir, "legacy.s"), ".map pa prog_array key=4 value=4 entries=2\nmov %r6, %r1\nldabsb 3\nmov %r0, 0\nexit\n");
+    const run = await runCli(["run", "legacy.s", "--target", "x86_64"], dir);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe("bpfoff: error: instruction 3: target x86_64 does not support tail calls (bpf_tail_call)\nbpfoff: error: target x86_64 does not support map 'pa' of kind prog_array\n");
+    expect(run.stderr).toBe("bpfoff: error: instruction 1: target x86_64 does not support ldabsb (instruction group packet)\n");
   });
 
   it("reports a bad access as the interpreter does (instruction index), exit 1, no stack trace", async () => {

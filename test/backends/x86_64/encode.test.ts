@@ -106,6 +106,8 @@ const ROWS: readonly Row[] = [
   [["callMem", {"base": "r12", "disp": 72}], "41ff542448", "call QWORD PTR [r12+0x48]"], // callMem [r12+64+8]
   [["callMem", {"base": "r12", "disp": 40}], "41ff542428", "call QWORD PTR [r12+0x28]"], // callMem [r12+40]
   [["repStosq"], "f348ab", "rep stos QWORD PTR es:[rdi],rax"], // repStosq
+  [["jmpR", "r10"], "41ffe2", "jmp r10"], // tail call
+  [["loadQ", "rsp", {"base": "r12", "disp": 16}], "498b642410", "mov rsp,QWORD PTR [r12+0x10]"], // tail call: rsp = rt->stack_lo
 ];
 
 function operand(o: Operand): unknown {

@@ -65,7 +65,7 @@ struct bpfoff_map_def {
 
 /* Why a run stopped early. */
 struct bpfoff_fault {
-  uint32_t kind;  /* 0 bad access, 1 call depth, 2 fell off, 3 read-only store, 4 helper failure, 5 timeout */
+  uint32_t kind;  /* 0 bad access, 1 call depth, 2 fell off, 3 read-only store, 4 helper failure, 5 timeout, 6 tail call to a missing program */
   uint32_t pc, size, store;
   uint64_t addr;
 };
@@ -77,10 +77,18 @@ void bpfoff_env_free(struct bpfoff_env *env);
 struct bpfoff_rt *bpfoff_env_rt(struct bpfoff_env *env);
 /* Control plane: bpf_map_update_elem's semantics; 0 or -errno. */
 int64_t bpfoff_map_update(struct bpfoff_env *env, uint32_t map, const void *key, const void *value, uint64_t flags);
-/* Entries in the interpreter's order (array: by index; hash: insertion; lru: least recent first).
+/* TCAM maps (0x7c01) take entries here instead: value/mask/priority -> data, BPF_ANY
+ * semantics on (value & mask, mask, priority); 0, -ENOSPC or -EINVAL. */
+int64_t bpfoff_tcam_insert(struct bpfoff_env *env, uint32_t map, const void *value, const void *mask, uint32_t priority, const void *data);
+/* Entries in the interpreter's order (array, prog_array, devmap: by index; hash: insertion;
+ * lru: least recent first; tcam: match order, the key followed by its mask and u32 priority).
  * Start with *cursor = 0; returns 0 after the last. */
 int bpfoff_map_next(struct bpfoff_env *env, uint32_t map, uint64_t *cursor, const uint8_t **key, const uint8_t **value);
 uint32_t bpfoff_map_count(struct bpfoff_env *env, uint32_t map);
+/* Tail calls: the tail-call entry of every program of the object by index (the code
+ * address after each program's prologue; prog.h's BPFOFF_TAIL_ENTRIES gives their
+ * offsets from the entry symbol). 0 or -1 (out of memory). */
+int bpfoff_env_programs(struct bpfoff_env *env, uint32_t n, const uint64_t *entries);
 /* Host state the interpreter carries between runs. */
 void bpfoff_env_clock(struct bpfoff_env *env, uint64_t time_ns, uint64_t step_ns);
 
