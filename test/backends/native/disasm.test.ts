@@ -1,10 +1,12 @@
 // The native disassemblers over whole code blobs (STYLE.md §4): every conformance program
-// the offload check accepts and the five XDP examples (through the build pipeline, as
-// `bpfoff build` compiles them), on both targets. Each blob must disassemble with no
-// `.byte` (a form the JIT emits that disasm.ts does not know shows up here), and where
-// binutils is present the texts must equal objdump's over the whole blob, offset by offset.
+// the offload check accepts, 300 generated raw and XDP programs (test/support/gen.ts) and
+// the five XDP examples (through the build pipeline, as `bpfoff build` compiles them), on
+// both targets. Each blob must disassemble with no `.byte` (a form the JIT emits that
+// disasm.ts does not know shows up here), and where binutils is present the texts must
+// equal objdump's over the whole blob, offset by offset.
 // requires: objdump, aarch64-linux-gnu-objdump (the comparison); clang (the examples)
 import { spawnSync } from "node:child_process";
+import fc from "fast-check";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +24,8 @@ import { loadElf } from "../../../frontends/bpf/elf/load.js";
 import { x86_64Target } from "../../../backends/x86_64/backend.js";
 import { arm64Target } from "../../../backends/arm64/backend.js";
 import { runCli } from "../../support/cli.js";
+import { rawProgram, xdpProgram } from "../../support/gen.js";
+import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { REPO } from "../../support/conformance.js";
 
 const OBJDUMP: Readonly<Record<NativeTarget["name"], string[]>> = {
@@ -60,6 +64,23 @@ function conformanceBlobs(target: NativeTarget): [string, Uint8Array][] {
   return out;
 }
 
+/** Generated raw and XDP programs (test/support/gen.ts), the forms the conformance suite may miss. */
+function generatedBlobs(target: NativeTarget): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = [];
+  for (const [type, gen, seed] of [["raw", rawProgram, 6101], ["xdp", xdpProgram, 6102]] as const) {
+    fc.sample(gen, { numRuns: 150, seed }).forEach((text, i) => {
+      const object = assemble(text, "gen.s");
+      if (checkOffload(object, 0, type, loadTarget(target.name)).length) return;
+      try {
+        out.push([`${type} #${i}`, target.translate(object, 0, type).code]);
+      } catch (e) {
+        if (!(e instanceof DiagnosticError)) throw e;
+      }
+    });
+  }
+  return out;
+}
+
 /** The five examples as `bpfoff build` compiles them (IR round trip, -O), each prog.bin. */
 function exampleBlobs(target: NativeTarget): [string, Uint8Array][] {
   const dir = mkdtempSync(join(tmpdir(), "bpfoff-disasm-ex-"));
@@ -94,6 +115,14 @@ for (const target of [x86_64Target, arm64Target]) {
     it("reads every blob with no .byte, and as objdump does", () => {
       const blobs = conformanceBlobs(target);
       expect(blobs.length).toBeGreaterThan(300);
+      check(blobs);
+    });
+  });
+
+  describe(`${target.name} disassembler over generated programs`, () => {
+    it("reads every blob with no .byte, and as objdump does", () => {
+      const blobs = generatedBlobs(target);
+      expect(blobs.length).toBeGreaterThan(250);
       check(blobs);
     });
   });
