@@ -1,15 +1,14 @@
 // AArch64 disassembly of exactly the forms encode.ts emits (STYLE.md §4), as data: each
 // row is a (mask, value) pair over the 32-bit word, the fixed bits of one encoding
-// (DDI 0487 C4), and how to print it. The rows of the data-processing, bitfield,
-// load/store, exclusive and condition tables are generated from the encoder's own
-// tables (DP_REG, DP_IMM, BITFIELD, LDST_UIMM, LDST_SIMM9, EXCLUSIVE, COND), so a row
-// added there is decoded too; the few encodings the encoder writes inline are listed
-// below with the same constants. The text is aarch64-linux-gnu-objdump's, with its
+// (DDI 0487 C4), and how to print it. Every row is generated from the encoder's own
+// tables (DP_REG, DP_IMM, BITFIELD, LDST_UIMM, LDST_SIMM9, EXCLUSIVE, MOV_WIDE, MUL_ADD,
+// REV, PAIR, BRANCH, SYSTEM, COND): encoding and decoding share one description, and a
+// row added there is decoded too (or shows up as `.byte` in the tests). The text is aarch64-linux-gnu-objdump's, with its
 // preferred aliases (MOV, CMP, TST, NEG, MUL, LSL, SXTB, ...; DDI 0487 C6 "alias
 // conditions") and whitespace collapsed: `mov x7, #0x0 // #0`, `b.ne 0x10 // b.any`,
 // branch targets as offsets in the blob. A word that is none of these is a `.byte` line.
 import type { NativeInsn } from "../common/native-backend.js";
-import { BITFIELD, COND, DP_IMM, DP_REG, EXCLUSIVE, LDST_SIMM9, LDST_UIMM } from "./encode.js";
+import { BITFIELD, BRANCH, COND, DP_IMM, DP_REG, EXCLUSIVE, LDST_SIMM9, LDST_UIMM, MOV_WIDE, MUL_ADD, PAIR, REV, SYSTEM } from "./encode.js";
 
 interface Row {
   readonly mask: number;
@@ -137,6 +136,16 @@ function movWide(kind: "movn" | "movz" | "movk"): Row["print"] {
   };
 }
 
+/** MADD/MSUB, MUL/MNEG when Ra is XZR. */
+function mulAdd(kind: keyof typeof MUL_ADD): Row["print"] {
+  return (word) => {
+    const x = sf(word);
+    const operands = `${zr(rd(word), x)}, ${zr(rn(word), x)}, ${zr(rm(word), x)}`;
+    if (ra(word) === 31) return `${kind === "madd" ? "mul" : "mneg"} ${operands}`;
+    return `${kind} ${operands}, ${zr(ra(word), x)}`;
+  };
+}
+
 /** LDP/STP of X registers, pre- or post-indexed: the prologue's pushes and pops. */
 function pair(mnemonic: "ldp" | "stp", pre: boolean): Row["print"] {
   return (word) => {
@@ -164,25 +173,21 @@ export const ROWS: readonly Row[] = [
     { mask: 0xfffffc00, value: EXCLUSIVE.ldaxr[size], print: (w) => `ldaxr ${zr(rd(w), size === 8)}, [${sp(rn(w), true)}]` },
     { mask: 0xffe0fc00, value: EXCLUSIVE.stlxr[size], print: (w) => `stlxr ${zr(rm(w), false)}, ${zr(rd(w), size === 8)}, [${sp(rn(w), true)}]` },
   ]),
-  ...Object.values(COND).map((c): Row => ({ mask: 0xff00001f, value: 0x54000000 | c, print: (w, at) => `b.${COND_TEXT[c]!.replace(/ \/\/.*/, "")} ${target(at, signExtend((w >>> 5) & 0x7ffff, 19))}${COND_TEXT[c]!.replace(/^\w+/, "")}` })),
-  // The encodings encode.ts writes inline, with its constants:
-  { mask: 0x7f800000, value: 0x12800000, print: movWide("movn") },
-  { mask: 0x7f800000, value: 0x52800000, print: movWide("movz") },
-  { mask: 0x7f800000, value: 0x72800000, print: movWide("movk") },
-  { mask: 0x7fe08000, value: 0x1b000000, print: (w) => (ra(w) === 31 ? `mul ${zr(rd(w), sf(w))}, ${zr(rn(w), sf(w))}, ${zr(rm(w), sf(w))}` : `madd ${zr(rd(w), sf(w))}, ${zr(rn(w), sf(w))}, ${zr(rm(w), sf(w))}, ${zr(ra(w), sf(w))}`) },
-  { mask: 0x7fe08000, value: 0x1b008000, print: (w) => (ra(w) === 31 ? `mneg ${zr(rd(w), sf(w))}, ${zr(rn(w), sf(w))}, ${zr(rm(w), sf(w))}` : `msub ${zr(rd(w), sf(w))}, ${zr(rn(w), sf(w))}, ${zr(rm(w), sf(w))}, ${zr(ra(w), sf(w))}`) },
-  { mask: 0xfffffc00, value: 0xdac00c00, print: (w) => `rev ${zr(rd(w), true)}, ${zr(rn(w), true)}` },
-  { mask: 0xfffffc00, value: 0x5ac00800, print: (w) => `rev ${zr(rd(w), false)}, ${zr(rn(w), false)}` },
-  { mask: 0xfffffc00, value: 0x5ac00400, print: (w) => `rev16 ${zr(rd(w), false)}, ${zr(rn(w), false)}` },
-  { mask: 0xffc00000, value: 0xa9800000, print: pair("stp", true) },
-  { mask: 0xffc00000, value: 0xa8c00000, print: pair("ldp", false) },
-  { mask: 0xffc00000, value: 0xa8800000, print: pair("stp", false) },
-  { mask: 0xfffffc1f, value: 0xd63f0000, print: (w) => `blr ${zr(rn(w), true)}` },
-  { mask: 0xfffffc1f, value: 0xd65f0000, print: (w) => (rn(w) === 30 ? "ret" : `ret ${zr(rn(w), true)}`) },
-  { mask: 0xffe0001f, value: 0xd4200000, print: (w) => `brk #${hex((w >>> 5) & 0xffff)}` },
-  { mask: 0xfc000000, value: 0x14000000, print: (w, at) => `b ${target(at, signExtend(w & 0x3ffffff, 26))}` },
-  { mask: 0xfc000000, value: 0x94000000, print: (w, at) => `bl ${target(at, signExtend(w & 0x3ffffff, 26))}` },
-  { mask: 0x7f000000, value: 0x35000000, print: (w, at) => `cbnz ${zr(rd(w), sf(w))}, ${target(at, signExtend((w >>> 5) & 0x7ffff, 19))}` },
+  ...Object.values(COND).map((c): Row => ({ mask: 0xff00001f, value: BRANCH.bcond | c, print: (w, at) => `b.${COND_TEXT[c]!.replace(/ \/\/.*/, "")} ${target(at, signExtend((w >>> 5) & 0x7ffff, 19))}${COND_TEXT[c]!.replace(/^\w+/, "")}` })),
+  ...Object.entries(MOV_WIDE).map(([kind, base]): Row => ({ mask: 0x7f800000, value: base, print: movWide(kind as keyof typeof MOV_WIDE) })),
+  ...Object.entries(MUL_ADD).map(([kind, base]): Row => ({ mask: 0x7fe08000, value: base & SF, print: mulAdd(kind as keyof typeof MUL_ADD) })),
+  { mask: 0xfffffc00, value: REV.rev64, print: (w) => `rev ${zr(rd(w), true)}, ${zr(rn(w), true)}` },
+  { mask: 0xfffffc00, value: REV.rev32, print: (w) => `rev ${zr(rd(w), false)}, ${zr(rn(w), false)}` },
+  { mask: 0xfffffc00, value: REV.rev16, print: (w) => `rev16 ${zr(rd(w), false)}, ${zr(rn(w), false)}` },
+  { mask: 0xffc00000, value: PAIR.stpPre, print: pair("stp", true) },
+  { mask: 0xffc00000, value: PAIR.ldpPost, print: pair("ldp", false) },
+  { mask: 0xffc00000, value: PAIR.stpPost, print: pair("stp", false) },
+  { mask: 0xfffffc1f, value: SYSTEM.blr, print: (w) => `blr ${zr(rn(w), true)}` },
+  { mask: 0xfffffc1f, value: SYSTEM.ret & 0xfffffc1f, print: (w) => (rn(w) === 30 ? "ret" : `ret ${zr(rn(w), true)}`) }, // RET Xn; X30 is implied
+  { mask: 0xffe0001f, value: SYSTEM.brk, print: (w) => `brk #${hex((w >>> 5) & 0xffff)}` },
+  { mask: 0xfc000000, value: BRANCH.b, print: (w, at) => `b ${target(at, signExtend(w & 0x3ffffff, 26))}` },
+  { mask: 0xfc000000, value: BRANCH.bl, print: (w, at) => `bl ${target(at, signExtend(w & 0x3ffffff, 26))}` },
+  { mask: 0x7f000000, value: BRANCH.cbnzW, print: (w, at) => `cbnz ${zr(rd(w), sf(w))}, ${target(at, signExtend((w >>> 5) & 0x7ffff, 19))}` },
 ];
 
 /** The text of one instruction word at byte offset `at`, or undefined if it is none of the rows. */

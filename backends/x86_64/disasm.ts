@@ -1,85 +1,34 @@
-// x86-64 disassembly of exactly the forms encode.ts emits (STYLE.md §4), as data: one row
-// per opcode in the SDM's own operand notation (Vol. 2, Appendix A.2: E = ModR/M r/m,
-// G = ModR/M reg, Z = the register in the opcode's low bits, I = immediate, J = rel32;
-// b/w/d/q/v = byte, word, dword, qword, the operand size), built beside the encoder's
-// tables: the ALU, shift, group-3 and condition-code rows are generated from ALU, SHIFT,
-// GROUP3 and CC themselves, so a row added there is decoded too. The text is objdump's
-// Intel syntax (`objdump -M intel`, the syntax test/backends/x86_64/encode.test.ts
-// compares against), whitespace collapsed: `add rax,0xe`, `mov QWORD PTR [r12+0x8],rdi`,
-// jump targets as offsets in the blob. Bytes that are not one of these forms are a
-// `.byte` line each: the decoder never throws.
+// x86-64 disassembly of exactly the forms encode.ts emits (STYLE.md §4), from the
+// encoder's own tables: the ALU, shift, group-3 and condition-code rows are generated
+// from ALU, SHIFT, GROUP3 and CC with the GROUP_OPCODE bytes, and the other forms are
+// OP's rows, which the emitter writes with `op(OP.x)` and which carry their operands in
+// the SDM's notation (Vol. 2 Appendix A.2: Ev, Gv, Zv, Iz, Jz, ...). Encoding and
+// decoding share one description: a form added there is decoded too (or shows up as
+// `.byte` in test/backends/native/disasm.test.ts). The text is objdump's Intel syntax
+// (`objdump -M intel`, the syntax test/backends/x86_64/encode.test.ts compares
+// against), whitespace collapsed: `add rax,0xe`, `mov QWORD PTR [r12+0x8],rdi`, jump
+// targets as offsets in the blob. Bytes that are none of these forms are a `.byte` line
+// each: the decoder never throws.
 import type { NativeInsn } from "../common/native-backend.js";
-import { ALU, CC, GROUP3, REG_NAMES, SHIFT } from "./encode.js";
-
-/** Operand kinds (SDM Appendix A.2.1/A.2.2 notation). */
-type Operand =
-  | "Eb" | "Ew" | "Ed" | "Eq" | "Ev" // ModR/M r/m: register or memory, of a size
-  | "M" // ModR/M memory only, no size (LEA)
-  | "Gb" | "Gv" // ModR/M reg
-  | "Zv" | "Zq" // register in the opcode's low 3 bits (+ REX.B)
-  | "Ib" // imm8, printed as the byte (shift counts, byte stores)
-  | "sIb" // imm8 sign-extended to the operand size (group 1 83 /digit)
-  | "Iz" // imm16 with 66, else imm32 sign-extended to the operand size
-  | "Iv" // imm32, or imm64 with REX.W (MOV r, imm: B8+r)
-  | "Jz" // rel32, printed as the target offset
-  | "CL";
-
-interface Form {
-  /** Opcode bytes after the prefixes; a Z form's last byte has the register bits clear. */
-  readonly opcode: readonly number[];
-  /** The ModR/M reg field of a group opcode (/digit). */
-  readonly ext?: number;
-  readonly mnemonic: string;
-  readonly operands: readonly Operand[];
-  /** Another mnemonic with REX.W (CDQ/CQO, MOV/MOVABS). */
-  readonly wide?: string;
-  /** The REP (F3) prefix belongs to this form (REP STOS). */
-  readonly rep?: boolean;
-}
+import { ALU, CC, GROUP3, GROUP_OPCODE, OP, PREFIX, REG_NAMES, SHIFT, type Form } from "./encode.js";
 
 const hasModrm = (f: Form): boolean => f.ext !== undefined || f.operands.some((o) => o[0] === "E" || o[0] === "G" || o === "M");
 
-/** Every row, the generated ones from the encoder's tables first. */
+/** Every form: the group rows generated from the encoder's tables, then OP's. */
 export const FORMS: readonly Form[] = [
   ...Object.entries(ALU).flatMap(([mnemonic, { rr, ext }]): Form[] => [
-    { opcode: [rr], mnemonic, operands: ["Ev", "Gv"] }, // op r/m, r (01, 09, 21, 29, 31, 39 /r)
+    { opcode: [rr], mnemonic, operands: ["Ev", "Gv"] }, // op r/m, r (aluRR, lockAluMR)
     { opcode: [rr + 2], mnemonic, operands: ["Gv", "Ev"] }, // op r, r/m (aluRM)
-    { opcode: [0x83], ext, mnemonic, operands: ["Ev", "sIb"] }, // group 1, imm8 sign-extended
-    { opcode: [0x81], ext, mnemonic, operands: ["Ev", "Iz"] }, // group 1, imm32
+    { opcode: [GROUP_OPCODE.aluImm8], ext, mnemonic, operands: ["Ev", "sIb"] },
+    { opcode: [GROUP_OPCODE.aluImm32], ext, mnemonic, operands: ["Ev", "Iz"] },
   ]),
   ...Object.entries(SHIFT).flatMap(([mnemonic, ext]): Form[] => [
-    { opcode: [0xc1], ext, mnemonic, operands: ["Ev", "Ib"] }, // group 2 by imm8
-    { opcode: [0xd3], ext, mnemonic, operands: ["Ev", "CL"] }, // group 2 by CL
+    { opcode: [GROUP_OPCODE.shiftImm], ext, mnemonic, operands: ["Ev", "Ib"] },
+    { opcode: [GROUP_OPCODE.shiftCl], ext, mnemonic, operands: ["Ev", "CL"] },
   ]),
-  ...Object.entries(GROUP3).map(([mnemonic, ext]): Form => ({ opcode: [0xf7], ext, mnemonic, operands: mnemonic === "test" ? ["Ev", "Iz"] : ["Ev"] })),
-  ...Object.entries(CC).map(([cc, code]): Form => ({ opcode: [0x0f, 0x80 + code], mnemonic: `j${cc}`, operands: ["Jz"] })),
-  { opcode: [0x85], mnemonic: "test", operands: ["Ev", "Gv"] },
-  { opcode: [0x88], mnemonic: "mov", operands: ["Eb", "Gb"] }, // byte store
-  { opcode: [0x89], mnemonic: "mov", operands: ["Ev", "Gv"] }, // register move, store
-  { opcode: [0x8b], mnemonic: "mov", operands: ["Gv", "Ev"] }, // load
-  { opcode: [0xb8], mnemonic: "mov", wide: "movabs", operands: ["Zv", "Iv"] },
-  { opcode: [0xc6], ext: 0, mnemonic: "mov", operands: ["Eb", "Ib"] },
-  { opcode: [0xc7], ext: 0, mnemonic: "mov", operands: ["Ev", "Iz"] },
-  { opcode: [0x8d], mnemonic: "lea", operands: ["Gv", "M"] },
-  { opcode: [0x0f, 0xaf], mnemonic: "imul", operands: ["Gv", "Ev"] },
-  { opcode: [0x69], mnemonic: "imul", operands: ["Gv", "Ev", "Iz"] },
-  { opcode: [0x99], mnemonic: "cdq", wide: "cqo", operands: [] },
-  { opcode: [0x0f, 0xb6], mnemonic: "movzx", operands: ["Gv", "Eb"] },
-  { opcode: [0x0f, 0xb7], mnemonic: "movzx", operands: ["Gv", "Ew"] },
-  { opcode: [0x0f, 0xbe], mnemonic: "movsx", operands: ["Gv", "Eb"] },
-  { opcode: [0x0f, 0xbf], mnemonic: "movsx", operands: ["Gv", "Ew"] },
-  { opcode: [0x63], mnemonic: "movsxd", operands: ["Gv", "Ed"] },
-  { opcode: [0x0f, 0xc8], mnemonic: "bswap", operands: ["Zv"] },
-  { opcode: [0x0f, 0xc1], mnemonic: "xadd", operands: ["Ev", "Gv"] },
-  { opcode: [0x0f, 0xb1], mnemonic: "cmpxchg", operands: ["Ev", "Gv"] },
-  { opcode: [0x87], mnemonic: "xchg", operands: ["Ev", "Gv"] },
-  { opcode: [0x50], mnemonic: "push", operands: ["Zq"] },
-  { opcode: [0x58], mnemonic: "pop", operands: ["Zq"] },
-  { opcode: [0xc3], mnemonic: "ret", operands: [] },
-  { opcode: [0xff], ext: 2, mnemonic: "call", operands: ["Eq"] }, // helpers through rt's table
-  { opcode: [0xab], mnemonic: "stos", rep: true, operands: [] }, // REP STOSQ (operands printed below)
-  { opcode: [0xe9], mnemonic: "jmp", operands: ["Jz"] },
-  { opcode: [0xe8], mnemonic: "call", operands: ["Jz"] },
+  ...Object.entries(GROUP3).map(([mnemonic, ext]): Form => ({ opcode: [GROUP_OPCODE.group3], ext, mnemonic, operands: mnemonic === "test" ? ["Ev", "Iz"] : ["Ev"] })),
+  ...Object.entries(CC).map(([cc, code]): Form => ({ opcode: [0x0f, GROUP_OPCODE.jcc + code], mnemonic: `j${cc}`, operands: ["Jz"] })),
+  ...Object.values(OP),
 ];
 
 /** Register names by operand size (objdump's: spl/bpl/sil/dil with a REX prefix, ah-bh without). */
@@ -122,9 +71,9 @@ export function decodeX64(code: Uint8Array, at: number): { length: number; text:
     let rep = false;
     for (;;) {
       const b = code[p];
-      if (b === 0x66 && !opsize16) opsize16 = true;
-      else if (b === 0xf0 && !lock) lock = true;
-      else if (b === 0xf3 && !rep) rep = true;
+      if (b === PREFIX.opsize && !opsize16) opsize16 = true;
+      else if (b === PREFIX.lock && !lock) lock = true;
+      else if (b === PREFIX.rep && !rep) rep = true;
       else break;
       p++;
     }
