@@ -50,6 +50,24 @@ export type LdSt = keyof typeof LDST_UIMM;
 /** Load-acquire/store-release exclusive (LDAXR/STLXR), by size 4 | 8: the atomics' retry loops. */
 export const EXCLUSIVE = { ldaxr: { 4: 0x885ffc00, 8: 0xc85ffc00 }, stlxr: { 4: 0x8800fc00, 8: 0xc800fc00 } } as const;
 
+/** Move wide (immediate), 32-bit forms (sf = 0): hw selects the 16-bit lane (C6.2.225-227). */
+export const MOV_WIDE = { movn: 0x12800000, movz: 0x52800000, movk: 0x72800000 } as const;
+
+/** Multiply-add, 64-bit: Rd = Ra +/- Rn * Rm (MUL is MADD with Ra = XZR). */
+export const MUL_ADD = { madd: 0x9b000000, msub: 0x9b008000 } as const;
+
+/** Byte reversals: REV (64), REV (32), REV16 (32). */
+export const REV = { rev64: 0xdac00c00, rev32: 0x5ac00800, rev16: 0x5ac00400 } as const;
+
+/** Pairs of X registers with a signed imm7 scaled by 8: the prologue's pushes and pops, the stack zeroing. */
+export const PAIR = { stpPre: 0xa9800000, ldpPost: 0xa8c00000, stpPost: 0xa8800000 } as const;
+
+/** Branches: imm26 (B, BL), imm19 with a condition or a register (B.cond, CBNZ Wt). */
+export const BRANCH = { b: 0x14000000, bl: 0x94000000, bcond: 0x54000000, cbnzW: 0x35000000 } as const;
+
+/** Branch to register and exception generation: BLR Xn, RET (X30), BRK #0. */
+export const SYSTEM = { blr: 0xd63f0000, ret: 0xd65f03c0, brk: 0xd4200000 } as const;
+
 /** Condition codes (C1.2.4). */
 export const COND = { eq: 0, ne: 1, hs: 2, lo: 3, mi: 4, pl: 5, hi: 8, ls: 9, ge: 10, lt: 11, gt: 12, le: 13 } as const;
 export type Cond = keyof typeof COND;
@@ -111,7 +129,7 @@ export class A64Emitter {
 
   /** MOVZ/MOVN/MOVK (C6.2.225-227): hw selects the 16-bit lane. */
   movWide(kind: "movz" | "movn" | "movk", w: 32 | 64, rd: Reg, imm16: number, hw: number): void {
-    const base = { movn: 0x12800000, movz: 0x52800000, movk: 0x72800000 }[kind] | (w === 64 ? 0x80000000 : 0);
+    const base = MOV_WIDE[kind] | (w === 64 ? 0x80000000 : 0);
     this.word(base | (hw << 21) | ((imm16 & 0xffff) << 5) | rd);
   }
 
@@ -139,7 +157,7 @@ export class A64Emitter {
 
   /** MADD/MSUB (C6.2.218, C6.2.241): Rd = Ra +/- Rn * Rm; MUL is MADD with Ra = XZR. */
   mulAdd(sub: boolean, w: 32 | 64, rd: Reg, rn: Reg, rm: Reg, ra: Reg): void {
-    this.word(this.sf(sub ? 0x9b008000 : 0x9b000000, w) | (rm << 16) | (ra << 10) | (rn << 5) | rd);
+    this.word(this.sf(sub ? MUL_ADD.msub : MUL_ADD.madd, w) | (rm << 16) | (ra << 10) | (rn << 5) | rd);
   }
 
   /** UBFM/SBFM Rd, Rn, #immr, #imms. */
@@ -157,7 +175,7 @@ export class A64Emitter {
 
   /** REV (64), REV (32), REV16 (32): byte swaps. */
   rev(kind: "rev64" | "rev32" | "rev16", rd: Reg, rn: Reg): void {
-    this.word({ rev64: 0xdac00c00, rev32: 0x5ac00800, rev16: 0x5ac00400 }[kind] | (rn << 5) | rd);
+    this.word(REV[kind] | (rn << 5) | rd);
   }
 
   /** Loads/stores at [Rn + off]: the scaled unsigned form when it fits, else the 9-bit signed one. */
@@ -174,16 +192,16 @@ export class A64Emitter {
 
   /** STP (pre-index) / LDP (post-index) of two X registers: the prologue's pushes and pops. */
   stpPre(rt1: Reg, rt2: Reg, rn: Reg, off: number): void {
-    this.word(0xa9800000 | (((off / 8) & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt1);
+    this.word(PAIR.stpPre | (((off / 8) & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt1);
   }
 
   ldpPost(rt1: Reg, rt2: Reg, rn: Reg, off: number): void {
-    this.word(0xa8c00000 | (((off / 8) & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt1);
+    this.word(PAIR.ldpPost | (((off / 8) & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt1);
   }
 
   /** STP (post-index): zero-fills the BPF stack 16 bytes at a time. */
   stpPost(rt1: Reg, rt2: Reg, rn: Reg, off: number): void {
-    this.word(0xa8800000 | (((off / 8) & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt1);
+    this.word(PAIR.stpPost | (((off / 8) & 0x7f) << 15) | (rt2 << 10) | (rn << 5) | rt1);
   }
 
   /** LDAXR Rt, [Rn] / STLXR Ws, Rt, [Rn]. */
@@ -197,7 +215,7 @@ export class A64Emitter {
 
   /** BLR Xn / RET / BRK #0. */
   blr(rn: Reg): void {
-    this.word(0xd63f0000 | (rn << 5));
+    this.word(SYSTEM.blr | (rn << 5));
   }
 
   /** BR Xn: a tail call jumps to the target program's entry. */
@@ -206,11 +224,11 @@ export class A64Emitter {
   }
 
   ret(): void {
-    this.word(0xd65f03c0);
+    this.word(SYSTEM.ret);
   }
 
   brk(): void {
-    this.word(0xd4200000);
+    this.word(SYSTEM.brk);
   }
 
   newLabel(): Label {
@@ -223,20 +241,20 @@ export class A64Emitter {
   }
 
   b(l: Label): void {
-    this.branch(0x14000000, l, "imm26");
+    this.branch(BRANCH.b, l, "imm26");
   }
 
   bl(l: Label): void {
-    this.branch(0x94000000, l, "imm26");
+    this.branch(BRANCH.bl, l, "imm26");
   }
 
   bcond(c: Cond, l: Label): void {
-    this.branch(0x54000000 | COND[c], l, "imm19");
+    this.branch(BRANCH.bcond | COND[c], l, "imm19");
   }
 
   /** CBNZ Wt: the exclusive-store status loop. */
   cbnzW(rt: Reg, l: Label): void {
-    this.branch(0x35000000 | rt, l, "imm19");
+    this.branch(BRANCH.cbnzW | rt, l, "imm19");
   }
 
   private branch(base: number, l: Label, kind: BranchKind): void {

@@ -32,12 +32,22 @@ export interface NativeProgram {
   readonly programs?: readonly number[];
 }
 
+/** One machine instruction of a code blob, as the target's disassembler reads it (backends/<arch>/disasm.ts). */
+export interface NativeInsn {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+  /** objdump's text for the instruction; `.byte ...` for bytes that are none of the forms the JIT emits. */
+  readonly text: string;
+}
+
 export interface NativeTarget {
   readonly name: "x86_64" | "arm64";
   readonly description: string;
   /** e_machine: EM_X86_64 = 62, EM_AARCH64 = 183 (System V gABI, Linux elf.h). */
   readonly elfMachine: number;
   readonly translate: (object: BpfObject, program: number, type: "raw" | "xdp") => NativeProgram;
+  /** The whole code blob, instruction by instruction (the listing's machine code). */
+  readonly disassemble: (code: Uint8Array) => NativeInsn[];
 }
 
 /** The longest frame runtime/native takes: its 64 KiB XDP buffer less head- and tailroom (bpfoff_runtime.c XDP_BUF_BYTES). */
@@ -103,18 +113,41 @@ function checked(target: NativeTarget, object: BpfObject, program: number, type:
   return translateLinked(target, object, program, type);
 }
 
-/** One line per BPF slot: its code offset and bytes, then the instruction. */
+const hexBytes = (bytes: Uint8Array): string => Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join(" ");
+
+/** The width of the bytes column for these instructions. */
+export function bytesWidth(insns: readonly NativeInsn[]): number {
+  return insns.reduce((w, x) => Math.max(w, 3 * x.bytes.length - 1), 0);
+}
+
+/** One machine instruction as the listing and `bpfoff disasm --target` print it: offset, bytes, text. */
+export function insnLine(insn: NativeInsn, width: number): string {
+  return `${insn.offset.toString(16).padStart(6, "0")}  ${hexBytes(insn.bytes).padEnd(width)}  ${insn.text}`;
+}
+
+/**
+ * The listing: under each BPF instruction, the machine instructions it became (offset,
+ * bytes, objdump's text); first the prologue, last what follows the last slot. The blob
+ * is disassembled as a whole, so jump targets are blob offsets, as objdump prints them.
+ */
 function listing(target: NativeTarget, object: BpfObject, program: number, p: NativeProgram, symbol: string): string {
   const slots = object.programs[program]!.slots;
-  const lines = [`; ${target.name} code of ${symbol}: ${p.code.length} bytes for ${slots.length} BPF slots`, "; offset  bytes  ; BPF instruction"];
-  const hex = (a: number, b: number) => Array.from(p.code.subarray(a, b), (x) => x.toString(16).padStart(2, "0")).join(" ");
+  const insns = target.disassemble(p.code);
+  const width = bytesWidth(insns);
+  const lines = [`; ${target.name} code of ${symbol}: ${p.code.length} bytes for ${slots.length} BPF slots`, `; ${"offset".padEnd(6)}  ${"bytes".padEnd(width)}  instruction`];
+  // Section headings by code offset, in order: the prologue, each slot that has its own code start, the tail.
+  const headings: [number, string][] = [[0, "; prologue"]];
   for (let i = 0; i < slots.length; i++) {
-    const start = p.slotOffsets[i]!;
-    const end = p.slotOffsets.slice(i + 1).find((o) => o > start) ?? p.bodyEnd;
-    if (i > 0 && start === p.slotOffsets[i - 1] && slots[i - 1]!.opcode === 0x18) continue;
-    lines.push(`${start.toString(16).padStart(6, "0")}  ${hex(start, end)}  ; ${i}: ${printUbpf(slots[i]!, slots[i + 1], i, { mapNames: object.maps.map((m) => m.name) })}`);
+    if (i > 0 && p.slotOffsets[i] === p.slotOffsets[i - 1] && slots[i - 1]!.opcode === 0x18) continue; // lddw's second slot
+    headings.push([p.slotOffsets[i]!, `; ${i}: ${printUbpf(slots[i]!, slots[i + 1], i, { mapNames: object.maps.map((m) => m.name) })}`]);
   }
-  lines.push(`; ${p.code.length - p.bodyEnd} bytes after the last slot: epilogue, the bounds-check slow path and the fault stubs`);
+  headings.push([p.bodyEnd, `; after the last slot (${p.code.length - p.bodyEnd} bytes): the epilogue, the bounds-check slow path and the fault stubs`]);
+  let h = 0;
+  for (const insn of insns) {
+    while (h < headings.length && headings[h]![0] <= insn.offset) lines.push(headings[h++]![1]);
+    lines.push(insnLine(insn, width));
+  }
+  while (h < headings.length) lines.push(headings[h++]![1]);
   return lines.join("\n") + "\n";
 }
 

@@ -39,6 +39,67 @@ export type Group3Op = keyof typeof GROUP3;
 export const CC = { o: 0x0, no: 0x1, b: 0x2, ae: 0x3, e: 0x4, ne: 0x5, be: 0x6, a: 0x7, s: 0x8, ns: 0x9, l: 0xc, ge: 0xd, le: 0xe, g: 0xf } as const;
 export type Cond = keyof typeof CC;
 
+/** The opcodes of the groups above (the /digit is the row of ALU, SHIFT or GROUP3), and Jcc's second byte after 0F (80+cc). */
+export const GROUP_OPCODE = { aluImm8: 0x83, aluImm32: 0x81, shiftImm: 0xc1, shiftCl: 0xd3, group3: 0xf7, jcc: 0x80 } as const;
+
+/** Legacy prefixes (SDM 2.1.1): operand size (16-bit forms), LOCK (atomics), REP (the stack zeroing). */
+export const PREFIX = { opsize: 0x66, lock: 0xf0, rep: 0xf3 } as const;
+
+/**
+ * An operand in the SDM's notation (Vol. 2, Appendix A.2), for the disassembler
+ * (disasm.ts): E = ModR/M r/m (register or memory), M = memory only, G = ModR/M reg,
+ * Z = the register in the opcode's low 3 bits (+ REX.B), I = immediate, J = rel32;
+ * b/w/d/q/v = byte, word, dword, qword, the operand size (REX.W: 64, 66: 16, else 32).
+ * Ib is printed as the byte (shift counts, byte stores), sIb sign-extended to the
+ * operand size (83 /digit); Iz is imm16 with 66, else imm32 sign-extended; Iv is imm32,
+ * or imm64 with REX.W.
+ */
+export type Operand = "Eb" | "Ew" | "Ed" | "Eq" | "Ev" | "M" | "Gb" | "Gv" | "Zv" | "Zq" | "Ib" | "sIb" | "Iz" | "Iv" | "Jz" | "CL";
+
+/** One instruction form: opcode bytes after the prefixes (a Z form's last byte with the register bits clear) and what follows. */
+export interface Form {
+  readonly opcode: readonly number[];
+  /** The ModR/M reg field of a group opcode (/digit). */
+  readonly ext?: number;
+  readonly mnemonic: string;
+  readonly operands: readonly Operand[];
+  /** Another mnemonic with REX.W (CDQ/CQO, MOV/MOVABS). */
+  readonly wide?: string;
+  /** Only with the REP prefix and REX.W (REP STOSQ). */
+  readonly rep?: boolean;
+}
+
+/** The forms outside the groups: one row per opcode the emitter writes (SDM Vol. 2 by mnemonic). */
+export const OP = {
+  test: { opcode: [0x85], mnemonic: "test", operands: ["Ev", "Gv"] }, // TEST r/m, r
+  store8: { opcode: [0x88], mnemonic: "mov", operands: ["Eb", "Gb"] }, // MOV r/m8, r8: byte stores
+  mov: { opcode: [0x89], mnemonic: "mov", operands: ["Ev", "Gv"] }, // MOV r/m, r: moves and stores
+  load: { opcode: [0x8b], mnemonic: "mov", operands: ["Gv", "Ev"] }, // MOV r, r/m: loads
+  movImm: { opcode: [0xb8], mnemonic: "mov", wide: "movabs", operands: ["Zv", "Iv"] }, // MOV r, imm32 / REX.W imm64
+  movRmImm8: { opcode: [0xc6], ext: 0, mnemonic: "mov", operands: ["Eb", "Ib"] }, // MOV r/m8, imm8
+  movRmImm: { opcode: [0xc7], ext: 0, mnemonic: "mov", operands: ["Ev", "Iz"] }, // MOV r/m, imm32 (sign-extended with REX.W)
+  lea: { opcode: [0x8d], mnemonic: "lea", operands: ["Gv", "M"] },
+  imul: { opcode: [0x0f, 0xaf], mnemonic: "imul", operands: ["Gv", "Ev"] },
+  imulImm: { opcode: [0x69], mnemonic: "imul", operands: ["Gv", "Ev", "Iz"] },
+  cdq: { opcode: [0x99], mnemonic: "cdq", wide: "cqo", operands: [] }, // sign-extend EAX/RAX into EDX/RDX
+  movzx8: { opcode: [0x0f, 0xb6], mnemonic: "movzx", operands: ["Gv", "Eb"] },
+  movzx16: { opcode: [0x0f, 0xb7], mnemonic: "movzx", operands: ["Gv", "Ew"] },
+  movsx8: { opcode: [0x0f, 0xbe], mnemonic: "movsx", operands: ["Gv", "Eb"] },
+  movsx16: { opcode: [0x0f, 0xbf], mnemonic: "movsx", operands: ["Gv", "Ew"] },
+  movsxd: { opcode: [0x63], mnemonic: "movsxd", operands: ["Gv", "Ed"] },
+  bswap: { opcode: [0x0f, 0xc8], mnemonic: "bswap", operands: ["Zv"] },
+  xadd: { opcode: [0x0f, 0xc1], mnemonic: "xadd", operands: ["Ev", "Gv"] }, // with LOCK: fetch-and-add
+  cmpxchg: { opcode: [0x0f, 0xb1], mnemonic: "cmpxchg", operands: ["Ev", "Gv"] }, // with LOCK
+  xchg: { opcode: [0x87], mnemonic: "xchg", operands: ["Ev", "Gv"] }, // locked implicitly with memory
+  push: { opcode: [0x50], mnemonic: "push", operands: ["Zq"] },
+  pop: { opcode: [0x58], mnemonic: "pop", operands: ["Zq"] },
+  ret: { opcode: [0xc3], mnemonic: "ret", operands: [] },
+  callMem: { opcode: [0xff], ext: 2, mnemonic: "call", operands: ["Eq"] }, // helpers through rt's table
+  stos: { opcode: [0xab], mnemonic: "stos", rep: true, operands: [] }, // REP STOSQ: the stack zeroing
+  jmp: { opcode: [0xe9], mnemonic: "jmp", operands: ["Jz"] },
+  call: { opcode: [0xe8], mnemonic: "call", operands: ["Jz"] },
+} as const satisfies Record<string, Form>;
+
 /** A memory operand [base + disp] (no index: the JIT never needs one). */
 export interface Mem {
   readonly base: Reg;
@@ -71,6 +132,12 @@ export class X64Emitter {
 
   get size(): number {
     return this.bytes.length;
+  }
+
+  /** The opcode bytes of a form, `plus` added to the last (a register, a condition code). */
+  op(f: Form, plus = 0): void {
+    const last = f.opcode.length - 1;
+    f.opcode.forEach((b, i) => this.byte(i === last ? b + plus : b));
   }
 
   byte(...bs: number[]): void {
@@ -129,7 +196,7 @@ export class X64Emitter {
 
   /** Operand-size prefix for 16-bit operations (SDM 2.1.1, group 3 prefix 66). */
   private size16(w: Width): void {
-    if (w === 16) this.byte(0x66);
+    if (w === 16) this.byte(PREFIX.opsize);
   }
 
   // ------------------------------------------------------------------ register forms
@@ -145,11 +212,11 @@ export class X64Emitter {
   aluRI(op: AluOp, w: 32 | 64, dst: Reg, imm: number): void {
     this.rex(w === 64, 0, dst);
     if (fitsI8(imm)) {
-      this.byte(0x83);
+      this.byte(GROUP_OPCODE.aluImm8);
       this.modrm(3, ALU[op].ext, dst);
       this.imm8(imm);
     } else {
-      this.byte(0x81);
+      this.byte(GROUP_OPCODE.aluImm32);
       this.modrm(3, ALU[op].ext, dst);
       this.imm32(imm);
     }
@@ -158,7 +225,7 @@ export class X64Emitter {
   /** Group 1 against memory with an immediate: CMP [m], imm (used for table reads). */
   aluMI(op: AluOp, w: 32 | 64, m: Mem, imm: number): void {
     this.rex(w === 64, 0, m.base);
-    this.byte(fitsI8(imm) ? 0x83 : 0x81);
+    this.byte(fitsI8(imm) ? GROUP_OPCODE.aluImm8 : GROUP_OPCODE.aluImm32);
     this.memOperand(ALU[op].ext, m);
     if (fitsI8(imm)) this.imm8(imm);
     else this.imm32(imm);
@@ -174,14 +241,14 @@ export class X64Emitter {
   /** TEST r/m, r (85 /r). */
   testRR(w: 32 | 64, a: Reg, b: Reg): void {
     this.rex(w === 64, b, a);
-    this.byte(0x85);
+    this.op(OP.test);
     this.modrm(3, b, a);
   }
 
   /** TEST r/m, imm32 (F7 /0 id). */
   testRI(w: 32 | 64, a: Reg, imm: number): void {
     this.rex(w === 64, 0, a);
-    this.byte(0xf7);
+    this.byte(GROUP_OPCODE.group3);
     this.modrm(3, 0, a);
     this.imm32(imm);
   }
@@ -189,7 +256,7 @@ export class X64Emitter {
   /** MOV r/m, r (89 /r); the 32-bit form zero-extends, which is BPF's mov32. */
   movRR(w: 32 | 64, dst: Reg, src: Reg): void {
     this.rex(w === 64, src, dst);
-    this.byte(0x89);
+    this.op(OP.mov);
     this.modrm(3, src, dst);
   }
 
@@ -202,16 +269,16 @@ export class X64Emitter {
     const v = BigInt.asUintN(64, value);
     if (v <= 0xffffffffn) {
       this.rex(false, 0, dst);
-      this.byte(0xb8 + (dst & 7));
+      this.op(OP.movImm, dst & 7);
       this.imm32(Number(v));
     } else if (fitsI32(BigInt.asIntN(64, v))) {
       this.rex(true, 0, dst);
-      this.byte(0xc7);
+      this.op(OP.movRmImm);
       this.modrm(3, 0, dst);
       this.imm32(Number(BigInt.asIntN(64, v)));
     } else {
       this.rex(true, 0, dst);
-      this.byte(0xb8 + (dst & 7));
+      this.op(OP.movImm, dst & 7);
       this.imm64(v);
     }
   }
@@ -220,7 +287,7 @@ export class X64Emitter {
   shiftRI(op: ShiftOp, w: 16 | 32 | 64, dst: Reg, count: number): void {
     this.size16(w);
     this.rex(w === 64, 0, dst);
-    this.byte(0xc1);
+    this.byte(GROUP_OPCODE.shiftImm);
     this.modrm(3, SHIFT[op], dst);
     this.imm8(count);
   }
@@ -228,28 +295,28 @@ export class X64Emitter {
   /** Group 2 shift by CL (D3 /digit); the CPU masks the count to 5 or 6 bits, as BPF does. */
   shiftRCl(op: ShiftOp, w: 32 | 64, dst: Reg): void {
     this.rex(w === 64, 0, dst);
-    this.byte(0xd3);
+    this.byte(GROUP_OPCODE.shiftCl);
     this.modrm(3, SHIFT[op], dst);
   }
 
   /** Group 3 on a register: NEG, DIV r/m (RDX:RAX / r), IDIV. */
   group3(op: Group3Op, w: 32 | 64, rm: Reg): void {
     this.rex(w === 64, 0, rm);
-    this.byte(0xf7);
+    this.byte(GROUP_OPCODE.group3);
     this.modrm(3, GROUP3[op], rm);
   }
 
   /** IMUL r, r/m (0F AF /r): the low half of the product, the same signed or unsigned. */
   imulRR(w: 32 | 64, dst: Reg, src: Reg): void {
     this.rex(w === 64, dst, src);
-    this.byte(0x0f, 0xaf);
+    this.op(OP.imul);
     this.modrm(3, dst, src);
   }
 
   /** IMUL r, r/m, imm32 (69 /r id). */
   imulRRI(w: 32 | 64, dst: Reg, src: Reg, imm: number): void {
     this.rex(w === 64, dst, src);
-    this.byte(0x69);
+    this.op(OP.imulImm);
     this.modrm(3, dst, src);
     this.imm32(imm);
   }
@@ -257,17 +324,17 @@ export class X64Emitter {
   /** CDQ / CQO (99): sign-extend EAX/RAX into EDX/RDX before IDIV. */
   signExtendAx(w: 32 | 64): void {
     this.rex(w === 64, 0, 0);
-    this.byte(0x99);
+    this.op(OP.cdq);
   }
 
   /** MOVZX r32, r/m8|16 (0F B6/B7) and MOVSX r, r/m8|16 (0F BE/BF), MOVSXD r64, r/m32 (63). */
   extendRR(signed: boolean, from: 8 | 16 | 32, to: 32 | 64, dst: Reg, src: Reg): void {
     if (from === 32) {
       this.rex(true, dst, src);
-      this.byte(0x63);
+      this.op(OP.movsxd);
     } else {
       this.rex(to === 64, dst, src, from === 8 && src >= 4 && src <= 7);
-      this.byte(0x0f, (signed ? 0xbe : 0xb6) + (from === 16 ? 1 : 0));
+      this.op(from === 16 ? (signed ? OP.movsx16 : OP.movzx16) : signed ? OP.movsx8 : OP.movzx8);
     }
     this.modrm(3, dst, src);
   }
@@ -275,7 +342,7 @@ export class X64Emitter {
   /** BSWAP r32/r64 (0F C8+r). */
   bswap(w: 32 | 64, dst: Reg): void {
     this.rex(w === 64, 0, dst);
-    this.byte(0x0f, 0xc8 + (dst & 7));
+    this.op(OP.bswap, dst & 7);
   }
 
   // ------------------------------------------------------------------ memory forms
@@ -284,30 +351,30 @@ export class X64Emitter {
   load(size: 1 | 2 | 4 | 8, signed: boolean, dst: Reg, m: Mem): void {
     if (size === 8 || (size === 4 && !signed)) {
       this.rex(size === 8, dst, m.base);
-      this.byte(0x8b);
+      this.op(OP.load);
     } else if (size === 4) {
       this.rex(true, dst, m.base);
-      this.byte(0x63);
+      this.op(OP.movsxd);
     } else {
       this.rex(signed, dst, m.base);
-      this.byte(0x0f, (signed ? 0xbe : 0xb6) + (size === 2 ? 1 : 0));
+      this.op(size === 2 ? (signed ? OP.movsx16 : OP.movzx16) : signed ? OP.movsx8 : OP.movzx8);
     }
     this.memOperand(dst, m);
   }
 
   /** Stores of a register: MOV r/m8 (88), r/m16 (66 89), r/m32 (89), r/m64 (REX.W 89). */
   store(size: 1 | 2 | 4 | 8, m: Mem, src: Reg): void {
-    if (size === 2) this.byte(0x66);
+    if (size === 2) this.byte(PREFIX.opsize);
     this.rex(size === 8, src, m.base, size === 1 && src >= 4 && src <= 7);
-    this.byte(size === 1 ? 0x88 : 0x89);
+    this.op(size === 1 ? OP.store8 : OP.mov);
     this.memOperand(src, m);
   }
 
   /** Stores of an immediate: C6 /0 ib, 66 C7 /0 iw, C7 /0 id, REX.W C7 /0 id (sign-extended). */
   storeImm(size: 1 | 2 | 4 | 8, m: Mem, imm: number): void {
-    if (size === 2) this.byte(0x66);
+    if (size === 2) this.byte(PREFIX.opsize);
     this.rex(size === 8, 0, m.base);
-    this.byte(size === 1 ? 0xc6 : 0xc7);
+    this.op(size === 1 ? OP.movRmImm8 : OP.movRmImm);
     this.memOperand(0, m);
     if (size === 1) this.imm8(imm);
     else if (size === 2) this.imm16(imm);
@@ -317,13 +384,13 @@ export class X64Emitter {
   /** LEA r64, [base + disp] (8D /r). */
   lea(dst: Reg, m: Mem): void {
     this.rex(true, dst, m.base);
-    this.byte(0x8d);
+    this.op(OP.lea);
     this.memOperand(dst, m);
   }
 
   /** LOCK-prefixed `op [m], r` (F0; SDM "LOCK"): the atomic add/or/and/xor without fetch. */
   lockAluMR(op: AluOp, w: 32 | 64, m: Mem, src: Reg): void {
-    this.byte(0xf0);
+    this.byte(PREFIX.lock);
     this.rex(w === 64, src, m.base);
     this.byte(ALU[op].rr);
     this.memOperand(src, m);
@@ -331,24 +398,24 @@ export class X64Emitter {
 
   /** LOCK XADD [m], r (F0 0F C1 /r): fetch-and-add. */
   lockXadd(w: 32 | 64, m: Mem, src: Reg): void {
-    this.byte(0xf0);
+    this.byte(PREFIX.lock);
     this.rex(w === 64, src, m.base);
-    this.byte(0x0f, 0xc1);
+    this.op(OP.xadd);
     this.memOperand(src, m);
   }
 
   /** LOCK CMPXCHG [m], r (F0 0F B1 /r): compares with RAX, the old value in RAX. */
   lockCmpxchg(w: 32 | 64, m: Mem, src: Reg): void {
-    this.byte(0xf0);
+    this.byte(PREFIX.lock);
     this.rex(w === 64, src, m.base);
-    this.byte(0x0f, 0xb1);
+    this.op(OP.cmpxchg);
     this.memOperand(src, m);
   }
 
   /** XCHG [m], r (87 /r): locked implicitly when one operand is memory (SDM "XCHG"). */
   xchgMR(w: 32 | 64, m: Mem, src: Reg): void {
     this.rex(w === 64, src, m.base);
-    this.byte(0x87);
+    this.op(OP.xchg);
     this.memOperand(src, m);
   }
 
@@ -361,22 +428,22 @@ export class X64Emitter {
 
   push(r: Reg): void {
     this.rex(false, 0, r);
-    this.byte(0x50 + (r & 7));
+    this.op(OP.push, r & 7);
   }
 
   pop(r: Reg): void {
     this.rex(false, 0, r);
-    this.byte(0x58 + (r & 7));
+    this.op(OP.pop, r & 7);
   }
 
   ret(): void {
-    this.byte(0xc3);
+    this.op(OP.ret);
   }
 
   /** CALL [m] (FF /2): a helper through the runtime's table of function pointers. */
   callMem(m: Mem): void {
     this.rex(false, 0, m.base);
-    this.byte(0xff);
+    this.op(OP.callMem);
     this.memOperand(2, m);
   }
 
@@ -389,7 +456,9 @@ export class X64Emitter {
 
   /** REP STOSQ (F3 REX.W AB): zero-fills the BPF stack at entry. */
   repStosq(): void {
-    this.byte(0xf3, 0x48, 0xab);
+    this.byte(PREFIX.rep);
+    this.rex(true, 0, 0);
+    this.op(OP.stos);
   }
 
   newLabel(): Label {
@@ -403,19 +472,19 @@ export class X64Emitter {
 
   /** JMP rel32 (E9): every jump is rel32, so code size never depends on layout. */
   jmp(l: Label): void {
-    this.byte(0xe9);
+    this.op(OP.jmp);
     this.rel32(l);
   }
 
   /** Jcc rel32 (0F 80+cc). */
   jcc(cc: Cond, l: Label): void {
-    this.byte(0x0f, 0x80 + CC[cc]);
+    this.byte(0x0f, GROUP_OPCODE.jcc + CC[cc]);
     this.rel32(l);
   }
 
   /** CALL rel32 (E8): bpf-to-bpf calls. */
   call(l: Label): void {
-    this.byte(0xe8);
+    this.op(OP.call);
     this.rel32(l);
   }
 

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { disassembleA64 } from "../../../backends/arm64/disasm.js";
 import { A64Emitter } from "../../../backends/arm64/encode.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 
@@ -117,6 +118,22 @@ describe("AArch64 encoder rows", () => {
       expect(bytesOf(inst)).toBe(bytes);
     });
   }
+});
+
+// The disassembler (backends/arm64/disasm.ts) reads every row's words back to the texts
+// aarch64-linux-gnu-objdump gives for them, with no objdump needed.
+describe("AArch64 disassembler rows", () => {
+  for (const [inst, , text] of ROWS) {
+    it(`${bytesOf(inst)} -> ${text}`, () => {
+      expect(disassembleA64(Buffer.from(bytesOf(inst), "hex")).map((x) => x.text)).toEqual(text.split("; "));
+    });
+  }
+
+  it("reads branch targets as blob offsets, and unknown words as .byte", () => {
+    expect(disassembleA64(Buffer.from("81000054ffffff1702000094acffff35c0035fd6", "hex")).map((x) => x.text)).toEqual(["b.ne 0x10 // b.any", "b 0x0", "bl 0x10", "cbnz w12, 0x0", "ret"]);
+    // udf #0 (all zero), an ADD with a shift the encoder never writes, and a trailing half word.
+    expect(disassembleA64(Buffer.from("000000000004018bc003", "hex")).map((x) => x.text)).toEqual([".byte 0x00, 0x00, 0x00, 0x00", ".byte 0x00, 0x04, 0x01, 0x8b", ".byte 0xc0, 0x03"]);
+  });
 });
 
 const haveObjdump = requireOrSkip("aarch64-linux-gnu-objdump", hasTool("aarch64-linux-gnu-objdump"), "apt-get install binutils-aarch64-linux-gnu");

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { disassembleX64 } from "../../../backends/x86_64/disasm.js";
 import { mem, REG, X64Emitter } from "../../../backends/x86_64/encode.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 
@@ -141,6 +142,22 @@ describe("x86-64 encoder rows", () => {
       expect(bytesOf(inst)).toBe(bytes);
     });
   }
+});
+
+// The disassembler (backends/x86_64/disasm.ts) reads every row's bytes back to the text
+// objdump gives for them, with no objdump needed.
+describe("x86-64 disassembler rows", () => {
+  for (const [, bytes, text] of ROWS) {
+    it(`${bytes} -> ${text}`, () => {
+      expect(disassembleX64(Buffer.from(bytes, "hex")).map((x) => x.text)).toEqual([text]);
+    });
+  }
+
+  it("reads jump and call targets as blob offsets, and unknown bytes as .byte", () => {
+    expect(disassembleX64(Buffer.from("0f850a000000e9f5ffffffe800000000c3", "hex")).map((x) => x.text)).toEqual(["jne 0x10", "jmp 0x0", "call 0x10", "ret"]);
+    // A truncated rel32, add r/m8 (never emitted), ud2 (0f 0b) cut short: one .byte per byte, never a throw.
+    expect(disassembleX64(Buffer.from("e9000f0b", "hex")).map((x) => [x.offset, x.text])).toEqual([[0, ".byte 0xe9"], [1, ".byte 0x00"], [2, ".byte 0x0f"], [3, ".byte 0x0b"]]);
+  });
 });
 
 const haveObjdump = requireOrSkip("objdump", hasTool("objdump"), "binutils is not installed (apt-get install binutils)");
