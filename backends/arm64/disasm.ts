@@ -183,6 +183,7 @@ export const ROWS: readonly Row[] = [
   { mask: 0xffc00000, value: PAIR.ldpPost, print: pair("ldp", false) },
   { mask: 0xffc00000, value: PAIR.stpPost, print: pair("stp", false) },
   { mask: 0xfffffc1f, value: SYSTEM.blr, print: (w) => `blr ${zr(rn(w), true)}` },
+  { mask: 0xfffffc1f, value: SYSTEM.br, print: (w) => `br ${zr(rn(w), true)}` },
   { mask: 0xfffffc1f, value: SYSTEM.ret & 0xfffffc1f, print: (w) => (rn(w) === 30 ? "ret" : `ret ${zr(rn(w), true)}`) }, // RET Xn; X30 is implied
   { mask: 0xffe0001f, value: SYSTEM.brk, print: (w) => `brk #${hex((w >>> 5) & 0xffff)}` },
   { mask: 0xfc000000, value: BRANCH.b, print: (w, at) => `b ${target(at, signExtend(w & 0x3ffffff, 26))}` },

@@ -65,8 +65,8 @@ export const PAIR = { stpPre: 0xa9800000, ldpPost: 0xa8c00000, stpPost: 0xa88000
 /** Branches: imm26 (B, BL), imm19 with a condition or a register (B.cond, CBNZ Wt). */
 export const BRANCH = { b: 0x14000000, bl: 0x94000000, bcond: 0x54000000, cbnzW: 0x35000000 } as const;
 
-/** Branch to register and exception generation: BLR Xn, RET (X30), BRK #0. */
-export const SYSTEM = { blr: 0xd63f0000, ret: 0xd65f03c0, brk: 0xd4200000 } as const;
+/** Branch to register and exception generation: BLR Xn, BR Xn (a tail call), RET (X30), BRK #0. */
+export const SYSTEM = { blr: 0xd63f0000, br: 0xd61f0000, ret: 0xd65f03c0, brk: 0xd4200000 } as const;
 
 /** Condition codes (C1.2.4). */
 export const COND = { eq: 0, ne: 1, hs: 2, lo: 3, mi: 4, pl: 5, hi: 8, ls: 9, ge: 10, lt: 11, gt: 12, le: 13 } as const;
@@ -220,7 +220,7 @@ export class A64Emitter {
 
   /** BR Xn: a tail call jumps to the target program's entry. */
   br(rn: Reg): void {
-    this.word(0xd61f0000 | (rn << 5));
+    this.word(SYSTEM.br | (rn << 5));
   }
 
   ret(): void {

@@ -95,6 +95,7 @@ export const OP = {
   pop: { opcode: [0x58], mnemonic: "pop", operands: ["Zq"] },
   ret: { opcode: [0xc3], mnemonic: "ret", operands: [] },
   callMem: { opcode: [0xff], ext: 2, mnemonic: "call", operands: ["Eq"] }, // helpers through rt's table
+  jmpReg: { opcode: [0xff], ext: 4, mnemonic: "jmp", operands: ["Eq"] }, // a tail call to the target program's entry
   stos: { opcode: [0xab], mnemonic: "stos", rep: true, operands: [] }, // REP STOSQ: the stack zeroing
   jmp: { opcode: [0xe9], mnemonic: "jmp", operands: ["Jz"] },
   call: { opcode: [0xe8], mnemonic: "call", operands: ["Jz"] },
@@ -450,7 +451,7 @@ export class X64Emitter {
   /** JMP r64 (FF /4): a tail call jumps to the target program's entry. */
   jmpR(r: Reg): void {
     this.rex(false, 0, r);
-    this.byte(0xff);
+    this.op(OP.jmpReg);
     this.modrm(3, 4, r);
   }
 
