@@ -13,7 +13,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { nativeFacts } from "../common/native-ctx.js";
+import { controlFlow, nativeFacts } from "../common/native-ctx.js";
 import { A64Emitter, SP, XZR, type Cond, type DpReg, type Label, type Reg } from "./encode.js";
 
 /**
@@ -61,19 +61,8 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
   const e = new A64Emitter();
   const n = slots.length;
   const labels: Label[] = Array.from({ length: n + 1 }, () => e.newLabel());
-  const starts = new Set<number>([0]);
-  const targets = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const s = slots[i]!;
-    const f = formOf(s);
-    if (!f) continue;
-    if (f.shape === "call" && s.src === 1) starts.add(i + 1 + s.imm);
-    if (f.shape === "ja" || f.shape === "jmp_imm" || f.shape === "jmp_reg") targets.add(i + 1 + s.off);
-    if (f.shape === "ja32") targets.add(i + 1 + s.imm);
-    if (f.shape === "lddw") i++;
-  }
-  const sortedStarts = [...starts].sort((a, b) => a - b);
-  const inSub = (i: number): boolean => sortedStarts.filter((s) => s <= i).pop()! !== 0;
+  // Function starts (the entry and every bpf-to-bpf call target) and jump targets.
+  const { starts, targets, inSub } = controlFlow(slots);
   const callLabels = new Map<number, Label>([...starts].map((s) => [s, e.newLabel()]));
   const stubs: FaultStub[] = [];
   const faultAt = (info: number): Label => {

@@ -205,3 +205,29 @@ export function nativeFacts(slots: readonly Insn[], type: "raw" | "xdp"): Native
   }
   return { ctxLoads, proven };
 }
+
+/** Where a program's functions start and where its jumps land: what both JITs label. */
+export interface ControlFlow {
+  /** Function starts: the entry (0) and every bpf-to-bpf call target. */
+  readonly starts: ReadonlySet<number>;
+  /** Jump targets (ja, ja32, conditional jumps). */
+  readonly targets: ReadonlySet<number>;
+  /** Whether slot i lies in a subprogram rather than the entry function. */
+  readonly inSub: (i: number) => boolean;
+}
+
+export function controlFlow(slots: readonly Insn[]): ControlFlow {
+  const starts = new Set<number>([0]);
+  const targets = new Set<number>();
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    const f = formOf(s);
+    if (!f) continue;
+    if (f.shape === "call" && s.src === 1) starts.add(i + 1 + s.imm);
+    if (f.shape === "ja" || f.shape === "jmp_imm" || f.shape === "jmp_reg") targets.add(i + 1 + s.off);
+    if (f.shape === "ja32") targets.add(i + 1 + s.imm);
+    if (f.shape === "lddw") i++;
+  }
+  const sorted = [...starts].sort((a, b) => a - b);
+  return { starts, targets, inSub: (i) => sorted.filter((st) => st <= i).pop()! !== 0 };
+}

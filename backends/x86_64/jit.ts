@@ -20,7 +20,7 @@ import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { nativeFacts } from "../common/native-ctx.js";
+import { controlFlow, nativeFacts } from "../common/native-ctx.js";
 import { mem, REG, X64Emitter, type AluOp, type Cond, type Label, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
@@ -79,20 +79,8 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
   const e = new X64Emitter();
   const n = slots.length;
   const labels: Label[] = Array.from({ length: n + 1 }, () => e.newLabel());
-  // Function starts: the entry and every bpf-to-bpf call target.
-  const starts = new Set<number>([0]);
-  const targets = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const s = slots[i]!;
-    const f = formOf(s);
-    if (!f) continue;
-    if (f.shape === "call" && s.src === 1) starts.add(i + 1 + s.imm);
-    if (f.shape === "ja" || f.shape === "jmp_imm" || f.shape === "jmp_reg") targets.add(i + 1 + s.off);
-    if (f.shape === "ja32") targets.add(i + 1 + s.imm);
-    if (f.shape === "lddw") i++;
-  }
-  const sortedStarts = [...starts].sort((a, b) => a - b);
-  const inSub = (i: number): boolean => sortedStarts.filter((s) => s <= i).pop()! !== 0;
+  // Function starts (the entry and every bpf-to-bpf call target) and jump targets.
+  const { starts, targets, inSub } = controlFlow(slots);
   const callLabels = new Map<number, Label>([...starts].map((s) => [s, e.newLabel()]));
   const stubs: FaultStub[] = [];
   const faultAt = (info: number): Label => {
