@@ -30,6 +30,10 @@ export interface NativeProgram {
    * entry (its first instruction, after the prologue), by program index.
    */
   readonly programs?: readonly number[];
+  /** With tail calls: where each other program's code starts in the blob, and its own slot offsets and body end (for the listing). */
+  /** With tail calls: the entry program's own code size (the others and their padding follow). */
+  readonly entrySize?: number;
+  readonly others?: readonly { readonly program: number; readonly base: number; readonly slotOffsets: readonly number[]; readonly bodyEnd: number; readonly size: number }[];
 }
 
 /** One machine instruction of a code blob, as the target's disassembler reads it (backends/<arch>/disasm.ts). */
@@ -83,6 +87,7 @@ export function translateLinked(target: NativeTarget, object: BpfObject, program
   const helpers = new Set(first.helpers);
   let size = first.code.length;
   let inlined = first.inlinedLookups;
+  const others: { program: number; base: number; slotOffsets: readonly number[]; bodyEnd: number; size: number }[] = [];
   object.programs.forEach((_, i) => {
     if (i === program) return;
     const p = target.translate(object, i, type);
@@ -91,6 +96,7 @@ export function translateLinked(target: NativeTarget, object: BpfObject, program
     parts.push(new Uint8Array(pad).fill(target.name === "x86_64" ? 0xcc : 0));
     size += pad;
     programs[i] = size + (p.slotOffsets[0] ?? 0);
+    others.push({ program: i, base: size, slotOffsets: p.slotOffsets, bodyEnd: p.bodyEnd, size: p.code.length });
     parts.push(p.code);
     size += p.code.length;
     for (const h of p.helpers) helpers.add(h);
@@ -102,7 +108,7 @@ export function translateLinked(target: NativeTarget, object: BpfObject, program
     code.set(part, at);
     at += part.length;
   }
-  return { ...first, code, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined, programs };
+  return { ...first, code, helpers: [...helpers].sort((a, b) => a - b), inlinedLookups: inlined, programs, others, entrySize: first.code.length };
 }
 
 function checked(target: NativeTarget, object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
@@ -135,13 +141,21 @@ function listing(target: NativeTarget, object: BpfObject, program: number, p: Na
   const insns = target.disassemble(p.code);
   const width = bytesWidth(insns);
   const lines = [`; ${target.name} code of ${symbol}: ${p.code.length} bytes for ${slots.length} BPF slots`, `; ${"offset".padEnd(6)}  ${"bytes".padEnd(width)}  instruction`];
-  // Section headings by code offset, in order: the prologue, each slot that has its own code start, the tail.
-  const headings: [number, string][] = [[0, "; prologue"]];
-  for (let i = 0; i < slots.length; i++) {
-    if (i > 0 && p.slotOffsets[i] === p.slotOffsets[i - 1] && slots[i - 1]!.opcode === 0x18) continue; // lddw's second slot
-    headings.push([p.slotOffsets[i]!, `; ${i}: ${printUbpf(slots[i]!, slots[i + 1], i, { mapNames: object.maps.map((m) => m.name) })}`]);
-  }
-  headings.push([p.bodyEnd, `; after the last slot (${p.code.length - p.bodyEnd} bytes): the epilogue, the bounds-check slow path and the fault stubs`]);
+  // Section headings by code offset, in order: per program (the entry first, then, with
+  // tail calls, every other program after its alignment padding) the prologue, each slot
+  // that has its own code start, and what follows the last slot.
+  const headings: [number, string][] = [];
+  const section = (index: number, base: number, slotOffsets: readonly number[], bodyEnd: number, size: number) => {
+    const own = object.programs[index]!.slots;
+    headings.push([base, index === program ? "; prologue" : `; program ${object.programs[index]!.name} (a tail-call target): prologue`]);
+    for (let i = 0; i < own.length; i++) {
+      if (i > 0 && slotOffsets[i] === slotOffsets[i - 1] && own[i - 1]!.opcode === 0x18) continue; // lddw's second slot
+      headings.push([base + slotOffsets[i]!, `; ${i}: ${printUbpf(own[i]!, own[i + 1], i, { mapNames: object.maps.map((m) => m.name) })}`]);
+    }
+    headings.push([base + bodyEnd, `; after the last slot (${size - bodyEnd} bytes): the epilogue, the bounds-check slow path and the fault stubs`]);
+  };
+  section(program, 0, p.slotOffsets, p.bodyEnd, p.entrySize ?? p.code.length);
+  for (const o of p.others ?? []) section(o.program, o.base, o.slotOffsets, o.bodyEnd, o.size);
   let h = 0;
   for (const insn of insns) {
     while (h < headings.length && headings[h]![0] <= insn.offset) lines.push(headings[h++]![1]);

@@ -220,6 +220,13 @@ for (const t of LINK_TARGETS) {
       const dir = mkdtempSync(join(tmpdir(), `bpfoff-native-tail-${t.backend.name}-`));
       for (const [path, data] of out.files) writeFileSync(join(dir, path), data);
       expect(out.manifest["resources"]).toMatchObject({ tail_call_entries: [{ program: "p0" }, { program: "p1" }, { program: "p2" }] });
+      // The listing covers every program of the blob: each tail-call target has its own
+      // section, its BPF slots as headings, and no byte is left undecoded but the padding.
+      const lst = String(out.files.find(([path]) => path === "prog.lst")![1]);
+      expect(lst).toContain("; program p1 (a tail-call target): prologue\n");
+      expect(lst).toContain("; program p2 (a tail-call target): prologue\n");
+      expect(lst).toContain("; 1: mul %r0, %r6\n");
+      expect(lst.split("\n").filter((l) => l.includes(".byte") && !/\.byte 0xcc|\.byte 0x00, 0x00, 0x00, 0x00/.test(l))).toEqual([]);
       writeFileSync(join(dir, "main.c"), MAIN_C);
       const rt = join(REPO, "runtime/native");
       const cc = spawnSync(t.cc, ["-O2", "-Wall", "-I", dir, "-I", rt, "-o", join(dir, "main"), join(dir, "main.c"), join(dir, "prog.o"), join(rt, "bpfoff_runtime.c")], { encoding: "utf8" });
