@@ -54,7 +54,7 @@ const RUN_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.ru
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
-    .description("run a BPF program (assembler text or ELF object) on the reference interpreter or a target (--target fpga: the engine in Verilator; x86_64: native code; arm64: native code under qemu-aarch64)")
+    .description("run a program (C or P4 source, assembler text or ELF object) on the reference interpreter or a target (--target fpga: the engine in Verilator; x86_64: native code; arm64: native code under qemu-aarch64; npu: the micro-engine simulator)")
     .argument("<file>", "program: C source (.c), assembler text (.s) or ELF object (.o)")
     .option("--target <target>", `where to run it (${RUN_TARGETS.join(", ")})`, "interp")
     .option("--mem <hex>", "input memory for a raw program: r1 points to a copy, r2 holds its length")

@@ -56,6 +56,9 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const manifestFile = join(dir, "manifest.json");
       if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
       const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      // Each simulator's own options: given to the other one, they would be ignored silently.
+      if (opts.vcd !== undefined && manifest.target !== "fpga") fail("cli-usage", {}, [`--vcd writes the FPGA engine's waveform; ${bundle} was built for target ${manifest.target}`]);
+      if ((opts.engines !== undefined || opts.threads !== undefined) && manifest.target !== "npu") fail("cli-usage", {}, [`--engines and --threads size the NPU simulator; ${bundle} was built for target ${manifest.target}`]);
       if (manifest.target === "npu") {
         const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
         if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);

@@ -116,5 +116,8 @@ describe("bpfoff build --target npu", () => {
     expect(sim.stderr).toMatch(/npu: 3 packets on 1 engine x 2 threads: /);
     const bad = await cli(["sim", "b4", "--pcap", "in.pcap", "--threads", "9"], dir);
     expect(bad).toEqual({ code: 1, stdout: "", stderr: "bpfoff: error: --threads must be an integer from 1 to 8, not '9'\n" });
+    // the FPGA simulator's option on an npu bundle is refused, not ignored
+    const vcd = await cli(["sim", "b4", "--pcap", "in.pcap", "--vcd", "t.vcd"], dir);
+    expect(vcd).toEqual({ code: 1, stdout: "", stderr: "bpfoff: error: --vcd writes the FPGA engine's waveform; b4 was built for target npu\n" });
   });
 });
