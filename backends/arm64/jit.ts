@@ -6,15 +6,15 @@
 // AAPCS64 (Arm IHI 0055): arguments in x0-x7, result in x0, x19-x28 callee-saved, x29
 // the frame pointer, x30 the link register, sp 16-byte aligned; x16/x17 (IP0/IP1) are
 // free for veneers, so we use x16 for indirect calls; x18 (platform register) is left alone.
-import { formOf, lddwValue } from "../../ir/bpf/insn.js";
+import { formOf } from "../../ir/bpf/insn.js";
 import { ALU_OPS, ATOMIC_OPS, JMP_OPS, SIZE_BYTES } from "../../ir/bpf/opcodes.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
-import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
+import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
-import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
+import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { controlFlow, nativeFacts } from "../common/native-ctx.js";
-import { A64Emitter, SP, XZR, type Cond, type DpReg, type Label, type Reg } from "./encode.js";
+import { beginTranslation, lddwMeaning } from "../common/native-translation.js";
+import { A64Emitter, SP, XZR, type Cond, type DpReg, type Reg } from "./encode.js";
 
 /**
  * BPF register -> AArch64 register (the Linux arm64 JIT's bpf2a64): r1-r5 are the first
@@ -46,34 +46,13 @@ const JCC: Readonly<Record<string, Cond>> = { jeq: "eq", jne: "ne", jgt: "hi", j
 const REG_ALU: Readonly<Record<string, DpReg>> = { add: "add", sub: "sub", or: "orr", and: "and", xor: "eor", lsh: "lslv", rsh: "lsrv", arsh: "asrv" };
 const ATOMIC_ALU: Readonly<Record<string, DpReg>> = { add: "add", or: "orr", and: "and", xor: "eor" };
 
-interface FaultStub {
-  readonly label: Label;
-  readonly info: number;
-}
-
-const unsupported = (insn: number, what: string): Diagnostic => diag("offload-unsupported", { insn }, ["arm64", what]);
-
 export function compileA64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
-  const { ctxLoads, proven } = nativeFacts(object.programs[program]!.slots, type);
-  const slots = object.programs[program]!.slots;
-  const problems: Diagnostic[] = [];
-  if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["arm64", `more than ${MAX_MAPS} maps`]));
   const e = new A64Emitter();
+  const t = beginTranslation(object, program, type, "arm64", e);
+  const { ctxLoads, proven, slots, problems, labels, callLabels, starts, targets, inSub, stubs, faultAt, offsets, helpers, unsupported } = t;
   const n = slots.length;
-  const labels: Label[] = Array.from({ length: n + 1 }, () => e.newLabel());
-  // Function starts (the entry and every bpf-to-bpf call target) and jump targets.
-  const { starts, targets, inSub } = controlFlow(slots);
-  const callLabels = new Map<number, Label>([...starts].map((s) => [s, e.newLabel()]));
-  const stubs: FaultStub[] = [];
-  const faultAt = (info: number): Label => {
-    const label = e.newLabel();
-    stubs.push({ label, info });
-    return label;
-  };
   const slowCheck = e.newLabel();
   const epilogue = e.newLabel();
-  const offsets: number[] = new Array<number>(n).fill(0);
-  const helpers = new Set<number>();
   let inlined = 0;
 
   /** rd = rn + k for any 32-bit k (ADD/SUB immediate, or through TMP2). */
@@ -255,18 +234,15 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
         break;
       }
       case "lddw": {
-        const value = lddwValue(s, slots[i + 1] ?? s);
+        const m = lddwMeaning(slots, i, object.maps.length, unsupported);
         const desc = (idx: number): number => RT_MAPS + idx * MAP_DESC.size;
-        if (s.src === 0) e.movImm(64, d, value);
-        else if ((s.src === 1 || s.src === 2) && (s.src === 1 ? s.imm : Number(value & 0xffffffffn)) >= object.maps.length) {
-          problems.push(diag("run-map", { insn: i }, [s.src === 1 ? s.imm : Number(value & 0xffffffffn), object.maps.length]));
-        } else if (s.src === 1) {
-          e.dpImm("add", 64, d, RT_REG, desc(s.imm));
-        } else if (s.src === 2) {
-          e.ldst("ldr", 8, d, RT_REG, desc(Number(value & 0xffffffffn)) + MAP_DESC.values);
-          const off = Number(BigInt.asIntN(32, value >> 32n));
-          if (off !== 0) addConst(d, d, off);
-        } else problems.push(unsupported(i, `lddw with pseudo source ${s.src}`));
+        if ("code" in m) problems.push(m);
+        else if (m.kind === "imm") e.movImm(64, d, m.value);
+        else if (m.kind === "map") e.dpImm("add", 64, d, RT_REG, desc(m.map));
+        else {
+          e.ldst("ldr", 8, d, RT_REG, desc(m.map) + MAP_DESC.values);
+          if (m.off !== 0) addConst(d, d, m.off);
+        }
         offsets[i + 1] = offsets[i]!;
         if (targets.has(i + 1)) {
           const after = e.newLabel();
@@ -281,7 +257,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
       }
       case "ja":
       case "ja32":
-        e.b(jumpLabel(labels, i + 1 + (f.shape === "ja" ? s.off : s.imm), n, stubs, e));
+        e.b(t.jumpLabel(i + 1 + (f.shape === "ja" ? s.off : s.imm)));
         break;
       case "jmp_imm":
       case "jmp_reg": {
@@ -291,7 +267,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
           const b = f.shape === "jmp_reg" ? src : immOperand(w, s.imm);
           e.dpReg(op === "jset" ? "ands" : "subs", w, XZR, d, b);
         }
-        e.bcond(JCC[op]!, jumpLabel(labels, i + 1 + s.off, n, stubs, e));
+        e.bcond(JCC[op]!, t.jumpLabel(i + 1 + s.off));
         break;
       }
       case "call": {
@@ -426,13 +402,6 @@ function zeroNewFrame(e: A64Emitter): void {
   e.ldst("str", 8, ADDR, RT_REG, RT.stackZeroed);
   zeroFrame(e, ADDR);
   e.bind(done);
-}
-
-function jumpLabel(labels: Label[], target: number, n: number, stubs: FaultStub[], e: A64Emitter): Label {
-  if (target >= 0 && target <= n) return labels[target]!;
-  const label = e.newLabel();
-  stubs.push({ label, info: infoWord(target < 0 ? 0 : Math.min(target, (1 << 24) - 1), 0, false, FAULT.fellOff) });
-  return label;
 }
 
 /**

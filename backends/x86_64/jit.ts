@@ -13,15 +13,15 @@
 // and the last map value, then in the runtime (other map values, ctx); a fault calls
 // rt->fault, which does not return, so a bad access is reported with its instruction
 // index and never crashes.
-import { formOf, lddwValue } from "../../ir/bpf/insn.js";
+import { formOf } from "../../ir/bpf/insn.js";
 import { ALU_OPS, ATOMIC_OPS, JMP_OPS, SIZE_BYTES } from "../../ir/bpf/opcodes.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
-import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
+import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
-import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, MAX_MAPS, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
+import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { controlFlow, nativeFacts } from "../common/native-ctx.js";
-import { mem, REG, X64Emitter, type AluOp, type Cond, type Label, type Mem, type Reg, type ShiftOp } from "./encode.js";
+import { beginTranslation, lddwMeaning } from "../common/native-translation.js";
+import { mem, REG, X64Emitter, type AluOp, type Cond, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
  * BPF register -> x86-64 register (the Linux JIT's reg2hex): r1-r5 are the System V
@@ -63,35 +63,14 @@ const SUB_SAVED = [REG.rbx, REG.r13, REG.r14, REG.r15, REG.rbp] as const;
 /** The BPF stack plus 8 so that, after the return address and six pushes, rsp is 16-byte aligned at calls. */
 const FRAME_BYTES = STACK_BYTES + 8;
 
-interface FaultStub {
-  readonly label: Label;
-  readonly info: number;
-}
-
-const unsupported = (insn: number, what: string): Diagnostic => diag("offload-unsupported", { insn }, ["x86_64", what]);
-
 /** Translates one program of an object; a construct it cannot translate is a diagnostic with its index. */
 export function compileX64(object: BpfObject, program: number, type: "raw" | "xdp"): NativeProgram {
-  const { ctxLoads, proven } = nativeFacts(object.programs[program]!.slots, type);
-  const slots = object.programs[program]!.slots;
-  const problems: Diagnostic[] = [];
-  if (object.maps.length > MAX_MAPS) problems.push(diag("offload-unsupported", {}, ["x86_64", `more than ${MAX_MAPS} maps`]));
   const e = new X64Emitter();
+  const t = beginTranslation(object, program, type, "x86_64", e);
+  const { ctxLoads, proven, slots, problems, labels, callLabels, starts, targets, inSub, stubs, faultAt, offsets, helpers, unsupported } = t;
   const n = slots.length;
-  const labels: Label[] = Array.from({ length: n + 1 }, () => e.newLabel());
-  // Function starts (the entry and every bpf-to-bpf call target) and jump targets.
-  const { starts, targets, inSub } = controlFlow(slots);
-  const callLabels = new Map<number, Label>([...starts].map((s) => [s, e.newLabel()]));
-  const stubs: FaultStub[] = [];
-  const faultAt = (info: number): Label => {
-    const label = e.newLabel();
-    stubs.push({ label, info });
-    return label;
-  };
   const slowCheck = e.newLabel();
   const epilogue = e.newLabel();
-  const offsets: number[] = new Array<number>(n).fill(0);
-  const helpers = new Set<number>();
   let inlined = 0;
 
   // ---------------------------------------------------------------- prologue (the entry function)
@@ -235,18 +214,15 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
         break;
       }
       case "lddw": {
-        const value = lddwValue(s, slots[i + 1] ?? s);
+        const m = lddwMeaning(slots, i, object.maps.length, unsupported);
         const desc = (idx: number): number => RT_MAPS + idx * MAP_DESC.size;
-        if (s.src === 0) e.movRI(d, value);
-        else if ((s.src === 1 || s.src === 2) && (s.src === 1 ? s.imm : Number(value & 0xffffffffn)) >= object.maps.length) {
-          problems.push(diag("run-map", { insn: i }, [s.src === 1 ? s.imm : Number(value & 0xffffffffn), object.maps.length]));
-        } else if (s.src === 1) {
-          e.lea(d, mem(RT_REG, desc(s.imm)));
-        } else if (s.src === 2) {
-          e.loadQ(d, mem(RT_REG, desc(Number(value & 0xffffffffn)) + MAP_DESC.values));
-          const off = Number(BigInt.asIntN(32, value >> 32n));
-          if (off !== 0) e.aluRI("add", 64, d, off);
-        } else problems.push(unsupported(i, `lddw with pseudo source ${s.src}`));
+        if ("code" in m) problems.push(m);
+        else if (m.kind === "imm") e.movRI(d, m.value);
+        else if (m.kind === "map") e.lea(d, mem(RT_REG, desc(m.map)));
+        else {
+          e.loadQ(d, mem(RT_REG, desc(m.map) + MAP_DESC.values));
+          if (m.off !== 0) e.aluRI("add", 64, d, m.off);
+        }
         offsets[i + 1] = offsets[i]!;
         // The second slot is no instruction: a jump to it stops the run, as in the interpreter.
         if (targets.has(i + 1)) {
@@ -262,7 +238,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
       }
       case "ja":
       case "ja32":
-        e.jmp(jumpLabel(labels, i + 1 + (f.shape === "ja" ? s.off : s.imm), n, stubs, e));
+        e.jmp(t.jumpLabel(i + 1 + (f.shape === "ja" ? s.off : s.imm)));
         break;
       case "jmp_imm":
       case "jmp_reg": {
@@ -272,7 +248,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
           else e.testRI(w, d, s.imm);
         } else if (f.shape === "jmp_reg") e.aluRR("cmp", w, d, src);
         else e.aluRI("cmp", w, d, s.imm);
-        e.jcc(JCC[op]!, jumpLabel(labels, i + 1 + s.off, n, stubs, e));
+        e.jcc(JCC[op]!, t.jumpLabel(i + 1 + s.off));
         break;
       }
       case "call": {
@@ -413,14 +389,6 @@ function zeroNewFrame(e: X64Emitter): void {
   e.repStosq();
   for (const r of [REG.rcx, REG.rdi, REG.rax] as const) e.pop(r);
   e.bind(done);
-}
-
-/** A jump target's label; a target outside the program stops the run there (run-fell-off). */
-function jumpLabel(labels: Label[], target: number, n: number, stubs: FaultStub[], e: X64Emitter): Label {
-  if (target >= 0 && target <= n) return labels[target]!;
-  const label = e.newLabel();
-  stubs.push({ label, info: infoWord(target < 0 ? 0 : Math.min(target, (1 << 24) - 1), 0, false, FAULT.fellOff) });
-  return label;
 }
 
 /**
