@@ -13,7 +13,7 @@ import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { beginTranslation, lddwMeaning } from "../common/native-translation.js";
+import { beginTranslation, lddwMeaning, mapInR1 } from "../common/native-translation.js";
 import { A64Emitter, SP, XZR, type Cond, type DpReg, type Reg } from "./encode.js";
 
 /**
@@ -130,7 +130,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     return TMP;
   };
 
-  let r1Map: number | undefined;
+  const r1Maps = mapInR1(slots, t, object.maps.length);
   for (let i = 0; i < n; i++) {
     const s = slots[i]!;
     const f = formOf(s);
@@ -144,7 +144,6 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
         e.dpImm("sub", 64, BPF_REG[10]!, BPF_REG[10]!, STACK_FRAME);
       }
     }
-    if (starts.has(i) || targets.has(i)) r1Map = undefined;
     e.bind(labels[i]!);
     offsets[i] = e.size;
     if (!f) {
@@ -156,8 +155,6 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     const d = BPF_REG[s.dst]!;
     const src = BPF_REG[s.src]!;
     const code = s.opcode & 0xf0;
-    const writesR1 = s.dst === 1 && ["alu_imm", "alu_reg", "unary", "movsx", "end", "ldx", "lddw"].includes(f.shape);
-    const nextR1 = writesR1 || f.shape === "call" || (f.shape === "atomic" && s.src === 1) ? undefined : r1Map;
     switch (f.shape) {
       case "alu_imm":
       case "alu_reg":
@@ -252,7 +249,6 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
           e.bind(after);
         } else e.bind(labels[i + 1]!);
         i++;
-        r1Map = s.src === 1 && s.dst === 1 && s.imm < object.maps.length ? s.imm : undefined;
         continue;
       }
       case "ja":
@@ -299,6 +295,7 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
           helpers.add(12);
           break;
         }
+        const r1Map = r1Maps[i];
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
         if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
           const m = access(i, 2, 0, 4, false);
@@ -332,7 +329,6 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
         problems.push(unsupported(i, "legacy packet loads (ldabs/ldind)"));
         break;
     }
-    r1Map = nextR1;
   }
   if (problems.length) throw new DiagnosticError(problems);
   const bodyEnd = e.size;

@@ -3,7 +3,7 @@
 // fault stubs (a label and the info word its stub hands to rt->fault), and the meaning of
 // an lddw's pseudo source. The emitters differ (X64Emitter, A64Emitter); all this needs of
 // one is a fresh label.
-import { lddwValue, type Insn } from "../../ir/bpf/insn.js";
+import { formOf, lddwValue, type Insn } from "../../ir/bpf/insn.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { diag, type Diagnostic } from "../../ir/diag/diag.js";
 import { FAULT, infoWord, MAX_MAPS } from "./native-abi.js";
@@ -82,4 +82,32 @@ export function lddwMeaning(slots: readonly Insn[], i: number, mapCount: number,
   const map = s.src === 1 ? s.imm : Number(value & 0xffffffffn);
   if (map >= mapCount) return diag("run-map", { insn: i }, [map, mapCount]);
   return s.src === 1 ? { kind: "map", map } : { kind: "value", map, off: Number(BigInt.asIntN(32, value >> 32n)) };
+}
+
+/** Instruction shapes that write their dst register. */
+const WRITES_DST = new Set(["alu_imm", "alu_reg", "unary", "movsx", "end", "ldx", "lddw"]);
+
+/**
+ * For each slot, the map whose address r1 holds on entry (loaded by `lddw r1, map` in the
+ * same straight-line run), else undefined: a `call bpf_map_lookup_elem` with a known array
+ * map is inlined as address arithmetic. Function starts and jump targets forget it (another
+ * path may arrive there), as does anything that writes r1 or calls.
+ */
+export function mapInR1(slots: readonly Insn[], flow: ControlFlow, mapCount: number): (number | undefined)[] {
+  const out: (number | undefined)[] = new Array(slots.length).fill(undefined);
+  let r1: number | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    const f = formOf(s);
+    if (flow.starts.has(i) || flow.targets.has(i)) r1 = undefined;
+    out[i] = r1;
+    if (!f) continue;
+    if (f.shape === "lddw") {
+      r1 = s.src === 1 && s.dst === 1 && s.imm < mapCount ? s.imm : s.dst === 1 ? undefined : r1;
+      i++;
+      continue;
+    }
+    if ((s.dst === 1 && WRITES_DST.has(f.shape)) || f.shape === "call" || (f.shape === "atomic" && s.src === 1)) r1 = undefined;
+  }
+  return out;
 }

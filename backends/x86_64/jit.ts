@@ -20,7 +20,7 @@ import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
 import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { beginTranslation, lddwMeaning } from "../common/native-translation.js";
+import { beginTranslation, lddwMeaning, mapInR1 } from "../common/native-translation.js";
 import { mem, REG, X64Emitter, type AluOp, type Cond, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
@@ -123,7 +123,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     return mem(ADDR, 0);
   };
 
-  let r1Map: number | undefined; // map index r1 holds (lddw map), for inline array lookups
+  const r1Maps = mapInR1(slots, t, object.maps.length);
   for (let i = 0; i < n; i++) {
     const s = slots[i]!;
     const f = formOf(s);
@@ -134,7 +134,6 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
         e.aluRI("sub", 64, REG.rbp, STACK_FRAME);
       }
     }
-    if (starts.has(i) || targets.has(i)) r1Map = undefined;
     e.bind(labels[i]!);
     offsets[i] = e.size;
     if (!f) {
@@ -146,8 +145,6 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     const d = BPF_REG[s.dst]!;
     const src = BPF_REG[s.src]!;
     const code = s.opcode & 0xf0;
-    const writesR1 = s.dst === 1 && ["alu_imm", "alu_reg", "unary", "movsx", "end", "ldx", "lddw"].includes(f.shape);
-    const nextR1 = writesR1 || f.shape === "call" || (f.shape === "atomic" && s.src === 1) ? undefined : r1Map;
     switch (f.shape) {
       case "alu_imm":
       case "alu_reg":
@@ -233,7 +230,6 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
           e.bind(after);
         } else e.bind(labels[i + 1]!);
         i++;
-        r1Map = s.src === 1 && s.dst === 1 && s.imm < object.maps.length ? s.imm : undefined;
         continue;
       }
       case "ja":
@@ -280,6 +276,7 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
           helpers.add(12);
           break;
         }
+        const r1Map = r1Maps[i];
         const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
         if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
           inlineArrayLookup(e, access(i, 2, 0, 4, false), def.maxEntries, valueStride(def.valueSize), def.valueSize);
@@ -306,7 +303,6 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
         problems.push(unsupported(i, "legacy packet loads (ldabs/ldind)"));
         break;
     }
-    r1Map = nextR1;
   }
   if (problems.length) throw new DiagnosticError(problems);
   const bodyEnd = e.size;
