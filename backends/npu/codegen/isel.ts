@@ -10,7 +10,7 @@
 // meaning as runtime/interp defines it, for the engine's address map (layout.ts).
 import type { Arg, Block, BlockCall, Func, Inst, Module } from "../../../ir/core/ir.js";
 import { CTX_FIELDS } from "../../../ir/core/ops.js";
-import { printInst } from "../../../ir/text/print.js";
+import { printInst, printTerm } from "../../../ir/text/print.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { A, B, COND_CODE, MEM_SIZES, NONE, SA, SH_SA, XR, XW, ATOMIC_OPS, LOOKUP_KINDS, type Operand } from "../isa.js";
 import { FRAME, WINDOW, windowAddress } from "../layout.js";
@@ -90,6 +90,11 @@ class Selector {
   private xferNext = 0;
   private sigNext = 0;
   private note = "";
+  /**
+   * What every word made without a BPF origin says in the listing (the prologue, the edge
+   * moves of a fall-through), so that no word of the listing is unexplained.
+   */
+  private tag = "";
   /** The BPF slot of the IR instruction being selected: every word it makes carries it. */
   private origin: number | undefined;
   /** icmp values whose only use is their block's br_if: compared there, never materialised. */
@@ -125,6 +130,7 @@ class Selector {
   // ------------------------------------------------------------ emission helpers
   private emit(i: VInst): VInst {
     if (this.note) i.note = this.note;
+    else if (this.tag && this.origin === undefined) i.note = this.tag;
     if (this.origin !== undefined) i.origin = this.origin;
     this.note = "";
     this.out.push(i);
@@ -838,8 +844,16 @@ class Selector {
     const moves = this.edgeMoves(call);
     if (moves.length === 0) return `.B${this.f.name}.${call.block}`;
     const l = this.newLabel();
-    this.stubs.push([{ op: "label", label: l }, ...moves, { op: "br", cond: 0, label: `.B${this.f.name}.${call.block}` }]);
+    this.stubs.push([{ op: "label", label: l }, ...moves, this.stubBranch(`.B${this.f.name}.${call.block}`)]);
     return l;
+  }
+
+  /** The jump at the end of an edge stub: the terminator's origin, or its tag. */
+  private stubBranch(label: string): VInst {
+    const i: VInst = { op: "br", cond: 0, label };
+    if (this.origin !== undefined) i.origin = this.origin;
+    else if (this.tag) i.note = this.tag;
+    return i;
   }
 
   run(): VFunc {
@@ -848,6 +862,7 @@ class Selector {
     for (const b of f.blocks.slice(1)) for (const p of b.params) this.fresh(p.id);
     this.label(`.F${f.name}`);
     const entry = f.blocks[0]!;
+    this.tag = this.isEntry ? "prologue: frame pointer, arguments from the dispatcher" : "prologue: save the link, read the arguments";
     if (this.isEntry) {
       // The dispatcher hands a thread r1 in $r0 and r2 in $r2:$r3 (docs/npu-isa.md §Threads).
       this.mov({ k: "p", op: FP }, C(FRAME.entryFp));
@@ -870,12 +885,15 @@ class Selector {
     }
     f.blocks.forEach((b, n) => {
       this.label(`.B${f.name}.${b.name}`);
+      this.tag = "";
       for (const i of b.insts) this.inst(i);
       const next = f.blocks[n + 1]?.name;
       const t = b.term;
-      this.note = "";
-      // A terminator has no origin of its own: a fused compare lends its own, else none.
-      this.origin = undefined;
+      // A terminator's words (its compare, the edge moves, the branches, the return) carry the
+      // BPF jump or exit it came from; a fall-through (no jump in the BPF) says what it is.
+      this.note = t.op === "ret" || t.op === "br_if" ? printTerm(t) : "";
+      this.origin = t.origin;
+      this.tag = t.op === "br" ? `edge into ${t.to.block}: moves and jump` : t.op === "ret" ? "epilogue" : t.op === "unreachable" ? "unreachable" : "edge moves";
       switch (t.op) {
         case "br": {
           const l = this.edge(t.to);
@@ -887,7 +905,7 @@ class Selector {
           if (t.cond.kind === "value" && this.fused.has(t.cond.id)) {
             const d = this.defs.get(t.cond.id)!;
             this.note = printInst(d);
-            this.origin = d.origin;
+            this.origin = d.origin ?? t.origin;
             cond = this.compareOf(d);
           } else if (t.cond.kind === "imm") {
             cond = t.cond.value !== 0n ? "al" : "nv";
@@ -901,7 +919,7 @@ class Selector {
           const stub = (c: BlockCall, moves: VInst[]) => {
             if (moves.length === 0) return block(c);
             const l = this.newLabel();
-            this.stubs.push([{ op: "label", label: l }, ...moves, { op: "br", cond: 0, label: block(c) }]);
+            this.stubs.push([{ op: "label", label: l }, ...moves, this.stubBranch(block(c))]);
             return l;
           };
           const [c, far, farMoves, near, nearMoves] = elseMoves.length === 0 && thenMoves.length > 0

@@ -36,6 +36,22 @@ export interface VInst {
   origin?: number;
 }
 
+/**
+ * What a word made for no BPF instruction says it is: its listing note starts with one of
+ * these. Every other word of a lifted program names the BPF instruction it came from
+ * (VInst.origin); the listing test holds every example to that.
+ */
+export const UNSOURCED_TAGS = [
+  "prologue", // the entry's frame pointer and arguments; a callee's link save and argument reads
+  "epilogue", // a return whose IR has no BPF exit behind it
+  "edge", // a fall-through's block-parameter moves and jump: no BPF jump made them
+  "spill", // the allocator's stores to local memory
+  "reload", // ... and loads back
+  "bank move", // an operand moved to the bank the ALU reads it from
+  "no ordered command follows", // ordx (codegen/ordering.ts)
+  "unreachable", // the end of a block the IR marks unreachable
+] as const;
+
 export const formatOf = (op: string): Format | "label" => (op === "label" ? "label" : OP_BY_NAME.get(op)!.format);
 
 /** Virtual and physical registers an instruction reads. */
