@@ -39,6 +39,7 @@ function run(words, object, name, frames, engines, threads) {
 const fmt = (x, n = 1) => x.toFixed(n);
 const rows = [];
 const pairRows = [];
+const whyRows = [];
 try {
   for (const name of EXAMPLES) {
     const src = `examples/${name}/prog.c`;
@@ -72,6 +73,12 @@ try {
     const mpps = (r, engines) => (n / r.stats.cycles) * timing.clock_mhz / 1 * (engines === 1 ? 1 : 1);
     const ord = code.words.filter((w) => w.ord && w.op >= 0x30).length;
     rows.push(`| ${name} | ${n} | ${bpf} | ${code.words.length} | ${fmt(code.words.length / bpf, 2)} | ${fmt(issued(one))} | ${fmt(one.stats.cycles / n)} | ${fmt(eight.stats.cycles / n)} | ${fmt(latency(eight))} | ${fmt(eight.stats.utilisation * 100)}% | ${fmt(mpps(eight, 1), 2)} | ${fmt(mpps(all, timing.engines), 2)} | ${ord} |`);
+    // Where a packet's time goes with 8 threads: held back by packet order, queued at a unit.
+    const why = (r) => {
+      const q = r.stats.queueWait;
+      return `${fmt(r.stats.orderHeld / n)} | ${fmt((q.lookup ?? 0) / n)} | ${fmt((q.map ?? 0) / n)} | ${fmt((q.packet ?? 0) / n)}`;
+    };
+    whyRows.push(`| ${name} | ${fmt(latency(eight))} | ${why(eight)} | ${fmt(latency(all))} | ${why(all)} |`);
     pairRows.push(`| ${name} | ${code.words.length} | ${pairs.words.length} | ${fmt((1 - code.words.length / pairs.words.length) * 100)}% | ${fmt(issued(one))} | ${fmt(issued(pairOne))} | ${fmt(one.stats.cycles / n)} | ${fmt(pairOne.stats.cycles / n)} | ${fmt(eight.stats.cycles / n)} | ${fmt(pairEight.stats.cycles / n)} |`);
   }
 } finally {
@@ -86,3 +93,9 @@ console.log("");
 console.log("| example | microwords | pair-for-everything | saved | issued / packet | pairs: issued / packet | cycles / packet, 1 thread | pairs | cycles / packet, 8 threads | pairs |");
 console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of pairRows) console.log(r);
+console.log("");
+console.log(`Where a packet's latency goes with 8 threads, on 1 engine and on ${timing.engines}: cycles per packet held back by packet order (ord), and waiting in the lookup engine's, map memory's and packet memory's queues`);
+console.log("");
+console.log(`| example | latency, 1 engine | held by order | lookup queue | map queue | packet queue | latency, ${timing.engines} engines | held by order | lookup queue | map queue | packet queue |`);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of whyRows) console.log(r);

@@ -205,6 +205,13 @@ export const FIELDS = [
   // command on state another packet writes; the engine issues it in packet order
   // (docs/npu-isa.md §Packet order). Overlaps dst, so a word sets one or the other.
   ["ord", 48, 1],
+  // Commands have no b-side immediate either: bit 35 is `rel` on an ordered lkp.lookup.
+  // When the key is found, the packet releases packet order as the lookup issues, as an
+  // `ordx` would: the code generator sets it only where the found path issues no ordered
+  // command (codegen/ordering.ts releasesOnHit), so that the lookup engine, which knows at
+  // issue whether the key is there, ends the packet's ordered section without the thread
+  // waiting out the lookup's latency. Overlaps bimm.
+  ["rel", 35, 1],
 ] as const;
 export type FieldName = (typeof FIELDS)[number][0];
 
@@ -248,7 +255,7 @@ function immText(w: Word): string {
 }
 
 const shText = (sh: number): string => (sh === SH_SA ? "sa" : String(sh));
-const sigText = (w: Word): string => `sig${w.sig}${w.swap ? ", swap" : ""}${w.ord ? ", ord" : ""}`;
+const sigText = (w: Word): string => `sig${w.sig}${w.swap ? ", swap" : ""}${w.ord ? ", ord" : ""}${w.rel && OP_BY_CODE.get(w.op)?.format === "lkp" ? ", rel" : ""}`;
 
 /** One microword as assembler text (the assembler reads it back to the same bits). */
 export function printWord(w: Word): string {
@@ -299,6 +306,8 @@ export function wordProblems(w: Word): string[] {
   if (info.format === "sh" || info.format === "dsh") if (w.sh > SH_SA) out.push(`shift amount ${w.sh} is neither 0..63 nor sa`);
   if (info.format === "atom" && (w.cond >= ATOMIC_OPS.length || MEM_SIZES[w.size]! < 4)) out.push("an atomic is one of ATOMIC_OPS on 4 or 8 bytes");
   if (info.format === "lkp" && w.cond >= LOOKUP_KINDS.length) out.push(`lookup kind ${w.cond} does not exist`);
+  if (w.rel && info.format === "lkp" && (LOOKUP_KINDS[w.cond] !== "lookup" || !w.ord)) out.push("rel (release packet order when the key is found) needs an ordered lkp.lookup");
+  if (w.rel && (info.format === "mem" || info.format === "atom" || info.format === "hlp")) out.push("rel is for lkp.lookup only");
   // Transfer registers a command reads or fills must exist: pairs for 8 bytes and 64-bit answers.
   const words = info.format === "mem" || info.format === "atom" ? (MEM_SIZES[w.size] === 8 ? 2 : 1) : 2;
   const writes = info.name === "wr" || info.format === "atom";

@@ -108,6 +108,7 @@ function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number
   if (i.sig !== undefined) w.sig = i.sig;
   if (i.swap) w.swap = 1;
   if (i.ord) w.ord = 1;
+  if (i.rel) w.rel = 1;
   if (i.label !== undefined) {
     const to = labels.get(i.label);
     if (to === undefined) fail("codegen", {}, [`bug: label ${i.label} was never placed`]);

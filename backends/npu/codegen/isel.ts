@@ -16,7 +16,7 @@ import { A, B, COND_CODE, MEM_SIZES, NONE, SA, SH_SA, XR, XW, ATOMIC_OPS, LOOKUP
 import { FRAME, WINDOW, windowAddress } from "../layout.js";
 import type { Loc, VFunc, VInst } from "./vcode.js";
 import { highWordNeeded, valueWidths } from "./width.js";
-import { ORDERED_HELPERS, packetOrdering, type Ordering } from "./ordering.js";
+import { ORDERED_HELPERS, packetOrdering, releasesOnHit, type Ordering } from "./ordering.js";
 
 /** Registers the allocator never hands out (regalloc.ts keeps the same list). */
 export const FP: Operand = A(13);
@@ -738,7 +738,9 @@ class Selector {
         const flags = op === "map.update" ? this.imm16(i.args[3], "map.update flags") : 0;
         const xr = this.nextXfer(2), sig = this.nextSig();
         const ord = this.order.unknownWrites || this.order.written.has(m);
-        this.emit({ op: "lkp", cond: kind, sh: m, xfer: xr, sig, a: this.loc(key), ...(value ? { b: this.loc(value) } : {}), field: flags & 0xffff, ord });
+        // The entry's lookups whose found path needs no order release it at issue (ordering.ts releasesOnHit).
+        const rel = ord && this.isEntry && (this.released ??= releasesOnHit(this.f, this.order)).has(id);
+        this.emit({ op: "lkp", cond: kind, sh: m, xfer: xr, sig, a: this.loc(key), ...(value ? { b: this.loc(value) } : {}), field: flags & 0xffff, ord, ...(rel ? { rel } : {}) });
         this.emit({ op: "wait", field: 1 << sig });
         return this.set(id, this.copy({ k: "p", op: XR(xr) }), op === "map.lookup" ? ZERO : this.copy({ k: "p", op: XR(xr + 1) }));
       }
@@ -799,6 +801,7 @@ class Selector {
 
   private get order(): Ordering { return this.opts.ordering ?? (this.cachedOrder ??= packetOrdering(this.opts.module)); }
   private cachedOrder?: Ordering;
+  private released?: Set<number>;
   /** A memory access through ptr in region R goes in packet order when another packet may write what it touches. */
   private ordered(ptr: Arg, region: Arg): boolean {
     return this.order.ordered(this.f.name, ptr, (region as { word: string }).word);

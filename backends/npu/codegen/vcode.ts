@@ -24,6 +24,8 @@ export interface VInst {
   swap?: boolean;
   /** Issue in packet order (codegen/ordering.ts). */
   ord?: boolean;
+  /** lkp.lookup: a found key releases packet order (isa.ts `rel`, codegen/ordering.ts releasesOnHit). */
+  rel?: boolean;
   /** Branch target (br, bl) or the label this pseudo-instruction defines ("label"). */
   label?: string;
   /** The immediate is the caller's frame size, known after allocation (calls). */

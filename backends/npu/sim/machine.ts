@@ -12,7 +12,8 @@
 // has the `ord` bit (state another packet writes: codegen/ordering.ts) issues only when
 // every earlier packet is done, so a stream of packets leaves the maps as the
 // interpreter, which runs them one after another, does; "every earlier packet is done"
-// means done or past its last ordered command (`ordx`). `ordered: false` ignores the bit.
+// means done or past its last ordered command (`ordx`, or an ordered `lkp.lookup` with
+// `rel` that found its key). `ordered: false` ignores the bit.
 import { DiagnosticError, diag, fail } from "../../../ir/diag/diag.js";
 import type { BpfMap } from "../../../runtime/maps/map.js";
 import { HELPERS_BY_ID } from "../../../runtime/helpers/table.js";
@@ -68,6 +69,10 @@ export interface SimStats {
   /** Per engine: cycles it issued a microword (multiply steps included). */
   readonly issueCycles: readonly number[];
   readonly utilisation: number;
+  /** Thread-cycles spent held back by packet order (a word with `ord` waiting for earlier packets): what ordering costs. */
+  readonly orderHeld: number;
+  /** Per unit (packet, map, lookup, ...): cycles requests waited in its queue before starting. */
+  readonly queueWait: Readonly<Record<string, number>>;
 }
 
 interface LiveJob {
@@ -93,6 +98,8 @@ interface Thread {
   n: boolean; z: boolean; c: boolean; v: boolean;
   pc: number;
   state: "idle" | "ready" | "wait" | "order";
+  /** When the thread was last held back by packet order (for SimStats.orderHeld). */
+  orderSince: number;
   waitMask: number;
   arrived: number;
   job?: LiveJob;
@@ -117,6 +124,8 @@ export class NpuMachine {
   private readonly windowOf = new WeakMap<Uint8Array, number>();
   private nextWindow: number = WINDOW.dynamicBase;
   private now = 0;
+  private orderHeld = 0;
+  private readonly queueWait = new Map<string, number>();
 
   constructor(image: readonly Word[], private readonly maps: readonly BpfMap[], private readonly host: HostState, private readonly cfg: SimConfig) {
     this.code = image.map((w) => {
@@ -125,7 +134,7 @@ export class NpuMachine {
     });
     for (let e = 0; e < cfg.engines; e++) {
       for (let t = 0; t < cfg.threads; t++) {
-        this.threads.push({ engine: e, index: t, regs: new Uint32Array(32), xr: new Uint32Array(16), xw: new Uint32Array(14), sa: 0, n: false, z: false, c: false, v: false, pc: 0, state: "idle", waitMask: 0, arrived: 0, local: new Uint8Array(LOCAL_BYTES) });
+        this.threads.push({ engine: e, index: t, regs: new Uint32Array(32), xr: new Uint32Array(16), xw: new Uint32Array(14), sa: 0, n: false, z: false, c: false, v: false, pc: 0, state: "idle", waitMask: 0, arrived: 0, orderSince: 0, local: new Uint8Array(LOCAL_BYTES) });
       }
     }
     this.current = Array.from({ length: cfg.engines }, () => 0);
@@ -181,7 +190,7 @@ export class NpuMachine {
         if (job.released && oldest < live.length && live[oldest]!.released) {
           // The oldest packet still holding the order moves on: held words may try again.
           while (oldest < live.length && live[oldest]!.released) oldest++;
-          for (const w of this.threads) if (w.state === "order") w.state = "ready";
+          for (const w of this.threads) if (w.state === "order") { w.state = "ready"; this.orderHeld += this.now - w.orderSince; }
         }
       }
       this.now++;
@@ -193,7 +202,8 @@ export class NpuMachine {
     }
     const cycles = this.now;
     const util = cycles === 0 ? 0 : this.issueCycles.reduce((s, x) => s + x, 0) / (cycles * this.cfg.engines);
-    return { results: live.map((j) => j.result!), stats: { cycles, issueCycles: [...this.issueCycles], utilisation: util } };
+    const queueWait = Object.fromEntries([...this.queueWait].sort(([a], [b]) => a.localeCompare(b)));
+    return { results: live.map((j) => j.result!), stats: { cycles, issueCycles: [...this.issueCycles], utilisation: util, orderHeld: this.orderHeld, queueWait } };
   }
 
   private start(t: Thread, job: LiveJob): void {
@@ -239,6 +249,8 @@ export class NpuMachine {
     const u = this.units.get(unit)!;
     const start = Math.max(this.now, u.nextFree);
     u.nextFree = start + 1;
+    const key = unit.startsWith("local") ? "local" : unit;
+    this.queueWait.set(key, (this.queueWait.get(key) ?? 0) + start - this.now);
     this.events.push({ time: start + (latency ?? u.latency), thread: t, sig });
   }
 
@@ -350,6 +362,7 @@ export class NpuMachine {
       // Shared state waits for every earlier packet (ordered mode); the word issues again later.
       if (!w.ord || this.cfg.ordered === false || job.seq <= oldest) return false;
       t.state = "order";
+      t.orderSince = this.now;
       job.issued--;
       return true;
     };
@@ -506,6 +519,8 @@ export class NpuMachine {
           if (kind === "lookup") {
             const v = map.lookup(key);
             answer = v ? BigInt(this.valueWindow(w.sh, v)) : 0n;
+            // A found key ends the packet's ordered section here (isa.ts `rel`): nothing it does next needs order.
+            if (w.rel && v) job.released = true;
           } else if (kind === "update") {
             const value = this.readBytes(t, this.src(t, w.b), map.def.valueSize);
             answer = BigInt.asUintN(64, BigInt(map.update(key, value, w.imm)));
