@@ -104,8 +104,14 @@ export const COND_CODE: ReadonlyMap<string, number> = new Map(CONDITIONS.map(([c
 
 /** Atomic memory operations (the `cond` field of `atom`), as RFC 9669 §5.3 lists them. */
 export const ATOMIC_OPS = ["add", "or", "and", "xor", "fetch_add", "fetch_or", "fetch_and", "fetch_xor", "xchg", "cmpxchg"] as const;
-/** Lookup engine requests (the `cond` field of `lkp`). */
-export const LOOKUP_KINDS = ["lookup", "update", "delete", "elem"] as const;
+/**
+ * Lookup engine requests (the `cond` field of `lkp`). `tail`: bpf_tail_call, the index in
+ * a (its high word in b), the prog_array in the map field, the number of programs in the
+ * image in imm: a found entry p (below the 33-call limit) sends the thread to address 1 + p,
+ * program p's slot in the tail-call table at the top of the image; otherwise the answer is
+ * -ENOENT and the thread goes on.
+ */
+export const LOOKUP_KINDS = ["lookup", "update", "delete", "elem", "tail"] as const;
 /** Access sizes of memory commands (the 2-bit size field): bytes. */
 export const MEM_SIZES = [1, 2, 4, 8] as const;
 
@@ -298,7 +304,7 @@ export function wordProblems(w: Word): string[] {
   const needA = ["alu", "sh", "dsh", "un", "mem", "atom", "lkp", "rtn"].includes(info.format) || info.name === "mova";
   const needB = (info.format === "alu" || info.name === "movb") && !w.bimm;
   if (needA && !canBeA(a)) out.push(`${operandText(a)} cannot be the a operand (A bank or $r)`);
-  if ((needB || info.format === "dsh" || (info.format === "lkp" && w.cond === 1)) && !canBeB(b)) out.push(`${operandText(b)} cannot be the b operand (B bank or $r)`);
+  if ((needB || info.format === "dsh" || (info.format === "lkp" && (w.cond === 1 || w.cond === 4))) && !canBeB(b)) out.push(`${operandText(b)} cannot be the b operand (B bank or $r)`);
   const hasDst = ["alu", "mov", "imm", "sh", "dsh", "un", "bl"].includes(info.format);
   if (hasDst && !canBeDst(d)) out.push(`${operandText(d)} cannot be written`);
   // immw1 keeps the low half of its destination, so it reads it: a general register only.

@@ -8,7 +8,10 @@
 //
 // Needs: an optimised IR module that validates (ir/core/validate.ts). Keeps: every value's
 // meaning as runtime/interp defines it, for the engine's address map (layout.ts).
-import type { Arg, Block, BlockCall, Func, Inst, Module } from "../../../ir/core/ir.js";
+import { usesOf as usesOfTerm, type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../../../ir/core/ir.js";
+
+/** bpf_tail_call's helper number (runtime/helpers/table.ts). */
+const TAIL_CALL = 12;
 import { CTX_FIELDS } from "../../../ir/core/ops.js";
 import { printInst, printTerm } from "../../../ir/text/print.js";
 import { fail } from "../../../ir/diag/diag.js";
@@ -76,6 +79,8 @@ export interface IselOptions {
   readonly module: Module;
   /** Which commands go in packet order (packetOrdering of the module). */
   readonly ordering?: Ordering;
+  /** Programs in the image, for tail calls (lkp.tail's bound on the program number). */
+  readonly programs?: number;
 }
 
 class Selector {
@@ -729,7 +734,11 @@ class Selector {
         if (off === undefined) fail("codegen", {}, [`unknown xdp_md field ${(y as { word: string }).word}`]);
         return this.set(id, this.read(this.val(x!).lo, off, 4, "ctx").lo);
       }
-      case "map.ref": return fail("codegen", {}, ["a map as a value (map.ref): the NPU has no helpers that take one"]);
+      case "map.ref": {
+        // The one helper that takes a map is bpf_tail_call, whose lkp.tail names it in its map field: no word.
+        if (this.onlyTailCallMap(id)) return this.set(id, ZERO);
+        return fail("codegen", {}, ["a map as a value (map.ref): the NPU has no helper but bpf_tail_call that takes one"]);
+      }
       case "map.lookup": case "map.update": case "map.delete": {
         const m = this.mapIndex(x!);
         const kind = LOOKUP_KINDS.indexOf(op.slice(4) as "lookup");
@@ -766,6 +775,7 @@ class Selector {
       }
       case "call.helper": {
         const n = this.imm16(x, "a helper number");
+        if (n === TAIL_CALL) return this.tailCall(id, i);
         i.args.slice(1).forEach((a, k) => {
           const v = this.val(a);
           this.mov({ k: "p", op: XW(2 * k) }, v.lo);
@@ -805,6 +815,28 @@ class Selector {
   /** A memory access through ptr in region R goes in packet order when another packet may write what it touches. */
   private ordered(ptr: Arg, region: Arg): boolean {
     return this.order.ordered(this.f.name, ptr, (region as { word: string }).word);
+  }
+
+  /** Whether every use of a map reference is as bpf_tail_call's map argument. */
+  private onlyTailCallMap(id: number): boolean {
+    const isTail = (i: Inst) => i.op === "call.helper" && i.args[0]?.kind === "imm" && i.args[0].value === BigInt(TAIL_CALL);
+    return this.f.blocks.every((b) => !usesOfTerm(b.term).includes(id) && b.insts.every((i) => i.args.every((a, k) => a.kind !== "value" || a.id !== id || (isTail(i) && k === 2))));
+  }
+
+  /**
+   * bpf_tail_call(ctx, prog_array, index): one lookup engine request that, when the entry is
+   * there and the packet is under the 33-call limit, sends the thread to the program's slot
+   * in the tail-call table (the engine puts ctx back in $r0 for its prologue); otherwise the
+   * answer, -ENOENT, lands in the transfer registers and the program goes on. The thread
+   * sleeps on the answer (swap): a tail call leaves no signal behind for the next program.
+   */
+  private tailCall(id: number, i: Inst): void {
+    const m = i.args[2]?.kind === "value" ? this.defs.get(i.args[2].id) : undefined;
+    if (m?.op !== "map.ref") return fail("codegen", {}, ["bpf_tail_call: its prog_array must be a map reference (lddw map)"]);
+    const idx = this.val(i.args[3]!);
+    const xr = this.nextXfer(2), sig = this.nextSig();
+    this.emit({ op: "lkp", cond: LOOKUP_KINDS.indexOf("tail"), sh: this.mapIndex(m.args[0]!), xfer: xr, sig, swap: true, a: this.loc(this.reg(idx.lo)), b: this.loc(this.reg(idx.hi)), field: this.opts.programs ?? 1 });
+    return this.set(id, this.copy({ k: "p", op: XR(xr) }), this.copy({ k: "p", op: XR(xr + 1) }));
   }
 
   private mapIndex(a: Arg): number {

@@ -24,6 +24,9 @@
 import type { Arg, Func, Inst, Module } from "../../../ir/core/ir.js";
 import { UPDATE_FLAGS } from "../../../runtime/maps/def.js";
 import type { VInst } from "./vcode.js";
+import { LOOKUP_KINDS } from "../isa.js";
+
+const TAIL_KIND = LOOKUP_KINDS.indexOf("tail");
 
 /** Helpers whose answer depends on every earlier call: bpf_ktime_get_ns, bpf_get_prandom_u32. */
 export const ORDERED_HELPERS: ReadonlySet<number> = new Set([5, 7]);
@@ -41,7 +44,11 @@ export interface Ordering {
   orderedInst(func: string, i: Inst): boolean;
 }
 
-export function packetOrdering(m: Module): Ordering {
+/**
+ * `others`: the object's other programs, which a tail call may run for the same packet:
+ * what they write orders this program's accesses too (the maps are the object's, shared).
+ */
+export function packetOrdering(m: Module, others: readonly Module[] = []): Ordering {
   const mapIndex = (a: Arg | undefined) => (a?.kind === "sym" ? m.maps.findIndex((d) => d.name === a.name) : -1);
   const structure = new Set<number>();
   const values = new Set<number>();
@@ -50,7 +57,8 @@ export function packetOrdering(m: Module): Ordering {
   const read = new Set<number>();
   const commuting = new Map<number, Set<string>>();
   const originsByFunc = new Map<string, (a: Arg) => Set<number> | undefined>();
-  for (const f of m.funcs) {
+  const funcs = [...m.funcs.map((f) => ({ f, own: true })), ...others.flatMap((o) => o.funcs.map((f) => ({ f, own: false })))];
+  for (const { f, own } of funcs) {
     // Origins: value id -> the maps it may point into (undefined: unknown).
     const origin = new Map<number, Set<number> | undefined>();
     const params = new Map<number, Arg[]>();
@@ -85,7 +93,7 @@ export function packetOrdering(m: Module): Ordering {
       origin.set(a.id, out);
       return out;
     };
-    originsByFunc.set(f.name, (a) => originOf(a, new Set()));
+    if (own) originsByFunc.set(f.name, (a) => originOf(a, new Set()));
     for (const b of f.blocks) {
       for (const i of b.insts) {
         const [x, y] = i.args;
@@ -129,7 +137,8 @@ export function packetOrdering(m: Module): Ordering {
     const [x, y] = i.args;
     if (i.op === "map.lookup" || i.op === "map.update" || i.op === "map.delete") return unknownWrites || written.has(mapIndex(x));
     if (/^(load|store|atomic)\./.test(i.op)) return x?.kind === "word" && ordered(func, y!, x.word);
-    if (i.op === "call.helper") return x?.kind === "imm" && ORDERED_HELPERS.has(Number(x.value));
+    // A tail call (helper 12) runs another program, which may issue ordered commands.
+    if (i.op === "call.helper") return x?.kind === "imm" && (ORDERED_HELPERS.has(Number(x.value)) || x.value === 12n);
     // A call may reach ordered commands in its callee; say so whenever the module has any.
     if (i.op === "call") return true;
     return false;
@@ -205,7 +214,8 @@ export function insertReleases(insts: readonly VInst[], callsMayOrder: boolean):
     return out;
   };
   // R[k]: an ordered command (or a call that may issue one) is reachable from word k.
-  const R = insts.map((i) => isOrdered(i) || (i.op === "bl" && callsMayOrder));
+  // A tail call (lkp.tail) is a call that never comes back: it too may reach ordered commands.
+  const R = insts.map((i) => isOrdered(i) || ((i.op === "bl" || (i.op === "lkp" && i.cond === TAIL_KIND)) && callsMayOrder));
   for (let changed = true; changed;) {
     changed = false;
     for (let k = n - 1; k >= 0; k--) {

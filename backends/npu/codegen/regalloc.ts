@@ -164,7 +164,7 @@ function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VI
     if (i.op === "label") { out.push(i); continue; }
     const fmt = formatOf(i.op);
     const usesA = ["alu", "sh", "dsh", "un", "rtn", "mem", "atom", "lkp"].includes(fmt) || i.op === "mova";
-    const usesB = (fmt === "alu" && !i.imm) || fmt === "dsh" || (i.op === "movb" && !i.imm) || (fmt === "lkp" && i.cond === 1);
+    const usesB = (fmt === "alu" && !i.imm) || fmt === "dsh" || (i.op === "movb" && !i.imm) || (fmt === "lkp" && (i.cond === 1 || i.cond === 4));
     let a = usesA && i.a ? phys(i.a) : undefined;
     let b = usesB && i.b ? phys(i.b) : undefined;
     // Moves pick their side by where the source sits; commutative words swap a wrong pair.

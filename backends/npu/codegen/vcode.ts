@@ -52,6 +52,7 @@ export const UNSOURCED_TAGS = [
   "bank move", // an operand moved to the bank the ALU reads it from
   "no ordered command follows", // ordx (codegen/ordering.ts)
   "unreachable", // the end of a block the IR marks unreachable
+  "tail-call table", // an image with tail calls: the dispatch word and one branch per program
 ] as const;
 
 export const formatOf = (op: string): Format | "label" => (op === "label" ? "label" : OP_BY_NAME.get(op)!.format);
@@ -69,7 +70,8 @@ export function usesOf(i: VInst): Loc[] {
     // A shift by `sa` reads the shift-amount register: the scheduler must keep it after the word that sets sa.
     case "sh": add(i.a); if (i.sh === SH_SA) add({ k: "p", op: SA }); break;
     case "dsh": add(i.a); add(i.b); if (i.sh === SH_SA) add({ k: "p", op: SA }); break;
-    case "lkp": add(i.a); if (i.cond === 1) add(i.b); break;
+    // update reads the value address from b, tail the index's high word.
+    case "lkp": add(i.a); if (i.cond === 1 || i.cond === 4) add(i.b); break;
     default: break;
   }
   return out;

@@ -22,6 +22,7 @@ import { AddressSpace } from "../../../runtime/interp/memory.js";
 import { createXdpPacket, packetBytes, type XdpPacket } from "../../../runtime/interp/xdp.js";
 import { ATOMIC_OPS, CONDITIONS, immValue, LOOKUP_KINDS, MEM_SIZES, offsetOf, OP_BY_CODE, operandOf, SH_SA, type Word } from "../isa.js";
 import { LOCAL_BYTES, WINDOW, windowAddress } from "../layout.js";
+import { MAX_TAIL_CALLS } from "../../../runtime/interp/interpreter.js";
 
 /** The descriptor's timing figures the simulator reads (offload-hooks/targets/npu.json). */
 export interface NpuTiming {
@@ -86,6 +87,8 @@ interface LiveJob {
   result?: JobResult;
   /** Past its last ordered command (ordx) or done: later packets' ordered commands may issue. */
   released?: boolean;
+  /** Tail calls that found their program, against MAX_TAIL_CALLS. */
+  tailCalls: number;
 }
 
 interface Thread {
@@ -160,8 +163,8 @@ export class NpuMachine {
   /** Runs every job to its end, packets handed to free threads in order; results in job order. */
   run(jobs: readonly Job[]): { results: JobResult[]; stats: SimStats } {
     const live: LiveJob[] = jobs.map((job, seq) => {
-      if (job.kind === "raw") return { seq, job, mem: job.mem ? job.mem.slice() : undefined, start: 0, issued: 0 };
-      return { seq, job, pkt: createXdpPacket(new AddressSpace(), job.frame), start: 0, issued: 0 };
+      if (job.kind === "raw") return { seq, job, mem: job.mem ? job.mem.slice() : undefined, start: 0, issued: 0, tailCalls: 0 };
+      return { seq, job, pkt: createXdpPacket(new AddressSpace(), job.frame), start: 0, issued: 0, tailCalls: 0 };
     });
     let next = 0;
     let finished = 0;
@@ -214,8 +217,13 @@ export class NpuMachine {
     t.job = job;
     job.start = this.now;
     // The packet descriptor: r1 in $r0, r2 in $r2:$r3 (docs/npu-isa.md §Threads).
+    this.entryRegisters(t, job);
+  }
+
+  /** r1 in $r0 and (raw) r2 in $r2:$r3, as a program's prologue expects them: at the start and after a tail call. */
+  private entryRegisters(t: Thread, job: LiveJob): void {
     if (job.job.kind === "xdp") t.xr[0] = windowAddress(WINDOW.ctx);
-    else if (job.mem) { t.xr[0] = windowAddress(WINDOW.packet); t.xr[2] = job.mem.length; }
+    else if (job.mem) { t.xr[0] = windowAddress(WINDOW.packet); t.xr[2] = job.mem.length; t.xr[3] = 0; }
   }
 
   private pick(e: number): Thread | undefined {
@@ -510,7 +518,20 @@ export class NpuMachine {
         if (!map) this.fault(t, `lookup in map ${w.sh}, but the program has ${this.maps.length} maps`);
         const kind = LOOKUP_KINDS[w.cond];
         let answer = 0n;
-        if (kind === "elem") {
+        if (kind === "tail") {
+          // bpf_tail_call (runtime/helpers/table.ts, runtime/interp): a found entry replaces the program.
+          if (map.def.kind !== "prog_array") this.fault(t, `tail call through map ${w.sh}, which is no prog_array`);
+          const index = this.src(t, w.a), high = this.src(t, w.b);
+          const entry = high === 0 ? map.lookup(Uint8Array.of(index & 255, (index >>> 8) & 255, (index >>> 16) & 255, index >>> 24)) : undefined;
+          answer = BigInt.asUintN(64, -2n); // -ENOENT
+          if (entry && ++job.tailCalls <= MAX_TAIL_CALLS) {
+            const p = new DataView(entry.buffer, entry.byteOffset, 4).getUint32(0, true);
+            if (p >= w.imm) fail("run-tail-call", { insn: t.pc }, []);
+            this.entryRegisters(t, job);
+            pc = 1 + p;
+            answer = 0n;
+          }
+        } else if (kind === "elem") {
           const i = this.src(t, w.a);
           const base = this.windows.get(WINDOW.arrayBase + w.sh);
           answer = base && i < map.def.maxEntries ? BigInt(windowAddress(WINDOW.arrayBase + w.sh, i * map.def.valueSize)) : 0n;
