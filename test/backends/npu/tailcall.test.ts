@@ -9,7 +9,8 @@ import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { compileObjectForNpu, listing, npuBackend, npuDescriptor, objectBpfLines, simulate } from "../../../backends/npu/backend.js";
-import { OP_BY_NAME, LOOKUP_KINDS } from "../../../backends/npu/isa.js";
+import { decodeWord, OP_BY_NAME, LOOKUP_KINDS } from "../../../backends/npu/isa.js";
+import { buildInMemory } from "../../../backends/common/pipeline.js";
 import { UNSOURCED_TAGS } from "../../../backends/npu/codegen/vcode.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
 import { instantiateMaps, runXdp } from "../../../runtime/interp/run.js";
@@ -151,6 +152,21 @@ describe("tail calls on the NPU", () => {
     });
     expect(untagged).toEqual([]);
     expect(text).toMatch(/^lkp\.tail .*call 12/m);
+  });
+
+  it("a bundle: the table in the manifest, the image runs the same from program p1 as the entry", () => {
+    const files = buildInMemory({ object, file: "tail.o", bytes: new Uint8Array(0), target: "npu", program: "p1", type: "xdp" });
+    const manifest = JSON.parse(Buffer.from(files.find(([f]) => f === "manifest.json")![1]).toString("utf8"));
+    expect(manifest.resources.tail_call_entries.map((e: { program: string; table: number }) => [e.program, e.table])).toEqual([["p0", 1], ["p1", 2], ["p2", 3]]);
+    const image = Buffer.from(files.find(([f]) => f === "microcode.bin")![1]);
+    const words = Array.from({ length: image.length / 8 }, (_, k) => decodeWord(image.readBigUInt64LE(8 * k)));
+    // Word 0 sends the threads to p1; p1 adds 10 to arr[1], then p2 loops to the limit.
+    expect(words[0]!.imm).toBe(manifest.resources.tail_call_entries[1].at);
+    const maps = withTable(object, TABLES[1]!);
+    const r = simulate(words, maps, [{ kind: "xdp", frame: Uint8Array.of(9), ifindex: 1 }], d, { engines: 1, threads: 1, maxCycles: 1e7 });
+    expect(r.results[0]!.r0).toBe(3n);
+    // p1 -> p2 is tail call 1, p2 -> p2 calls 2..33: p2 ran 33 times, then its 34th call failed.
+    expect(JSON.parse(formatMapsState(maps)).arr.map((e: { value: string[] }) => e.value[0])).toEqual(["0x21", "0x0a"]);
   });
 
   it("refuses tail calls in raw programs, naming them", () => {
