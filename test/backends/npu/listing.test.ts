@@ -71,6 +71,8 @@ describe("listing: BPF origin of each microword", () => {
   it("origins are not IR text: printing the optimised module shows none", () => {
     expect(printModule(module)).not.toMatch(/origin/);
     expect(module.funcs[0]!.blocks.flatMap((b) => b.insts).every((i) => i.origin !== undefined)).toBe(true);
+    // Terminators too: the lift gave each jump and exit its slot and the passes kept it.
+    expect(module.funcs[0]!.blocks.map((b) => [b.term.op, b.term.origin])).toEqual([["br_if", 4], ["ret", 6], ["ret", 8]]);
   });
 
   it("IR made without a lift (a frontend's, or IR text) lists no BPF text", () => {
