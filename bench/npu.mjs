@@ -9,7 +9,7 @@
 //   microwords / BPF insn: static size against the BPF program the build pipeline makes
 //   cycles / packet: total cycles over packets (throughput), on one engine with 1 and 8 threads
 //   latency: a packet's first microword to its `done`, averaged, with 8 threads
-//   utilisation: issue cycles over all cycles of the engine, 8 threads
+//   utilisation: issue cycles over all cycles of the engine, 1 and 8 threads
 //   Mpps: packets per second at the descriptor's clock, one engine and all of them
 // Every run's verdicts are checked against the 1-thread run. Figures go to docs/PERFORMANCE.md.
 import { spawnSync } from "node:child_process";
@@ -39,6 +39,7 @@ function run(words, object, name, frames, engines, threads) {
 const fmt = (x, n = 1) => x.toFixed(n);
 const rows = [];
 const pairRows = [];
+const whyRows = [];
 try {
   for (const name of EXAMPLES) {
     const src = `examples/${name}/prog.c`;
@@ -71,7 +72,13 @@ try {
     const latency = (r) => r.results.reduce((s, x) => s + x.latency, 0) / n;
     const mpps = (r, engines) => (n / r.stats.cycles) * timing.clock_mhz / 1 * (engines === 1 ? 1 : 1);
     const ord = code.words.filter((w) => w.ord && w.op >= 0x30).length;
-    rows.push(`| ${name} | ${n} | ${bpf} | ${code.words.length} | ${fmt(code.words.length / bpf, 2)} | ${fmt(issued(one))} | ${fmt(one.stats.cycles / n)} | ${fmt(eight.stats.cycles / n)} | ${fmt(latency(eight))} | ${fmt(eight.stats.utilisation * 100)}% | ${fmt(mpps(eight, 1), 2)} | ${fmt(mpps(all, timing.engines), 2)} | ${ord} |`);
+    rows.push(`| ${name} | ${n} | ${bpf} | ${code.words.length} | ${fmt(code.words.length / bpf, 2)} | ${fmt(issued(one))} | ${fmt(one.stats.cycles / n)} | ${fmt(eight.stats.cycles / n)} | ${fmt(latency(eight))} | ${fmt(one.stats.utilisation * 100)}% | ${fmt(eight.stats.utilisation * 100)}% | ${fmt(mpps(eight, 1), 2)} | ${fmt(mpps(all, timing.engines), 2)} | ${ord} |`);
+    // Where a packet's time goes with 8 threads: held back by packet order, queued at a unit.
+    const why = (r) => {
+      const q = r.stats.queueWait;
+      return `${fmt(r.stats.orderHeld / n)} | ${fmt((q.lookup ?? 0) / n)} | ${fmt((q.map ?? 0) / n)} | ${fmt((q.packet ?? 0) / n)}`;
+    };
+    whyRows.push(`| ${name} | ${fmt(latency(eight))} | ${why(eight)} | ${fmt(latency(all))} | ${why(all)} |`);
     pairRows.push(`| ${name} | ${code.words.length} | ${pairs.words.length} | ${fmt((1 - code.words.length / pairs.words.length) * 100)}% | ${fmt(issued(one))} | ${fmt(issued(pairOne))} | ${fmt(one.stats.cycles / n)} | ${fmt(pairOne.stats.cycles / n)} | ${fmt(eight.stats.cycles / n)} | ${fmt(pairEight.stats.cycles / n)} |`);
   }
 } finally {
@@ -79,10 +86,16 @@ try {
 }
 console.log(`NPU at ${timing.clock_mhz} MHz, ${timing.engines} engines x ${timing.threads} threads; each pcap replayed ${repeat} times`);
 console.log("");
-console.log("| example | packets | BPF insns | microwords | microwords / BPF insn | microwords issued / packet | cycles / packet, 1 thread | cycles / packet, 8 threads | latency, 8 threads | utilisation, 8 threads | Mpps, 1 engine | Mpps, " + timing.engines + " engines | ord commands |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("| example | packets | BPF insns | microwords | microwords / BPF insn | microwords issued / packet | cycles / packet, 1 thread | cycles / packet, 8 threads | latency, 8 threads | utilisation, 1 thread | utilisation, 8 threads | Mpps, 1 engine | Mpps, " + timing.engines + " engines | ord commands |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);
 console.log("");
 console.log("| example | microwords | pair-for-everything | saved | issued / packet | pairs: issued / packet | cycles / packet, 1 thread | pairs | cycles / packet, 8 threads | pairs |");
 console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of pairRows) console.log(r);
+console.log("");
+console.log(`Where a packet's latency goes with 8 threads, on 1 engine and on ${timing.engines}: cycles per packet held back by packet order (ord), and waiting in the lookup engine's, map memory's and packet memory's queues`);
+console.log("");
+console.log(`| example | latency, 1 engine | held by order | lookup queue | map queue | packet queue | latency, ${timing.engines} engines | held by order | lookup queue | map queue | packet queue |`);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of whyRows) console.log(r);

@@ -204,6 +204,12 @@ export const MANIFEST_SCHEMA = {
                 items: { type: "object", additionalProperties: false, required: ["name", "at"], properties: { name, at: { type: "integer", minimum: 0 } } },
               },
               spill_slots: { type: "integer", minimum: 0 },
+              // With tail calls (a prog_array): every program of the object, its tail-call table slot and first word.
+              tail_call_entries: {
+                type: "array",
+                minItems: 1,
+                items: { type: "object", additionalProperties: false, required: ["program", "table", "at"], properties: { program: name, table: { type: "integer", minimum: 1 }, at: { type: "integer", minimum: 0 } } },
+              },
               engine: {
                 type: "object",
                 additionalProperties: false,

@@ -15,7 +15,7 @@ import { isLddw } from "../../ir/bpf/insn.js";
 import { printUbpf } from "../../ir/bpf/print.js";
 import type { Module } from "../../ir/core/ir.js";
 import { validateModule } from "../../ir/core/validate.js";
-import { diag, DiagnosticError, type Diagnostic } from "../../ir/diag/diag.js";
+import { diag, DiagnosticError, fail, type Diagnostic } from "../../ir/diag/diag.js";
 import { liftProgram } from "../../ir/lift/lift.js";
 import { DEFAULT_PIPELINE, runPasses } from "../../ir/passes/index.js";
 import { checkOffload } from "../../offload-hooks/check.js";
@@ -25,7 +25,7 @@ import { instantiateMaps } from "../../runtime/interp/run.js";
 import type { MapDef } from "../../runtime/maps/def.js";
 import type { BpfMap } from "../../runtime/maps/map.js";
 import { compileMicrocode, type CodegenOptions, type Microcode } from "./codegen/index.js";
-import { encodeWord, printWord, type Word } from "./isa.js";
+import { COND_CODE, decodeWord, encodeWord, OP_BY_NAME, printWord, type Word } from "./isa.js";
 import { imageBytes, imageHex } from "./image.js";
 import { WINDOW_BYTES } from "./layout.js";
 import { NpuMachine, type Job, type NpuTiming, type SimConfig, type SimStats } from "./sim/machine.js";
@@ -84,6 +84,79 @@ export function compileForNpu(module: Module, d: TargetDescriptor, opts: Codegen
   const limit = d.limits.control_store_words;
   if (limit !== undefined && code.words.length > limit) throw new DiagnosticError([diag("npu-control-store", {}, [code.words.length, limit])]);
   return code;
+}
+
+/** Whether an object can tail-call: it has a prog_array, so every program goes into the image. */
+export const hasTailCalls = (object: BpfObject): boolean => object.maps.some((m) => m.kind === "prog_array");
+
+/** A control store image: the microcode of its programs, and where each starts (tail calls). */
+export interface NpuImage extends Microcode {
+  /** With tail calls: every program of the object (object order) and the address of its first word. */
+  readonly programs?: readonly { readonly name: string; readonly at: number }[];
+}
+
+/**
+ * The image for program `program` of an object. Without a prog_array it is that program's
+ * microcode. With one, every program of the object is in the control store, since a tail
+ * call may run any of them: word 0 sends the dispatcher's threads to the entry program,
+ * words 1..P are the tail-call table (word 1 + p branches to program p, where lkp.tail
+ * sends a thread), then the programs one after another, each compiled on its own (its
+ * branch targets moved by its base) knowing what the others write (packet order).
+ * `module`: the entry program's optimised IR when the caller has it; `lifted` the object
+ * whose slots origins count (CompileInput.lifted).
+ */
+export function compileObjectForNpu(object: BpfObject, program: number, type: "raw" | "xdp", d: TargetDescriptor, opts: CodegenOptions & { module?: Module } = {}): NpuImage {
+  const { module, ...codegen } = opts;
+  if (!hasTailCalls(object)) return compileForNpu(module ?? moduleOf(object, program, type), d, codegen);
+  if (type === "raw") throw new DiagnosticError([diag("offload-unsupported", {}, ["npu", "tail calls in raw programs (a tail-called program gets r1 only, and a raw program takes r2 too)"])]);
+  const problems = object.programs.flatMap((_, i) => (i === program ? [] : checkOffload(object, i, type, d)));
+  if (problems.length) throw new DiagnosticError(problems);
+  const modules = object.programs.map((_, i) => (i === program && module ? module : moduleOf(object, i, type)));
+  const P = modules.length;
+  const codes = modules.map((m, i) => compileForNpu(m, d, { ...codegen, others: modules.filter((_, j) => j !== i), programs: P }));
+  const bases: number[] = [];
+  let at = 1 + P;
+  for (const c of codes) { bases.push(at); at += c.words.length; }
+  const jump = (to: number): Word => {
+    const w = { ...decodeWord(0n), op: OP_BY_NAME.get("br")!.code, cond: COND_CODE.get("al")!, imm: to };
+    encodeWord(w);
+    return w;
+  };
+  const words: Word[] = [jump(bases[program]!), ...bases.map((b) => jump(b))];
+  const notes: string[] = [`tail-call table: the dispatcher's threads start program ${object.programs[program]!.name}`, ...object.programs.map((p, i) => `tail-call table: program ${i}, ${p.name}`)];
+  const origins: (number | undefined)[] = new Array<undefined>(1 + P).fill(undefined);
+  const functions: { name: string; at: number }[] = [];
+  const blocks: { func: string; name: string; at: number }[] = [];
+  let slotBase = 0;
+  codes.forEach((c, i) => {
+    const base = bases[i]!;
+    for (const w of c.words) words.push(BRANCH_OPS.has(w.op) ? { ...w, imm: w.imm + base } : w);
+    notes.push(...c.notes);
+    // Origins count the slots of all programs one after another, as the listing's BPF lines do.
+    origins.push(...c.origins.map((o) => (o === undefined ? undefined : slotBase + o)));
+    slotBase += object.programs[i]!.slots.length;
+    const name = (f: string) => (f === object.programs[i]!.name ? f : `${object.programs[i]!.name}.${f}`);
+    for (const f of c.functions) functions.push({ name: name(f.name), at: f.at + base });
+    for (const b of c.blocks) blocks.push({ func: name(b.func), name: b.name, at: b.at + base });
+  });
+  if (words.some((w) => w.imm > 0xffff && BRANCH_OPS.has(w.op))) fail("codegen", {}, [`${words.length} microwords: branch targets are 16 bits`]);
+  const limit = d.limits.control_store_words;
+  if (limit !== undefined && words.length > limit) throw new DiagnosticError([diag("npu-control-store", {}, [words.length, limit])]);
+  return { words, notes, origins, functions, blocks, spilled: codes.reduce((s, c) => s + c.spilled, 0), programs: object.programs.map((p, i) => ({ name: p.name, at: bases[i]! })) };
+}
+
+/** Words whose imm is a control store address: moved with their program. */
+const BRANCH_OPS: ReadonlySet<number> = new Set(["br", "bl"].map((n) => OP_BY_NAME.get(n)!.code));
+
+/** The BPF text of every slot of every program, one after another (origins of a tail-call image count them so). */
+export function objectBpfLines(object: BpfObject): (string | undefined)[] {
+  // Not flatMap: it skips the holes an lddw's second slot leaves, and the indices would slide.
+  const out: (string | undefined)[] = [];
+  object.programs.forEach((p, i) => {
+    const lines = bpfLines(object, i);
+    for (let s = 0; s < p.slots.length; s++) out.push(lines[s]);
+  });
+  return out;
 }
 
 /**
@@ -165,8 +238,7 @@ function prepare(request: RawRunRequest | XdpRunRequest, type: "raw" | "xdp"): {
   const d = npuDescriptor();
   const problems = checkOffload(request.object, request.program, type, d);
   if (problems.length) throw new DiagnosticError(problems);
-  const module = moduleOf(request.object, request.program, type);
-  const code = compileForNpu(module, d);
+  const code = compileObjectForNpu(request.object, request.program, type, d);
   return { words: code.words, maps: request.maps ?? instantiateMaps(request.object), d };
 }
 
@@ -175,18 +247,21 @@ export const npuBackend: Backend = {
   description: "microcode for bpfoff's multi-threaded 32-bit network-processor micro-engine: control store image, listing, cycle-level simulator",
   compile(input: CompileInput): CompileOutput {
     const d = npuDescriptor();
-    const code = compileForNpu(input.module, d);
+    // Tail calls: the other programs as the input has them (the pipeline rebuilt only this one).
+    const source = input.lifted ?? input.object;
+    const code = compileObjectForNpu(source, input.program, input.programType, d, { module: input.module });
     const bpf = input.object.programs[input.program]!.slots.length;
+    const lines = !input.lifted ? [] : code.programs ? objectBpfLines(input.lifted) : bpfLines(input.lifted, input.program);
     const timing = npuTiming(d);
     return {
       files: [
         [NPU_FILES.image, imageBytes(code.words)],
         [NPU_FILES.hex, imageHex(code.words)],
-        [NPU_FILES.listing, listing(code, input.lifted ? bpfLines(input.lifted, input.program) : [])],
+        [NPU_FILES.listing, listing(code, lines)],
         [NPU_FILES.descriptor, readFileSync(descriptorFile())],
       ],
       manifest: {
-        entry_points: [{ name: input.object.programs[input.program]!.name, file: NPU_FILES.image, symbol: code.functions[0]!.name, offset: 0 }],
+        entry_points: [{ name: input.object.programs[input.program]!.name, file: NPU_FILES.image, symbol: code.programs ? input.object.programs[input.program]!.name : code.functions[0]!.name, offset: 0 }],
         resources: {
           microwords: code.words.length,
           control_store_words: d.limits.control_store_words ?? 0xffff,
@@ -197,6 +272,7 @@ export const npuBackend: Backend = {
           bpf_instructions: bpf,
           microwords_per_bpf_instruction: Math.round((code.words.length / Math.max(1, bpf)) * 100) / 100,
           functions: code.functions.map((f) => ({ name: f.name, at: f.at })),
+          ...(code.programs ? { tail_call_entries: code.programs.map((p, i) => ({ program: p.name, table: 1 + i, at: p.at })) } : {}),
           spill_slots: code.spilled,
           engine: { engines: timing.engines, threads: timing.threads, clock_mhz: timing.clock_mhz },
         },

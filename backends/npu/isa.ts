@@ -104,8 +104,14 @@ export const COND_CODE: ReadonlyMap<string, number> = new Map(CONDITIONS.map(([c
 
 /** Atomic memory operations (the `cond` field of `atom`), as RFC 9669 §5.3 lists them. */
 export const ATOMIC_OPS = ["add", "or", "and", "xor", "fetch_add", "fetch_or", "fetch_and", "fetch_xor", "xchg", "cmpxchg"] as const;
-/** Lookup engine requests (the `cond` field of `lkp`). */
-export const LOOKUP_KINDS = ["lookup", "update", "delete", "elem"] as const;
+/**
+ * Lookup engine requests (the `cond` field of `lkp`). `tail`: bpf_tail_call, the index in
+ * a (its high word in b), the prog_array in the map field, the number of programs in the
+ * image in imm: a found entry p (below the 33-call limit) sends the thread to address 1 + p,
+ * program p's slot in the tail-call table at the top of the image; otherwise the answer is
+ * -ENOENT and the thread goes on.
+ */
+export const LOOKUP_KINDS = ["lookup", "update", "delete", "elem", "tail"] as const;
 /** Access sizes of memory commands (the 2-bit size field): bytes. */
 export const MEM_SIZES = [1, 2, 4, 8] as const;
 
@@ -205,6 +211,13 @@ export const FIELDS = [
   // command on state another packet writes; the engine issues it in packet order
   // (docs/npu-isa.md §Packet order). Overlaps dst, so a word sets one or the other.
   ["ord", 48, 1],
+  // Commands have no b-side immediate either: bit 35 is `rel` on an ordered lkp.lookup.
+  // When the key is found, the packet releases packet order as the lookup issues, as an
+  // `ordx` would: the code generator sets it only where the found path issues no ordered
+  // command (codegen/ordering.ts releasesOnHit), so that the lookup engine, which knows at
+  // issue whether the key is there, ends the packet's ordered section without the thread
+  // waiting out the lookup's latency. Overlaps bimm.
+  ["rel", 35, 1],
 ] as const;
 export type FieldName = (typeof FIELDS)[number][0];
 
@@ -248,7 +261,7 @@ function immText(w: Word): string {
 }
 
 const shText = (sh: number): string => (sh === SH_SA ? "sa" : String(sh));
-const sigText = (w: Word): string => `sig${w.sig}${w.swap ? ", swap" : ""}${w.ord ? ", ord" : ""}`;
+const sigText = (w: Word): string => `sig${w.sig}${w.swap ? ", swap" : ""}${w.ord ? ", ord" : ""}${w.rel && OP_BY_CODE.get(w.op)?.format === "lkp" ? ", rel" : ""}`;
 
 /** One microword as assembler text (the assembler reads it back to the same bits). */
 export function printWord(w: Word): string {
@@ -291,7 +304,7 @@ export function wordProblems(w: Word): string[] {
   const needA = ["alu", "sh", "dsh", "un", "mem", "atom", "lkp", "rtn"].includes(info.format) || info.name === "mova";
   const needB = (info.format === "alu" || info.name === "movb") && !w.bimm;
   if (needA && !canBeA(a)) out.push(`${operandText(a)} cannot be the a operand (A bank or $r)`);
-  if ((needB || info.format === "dsh" || (info.format === "lkp" && w.cond === 1)) && !canBeB(b)) out.push(`${operandText(b)} cannot be the b operand (B bank or $r)`);
+  if ((needB || info.format === "dsh" || (info.format === "lkp" && (w.cond === 1 || w.cond === 4))) && !canBeB(b)) out.push(`${operandText(b)} cannot be the b operand (B bank or $r)`);
   const hasDst = ["alu", "mov", "imm", "sh", "dsh", "un", "bl"].includes(info.format);
   if (hasDst && !canBeDst(d)) out.push(`${operandText(d)} cannot be written`);
   // immw1 keeps the low half of its destination, so it reads it: a general register only.
@@ -299,6 +312,8 @@ export function wordProblems(w: Word): string[] {
   if (info.format === "sh" || info.format === "dsh") if (w.sh > SH_SA) out.push(`shift amount ${w.sh} is neither 0..63 nor sa`);
   if (info.format === "atom" && (w.cond >= ATOMIC_OPS.length || MEM_SIZES[w.size]! < 4)) out.push("an atomic is one of ATOMIC_OPS on 4 or 8 bytes");
   if (info.format === "lkp" && w.cond >= LOOKUP_KINDS.length) out.push(`lookup kind ${w.cond} does not exist`);
+  if (w.rel && info.format === "lkp" && (LOOKUP_KINDS[w.cond] !== "lookup" || !w.ord)) out.push("rel (release packet order when the key is found) needs an ordered lkp.lookup");
+  if (w.rel && (info.format === "mem" || info.format === "atom" || info.format === "hlp")) out.push("rel is for lkp.lookup only");
   // Transfer registers a command reads or fills must exist: pairs for 8 bytes and 64-bit answers.
   const words = info.format === "mem" || info.format === "atom" ? (MEM_SIZES[w.size] === 8 ? 2 : 1) : 2;
   const writes = info.name === "wr" || info.format === "atom";

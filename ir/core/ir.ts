@@ -54,11 +54,17 @@ export interface BlockCall {
   readonly args: readonly Arg[];
 }
 
-export type Terminator =
+/**
+ * A block's last instruction. `origin`, as on Inst: the BPF jump or exit it came from (ir/lift
+ * sets it; a fall-through has none), kept by the passes that rebuild terminators
+ * (`...originOf(t)`), ignored by the printer, the parser and validate.
+ */
+export type Terminator = (
   | { readonly op: "br"; readonly to: BlockCall }
   | { readonly op: "br_if"; readonly cond: Arg; readonly then: BlockCall; readonly else: BlockCall }
   | { readonly op: "ret"; readonly value: Arg }
-  | { readonly op: "unreachable" };
+  | { readonly op: "unreachable" }
+) & { readonly origin?: number };
 
 export interface Param {
   readonly id: number;
@@ -114,7 +120,7 @@ export function maxValueId(f: Func): number {
   return m;
 }
 
-/** The origin of an instruction as a spreadable field, for a pass that makes one in its place. */
-export function originOf(i: Inst | undefined): { origin?: number } {
+/** The origin of an instruction or terminator as a spreadable field, for a pass that makes one in its place. */
+export function originOf(i: { readonly origin?: number } | undefined): { origin?: number } {
   return i?.origin === undefined ? {} : { origin: i.origin };
 }

@@ -215,13 +215,13 @@ function liftFunction(object: BpfObject, slots: readonly Insn[], entry: number, 
         }
         case "ja":
         case "ja32":
-          term = { op: "br", to: passArgs(b.succs[0]!, regs, insts) };
+          term = { op: "br", to: passArgs(b.succs[0]!, regs, insts), origin: at };
           break;
         case "jmp_imm":
         case "jmp_reg": {
           const rhs = f.shape === "jmp_reg" ? read(s.src) : imm(is32 ? BigInt(s.imm >>> 0) : BigInt(s.imm));
           const cond = emit(`icmp${is32 ? "32" : ""}.${JMP_TO_IR[name.replace(/32$/, "")]}`, [read(s.dst), rhs], "i1");
-          term = { op: "br_if", cond, then: passArgs(b.succs[0]!, regs, insts), else: passArgs(b.succs[1]!, regs, insts) };
+          term = { op: "br_if", cond, then: passArgs(b.succs[0]!, regs, insts), else: passArgs(b.succs[1]!, regs, insts), origin: at };
           break;
         }
         case "call": {
@@ -245,12 +245,13 @@ function liftFunction(object: BpfObject, slots: readonly Insn[], entry: number, 
           break;
         }
         case "exit":
-          term = { op: "ret", value: read(0) };
+          term = { op: "ret", value: read(0), origin: at };
           break;
         default:
           diags.push(diag("ir-lift", loc, [`${name} is not supported by the IR yet`]));
       }
-      // What this slot made (undefs for registers it read included) points back at it.
+      // What this slot made (undefs for registers it read included) points back at it; so
+      // does its terminator (a jump or exit). A fall-through block has no jump: no origin.
       for (let k = first; k < insts.length; k++) insts[k] = { ...insts[k]!, origin: at };
     }
     term ??= { op: "br", to: passArgs(b.succs[0]!, regs, insts) };

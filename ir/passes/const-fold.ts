@@ -6,7 +6,7 @@
 //   - a block parameter that receives the same immediate or value on every edge is that;
 //   - `br_if` on a known condition becomes `br`.
 import { alu32, alu64, condition, endian, signExtend, u64, type AluOp, type JmpOp } from "../../runtime/interp/alu.js";
-import { imm, type Arg, type Func, type Module, type Terminator } from "../core/ir.js";
+import { imm, originOf, type Arg, type Func, type Module, type Terminator } from "../core/ir.js";
 import { BINARY } from "../core/ops.js";
 import { predecessors, substitute } from "./util.js";
 
@@ -93,7 +93,7 @@ function foldFunc(f: Func): Func {
         const t = b.term;
         if (t.op === "br_if" && t.cond.kind === "imm") {
           changed = true;
-          const term: Terminator = { op: "br", to: t.cond.value !== 0n ? t.then : t.else };
+          const term: Terminator = { op: "br", to: t.cond.value !== 0n ? t.then : t.else, ...originOf(t) };
           return { ...b, term };
         }
         return b;
@@ -109,7 +109,7 @@ function foldFunc(f: Func): Func {
         ...f,
         blocks: f.blocks.map((b, bi) => {
           const t = b.term;
-          const term: Terminator = t.op === "br" ? { op: "br", to: { block: t.to.block, args: keep(t.to.block, t.to.args) } } : t.op === "br_if" ? { ...t, then: { block: t.then.block, args: keep(t.then.block, t.then.args) }, else: { block: t.else.block, args: keep(t.else.block, t.else.args) } } : t;
+          const term: Terminator = t.op === "br" ? { op: "br", to: { block: t.to.block, args: keep(t.to.block, t.to.args) }, ...originOf(t) } : t.op === "br_if" ? { ...t, then: { block: t.then.block, args: keep(t.then.block, t.then.args) }, else: { block: t.else.block, args: keep(t.else.block, t.else.args) } } : t;
           return { ...b, params: bi === 0 ? b.params : b.params.filter((p) => !known.has(p.id)), term };
         }),
       };

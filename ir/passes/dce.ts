@@ -2,7 +2,7 @@
 // Needs: valid IR. Keeps: valid IR, the same behaviour.
 // Removes instructions without effects whose results nobody reads, and block parameters
 // nobody reads (with their arguments on every edge), until nothing changes.
-import { usesOf, type Arg, type Func, type Module, type Terminator } from "../core/ir.js";
+import { originOf, usesOf, type Arg, type Func, type Module, type Terminator } from "../core/ir.js";
 import { OPS } from "../core/ops.js";
 
 function dceFunc(f: Func): Func {
@@ -46,7 +46,7 @@ function dceFunc(f: Func): Func {
         const params = b.params.filter((_, k) => !deadParam.get(b.name)![k]);
         if (params.length !== b.params.length) removed = true;
         const t = b.term;
-        const term: Terminator = t.op === "br" ? { op: "br", to: { block: t.to.block, args: keep(t.to.block, t.to.args) } } : t.op === "br_if" ? { ...t, then: { block: t.then.block, args: keep(t.then.block, t.then.args) }, else: { block: t.else.block, args: keep(t.else.block, t.else.args) } } : t;
+        const term: Terminator = t.op === "br" ? { op: "br", to: { block: t.to.block, args: keep(t.to.block, t.to.args) }, ...originOf(t) } : t.op === "br_if" ? { ...t, then: { block: t.then.block, args: keep(t.then.block, t.then.args) }, else: { block: t.else.block, args: keep(t.else.block, t.else.args) } } : t;
         return { ...b, insts, params, term };
       }),
     };

@@ -44,7 +44,7 @@ function convertOnce(f: Func): Func | undefined {
       selects.push({ result: id, type: "i64", op: "select", args: [t.cond, x, y], ...originOf(a.insts.find((i) => t.cond.kind === "value" && i.result === t.cond.id)) });
       return val(id);
     });
-    const merged: Block = { ...a, insts: [...a.insts, ...th.insts, ...el.insts, ...selects], term: { op: "br", to: { block: join.name, args } } };
+    const merged: Block = { ...a, insts: [...a.insts, ...th.insts, ...el.insts, ...selects], term: { op: "br", to: { block: join.name, args }, ...originOf(th.block?.term ?? el.block?.term) } };
     const drop = new Set([th.block?.name, el.block?.name].filter((n): n is string => n !== undefined));
     return { ...f, blocks: f.blocks.filter((b) => !drop.has(b.name)).map((b) => (b === a ? merged : b)) };
   }

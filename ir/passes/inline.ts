@@ -73,10 +73,10 @@ function inlineOnce(m: Module, f: Func, counter: { n: number }): Func | undefine
       });
       const c = (x: BlockCall): BlockCall => ({ block: label(x.block), args: x.args.map(arg) });
       const t = gb.term;
-      const term: Terminator = t.op === "ret" ? { op: "br", to: { block: cont, args: [arg(t.value)] } } : t.op === "br" ? { op: "br", to: c(t.to) } : t.op === "br_if" ? { op: "br_if", cond: arg(t.cond), then: c(t.then), else: c(t.else) } : t;
+      const term: Terminator = t.op === "ret" ? { op: "br", to: { block: cont, args: [arg(t.value)] }, ...originOf(t) } : t.op === "br" ? { op: "br", to: c(t.to), ...originOf(t) } : t.op === "br_if" ? { op: "br_if", cond: arg(t.cond), then: c(t.then), else: c(t.else), ...originOf(t) } : t;
       return { name: label(gb.name), params: gi === 0 ? [] : gb.params.map((p) => ({ id: id(p.id), type: p.type })), insts, term };
     });
-    const head: Block = { ...b, insts: b.insts.slice(0, at), term: { op: "br", to: { block: copies[0]!.name, args: [] } } };
+    const head: Block = { ...b, insts: b.insts.slice(0, at), term: { op: "br", to: { block: copies[0]!.name, args: [] }, ...originOf(call) } };
     const tail: Block = { name: cont, params: [{ id: call.result!, type: "i64" }], insts: b.insts.slice(at + 1), term: b.term };
     const blocks = [...f.blocks.slice(0, bi), head, ...copies, tail, ...f.blocks.slice(bi + 1)];
     if (extraEntry.length) blocks[0] = { ...blocks[0]!, insts: [...extraEntry, ...blocks[0]!.insts] };

@@ -155,7 +155,7 @@ function promote(m: Module, f: Func): Func {
     }
     const pass = (block: string, args: readonly Arg[]) => ({ block, args: [...args, ...[...paramsOf.get(block)!.keys()].map((k) => cur.get(k) ?? imm(0))] });
     const t = b.term;
-    const term: Terminator = t.op === "br" ? { op: "br", to: pass(t.to.block, t.to.args) } : t.op === "br_if" ? { ...t, then: pass(t.then.block, t.then.args), else: pass(t.else.block, t.else.args) } : t;
+    const term: Terminator = t.op === "br" ? { op: "br", to: pass(t.to.block, t.to.args), ...originOf(t) } : t.op === "br_if" ? { ...t, then: pass(t.then.block, t.then.args), else: pass(t.else.block, t.else.args) } : t;
     const params: readonly Param[] = bi === 0 ? b.params : [...b.params, ...[...paramsOf.get(b.name)!.values()].map((id) => ({ id, type: "i64" as const }))];
     return { ...b, params, insts, term };
   });

@@ -5,7 +5,7 @@
 //   - a block whose only predecessor ends in `br` to it is merged into that predecessor
 //     (its parameters become the branch's arguments);
 //   - a branch to an empty block that only branches on is redirected past it.
-import { usesOf, type Arg, type Block, type BlockCall, type Func, type Module } from "../core/ir.js";
+import { originOf, usesOf, type Arg, type Block, type BlockCall, type Func, type Module } from "../core/ir.js";
 import { predecessors, reachable, substitute } from "./util.js";
 
 const sameArgs = (a: readonly Arg[], b: readonly Arg[]) => a.length === b.length && a.every((x, k) => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b[k], (_, v) => (typeof v === "bigint" ? v.toString() : v)));
@@ -25,7 +25,7 @@ function simplifyFunc(f: Func): Func {
         const t = b.term;
         if (t.op === "br_if" && t.then.block === t.else.block && sameArgs(t.then.args, t.else.args)) {
           changed = true;
-          return { ...b, term: { op: "br", to: t.then } };
+          return { ...b, term: { op: "br", to: t.then, ...originOf(t) } };
         }
         return b;
       }),
@@ -49,7 +49,7 @@ function simplifyFunc(f: Func): Func {
       ...f,
       blocks: f.blocks.map((b) => {
         const t = b.term;
-        if (t.op === "br" && t.to.block !== b.name) return { ...b, term: { op: "br", to: forward(t.to) } };
+        if (t.op === "br" && t.to.block !== b.name) return { ...b, term: { op: "br", to: forward(t.to), ...originOf(t) } };
         if (t.op === "br_if") return { ...b, term: { ...t, then: t.then.block !== b.name ? forward(t.then) : t.then, else: t.else.block !== b.name ? forward(t.else) : t.else } };
         return b;
       }),

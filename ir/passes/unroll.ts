@@ -5,7 +5,7 @@
 // original) and after each peel constant folding and CFG simplification run; a loop whose
 // trip count is known at compile time disappears after that many peels. Loops still
 // present after UNROLL_LIMIT peels stay, and `backEdges` names them for the offload check.
-import { maxValueId, successors, usesOf, val, type Arg, type Block, type BlockCall, type Func, type Module, type Terminator } from "../core/ir.js";
+import { maxValueId, originOf, successors, usesOf, val, type Arg, type Block, type BlockCall, type Func, type Module, type Terminator } from "../core/ir.js";
 import { constFold } from "./const-fold.js";
 import { simplifyCfg } from "./simplify-cfg.js";
 import { dominates, dominators, predecessors } from "./util.js";
@@ -56,13 +56,13 @@ function closeLoop(f: Func, body: Set<string>): Func {
       let nb = b;
       if (region.has(b.name)) {
         const t = b.term;
-        const term: Terminator = t.op === "br" ? { op: "br", to: renameCall(t.to) } : t.op === "br_if" ? { op: "br_if", cond: rename(t.cond), then: renameCall(t.then), else: renameCall(t.else) } : t.op === "ret" ? { op: "ret", value: rename(t.value) } : t;
+        const term: Terminator = t.op === "br" ? { op: "br", to: renameCall(t.to), ...originOf(t) } : t.op === "br_if" ? { op: "br_if", cond: rename(t.cond), then: renameCall(t.then), else: renameCall(t.else), ...originOf(t) } : t.op === "ret" ? { op: "ret", value: rename(t.value), ...originOf(t) } : t;
         nb = { ...b, insts: b.insts.map((i) => ({ ...i, args: i.args.map(rename) })), term };
       }
       if (b.name === exit) nb = { ...nb, params: [...nb.params, ...escaping.map((v) => ({ id: fresh.get(v)!, type: "i64" as const }))] };
       const add = (c: BlockCall): BlockCall => (c.block === exit ? { block: c.block, args: [...c.args, ...escaping.map((v) => val(v))] } : c);
       const t = nb.term;
-      if (body.has(b.name)) nb = { ...nb, term: t.op === "br" ? { op: "br", to: add(t.to) } : t.op === "br_if" ? { ...t, then: add(t.then), else: add(t.else) } : t };
+      if (body.has(b.name)) nb = { ...nb, term: t.op === "br" ? { op: "br", to: add(t.to), ...originOf(t) } : t.op === "br_if" ? { ...t, then: add(t.then), else: add(t.else) } : t };
       return nb;
     });
   }
@@ -86,7 +86,7 @@ function peel(f: Func, header: string, latch: string, round: number): Func {
   const call = (c: BlockCall): BlockCall => ({ block: c.block === header ? header : body.has(c.block) ? copyName(c.block) : c.block, args: c.args.map(arg) });
   const copies: Block[] = f.blocks.filter((b) => body.has(b.name)).map((b) => {
     const t = b.term;
-    const term: Terminator = t.op === "br" ? { op: "br", to: call(t.to) } : t.op === "br_if" ? { op: "br_if", cond: arg(t.cond), then: call(t.then), else: call(t.else) } : t.op === "ret" ? { op: "ret", value: arg(t.value) } : t;
+    const term: Terminator = t.op === "br" ? { op: "br", to: call(t.to), ...originOf(t) } : t.op === "br_if" ? { op: "br_if", cond: arg(t.cond), then: call(t.then), else: call(t.else), ...originOf(t) } : t.op === "ret" ? { op: "ret", value: arg(t.value), ...originOf(t) } : t;
     return { name: copyName(b.name), params: b.params.map((p) => ({ id: id(p.id), type: p.type })), insts: b.insts.map((i) => ({ ...i, result: i.result === undefined ? undefined : id(i.result), args: i.args.map(arg) })), term };
   });
   // Entering edges (from outside the loop) now enter the copy.
@@ -94,7 +94,7 @@ function peel(f: Func, header: string, latch: string, round: number): Func {
   const blocks = f.blocks.map((b) => {
     if (body.has(b.name)) return b;
     const t = b.term;
-    return { ...b, term: t.op === "br" ? { op: "br" as const, to: enter(t.to) } : t.op === "br_if" ? { ...t, then: enter(t.then), else: enter(t.else) } : t };
+    return { ...b, term: t.op === "br" ? { op: "br" as const, to: enter(t.to), ...originOf(t) } : t.op === "br_if" ? { ...t, then: enter(t.then), else: enter(t.else) } : t };
   });
   const at = blocks.findIndex((b) => b.name === header);
   return { ...f, blocks: [...blocks.slice(0, at), ...copies, ...blocks.slice(at)] };

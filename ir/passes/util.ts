@@ -1,6 +1,6 @@
 // Small rewriting tools the passes share: substituting values, walking predecessors,
 // and dominators.
-import { successors, type Arg, type Block, type BlockCall, type Func, type Inst, type Terminator } from "../core/ir.js";
+import { originOf, successors, type Arg, type Block, type BlockCall, type Func, type Inst, type Terminator } from "../core/ir.js";
 
 /** Replaces every use of the mapped values (following chains: a → b → imm). */
 export function substitute(f: Func, map: ReadonlyMap<number, Arg>): Func {
@@ -13,9 +13,9 @@ export function substitute(f: Func, map: ReadonlyMap<number, Arg>): Func {
   const call = (c: BlockCall): BlockCall => ({ block: c.block, args: c.args.map(resolve) });
   const term = (t: Terminator): Terminator => {
     switch (t.op) {
-      case "br": return { op: "br", to: call(t.to) };
-      case "br_if": return { op: "br_if", cond: resolve(t.cond), then: call(t.then), else: call(t.else) };
-      case "ret": return { op: "ret", value: resolve(t.value) };
+      case "br": return { op: "br", to: call(t.to), ...originOf(t) };
+      case "br_if": return { op: "br_if", cond: resolve(t.cond), then: call(t.then), else: call(t.else), ...originOf(t) };
+      case "ret": return { op: "ret", value: resolve(t.value), ...originOf(t) };
       default: return t;
     }
   };

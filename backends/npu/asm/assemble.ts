@@ -114,7 +114,7 @@ function operand(node: CstNode, problems: Diagnostic[], at: (t: IToken) => Locat
 const SHAPES: Readonly<Record<string, string>> = {
   alu: "dst, a, b|#imm", mov: "dst, src", imm: "dst, #imm16", sh: "dst, a, amount", dsh: "dst, a, b, amount", un: "dst, a",
   br: "target", bl: "dst, target", rtn: "a", mem: "$x, [a+off], sigN[, swap][, ord]", atom: "$w, [a+off], sigN[, swap][, ord]",
-  lkp: "$r, mapN, a, b, #flags, sigN[, swap][, ord]", hlp: "$r, helper, sigN[, swap][, ord]", wait: "mask", none: "",
+  lkp: "$r, mapN, a, b, #flags, sigN[, swap][, ord][, rel]", hlp: "$r, helper, sigN[, swap][, ord]", wait: "mask", none: "",
 };
 
 function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: Diagnostic[], at: (t: IToken) => Location): Word {
@@ -171,11 +171,13 @@ function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: D
     const s = ops[i];
     if (s?.kind !== "word" || !/^sig[0-7]$/.test(s.word)) return bad(i, "a signal sig0..sig7");
     w.sig = Number(s.word.slice(3));
-    // Then `swap` (sleep on the signal at once) and `ord` (issue in packet order), in that order.
+    // Then `swap` (sleep on the signal at once), `ord` (issue in packet order) and `rel`
+    // (a found key releases the order: lkp.lookup), in that order.
     let k = i + 1;
     if (ops[k]?.kind === "word" && (ops[k] as { word: string }).word === "swap") { w.swap = 1; k++; }
     if (ops[k]?.kind === "word" && (ops[k] as { word: string }).word === "ord") { w.ord = 1; k++; }
-    if (k < ops.length) bad(k, "swap or ord");
+    if (ops[k]?.kind === "word" && (ops[k] as { word: string }).word === "rel") { w.rel = 1; k++; }
+    if (k < ops.length) bad(k, "swap, ord or rel");
   };
   const xfer = (i: number, kind: "xr" | "xw") => {
     const o = ops[i];
@@ -233,7 +235,7 @@ function encodeLine(line: Line, labels: ReadonlyMap<string, number>, problems: D
       const k = LOOKUP_KINDS.indexOf(suffix[0] as "lookup");
       if (k < 0) problems.push(diag("asm-mnemonic", at(line.tok), [line.mnemonic]));
       else w.cond = k;
-      if (!count(6, 7, 8)) break;
+      if (!count(6, 7, 8, 9)) break;
       xfer(0, "xr");
       const m = ops[1];
       if (m?.kind === "word" && /^map\d+$/.test(m.word) && Number(m.word.slice(3)) < 128) w.sh = Number(m.word.slice(3));

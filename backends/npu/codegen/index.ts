@@ -9,7 +9,7 @@ import { selectFunction } from "./isel.js";
 import { allocate } from "./regalloc.js";
 import { schedule } from "./sched.js";
 import { forwardTransfers } from "./forward.js";
-import { insertReleases, packetOrdering } from "./ordering.js";
+import { insertReleases, ORDERED_HELPERS, packetOrdering } from "./ordering.js";
 import { defsOf, formatOf, usesOf, type VInst } from "./vcode.js";
 
 export interface Microcode {
@@ -33,15 +33,22 @@ export interface CodegenOptions {
   readonly pairs?: boolean;
   /** Leave commands and their waits back to back. */
   readonly noSchedule?: boolean;
+  /**
+   * Tail calls: the object's other programs (a tail call may run any of them for the same
+   * packet, so their map writes order this one's accesses) and the number of programs in
+   * the image, which `lkp.tail` carries.
+   */
+  readonly others?: readonly Module[];
+  readonly programs?: number;
 }
 
 export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Microcode {
   const laid: { name: string; insts: VInst[]; spillBytes: number }[] = [];
   let spilled = 0;
-  const ordering = packetOrdering(module);
+  const ordering = packetOrdering(module, opts.others);
   const selected: boolean[] = [];
   module.funcs.forEach((f, n) => {
-    const v = selectFunction(f, { module, pairs: opts.pairs, ordering }, n === 0);
+    const v = selectFunction(f, { module, pairs: opts.pairs, ordering, programs: opts.programs }, n === 0);
     const live = removeDead(forwardTransfers(removeDead(v.insts)));
     const insts = opts.noSchedule ? live : schedule(live);
     const a = allocate({ ...v, insts });
@@ -50,7 +57,9 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
     laid.push({ name: f.name, insts: a.insts, spillBytes: a.spillBytes });
   });
   // The entry function releases packet order after its last ordered command; a call counts as one when any callee has them.
-  if (laid.length > 0) laid[0] = { ...laid[0]!, insts: insertReleases(laid[0]!.insts, selected.slice(1).some(Boolean)) };
+  // A tail call counts as one when any program of the object may write a map another packet reads.
+  const tailMayOrder = (opts.others?.length ?? 0) > 0 && (ordering.unknownWrites || ordering.written.size > 0 || [module, ...opts.others!].some(usesOrderedHelpers));
+  if (laid.length > 0) laid[0] = { ...laid[0]!, insts: insertReleases(laid[0]!.insts, selected.slice(1).some(Boolean) || tailMayOrder) };
   // Addresses of labels, then the words.
   const labels = new Map<string, number>();
   const functions: { name: string; at: number }[] = [];
@@ -83,6 +92,10 @@ export function compileMicrocode(module: Module, opts: CodegenOptions = {}): Mic
   return { words, notes, origins, functions, blocks, spilled };
 }
 
+function usesOrderedHelpers(m: Module): boolean {
+  return m.funcs.some((f) => f.blocks.some((b) => b.insts.some((i) => i.op === "call.helper" && i.args[0]?.kind === "imm" && ORDERED_HELPERS.has(Number(i.args[0].value)))));
+}
+
 function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number): Word {
   const info = OP_BY_NAME.get(i.op);
   if (!info) return fail("codegen", {}, [`bug: no opcode ${i.op}`]);
@@ -108,6 +121,7 @@ function encodeInst(i: VInst, labels: ReadonlyMap<string, number>, delta: number
   if (i.sig !== undefined) w.sig = i.sig;
   if (i.swap) w.swap = 1;
   if (i.ord) w.ord = 1;
+  if (i.rel) w.rel = 1;
   if (i.label !== undefined) {
     const to = labels.get(i.label);
     if (to === undefined) fail("codegen", {}, [`bug: label ${i.label} was never placed`]);

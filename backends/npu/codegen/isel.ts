@@ -8,15 +8,18 @@
 //
 // Needs: an optimised IR module that validates (ir/core/validate.ts). Keeps: every value's
 // meaning as runtime/interp defines it, for the engine's address map (layout.ts).
-import type { Arg, Block, BlockCall, Func, Inst, Module } from "../../../ir/core/ir.js";
+import { usesOf as usesOfTerm, type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../../../ir/core/ir.js";
+
+/** bpf_tail_call's helper number (runtime/helpers/table.ts). */
+const TAIL_CALL = 12;
 import { CTX_FIELDS } from "../../../ir/core/ops.js";
-import { printInst } from "../../../ir/text/print.js";
+import { printInst, printTerm } from "../../../ir/text/print.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { A, B, COND_CODE, MEM_SIZES, NONE, SA, SH_SA, XR, XW, ATOMIC_OPS, LOOKUP_KINDS, type Operand } from "../isa.js";
 import { FRAME, WINDOW, windowAddress } from "../layout.js";
 import type { Loc, VFunc, VInst } from "./vcode.js";
 import { highWordNeeded, valueWidths } from "./width.js";
-import { ORDERED_HELPERS, packetOrdering, type Ordering } from "./ordering.js";
+import { ORDERED_HELPERS, packetOrdering, releasesOnHit, type Ordering } from "./ordering.js";
 
 /** Registers the allocator never hands out (regalloc.ts keeps the same list). */
 export const FP: Operand = A(13);
@@ -76,6 +79,8 @@ export interface IselOptions {
   readonly module: Module;
   /** Which commands go in packet order (packetOrdering of the module). */
   readonly ordering?: Ordering;
+  /** Programs in the image, for tail calls (lkp.tail's bound on the program number). */
+  readonly programs?: number;
 }
 
 class Selector {
@@ -90,6 +95,11 @@ class Selector {
   private xferNext = 0;
   private sigNext = 0;
   private note = "";
+  /**
+   * What every word made without a BPF origin says in the listing (the prologue, the edge
+   * moves of a fall-through), so that no word of the listing is unexplained.
+   */
+  private tag = "";
   /** The BPF slot of the IR instruction being selected: every word it makes carries it. */
   private origin: number | undefined;
   /** icmp values whose only use is their block's br_if: compared there, never materialised. */
@@ -125,6 +135,7 @@ class Selector {
   // ------------------------------------------------------------ emission helpers
   private emit(i: VInst): VInst {
     if (this.note) i.note = this.note;
+    else if (this.tag && this.origin === undefined) i.note = this.tag;
     if (this.origin !== undefined) i.origin = this.origin;
     this.note = "";
     this.out.push(i);
@@ -723,7 +734,11 @@ class Selector {
         if (off === undefined) fail("codegen", {}, [`unknown xdp_md field ${(y as { word: string }).word}`]);
         return this.set(id, this.read(this.val(x!).lo, off, 4, "ctx").lo);
       }
-      case "map.ref": return fail("codegen", {}, ["a map as a value (map.ref): the NPU has no helpers that take one"]);
+      case "map.ref": {
+        // The one helper that takes a map is bpf_tail_call, whose lkp.tail names it in its map field: no word.
+        if (this.onlyTailCallMap(id)) return this.set(id, ZERO);
+        return fail("codegen", {}, ["a map as a value (map.ref): the NPU has no helper but bpf_tail_call that takes one"]);
+      }
       case "map.lookup": case "map.update": case "map.delete": {
         const m = this.mapIndex(x!);
         const kind = LOOKUP_KINDS.indexOf(op.slice(4) as "lookup");
@@ -732,7 +747,9 @@ class Selector {
         const flags = op === "map.update" ? this.imm16(i.args[3], "map.update flags") : 0;
         const xr = this.nextXfer(2), sig = this.nextSig();
         const ord = this.order.unknownWrites || this.order.written.has(m);
-        this.emit({ op: "lkp", cond: kind, sh: m, xfer: xr, sig, a: this.loc(key), ...(value ? { b: this.loc(value) } : {}), field: flags & 0xffff, ord });
+        // The entry's lookups whose found path needs no order release it at issue (ordering.ts releasesOnHit).
+        const rel = ord && this.isEntry && (this.released ??= releasesOnHit(this.f, this.order)).has(id);
+        this.emit({ op: "lkp", cond: kind, sh: m, xfer: xr, sig, a: this.loc(key), ...(value ? { b: this.loc(value) } : {}), field: flags & 0xffff, ord, ...(rel ? { rel } : {}) });
         this.emit({ op: "wait", field: 1 << sig });
         return this.set(id, this.copy({ k: "p", op: XR(xr) }), op === "map.lookup" ? ZERO : this.copy({ k: "p", op: XR(xr + 1) }));
       }
@@ -758,6 +775,7 @@ class Selector {
       }
       case "call.helper": {
         const n = this.imm16(x, "a helper number");
+        if (n === TAIL_CALL) return this.tailCall(id, i);
         i.args.slice(1).forEach((a, k) => {
           const v = this.val(a);
           this.mov({ k: "p", op: XW(2 * k) }, v.lo);
@@ -793,9 +811,32 @@ class Selector {
 
   private get order(): Ordering { return this.opts.ordering ?? (this.cachedOrder ??= packetOrdering(this.opts.module)); }
   private cachedOrder?: Ordering;
+  private released?: Set<number>;
   /** A memory access through ptr in region R goes in packet order when another packet may write what it touches. */
   private ordered(ptr: Arg, region: Arg): boolean {
     return this.order.ordered(this.f.name, ptr, (region as { word: string }).word);
+  }
+
+  /** Whether every use of a map reference is as bpf_tail_call's map argument. */
+  private onlyTailCallMap(id: number): boolean {
+    const isTail = (i: Inst) => i.op === "call.helper" && i.args[0]?.kind === "imm" && i.args[0].value === BigInt(TAIL_CALL);
+    return this.f.blocks.every((b) => !usesOfTerm(b.term).includes(id) && b.insts.every((i) => i.args.every((a, k) => a.kind !== "value" || a.id !== id || (isTail(i) && k === 2))));
+  }
+
+  /**
+   * bpf_tail_call(ctx, prog_array, index): one lookup engine request that, when the entry is
+   * there and the packet is under the 33-call limit, sends the thread to the program's slot
+   * in the tail-call table (the engine puts ctx back in $r0 for its prologue); otherwise the
+   * answer, -ENOENT, lands in the transfer registers and the program goes on. The thread
+   * sleeps on the answer (swap): a tail call leaves no signal behind for the next program.
+   */
+  private tailCall(id: number, i: Inst): void {
+    const m = i.args[2]?.kind === "value" ? this.defs.get(i.args[2].id) : undefined;
+    if (m?.op !== "map.ref") return fail("codegen", {}, ["bpf_tail_call: its prog_array must be a map reference (lddw map)"]);
+    const idx = this.val(i.args[3]!);
+    const xr = this.nextXfer(2), sig = this.nextSig();
+    this.emit({ op: "lkp", cond: LOOKUP_KINDS.indexOf("tail"), sh: this.mapIndex(m.args[0]!), xfer: xr, sig, swap: true, a: this.loc(this.reg(idx.lo)), b: this.loc(this.reg(idx.hi)), field: this.opts.programs ?? 1 });
+    return this.set(id, this.copy({ k: "p", op: XR(xr) }), this.copy({ k: "p", op: XR(xr + 1) }));
   }
 
   private mapIndex(a: Arg): number {
@@ -838,8 +879,16 @@ class Selector {
     const moves = this.edgeMoves(call);
     if (moves.length === 0) return `.B${this.f.name}.${call.block}`;
     const l = this.newLabel();
-    this.stubs.push([{ op: "label", label: l }, ...moves, { op: "br", cond: 0, label: `.B${this.f.name}.${call.block}` }]);
+    this.stubs.push([{ op: "label", label: l }, ...moves, this.stubBranch(`.B${this.f.name}.${call.block}`)]);
     return l;
+  }
+
+  /** The jump at the end of an edge stub: the terminator's origin, or its tag. */
+  private stubBranch(label: string): VInst {
+    const i: VInst = { op: "br", cond: 0, label };
+    if (this.origin !== undefined) i.origin = this.origin;
+    else if (this.tag) i.note = this.tag;
+    return i;
   }
 
   run(): VFunc {
@@ -848,6 +897,7 @@ class Selector {
     for (const b of f.blocks.slice(1)) for (const p of b.params) this.fresh(p.id);
     this.label(`.F${f.name}`);
     const entry = f.blocks[0]!;
+    this.tag = this.isEntry ? "prologue: frame pointer, arguments from the dispatcher" : "prologue: save the link, read the arguments";
     if (this.isEntry) {
       // The dispatcher hands a thread r1 in $r0 and r2 in $r2:$r3 (docs/npu-isa.md §Threads).
       this.mov({ k: "p", op: FP }, C(FRAME.entryFp));
@@ -870,12 +920,15 @@ class Selector {
     }
     f.blocks.forEach((b, n) => {
       this.label(`.B${f.name}.${b.name}`);
+      this.tag = "";
       for (const i of b.insts) this.inst(i);
       const next = f.blocks[n + 1]?.name;
       const t = b.term;
-      this.note = "";
-      // A terminator has no origin of its own: a fused compare lends its own, else none.
-      this.origin = undefined;
+      // A terminator's words (its compare, the edge moves, the branches, the return) carry the
+      // BPF jump or exit it came from; a fall-through (no jump in the BPF) says what it is.
+      this.note = t.op === "ret" || t.op === "br_if" ? printTerm(t) : "";
+      this.origin = t.origin;
+      this.tag = t.op === "br" ? `edge into ${t.to.block}: moves and jump` : t.op === "ret" ? "epilogue" : t.op === "unreachable" ? "unreachable" : "edge moves";
       switch (t.op) {
         case "br": {
           const l = this.edge(t.to);
@@ -887,7 +940,7 @@ class Selector {
           if (t.cond.kind === "value" && this.fused.has(t.cond.id)) {
             const d = this.defs.get(t.cond.id)!;
             this.note = printInst(d);
-            this.origin = d.origin;
+            this.origin = d.origin ?? t.origin;
             cond = this.compareOf(d);
           } else if (t.cond.kind === "imm") {
             cond = t.cond.value !== 0n ? "al" : "nv";
@@ -901,7 +954,7 @@ class Selector {
           const stub = (c: BlockCall, moves: VInst[]) => {
             if (moves.length === 0) return block(c);
             const l = this.newLabel();
-            this.stubs.push([{ op: "label", label: l }, ...moves, { op: "br", cond: 0, label: block(c) }]);
+            this.stubs.push([{ op: "label", label: l }, ...moves, this.stubBranch(block(c))]);
             return l;
           };
           const [c, far, farMoves, near, nearMoves] = elseMoves.length === 0 && thenMoves.length > 0

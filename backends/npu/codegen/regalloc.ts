@@ -164,7 +164,7 @@ function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VI
     if (i.op === "label") { out.push(i); continue; }
     const fmt = formatOf(i.op);
     const usesA = ["alu", "sh", "dsh", "un", "rtn", "mem", "atom", "lkp"].includes(fmt) || i.op === "mova";
-    const usesB = (fmt === "alu" && !i.imm) || fmt === "dsh" || (i.op === "movb" && !i.imm) || (fmt === "lkp" && i.cond === 1);
+    const usesB = (fmt === "alu" && !i.imm) || fmt === "dsh" || (i.op === "movb" && !i.imm) || (fmt === "lkp" && (i.cond === 1 || i.cond === 4));
     let a = usesA && i.a ? phys(i.a) : undefined;
     let b = usesB && i.b ? phys(i.b) : undefined;
     // Moves pick their side by where the source sits; commutative words swap a wrong pair.
@@ -179,19 +179,19 @@ function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VI
     }
     if (a) {
       if ("slot" in a) i.a = reload(a.slot, SPILL.loadA);
-      else if (!canBeA(a.op)) { out.push({ op: "movb", dst: P(SCRATCH.a), b: a }); i.a = P(SCRATCH.a); }
+      else if (!canBeA(a.op)) { out.push({ op: "movb", dst: P(SCRATCH.a), b: a, note: "bank move" }); i.a = P(SCRATCH.a); }
       else i.a = a;
     }
     if (b) {
       if ("slot" in b) i.b = reload(b.slot, SPILL.loadB);
-      else if (!canBeB(b.op)) { out.push({ op: "mova", dst: P(SCRATCH.b), a: b }); i.b = P(SCRATCH.b); }
+      else if (!canBeB(b.op)) { out.push({ op: "mova", dst: P(SCRATCH.b), a: b, note: "bank move" }); i.b = P(SCRATCH.b); }
       else i.b = b;
     }
     let store: number | undefined;
     if (i.dst) {
       const d = phys(i.dst);
       if ("slot" in d) {
-        if (fmt === "imm") out.push({ op: "mova", dst: P(SCRATCH.dst), a: reload(d.slot, SPILL.loadDst) });
+        if (fmt === "imm") out.push({ op: "mova", dst: P(SCRATCH.dst), a: reload(d.slot, SPILL.loadDst), note: "reload" });
         i.dst = P(SCRATCH.dst);
         store = d.slot;
       } else i.dst = d;
@@ -200,7 +200,7 @@ function rewrite(insts: readonly VInst[], iv: ReadonlyMap<number, Interval>): VI
     if (fmt === "mov" && i.dst?.k === "p" && ((i.op === "mova" && same(i.a, i.dst)) || (i.op === "movb" && !i.imm && same(i.b, i.dst)))) continue;
     out.push(i);
     if (store !== undefined) {
-      out.push({ op: "mova", dst: P(XW(SPILL.store)), a: P(SCRATCH.dst) });
+      out.push({ op: "mova", dst: P(XW(SPILL.store)), a: P(SCRATCH.dst), note: "spill" });
       out.push({ op: "wr", size: MEM_SIZES.indexOf(4), xfer: SPILL.store, sig: 0, a: P(FP), field: store * 4, note: "spill" });
     }
   }

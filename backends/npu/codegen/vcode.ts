@@ -24,6 +24,8 @@ export interface VInst {
   swap?: boolean;
   /** Issue in packet order (codegen/ordering.ts). */
   ord?: boolean;
+  /** lkp.lookup: a found key releases packet order (isa.ts `rel`, codegen/ordering.ts releasesOnHit). */
+  rel?: boolean;
   /** Branch target (br, bl) or the label this pseudo-instruction defines ("label"). */
   label?: string;
   /** The immediate is the caller's frame size, known after allocation (calls). */
@@ -35,6 +37,23 @@ export interface VInst {
   /** The BPF slot its IR instruction came from (ir/core/ir.ts Inst.origin), for the listing. */
   origin?: number;
 }
+
+/**
+ * What a word made for no BPF instruction says it is: its listing note starts with one of
+ * these. Every other word of a lifted program names the BPF instruction it came from
+ * (VInst.origin); the listing test holds every example to that.
+ */
+export const UNSOURCED_TAGS = [
+  "prologue", // the entry's frame pointer and arguments; a callee's link save and argument reads
+  "epilogue", // a return whose IR has no BPF exit behind it
+  "edge", // a fall-through's block-parameter moves and jump: no BPF jump made them
+  "spill", // the allocator's stores to local memory
+  "reload", // ... and loads back
+  "bank move", // an operand moved to the bank the ALU reads it from
+  "no ordered command follows", // ordx (codegen/ordering.ts)
+  "unreachable", // the end of a block the IR marks unreachable
+  "tail-call table", // an image with tail calls: the dispatch word and one branch per program
+] as const;
 
 export const formatOf = (op: string): Format | "label" => (op === "label" ? "label" : OP_BY_NAME.get(op)!.format);
 
@@ -51,7 +70,8 @@ export function usesOf(i: VInst): Loc[] {
     // A shift by `sa` reads the shift-amount register: the scheduler must keep it after the word that sets sa.
     case "sh": add(i.a); if (i.sh === SH_SA) add({ k: "p", op: SA }); break;
     case "dsh": add(i.a); add(i.b); if (i.sh === SH_SA) add({ k: "p", op: SA }); break;
-    case "lkp": add(i.a); if (i.cond === 1) add(i.b); break;
+    // update reads the value address from b, tail the index's high word.
+    case "lkp": add(i.a); if (i.cond === 1 || i.cond === 4) add(i.b); break;
     default: break;
   }
   return out;

@@ -12,7 +12,8 @@
 // has the `ord` bit (state another packet writes: codegen/ordering.ts) issues only when
 // every earlier packet is done, so a stream of packets leaves the maps as the
 // interpreter, which runs them one after another, does; "every earlier packet is done"
-// means done or past its last ordered command (`ordx`). `ordered: false` ignores the bit.
+// means done or past its last ordered command (`ordx`, or an ordered `lkp.lookup` with
+// `rel` that found its key). `ordered: false` ignores the bit.
 import { DiagnosticError, diag, fail } from "../../../ir/diag/diag.js";
 import type { BpfMap } from "../../../runtime/maps/map.js";
 import { HELPERS_BY_ID } from "../../../runtime/helpers/table.js";
@@ -21,6 +22,7 @@ import { AddressSpace } from "../../../runtime/interp/memory.js";
 import { createXdpPacket, packetBytes, type XdpPacket } from "../../../runtime/interp/xdp.js";
 import { ATOMIC_OPS, CONDITIONS, immValue, LOOKUP_KINDS, MEM_SIZES, offsetOf, OP_BY_CODE, operandOf, SH_SA, type Word } from "../isa.js";
 import { LOCAL_BYTES, WINDOW, windowAddress } from "../layout.js";
+import { MAX_TAIL_CALLS } from "../../../runtime/interp/interpreter.js";
 
 /** The descriptor's timing figures the simulator reads (offload-hooks/targets/npu.json). */
 export interface NpuTiming {
@@ -68,6 +70,10 @@ export interface SimStats {
   /** Per engine: cycles it issued a microword (multiply steps included). */
   readonly issueCycles: readonly number[];
   readonly utilisation: number;
+  /** Thread-cycles spent held back by packet order (a word with `ord` waiting for earlier packets): what ordering costs. */
+  readonly orderHeld: number;
+  /** Per unit (packet, map, lookup, ...): cycles requests waited in its queue before starting. */
+  readonly queueWait: Readonly<Record<string, number>>;
 }
 
 interface LiveJob {
@@ -81,6 +87,8 @@ interface LiveJob {
   result?: JobResult;
   /** Past its last ordered command (ordx) or done: later packets' ordered commands may issue. */
   released?: boolean;
+  /** Tail calls that found their program, against MAX_TAIL_CALLS. */
+  tailCalls: number;
 }
 
 interface Thread {
@@ -93,6 +101,8 @@ interface Thread {
   n: boolean; z: boolean; c: boolean; v: boolean;
   pc: number;
   state: "idle" | "ready" | "wait" | "order";
+  /** When the thread was last held back by packet order (for SimStats.orderHeld). */
+  orderSince: number;
   waitMask: number;
   arrived: number;
   job?: LiveJob;
@@ -117,6 +127,8 @@ export class NpuMachine {
   private readonly windowOf = new WeakMap<Uint8Array, number>();
   private nextWindow: number = WINDOW.dynamicBase;
   private now = 0;
+  private orderHeld = 0;
+  private readonly queueWait = new Map<string, number>();
 
   constructor(image: readonly Word[], private readonly maps: readonly BpfMap[], private readonly host: HostState, private readonly cfg: SimConfig) {
     this.code = image.map((w) => {
@@ -125,7 +137,7 @@ export class NpuMachine {
     });
     for (let e = 0; e < cfg.engines; e++) {
       for (let t = 0; t < cfg.threads; t++) {
-        this.threads.push({ engine: e, index: t, regs: new Uint32Array(32), xr: new Uint32Array(16), xw: new Uint32Array(14), sa: 0, n: false, z: false, c: false, v: false, pc: 0, state: "idle", waitMask: 0, arrived: 0, local: new Uint8Array(LOCAL_BYTES) });
+        this.threads.push({ engine: e, index: t, regs: new Uint32Array(32), xr: new Uint32Array(16), xw: new Uint32Array(14), sa: 0, n: false, z: false, c: false, v: false, pc: 0, state: "idle", waitMask: 0, arrived: 0, orderSince: 0, local: new Uint8Array(LOCAL_BYTES) });
       }
     }
     this.current = Array.from({ length: cfg.engines }, () => 0);
@@ -151,8 +163,8 @@ export class NpuMachine {
   /** Runs every job to its end, packets handed to free threads in order; results in job order. */
   run(jobs: readonly Job[]): { results: JobResult[]; stats: SimStats } {
     const live: LiveJob[] = jobs.map((job, seq) => {
-      if (job.kind === "raw") return { seq, job, mem: job.mem ? job.mem.slice() : undefined, start: 0, issued: 0 };
-      return { seq, job, pkt: createXdpPacket(new AddressSpace(), job.frame), start: 0, issued: 0 };
+      if (job.kind === "raw") return { seq, job, mem: job.mem ? job.mem.slice() : undefined, start: 0, issued: 0, tailCalls: 0 };
+      return { seq, job, pkt: createXdpPacket(new AddressSpace(), job.frame), start: 0, issued: 0, tailCalls: 0 };
     });
     let next = 0;
     let finished = 0;
@@ -181,7 +193,7 @@ export class NpuMachine {
         if (job.released && oldest < live.length && live[oldest]!.released) {
           // The oldest packet still holding the order moves on: held words may try again.
           while (oldest < live.length && live[oldest]!.released) oldest++;
-          for (const w of this.threads) if (w.state === "order") w.state = "ready";
+          for (const w of this.threads) if (w.state === "order") { w.state = "ready"; this.orderHeld += this.now - w.orderSince; }
         }
       }
       this.now++;
@@ -193,7 +205,8 @@ export class NpuMachine {
     }
     const cycles = this.now;
     const util = cycles === 0 ? 0 : this.issueCycles.reduce((s, x) => s + x, 0) / (cycles * this.cfg.engines);
-    return { results: live.map((j) => j.result!), stats: { cycles, issueCycles: [...this.issueCycles], utilisation: util } };
+    const queueWait = Object.fromEntries([...this.queueWait].sort(([a], [b]) => a.localeCompare(b)));
+    return { results: live.map((j) => j.result!), stats: { cycles, issueCycles: [...this.issueCycles], utilisation: util, orderHeld: this.orderHeld, queueWait } };
   }
 
   private start(t: Thread, job: LiveJob): void {
@@ -204,8 +217,13 @@ export class NpuMachine {
     t.job = job;
     job.start = this.now;
     // The packet descriptor: r1 in $r0, r2 in $r2:$r3 (docs/npu-isa.md §Threads).
+    this.entryRegisters(t, job);
+  }
+
+  /** r1 in $r0 and (raw) r2 in $r2:$r3, as a program's prologue expects them: at the start and after a tail call. */
+  private entryRegisters(t: Thread, job: LiveJob): void {
     if (job.job.kind === "xdp") t.xr[0] = windowAddress(WINDOW.ctx);
-    else if (job.mem) { t.xr[0] = windowAddress(WINDOW.packet); t.xr[2] = job.mem.length; }
+    else if (job.mem) { t.xr[0] = windowAddress(WINDOW.packet); t.xr[2] = job.mem.length; t.xr[3] = 0; }
   }
 
   private pick(e: number): Thread | undefined {
@@ -239,6 +257,8 @@ export class NpuMachine {
     const u = this.units.get(unit)!;
     const start = Math.max(this.now, u.nextFree);
     u.nextFree = start + 1;
+    const key = unit.startsWith("local") ? "local" : unit;
+    this.queueWait.set(key, (this.queueWait.get(key) ?? 0) + start - this.now);
     this.events.push({ time: start + (latency ?? u.latency), thread: t, sig });
   }
 
@@ -350,6 +370,7 @@ export class NpuMachine {
       // Shared state waits for every earlier packet (ordered mode); the word issues again later.
       if (!w.ord || this.cfg.ordered === false || job.seq <= oldest) return false;
       t.state = "order";
+      t.orderSince = this.now;
       job.issued--;
       return true;
     };
@@ -497,7 +518,20 @@ export class NpuMachine {
         if (!map) this.fault(t, `lookup in map ${w.sh}, but the program has ${this.maps.length} maps`);
         const kind = LOOKUP_KINDS[w.cond];
         let answer = 0n;
-        if (kind === "elem") {
+        if (kind === "tail") {
+          // bpf_tail_call (runtime/helpers/table.ts, runtime/interp): a found entry replaces the program.
+          if (map.def.kind !== "prog_array") this.fault(t, `tail call through map ${w.sh}, which is no prog_array`);
+          const index = this.src(t, w.a), high = this.src(t, w.b);
+          const entry = high === 0 ? map.lookup(Uint8Array.of(index & 255, (index >>> 8) & 255, (index >>> 16) & 255, index >>> 24)) : undefined;
+          answer = BigInt.asUintN(64, -2n); // -ENOENT
+          if (entry && ++job.tailCalls <= MAX_TAIL_CALLS) {
+            const p = new DataView(entry.buffer, entry.byteOffset, 4).getUint32(0, true);
+            if (p >= w.imm) fail("run-tail-call", { insn: t.pc }, []);
+            this.entryRegisters(t, job);
+            pc = 1 + p;
+            answer = 0n;
+          }
+        } else if (kind === "elem") {
           const i = this.src(t, w.a);
           const base = this.windows.get(WINDOW.arrayBase + w.sh);
           answer = base && i < map.def.maxEntries ? BigInt(windowAddress(WINDOW.arrayBase + w.sh, i * map.def.valueSize)) : 0n;
@@ -506,6 +540,8 @@ export class NpuMachine {
           if (kind === "lookup") {
             const v = map.lookup(key);
             answer = v ? BigInt(this.valueWindow(w.sh, v)) : 0n;
+            // A found key ends the packet's ordered section here (isa.ts `rel`): nothing it does next needs order.
+            if (w.rel && v) job.released = true;
           } else if (kind === "update") {
             const value = this.readBytes(t, this.src(t, w.b), map.def.valueSize);
             answer = BigInt.asUintN(64, BigInt(map.update(key, value, w.imm)));

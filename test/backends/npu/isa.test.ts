@@ -45,6 +45,8 @@ const ROWS: readonly (readonly [string, string])[] = [
   ["atom.cmpxchg.4 $w0, [A1-4], sig2, swap", "ca4004000205fffc"],
   ["lkp.update $r7, map0, A3, B0, #1, sig1, ord", "cc410d0000720001"],
   ["lkp.lookup $r6, map3, A1, A0, #0, sig1, swap, ord", "cc0104000c630000"],
+  // rel (bit 35): a found key releases packet order at issue.
+  ["lkp.lookup $r5, map0, A0, A0, #0, sig6, ord, rel", "cc010008005c0000"],
   ["hlp $r2, 7, sig5, swap", "d0000000002b0007"],
 ];
 
@@ -103,6 +105,8 @@ describe("assembler diagnostics", () => {
     ]);
     expect(problems("add A1, A2")).toEqual(["bad.s:1:1: asm-operands: Invalid number of operands for add: expected dst, a, b|#imm"]);
     expect(problems("x: nop\nx: nop")).toEqual(["bad.s:2:1: asm-label-dup: label 'x' is defined twice"]);
+    expect(problems("lkp.update $r0, map0, A0, B0, #0, sig1, ord, rel")).toEqual(["bad.s:1:1: asm-syntax: lkp.update: rel (release packet order when the key is found) needs an ordered lkp.lookup"]);
+    expect(problems("rd.4 $r0, [A0+0], sig1, rel")).toEqual(["bad.s:1:1: asm-syntax: rd.4: rel is for lkp.lookup only"]);
   });
 });
 
