@@ -29,10 +29,17 @@ export function isP4File(file: string): boolean {
  */
 export const P4_PIPELINE: readonly string[] = DEFAULT_PIPELINE.filter((p) => p !== "mem2reg");
 
+/**
+ * From the frontend's IR to what BPF code generation takes: P4_PIPELINE, whose output keeps
+ * `table.apply` (what a match-action target reads, and the corpus's golden IR), then the
+ * tables lowered to map lookups (ir/passes/lower-tables.ts) and the keys' constants folded.
+ */
+export const P4_BPF_PIPELINE: readonly string[] = [...P4_PIPELINE, "lower-tables", "const-fold", "dce"];
+
 /** The program's section: XDP, named after the architecture's package for readers of the object. */
 export function loadP4(bytes: Uint8Array, file: string): LoadedP4 {
   const p4 = compileP4(Buffer.from(bytes).toString("utf8"), file);
-  const optimised = runPasses(p4.module, P4_PIPELINE);
+  const optimised = runPasses(p4.module, P4_BPF_PIPELINE);
   const object = compileModule(optimised, { name: "main", section: "xdp", mapInit: new Map(), license: "GPL" });
   return { object, p4: { ...p4, module: optimised } };
 }

@@ -22,6 +22,7 @@
 import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { imm, sym, val, word, type Arg, type Block, type Inst, type Module, type Terminator, type Type } from "../../ir/core/ir.js";
 import type { MapDef } from "../../runtime/maps/def.js";
+import { TABLE_MATCH_KINDS } from "../../ir/core/ops.js";
 import type { ActionDecl, ActionRef, Decl, Expr, Keyset, LocalDecl, Param, Pos, Program, Stmt, TableDecl } from "./ast.js";
 import { ARCHITECTURES, XDP, type Architecture } from "./arch.js";
 import { assignable, BOOL, castAllowed, constValue, declareTypes, INFINT, newTypeEnv, resolveType, sameType, typeError, typeName, unify, VOID, widthOf, type P4Type, type TypeEnv } from "./types.js";
@@ -1438,21 +1439,10 @@ class Lowering {
     }
     if (t.entries) this.unsupported(t.pos, "non-const `entries` (give them with --entries / STF `add`)");
     const info = this.tableInfo(t, tl.control, keys.map((k, i) => ({ name: textOf(t.keys[i]!.expr), kind: k.kind, width: widthOf(k.type), pos: t.keys[i]!.pos })), scope);
-    // The key buffer (layout from tables.ts): zeroed, then each field in place.
-    const kl = keyLayout(info);
-    const buf = f.buffer(kl.size);
-    for (let b = 0; b < kl.size; b++) f.effect("store.u8", [word("stack"), f.fp, imm(buf + b), imm(0)]);
-    if (info.mapKind === "lpm_trie") f.effect("store.u32", [word("stack"), f.fp, imm(buf), imm(kl.size * 8 - 32)]);
-    kl.fields.forEach((fl, i) => {
-      const v = keys[i]!.arg;
-      if (fl.order === "le") f.effect(`store.u${fl.bytes * 8}`, [word("stack"), f.fp, imm(buf + fl.offset), v]);
-      else {
-        // Network order, the value left-aligned in its bytes (LPM and TCAM match from the MSB).
-        const aligned = f.bin("shl", v, imm(fl.bytes * 8 - fl.width));
-        for (let b = 0; b < fl.bytes; b++) f.effect("store.u8", [word("stack"), f.fp, imm(buf + fl.offset + b), f.mask(f.bin("lshr", aligned, imm((fl.bytes - 1 - b) * 8)), 8)]);
-      }
-    });
-    const p = f.emit("map.lookup", [sym(info.mapName), f.emit("ptradd", [f.fp, imm(buf)], "ptr.stack")], "ptr.map_value");
+    // The lookup as one instruction: a match-action target reads the fields and their match
+    // kinds; the lower-tables pass packs them into the map's key layout for BPF.
+    const fields = keys.flatMap((k, i) => [word(k.kind), imm(info.keys[i]!.width), k.arg]);
+    const p = f.emit("table.apply", [sym(info.mapName), ...fields], "ptr.map_value");
     const found = f.block("hit");
     const miss = f.block("miss");
     f.brIf(f.cmp("ne", p, imm(0)), found, miss);
@@ -1481,6 +1471,7 @@ class Lowering {
     if (existing) return existing;
     const kinds = keys.map((k) => k.kind);
     for (const k of keys) if (k.width > 64) this.unsupported(k.pos as Pos, "a table key wider than 64 bits");
+    for (const k of keys) if (!(TABLE_MATCH_KINDS as readonly string[]).includes(k.kind)) this.unsupported(k.pos as Pos, `match kind '${k.kind}' in a table with control-plane entries (exact, lpm, ternary and range are)`);
     if (kinds.includes("range")) this.unsupported(t.pos, "range keys outside const entries (no map kind matches ranges)");
     const lpm = kinds.filter((k) => k === "lpm").length;
     const mapKind: TableInfo["mapKind"] = kinds.includes("ternary") ? "tcam" : lpm ? "lpm_trie" : "hash";

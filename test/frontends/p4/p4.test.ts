@@ -131,7 +131,12 @@ describe("the other commands read .p4 too", () => {
     expect(d.stdout).toMatch(/^# program main \(section xdp\)\nldxw %r2, \[%r1\+0\]\n/);
     const ir = await runCli(["ir", "test/frontends/p4/corpus/l2_switch.p4"], REPO);
     expect(ir.stdout).toMatch(/map @pipe_dmac hash key=8 value=8 entries=64 flags=0/);
-    expect(ir.stdout).toContain("map.lookup @pipe_dmac");
+    // The frontend's IR keeps the table lookup as table.apply (key fields with their match
+    // kinds); the lower-tables pass turns it into the key on the stack and map.lookup.
+    expect(ir.stdout).toMatch(/%\d+ = table\.apply @pipe_dmac, exact, 48, %\d+ : ptr\.map_value/);
+    const lowered = await runCli(["ir", "test/frontends/p4/corpus/l2_switch.p4", "--passes", "lower-tables"], REPO);
+    expect(lowered.stdout).not.toContain("table.apply");
+    expect(lowered.stdout).toMatch(/store\.u64 stack, %\d+, -\d+, %\d+\n  %\d+ = ptradd %\d+, -\d+ : ptr\.stack\n  %\d+ = map\.lookup @pipe_dmac/);
   });
 });
 
