@@ -57,8 +57,8 @@ export function loadProgramFile(bytes: Uint8Array, file: string): BpfObject {
 export function entriesForMaps(p4: P4Module, text: string, file: string): Map<string, MapEntry[]> {
   const out = new Map<string, MapEntry[]>();
   for (const e of parseEntriesJson(text, file)) {
-    const { table, entry } = encodeEntry(p4.tables, e, { file });
-    out.set(table.mapName, [...(out.get(table.mapName) ?? []), entry]);
+    const { table, entries } = encodeEntry(p4.tables, e, { file });
+    out.set(table.mapName, [...(out.get(table.mapName) ?? []), ...entries]);
   }
   return out;
 }

@@ -53,11 +53,13 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
   const commands = parseStf(readText(path(opts.stf)), opts.stf);
   checkHelpers(object, "xdp");
   const maps = instantiateMaps(object);
-  const install = (entry: Parameters<typeof encodeEntry>[1], loc: { file: string; line?: number }) => {
-    const { table, entry: me } = encodeEntry(p4.tables, entry, loc);
+  const install = (entry: Parameters<typeof encodeEntry>[1], loc: { file: string; line?: number; col?: number }) => {
+    const { table, entries } = encodeEntry(p4.tables, entry, loc);
     const map = maps[object.maps.findIndex((m) => m.name === table.mapName)]!;
-    const rc = writeEntry(map, me);
-    if (rc !== 0) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${describeErrno(rc)}`]);
+    for (const me of entries) {
+      const rc = writeEntry(map, me);
+      if (rc !== 0) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${describeErrno(rc)}`]);
+    }
   };
   if (opts.entries) installEntries(object, maps, entriesForMaps(p4, readText(path(opts.entries)), opts.entries), opts.entries);
   const host = newHostState();
@@ -90,7 +92,7 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
   for (const c of commands) {
     if (c.cmd === "add") {
       flush();
-      install(c.entry, { file: opts.stf, line: c.line });
+      install(c.entry, { file: opts.stf, line: c.line, col: c.col });
     } else if (c.cmd === "packet") pending.push({ port: c.port, data: c.data, packet: ++packets });
     else expects.push(c);
   }

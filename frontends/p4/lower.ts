@@ -1472,9 +1472,9 @@ class Lowering {
     const kinds = keys.map((k) => k.kind);
     for (const k of keys) if (k.width > 64) this.unsupported(k.pos as Pos, "a table key wider than 64 bits");
     for (const k of keys) if (!(TABLE_MATCH_KINDS as readonly string[]).includes(k.kind)) this.unsupported(k.pos as Pos, `match kind '${k.kind}' in a table with control-plane entries (exact, lpm, ternary and range are)`);
-    if (kinds.includes("range")) this.unsupported(t.pos, "range keys outside const entries (no map kind matches ranges)");
     const lpm = kinds.filter((k) => k === "lpm").length;
-    const mapKind: TableInfo["mapKind"] = kinds.includes("ternary") ? "tcam" : lpm ? "lpm_trie" : "hash";
+    // A range key is a tcam too: the control plane expands each range into its prefix cover (entries.ts).
+    const mapKind: TableInfo["mapKind"] = kinds.includes("ternary") || kinds.includes("range") ? "tcam" : lpm ? "lpm_trie" : "hash";
     if (mapKind === "lpm_trie" && (lpm > 1 || kinds[kinds.length - 1] !== "lpm")) this.unsupported(t.pos, "an lpm table whose lpm key is not the only lpm key and the last");
     const actions = t.actions.map((ref) => {
       const a = this.actionDecl(ref, scope);

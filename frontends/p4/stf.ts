@@ -47,7 +47,7 @@ class StfParser extends CstParser {
 let shared: StfParser | undefined;
 
 export type StfCommand =
-  | { readonly cmd: "add"; readonly entry: TableEntry; readonly line: number }
+  | { readonly cmd: "add"; readonly entry: TableEntry; readonly line: number; readonly col: number }
   | { readonly cmd: "packet"; readonly port: number; readonly data: Uint8Array; readonly line: number }
   | { readonly cmd: "expect"; readonly port: number; readonly pattern: string; readonly exact: boolean; readonly line: number };
 
@@ -109,7 +109,7 @@ function command(c: CstNode, file: string): StfCommand {
       if (!action) return fail("stf-syntax", loc, ["add needs an action: name(args)"]);
       const named = action.args.length > 0 && action.args.every((a) => a.includes(":"));
       const params = named ? new Map(action.args.map((a) => [a.slice(0, a.indexOf(":")), parseNumber(a.slice(a.indexOf(":") + 1), loc)])) : action.args.map((a) => parseNumber(a, loc));
-      return { cmd: "add", entry: { table, match, action: action.name, params, priority }, line };
+      return { cmd: "add", entry: { table, match, action: action.name, params, priority }, line, col: loc.col ?? 1 };
     }
     default:
       return fail("stf-syntax", loc, [`STF command '${verb.image}' is not supported (add, packet, expect)`]);

@@ -45,8 +45,8 @@ describe("P4 corpus: build --target bpf", () => {
     it(file, async () => {
       const out = join(mkdtempSync(join(tmpdir(), "bpfoff-p4-")), "bundle");
       const r = await runCli(["build", `test/frontends/p4/corpus/${file}`, "--target", "bpf", "-o", out], REPO);
-      if (/ternary/.test(readFileSync(join(CORPUS, file), "utf8"))) {
-        // A ternary table is a tcam map, which the Linux kernel does not have.
+      if (compileP4(readFileSync(join(CORPUS, file), "utf8"), file).tables.some((t) => t.mapKind === "tcam")) {
+        // A ternary or range table is a tcam map, which the Linux kernel does not have.
         expect(r.stderr).toMatch(/target bpf does not support map '\w+' of kind tcam/);
         expect(r.code).toBe(1);
         return;
@@ -66,6 +66,31 @@ describe("P4 errors (golden diagnostics)", () => {
       expectGolden(join(ERRORS, file.replace(/\.p4$/, ".expected.err")), r.stderr);
     });
   }
+});
+
+describe("range keys from the control plane", () => {
+  it("port_ranges: the same rules from a JSON entries file ({range: {low, high}}, lo..hi) meet the STF's expectations", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-ranges-"));
+    const { writeFileSync } = await import("node:fs");
+    const stf = readFileSync(join(CORPUS, "port_ranges.stf"), "utf8");
+    // Without the STF's add lines: the entries come from the JSON file alone.
+    writeFileSync(join(dir, "packets.stf"), stf.split("\n").filter((l) => !l.startsWith("add ")).join("\n"));
+    const r = await runCli(["test", "test/frontends/p4/corpus/port_ranges.p4", "--stf", join(dir, "packets.stf"), "--entries", "test/frontends/p4/corpus/port_ranges.entries.json"], REPO);
+    expect([r.stderr, r.code]).toEqual(["", 0]);
+    expect(r.stdout).toMatch(/9 packets, 5 expectations met on interp/);
+    // Without entries every packet misses and is dropped: the expectations fail.
+    const none = await runCli(["test", "test/frontends/p4/corpus/port_ranges.p4", "--stf", join(dir, "packets.stf")], REPO);
+    expect(none.code).toBe(1);
+  });
+
+  it("a bad range names the file and line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-ranges-"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "bad.stf"), "# a reversed range\nadd pipe_filter 1 headers.ipv4.protocol:6 headers.ports.dstPort:20..10 deny()\n");
+    const r = await runCli(["test", "test/frontends/p4/corpus/port_ranges.p4", "--stf", join(dir, "bad.stf")], REPO);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bpfoff: error: .*bad\.stf:2:1: range 20\.\.10 of key headers\.ports\.dstPort is empty \(low > high\)/);
+  });
 });
 
 describe("STF failures are reported", () => {

@@ -62,8 +62,9 @@ describe("lower-tables", () => {
         expect(lowered.funcs[0]!.blocks.some((b) => b.insts.some((i) => i.op === "table.apply"))).toBe(false);
         const object = compileModule(lowered, { name: "main", section: "", mapInit: new Map(), license: "" });
         const maps = instantiateMaps(object);
-        const { entry } = encodeEntry([t], { table: "t", match: new Map(values.map((v, i) => [`k${i}`, { value: v }])), action: "hit_action", params: [0x1234n] });
-        expect(writeEntry(maps[0]!, entry)).toBe(0);
+        const { entries } = encodeEntry([t], { table: "t", match: new Map(values.map((v, i) => [`k${i}`, { value: v }])), action: "hit_action", params: [0x1234n] });
+        expect(entries.length).toBe(1);
+        expect(writeEntry(maps[0]!, entries[0]!)).toBe(0);
         const mem = (vs: bigint[]) => {
           const m = new Uint8Array(8 * vs.length);
           vs.forEach((v, i) => new DataView(m.buffer).setBigUint64(8 * i, v, true));
