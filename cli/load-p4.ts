@@ -7,7 +7,7 @@ import { compileModule } from "../backends/bpf/codegen/index.js";
 import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
 import { compileP4, type P4Module } from "../frontends/p4/index.js";
 import { loadProgram } from "./load.js";
-import { encodeEntry, parseEntriesJson } from "../frontends/p4/entries.js";
+import { encodeDefault, encodeEntry, parseEntriesJson } from "../frontends/p4/entries.js";
 import { fail } from "../ir/diag/diag.js";
 import { describeErrno, writeEntry, type BpfMap, type MapEntry } from "../runtime/maps/index.js";
 
@@ -57,6 +57,11 @@ export function loadProgramFile(bytes: Uint8Array, file: string): BpfObject {
 export function entriesForMaps(p4: P4Module, text: string, file: string): Map<string, MapEntry[]> {
   const out = new Map<string, MapEntry[]>();
   for (const e of parseEntriesJson(text, file)) {
+    if (e.isDefault) {
+      const { map, entry } = encodeDefault(p4.tables, e, { file });
+      out.set(map, [...(out.get(map) ?? []), entry]);
+      continue;
+    }
     const { table, entries } = encodeEntry(p4.tables, e, { file });
     out.set(table.mapName, [...(out.get(table.mapName) ?? []), ...entries]);
   }

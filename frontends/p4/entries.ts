@@ -23,6 +23,8 @@ export interface TableEntry {
   /** By position or by name. */
   readonly params: readonly bigint[] | ReadonlyMap<string, bigint>;
   readonly priority?: number;
+  /** P4Runtime's is_default_action: the entry sets the table's default action (no match). */
+  readonly isDefault?: boolean;
 }
 
 const maskOf = (w: number) => (1n << BigInt(w)) - 1n;
@@ -79,6 +81,13 @@ function expandRange(k: TableInfo["keys"][number], m: FieldMatch | undefined, t:
  * the cross product of their prefix covers, all with the entry's priority.
  */
 export function encodeEntry(tables: readonly TableInfo[], e: TableEntry, loc: Location = {}): { table: TableInfo; entries: MapEntry[] } {
+  const { table, keys } = encodeMatch(tables, e, loc);
+  const value = encodeValue(table, e, loc);
+  return { table, entries: keys.map((k) => ({ ...k, value })) };
+}
+
+/** The keys (with masks and priority for a tcam) an entry's match makes: what `remove` deletes. */
+export function encodeMatch(tables: readonly TableInfo[], e: Pick<TableEntry, "table" | "match" | "priority">, loc: Location = {}): { table: TableInfo; keys: Omit<MapEntry, "value">[] } {
   const t = findTable(tables, e.table, loc);
   const matches: (FieldMatch | undefined)[] = t.keys.map(() => undefined);
   for (const [name, m] of e.match) matches[keyIndex(t, name, loc)] = m;
@@ -87,11 +96,23 @@ export function encodeEntry(tables: readonly TableInfo[], e: TableEntry, loc: Lo
     const alternatives = expandRange(k, matches[i], t, loc);
     rows = rows.flatMap((r) => alternatives.map((a) => [...r, a]));
   });
-  const value = encodeValue(t, e, loc);
-  return { table: t, entries: rows.map((r) => encodeKey(t, r, value, e.priority, loc)) };
+  return { table: t, keys: rows.map((r) => encodeKey(t, r, e.priority, loc)) };
 }
 
-function encodeKey(t: TableInfo, matches: readonly (FieldMatch | undefined)[], value: Uint8Array, priority: number | undefined, loc: Location): MapEntry {
+/**
+ * The default-action map's one element for `setdefault` (tables.ts, defaultMap): the
+ * action's index + 1 (0 means the declared default), then its data.
+ */
+export function encodeDefault(tables: readonly TableInfo[], e: Pick<TableEntry, "table" | "action" | "params">, loc: Location = {}): { table: TableInfo; map: string; entry: MapEntry } {
+  const t = findTable(tables, e.table, loc);
+  if (!t.defaultMap) return fail("p4-entries", loc, [`the default action of ${t.mapName} is const: the control plane cannot change it (§14.2.1.3)`]);
+  const value = encodeValue(t, e, loc);
+  const view = new DataView(value.buffer);
+  view.setUint32(0, view.getUint32(0, true) + 1, true);
+  return { table: t, map: t.defaultMap, entry: { key: new Uint8Array(4), value } };
+}
+
+function encodeKey(t: TableInfo, matches: readonly (FieldMatch | undefined)[], priority: number | undefined, loc: Location): Omit<MapEntry, "value"> {
   const kl = keyLayout(t);
   const key = new Uint8Array(kl.size);
   const mask = new Uint8Array(kl.size);
@@ -124,7 +145,7 @@ function encodeKey(t: TableInfo, matches: readonly (FieldMatch | undefined)[], v
     }
   });
   if (t.mapKind === "lpm_trie") new DataView(key.buffer).setUint32(0, prefixlen, true);
-  return t.mapKind === "tcam" ? { key, value, mask, priority: priority ?? 0 } : { key, value };
+  return t.mapKind === "tcam" ? { key, mask, priority: priority ?? 0 } : { key };
 }
 
 /** The entry's value: the action's index in the table's list, then its data. */
@@ -195,7 +216,8 @@ export function parseFieldMatch(text: string, loc: Location): FieldMatch {
 /**
  * The JSON entries file: {"entries": [{"table", "match": {key: "v" | "v/len" | "v&&&m" |
  * "lo..hi" | {"value", "mask"?, "prefix_len"?} | {"range": {"low", "high"}}}, "action",
- * "params": {name: v} | [v...], "priority"?}]}.
+ * "params": {name: v} | [v...], "priority"?, "is_default_action"?}]}; an entry with
+ * "is_default_action": true and no match sets the table's default action.
  */
 export function parseEntriesJson(text: string, file: string): TableEntry[] {
   let doc: unknown;
@@ -224,6 +246,8 @@ export function parseEntriesJson(text: string, file: string): TableEntry[] {
     }
     const p = x["params"] ?? [];
     const params = Array.isArray(p) ? p.map((v) => num(v, where)) : new Map(Object.entries(p as Record<string, unknown>).map(([k, v]) => [k, num(v, where)]));
-    return { table: x["table"] as string, match, action: x["action"] as string, params, priority: typeof x["priority"] === "number" ? x["priority"] : undefined };
+    const isDefault = x["is_default_action"] === true;
+    if (isDefault && match.size) fail("p4-entries", { file }, [`${where}: a default action (is_default_action) takes no match`]);
+    return { table: x["table"] as string, match, action: x["action"] as string, params, priority: typeof x["priority"] === "number" ? x["priority"] : undefined, ...(isDefault ? { isDefault } : {}) };
   });
 }

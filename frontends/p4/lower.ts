@@ -16,9 +16,13 @@
 //
 // Tables: const entries become code (compares in entry order, first match wins, §14.2.1.4);
 // other tables become maps named <control>_<table> (p4c's eBPF naming): exact keys a hash
-// map, one lpm key (last) an lpm_trie, any ternary key a tcam map. The value is a u32
-// action index (the position in `actions`) followed by the action's data parameters.
-// tables.ts describes these layouts for the control plane.
+// map, one lpm key (last) an lpm_trie, any ternary or range key a tcam map. The value is a
+// u32 action index (the position in `actions`) followed by the action's data parameters.
+// The lookup is one `table.apply` instruction (key fields with match kinds and widths);
+// ir/passes/lower-tables.ts packs the key for BPF. A miss reads the table's default-action
+// map (<control>_<table>_defaultAction, unless the default is const): what the control
+// plane set, or the declared default_action. tables.ts describes these maps for the
+// control plane.
 import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { imm, sym, val, word, type Arg, type Block, type Inst, type Module, type Terminator, type Type } from "../../ir/core/ir.js";
 import type { MapDef } from "../../runtime/maps/def.js";
@@ -1446,21 +1450,39 @@ class Lowering {
     const found = f.block("hit");
     const miss = f.block("miss");
     f.brIf(f.cmp("ne", p, imm(0)), found, miss);
-    f.start(miss);
-    runAction(defaultRef, [], 0);
-    f.start(found);
-    const idx = f.emit("load.u32", [word("map_value"), p, imm(0)]);
     const vl = valueLayout(info);
-    t.actions.forEach((ref, k) => {
-      const yes = f.block("action");
-      const no = f.block("notaction");
-      f.brIf(f.cmp("eq", idx, imm(k)), yes, no);
-      f.start(yes);
-      const data = vl.actions[k]!.params.map((pp) => f.emit(`load.u${pp.bytes * 8}`, [word("map_value"), p, imm(pp.offset)]));
-      runAction(ref, data, 1);
-      f.start(no);
-    });
-    runAction(defaultRef, [], 1);
+    // The action an entry's value names (its u32 minus `base`) with its data; any other
+    // index runs the declared default.
+    const dispatch = (value: Arg, base: number, hitValue: number) => {
+      const idx = f.emit("load.u32", [word("map_value"), value, imm(0)]);
+      t.actions.forEach((ref, k) => {
+        const yes = f.block("action");
+        const no = f.block("notaction");
+        f.brIf(f.cmp("eq", idx, imm(k + base)), yes, no);
+        f.start(yes);
+        const data = vl.actions[k]!.params.map((pp) => f.emit(`load.u${pp.bytes * 8}`, [word("map_value"), value, imm(pp.offset)]));
+        runAction(ref, data, hitValue);
+        f.start(no);
+      });
+      runAction(defaultRef, [], hitValue);
+    };
+    f.start(miss);
+    if (info.defaultMap) {
+      // A miss runs the control plane's default action (index + 1 in the default map's
+      // one element) or, while that is 0, the declared one.
+      const key = f.buffer(4);
+      f.effect("store.u32", [word("stack"), f.fp, imm(key), imm(0)]);
+      const d = f.emit("map.lookup", [sym(info.defaultMap), f.emit("ptradd", [f.fp, imm(key)], "ptr.stack")], "ptr.map_value");
+      const set = f.block("setdefault");
+      const declared = f.block("declareddefault");
+      f.brIf(f.cmp("ne", d, imm(0)), set, declared);
+      f.start(declared);
+      runAction(defaultRef, [], 0);
+      f.start(set);
+      dispatch(d, 1, 0);
+    } else runAction(defaultRef, [], 0);
+    f.start(found);
+    dispatch(p, 0, 1);
     f.start(join);
     return { hit: f.load(hit), actionRun: f.load(run), actions: t.actions };
   }
@@ -1481,11 +1503,13 @@ class Lowering {
       return { name: ref.name, params: a.params.filter((p) => !p.direction).map((p) => ({ name: p.name, width: widthOf(resolveType(this.env, p.type)) })) };
     });
     const size = t.size ? Number(constValue(this.env, t.size) ?? DEFAULT_TABLE_SIZE) : DEFAULT_TABLE_SIZE;
-    const info: TableInfo = { mapName, control, table: t.name, keys, actions, mapKind, size };
+    const defaultMap = t.constDefault ? undefined : `${mapName}_defaultAction`;
+    const info: TableInfo = { mapName, control, table: t.name, keys, actions, mapKind, size, defaultMap };
     const kl = keyLayout(info);
     const vl = valueLayout(info);
     // lpm_trie needs BPF_F_NO_PREALLOC (Documentation/bpf/map_lpm_trie.rst).
     this.maps.push({ name: mapName, kind: mapKind, keySize: kl.size, valueSize: vl.size, maxEntries: size, flags: mapKind === "lpm_trie" ? 1 : 0 });
+    if (defaultMap) this.maps.push({ name: defaultMap, kind: "array", keySize: 4, valueSize: vl.size, maxEntries: 1, flags: 0 });
     this.tables.push(info);
     return info;
   }

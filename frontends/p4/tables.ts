@@ -13,6 +13,13 @@ export interface TableInfo {
   readonly actions: readonly { readonly name: string; readonly params: readonly { readonly name: string; readonly width: number }[] }[];
   readonly mapKind: TableMapKind;
   readonly size: number;
+  /**
+   * The table's default-action map (`<control>_<table>_defaultAction`, p4c's eBPF naming):
+   * an array of one element in the table's value layout, except that the u32 holds the
+   * action's index + 1, so that the zeroed element means "the declared default_action".
+   * STF `setdefault` writes it. Absent for `const default_action` tables.
+   */
+  readonly defaultMap?: string;
 }
 
 export function keyLayout(t: TableInfo): KeyLayout {

@@ -106,6 +106,48 @@ describe("STF failures are reported", () => {
   });
 });
 
+describe("STF control-plane commands and counter checks", () => {
+  const run = async (stf: string, program = "l2_switch") => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-stf-"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "t.stf"), stf);
+    return runCli(["test", `test/frontends/p4/corpus/${program}.p4`, "--stf", join(dir, "t.stf")], REPO);
+  };
+
+  it("a counter check that does not hold is a failure naming the line, the counter and both numbers", async () => {
+    const r = await run("add pipe_dmac key.field0:0x000000000001 forward(1)\npacket 0 000000000001 000000000002 0800\nexpect 0\ncheck_counter forwarded(1) packets == 2\n");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/t\.stf:4: counter pipe_forwarded\(1\) is 1, expected == 2/);
+  });
+
+  it("setdefault changes what a miss runs; remove takes an entry out", async () => {
+    const ok = await run("setdefault pipe_dmac forward(port:3)\npacket 0 000000000009 000000000002 0800\nexpect 0 000000000009 000000000002 0800 $\ncheck_counter forwarded(3) == 1\n");
+    expect([ok.stderr, ok.code]).toEqual(["", 0]);
+    // Without the setdefault the same packet is dropped: the expectation fails.
+    const without = await run("packet 0 000000000009 000000000002 0800\nexpect 0 000000000009 000000000002 0800 $\n");
+    expect(without.code).toBe(1);
+    const removed = await run("add pipe_dmac key.field0:0x000000000001 forward(1)\nremove pipe_dmac key.field0:0x000000000001\npacket 0 000000000001 000000000002 0800\nexpect 0\n");
+    expect(removed.stdout).toMatch(/expected a packet on port 0, none came out/);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["an unknown command", "frobnicate 1\n", /t\.stf:1:1: STF command 'frobnicate' is not supported \(add, setdefault, remove, packet, expect, check_counter, wait\)/],
+    ["remove with an action", "remove pipe_dmac key.field0:1 drop()\n", /t\.stf:1:31: remove names an entry by its key matches, without an action/],
+    ["a counter that does not exist", "check_counter nope(1)\n", /t\.stf:1:1: no counter 'nope' \(maps: /],
+    ["a bad comparison", "check_counter forwarded(1) packets ~ 3\n", /t\.stf:1:1: '~ 3' is not a comparison/],
+    ["setdefault of an action the table lacks", "setdefault pipe_dmac nope()\n", /t\.stf:1:1: table pipe_dmac has no action 'nope'/],
+    ["removing an entry that is not there", "remove pipe_dmac key.field0:0x5\n", /t\.stf:1:1: cannot remove the entry from pipe_dmac: -ENOENT/],
+  ];
+  for (const [name, stf, re] of bad) {
+    it(`refuses ${name} with file:line:col`, async () => {
+      const r = await run(stf);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/at .*\.js/);
+    });
+  }
+});
+
 describe("P4 externs leave their state in maps", () => {
   it("flow_stats: counters per input port, the register holds the last xor16 flow hash", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-externs-"));
