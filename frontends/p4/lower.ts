@@ -64,6 +64,15 @@ const BPF_REDIRECT = 23;
  * (0xffff). 16 KiB is more than an XDP frame (one page) can hold.
  */
 const OFFSET_MASK = 0x3fff;
+/**
+ * core.p4's CRC hash algorithms, as bmv2 computes crc16 and crc32 (reflected; the
+ * catalogue names are CRC-16/ARC and CRC-32/ISO-HDLC; check values over "123456789":
+ * 0xbb3d and 0xcbf43926). poly is the reflected polynomial.
+ */
+const CRC_ALGORITHMS = {
+  crc16: { width: 16, poly: 0xa001, init: 0, xorOut: 0 },
+  crc32: { width: 32, poly: 0xedb88320, init: 0xffffffff, xorOut: 0xffffffff },
+} as const;
 const DEFAULT_TABLE_SIZE = 1024;
 
 const maskOf = (w: number): bigint => (w >= 64 ? (1n << 64n) - 1n : (1n << BigInt(w)) - 1n);
@@ -174,6 +183,8 @@ class Lowering {
   private end!: Arg;
   private pktOff!: Slot;
   private rejectBlock = "reject";
+  /** While a statement writes: copy-backs of the run-time stack elements it wrote through (dynamicElem). */
+  private writeBacks: (() => void)[] | undefined;
   /** Members of header unions: the other members of the same union. */
   private readonly unionSiblings = new Map<Loc, Loc[]>();
 
@@ -656,8 +667,9 @@ class Lowering {
         return;
       }
       case "assign": {
-        const target = this.lvalue(s.target, scope, ctx);
-        return this.assign(target, s.value, scope, ctx, s.pos);
+        const [target, writeBack] = this.writeTarget(() => this.lvalue(s.target, scope, ctx));
+        this.assign(target, s.value, scope, ctx, s.pos);
+        return writeBack();
       }
       case "call":
         // §12: an expression statement is a method or function call.
@@ -810,7 +822,7 @@ class Lowering {
         const base = this.lvalue(e.base, scope, ctx);
         if (base.l !== "stack") return this.nameError(e.pos, "only header stacks can be indexed");
         const k = constValue(this.env, e.index);
-        if (k === undefined) return this.unsupported(e.index.pos, "a header stack index that is not a compile-time constant");
+        if (k === undefined) return this.dynamicElem(base, e.index, scope, ctx);
         if (k < 0n || k >= BigInt(base.elems.length)) typeError(this.env, e.index.pos, `index ${k} is outside the stack of ${base.elems.length} (§8.18)`);
         return base.elems[Number(k)] ?? base.elems[0]!;
       }
@@ -819,6 +831,89 @@ class Lowering {
         return { l: "value", arg: v.arg, type: v.type };
       }
     }
+  }
+
+  /**
+   * hs[i] with a run-time index (§8.18): a staging copy of element i, picked by a chain of
+   * compares. Out of range, a parser rejects (error.StackOutOfBounds, as for .next); a
+   * control reads an invalid header of zeros and its writes go nowhere (the spec leaves
+   * both undefined). When the element is being written (an assignment's target, a
+   * setValid/setInvalid), the statement copies the staging header back into element i.
+   */
+  private dynamicElem(st: Loc & { l: "stack" }, index: Expr, scope: Scope, ctx?: ControlCtx): Loc {
+    const f = this.f;
+    const i = this.expr(index, scope, ctx);
+    if (!isNum(i.type) && i.type.t !== "infint") typeError(this.env, index.pos, `a header stack index must be bit<W> or int<W>, not ${typeName(i.type)}`);
+    const idx = isNum(i.type) ? f.mask(i.arg, i.type.w) : i.arg;
+    if (ctx && ctx.exit === this.rejectBlock) {
+      const ok = f.block("inbounds");
+      f.brIf(f.cmp("ult", idx, imm(st.elems.length)), ok, this.rejectBlock);
+      f.start(ok);
+    }
+    const staging = this.alloc(st.type.elem, index.pos);
+    this.initialise(staging);
+    const each = (body: (el: Loc) => void) => {
+      const join = f.block("picked");
+      st.elems.forEach((el, k) => {
+        const yes = f.block("pick");
+        const no = f.block("notpick");
+        f.brIf(f.cmp("eq", idx, imm(k)), yes, no);
+        f.start(yes);
+        body(el);
+        f.br(join);
+        f.start(no);
+      });
+      f.br(join);
+      f.start(join);
+    };
+    each((el) => this.copy(staging, el, index.pos));
+    this.writeBacks?.push(() => each((el) => this.copy(el, staging, index.pos)));
+    return staging;
+  }
+
+  /**
+   * The target of a write, which may be a run-time stack element: the location, and what
+   * copies it back once written. Only the target's own evaluation collects copy-backs, so a
+   * run-time element the written value reads is not copied back over the write.
+   */
+  private writeTarget(target: () => Loc): [Loc, () => void] {
+    const outer = this.writeBacks;
+    const pending: (() => void)[] = [];
+    this.writeBacks = pending;
+    let loc: Loc;
+    try {
+      loc = target();
+    } finally {
+      this.writeBacks = outer;
+    }
+    return [loc, () => pending.reverse().forEach((w) => w())];
+  }
+
+  /** §8.18 push_front(n) / pop_front(n): elements move by n, the freed ones become invalid, nextIndex moves with them (saturating). */
+  private shiftStack(st: Loc & { l: "stack" }, m: "push_front" | "pop_front", e: Expr & { k: "call" }, pos: Pos): void {
+    const f = this.f;
+    const count = e.args.length === 1 ? constValue(this.env, e.args[0]!) : undefined;
+    if (count === undefined || count < 0n) return void typeError(this.env, e.pos, `${m} takes one compile-time constant count (§8.18)`);
+    const n = Number(count);
+    const size = st.elems.length;
+    if (m === "push_front") {
+      for (let i = size - 1; i >= n; i--) this.copy(st.elems[i]!, st.elems[i - n]!, pos);
+      for (let i = 0; i < Math.min(n, size); i++) this.invalidate(st.elems[i]!);
+      const moved = f.bin("add", f.load(st.next), imm(n));
+      f.store(st.next, f.emit("select", [f.cmp("ugt", moved, imm(size)), imm(size), moved]));
+    } else {
+      for (let i = 0; i + n < size; i++) this.copy(st.elems[i]!, st.elems[i + n]!, pos);
+      for (let i = Math.max(0, size - n); i < size; i++) this.invalidate(st.elems[i]!);
+      const next = f.load(st.next);
+      f.store(st.next, f.emit("select", [f.cmp("uge", next, imm(n)), f.bin("sub", next, imm(n)), imm(0)]));
+    }
+  }
+
+  /** A header (or every member of a union) made invalid. */
+  private invalidate(loc: Loc): void {
+    if (loc.l !== "struct") return;
+    if (loc.valid) this.f.store(loc.valid, imm(0));
+    else for (const x of loc.fields.values()) this.invalidate(x);
   }
 
   /**
@@ -1089,7 +1184,20 @@ class Lowering {
         const r = this.tableApply(e, scope, ctx);
         return { arg: r.hit, type: VOID };
       }
+      if (m === "setValid" || m === "setInvalid") {
+        // The header may be a run-time stack element: its validity is copied back.
+        const [b, writeBack] = this.writeTarget(() => this.lvalue(c.base, scope, ctx));
+        if (b.l !== "struct" || !b.valid) return this.nameError(c.pos, `${m}() applies to headers (§8.17)`);
+        if (m === "setValid") this.invalidateSiblings(b);
+        f.store(b.valid, imm(m === "setValid" ? 1 : 0));
+        writeBack();
+        return none;
+      }
       const base = this.lvalue(c.base, scope, ctx);
+      if (base.l === "stack" && (m === "push_front" || m === "pop_front")) {
+        this.shiftStack(base, m, e, c.pos);
+        return none;
+      }
       if (base.l === "packet") return this.packetMethod(m, e, scope, ctx);
       if (base.l === "struct" && base.type.t === "header_union" && m === "isValid") {
         // §8.20: a union is valid when one of its members is.
@@ -1230,6 +1338,7 @@ class Lowering {
         if (algo === "identity") h = parts.reduce<Arg>((acc, p) => f.bin("or", f.bin("shl", acc, imm(widthOf(p.type))), p.arg), imm(0));
         else if (algo === "csum16") h = this.internetChecksum(parts, e.pos);
         else if (algo === "xor16") h = this.words16(parts, e.pos).reduce<Arg>((acc, x) => f.bin("xor", acc, x), imm(0));
+        else if (algo in CRC_ALGORITHMS) h = this.crc(parts, e.pos, CRC_ALGORITHMS[algo as keyof typeof CRC_ALGORITHMS]);
         else return this.unsupported(e.pos, `hash algorithm '${algo}'`);
         const r = max.arg.kind === "imm" && max.arg.value === 0n ? h : f.bin("urem", h, max.arg);
         if (out.l !== "scalar") return this.unsupported(e.pos, "hash into a non-scalar");
@@ -1254,26 +1363,49 @@ class Lowering {
 
   /** The concatenated bits of the parts as 16-bit words, MSB first (the total must be a multiple of 16). */
   private words16(parts: { arg: Arg; type: P4Type }[], pos: Pos): Arg[] {
+    return this.words(parts, pos, 16, "checksummed");
+  }
+
+  /** The concatenated bits of the parts as n-bit words (n <= 32), MSB first (the total must be a multiple of n). */
+  private words(parts: { arg: Arg; type: P4Type }[], pos: Pos, n: number, what: string): Arg[] {
     const f = this.f;
     const spans = parts.map((p, i) => ({ arg: p.arg, w: widthOf(p.type), at: parts.slice(0, i).reduce((s, x) => s + widthOf(x.type), 0) }));
     const total = spans.reduce((s, x) => s + x.w, 0);
-    if (total % 16) typeError(this.env, pos, `the checksummed fields are ${total} bits, not a multiple of 16`);
+    if (total % n) typeError(this.env, pos, `the ${what} fields are ${total} bits, not a multiple of ${n}`);
     const words: Arg[] = [];
-    for (let k = 0; k < total / 16; k++) {
+    for (let k = 0; k < Math.floor(total / n); k++) {
       let wv: Arg = imm(0);
       for (const s of spans) {
-        const lo = Math.max(s.at, k * 16);
-        const hi = Math.min(s.at + s.w, k * 16 + 16);
+        const lo = Math.max(s.at, k * n);
+        const hi = Math.min(s.at + s.w, k * n + n);
         if (lo >= hi) continue;
-        const right = s.at + s.w - (k * 16 + 16);
+        const right = s.at + s.w - (k * n + n);
         const piece = right >= 0 ? f.bin("lshr", s.arg, imm(right)) : f.bin("shl", s.arg, imm(-right));
         let m = 0;
-        for (let bit = lo; bit < hi; bit++) m |= 0x8000 >> (bit - k * 16);
-        wv = f.bin("or", wv, f.bin("and", piece, imm(m)));
+        for (let bit = lo; bit < hi; bit++) m |= (1 << (n - 1)) >>> (bit - k * n);
+        wv = f.bin("or", wv, f.bin("and", piece, imm(m >>> 0)));
       }
       words.push(wv);
     }
     return words;
+  }
+
+  /**
+   * A reflected CRC (the bytes of the concatenated parts, each LSB first, as bmv2's crc16
+   * and crc32 compute them) bit by bit: crc = (crc >> 1) ^ (poly & -(crc & 1)). Unrolled:
+   * no table, so no map to initialise, and no loop for targets without back edges.
+   */
+  private crc(parts: { arg: Arg; type: P4Type }[], pos: Pos, algo: (typeof CRC_ALGORITHMS)[keyof typeof CRC_ALGORITHMS]): Arg {
+    const f = this.f;
+    let crc: Arg = imm(algo.init);
+    for (const byte of this.words(parts, pos, 8, "hashed")) {
+      crc = f.bin("xor", crc, byte);
+      for (let b = 0; b < 8; b++) {
+        const low = f.bin("and", crc, imm(1));
+        crc = f.bin("xor", f.bin("lshr", crc, imm(1)), f.bin("and", f.emit("neg", [low]), imm(algo.poly)));
+      }
+    }
+    return f.mask(f.bin("xor", crc, imm(algo.xorOut)), algo.width);
   }
 
   /** RFC 1071: the one's complement of the one's complement sum of the 16-bit words. */

@@ -58,9 +58,11 @@ extern register<T> {
     void write(in bit<32> index, in T value);
 }
 
-enum HashAlgorithm { identity, csum16, xor16 }
+enum HashAlgorithm { identity, csum16, xor16, crc16, crc32 }
 
-// result = base + (hash(data) % max) when max > 0, else base + hash(data).
+// result = base + (hash(data) % max) when max > 0, else base + hash(data). crc16 and crc32
+// are bmv2's (CRC-16/ARC and CRC-32, reflected) over the bytes of data's fields
+// concatenated (a whole number of bytes).
 extern void hash<O, T, D, M>(out O result, in HashAlgorithm algo, in T base, in D data, in M max);
 
 // The Internet checksum (RFC 1071) of the fields of data, concatenated.
