@@ -45,6 +45,8 @@ type Loc =
   | { readonly l: "struct"; readonly type: P4Type; readonly fields: ReadonlyMap<string, Loc>; readonly valid?: Slot }
   | { readonly l: "stack"; readonly type: P4Type & { t: "stack" }; readonly elems: readonly Loc[]; readonly next: Slot }
   | { readonly l: "packet"; readonly dir: "in" | "out" }
+  /** varbit<W> (the last field of its header): ceil(W/8) bytes in packet order at `buf`, and the current length in bits. */
+  | { readonly l: "varbit"; readonly buf: number; readonly maxBytes: number; readonly len: Slot; readonly type: P4Type }
   | { readonly l: "extern"; readonly ext: string; readonly map: string; readonly type: P4Type }
   | { readonly l: "table"; readonly decl: TableDecl; readonly control: string }
   | { readonly l: "action"; readonly decl: ActionDecl }
@@ -238,6 +240,10 @@ class Lowering {
       case "header":
       case "struct":
       case "header_union": {
+        const varbits = t.fields.flatMap((fl, i) => (fl.type.t === "varbit" ? [i] : []));
+        if (t.t !== "header" && varbits.length) this.unsupported(pos, `a varbit field outside a header (${typeName(t)})`);
+        if (varbits.length > 1) typeError(this.env, pos, `header ${typeName(t)} has ${varbits.length} varbit fields; a header has at most one (§7.2.2)`);
+        else if (varbits.length && varbits[0] !== t.fields.length - 1) this.unsupported(pos, `a varbit field that is not the last field of its header (${typeName(t)})`);
         const fields = new Map(t.fields.map((fl) => [fl.name, this.alloc(fl.type, pos)]));
         if (t.t === "header_union") {
           // §8.20: making one member valid makes the others invalid; each member knows them.
@@ -250,8 +256,10 @@ class Lowering {
         // nextIndex in 8 bytes: the verifier tracks only whole 8-byte spills of scalars, and a
         // parser loop over the stack is bounded only if it sees the index.
         return { l: "stack", type: t, elems: Array.from({ length: t.size }, () => this.alloc(t.elem, pos)), next: this.f.slot(8) };
-      case "varbit":
-        return this.unsupported(pos, "a varbit field");
+      case "varbit": {
+        const maxBytes = Math.ceil(t.w / 8);
+        return { l: "varbit", buf: this.f.buffer(maxBytes), maxBytes, len: this.f.slot(4), type: t };
+      }
       default:
         return this.unsupported(pos, `a variable of type ${typeName(t)}`);
     }
@@ -260,6 +268,11 @@ class Lowering {
   /** Initial values: headers invalid (§8.17), everything else zero (bpfoff's choice: the verifier wants initialised stack). */
   private initialise(loc: Loc): void {
     if (loc.l === "scalar") this.f.store(loc.slot, imm(0));
+    else if (loc.l === "varbit") {
+      this.f.store(loc.len, imm(0));
+      // Whole: emit and copy read bytes past the length only on paths the verifier cannot rule out.
+      for (let b = 0; b < loc.maxBytes; b += 8) this.f.effect("store.u64", [word("stack"), this.f.fp, imm(loc.buf + b), imm(0)]);
+    }
     else if (loc.l === "wide") for (const x of loc.slots) this.f.store(x, imm(0));
     else if (loc.l === "struct") {
       if (loc.valid) this.f.store(loc.valid, imm(0));
@@ -271,6 +284,11 @@ class Lowering {
   }
 
   private copy(to: Loc, from: Loc, pos: Pos): void {
+    if (to.l === "varbit" && from.l === "varbit" && to.maxBytes === from.maxBytes) {
+      this.f.store(to.len, this.f.load(from.len));
+      for (let b = 0; b < to.maxBytes; b += 8) this.f.effect("store.u64", [word("stack"), this.f.fp, imm(to.buf + b), this.f.emit("load.u64", [word("stack"), this.f.fp, imm(from.buf + b)])]);
+      return;
+    }
     if (to.l === "scalar") return this.f.store(to.slot, this.read(from, pos));
     if (to.l === "wide" && from.l === "wide") return to.slots.forEach((x, i) => this.f.store(x, this.f.load(from.slots[i]!)));
     if (to.l === "struct" && from.l === "struct") {
@@ -497,12 +515,20 @@ class Lowering {
     return all;
   }
 
-  /** §12.8.1 extract: bounds check, fields MSB first, valid bit set, offset advanced. */
-  private extract(hdr: Loc, pos: Pos): void {
+  /**
+   * §12.8.1 extract: bounds check, fields MSB first, valid bit set, offset advanced. With a
+   * varbit field (§12.8.2, the two-argument extract), `varbitBits` more bits follow the
+   * fixed ones: more than the field's W, or not whole bytes, rejects; each byte is copied
+   * behind its own bounds check.
+   */
+  private extract(hdr: Loc, pos: Pos, varbitBits?: Arg): void {
     const f = this.f;
     if (hdr.l !== "struct" || hdr.type.t !== "header") return this.unsupported(pos, "extracting into something other than a header");
-    const bits = widthOf(hdr.type);
-    if (bits % 8) typeError(this.env, pos, `header ${typeName(hdr.type)} is ${bits} bits, not a whole number of bytes`);
+    const vb = varbitOf(hdr);
+    if (vb && !varbitBits) return void typeError(this.env, pos, `header ${typeName(hdr.type)} has a varbit field: extract it with a size in bits, extract(hdr, bits) (§12.8.2)`);
+    if (!vb && varbitBits) return void typeError(this.env, pos, `header ${typeName(hdr.type)} has no varbit field: extract(hdr) takes no size (§12.8.2)`);
+    const bits = fixedBits(hdr.type);
+    if (bits % 8) typeError(this.env, pos, `header ${typeName(hdr.type)} is ${bits} bits${vb ? " besides its varbit field" : ""}, not a whole number of bytes`);
     const size = bits >> 3;
     const off = f.bin("and", f.load(this.pktOff), imm(OFFSET_MASK));
     const p = f.emit("ptradd", [this.data, off], "ptr.packet");
@@ -510,9 +536,34 @@ class Lowering {
     f.brIf(f.emit("packet.check", [p, this.end, imm(size)], "i1"), ok, this.rejectBlock);
     f.start(ok);
     for (const piece of this.pieces(hdr)) f.store(piece.slot, this.readBits(p, piece.at, piece.w, pos));
+    let total: Arg = imm(size);
+    if (vb && varbitBits) {
+      const lenBits = f.mask(varbitBits, 32);
+      const fits = f.block("varbitfits");
+      const whole = f.block("varbitwhole");
+      f.brIf(f.cmp("ule", lenBits, imm((vb.type as { w: number }).w)), fits, this.rejectBlock);
+      f.start(fits);
+      f.brIf(f.cmp("eq", f.mask(lenBits, 3), imm(0)), whole, this.rejectBlock);
+      f.start(whole);
+      const n = f.bin("lshr", lenBits, imm(3));
+      const done = f.block("varbitread");
+      for (let k = 0; k < vb.maxBytes; k++) {
+        const more = f.block("varbitbyte");
+        f.brIf(f.cmp("ult", imm(k), n), more, done);
+        f.start(more);
+        const inPacket = f.block("varbitin");
+        f.brIf(f.emit("packet.check", [p, this.end, imm(size + k + 1)], "i1"), inPacket, this.rejectBlock);
+        f.start(inPacket);
+        f.effect("store.u8", [word("stack"), f.fp, imm(vb.buf + k), f.emit("load.u8", [word("packet"), p, imm(size + k)])]);
+      }
+      f.br(done);
+      f.start(done);
+      f.store(vb.len, lenBits);
+      total = f.bin("add", imm(size), n);
+    }
     f.store(hdr.valid!, imm(1));
     this.invalidateSiblings(hdr);
-    f.store(this.pktOff, f.bin("add", off, imm(size)));
+    f.store(this.pktOff, f.bin("add", off, total));
   }
 
   /** W bits at bit offset `at` of the packet from p, most significant first. */
@@ -557,7 +608,11 @@ class Lowering {
     this.emitList = undefined;
     // Emitted length: the sum of the valid emitted headers' sizes.
     let len: Arg = imm(0);
-    for (const h of emitted) len = f.bin("add", len, f.bin("mul", f.load(h.valid!), imm(widthOf(h.type) >> 3)));
+    for (const h of emitted) {
+      const vb = varbitOf(h);
+      const bytes = vb ? f.bin("add", imm(fixedBits(h.type) >> 3), f.bin("lshr", f.load(vb.len), imm(3))) : imm(fixedBits(h.type) >> 3);
+      len = f.bin("add", len, f.bin("mul", f.load(h.valid!), bytes));
+    }
     const lenSlot = f.slot(4);
     f.store(lenSlot, len);
     const delta = f.bin("sub", f.load(this.pktOff), f.load(lenSlot));
@@ -574,14 +629,33 @@ class Lowering {
       const no = f.block("emitted");
       f.brIf(f.cmp("ne", f.load(h.valid!), imm(0)), yes, no);
       f.start(yes);
-      const size = widthOf(h.type) >> 3;
+      const size = fixedBits(h.type) >> 3;
       const off = f.bin("and", f.load(out), imm(OFFSET_MASK));
       const p = f.emit("ptradd", [data, off], "ptr.packet");
       const ok = f.block("write");
       f.brIf(f.emit("packet.check", [p, end, imm(size)], "i1"), ok, "reject");
       f.start(ok);
       this.writeHeader(p, h);
-      f.store(out, f.bin("add", off, imm(size)));
+      let written: Arg = imm(size);
+      const vb = varbitOf(h);
+      if (vb) {
+        // The varbit's bytes after the fixed fields, as many as its length says.
+        const n = f.bin("lshr", f.load(vb.len), imm(3));
+        const done = f.block("varbitwritten");
+        for (let k = 0; k < vb.maxBytes; k++) {
+          const more = f.block("varbitbyte");
+          f.brIf(f.cmp("ult", imm(k), n), more, done);
+          f.start(more);
+          const inPacket = f.block("varbitout");
+          f.brIf(f.emit("packet.check", [p, end, imm(size + k + 1)], "i1"), inPacket, "reject");
+          f.start(inPacket);
+          f.effect("store.u8", [word("packet"), p, imm(size + k), f.emit("load.u8", [word("stack"), f.fp, imm(vb.buf + k)])]);
+        }
+        f.br(done);
+        f.start(done);
+        written = f.bin("add", imm(size), n);
+      }
+      f.store(out, f.bin("add", off, written));
       f.br(no);
       f.start(no);
     }
@@ -600,6 +674,7 @@ class Lowering {
     for (const fl of (h.type as P4Type & { t: "header" }).fields) {
       const w = widthOf(fl.type);
       const loc = h.fields.get(fl.name)!;
+      if (loc.l === "varbit") continue;
       if (loc.l === "wide") {
         const n = loc.slots.length;
         loc.slots.forEach((slot, i) => {
@@ -616,7 +691,7 @@ class Lowering {
   private writeHeader(p: Arg, h: Loc & { l: "struct" }): void {
     const f = this.f;
     const fields = this.pieces(h).map((x) => ({ loc: { slot: x.slot }, w: x.w, at: x.at }));
-    const bytes = widthOf(h.type) >> 3;
+    const bytes = fixedBits(h.type) >> 3;
     const done = new Set<number>();
     for (const fl of fields) {
       if (fl.at % 8 === 0 && [8, 16, 32, 64].includes(fl.w)) {
@@ -821,6 +896,7 @@ class Lowering {
       case "index": {
         const base = this.lvalue(e.base, scope, ctx);
         if (base.l !== "stack") return this.nameError(e.pos, "only header stacks can be indexed");
+        if (e.index.k === "bool") typeError(this.env, e.index.pos, "a header stack index must be bit<W>, int<W> or an integer, not bool");
         const k = constValue(this.env, e.index);
         if (k === undefined) return this.dynamicElem(base, e.index, scope, ctx);
         if (k < 0n || k >= BigInt(base.elems.length)) typeError(this.env, e.index.pos, `index ${k} is outside the stack of ${base.elems.length} (§8.18)`);
@@ -1199,6 +1275,11 @@ class Lowering {
         return none;
       }
       if (base.l === "packet") return this.packetMethod(m, e, scope, ctx);
+      if (base.l === "struct" && base.type.t === "header" && (m === "minSizeInBits" || m === "minSizeInBytes")) {
+        // §8.17: the header's size with its varbit field empty; a compile-time constant.
+        const bits = fixedBits(base.type);
+        return { arg: imm(m === "minSizeInBits" ? bits : Math.ceil(bits / 8)), type: INFINT };
+      }
       if (base.l === "struct" && base.type.t === "header_union" && m === "isValid") {
         // §8.20: a union is valid when one of its members is.
         const any = [...base.fields.values()].reduce<Arg>((acc, x) => (x.l === "struct" && x.valid ? f.bin("or", acc, f.load(x.valid)) : acc), imm(0));
@@ -1236,8 +1317,9 @@ class Lowering {
     const none = { arg: imm(0), type: VOID };
     switch (m) {
       case "extract": {
-        if (e.args.length !== 1) this.unsupported(e.pos, "extract with a variable-size header (varbit)");
+        if (e.args.length !== 1 && e.args.length !== 2) typeError(this.env, e.pos, "extract takes a header, and for a header with a varbit field its size in bits (§12.8)");
         const target = this.lvalue(e.args[0]!, scope, ctx) as Loc & { stack?: Loc & { l: "stack" }; idx?: Arg };
+        const varbitBits = e.args[1] ? this.exprAs(e.args[1], { t: "bit", w: 32 }, scope) : undefined;
         if (target.stack) {
           // stack.next: extract into element i for the run-time index i, then advance.
           const st = target.stack;
@@ -1247,7 +1329,7 @@ class Lowering {
             const no = f.block("notelem");
             f.brIf(f.cmp("eq", target.idx!, imm(i)), yes, no);
             f.start(yes);
-            this.extract(el, e.pos);
+            this.extract(el, e.pos, varbitBits);
             f.br(join);
             f.start(no);
           });
@@ -1256,7 +1338,7 @@ class Lowering {
           f.store(st.next, f.bin("add", f.load(st.next), imm(1)));
           return none;
         }
-        this.extract(target, e.pos);
+        this.extract(target, e.pos, varbitBits);
         return none;
       }
       case "lookahead": {
@@ -1661,4 +1743,14 @@ export function textOf(e: Expr): string {
     default:
       return "?";
   }
+}
+
+/** A header's bits without its varbit field (§8.17: minSizeInBits). */
+function fixedBits(t: P4Type): number {
+  return t.t === "header" ? t.fields.reduce((n, fl) => n + (fl.type.t === "varbit" ? 0 : widthOf(fl.type)), 0) : widthOf(t);
+}
+
+function varbitOf(h: Loc & { l: "struct" }): (Loc & { l: "varbit" }) | undefined {
+  for (const x of h.fields.values()) if (x.l === "varbit") return x;
+  return undefined;
 }

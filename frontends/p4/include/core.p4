@@ -13,7 +13,7 @@ error {
     ParserInvalidArgument
 }
 
-// §15.1: packet extraction. varbit extraction is not lowered yet.
+// §15.1: packet extraction (a varbit field must be the last of its header).
 extern packet_in {
     void extract<T>(out T hdr);
     void extract<T>(out T variableSizeHeader, in bit<32> variableFieldSizeInBits);
