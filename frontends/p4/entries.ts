@@ -150,6 +150,11 @@ function encodeKey(t: TableInfo, matches: readonly (FieldMatch | undefined)[], p
 
 /** The entry's value: the action's index in the table's list, then its data. */
 export function encodeValue(t: TableInfo, e: Pick<TableEntry, "action" | "params">, loc: Location): Uint8Array {
+  if (t.valueSet) {
+    if (e.action) fail("p4-entries", loc, [`${t.mapName} is a value set: its entries are members, with no action`]);
+    return new Uint8Array(4);
+  }
+  if (!e.action) fail("p4-entries", loc, [`an entry of table ${t.mapName} needs an action (actions: ${t.actions.map((a) => a.name).join(", ")})`]);
   const ai = t.actions.findIndex((a) => a.name === e.action || a.name === e.action.split(".").pop());
   if (ai < 0) fail("p4-entries", loc, [`table ${t.mapName} has no action '${e.action}' (actions: ${t.actions.map((a) => a.name).join(", ")})`]);
   const action = t.actions[ai]!;
@@ -231,7 +236,7 @@ export function parseEntriesJson(text: string, file: string): TableEntry[] {
   const num = (v: unknown, where: string): bigint => (typeof v === "number" ? BigInt(v) : typeof v === "string" ? parseNumber(v, { file }) : fail("p4-entries", { file }, [`${where}: expected a number or a string`]));
   return list.map((x: Record<string, unknown>, i: number) => {
     const where = `${file}: entry ${i + 1}`;
-    if (typeof x?.["table"] !== "string" || typeof x["action"] !== "string") fail("p4-entries", { file }, [`${where}: needs "table" and "action"`]);
+    if (typeof x?.["table"] !== "string" || (x["action"] !== undefined && typeof x["action"] !== "string")) fail("p4-entries", { file }, [`${where}: needs "table" and "action" (a value set's members take no action)`]);
     const match = new Map<string, FieldMatch>();
     for (const [k, v] of Object.entries((x["match"] ?? {}) as Record<string, unknown>)) {
       if (typeof v === "string") match.set(k, parseFieldMatch(v, { file }));
@@ -248,6 +253,6 @@ export function parseEntriesJson(text: string, file: string): TableEntry[] {
     const params = Array.isArray(p) ? p.map((v) => num(v, where)) : new Map(Object.entries(p as Record<string, unknown>).map(([k, v]) => [k, num(v, where)]));
     const isDefault = x["is_default_action"] === true;
     if (isDefault && match.size) fail("p4-entries", { file }, [`${where}: a default action (is_default_action) takes no match`]);
-    return { table: x["table"] as string, match, action: x["action"] as string, params, priority: typeof x["priority"] === "number" ? x["priority"] : undefined, ...(isDefault ? { isDefault } : {}) };
+    return { table: x["table"] as string, match, action: (x["action"] as string | undefined) ?? "", params, priority: typeof x["priority"] === "number" ? x["priority"] : undefined, ...(isDefault ? { isDefault } : {}) };
   });
 }

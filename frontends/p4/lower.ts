@@ -451,9 +451,34 @@ class Lowering {
         this.maps.push({ name, kind: "array", keySize: 4, valueSize: slotSize(elem.w), maxEntries: arg(0), flags: 0 });
         return { l: "extern", ext: t.name, map: name, type: { ...t, args: [elem] } };
       }
+      case "value_set": {
+        // Members as an exact-match table without actions: the keys are T's fields.
+        const elem = t.args[0];
+        const fields = elem && isNum(elem) ? [{ name: "field0", width: elem.w }] : elem?.t === "struct" ? elem.fields.map((x) => ({ name: x.name, width: isNum(x.type) ? x.type.w : 0 })) : [];
+        if (!fields.length || fields.some((x) => x.width < 1 || x.width > 64)) this.unsupported(l.pos, `value_set<${elem ? typeName(elem) : "?"}> (bit<W> of at most 64 bits, or a struct of them, are)`);
+        const info: TableInfo = { mapName: name, control, table: l.name, keys: fields.map((x) => ({ ...x, kind: "exact" })), actions: [], mapKind: "hash", size: arg(0), valueSet: true };
+        this.maps.push({ name, kind: "hash", keySize: keyLayout(info).size, valueSize: valueLayout(info).size, maxEntries: arg(0), flags: 0 });
+        this.tables.push(info);
+        return { l: "extern", ext: t.name, map: name, type: t };
+      }
       default:
         return this.unsupported(l.pos, `extern ${t.name} instances`);
     }
+  }
+
+  /** A select case naming a value set (§12.11): one table.apply over every select key; a member when it finds an entry. */
+  private valueSetCase(keys: { arg: Arg; type: P4Type }[], c: { readonly keys: readonly Keyset[]; readonly pos: Pos }, scope: Scope): Arg | undefined {
+    const ks = c.keys[0];
+    if (c.keys.length !== 1 || ks?.k !== "value" || ks.mask || ks.high || ks.value.k !== "name") return undefined;
+    const l = lookup(scope, ks.value.name);
+    if (l?.l !== "extern" || l.ext !== "value_set") return undefined;
+    const info = this.tables.find((t) => t.mapName === l.map)!;
+    if (info.keys.length !== keys.length || info.keys.some((k, i) => !isNum(keys[i]!.type) || (keys[i]!.type as { w: number }).w !== k.width)) {
+      typeError(this.env, ks.pos, `value set ${ks.value.name} holds (${info.keys.map((k) => `bit<${k.width}>`).join(", ")}), but select has (${keys.map((k) => typeName(k.type)).join(", ")})`);
+      return imm(0);
+    }
+    const p = this.f.emit("table.apply", [sym(info.mapName), ...keys.flatMap((k, i) => [word("exact"), imm(info.keys[i]!.width), k.arg])], "ptr.map_value");
+    return this.f.cmp("ne", p, imm(0));
   }
 
   // ---- parser (§12) ----
@@ -479,8 +504,9 @@ class Lowering {
       // §12.6: select compares the keys with each case in order; no match is error.NoMatch (reject).
       const keys = t.select.map((e) => this.expr(e, inner));
       for (const c of t.cases) {
-        if (c.keys.length !== keys.length && !(c.keys.length === 1 && c.keys[0]!.k === "default")) typeError(this.env, c.pos, `this case has ${c.keys.length} keysets, but select has ${keys.length} expressions`);
-        const cond = this.keysetMatch(keys, c.keys, inner);
+        const member = this.valueSetCase(keys, c, inner);
+        if (!member && c.keys.length !== keys.length && !(c.keys.length === 1 && c.keys[0]!.k === "default")) typeError(this.env, c.pos, `this case has ${c.keys.length} keysets, but select has ${keys.length} expressions`);
+        const cond = member ?? this.keysetMatch(keys, c.keys, inner);
         const next = f.block("select");
         if (cond === undefined) {
           f.br(target(c.next, c.pos));

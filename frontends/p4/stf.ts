@@ -117,10 +117,10 @@ function command(c: CstNode, file: string): StfCommand {
       // p4c's `= <id>` names the entry for later commands; nothing here refers to it.
       const eq = words.indexOf("=");
       const used = eq >= 0 ? items.slice(0, eq) : items;
-      if (used.length < 2) fail("stf-syntax", loc, ["add needs a table, key matches and an action"]);
+      if (used.length < 2) fail("stf-syntax", loc, ["add needs a table, key matches and an action (none for a value set)"]);
+      // Without an action: a member of a parser value set (the control plane says if the table is one).
       const { table, match, priority, action } = tableCommand(used, file, loc, "add");
-      if (!action) return fail("stf-syntax", loc, ["add needs an action: name(args)"]);
-      return { cmd: "add", entry: { table, match, action: action.name, params: actionParams(action.args, loc), priority }, line, col };
+      return { cmd: "add", entry: { table, match, action: action?.name ?? "", params: actionParams(action?.args ?? [], loc), priority }, line, col };
     }
     case "setdefault": {
       const { table, match, action } = tableCommand(items, file, loc, "setdefault");

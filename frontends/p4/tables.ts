@@ -20,6 +20,8 @@ export interface TableInfo {
    * STF `setdefault` writes it. Absent for `const default_action` tables.
    */
   readonly defaultMap?: string;
+  /** A parser value set (§12.11): entries are its members, with no action; the value is a u32 0. */
+  readonly valueSet?: boolean;
 }
 
 export function keyLayout(t: TableInfo): KeyLayout {

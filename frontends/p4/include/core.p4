@@ -58,6 +58,14 @@ extern register<T> {
     void write(in bit<32> index, in T value);
 }
 
+// §12.11 value sets: `value_set<T>(size) name;` in a parser declares a set of at most
+// `size` values of T (bit<W>, or a struct of bit<W> fields matching a select's keys), which
+// the control plane fills; a select case that names it matches its members. bpfoff reads the
+// declaration as an instantiation of this extern: a hash map named <parser>_<name>.
+extern value_set<T> {
+    value_set(bit<32> size);
+}
+
 enum HashAlgorithm { identity, csum16, xor16, crc16, crc32 }
 
 // result = base + (hash(data) % max) when max > 0, else base + hash(data). crc16 and crc32
