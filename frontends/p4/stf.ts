@@ -7,7 +7,7 @@
 //   check_counter <counter>(<index>) [packets|bytes] [== != < <= > >= <number>]
 //   wait
 // `#` starts a comment. The grammar (Chevrotain, CST only) reads a line as a command word
-// and its items; stfCommands() gives them meaning.
+// and its items; command() gives them meaning.
 import { createToken, CstParser, Lexer, type CstNode, type IToken } from "chevrotain";
 import { diag, DiagnosticError, fail } from "../../ir/diag/diag.js";
 import { parseFieldMatch, parseNumber, type FieldMatch, type TableEntry } from "./entries.js";

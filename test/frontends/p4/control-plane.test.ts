@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeEntry, parseEntriesJson, parseFieldMatch, rangeToTernary } from "../../../frontends/p4/entries.js";
+import { encodeDefault, encodeEntry, parseEntriesJson, parseFieldMatch, rangeToTernary } from "../../../frontends/p4/entries.js";
 import type { TableInfo } from "../../../frontends/p4/tables.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { writePcap } from "../../../runtime/packet/pcap.js";
@@ -75,6 +75,25 @@ describe("entry layouts", () => {
   it("range: P4Runtime JSON {range: {low, high}}, flat {low, high} and \"lo..hi\"", () => {
     const es = parseEntriesJson(JSON.stringify({ entries: [{ table: "t", match: { a: { range: { low: 1, high: "0x10" } }, b: { low: 2, high: 3 }, c: "4..5" }, action: "NoAction" }] }), "e.json");
     expect([...es[0]!.match.values()]).toEqual([{ value: 1n, high: 16n }, { value: 2n, high: 3n }, { value: 4n, high: 5n }]);
+  });
+
+  it("default actions: index + 1 then the data in the default map's one element; none for a const default", () => {
+    const t = { ...table("hash", [{ name: "h.a", kind: "exact", width: 8 }]), defaultMap: "c_t_defaultAction" };
+    const { map, entry } = encodeDefault([t], { table: "c_t", action: "set", params: [5n, 0x0102030405n] });
+    expect([map, hex(entry.key), hex(entry.value)]).toEqual(["c_t_defaultAction", "00000000", "02000000" + "0500" + "0000" + "0504030201000000"]);
+    expect(() => encodeDefault([{ ...t, defaultMap: undefined }], { table: "c_t", action: "NoAction", params: [] })).toThrow(/the default action of c_t is const/);
+    const es = parseEntriesJson(JSON.stringify({ entries: [{ table: "c_t", action: "set", params: [1, 2], is_default_action: true }] }), "e.json");
+    expect(es[0]!.isDefault).toBe(true);
+    expect(() => parseEntriesJson(JSON.stringify({ entries: [{ table: "c_t", match: { "h.a": 1 }, action: "set", is_default_action: true }] }), "e.json")).toThrow(/entry 1: a default action \(is_default_action\) takes no match/);
+  });
+
+  it("value sets: members without an action, a u32 0 as the value", () => {
+    const vs: TableInfo = { mapName: "prs_types", control: "prs", table: "types", keys: [{ name: "field0", kind: "exact", width: 16 }], actions: [], mapKind: "hash", size: 4, valueSet: true };
+    const [member] = parseEntriesJson(JSON.stringify({ entries: [{ table: "prs_types", match: { field0: "0x88b5" } }] }), "e.json");
+    const { entries } = encodeEntry([vs], member!);
+    expect([hex(entries[0]!.key), hex(entries[0]!.value)]).toEqual(["b588", "00000000"]);
+    expect(() => encodeEntry([vs], { ...member!, action: "drop" })).toThrow(/prs_types is a value set: its entries are members, with no action/);
+    expect(() => encodeEntry([table("hash", [{ name: "h.a", kind: "exact", width: 8 }])], { table: "t", match: new Map([["h.a", { value: 1n }]]), action: "", params: [] })).toThrow(/an entry of table c_t needs an action \(actions: NoAction, set\)/);
   });
 
   it("refuses what does not fit, naming the table, key or action", () => {
