@@ -42,6 +42,29 @@ describe("IR text", () => {
     expect(printed).toBe(GOOD.replace("0x10", "16"));
   });
 
+  it("table.apply: a map, then (match kind, width, value) per key field, reads back as printed", () => {
+    const text = `module xdp
+map @acl tcam key=9 value=8 entries=16 flags=0
+
+func @prog {
+bb0(%0: ptr.ctx):
+  %1 = ctx.get %0, ingress_ifindex : i64
+  %2 = table.apply @acl, ternary, 32, %1, range, 16, 80, exact, 1, 1, lpm, 24, %1 : ptr.map_value
+  %3 = icmp.eq %2, 0 : i1
+  br_if %3, bb1, bb2
+bb1:
+  ret 1
+bb2:
+  %4 = load.u32 map_value, %2, 0 : i64
+  ret %4
+}
+`;
+    const m = parseIr(text, "t.ir");
+    expect(printModule(m)).toBe(text);
+    const apply = m.funcs[0]!.blocks[0]!.insts[1]!;
+    expect(apply.args.map((a) => a.kind)).toEqual(["sym", "word", "imm", "value", "word", "imm", "imm", "word", "imm", "imm", "word", "imm", "value"]);
+  });
+
   const bad: [string, string, RegExp][] = [
     ["no module line", "func @f {\nbb0:\n  ret 0\n}\n", /bad\.ir:1:1: the module must start with 'module xdp' or 'module raw'/],
     ["unknown opcode", "module raw\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = frobnicate %1 : i64\n  ret %2\n}\n", /unknown opcode 'frobnicate'/],
