@@ -130,6 +130,17 @@ describe("STF control-plane commands and counter checks", () => {
     expect(removed.stdout).toMatch(/expected a packet on port 0, none came out/);
   });
 
+  it("a const default_action has no default-action map, and setdefault on it is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-stf-"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "c.p4"), readFileSync(join(CORPUS, "l2_switch.p4"), "utf8").replace("default_action = drop();", "const default_action = drop();"));
+    writeFileSync(join(dir, "t.stf"), "setdefault pipe_dmac forward(1)\n");
+    expect(compileP4(readFileSync(join(dir, "c.p4"), "utf8"), "c.p4").module.maps.map((m) => m.name)).toEqual(["pipe_forwarded", "pipe_dmac"]);
+    const r = await runCli(["test", join(dir, "c.p4"), "--stf", join(dir, "t.stf")], REPO);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/t\.stf:1:1: the default action of pipe_dmac is const: the control plane cannot change it/);
+  });
+
   const bad: [string, string, RegExp][] = [
     ["an unknown command", "frobnicate 1\n", /t\.stf:1:1: STF command 'frobnicate' is not supported \(add, setdefault, remove, packet, expect, check_counter, wait\)/],
     ["remove with an action", "remove pipe_dmac key.field0:1 drop()\n", /t\.stf:1:31: remove names an entry by its key matches, without an action/],
