@@ -218,6 +218,41 @@ describe("the other commands read .p4 too", () => {
   });
 });
 
+describe("run-time stack indices in a parser", () => {
+  it("hs[i] reads element i; an index past the stack rejects (error.StackOutOfBounds)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-index-"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "idx.p4"), `#include <core.p4>
+#include <ebpf_model.p4>
+header h_t { bit<8> i; }
+header e_t { bit<8> v; }
+struct H { h_t h; e_t[2] s; }
+parser prs(packet_in p, out H hd) {
+    state start {
+        p.extract(hd.h);
+        p.extract(hd.s.next);
+        p.extract(hd.s.next);
+        transition select(hd.s[hd.h.i].v) {
+            0xaa: accept;
+            0: accept;
+            default: reject;
+        }
+    }
+}
+control pipe(inout H hd, out bool pass) {
+    apply {
+        pass = true;
+    }
+}
+ebpfFilter(prs(), pipe()) main;
+`);
+    writeFileSync(join(dir, "idx.stf"), "# element 0 is aa: accepted\npacket 0 00aabb\nexpect 0 00aabb $\n# element 1 is bb: rejected\npacket 0 01aabb\n# index 2 is past the stack: StackOutOfBounds, rejected (not read as a zero element, which 0 would accept)\npacket 0 02aaaa\npacket 0 01bbaa\nexpect 0 01bbaa $\n");
+    const r = await runCli(["test", join(dir, "idx.p4"), "--stf", join(dir, "idx.stf")], REPO);
+    expect([r.stderr, r.code]).toEqual(["", 0]);
+    expect(r.stdout).toMatch(/4 packets, 2 expectations met on interp/);
+  });
+});
+
 describe("evaluation order", () => {
   it("&& and || short-circuit and ?: evaluates one side (§8.4): a table applied on the right runs only when needed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bpfoff-p4-order-"));
