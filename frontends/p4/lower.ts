@@ -502,7 +502,7 @@ class Lowering {
         continue;
       }
       // §12.6: select compares the keys with each case in order; no match is error.NoMatch (reject).
-      const keys = t.select.map((e) => this.expr(e, inner));
+      const keys = t.select.map((e) => this.expr(e, inner, ctx));
       for (const c of t.cases) {
         const member = this.valueSetCase(keys, c, inner);
         if (!member && c.keys.length !== keys.length && !(c.keys.length === 1 && c.keys[0]!.k === "default")) typeError(this.env, c.pos, `this case has ${c.keys.length} keysets, but select has ${keys.length} expressions`);
