@@ -7,7 +7,7 @@ import { compileModule } from "../backends/bpf/codegen/index.js";
 import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
 import { compileP4, type P4Module } from "../frontends/p4/index.js";
 import { loadProgram } from "./load.js";
-import { encodeEntry, parseEntriesJson } from "../frontends/p4/entries.js";
+import { encodeDefault, encodeEntry, parseEntriesJson } from "../frontends/p4/entries.js";
 import { fail } from "../ir/diag/diag.js";
 import { describeErrno, writeEntry, type BpfMap, type MapEntry } from "../runtime/maps/index.js";
 
@@ -29,10 +29,17 @@ export function isP4File(file: string): boolean {
  */
 export const P4_PIPELINE: readonly string[] = DEFAULT_PIPELINE.filter((p) => p !== "mem2reg");
 
+/**
+ * From the frontend's IR to what BPF code generation takes: P4_PIPELINE, whose output keeps
+ * `table.apply` (what a match-action target reads, and the corpus's golden IR), then the
+ * tables lowered to map lookups (ir/passes/lower-tables.ts) and the keys' constants folded.
+ */
+export const P4_BPF_PIPELINE: readonly string[] = [...P4_PIPELINE, "lower-tables", "const-fold", "dce"];
+
 /** The program's section: XDP, named after the architecture's package for readers of the object. */
 export function loadP4(bytes: Uint8Array, file: string): LoadedP4 {
   const p4 = compileP4(Buffer.from(bytes).toString("utf8"), file);
-  const optimised = runPasses(p4.module, P4_PIPELINE);
+  const optimised = runPasses(p4.module, P4_BPF_PIPELINE);
   const object = compileModule(optimised, { name: "main", section: "xdp", mapInit: new Map(), license: "GPL" });
   return { object, p4: { ...p4, module: optimised } };
 }
@@ -50,8 +57,13 @@ export function loadProgramFile(bytes: Uint8Array, file: string): BpfObject {
 export function entriesForMaps(p4: P4Module, text: string, file: string): Map<string, MapEntry[]> {
   const out = new Map<string, MapEntry[]>();
   for (const e of parseEntriesJson(text, file)) {
-    const { table, entry } = encodeEntry(p4.tables, e, { file });
-    out.set(table.mapName, [...(out.get(table.mapName) ?? []), entry]);
+    if (e.isDefault) {
+      const { map, entry } = encodeDefault(p4.tables, e, { file });
+      out.set(map, [...(out.get(map) ?? []), entry]);
+      continue;
+    }
+    const { table, entries } = encodeEntry(p4.tables, e, { file });
+    out.set(table.mapName, [...(out.get(table.mapName) ?? []), ...entries]);
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // `bpfoff test prog.p4 --stf tests.stf [--entries e.json] [--target T]`: p4c's STF packet
 // tests. The program is compiled as for `build`, its maps instantiated, then the STF
 // commands run in order: `add` writes a table entry (p4c's eBPF names: <control>_<table>,
-// key.field<N> or the key's expression), `packet` runs the program on the packet
-// (ingress ifindex = the port), `expect` states the packet that must come out of a port.
+// key.field<N> or the key's expression), `setdefault` the table's default action,
+// `remove` an entry (or all), `packet` runs the program on the packet (ingress ifindex =
+// the port), `expect` states the packet that must come out of a port, `check_counter`
+// compares a counter with a number when the command is reached, `wait` does nothing.
 // Where a packet goes: XDP_PASS and XDP_TX out of the port it came in on, XDP_REDIRECT out
 // of the redirect ifindex, XDP_DROP and XDP_ABORTED nowhere. Every packet that comes out
 // must be expected, in order per port. Exit 0 when all expectations are met, 1 with a
@@ -14,9 +16,9 @@ import { findBackend, BACKENDS } from "../../backends/registry.js";
 import { newHostState } from "../../runtime/helpers/env.js";
 import { checkHelpers, instantiateMaps, runXdp } from "../../runtime/interp/run.js";
 import { prepareObject } from "../../runtime/interp/interpreter.js";
-import { writeEntry, describeErrno } from "../../runtime/maps/index.js";
-import { encodeEntry } from "../../frontends/p4/entries.js";
-import { matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
+import { writeEntry, describeErrno, isTcam, type BpfMap, type MapEntry } from "../../runtime/maps/index.js";
+import { encodeDefault, encodeEntry, encodeMatch } from "../../frontends/p4/entries.js";
+import { COUNTER_OPS, matchesExpectation, parseStf, type StfCommand } from "../../frontends/p4/stf.js";
 import { entriesForMaps, installEntries, isP4File, loadP4 } from "../load-p4.js";
 import { readInput, readText, type CliContext } from "../io.js";
 
@@ -53,11 +55,13 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
   const commands = parseStf(readText(path(opts.stf)), opts.stf);
   checkHelpers(object, "xdp");
   const maps = instantiateMaps(object);
-  const install = (entry: Parameters<typeof encodeEntry>[1], loc: { file: string; line?: number }) => {
-    const { table, entry: me } = encodeEntry(p4.tables, entry, loc);
+  const install = (entry: Parameters<typeof encodeEntry>[1], loc: { file: string; line?: number; col?: number }) => {
+    const { table, entries } = encodeEntry(p4.tables, entry, loc);
     const map = maps[object.maps.findIndex((m) => m.name === table.mapName)]!;
-    const rc = writeEntry(map, me);
-    if (rc !== 0) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${describeErrno(rc)}`]);
+    for (const me of entries) {
+      const rc = writeEntry(map, me);
+      if (rc !== 0) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${describeErrno(rc)}`]);
+    }
   };
   if (opts.entries) installEntries(object, maps, entriesForMaps(p4, readText(path(opts.entries)), opts.entries), opts.entries);
   const host = newHostState();
@@ -65,6 +69,7 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
   const outputs: Output[] = [];
   const pending: { port: number; data: Uint8Array; packet: number }[] = [];
   let packets = 0;
+  let checks = 0;
   const flush = () => {
     if (!pending.length) return;
     if (opts.target === "interp") {
@@ -87,15 +92,53 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
     pending.length = 0;
   };
   const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
+  const failures: string[] = [];
+  const mapNamed = (name: string) => maps[object.maps.findIndex((m) => m.name === name)]!;
   for (const c of commands) {
-    if (c.cmd === "add") {
-      flush();
-      install(c.entry, { file: opts.stf, line: c.line });
-    } else if (c.cmd === "packet") pending.push({ port: c.port, data: c.data, packet: ++packets });
-    else expects.push(c);
+    // Control-plane commands and counter checks see every packet sent before them.
+    if (c.cmd !== "packet" && c.cmd !== "expect") flush();
+    const loc = { file: opts.stf, line: c.line, col: "col" in c ? c.col : undefined };
+    switch (c.cmd) {
+      case "add":
+        install(c.entry, loc);
+        break;
+      case "setdefault": {
+        const { map, entry } = encodeDefault(p4.tables, c.entry, loc);
+        const rc = writeEntry(mapNamed(map), entry);
+        if (rc !== 0) fail("p4-entries", loc, [`cannot set the default action of ${c.entry.table}: ${describeErrno(rc)}`]);
+        break;
+      }
+      case "remove":
+        if (!c.entry) {
+          for (const t of p4.tables) clearMap(mapNamed(t.mapName));
+          break;
+        }
+        {
+          const { table, keys } = encodeMatch(p4.tables, c.entry, loc);
+          for (const k of keys) {
+            const rc = removeEntry(mapNamed(table.mapName), k);
+            if (rc !== 0) fail("p4-entries", loc, [`cannot remove the entry from ${table.mapName}: ${describeErrno(rc)}`]);
+          }
+        }
+        break;
+      case "check_counter": {
+        const problem = checkCounter(object.maps.map((m) => m.name), maps, c, loc);
+        if (problem) failures.push(`${opts.stf}:${c.line}: ${problem}`);
+        else checks++;
+        break;
+      }
+      case "packet":
+        pending.push({ port: c.port, data: c.data, packet: ++packets });
+        break;
+      case "expect":
+        expects.push(c);
+        break;
+      case "wait":
+        // Packets run to completion as they are sent: there is nothing to wait for.
+        break;
+    }
   }
   flush();
-  const failures: string[] = [];
   const ports = [...new Set([...expects.map((e) => e.port), ...outputs.map((o) => o.port)])].sort((a, b) => a - b);
   let met = 0;
   for (const port of ports) {
@@ -116,5 +159,37 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
     return;
   }
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")} met on ${opts.target}\n`);
+  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")}${checks ? ` and ${plural(checks, "counter check")}` : ""} met on ${opts.target}\n`);
+}
+
+/** Deletes one entry given by its key (and mask and priority, for a tcam). */
+function removeEntry(map: BpfMap, k: Omit<MapEntry, "value">): number {
+  return isTcam(map) ? map.remove(k.key, k.mask!, k.priority ?? 0) : map.delete(k.key);
+}
+
+function clearMap(map: BpfMap): void {
+  for (const e of [...map.entries()]) removeEntry(map, e);
+}
+
+/**
+ * check_counter: the counter's map by its name (`<control>_<name>`, or the bare instance
+ * name when one map ends in it), its element `index` read as a little-endian count
+ * (a missing element of a sparse counter counts 0). A counter extern counts what it was
+ * declared to (packets or bytes), so the STF's packets/bytes word is not checked against it.
+ */
+function checkCounter(names: readonly string[], maps: readonly BpfMap[], c: StfCommand & { cmd: "check_counter" }, loc: { file: string; line: number; col?: number }): string | undefined {
+  let i = names.indexOf(c.counter);
+  if (i < 0) {
+    const ends = names.flatMap((n, j) => (n.endsWith(`_${c.counter}`) ? [j] : []));
+    if (ends.length !== 1) fail("stf-syntax", loc, [`no counter '${c.counter}' (maps: ${names.join(", ")})`]);
+    i = ends[0]!;
+  }
+  const map = maps[i]!;
+  if (map.def.keySize !== 4) fail("stf-syntax", loc, [`'${c.counter}' (${names[i]}) is not a counter: its key is not a u32 index`]);
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setUint32(0, Number(c.index), true);
+  const value = map.lookup(key);
+  const count = value ? value.reduceRight((a, b) => (a << 8n) | BigInt(b), 0n) : 0n;
+  if (COUNTER_OPS[c.op](count, c.value)) return undefined;
+  return `counter ${names[i]}(${c.index}) is ${count}, expected ${c.op} ${c.value}`;
 }

@@ -81,6 +81,8 @@ export interface TableDecl {
   readonly keys: readonly { readonly expr: Expr; readonly matchKind: string; readonly pos: Pos }[];
   readonly actions: readonly ActionRef[];
   readonly defaultAction?: ActionRef;
+  /** `const default_action`: the control plane may not change it (§14.2.1.3). */
+  readonly constDefault?: boolean;
   readonly entries?: readonly { readonly keys: readonly Keyset[]; readonly action: ActionRef; readonly pos: Pos }[];
   readonly constEntries: boolean;
   readonly size?: Expr;

@@ -16,12 +16,17 @@
 //
 // Tables: const entries become code (compares in entry order, first match wins, §14.2.1.4);
 // other tables become maps named <control>_<table> (p4c's eBPF naming): exact keys a hash
-// map, one lpm key (last) an lpm_trie, any ternary key a tcam map. The value is a u32
-// action index (the position in `actions`) followed by the action's data parameters.
-// tables.ts describes these layouts for the control plane.
+// map, one lpm key (last) an lpm_trie, any ternary or range key a tcam map. The value is a
+// u32 action index (the position in `actions`) followed by the action's data parameters.
+// The lookup is one `table.apply` instruction (key fields with match kinds and widths);
+// ir/passes/lower-tables.ts packs the key for BPF. A miss reads the table's default-action
+// map (<control>_<table>_defaultAction, unless the default is const): what the control
+// plane set, or the declared default_action. tables.ts describes these maps for the
+// control plane.
 import { diag, DiagnosticError } from "../../ir/diag/diag.js";
 import { imm, sym, val, word, type Arg, type Block, type Inst, type Module, type Terminator, type Type } from "../../ir/core/ir.js";
 import type { MapDef } from "../../runtime/maps/def.js";
+import { TABLE_MATCH_KINDS } from "../../ir/core/ops.js";
 import type { ActionDecl, ActionRef, Decl, Expr, Keyset, LocalDecl, Param, Pos, Program, Stmt, TableDecl } from "./ast.js";
 import { ARCHITECTURES, XDP, type Architecture } from "./arch.js";
 import { assignable, BOOL, castAllowed, constValue, declareTypes, INFINT, newTypeEnv, resolveType, sameType, typeError, typeName, unify, VOID, widthOf, type P4Type, type TypeEnv } from "./types.js";
@@ -40,6 +45,8 @@ type Loc =
   | { readonly l: "struct"; readonly type: P4Type; readonly fields: ReadonlyMap<string, Loc>; readonly valid?: Slot }
   | { readonly l: "stack"; readonly type: P4Type & { t: "stack" }; readonly elems: readonly Loc[]; readonly next: Slot }
   | { readonly l: "packet"; readonly dir: "in" | "out" }
+  /** varbit<W> (the last field of its header): ceil(W/8) bytes in packet order at `buf`, and the current length in bits. */
+  | { readonly l: "varbit"; readonly buf: number; readonly maxBytes: number; readonly len: Slot; readonly type: P4Type }
   | { readonly l: "extern"; readonly ext: string; readonly map: string; readonly type: P4Type }
   | { readonly l: "table"; readonly decl: TableDecl; readonly control: string }
   | { readonly l: "action"; readonly decl: ActionDecl }
@@ -59,6 +66,15 @@ const BPF_REDIRECT = 23;
  * (0xffff). 16 KiB is more than an XDP frame (one page) can hold.
  */
 const OFFSET_MASK = 0x3fff;
+/**
+ * core.p4's CRC hash algorithms, as bmv2 computes crc16 and crc32 (reflected; the
+ * catalogue names are CRC-16/ARC and CRC-32/ISO-HDLC; check values over "123456789":
+ * 0xbb3d and 0xcbf43926). poly is the reflected polynomial.
+ */
+const CRC_ALGORITHMS = {
+  crc16: { width: 16, poly: 0xa001, init: 0, xorOut: 0 },
+  crc32: { width: 32, poly: 0xedb88320, init: 0xffffffff, xorOut: 0xffffffff },
+} as const;
 const DEFAULT_TABLE_SIZE = 1024;
 
 const maskOf = (w: number): bigint => (w >= 64 ? (1n << 64n) - 1n : (1n << BigInt(w)) - 1n);
@@ -169,6 +185,8 @@ class Lowering {
   private end!: Arg;
   private pktOff!: Slot;
   private rejectBlock = "reject";
+  /** While a statement writes: copy-backs of the run-time stack elements it wrote through (dynamicElem). */
+  private writeBacks: (() => void)[] | undefined;
   /** Members of header unions: the other members of the same union. */
   private readonly unionSiblings = new Map<Loc, Loc[]>();
 
@@ -222,6 +240,10 @@ class Lowering {
       case "header":
       case "struct":
       case "header_union": {
+        const varbits = t.fields.flatMap((fl, i) => (fl.type.t === "varbit" ? [i] : []));
+        if (t.t !== "header" && varbits.length) this.unsupported(pos, `a varbit field outside a header (${typeName(t)})`);
+        if (varbits.length > 1) typeError(this.env, pos, `header ${typeName(t)} has ${varbits.length} varbit fields; a header has at most one (§7.2.2)`);
+        else if (varbits.length && varbits[0] !== t.fields.length - 1) this.unsupported(pos, `a varbit field that is not the last field of its header (${typeName(t)})`);
         const fields = new Map(t.fields.map((fl) => [fl.name, this.alloc(fl.type, pos)]));
         if (t.t === "header_union") {
           // §8.20: making one member valid makes the others invalid; each member knows them.
@@ -234,8 +256,10 @@ class Lowering {
         // nextIndex in 8 bytes: the verifier tracks only whole 8-byte spills of scalars, and a
         // parser loop over the stack is bounded only if it sees the index.
         return { l: "stack", type: t, elems: Array.from({ length: t.size }, () => this.alloc(t.elem, pos)), next: this.f.slot(8) };
-      case "varbit":
-        return this.unsupported(pos, "a varbit field");
+      case "varbit": {
+        const maxBytes = Math.ceil(t.w / 8);
+        return { l: "varbit", buf: this.f.buffer(maxBytes), maxBytes, len: this.f.slot(4), type: t };
+      }
       default:
         return this.unsupported(pos, `a variable of type ${typeName(t)}`);
     }
@@ -244,6 +268,11 @@ class Lowering {
   /** Initial values: headers invalid (§8.17), everything else zero (bpfoff's choice: the verifier wants initialised stack). */
   private initialise(loc: Loc): void {
     if (loc.l === "scalar") this.f.store(loc.slot, imm(0));
+    else if (loc.l === "varbit") {
+      this.f.store(loc.len, imm(0));
+      // Whole: emit and copy read bytes past the length only on paths the verifier cannot rule out.
+      for (let b = 0; b < loc.maxBytes; b += 8) this.f.effect("store.u64", [word("stack"), this.f.fp, imm(loc.buf + b), imm(0)]);
+    }
     else if (loc.l === "wide") for (const x of loc.slots) this.f.store(x, imm(0));
     else if (loc.l === "struct") {
       if (loc.valid) this.f.store(loc.valid, imm(0));
@@ -255,6 +284,11 @@ class Lowering {
   }
 
   private copy(to: Loc, from: Loc, pos: Pos): void {
+    if (to.l === "varbit" && from.l === "varbit" && to.maxBytes === from.maxBytes) {
+      this.f.store(to.len, this.f.load(from.len));
+      for (let b = 0; b < to.maxBytes; b += 8) this.f.effect("store.u64", [word("stack"), this.f.fp, imm(to.buf + b), this.f.emit("load.u64", [word("stack"), this.f.fp, imm(from.buf + b)])]);
+      return;
+    }
     if (to.l === "scalar") return this.f.store(to.slot, this.read(from, pos));
     if (to.l === "wide" && from.l === "wide") return to.slots.forEach((x, i) => this.f.store(x, this.f.load(from.slots[i]!)));
     if (to.l === "struct" && from.l === "struct") {
@@ -417,9 +451,34 @@ class Lowering {
         this.maps.push({ name, kind: "array", keySize: 4, valueSize: slotSize(elem.w), maxEntries: arg(0), flags: 0 });
         return { l: "extern", ext: t.name, map: name, type: { ...t, args: [elem] } };
       }
+      case "value_set": {
+        // Members as an exact-match table without actions: the keys are T's fields.
+        const elem = t.args[0];
+        const fields = elem && isNum(elem) ? [{ name: "field0", width: elem.w }] : elem?.t === "struct" ? elem.fields.map((x) => ({ name: x.name, width: isNum(x.type) ? x.type.w : 0 })) : [];
+        if (!fields.length || fields.some((x) => x.width < 1 || x.width > 64)) this.unsupported(l.pos, `value_set<${elem ? typeName(elem) : "?"}> (bit<W> of at most 64 bits, or a struct of them, are)`);
+        const info: TableInfo = { mapName: name, control, table: l.name, keys: fields.map((x) => ({ ...x, kind: "exact" })), actions: [], mapKind: "hash", size: arg(0), valueSet: true };
+        this.maps.push({ name, kind: "hash", keySize: keyLayout(info).size, valueSize: valueLayout(info).size, maxEntries: arg(0), flags: 0 });
+        this.tables.push(info);
+        return { l: "extern", ext: t.name, map: name, type: t };
+      }
       default:
         return this.unsupported(l.pos, `extern ${t.name} instances`);
     }
+  }
+
+  /** A select case naming a value set (§12.11): one table.apply over every select key; a member when it finds an entry. */
+  private valueSetCase(keys: { arg: Arg; type: P4Type }[], c: { readonly keys: readonly Keyset[]; readonly pos: Pos }, scope: Scope): Arg | undefined {
+    const ks = c.keys[0];
+    if (c.keys.length !== 1 || ks?.k !== "value" || ks.mask || ks.high || ks.value.k !== "name") return undefined;
+    const l = lookup(scope, ks.value.name);
+    if (l?.l !== "extern" || l.ext !== "value_set") return undefined;
+    const info = this.tables.find((t) => t.mapName === l.map)!;
+    if (info.keys.length !== keys.length || info.keys.some((k, i) => !isNum(keys[i]!.type) || (keys[i]!.type as { w: number }).w !== k.width)) {
+      typeError(this.env, ks.pos, `value set ${ks.value.name} holds (${info.keys.map((k) => `bit<${k.width}>`).join(", ")}), but select has (${keys.map((k) => typeName(k.type)).join(", ")})`);
+      return imm(0);
+    }
+    const p = this.f.emit("table.apply", [sym(info.mapName), ...keys.flatMap((k, i) => [word("exact"), imm(info.keys[i]!.width), k.arg])], "ptr.map_value");
+    return this.f.cmp("ne", p, imm(0));
   }
 
   // ---- parser (§12) ----
@@ -443,10 +502,11 @@ class Lowering {
         continue;
       }
       // §12.6: select compares the keys with each case in order; no match is error.NoMatch (reject).
-      const keys = t.select.map((e) => this.expr(e, inner));
+      const keys = t.select.map((e) => this.expr(e, inner, ctx));
       for (const c of t.cases) {
-        if (c.keys.length !== keys.length && !(c.keys.length === 1 && c.keys[0]!.k === "default")) typeError(this.env, c.pos, `this case has ${c.keys.length} keysets, but select has ${keys.length} expressions`);
-        const cond = this.keysetMatch(keys, c.keys, inner);
+        const member = this.valueSetCase(keys, c, inner);
+        if (!member && c.keys.length !== keys.length && !(c.keys.length === 1 && c.keys[0]!.k === "default")) typeError(this.env, c.pos, `this case has ${c.keys.length} keysets, but select has ${keys.length} expressions`);
+        const cond = member ?? this.keysetMatch(keys, c.keys, inner);
         const next = f.block("select");
         if (cond === undefined) {
           f.br(target(c.next, c.pos));
@@ -481,12 +541,20 @@ class Lowering {
     return all;
   }
 
-  /** §12.8.1 extract: bounds check, fields MSB first, valid bit set, offset advanced. */
-  private extract(hdr: Loc, pos: Pos): void {
+  /**
+   * §12.8.1 extract: bounds check, fields MSB first, valid bit set, offset advanced. With a
+   * varbit field (§12.8.2, the two-argument extract), `varbitBits` more bits follow the
+   * fixed ones: more than the field's W, or not whole bytes, rejects; each byte is copied
+   * behind its own bounds check.
+   */
+  private extract(hdr: Loc, pos: Pos, varbitBits?: Arg): void {
     const f = this.f;
     if (hdr.l !== "struct" || hdr.type.t !== "header") return this.unsupported(pos, "extracting into something other than a header");
-    const bits = widthOf(hdr.type);
-    if (bits % 8) typeError(this.env, pos, `header ${typeName(hdr.type)} is ${bits} bits, not a whole number of bytes`);
+    const vb = varbitOf(hdr);
+    if (vb && !varbitBits) return void typeError(this.env, pos, `header ${typeName(hdr.type)} has a varbit field: extract it with a size in bits, extract(hdr, bits) (§12.8.2)`);
+    if (!vb && varbitBits) return void typeError(this.env, pos, `header ${typeName(hdr.type)} has no varbit field: extract(hdr) takes no size (§12.8.2)`);
+    const bits = fixedBits(hdr.type);
+    if (bits % 8) typeError(this.env, pos, `header ${typeName(hdr.type)} is ${bits} bits${vb ? " besides its varbit field" : ""}, not a whole number of bytes`);
     const size = bits >> 3;
     const off = f.bin("and", f.load(this.pktOff), imm(OFFSET_MASK));
     const p = f.emit("ptradd", [this.data, off], "ptr.packet");
@@ -494,9 +562,34 @@ class Lowering {
     f.brIf(f.emit("packet.check", [p, this.end, imm(size)], "i1"), ok, this.rejectBlock);
     f.start(ok);
     for (const piece of this.pieces(hdr)) f.store(piece.slot, this.readBits(p, piece.at, piece.w, pos));
+    let total: Arg = imm(size);
+    if (vb && varbitBits) {
+      const lenBits = f.mask(varbitBits, 32);
+      const fits = f.block("varbitfits");
+      const whole = f.block("varbitwhole");
+      f.brIf(f.cmp("ule", lenBits, imm((vb.type as { w: number }).w)), fits, this.rejectBlock);
+      f.start(fits);
+      f.brIf(f.cmp("eq", f.mask(lenBits, 3), imm(0)), whole, this.rejectBlock);
+      f.start(whole);
+      const n = f.bin("lshr", lenBits, imm(3));
+      const done = f.block("varbitread");
+      for (let k = 0; k < vb.maxBytes; k++) {
+        const more = f.block("varbitbyte");
+        f.brIf(f.cmp("ult", imm(k), n), more, done);
+        f.start(more);
+        const inPacket = f.block("varbitin");
+        f.brIf(f.emit("packet.check", [p, this.end, imm(size + k + 1)], "i1"), inPacket, this.rejectBlock);
+        f.start(inPacket);
+        f.effect("store.u8", [word("stack"), f.fp, imm(vb.buf + k), f.emit("load.u8", [word("packet"), p, imm(size + k)])]);
+      }
+      f.br(done);
+      f.start(done);
+      f.store(vb.len, lenBits);
+      total = f.bin("add", imm(size), n);
+    }
     f.store(hdr.valid!, imm(1));
     this.invalidateSiblings(hdr);
-    f.store(this.pktOff, f.bin("add", off, imm(size)));
+    f.store(this.pktOff, f.bin("add", off, total));
   }
 
   /** W bits at bit offset `at` of the packet from p, most significant first. */
@@ -541,7 +634,11 @@ class Lowering {
     this.emitList = undefined;
     // Emitted length: the sum of the valid emitted headers' sizes.
     let len: Arg = imm(0);
-    for (const h of emitted) len = f.bin("add", len, f.bin("mul", f.load(h.valid!), imm(widthOf(h.type) >> 3)));
+    for (const h of emitted) {
+      const vb = varbitOf(h);
+      const bytes = vb ? f.bin("add", imm(fixedBits(h.type) >> 3), f.bin("lshr", f.load(vb.len), imm(3))) : imm(fixedBits(h.type) >> 3);
+      len = f.bin("add", len, f.bin("mul", f.load(h.valid!), bytes));
+    }
     const lenSlot = f.slot(4);
     f.store(lenSlot, len);
     const delta = f.bin("sub", f.load(this.pktOff), f.load(lenSlot));
@@ -558,14 +655,33 @@ class Lowering {
       const no = f.block("emitted");
       f.brIf(f.cmp("ne", f.load(h.valid!), imm(0)), yes, no);
       f.start(yes);
-      const size = widthOf(h.type) >> 3;
+      const size = fixedBits(h.type) >> 3;
       const off = f.bin("and", f.load(out), imm(OFFSET_MASK));
       const p = f.emit("ptradd", [data, off], "ptr.packet");
       const ok = f.block("write");
       f.brIf(f.emit("packet.check", [p, end, imm(size)], "i1"), ok, "reject");
       f.start(ok);
       this.writeHeader(p, h);
-      f.store(out, f.bin("add", off, imm(size)));
+      let written: Arg = imm(size);
+      const vb = varbitOf(h);
+      if (vb) {
+        // The varbit's bytes after the fixed fields, as many as its length says.
+        const n = f.bin("lshr", f.load(vb.len), imm(3));
+        const done = f.block("varbitwritten");
+        for (let k = 0; k < vb.maxBytes; k++) {
+          const more = f.block("varbitbyte");
+          f.brIf(f.cmp("ult", imm(k), n), more, done);
+          f.start(more);
+          const inPacket = f.block("varbitout");
+          f.brIf(f.emit("packet.check", [p, end, imm(size + k + 1)], "i1"), inPacket, "reject");
+          f.start(inPacket);
+          f.effect("store.u8", [word("packet"), p, imm(size + k), f.emit("load.u8", [word("stack"), f.fp, imm(vb.buf + k)])]);
+        }
+        f.br(done);
+        f.start(done);
+        written = f.bin("add", imm(size), n);
+      }
+      f.store(out, f.bin("add", off, written));
       f.br(no);
       f.start(no);
     }
@@ -584,6 +700,7 @@ class Lowering {
     for (const fl of (h.type as P4Type & { t: "header" }).fields) {
       const w = widthOf(fl.type);
       const loc = h.fields.get(fl.name)!;
+      if (loc.l === "varbit") continue;
       if (loc.l === "wide") {
         const n = loc.slots.length;
         loc.slots.forEach((slot, i) => {
@@ -600,7 +717,7 @@ class Lowering {
   private writeHeader(p: Arg, h: Loc & { l: "struct" }): void {
     const f = this.f;
     const fields = this.pieces(h).map((x) => ({ loc: { slot: x.slot }, w: x.w, at: x.at }));
-    const bytes = widthOf(h.type) >> 3;
+    const bytes = fixedBits(h.type) >> 3;
     const done = new Set<number>();
     for (const fl of fields) {
       if (fl.at % 8 === 0 && [8, 16, 32, 64].includes(fl.w)) {
@@ -651,8 +768,9 @@ class Lowering {
         return;
       }
       case "assign": {
-        const target = this.lvalue(s.target, scope, ctx);
-        return this.assign(target, s.value, scope, ctx, s.pos);
+        const [target, writeBack] = this.writeTarget(() => this.lvalue(s.target, scope, ctx));
+        this.assign(target, s.value, scope, ctx, s.pos);
+        return writeBack();
       }
       case "call":
         // §12: an expression statement is a method or function call.
@@ -804,8 +922,9 @@ class Lowering {
       case "index": {
         const base = this.lvalue(e.base, scope, ctx);
         if (base.l !== "stack") return this.nameError(e.pos, "only header stacks can be indexed");
+        if (e.index.k === "bool") typeError(this.env, e.index.pos, "a header stack index must be bit<W>, int<W> or an integer, not bool");
         const k = constValue(this.env, e.index);
-        if (k === undefined) return this.unsupported(e.index.pos, "a header stack index that is not a compile-time constant");
+        if (k === undefined) return this.dynamicElem(base, e.index, scope, ctx);
         if (k < 0n || k >= BigInt(base.elems.length)) typeError(this.env, e.index.pos, `index ${k} is outside the stack of ${base.elems.length} (§8.18)`);
         return base.elems[Number(k)] ?? base.elems[0]!;
       }
@@ -814,6 +933,89 @@ class Lowering {
         return { l: "value", arg: v.arg, type: v.type };
       }
     }
+  }
+
+  /**
+   * hs[i] with a run-time index (§8.18): a staging copy of element i, picked by a chain of
+   * compares. Out of range, a parser rejects (error.StackOutOfBounds, as for .next); a
+   * control reads an invalid header of zeros and its writes go nowhere (the spec leaves
+   * both undefined). When the element is being written (an assignment's target, a
+   * setValid/setInvalid), the statement copies the staging header back into element i.
+   */
+  private dynamicElem(st: Loc & { l: "stack" }, index: Expr, scope: Scope, ctx?: ControlCtx): Loc {
+    const f = this.f;
+    const i = this.expr(index, scope, ctx);
+    if (!isNum(i.type) && i.type.t !== "infint") typeError(this.env, index.pos, `a header stack index must be bit<W> or int<W>, not ${typeName(i.type)}`);
+    const idx = isNum(i.type) ? f.mask(i.arg, i.type.w) : i.arg;
+    if (ctx && ctx.exit === this.rejectBlock) {
+      const ok = f.block("inbounds");
+      f.brIf(f.cmp("ult", idx, imm(st.elems.length)), ok, this.rejectBlock);
+      f.start(ok);
+    }
+    const staging = this.alloc(st.type.elem, index.pos);
+    this.initialise(staging);
+    const each = (body: (el: Loc) => void) => {
+      const join = f.block("picked");
+      st.elems.forEach((el, k) => {
+        const yes = f.block("pick");
+        const no = f.block("notpick");
+        f.brIf(f.cmp("eq", idx, imm(k)), yes, no);
+        f.start(yes);
+        body(el);
+        f.br(join);
+        f.start(no);
+      });
+      f.br(join);
+      f.start(join);
+    };
+    each((el) => this.copy(staging, el, index.pos));
+    this.writeBacks?.push(() => each((el) => this.copy(el, staging, index.pos)));
+    return staging;
+  }
+
+  /**
+   * The target of a write, which may be a run-time stack element: the location, and what
+   * copies it back once written. Only the target's own evaluation collects copy-backs, so a
+   * run-time element the written value reads is not copied back over the write.
+   */
+  private writeTarget(target: () => Loc): [Loc, () => void] {
+    const outer = this.writeBacks;
+    const pending: (() => void)[] = [];
+    this.writeBacks = pending;
+    let loc: Loc;
+    try {
+      loc = target();
+    } finally {
+      this.writeBacks = outer;
+    }
+    return [loc, () => pending.reverse().forEach((w) => w())];
+  }
+
+  /** §8.18 push_front(n) / pop_front(n): elements move by n, the freed ones become invalid, nextIndex moves with them (saturating). */
+  private shiftStack(st: Loc & { l: "stack" }, m: "push_front" | "pop_front", e: Expr & { k: "call" }, pos: Pos): void {
+    const f = this.f;
+    const count = e.args.length === 1 ? constValue(this.env, e.args[0]!) : undefined;
+    if (count === undefined || count < 0n) return void typeError(this.env, e.pos, `${m} takes one compile-time constant count (§8.18)`);
+    const n = Number(count);
+    const size = st.elems.length;
+    if (m === "push_front") {
+      for (let i = size - 1; i >= n; i--) this.copy(st.elems[i]!, st.elems[i - n]!, pos);
+      for (let i = 0; i < Math.min(n, size); i++) this.invalidate(st.elems[i]!);
+      const moved = f.bin("add", f.load(st.next), imm(n));
+      f.store(st.next, f.emit("select", [f.cmp("ugt", moved, imm(size)), imm(size), moved]));
+    } else {
+      for (let i = 0; i + n < size; i++) this.copy(st.elems[i]!, st.elems[i + n]!, pos);
+      for (let i = Math.max(0, size - n); i < size; i++) this.invalidate(st.elems[i]!);
+      const next = f.load(st.next);
+      f.store(st.next, f.emit("select", [f.cmp("uge", next, imm(n)), f.bin("sub", next, imm(n)), imm(0)]));
+    }
+  }
+
+  /** A header (or every member of a union) made invalid. */
+  private invalidate(loc: Loc): void {
+    if (loc.l !== "struct") return;
+    if (loc.valid) this.f.store(loc.valid, imm(0));
+    else for (const x of loc.fields.values()) this.invalidate(x);
   }
 
   /**
@@ -1084,8 +1286,26 @@ class Lowering {
         const r = this.tableApply(e, scope, ctx);
         return { arg: r.hit, type: VOID };
       }
+      if (m === "setValid" || m === "setInvalid") {
+        // The header may be a run-time stack element: its validity is copied back.
+        const [b, writeBack] = this.writeTarget(() => this.lvalue(c.base, scope, ctx));
+        if (b.l !== "struct" || !b.valid) return this.nameError(c.pos, `${m}() applies to headers (§8.17)`);
+        if (m === "setValid") this.invalidateSiblings(b);
+        f.store(b.valid, imm(m === "setValid" ? 1 : 0));
+        writeBack();
+        return none;
+      }
       const base = this.lvalue(c.base, scope, ctx);
+      if (base.l === "stack" && (m === "push_front" || m === "pop_front")) {
+        this.shiftStack(base, m, e, c.pos);
+        return none;
+      }
       if (base.l === "packet") return this.packetMethod(m, e, scope, ctx);
+      if (base.l === "struct" && base.type.t === "header" && (m === "minSizeInBits" || m === "minSizeInBytes")) {
+        // §8.17: the header's size with its varbit field empty; a compile-time constant.
+        const bits = fixedBits(base.type);
+        return { arg: imm(m === "minSizeInBits" ? bits : Math.ceil(bits / 8)), type: INFINT };
+      }
       if (base.l === "struct" && base.type.t === "header_union" && m === "isValid") {
         // §8.20: a union is valid when one of its members is.
         const any = [...base.fields.values()].reduce<Arg>((acc, x) => (x.l === "struct" && x.valid ? f.bin("or", acc, f.load(x.valid)) : acc), imm(0));
@@ -1123,8 +1343,9 @@ class Lowering {
     const none = { arg: imm(0), type: VOID };
     switch (m) {
       case "extract": {
-        if (e.args.length !== 1) this.unsupported(e.pos, "extract with a variable-size header (varbit)");
+        if (e.args.length !== 1 && e.args.length !== 2) typeError(this.env, e.pos, "extract takes a header, and for a header with a varbit field its size in bits (§12.8)");
         const target = this.lvalue(e.args[0]!, scope, ctx) as Loc & { stack?: Loc & { l: "stack" }; idx?: Arg };
+        const varbitBits = e.args[1] ? this.exprAs(e.args[1], { t: "bit", w: 32 }, scope) : undefined;
         if (target.stack) {
           // stack.next: extract into element i for the run-time index i, then advance.
           const st = target.stack;
@@ -1134,7 +1355,7 @@ class Lowering {
             const no = f.block("notelem");
             f.brIf(f.cmp("eq", target.idx!, imm(i)), yes, no);
             f.start(yes);
-            this.extract(el, e.pos);
+            this.extract(el, e.pos, varbitBits);
             f.br(join);
             f.start(no);
           });
@@ -1143,7 +1364,7 @@ class Lowering {
           f.store(st.next, f.bin("add", f.load(st.next), imm(1)));
           return none;
         }
-        this.extract(target, e.pos);
+        this.extract(target, e.pos, varbitBits);
         return none;
       }
       case "lookahead": {
@@ -1225,6 +1446,7 @@ class Lowering {
         if (algo === "identity") h = parts.reduce<Arg>((acc, p) => f.bin("or", f.bin("shl", acc, imm(widthOf(p.type))), p.arg), imm(0));
         else if (algo === "csum16") h = this.internetChecksum(parts, e.pos);
         else if (algo === "xor16") h = this.words16(parts, e.pos).reduce<Arg>((acc, x) => f.bin("xor", acc, x), imm(0));
+        else if (algo in CRC_ALGORITHMS) h = this.crc(parts, e.pos, CRC_ALGORITHMS[algo as keyof typeof CRC_ALGORITHMS]);
         else return this.unsupported(e.pos, `hash algorithm '${algo}'`);
         const r = max.arg.kind === "imm" && max.arg.value === 0n ? h : f.bin("urem", h, max.arg);
         if (out.l !== "scalar") return this.unsupported(e.pos, "hash into a non-scalar");
@@ -1249,26 +1471,49 @@ class Lowering {
 
   /** The concatenated bits of the parts as 16-bit words, MSB first (the total must be a multiple of 16). */
   private words16(parts: { arg: Arg; type: P4Type }[], pos: Pos): Arg[] {
+    return this.words(parts, pos, 16, "checksummed");
+  }
+
+  /** The concatenated bits of the parts as n-bit words (n <= 32), MSB first (the total must be a multiple of n). */
+  private words(parts: { arg: Arg; type: P4Type }[], pos: Pos, n: number, what: string): Arg[] {
     const f = this.f;
     const spans = parts.map((p, i) => ({ arg: p.arg, w: widthOf(p.type), at: parts.slice(0, i).reduce((s, x) => s + widthOf(x.type), 0) }));
     const total = spans.reduce((s, x) => s + x.w, 0);
-    if (total % 16) typeError(this.env, pos, `the checksummed fields are ${total} bits, not a multiple of 16`);
+    if (total % n) typeError(this.env, pos, `the ${what} fields are ${total} bits, not a multiple of ${n}`);
     const words: Arg[] = [];
-    for (let k = 0; k < total / 16; k++) {
+    for (let k = 0; k < Math.floor(total / n); k++) {
       let wv: Arg = imm(0);
       for (const s of spans) {
-        const lo = Math.max(s.at, k * 16);
-        const hi = Math.min(s.at + s.w, k * 16 + 16);
+        const lo = Math.max(s.at, k * n);
+        const hi = Math.min(s.at + s.w, k * n + n);
         if (lo >= hi) continue;
-        const right = s.at + s.w - (k * 16 + 16);
+        const right = s.at + s.w - (k * n + n);
         const piece = right >= 0 ? f.bin("lshr", s.arg, imm(right)) : f.bin("shl", s.arg, imm(-right));
         let m = 0;
-        for (let bit = lo; bit < hi; bit++) m |= 0x8000 >> (bit - k * 16);
-        wv = f.bin("or", wv, f.bin("and", piece, imm(m)));
+        for (let bit = lo; bit < hi; bit++) m |= (1 << (n - 1)) >>> (bit - k * n);
+        wv = f.bin("or", wv, f.bin("and", piece, imm(m >>> 0)));
       }
       words.push(wv);
     }
     return words;
+  }
+
+  /**
+   * A reflected CRC (the bytes of the concatenated parts, each LSB first, as bmv2's crc16
+   * and crc32 compute them) bit by bit: crc = (crc >> 1) ^ (poly & -(crc & 1)). Unrolled:
+   * no table, so no map to initialise, and no loop for targets without back edges.
+   */
+  private crc(parts: { arg: Arg; type: P4Type }[], pos: Pos, algo: (typeof CRC_ALGORITHMS)[keyof typeof CRC_ALGORITHMS]): Arg {
+    const f = this.f;
+    let crc: Arg = imm(algo.init);
+    for (const byte of this.words(parts, pos, 8, "hashed")) {
+      crc = f.bin("xor", crc, byte);
+      for (let b = 0; b < 8; b++) {
+        const low = f.bin("and", crc, imm(1));
+        crc = f.bin("xor", f.bin("lshr", crc, imm(1)), f.bin("and", f.emit("neg", [low]), imm(algo.poly)));
+      }
+    }
+    return f.mask(f.bin("xor", crc, imm(algo.xorOut)), algo.width);
   }
 
   /** RFC 1071: the one's complement of the one's complement sum of the 16-bit words. */
@@ -1438,39 +1683,46 @@ class Lowering {
     }
     if (t.entries) this.unsupported(t.pos, "non-const `entries` (give them with --entries / STF `add`)");
     const info = this.tableInfo(t, tl.control, keys.map((k, i) => ({ name: textOf(t.keys[i]!.expr), kind: k.kind, width: widthOf(k.type), pos: t.keys[i]!.pos })), scope);
-    // The key buffer (layout from tables.ts): zeroed, then each field in place.
-    const kl = keyLayout(info);
-    const buf = f.buffer(kl.size);
-    for (let b = 0; b < kl.size; b++) f.effect("store.u8", [word("stack"), f.fp, imm(buf + b), imm(0)]);
-    if (info.mapKind === "lpm_trie") f.effect("store.u32", [word("stack"), f.fp, imm(buf), imm(kl.size * 8 - 32)]);
-    kl.fields.forEach((fl, i) => {
-      const v = keys[i]!.arg;
-      if (fl.order === "le") f.effect(`store.u${fl.bytes * 8}`, [word("stack"), f.fp, imm(buf + fl.offset), v]);
-      else {
-        // Network order, the value left-aligned in its bytes (LPM and TCAM match from the MSB).
-        const aligned = f.bin("shl", v, imm(fl.bytes * 8 - fl.width));
-        for (let b = 0; b < fl.bytes; b++) f.effect("store.u8", [word("stack"), f.fp, imm(buf + fl.offset + b), f.mask(f.bin("lshr", aligned, imm((fl.bytes - 1 - b) * 8)), 8)]);
-      }
-    });
-    const p = f.emit("map.lookup", [sym(info.mapName), f.emit("ptradd", [f.fp, imm(buf)], "ptr.stack")], "ptr.map_value");
+    // The lookup as one instruction: a match-action target reads the fields and their match
+    // kinds; the lower-tables pass packs them into the map's key layout for BPF.
+    const fields = keys.flatMap((k, i) => [word(k.kind), imm(info.keys[i]!.width), k.arg]);
+    const p = f.emit("table.apply", [sym(info.mapName), ...fields], "ptr.map_value");
     const found = f.block("hit");
     const miss = f.block("miss");
     f.brIf(f.cmp("ne", p, imm(0)), found, miss);
-    f.start(miss);
-    runAction(defaultRef, [], 0);
-    f.start(found);
-    const idx = f.emit("load.u32", [word("map_value"), p, imm(0)]);
     const vl = valueLayout(info);
-    t.actions.forEach((ref, k) => {
-      const yes = f.block("action");
-      const no = f.block("notaction");
-      f.brIf(f.cmp("eq", idx, imm(k)), yes, no);
-      f.start(yes);
-      const data = vl.actions[k]!.params.map((pp) => f.emit(`load.u${pp.bytes * 8}`, [word("map_value"), p, imm(pp.offset)]));
-      runAction(ref, data, 1);
-      f.start(no);
-    });
-    runAction(defaultRef, [], 1);
+    // The action an entry's value names (its u32 minus `base`) with its data; any other
+    // index runs the declared default.
+    const dispatch = (value: Arg, base: number, hitValue: number) => {
+      const idx = f.emit("load.u32", [word("map_value"), value, imm(0)]);
+      t.actions.forEach((ref, k) => {
+        const yes = f.block("action");
+        const no = f.block("notaction");
+        f.brIf(f.cmp("eq", idx, imm(k + base)), yes, no);
+        f.start(yes);
+        const data = vl.actions[k]!.params.map((pp) => f.emit(`load.u${pp.bytes * 8}`, [word("map_value"), value, imm(pp.offset)]));
+        runAction(ref, data, hitValue);
+        f.start(no);
+      });
+      runAction(defaultRef, [], hitValue);
+    };
+    f.start(miss);
+    if (info.defaultMap) {
+      // A miss runs the control plane's default action (index + 1 in the default map's
+      // one element) or, while that is 0, the declared one.
+      const key = f.buffer(4);
+      f.effect("store.u32", [word("stack"), f.fp, imm(key), imm(0)]);
+      const d = f.emit("map.lookup", [sym(info.defaultMap), f.emit("ptradd", [f.fp, imm(key)], "ptr.stack")], "ptr.map_value");
+      const set = f.block("setdefault");
+      const declared = f.block("declareddefault");
+      f.brIf(f.cmp("ne", d, imm(0)), set, declared);
+      f.start(declared);
+      runAction(defaultRef, [], 0);
+      f.start(set);
+      dispatch(d, 1, 0);
+    } else runAction(defaultRef, [], 0);
+    f.start(found);
+    dispatch(p, 0, 1);
     f.start(join);
     return { hit: f.load(hit), actionRun: f.load(run), actions: t.actions };
   }
@@ -1481,20 +1733,23 @@ class Lowering {
     if (existing) return existing;
     const kinds = keys.map((k) => k.kind);
     for (const k of keys) if (k.width > 64) this.unsupported(k.pos as Pos, "a table key wider than 64 bits");
-    if (kinds.includes("range")) this.unsupported(t.pos, "range keys outside const entries (no map kind matches ranges)");
+    for (const k of keys) if (!(TABLE_MATCH_KINDS as readonly string[]).includes(k.kind)) this.unsupported(k.pos as Pos, `match kind '${k.kind}' in a table with control-plane entries (exact, lpm, ternary and range are)`);
     const lpm = kinds.filter((k) => k === "lpm").length;
-    const mapKind: TableInfo["mapKind"] = kinds.includes("ternary") ? "tcam" : lpm ? "lpm_trie" : "hash";
+    // A range key is a tcam too: the control plane expands each range into its prefix cover (entries.ts).
+    const mapKind: TableInfo["mapKind"] = kinds.includes("ternary") || kinds.includes("range") ? "tcam" : lpm ? "lpm_trie" : "hash";
     if (mapKind === "lpm_trie" && (lpm > 1 || kinds[kinds.length - 1] !== "lpm")) this.unsupported(t.pos, "an lpm table whose lpm key is not the only lpm key and the last");
     const actions = t.actions.map((ref) => {
       const a = this.actionDecl(ref, scope);
       return { name: ref.name, params: a.params.filter((p) => !p.direction).map((p) => ({ name: p.name, width: widthOf(resolveType(this.env, p.type)) })) };
     });
     const size = t.size ? Number(constValue(this.env, t.size) ?? DEFAULT_TABLE_SIZE) : DEFAULT_TABLE_SIZE;
-    const info: TableInfo = { mapName, control, table: t.name, keys, actions, mapKind, size };
+    const defaultMap = t.constDefault ? undefined : `${mapName}_defaultAction`;
+    const info: TableInfo = { mapName, control, table: t.name, keys, actions, mapKind, size, defaultMap };
     const kl = keyLayout(info);
     const vl = valueLayout(info);
     // lpm_trie needs BPF_F_NO_PREALLOC (Documentation/bpf/map_lpm_trie.rst).
     this.maps.push({ name: mapName, kind: mapKind, keySize: kl.size, valueSize: vl.size, maxEntries: size, flags: mapKind === "lpm_trie" ? 1 : 0 });
+    if (defaultMap) this.maps.push({ name: defaultMap, kind: "array", keySize: 4, valueSize: vl.size, maxEntries: 1, flags: 0 });
     this.tables.push(info);
     return info;
   }
@@ -1514,4 +1769,14 @@ export function textOf(e: Expr): string {
     default:
       return "?";
   }
+}
+
+/** A header's bits without its varbit field (§8.17: minSizeInBits). */
+function fixedBits(t: P4Type): number {
+  return t.t === "header" ? t.fields.reduce((n, fl) => n + (fl.type.t === "varbit" ? 0 : widthOf(fl.type)), 0) : widthOf(t);
+}
+
+function varbitOf(h: Loc & { l: "struct" }): (Loc & { l: "varbit" }) | undefined {
+  for (const x of h.fields.values()) if (x.l === "varbit") return x;
+  return undefined;
 }

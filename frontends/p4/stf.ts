@@ -1,10 +1,13 @@
-// p4c's STF ("simple test framework") files: one command per line,
-//   add <table> [<priority>] <key>:<value>[/<prefix>|&&&<mask>] ... <action>(<args>)
-//   packet <port> <hex bytes...>
-//   expect <port> <hex bytes, * wildcards...> [$]
+// p4c's STF ("simple test framework") files: one command per line (the verbs in any case),
+//   add <table> [<priority>] <key>:<value>[/<prefix>|&&&<mask>|..<high>] ... <action>(<args>) [= <id>]
+//   setdefault <table> <action>(<args>)
+//   remove all | remove <table> [<priority>] <key>:<value> ...
+//   packet <port> <hex bytes, spaces allowed>
+//   expect <port> [<hex bytes, * wildcard nibbles...> [$]]   (no bytes: any packet)
+//   check_counter <counter>(<index>) [packets|bytes] [== != < <= > >= <number>]
+//   wait
 // `#` starts a comment. The grammar (Chevrotain, CST only) reads a line as a command word
-// and its items; stfCommands() gives them meaning. Other commands (setdefault, wait,
-// check_counter) are refused by name.
+// and its items; command() gives them meaning.
 import { createToken, CstParser, Lexer, type CstNode, type IToken } from "chevrotain";
 import { diag, DiagnosticError, fail } from "../../ir/diag/diag.js";
 import { parseFieldMatch, parseNumber, type FieldMatch, type TableEntry } from "./entries.js";
@@ -47,9 +50,24 @@ class StfParser extends CstParser {
 let shared: StfParser | undefined;
 
 export type StfCommand =
-  | { readonly cmd: "add"; readonly entry: TableEntry; readonly line: number }
+  | { readonly cmd: "add"; readonly entry: TableEntry; readonly line: number; readonly col: number }
+  | { readonly cmd: "setdefault"; readonly entry: Pick<TableEntry, "table" | "action" | "params">; readonly line: number; readonly col: number }
+  | { readonly cmd: "remove"; readonly entry?: Pick<TableEntry, "table" | "match" | "priority">; readonly line: number; readonly col: number }
   | { readonly cmd: "packet"; readonly port: number; readonly data: Uint8Array; readonly line: number }
-  | { readonly cmd: "expect"; readonly port: number; readonly pattern: string; readonly exact: boolean; readonly line: number };
+  | { readonly cmd: "expect"; readonly port: number; readonly pattern: string; readonly exact: boolean; readonly line: number }
+  | { readonly cmd: "check_counter"; readonly counter: string; readonly index: bigint; readonly kind?: "packets" | "bytes"; readonly op: CounterOp; readonly value: bigint; readonly line: number; readonly col: number }
+  | { readonly cmd: "wait"; readonly line: number };
+
+/** check_counter's comparisons (p4c's logical_cond). */
+export const COUNTER_OPS = {
+  "==": (a: bigint, b: bigint) => a === b,
+  "!=": (a: bigint, b: bigint) => a !== b,
+  "<": (a: bigint, b: bigint) => a < b,
+  "<=": (a: bigint, b: bigint) => a <= b,
+  ">": (a: bigint, b: bigint) => a > b,
+  ">=": (a: bigint, b: bigint) => a >= b,
+} as const;
+export type CounterOp = keyof typeof COUNTER_OPS;
 
 export function parseStf(text: string, file: string): StfCommand[] {
   const lexed = stfLexer.tokenize(text.endsWith("\n") ? text : text + "\n");
@@ -67,53 +85,107 @@ export function parseStf(text: string, file: string): StfCommand[] {
   return ((cst.children["command"] ?? []) as CstNode[]).map((c) => command(c, file));
 }
 
+interface Item {
+  readonly word: IToken;
+  readonly args: string[];
+  readonly call: boolean;
+}
+
 function command(c: CstNode, file: string): StfCommand {
   const verb = (c.children["verb"] as IToken[])[0]!;
-  const items = ((c.children["item"] ?? []) as CstNode[]).map((i) => ({ word: (i.children["word"] as IToken[])[0]!, args: ((i.children["arg"] ?? []) as IToken[]).map((a) => a.image), call: !!i.children["LParen"] }));
+  const items: Item[] = ((c.children["item"] ?? []) as CstNode[]).map((i) => ({ word: (i.children["word"] as IToken[])[0]!, args: ((i.children["arg"] ?? []) as IToken[]).map((a) => a.image), call: !!i.children["LParen"] }));
   const line = verb.startLine ?? 1;
-  const loc = { file, line, col: verb.startColumn };
+  const col = verb.startColumn ?? 1;
+  const loc = { file, line, col };
   const words = items.map((i) => i.word.image);
-  switch (verb.image) {
+  const name = verb.image.toLowerCase();
+  switch (name) {
     case "packet":
     case "expect": {
-      if (!words.length) fail("stf-syntax", loc, [`${verb.image} needs a port and bytes`]);
+      if (!words.length) fail("stf-syntax", loc, [`${name} needs a port${name === "packet" ? " and bytes" : ""}`]);
       const port = Number(parseNumber(words[0]!, loc));
       const rest = words.slice(1);
       const exact = rest[rest.length - 1] === "$";
       const hex = (exact ? rest.slice(0, -1) : rest).join("").toLowerCase();
-      if (!/^[0-9a-f*]*$/.test(hex) || hex.length % 2) fail("stf-syntax", loc, [`'${hex}' is not an even number of hex digits${verb.image === "expect" ? " (or * wildcards)" : ""}`]);
-      if (verb.image === "expect") return { cmd: "expect", port, pattern: hex, exact, line };
+      if (!/^[0-9a-f*]*$/.test(hex) || hex.length % 2) fail("stf-syntax", loc, [`'${hex}' is not an even number of hex digits${name === "expect" ? " (or * wildcards)" : ""}`]);
+      if (name === "expect") return { cmd: "expect", port, pattern: hex, exact, line };
+      if (!hex.length) fail("stf-syntax", loc, ["packet needs bytes"]);
       if (hex.includes("*")) fail("stf-syntax", loc, ["a packet cannot contain * wildcards"]);
       return { cmd: "packet", port, data: Uint8Array.from(Buffer.from(hex, "hex")), line };
     }
     case "add": {
-      if (items.length < 2) fail("stf-syntax", loc, ["add needs a table, key matches and an action"]);
-      const table = words[0]!;
-      let k = 1;
-      let priority: number | undefined;
-      if (/^\d+$/.test(words[1]!) && !items[1]!.call) {
-        priority = Number(words[1]);
-        k = 2;
-      }
-      const match = new Map<string, FieldMatch>();
-      let action: { name: string; args: string[] } | undefined;
-      for (const it of items.slice(k)) {
-        if (it.call) {
-          action = { name: it.word.image, args: it.args };
-          continue;
-        }
-        const colon = it.word.image.indexOf(":");
-        if (colon < 0) fail("stf-syntax", { file, line, col: it.word.startColumn }, [`'${it.word.image}' is not key:value`]);
-        match.set(it.word.image.slice(0, colon), parseFieldMatch(it.word.image.slice(colon + 1), loc));
-      }
-      if (!action) return fail("stf-syntax", loc, ["add needs an action: name(args)"]);
-      const named = action.args.length > 0 && action.args.every((a) => a.includes(":"));
-      const params = named ? new Map(action.args.map((a) => [a.slice(0, a.indexOf(":")), parseNumber(a.slice(a.indexOf(":") + 1), loc)])) : action.args.map((a) => parseNumber(a, loc));
-      return { cmd: "add", entry: { table, match, action: action.name, params, priority }, line };
+      // p4c's `= <id>` names the entry for later commands; nothing here refers to it.
+      const eq = words.indexOf("=");
+      const used = eq >= 0 ? items.slice(0, eq) : items;
+      if (used.length < 2) fail("stf-syntax", loc, ["add needs a table, key matches and an action (none for a value set)"]);
+      // Without an action: a member of a parser value set (the control plane says if the table is one).
+      const { table, match, priority, action } = tableCommand(used, file, loc, "add");
+      return { cmd: "add", entry: { table, match, action: action?.name ?? "", params: actionParams(action?.args ?? [], loc), priority }, line, col };
     }
+    case "setdefault": {
+      const { table, match, action } = tableCommand(items, file, loc, "setdefault");
+      if (!action || match.size) return fail("stf-syntax", loc, ["setdefault takes a table and an action: setdefault <table> name(args)"]);
+      return { cmd: "setdefault", entry: { table, action: action.name, params: actionParams(action.args, loc) }, line, col };
+    }
+    case "remove": {
+      if (words.length === 1 && words[0]!.toLowerCase() === "all" && !items[0]!.call) return { cmd: "remove", line, col };
+      const { table, match, priority, action } = tableCommand(items, file, loc, "remove");
+      if (action) fail("stf-syntax", { file, line, col: action.col }, ["remove names an entry by its key matches, without an action"]);
+      return { cmd: "remove", entry: { table, match, priority }, line, col };
+    }
+    case "check_counter": {
+      // check_counter <name>(<index>) [packets|bytes] [<op> <number>]; without a comparison, == 0.
+      const [target, ...more] = items;
+      if (!target?.call || target.args.length !== 1) return fail("stf-syntax", loc, ["check_counter needs a counter and an index: check_counter name(index) [packets|bytes] [op value]"]);
+      const rest = more.map((i) => i.word.image);
+      const kind = rest[0] === "packets" || rest[0] === "bytes" ? (rest.shift() as "packets" | "bytes") : undefined;
+      let op: CounterOp = "==";
+      let value = 0n;
+      if (rest.length) {
+        if (rest.length !== 2 || !(rest[0]! in COUNTER_OPS)) fail("stf-syntax", loc, [`'${rest.join(" ")}' is not a comparison (${Object.keys(COUNTER_OPS).join(" ")} and a number)`]);
+        op = rest[0] as CounterOp;
+        value = parseNumber(rest[1]!, loc);
+      }
+      return { cmd: "check_counter", counter: target.word.image, index: parseNumber(target.args[0]!, loc), kind, op, value, line, col };
+    }
+    case "wait":
+      if (items.length) fail("stf-syntax", loc, ["wait takes nothing"]);
+      return { cmd: "wait", line };
     default:
-      return fail("stf-syntax", loc, [`STF command '${verb.image}' is not supported (add, packet, expect)`]);
+      return fail("stf-syntax", loc, [`STF command '${verb.image}' is not supported (add, setdefault, remove, packet, expect, check_counter, wait)`]);
   }
+}
+
+/** `<table> [<priority>] <key>:<match> ... [<action>(<args>)]`, shared by add, setdefault and remove. */
+function tableCommand(items: readonly Item[], file: string, loc: { file: string; line: number; col: number }, verb: string) {
+  const [first, ...rest] = items;
+  if (!first || first.call) return fail("stf-syntax", loc, [`${verb} needs a table name`]);
+  let k = 0;
+  let priority: number | undefined;
+  if (rest[0] && /^\d+$/.test(rest[0].word.image) && !rest[0].call) {
+    priority = Number(rest[0].word.image);
+    k = 1;
+  }
+  const match = new Map<string, FieldMatch>();
+  let action: { name: string; args: string[]; col: number } | undefined;
+  for (const it of rest.slice(k)) {
+    const at = { file, line: loc.line, col: it.word.startColumn };
+    if (it.call) {
+      if (action) fail("stf-syntax", at, ["one action per command"]);
+      action = { name: it.word.image, args: it.args, col: it.word.startColumn ?? loc.col };
+      continue;
+    }
+    const colon = it.word.image.indexOf(":");
+    if (colon < 0) fail("stf-syntax", at, [`'${it.word.image}' is not key:value`]);
+    match.set(it.word.image.slice(0, colon), parseFieldMatch(it.word.image.slice(colon + 1), at));
+  }
+  return { table: first.word.image, match, priority, action };
+}
+
+/** Action arguments: all `name:value` (p4c's form) or all positional. */
+function actionParams(args: readonly string[], loc: { file: string; line: number; col: number }): TableEntry["params"] {
+  const named = args.length > 0 && args.every((a) => a.includes(":"));
+  return named ? new Map(args.map((a) => [a.slice(0, a.indexOf(":")), parseNumber(a.slice(a.indexOf(":") + 1), loc)])) : args.map((a) => parseNumber(a, loc));
 }
 
 /** Does a packet match an expectation (hex with * nibble wildcards; `$` also fixes the length)? */

@@ -242,6 +242,7 @@ class Builder {
     let keys: TableDecl["keys"] = [];
     let actions: ActionRef[] = [];
     let defaultAction: ActionRef | undefined;
+    let constDefault = false;
     let entries: TableDecl["entries"];
     let constEntries = false;
     let size: Expr | undefined;
@@ -256,12 +257,15 @@ class Builder {
       } else {
         const name = this.tok(p, "property")!.image;
         const value = this.expression(this.node(p, "value")!);
-        if (name === "default_action") defaultAction = this.exprToActionRef(value);
+        if (name === "default_action") {
+          defaultAction = this.exprToActionRef(value);
+          constDefault = !!c["const"];
+        }
         else if (name === "size") size = value;
         properties.push({ name, value, pos: this.pos(this.tok(p, "property")!) });
       }
     }
-    return { d: "table", name: this.name(this.node(n, "name")!), keys, actions, defaultAction, entries, constEntries, size, properties, pos: this.posOf(this.node(n, "name")!) };
+    return { d: "table", name: this.name(this.node(n, "name")!), keys, actions, defaultAction, constDefault, entries, constEntries, size, properties, pos: this.posOf(this.node(n, "name")!) };
   }
 
   private exprToActionRef(e: Expr): ActionRef {

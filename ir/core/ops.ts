@@ -28,6 +28,18 @@ export const LOAD_SIZES = ["u8", "u16", "u32", "u64", "s8", "s16", "s32"] as con
 export const STORE_SIZES = ["u8", "u16", "u32", "u64"] as const;
 export const ATOMIC_OPS = ["add", "or", "and", "xor", "fetch_add", "fetch_or", "fetch_and", "fetch_xor", "xchg"] as const;
 export const TABLE_MATCH_KINDS = ["exact", "lpm", "ternary", "range"] as const;
+/**
+ * `%p = table.apply @t, kind, width, value, ... : ptr.map_value`: a match-action table
+ * lookup. After the table's map come the key fields in order, three operands each: the
+ * match kind (a TABLE_MATCH_KINDS word), the field's width in bits (1..64) and its value
+ * (the bits zero-extended). The result points at the matching entry's value (u32 action
+ * index, then the action data; runtime/maps/table-layout.ts) or is 0 on a miss. How the key
+ * is laid out in the map is the map kind's business (hash, lpm_trie, tcam), so a
+ * match-action target sees the fields and a BPF target gets them packed by the
+ * lower-tables pass. An effect: a lookup is a read the program must not reorder across
+ * control-plane-visible state, as map.lookup.
+ */
+const TABLE_APPLY_DOC = "P4/ASIC table lookup: the map, then (match-kind word, width in bits, value) per key field; the entry's value pointer or 0 on a miss";
 
 /** xdp_md fields as IR values: the kernel widens the three pointers (see runtime/interp/xdp.ts). */
 export const CTX_FIELDS: Readonly<Record<string, { offset: number; type: Type }>> = {
@@ -71,7 +83,7 @@ function rows(): OpRow[] {
   out.push({ name: "global.addr", args: "@n", result: "ptr.global", effect: false, doc: "address of global data (a map's single value) plus offset" });
   out.push({ name: "call.helper", args: "n*", result: "i64", effect: true, doc: "helper by Linux number, up to 5 arguments" });
   out.push({ name: "call", args: "@*", result: "i64", effect: true, doc: "a function of this module, up to 5 arguments" });
-  out.push({ name: "table.apply", args: "@*", result: "i64", effect: true, doc: "P4/ASIC table: (match-kind word, value) pairs; the action index" });
+  out.push({ name: "table.apply", args: "@*", result: "ptr.map_value", effect: true, doc: TABLE_APPLY_DOC });
   return out;
 }
 

@@ -3,7 +3,7 @@
 // defined in this function), block calls naming blocks with matching parameter counts,
 // and result types as the table computes them. Passes run it in their tests.
 import { diag, type Diagnostic } from "../diag/diag.js";
-import { CTX_FIELDS, OPS } from "./ops.js";
+import { CTX_FIELDS, OPS, TABLE_MATCH_KINDS } from "./ops.js";
 import { REGIONS, successors, type Arg, type Func, type Inst, type Module, type Type } from "./ir.js";
 
 /** The result type an instruction must have, given the types of the values so far. */
@@ -31,6 +31,21 @@ function argMatches(a: Arg, letter: string): boolean {
     case "F": return a.kind === "word" && a.word in CTX_FIELDS;
     default: return false;
   }
+}
+
+/** table.apply's key operands (ops.ts): after the map, (match kind, width 1..64, value) triples. */
+function tableApplyProblems(args: readonly Arg[]): string[] {
+  const key = args.slice(1);
+  if (key.length % 3) return [`key operands come in threes (match kind, width, value), not ${key.length}`];
+  const out: string[] = [];
+  for (let k = 0; k < key.length; k += 3) {
+    const [kind, width, value] = [key[k]!, key[k + 1]!, key[k + 2]!];
+    const n = k / 3 + 1;
+    if (kind.kind !== "word" || !(TABLE_MATCH_KINDS as readonly string[]).includes(kind.word)) out.push(`key field ${n}: the match kind must be one of ${TABLE_MATCH_KINDS.join(", ")}`);
+    if (width.kind !== "imm" || width.value < 1n || width.value > 64n) out.push(`key field ${n}: the width must be an integer from 1 to 64`);
+    if (!argMatches(value, "i")) out.push(`key field ${n}: the value must be a value or an integer`);
+  }
+  return out;
 }
 
 export function validateFunc(m: Module, f: Func, file?: string): Diagnostic[] {
@@ -74,6 +89,7 @@ export function validateFunc(m: Module, f: Func, file?: string): Diagnostic[] {
         const ok = i.op === "call" ? funcs.has(a.name) : i.op.startsWith("map.") || i.op === "global.addr" || i.op === "table.apply" ? maps.has(a.name) : true;
         if (!ok) where(`${ctx} names @${a.name}, which this module does not define`);
       }
+      if (i.op === "table.apply") for (const p of tableApplyProblems(i.args)) where(`${ctx}: ${p}`);
       const want = resultType(i, (id) => types.get(id));
       if ((want === undefined) !== (i.result === undefined)) where(`${ctx} ${want === undefined ? "gives no result" : "must name its result"}`);
       else if (want !== undefined && i.type !== want) where(`${ctx}: result type is ${want}, not ${i.type}`);

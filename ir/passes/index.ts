@@ -13,6 +13,7 @@ import { arrayLookup } from "./array-lookup.js";
 import { knownBits } from "./known-bits.js";
 import { cse } from "./cse.js";
 import { foldOffsets } from "./fold-offsets.js";
+import { lowerTables } from "./lower-tables.js";
 
 export interface Pass {
   readonly name: string;
@@ -32,6 +33,7 @@ export const PASSES: readonly Pass[] = [
   { name: "bounds-checks", doc: "recognise packet bounds checks; drop the implied ones", run: boundsChecks },
   { name: "cse", doc: "repeated pure computations, and loads along extended basic blocks, reuse the first", run: cse },
   { name: "fold-offsets", doc: "constant pointer offsets fold into load, store and atomic offsets", run: foldOffsets },
+  { name: "lower-tables", doc: "table.apply becomes its key packed on the stack and map.lookup (targets without match-action tables)", run: lowerTables },
   { name: "known-bits", doc: "extensions and masks of values that already fit are dropped", run: knownBits },
 ];
 

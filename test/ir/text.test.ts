@@ -18,7 +18,7 @@ bb1:
   %5 = be16 %4 : i64
   %6 = map.ref @counts : map
   %7 = call.helper 12, %0, %6, 0 : i64
-  %8 = table.apply @routes, lpm, %5 : i64
+  %8 = table.apply @routes, lpm, 32, %5 : ptr.map_value
   %9 = call @helper, %5, -1, 0, 0, 0 : i64
   br bb2(%9)
 bb2(%10: i64):
@@ -42,6 +42,29 @@ describe("IR text", () => {
     expect(printed).toBe(GOOD.replace("0x10", "16"));
   });
 
+  it("table.apply: a map, then (match kind, width, value) per key field, reads back as printed", () => {
+    const text = `module xdp
+map @acl tcam key=9 value=8 entries=16 flags=0
+
+func @prog {
+bb0(%0: ptr.ctx):
+  %1 = ctx.get %0, ingress_ifindex : i64
+  %2 = table.apply @acl, ternary, 32, %1, range, 16, 80, exact, 1, 1, lpm, 24, %1 : ptr.map_value
+  %3 = icmp.eq %2, 0 : i1
+  br_if %3, bb1, bb2
+bb1:
+  ret 1
+bb2:
+  %4 = load.u32 map_value, %2, 0 : i64
+  ret %4
+}
+`;
+    const m = parseIr(text, "t.ir");
+    expect(printModule(m)).toBe(text);
+    const apply = m.funcs[0]!.blocks[0]!.insts[1]!;
+    expect(apply.args.map((a) => a.kind)).toEqual(["sym", "word", "imm", "value", "word", "imm", "imm", "word", "imm", "imm", "word", "imm", "value"]);
+  });
+
   const bad: [string, string, RegExp][] = [
     ["no module line", "func @f {\nbb0:\n  ret 0\n}\n", /bad\.ir:1:1: the module must start with 'module xdp' or 'module raw'/],
     ["unknown opcode", "module raw\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = frobnicate %1 : i64\n  ret %2\n}\n", /unknown opcode 'frobnicate'/],
@@ -53,6 +76,10 @@ describe("IR text", () => {
     ["unknown map", "module raw\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = map.ref @nope : map\n  ret 0\n}\n", /names @nope, which this module does not define/],
     ["branch to the entry", "module raw\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  br bb0(%0, %1)\n}\n", /entry block must not be a branch target/],
     ["syntax", "module raw\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = = add\n}\n", /bad\.ir:4:8: unexpected '='/],
+    ["table.apply: key operands in threes", "module raw\nmap @t hash key=4 value=4 entries=1 flags=0\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = table.apply @t, exact, %1 : ptr.map_value\n  ret 0\n}\n", /key operands come in threes \(match kind, width, value\), not 2/],
+    ["table.apply: match kind", "module raw\nmap @t hash key=4 value=4 entries=1 flags=0\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = table.apply @t, fuzzy, 32, %1 : ptr.map_value\n  ret 0\n}\n", /key field 1: the match kind must be one of exact, lpm, ternary, range/],
+    ["table.apply: width", "module raw\nmap @t hash key=4 value=4 entries=1 flags=0\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = table.apply @t, exact, 65, %1 : ptr.map_value\n  ret 0\n}\n", /key field 1: the width must be an integer from 1 to 64/],
+    ["table.apply: result type", "module raw\nmap @t hash key=4 value=4 entries=1 flags=0\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %2 = table.apply @t, exact, 32, %1 : i64\n  ret 0\n}\n", /result type is ptr.map_value, not i64/],
     ["defined twice", "module raw\nfunc @f {\nbb0(%0: ptr.mem, %1: i64):\n  %1 = add %0, 1 : ptr.mem\n  ret 0\n}\n", /%1 is defined twice/],
   ];
   for (const [name, text, re] of bad) {

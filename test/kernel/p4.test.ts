@@ -39,8 +39,8 @@ describe("P4 corpus on the kernel (requires: kernel-bpf)", () => {
       const maps = instantiateMaps(built);
       for (const c of commands) {
         if (c.cmd !== "add") continue;
-        const { table, entry } = encodeEntry(p4.tables, c.entry);
-        expect(writeEntry(maps[built.maps.findIndex((m) => m.name === table.mapName)]!, entry)).toBe(0);
+        const { table, entries } = encodeEntry(p4.tables, c.entry);
+        for (const entry of entries) expect(writeEntry(maps[built.maps.findIndex((m) => m.name === table.mapName)]!, entry)).toBe(0);
       }
       const mapsJson = Object.fromEntries(maps.map((m) => [m.def.name, mapStateToJson(m).map((e) => ({ key: e.key, value: e.value }))]));
       // BPF_PROG_TEST_RUN refuses XDP input shorter than an Ethernet header (EINVAL): runt

@@ -363,7 +363,7 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
           out.push(insn(CLASS.JMP | 0x80, 0, 1, 0, 0));
         });
       case "table.apply":
-        return void fail("codegen", {}, ["table.apply has no BPF lowering yet (P4 tables come with issue 7)"]);
+        return void fail("codegen", {}, ["table.apply reaches BPF code generation: run the lower-tables pass first (ir/passes/lower-tables.ts)"]);
     }
     if (op === "map.array_elem") {
       // BPF has no direct element addressing (the kernel's own JIT inlines the lookup), so

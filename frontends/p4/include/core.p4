@@ -13,7 +13,7 @@ error {
     ParserInvalidArgument
 }
 
-// §15.1: packet extraction. varbit extraction is not lowered yet.
+// §15.1: packet extraction (a varbit field must be the last of its header).
 extern packet_in {
     void extract<T>(out T hdr);
     void extract<T>(out T variableSizeHeader, in bit<32> variableFieldSizeInBits);
@@ -58,9 +58,19 @@ extern register<T> {
     void write(in bit<32> index, in T value);
 }
 
-enum HashAlgorithm { identity, csum16, xor16 }
+// §12.11 value sets: `value_set<T>(size) name;` in a parser declares a set of at most
+// `size` values of T (bit<W>, or a struct of bit<W> fields matching a select's keys), which
+// the control plane fills; a select case that names it matches its members. bpfoff reads the
+// declaration as an instantiation of this extern: a hash map named <parser>_<name>.
+extern value_set<T> {
+    value_set(bit<32> size);
+}
 
-// result = base + (hash(data) % max) when max > 0, else base + hash(data).
+enum HashAlgorithm { identity, csum16, xor16, crc16, crc32 }
+
+// result = base + (hash(data) % max) when max > 0, else base + hash(data). crc16 and crc32
+// are bmv2's (CRC-16/ARC and CRC-32, reflected) over the bytes of data's fields
+// concatenated (a whole number of bytes).
 extern void hash<O, T, D, M>(out O result, in HashAlgorithm algo, in T base, in D data, in M max);
 
 // The Internet checksum (RFC 1071) of the fields of data, concatenated.
