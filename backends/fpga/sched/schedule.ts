@@ -210,13 +210,13 @@ export function sourceIndex(s: Schedule, b: number): number {
   return slot?.origin[slot.origin.length - 1] ?? b;
 }
 
-/** Static figures: bundles, filled slots, BPF instructions they carry. */
+/** Static figures: bundles, filled slots, BPF slots they carry (an lddw's second half counts, as in the program). */
 export function scheduleFigures(s: Schedule): { bundles: number; slots: number; filled: number; instructions: number } {
   let filled = 0;
   let instructions = 0;
   for (const b of s.bundles) for (const slot of b) if (slot) {
     filled++;
-    instructions += slot.origin.length;
+    instructions += Math.max(1, slot.origin.length);
   }
   return { bundles: s.bundles.length, slots: s.bundles.length * s.lanes, filled, instructions };
 }
