@@ -16,11 +16,12 @@ export interface BundleRom {
   readonly schedules: readonly Schedule[];
 }
 
-export function bundleRom(rom: RomLayout, lanes: number): BundleRom {
+/** fuse: onto the extensions (default: with more than one lane; one lane without is the program itself). */
+export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean } = {}): BundleRom {
   const words: Insn[] = [];
   const schedules: Schedule[] = [];
   const programs = rom.programs.map((p) => {
-    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes });
+    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, ...opts });
     schedules.push(s);
     const base = words.length / lanes;
     words.push(...scheduleWords(s));
@@ -30,8 +31,8 @@ export function bundleRom(rom: RomLayout, lanes: number): BundleRom {
 }
 
 /** A ROM of one program (no program table). */
-export function singleProgramRom(slots: readonly Insn[], lanes: number): BundleRom {
-  return bundleRom({ slots, entryLen: slots.length, programs: [{ index: 0, name: "main", base: 0, len: slots.length }], tailCalls: false }, lanes);
+export function singleProgramRom(slots: readonly Insn[], lanes: number, opts: { fuse?: boolean } = {}): BundleRom {
+  return bundleRom({ slots, entryLen: slots.length, programs: [{ index: 0, name: "main", base: 0, len: slots.length }], tailCalls: false }, lanes, opts);
 }
 
 /** The original instruction index of a fault at bundle faultPc of the program starting at bundle faultBase. */
