@@ -716,8 +716,11 @@ module bpf_core #(
                      // TCAM
                      MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26,
                      // LRU hash: restamp a used entry; find the least recently used
-                     MS_RHDR = 5'd27, MS_RHDRD = 5'd28, MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
+                     MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
     reg  [4:0]  ms_next;
+    // MS_HDR/MS_HDRD take the header's next sequence number for a new entry (then
+    // MS_WKEY) or, hstamp set, for an LRU entry's new last use (then MS_RSTAMP).
+    reg         hstamp, hstamp_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
     reg         msrc_next;
@@ -743,6 +746,7 @@ module bpf_core #(
     wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = (hkw ? hk1 : hk0);
+    wire [MAP_AW-1:0] h_hdr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};    // the header word: the next sequence number
 
     // LPM tries (docs/fpga-engine.md, "LPM tries"), as runtime/maps/lpm.ts. The slots are
     // a hash map's, holding canonical keys (data bits past prefixlen cleared); the header
@@ -852,6 +856,7 @@ module bpf_core #(
         mh_dest = mt_base[hm][MAP_AW-1:0] + h_slot[MAP_AW-1:0] + mcnt[MAP_AW-1:0];
         mh_wbytes = h_left >= 16'd8 ? 8'hff : 8'hff >> (4'd8 - h_left[3:0]);
         ms_next = ms;
+        hstamp_next = hstamp;
         mcnt_next = mcnt;
         mkey_next = mkey;
         msrc_next = msrc_map;
@@ -944,10 +949,7 @@ module bpf_core #(
                         dmem_we = atomic_store;
                     end
                 end
-                K_JA: begin
-                    fire = 1'b1;
-                    redirect = 1'b1;
-                end
+                K_JA: fire = 1'b1;         // fetched its target from decode already (ja_fetch)
                 K_JCC: begin
                     fire = 1'b1;
                     redirect = taken;
@@ -1171,7 +1173,10 @@ module bpf_core #(
                             mcnt_next = 16'd0;
                             hkw_next = 1'b0;
                             if (hfound) begin
-                                if (helper_id == 32'd1 && h_lru) ms_next = MS_RHDR;    // a use: restamp
+                                if (helper_id == 32'd1 && h_lru) begin
+                                    ms_next = MS_HDR;    // a use: restamp
+                                    hstamp_next = 1'b1;
+                                end
                                 else if (helper_id == 32'd1) begin
                                     fire = 1'b1;
                                     result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
@@ -1185,7 +1190,10 @@ module bpf_core #(
                                 end else if (h_flags == 32'd1) begin
                                     fire = 1'b1;
                                     result = -64'd17;               // -EEXIST
-                                end else ms_next = h_lru ? MS_RHDR : MS_COPY;
+                                end else begin
+                                    ms_next = h_lru ? MS_HDR : MS_COPY;
+                                    hstamp_next = 1'b1;
+                                end
                             end else if (h_lpm && helper_id == 32'd1) begin
                                 // no prefix of this length matches: the next shorter length in use
                                 lbits_next = lbits & ~({64'd0, l_bit} << {l_cur[6], 6'd0});
@@ -1196,6 +1204,7 @@ module bpf_core #(
                                 result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? (h_lpm ? -64'd28 : -64'd7) : -64'd2;
                                 hidx_next = hfree;
                                 if (!fire) ms_next = MS_HDR;
+                                hstamp_next = 1'b0;
                                 if (h_lru && helper_id == 32'd2 && h_flags != 32'd2 && !hfree_v) begin
                                     // full: the least recently used entry makes room (every slot is live)
                                     fire = 1'b0;
@@ -1206,17 +1215,17 @@ module bpf_core #(
                         end
                         MS_HDR: begin
                             mh_hread = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_dest = h_hdr;
                             msrc_next = 1'b1;
                             ms_next = MS_HDRD;
                         end
                         MS_HDRD: begin
                             hseq_next = x_rdata_q[31:0];
                             mh_write = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_dest = h_hdr;
                             mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
                             mh_wbytes = 8'hff;
-                            ms_next = MS_WKEY;
+                            ms_next = hstamp ? MS_RSTAMP : MS_WKEY;
                         end
                         MS_WKEY: begin
                             mh_write = 1'b1;
@@ -1300,21 +1309,7 @@ module bpf_core #(
                             if (helper_id == 32'd3) fire = 1'b1;
                             else ms_next = MS_COPY;
                         end
-                        // LRU: the header's next number becomes the entry's last use.
-                        MS_RHDR: begin
-                            mh_hread = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
-                            msrc_next = 1'b1;
-                            ms_next = MS_RHDRD;
-                        end
-                        MS_RHDRD: begin
-                            hseq_next = x_rdata_q[31:0];
-                            mh_write = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
-                            mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
-                            mh_wbytes = 8'hff;
-                            ms_next = MS_RSTAMP;
-                        end
+                        // LRU: the header's next number (MS_HDR/MS_HDRD) becomes the entry's last use.
                         MS_RSTAMP: begin
                             mh_write = 1'b1;
                             mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
@@ -1341,6 +1336,7 @@ module bpf_core #(
                             if (hidx + 20'd1 >= mt_max[hm]) begin
                                 hidx_next = v_older ? hidx : vidx;
                                 ms_next = MS_HDR;
+                                hstamp_next = 1'b0;
                             end else begin
                                 hidx_next = hidx + 20'd1;
                                 mh_hread = 1'b1;
@@ -1352,7 +1348,7 @@ module bpf_core #(
                         // first read issued by the compare that rules a row out.
                         MS_TN: begin
                             mh_hread = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_dest = h_hdr;        // the row count
                             msrc_next = 1'b1;
                             hidx_next = 20'd0;
                             hkw_next = 1'b0;
@@ -1473,11 +1469,15 @@ module bpf_core #(
     wire load_use = d_valid && e_valid && e_kind == K_LDX &&
                     (((dk_uses_a && dk_ra == e_rd) || (dk_uses_b && dk_rb == e_rd)) || |lane_load_use);
     wire d_hold = d_valid && (!e_accept || load_use);
+    // ja/ja32 leaving decode: the fetch takes its target at once, so an unconditional jump
+    // costs no bubble (conditional jumps resolve in execute: one bubble when taken).
+    wire ja_fetch = d_valid && dk_kind == K_JA && !stop;
 
     always @* begin
         if (redirect) imem_addr = target;
         else if (!d_valid) imem_addr = {PC_W{1'b0}};
         else if (d_hold) imem_addr = d_pc;
+        else if (ja_fetch) imem_addr = dk_target;
         else imem_addr = d_pc + (d_is_lddw && LANES == 1 ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
     end
 
@@ -1747,6 +1747,7 @@ module bpf_core #(
                 e_b <= b;
                 e_phase <= phase_next;
                 ms <= ms_next;
+                hstamp <= hstamp_next;
                 xs <= xs_next;
                 ts <= ts_next;
             end

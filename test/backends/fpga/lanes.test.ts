@@ -10,21 +10,12 @@ import { singleProgramRom } from "../../../backends/fpga/sched/rom.js";
 import { extForm } from "../../../backends/fpga/sched/ext.js";
 import { conformanceAvailable, conformanceFiles, parseConformance } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
-import { hex, loadConformance, objectOf, reference, slotsOf } from "./support.js";
+import { loadConformance, objectOf, slotsOf } from "./support.js";
+import { expectSameAsInterpreter } from "./compare.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 const haveSuite = requireOrSkip("bpf_conformance", conformanceAvailable(), "../shared/bpf_conformance is absent");
 
-function expectSameAsInterpreter(c: EngineCase, got: EngineResult): void {
-  const want = reference(objectOf(c.slots), c.mem);
-  if (want.kind === "error") {
-    const diag = ENGINE_ERRORS[got.errCode]?.diags.includes(want.code) ? want.code : `engine error ${got.errCode}`;
-    expect({ status: got.status, diag, pc: got.faultPc }, c.name).toEqual({ status: "error", diag: want.code, pc: want.insn });
-    return;
-  }
-  expect({ status: got.status, r0: "0x" + got.r0.toString(16), mem: hex(got.mem), retired: got.retired }, c.name)
-    .toEqual({ status: "done", r0: "0x" + want.r0.toString(16), mem: hex(want.mem), retired: want.steps });
-}
 
 describe.skipIf(!haveVerilator || !haveSuite)("the single-lane configuration (LANES = 1)", () => {
   let model: EngineModel;
