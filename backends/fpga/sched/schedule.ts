@@ -1,5 +1,6 @@
 // The scheduling compiler for the multi-lane engine (docs/fpga-engine.md, "Scheduling"):
-// a program's slots -> basic blocks -> fusions (fuse.ts) -> a dependency DAG per block ->
+// a program's slots -> basic blocks -> fusions (fuse.ts), copy propagation (copies.ts) ->
+// a dependency DAG per block ->
 // list scheduling onto LANES lanes by critical path -> bundles, blocks laid out in program
 // order (so fall-through stays fall-through), jump and call offsets re-targeted to bundle
 // indices. Pure functions; the result is deterministic (ties go to program order).
@@ -12,6 +13,7 @@
 import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { fuseBlock } from "./fuse.js";
+import { propagateCopies } from "./copies.js";
 import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
@@ -179,7 +181,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
   const startOf = new Map<number, number>();
   for (const block of blocks) {
     startOf.set(block[0]!.origin[0]!, bundles.length);
-    bundles.push(...scheduleBlock(fuse ? fuseBlock(block) : block, opts.lanes));
+    bundles.push(...scheduleBlock(fuse ? propagateCopies(fuseBlock(block)) : block, opts.lanes));
   }
   // Re-target jumps and local calls: offsets count bundles from the next bundle.
   const n = bundles.length;

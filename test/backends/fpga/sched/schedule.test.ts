@@ -143,6 +143,13 @@ describe("fpga scheduler", () => {
     expect(sourceIndex(s, 6)).toBe(9);
   });
 
+  it("propagates 64-bit copies: a jump on the copy shares the copy's bundle; mov32 is not a copy", () => {
+    const s = schedule(slotsOf("mov %r0, 5\nmov %r1, %r0\njne %r1, 0, +1\nexit\nmov %r0, %r1\nexit\n"), { lanes: 4 });
+    expect(s.bundles[1]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r0, 0, +1", "mov %r1, %r0"]);
+    const z = schedule(slotsOf("mov %r0, 5\nmov32 %r1, %r0\njne %r1, 0, +1\nexit\nmov %r0, %r1\nexit\n"), { lanes: 4 });
+    expect(z.bundles[2]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r1, 0, +1"]);
+  });
+
   it("a single lane without fusions is the program itself", () => {
     const slots = slotsOf("lddw %r1, 0x100000000\nadd %r1, 1\nmov %r0, %r1\nexit\n");
     const s = schedule(slots, { lanes: 1 });
