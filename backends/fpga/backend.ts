@@ -1,15 +1,17 @@
-// The `fpga` target: bpfoff's single-lane Verilog BPF engine (docs/fpga-engine.md). A
+// The `fpga` target: bpfoff's multi-lane Verilog BPF engine (docs/fpga-engine.md). A
 // bundle holds everything a hardware engineer needs to simulate the program in Verilator
 // or hand it to synthesis:
 //   rtl/*.v     the engine, copied from backends/fpga/rtl
-//   prog.hex    the program ROM image ($readmemh: one 64-bit slot per line, sim.ts romImage)
+//   prog.hex    the program ROM image ($readmemh: one bundle of LANES slots per line, sim.ts bundleImage)
+//   prog.bpf.hex the program's BPF slots before scheduling (one a line; bpfoff sim reads them)
+//   prog.lst    the schedule: per bundle, each lane's slot and its original instruction index
 //   maps/*.hex  per map: its initial region, values in their slots ($readmemh rows, maps.ts)
 //   top.v       bpfoff_top: bpf_engine sized to the program, ROM from prog.hex
 //   tb_top.cpp  a Verilator testbench that runs prog.hex once (raw, or XDP over one frame)
 //   Makefile    the verilator commands (make sim, make lint)
 // top.v, tb_top.cpp and the Makefile come from Handlebars templates in
-// firmware-templates/fpga/. The engine executes the program's BPF instructions as they
-// are: no engine extensions yet, so code generation is the ROM image.
+// firmware-templates/fpga/. Code generation is scheduling (sched/): the program's BPF
+// instructions, fused onto the engine's extensions and packed into bundles.
 // `bpfoff run --target fpga` runs a raw or XDP program on the cached Verilator model
 // (sim.ts), maps included (maps.ts: layout, table, image in and out).
 import { existsSync, readFileSync } from "node:fs";
@@ -25,14 +27,15 @@ import { loadTarget } from "../../offload-hooks/descriptor.js";
 import { instantiateMaps } from "../../runtime/interp/run.js";
 import type { BpfMap } from "../../runtime/maps/map.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
-import { buildEngineModel, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
+import { buildEngineModel, bundleImage, DEFAULT_LANES, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
+import { bundleRom, romFigures, romListing } from "./sched/rom.js";
 import { resourceEstimate } from "./resources.js";
 import { hexRows, MAP_AW, mapLayout, mapProblems, mapsFile, mapSlots, storeMapMemory, tableWord, type MapLayout } from "./maps.js";
 import { MAP_KIND_CODES, programProblems, romLayout, slotHandleProblems, tableLines, type RomLayout } from "./programs.js";
 import { ROM_SLOTS } from "./sim.js";
 
 /** The files of an fpga bundle, by role. */
-export const FPGA_FILES = { rom: "prog.hex", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl", mapsDir: "maps" } as const;
+export const FPGA_FILES = { rom: "prog.hex", bpf: "prog.bpf.hex", listing: "prog.lst", top: "top.v", testbench: "tb_top.cpp", makefile: "Makefile", rtlDir: "rtl", mapsDir: "maps" } as const;
 
 /** The wrapper's module name (top.v), also the Verilator model's class (Vbpfoff_top). */
 export const TOP_MODULE = "bpfoff_top";
@@ -48,8 +51,19 @@ export const ENGINE = {
   /** Eight frames of 512 bytes (RFC 9669 stack per frame; the interpreter's MAX_CALL_DEPTH). */
   STACK_BYTES: 8 * 512,
   CALL_DEPTH: 8,
-  LANES: 1,
 } as const;
+
+/**
+ * The engine's lanes: bpf_engine's LANES (1, 2 or 4). BPFOFF_FPGA_LANES chooses another
+ * configuration for measurements (bench/fpga/examples.mjs runs 1 and 4); a build records
+ * its lanes in the manifest, and its top.v sets them.
+ */
+export function engineLanes(): number {
+  const v = process.env["BPFOFF_FPGA_LANES"];
+  if (v === undefined || v === "") return DEFAULT_LANES;
+  if (v !== "1" && v !== "2" && v !== "4") return fail("cli-usage", {}, [`BPFOFF_FPGA_LANES=${v}: the engine is built with 1, 2 or 4 lanes`]);
+  return Number(v);
+}
 
 /** enum xdp_action: the verdict that goes with a redirect target. */
 const XDP_REDIRECT = 4n;
@@ -170,8 +184,9 @@ function tablesFile(object: BpfObject, rom: RomLayout, maps: { layout: MapLayout
 
 /** The cached Verilator model; trace: the second configuration, built with --trace for --vcd. */
 function engineModel(trace = false): EngineModel {
+  const lanes = engineLanes();
   try {
-    return buildEngineModel({ jobs: 2, trace });
+    return buildEngineModel({ jobs: 2, trace, lanes });
   } catch (e) {
     const why = e instanceof Error ? e.message.split("\n")[0]! : String(e);
     return fail("cli-usage", {}, [`--target fpga runs the engine in Verilator 5, whose model could not be built: ${why}`]);
@@ -186,7 +201,7 @@ function checkResult(r: EngineResult, maxCycles: number, notes: string[] = []): 
 
 export const fpgaBackend: Backend = {
   name: "fpga",
-  description: "bpfoff's single-lane Verilog BPF engine: RTL, program ROM image, top-level wrapper and Verilator testbench",
+  description: "bpfoff's multi-lane (VLIW) Verilog BPF engine: RTL, scheduled program ROM image, top-level wrapper and Verilator testbench",
   compile(input: CompileInput): CompileOutput {
     const program = input.object.programs[input.program]!;
     const slots = program.slots;
@@ -195,7 +210,10 @@ export const fpgaBackend: Backend = {
     const rom = romLayout(input.object, input.program);
     const problems = [...(rom.tailCalls ? offloadProblems(input.object, rom, input.programType).filter((d) => d.notes.some((n) => n.startsWith("in program "))) : []), ...engineProblems(input.object, rom)];
     if (problems.length) throw new DiagnosticError(problems);
-    const imemAw = romAddressBits(rom.slots.length);
+    const lanes = engineLanes();
+    const brom = bundleRom(rom, lanes);
+    const bundles = brom.layout.slots.length / lanes;
+    const imemAw = romAddressBits(bundles);
     const romDepth = 2 ** imemAw;
     const packetBytes = 2 ** ENGINE.PKT_AW;
     const rtl = rtlFiles().map((f) => [`${FPGA_FILES.rtlDir}/${basename(f)}`, readFileSync(f)] as const);
@@ -218,16 +236,21 @@ export const fpgaBackend: Backend = {
     const mapRows = layout.bytes / 8;
     // The loader's table phase writes the map table, the map kinds and the program table, one index a cycle.
     const programs = rom.tailCalls ? rom.programs : [];
+    const bundlePrograms = rom.tailCalls ? brom.layout.programs : [];
     const tabCount = Math.max(maps.length, ...programs.map((p) => p.index + 1));
     const view = {
       hasMaps: maps.length > 0,
       maps,
       tabCount,
       mapKinds: input.object.maps.flatMap((m, index) => (MAP_KIND_CODES[m.kind] === undefined ? [] : [{ index, kind: m.kind, code: MAP_KIND_CODES[m.kind] }])),
-      programs: programs.map((p) => ({ ...p, name: commentSafe(p.name) })),
+      programs: bundlePrograms.map((p) => ({ ...p, name: commentSafe(p.name) })),
       hasPrograms: programs.length > 0,
       romSlots: rom.slots.length,
-      imemAwPlus1: romAddressBits(rom.slots.length) + 1,
+      bundles,
+      entryBundles: brom.layout.entryLen,
+      lanes,
+      progAddrBits: imemAw + Math.log2(lanes),
+      imemAwPlus1: imemAw + 1,
       mapAw: MAP_AW,
       mapAwMsb: MAP_AW - 1,
       mapRowMsb: MAP_AW - 4,
@@ -258,7 +281,9 @@ export const fpgaBackend: Backend = {
     const clockMhz = loadTarget("fpga").timing?.["clock_mhz"];
     return {
       files: [
-        [FPGA_FILES.rom, romImage(rom.slots)],
+        [FPGA_FILES.rom, bundleImage(brom.layout.slots, lanes)],
+        [FPGA_FILES.bpf, romImage(rom.slots)],
+        [FPGA_FILES.listing, romListing(brom)],
         ...maps.map((m) => [`${FPGA_FILES.mapsDir}/${m.file}`, m.data] as const),
         ...generated,
         ...rtl.map(([path, data]) => [path, new Uint8Array(data)] as const),
@@ -269,20 +294,24 @@ export const fpgaBackend: Backend = {
           instructions: slots.length,
           rom_depth: romDepth,
           rom_image: FPGA_FILES.rom,
+          bpf_image: FPGA_FILES.bpf,
+          listing: FPGA_FILES.listing,
+          schedule: { lanes, ...romFigures(brom) },
           // tail calls: every program of the object in the ROM, the entry program first
-          ...(programs.length ? { rom_slots: rom.slots.length, programs: programs.map((p) => ({ name: p.name, index: p.index, base: p.base, length: p.len })) } : {}),
+          // (base and length in BPF slots of prog.bpf.hex; bundle_base and bundles in the ROM)
+          ...(programs.length ? { rom_slots: rom.slots.length, programs: programs.map((p, k) => ({ name: p.name, index: p.index, base: p.base, length: p.len, bundle_base: bundlePrograms[k]!.base, bundles: bundlePrograms[k]!.len })) } : {}),
           helpers: helpersUsed(slots),
           maps: maps.map((m) => ({ name: m.name, file: `${FPGA_FILES.mapsDir}/${m.file}`, base: m.base, slot_bytes: m.slotBytes, table_word: `0x${m.tableWord}` })),
           engine: {
             module: "bpf_engine",
-            lanes: ENGINE.LANES,
-            parameters: { IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, SEED: ENGINE.SEED, MAP_AW },
+            lanes,
+            parameters: { IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, SEED: ENGINE.SEED, MAP_AW, LANES: lanes },
             map_memory_bytes: 2 ** MAP_AW,
             input_buffer_bytes: packetBytes,
             stack_bytes: ENGINE.STACK_BYTES,
             call_depth: ENGINE.CALL_DEPTH,
           },
-          estimate: resourceEstimate({ IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, MAP_AW }),
+          estimate: resourceEstimate({ IMEM_AW: imemAw, PKT_AW: ENGINE.PKT_AW, MAP_AW, LANES: lanes }),
           ...(clockMhz === undefined ? {} : { timing: { clock_mhz: clockMhz } }),
         },
       },
@@ -293,11 +322,12 @@ export const fpgaBackend: Backend = {
     const rom = checkRun(request, "raw");
     if (request.mem && request.mem.length > INPUT_BYTES) fail("cli-usage", {}, [`--mem has ${request.mem.length} bytes; the engine's input buffer holds ${INPUT_BYTES}`]);
     const model = engineModel();
+    const brom = bundleRom(rom, model.lanes);
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     const maps = runMaps(request.object, request.maps);
     const [r] = runEngine(model, [{
-      name: "run", slots: rom.slots, entryLen: rom.entryLen, mem: request.mem, maxCycles,
-      ...(maps ? { maps: tablesFile(request.object, rom, maps), mapBytes: maps.layout.bytes } : {}),
+      name: "run", slots: rom.slots, rom: brom, mem: request.mem, maxCycles,
+      ...(maps ? { maps: tablesFile(request.object, brom.layout, maps), mapBytes: maps.layout.bytes } : {}),
     }]);
     checkResult(r!, maxCycles);
     if (maps) storeMapMemory(maps.layout, r!.maps!, maps.maps);
@@ -310,6 +340,7 @@ export const fpgaBackend: Backend = {
       if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
     });
     const model = engineModel(request.vcd !== undefined);
+    const brom = bundleRom(rom, model.lanes);
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through
@@ -319,8 +350,8 @@ export const fpgaBackend: Backend = {
     const maps = runMaps(request.object, request.maps);
     const last = request.frames.length - 1;
     const results = runEngine(model, request.frames.map((frame, i) => ({
-      name: `packet${i + 1}`, slots: rom.slots, entryLen: rom.entryLen, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
-      ...(maps && i === 0 ? { maps: tablesFile(request.object, rom, maps) } : {}),
+      name: `packet${i + 1}`, slots: rom.slots, rom: brom, mem: frame, maxCycles, xdp: { ifindex: request.ifindex, keepState: i > 0, stream: true },
+      ...(maps && i === 0 ? { maps: tablesFile(request.object, brom.layout, maps) } : {}),
       ...(maps && i === last ? { mapBytes: maps.layout.bytes } : {}),
     })), request.vcd === undefined ? {} : { vcd: request.vcd });
     results.forEach((r, i) => checkResult(r, maxCycles, [`on packet ${i + 1}`]));

@@ -29,13 +29,16 @@ export interface EngineSizing {
   readonly IMEM_AW: number;
   readonly PKT_AW: number;
   readonly MAP_AW: number;
+  /** Slots per bundle (a ROM row of 64 x LANES bits); absent: 1. */
+  readonly LANES?: number;
 }
 
 /** bpf_engine's memories (backends/fpga/rtl/bpf_engine.v, bpf_imem.v, bpf_dmem.v). */
 export function engineMemories(p: EngineSizing): EngineMemory[] {
   return [
-    // One 64-bit word per BPF slot; two read ports (slot, slot + 1) fit one true dual-port RAM.
-    { name: "program ROM", instance: "imem (bpf_imem)", depth: 2 ** p.IMEM_AW, width: 64, banks: 1, readPorts: 2 },
+    // One bundle a row, 64 bits a lane. One lane: two read ports (slot, slot + 1, for lddw)
+    // fit one true dual-port RAM; more lanes keep lddw in one row and read it once.
+    { name: "program ROM", instance: "imem (bpf_imem)", depth: 2 ** p.IMEM_AW, width: 64 * (p.LANES ?? 1), banks: 1, readPorts: (p.LANES ?? 1) === 1 ? 2 : 1 },
     // Stack frames (4 KiB) and the packet buffer in one bpf_dmem of 2**(PKT_AW+1) bytes,
     // eight byte-wide banks so that any 1-8 byte access at any alignment takes one cycle.
     { name: "stack and packet buffer", instance: "dmem (bpf_dmem)", depth: 2 ** (p.PKT_AW + 1 - 3), width: 8, banks: 8, readPorts: 1 },

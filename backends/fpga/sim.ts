@@ -10,12 +10,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeSlots } from "../../ir/bpf/codec.js";
 import type { Insn } from "../../ir/bpf/insn.js";
+import { faultSource, singleProgramRom, type BundleRom } from "./sched/rom.js";
 
 /** BPF address of the input memory / packet buffer (region 1 of the engine's address map). */
 export const INPUT_BASE = 1n << 32n;
 /** Bytes of the engine's input buffer (PKT_AW = 12) and slots of its ROM (IMEM_AW = 12). */
 export const INPUT_BYTES = 4096;
 export const ROM_SLOTS = 4096;
+/** bpf_engine's default LANES: the configuration bundles are built for and tests run. */
+export const DEFAULT_LANES = 4;
 /** XDP runs: the frame goes at this buffer offset (XDP_PACKET_HEADROOM), and as much room is kept behind it. */
 export const XDP_BUFFER_HEADROOM = 256;
 /** The longest frame an XDP run takes: the buffer less headroom and tailroom. */
@@ -52,13 +55,27 @@ export function rtlFiles(): string[] {
   return readdirSync(RTL_DIR).filter((f) => f.endsWith(".v")).sort().map((f) => join(RTL_DIR, f));
 }
 
-/** One 64-bit word per slot (the slot's bytes as a little-endian u64), 16 hex digits a line: $readmemh. */
+/**
+ * One 64-bit word per slot (the slot's bytes as a little-endian u64), 16 hex digits a
+ * line: the testbench's ROM file (it writes slot by slot through prog_addr).
+ */
 export function romImage(slots: readonly Insn[], entryLen?: number): string {
+  // Several programs (tail calls) or several lanes: the testbench's prog_len is the entry program's bundles.
+  const head = entryLen === undefined || entryLen === slots.length ? "" : `// entry ${entryLen}\n`;
+  return head + slotWords(slots).map((w) => w.toString(16).padStart(16, "0") + "\n").join("");
+}
+
+function slotWords(slots: readonly Insn[]): bigint[] {
   const bytes = encodeSlots(slots);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Several programs (tail calls): the testbench's prog_len is the entry program's slots.
-  let out = entryLen === undefined || entryLen === slots.length ? "" : `// entry ${entryLen}\n`;
-  for (let i = 0; i < bytes.length; i += 8) out += view.getBigUint64(i, true).toString(16).padStart(16, "0") + "\n";
+  return slots.map((_, i) => view.getBigUint64(8 * i, true));
+}
+
+/** bpf_imem's $readmemh image (IMEM_INIT): one bundle a line, LANES x 16 hex digits, the last lane first. */
+export function bundleImage(words: readonly Insn[], lanes: number): string {
+  const w = slotWords(words);
+  let out = "";
+  for (let i = 0; i < w.length; i += lanes) out += w.slice(i, i + lanes).reverse().map((x) => x.toString(16).padStart(16, "0")).join("") + "\n";
   return out;
 }
 
@@ -68,9 +85,10 @@ function toolVersion(cmd: string): string {
 }
 
 /** Hash of everything the model depends on; the traced model (--trace) is a configuration of its own. */
-export function engineHash(trace = false): string {
+export function engineHash(trace = false, lanes = DEFAULT_LANES): string {
   const h = createHash("sha256");
   if (trace) h.update("verilator --trace\0");
+  if (lanes !== DEFAULT_LANES) h.update(`-GLANES=${lanes}\0`);
   for (const f of [...rtlFiles(), TB_FILE]) {
     h.update(f.slice(ENGINE_ROOT.length) + "\0");
     h.update(readFileSync(f));
@@ -82,6 +100,8 @@ export function engineHash(trace = false): string {
 export interface EngineModel {
   readonly hash: string;
   readonly binary: string;
+  /** bpf_engine's LANES in this build. */
+  readonly lanes: number;
 }
 
 const sleep = (ms: number): void => {
@@ -92,12 +112,13 @@ const sleep = (ms: number): void => {
  * Builds the Verilator model of bpf_engine, or reuses the cached one. Concurrent callers
  * (vitest workers) take a lock directory so that only one of them compiles.
  */
-export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace?: boolean } = {}): EngineModel {
+export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace?: boolean; lanes?: number } = {}): EngineModel {
   const cache = opts.cacheDir ?? join(ENGINE_ROOT, ".cache/fpga");
-  const hash = engineHash(opts.trace);
+  const lanes = opts.lanes ?? DEFAULT_LANES;
+  const hash = engineHash(opts.trace, lanes);
   const dir = join(cache, hash);
   const binary = join(dir, "Vbpf_engine_tb");
-  if (existsSync(binary)) return { hash, binary };
+  if (existsSync(binary)) return { hash, binary, lanes };
   mkdirSync(cache, { recursive: true });
   const lock = join(cache, `${hash}.lock`);
   for (;;) {
@@ -105,7 +126,7 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace
       mkdirSync(lock);
       break;
     } catch {
-      if (existsSync(binary)) return { hash, binary };
+      if (existsSync(binary)) return { hash, binary, lanes };
       // A lock older than 30 minutes belongs to a build that died.
       try {
         if (Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
@@ -116,12 +137,12 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace
     }
   }
   try {
-    if (existsSync(binary)) return { hash, binary };
+    if (existsSync(binary)) return { hash, binary, lanes };
     const work = `${dir}.tmp-${process.pid}`;
     rmSync(work, { recursive: true, force: true });
     const args = [
       "--cc", "--exe", "--build", "-j", String(opts.jobs ?? 2), "--Mdir", work, "-o", "Vbpf_engine_tb",
-      "--top-module", "bpf_engine", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
+      "--top-module", "bpf_engine", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0", `-GLANES=${lanes}`,
       // a waveform model only when asked (bpfoff sim --vcd): tracing slows every cycle
       ...(opts.trace ? ["--trace"] : []),
       ...rtlFiles(), TB_FILE,
@@ -130,7 +151,7 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace
     if (r.status !== 0) throw new Error(`verilator build failed (status ${r.status}):\n${r.stderr}\n${r.stdout}`.slice(0, 20_000));
     rmSync(dir, { recursive: true, force: true });
     renameSync(work, dir);
-    return { hash, binary };
+    return { hash, binary, lanes };
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
@@ -166,9 +187,10 @@ export interface MapCommandResult {
 export interface EngineCase {
   /** A name without white space (it is echoed in the result line). */
   readonly name: string;
+  /** The program's BPF slots, scheduled for the model's lanes here (sched/rom.ts); ignored when rom is given. */
   readonly slots: readonly Insn[];
-  /** Slots of the entry program when the ROM holds several (backends/fpga/programs.ts); default all. */
-  readonly entryLen?: number;
+  /** A ROM scheduled already (several programs for tail calls: backends/fpga/backend.ts); its lanes must be the model's. */
+  readonly rom?: BundleRom;
   /** Input memory; r1 = INPUT_BASE and r2 = its length unless given. Absent: r1 = r2 = 0. */
   readonly mem?: Uint8Array;
   readonly r1?: bigint;
@@ -199,9 +221,11 @@ export interface EngineCase {
 export interface EngineResult {
   readonly name: string;
   readonly status: "done" | "error" | "timeout";
-  /** err_code (ENGINE_ERRORS) and the slot index of the faulting instruction. */
+  /** err_code (ENGINE_ERRORS) and the original instruction index of the faulting slot (the bundle's, mapped back). */
   readonly errCode: number;
   readonly faultPc: number;
+  /** The faulting program's first bundle. */
+  readonly faultBase?: number;
   readonly r0: bigint;
   readonly cycles: number;
   readonly retired: number;
@@ -215,7 +239,7 @@ export interface EngineResult {
   readonly control?: readonly MapCommandResult[];
 }
 
-const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?(?: redirect=(\d+))?(?: ctl=(\S*))?$/;
+const RESULT_LINE = /^(\S+) status=(done|error|timeout) err=(\d+) pc=(\d+) base=(\d+) r0=([0-9a-f]+) cycles=(\d+) retired=(\d+) mem=([0-9a-f]*)(?: maps=([0-9a-f]*))?(?: redirect=(\d+))?(?: ctl=(\S*))?$/;
 
 const CTL_ITEM = /^(d|e\d+|t):([0-9a-f]+)(?::([0-9a-f]*))?$/;
 
@@ -235,12 +259,12 @@ export function parseResultLine(line: string): EngineResult {
   const m = RESULT_LINE.exec(line);
   if (!m) throw new Error(`unexpected testbench output: ${line}`);
   return {
-    name: m[1]!, status: m[2] as EngineResult["status"], errCode: Number(m[3]), faultPc: Number(m[4]),
-    r0: BigInt("0x" + m[5]), cycles: Number(m[6]), retired: Number(m[7]),
-    mem: Uint8Array.from(Buffer.from(m[8]!, "hex")),
-    ...(m[9] === undefined ? {} : { maps: Uint8Array.from(Buffer.from(m[9], "hex")) }),
-    ...(m[10] === undefined ? {} : { redirect: Number(m[10]) }),
-    ...(m[11] === undefined ? {} : { control: parseControl(m[11]) }),
+    name: m[1]!, status: m[2] as EngineResult["status"], errCode: Number(m[3]), faultPc: Number(m[4]), faultBase: Number(m[5]),
+    r0: BigInt("0x" + m[6]), cycles: Number(m[7]), retired: Number(m[8]),
+    mem: Uint8Array.from(Buffer.from(m[9]!, "hex")),
+    ...(m[10] === undefined ? {} : { maps: Uint8Array.from(Buffer.from(m[10], "hex")) }),
+    ...(m[11] === undefined ? {} : { redirect: Number(m[11]) }),
+    ...(m[12] === undefined ? {} : { control: parseControl(m[12]) }),
   };
 }
 
@@ -251,6 +275,7 @@ export function parseResultLine(line: string): EngineResult {
 export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts: { vcd?: string } = {}): EngineResult[] {
   if (cases.length === 0) return [];
   const work = mkdtempSync(join(tmpdir(), "bpfoff-fpga-"));
+  const roms: (BundleRom | undefined)[] = [];
   try {
     const lines = cases.map((c, i) => {
       if (/\s/.test(c.name) || c.name === "") throw new Error(`case name '${c.name}' must be one word`);
@@ -268,11 +293,14 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts
         }
         return `${c.name} - ${file} 0 0 ${c.maxCycles ?? 1_000_000} ctl 0 0 ${c.control.keepState ? 1 : 0} ${mapsFile} ${c.mapBytes ?? 0}`;
       }
-      if (c.slots.length > ROM_SLOTS) throw new Error(`${c.name}: ${c.slots.length} slots exceed the ROM (${ROM_SLOTS})`);
+      const rom = c.rom ?? singleProgramRom(c.slots, model.lanes);
+      roms[i] = rom;
+      if (rom.lanes !== model.lanes) throw new Error(`${c.name}: a ROM for ${rom.lanes} lane(s) on a ${model.lanes}-lane model`);
+      if (rom.layout.slots.length > ROM_SLOTS * model.lanes) throw new Error(`${c.name}: ${rom.layout.slots.length / model.lanes} bundles exceed the ROM (${ROM_SLOTS})`);
       if (c.xdp && (c.mem?.length ?? 0) > XDP_MAX_FRAME) throw new Error(`${c.name}: a ${c.mem!.length}-byte frame exceeds the engine's ${XDP_MAX_FRAME}`);
       if (c.mem && c.mem.length > INPUT_BYTES) throw new Error(`${c.name}: ${c.mem.length} bytes exceed the input buffer (${INPUT_BYTES})`);
-      const rom = join(work, `${i}.rom.hex`);
-      writeFileSync(rom, romImage(c.slots, c.entryLen));
+      const romFile = join(work, `${i}.rom.hex`);
+      writeFileSync(romFile, romImage(rom.layout.slots, rom.layout.entryLen));
       let mem = "-";
       if (c.mem) {
         mem = join(work, `${i}.mem.hex`);
@@ -292,7 +320,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts
       const xdp = c.xdp
         ? ` ${c.xdp.stream ? "xdp-stream" : "xdp"} ${c.xdp.ifindex >>> 0} ${(c.xdp.rxQueue ?? 0) >>> 0} ${c.xdp.keepState ? 1 : 0}`
         : maps ? " raw 0 0 0" : "";
-      return `${c.name} ${rom} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}${xdp}${maps}`;
+      return `${c.name} ${romFile} ${mem} ${r1.toString(16)} ${r2.toString(16)} ${c.maxCycles ?? 1_000_000}${xdp}${maps}`;
     });
     const list = join(work, "cases.txt");
     writeFileSync(list, lines.join("\n") + "\n");
@@ -300,7 +328,11 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts
     if (r.status !== 0) throw new Error(`testbench failed (status ${r.status}): ${r.stderr}`);
     const results = r.stdout.split("\n").filter(Boolean).map(parseResultLine);
     if (results.length !== cases.length) throw new Error(`testbench answered ${results.length} of ${cases.length} cases: ${r.stderr}`);
-    return results;
+    // A fault names a bundle of its program: the original instruction is its lane-0 slot's.
+    return results.map((res, i) => {
+      const rom = roms[i];
+      return res.status === "error" && rom ? { ...res, faultPc: faultSource(rom, res.faultBase ?? 0, res.faultPc) } : res;
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

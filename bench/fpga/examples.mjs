@@ -2,13 +2,15 @@
 // The XDP examples on the FPGA engine in Verilator: cycles and BPF instructions per packet
 // and instructions per cycle, for clang's object as it is (`bpfoff run --target fpga`), for
 // the bundle bpfoff compiles from it through its IR (`bpfoff build` + `bpfoff sim`), and for
-// the bundle bpfoff compiles from the C source with its own frontend (no clang).
-// Usage: npm run build && node bench/fpga/examples.mjs [--synth MAPPING]
+// the bundle bpfoff compiles from the C source with its own frontend (no clang); one table
+// per engine configuration: 1 lane (the program as it is) and 4 lanes (scheduled bundles).
+// Retired instructions count BPF instructions (a fused slot as the two it replaces).
+// Usage: npm run build && node bench/fpga/examples.mjs [--synth MAPPING] [--lanes 1,4]
 // With --synth, also yosys's figures for each example's bundle (about a minute each).
 // Examples the engine cannot run yet are listed with the offload check's first reason.
 // Figures go to docs/PERFORMANCE.md by hand, with this command.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -17,7 +19,10 @@ const synthAt = process.argv.indexOf("--synth");
 const mapping = synthAt > 0 ? process.argv[synthAt + 1] ?? "generic" : undefined;
 const dir = mkdtempSync(join(tmpdir(), "bpfoff-bench-fpga-"));
 const arch = spawnSync("gcc", ["-dumpmachine"], { encoding: "utf8" }).stdout.trim();
-const bpfoff = (args) => spawnSync("node", ["bin/bpfoff", ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+const lanesAt = process.argv.indexOf("--lanes");
+const LANES = (lanesAt > 0 ? process.argv[lanesAt + 1] : "1,4").split(",");
+let lanes = LANES[0];
+const bpfoff = (args) => spawnSync("node", ["bin/bpfoff", ...args], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, BPFOFF_FPGA_LANES: lanes } });
 
 /** Average cycles and retired instructions over the `fpga: ... N cycles, M instructions retired` lines. */
 function averages(stderr) {
@@ -28,6 +33,9 @@ function averages(stderr) {
 }
 
 const fmt = (x) => x.toFixed(1);
+for (lanes of LANES) {
+mkdirSync(dir, { recursive: true });
+console.log(`\n${lanes} lane(s):\n`);
 console.log("| example | packets | clang object: cycles / packet | insns / packet | IPC | bundle from clang's object: cycles / packet | insns / packet | IPC | bundle from the C (bpfoff's frontend): cycles / packet | insns / packet | IPC |" + (mapping ? ` ${mapping}: LUTs | FFs | BRAMs | DSPs | depth |` : ""));
 console.log("|---|---|---|---|---|---|---|---|---|---|---|" + (mapping ? "---|---|---|---|---|" : ""));
 try {
@@ -63,4 +71,5 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
 }

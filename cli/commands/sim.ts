@@ -65,7 +65,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
         return simNpuBundle(ctx, dir, bundle, manifest, maps, opts, (p) => resolve(ctx.io.cwd, p));
       }
       const backend = findBackend(manifest.target);
-      const rom = manifest.resources?.rom_image as string | undefined;
+      // fpga: the program's BPF slots (bpf_image) when the ROM holds scheduled bundles
+      const rom = (manifest.resources?.bpf_image ?? manifest.resources?.rom_image) as string | undefined;
       if (!backend?.runXdp || !rom) fail("cli-usage", {}, [`${bundle} was built for target ${manifest.target}, which has no simulator (sim runs fpga bundles)`]);
       if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target ${manifest.target} --mem)`]);
       // A tail-call bundle's ROM holds every program of the object (resources.programs).

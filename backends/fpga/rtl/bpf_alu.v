@@ -2,8 +2,12 @@
 // Everything except div/mod (bpf_divider, multi-cycle). 32-bit operations work on the
 // low halves and zero-extend the result (RFC 9669 §4.1); shift amounts are masked to
 // the operand width. The multiplier is one combinational 64x64 -> 64 product: the low
-// 32 bits of a 64-bit product are the 32-bit product, so mul32 shares it.
-module bpf_alu (
+// 32 bits of a 64-bit product are the 32-bit product, so mul32 shares it. The lanes
+// after lane 0 of a multi-lane engine are built with MUL = 0: the scheduler gives them
+// no mul (one multiplier is the engine's largest block), and none is built.
+module bpf_alu #(
+    parameter integer MUL = 1       // build the multiplier (0: OP_MUL gives 0)
+) (
     input  wire [1:0]  sel,        // 0: ALU op, 1: movsx, 2: byte swap (end)
     input  wire [3:0]  op,         // RFC 9669 §4.1 operation code (high nibble of the opcode)
     input  wire        is32,       // class ALU (32-bit) rather than ALU64
@@ -17,7 +21,14 @@ module bpf_alu (
                      OP_LSH = 4'h6, OP_RSH = 4'h7, OP_NEG = 4'h8, OP_XOR = 4'ha, OP_MOV = 4'hb,
                      OP_ARSH = 4'hc;
 
-    wire [63:0] product = a * b;
+    wire [63:0] product;
+    generate
+        if (MUL != 0) begin : multiplier
+            assign product = a * b;
+        end else begin : no_multiplier
+            assign product = 64'd0;
+        end
+    endgenerate
     wire [5:0]  sh64 = b[5:0];
     wire [4:0]  sh32 = b[4:0];
     wire [31:0] rsh32 = a[31:0] >> sh32;

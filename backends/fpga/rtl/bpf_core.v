@@ -41,7 +41,8 @@ module bpf_core #(
     parameter integer IMEM_AW   = 12,   // log2 of the instruction ROM depth
     parameter integer PKT_AW    = 12,   // log2 of the input/packet buffer size in bytes (>= 12)
     parameter integer MAX_DEPTH = 8,    // call frames, as MAX_CALL_DEPTH in the interpreter
-    parameter integer MAP_AW    = 16    // log2 of the map value memory in bytes (9..21: LPM headers, the table's 21-bit base)
+    parameter integer MAP_AW    = 16,   // log2 of the map value memory in bytes (9..21: LPM headers, the table's 21-bit base)
+    parameter integer LANES     = 1     // slots per bundle: 1, 2 or 4 (docs/fpga-engine.md, "Lanes")
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -73,14 +74,15 @@ module bpf_core #(
     output reg                  error,
     output reg  [3:0]           err_code,
     output reg  [IMEM_AW:0]     fault_pc,
+    output reg  [IMEM_AW:0]     fault_base,     // the running program's first bundle (tail calls: which program faulted)
     output reg  [63:0]          r0,             // r0 at exit
     output reg  [63:0]          cycles,
     output reg  [63:0]          retired,
     // instruction ROM
     output reg  [IMEM_AW:0]     imem_addr,
-    input  wire [63:0]          imem_q0,
+    input  wire [64*LANES-1:0]  imem_q0,        // the bundle: lane k in bits 64k+63:64k
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [63:0]          imem_q1,        // slot + 1: only its imm (lddw's upper half) is used
+    input  wire [63:0]          imem_q1,        // LANES = 1: the next row; only its imm (lddw's upper half) is used
     /* verilator lint_on UNUSEDSIGNAL */
     // data memory
     output reg                  dmem_en,
@@ -181,7 +183,43 @@ module bpf_core #(
     endfunction
 
     // ------------------------------------------------------------------ register file
+    // 2 x LANES read ports (decode), LANES write ports (write-back), flip-flops.
     reg [63:0] regs [0:10];
+
+    // ------------------------------------------------------------------ lanes
+    // Lane 0 is the full pipeline below; lanes 1..LANES-1 (the generate block at the end)
+    // run ALU slots only, in step with lane 0: a bundle enters execute, completes
+    // (fire) and moves on as one, so every slot reads the registers at the bundle's start
+    // and writes at its end. Their results forward like lane 0's.
+    wire [LANES-1:0]    fm_v;           // memory stage: a forwardable result (not a load)
+    wire [4*LANES-1:0]  fm_rd;
+    wire [64*LANES-1:0] fm_val;
+    wire [LANES-1:0]    fw_v;           // write-back stage
+    wire [4*LANES-1:0]  fw_rd;
+    wire [64*LANES-1:0] fw_val;
+    wire [LANES-1:0]    lane_bad;       // decode: a slot lanes 1.. cannot run (bit 0 unused)
+    wire [LANES-1:0]    lane_load_use;  // decode: the slot reads the load in execute
+    wire [4*LANES-1:0]  lane_weight;    // decode: BPF instructions the slot retires (0, 1, 2)
+    wire                lanes_busy;     // lanes 1..: a result in the memory or write-back stage
+
+    // The value of register r for execute: the memory stage's results over the
+    // write-back stage's, over dflt (the operand read in decode). At most one lane of a
+    // stage writes r (no WAW inside a bundle).
+    function [63:0] fwd_pick(input [3:0] r, input [63:0] dflt,
+                             input [LANES-1:0] mv, input [4*LANES-1:0] mrd, input [64*LANES-1:0] mval,
+                             input [LANES-1:0] wv, input [4*LANES-1:0] wrd, input [64*LANES-1:0] wval);
+        integer k;
+        begin
+            fwd_pick = dflt;
+            for (k = 0; k < LANES; k = k + 1) if (wv[k] && wrd[4*k +: 4] == r) fwd_pick = wval[64*k +: 64];
+            for (k = 0; k < LANES; k = k + 1) if (mv[k] && mrd[4*k +: 4] == r) fwd_pick = mval[64*k +: 64];
+        end
+    endfunction
+
+    // alu3 operation codes: not div/mod (the divider), end, mov or the unused codes.
+    function alu3_op_ok(input [3:0] op);
+        alu3_op_ok = op != 4'h3 && op != 4'h9 && op != 4'hb && op != 4'hd && op != 4'he && op != 4'hf;
+    endfunction
 
     // ------------------------------------------------------------------ pipeline registers
     // decode (the ROM's output registers are its instruction)
@@ -198,6 +236,8 @@ module bpf_core #(
     reg  [63:0]     e_imm64;
     reg  [15:0]     e_off;
     reg  [3:0]      e_ra, e_rb, e_rd;
+    reg             e_exit_imm;
+    reg  [3:0]      e_weight;       // BPF instructions the bundle retires
     reg             e_writes;
     reg  [63:0]     e_a, e_b;
     reg  [1:0]      e_size;         // RFC 9669 size code: 0 W, 1 H, 2 B, 3 DW
@@ -283,6 +323,15 @@ module bpf_core #(
     wire [2:0]  d_mode = d_op[7:5];
     wire [1:0]  d_sz   = d_op[4:3];
     wire        d_is_lddw = d_op == 8'h18;
+    // lddw's upper half: the next row (one lane) or lane 1 of this bundle
+    wire [31:0] d_hi;
+    generate
+        if (LANES == 1) begin : hi_next_row
+            assign d_hi = imem_q1[63:32];
+        end else begin : hi_lane1
+            assign d_hi = imem_q0[127:96];
+        end
+    endgenerate
     wire [63:0] d_imm_sext = {{32{d_imm[31]}}, d_imm};
     /* verilator lint_off UNUSEDSIGNAL */
     wire [63:0] d_off_sext = {{48{d_off[15]}}, d_off};   // jump targets use the low PC_W bits
@@ -292,6 +341,9 @@ module bpf_core #(
     reg  [1:0]      dk_alu_sel;
     reg             dk_is32, dk_use_imm, dk_writes, dk_uses_a, dk_uses_b, dk_signed, dk_swap, dk_callx;
     reg  [3:0]      dk_ra, dk_rd;
+    reg  [3:0]      dk_rb;          // the second register operand: src, or an alu3 slot's rt
+    reg  [3:0]      dk_op;          // the ALU/jump operation code: opcode[7:4], or an alu3 slot's off[3:0]
+    reg             dk_exit_imm;    // exit with r0 = imm (extension 0x9d)
     reg  [63:0]     dk_imm64;
     reg  [1:0]      dk_ext_bits;
     reg  [PC_W-1:0] dk_target;
@@ -309,6 +361,9 @@ module bpf_core #(
         dk_callx = 1'b0;
         dk_ra = d_dst;
         dk_rd = d_dst;
+        dk_rb = d_src;
+        dk_op = d_code;
+        dk_exit_imm = 1'b0;
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
@@ -337,6 +392,13 @@ module bpf_core #(
                         dk_kind = K_DIV;
                         dk_uses_b = d_x;
                         dk_signed = d_off[0];       // RFC 9669 §4.1: offset 1 = sdiv/smod
+                    end else if (d_code == 4'he && d_off[15:8] == 8'd0 && alu3_op_ok(d_off[3:0])) begin
+                        // extension alu3 (backends/fpga/sched/ext.ts): rd = rs op (rt or imm)
+                        dk_kind = K_ALU;
+                        dk_ra = d_src;
+                        dk_rb = d_off[7:4];
+                        dk_op = d_off[3:0];
+                        dk_uses_b = d_x;
                     end else if (d_code != 4'he && d_code != 4'hf) begin
                         dk_kind = K_ALU;
                         dk_uses_a = d_code != 4'hb;     // mov does not read dst
@@ -377,8 +439,8 @@ module bpf_core #(
                     // data, BPF_PSEUDO_MAP_VALUE): element 0 of map imm, plus the next
                     // slot's imm as an unsigned offset, as the interpreter's lddwTarget
                     dk_imm64 = d_src == 4'd1 ? {32'h100 + d_imm, 32'd0}
-                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[3:0], 24'd0, imem_q1[63:32]}
-                             : {imem_q1[63:32], d_imm};
+                             : d_src == 4'd2 ? {REGION_MAPV, d_imm[3:0], 24'd0, d_hi}
+                             : {d_hi, d_imm};
                 end
                 C_JMP, C_JMP32: begin
                     dk_is32 = d_cls == C_JMP32;
@@ -406,6 +468,13 @@ module bpf_core #(
                         end
                     end else if (d_code == 4'h9 && !dk_is32) begin
                         dk_kind = K_EXIT;
+                        if (d_x) begin
+                            // extension exit_imm: r0 = imm (off 0: sign-extended, 1: zero-extended)
+                            dk_exit_imm = 1'b1;
+                            dk_writes = 1'b1;
+                            dk_rd = 4'd0;
+                            dk_imm64 = d_off[0] ? {32'd0, d_imm} : d_imm_sext;
+                        end
                     end else if (d_code != 4'he && d_code != 4'hf && d_code != 4'h8 && d_code != 4'h9) begin
                         dk_kind = K_JCC;
                         dk_uses_a = 1'b1;
@@ -414,22 +483,27 @@ module bpf_core #(
                 end
                 default: dk_kind = K_ILLEGAL;
             endcase
+            // a slot the other lanes cannot run makes the whole bundle illegal
+            if (|lane_bad) dk_kind = K_ILLEGAL;
         end
     end
 
     // ================================================================== execute stage
     // Forwarding: the memory stage's ALU result (not a load: loads stall decode a cycle),
     // then the write-back stage's value, then the operand read in decode.
-    wire fwd_a_m = m_valid && !m_load && m_rd == e_ra;
-    wire fwd_a_w = w_valid && w_rd == e_ra;
-    wire fwd_b_m = m_valid && !m_load && m_rd == e_rb;
-    wire fwd_b_w = w_valid && w_rd == e_rb;
-    wire [63:0] a = fwd_a_m ? m_result : fwd_a_w ? w_value : e_a;
-    wire [63:0] b = fwd_b_m ? m_result : fwd_b_w ? w_value : e_b;
+    // Every lane's results forward into every lane's operands (fwd below).
+    assign fm_v[0] = m_valid && !m_load;
+    assign fm_rd[3:0] = m_rd;
+    assign fm_val[63:0] = m_result;
+    assign fw_v[0] = w_valid;
+    assign fw_rd[3:0] = w_rd;
+    assign fw_val[63:0] = w_value;
+    wire [63:0] a = fwd_pick(e_ra, e_a, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] b = fwd_pick(e_rb, e_b, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] b_op = e_use_imm ? e_imm64 : b;
     // Calls and exits save and restore registers directly: they wait for the memory and
     // write-back stages to drain, so the register file is current.
-    wire drained = !m_valid && !w_valid;
+    wire drained = !m_valid && !w_valid && !lanes_busy;
 
     wire [63:0] alu_y;
     bpf_alu alu (
@@ -642,8 +716,11 @@ module bpf_core #(
                      // TCAM
                      MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26,
                      // LRU hash: restamp a used entry; find the least recently used
-                     MS_RHDR = 5'd27, MS_RHDRD = 5'd28, MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
+                     MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
     reg  [4:0]  ms_next;
+    // MS_HDR/MS_HDRD take the header's next sequence number for a new entry (then
+    // MS_WKEY) or, hstamp set, for an LRU entry's new last use (then MS_RSTAMP).
+    reg         hstamp, hstamp_next;
     reg  [15:0] mcnt_next;
     reg  [19:0] mkey_next;
     reg         msrc_next;
@@ -669,6 +746,7 @@ module bpf_core #(
     wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = (hkw ? hk1 : hk0);
+    wire [MAP_AW-1:0] h_hdr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};    // the header word: the next sequence number
 
     // LPM tries (docs/fpga-engine.md, "LPM tries"), as runtime/maps/lpm.ts. The slots are
     // a hash map's, holding canonical keys (data bits past prefixlen cleared); the header
@@ -778,6 +856,7 @@ module bpf_core #(
         mh_dest = mt_base[hm][MAP_AW-1:0] + h_slot[MAP_AW-1:0] + mcnt[MAP_AW-1:0];
         mh_wbytes = h_left >= 16'd8 ? 8'hff : 8'hff >> (4'd8 - h_left[3:0]);
         ms_next = ms;
+        hstamp_next = hstamp;
         mcnt_next = mcnt;
         mkey_next = mkey;
         msrc_next = msrc_map;
@@ -870,10 +949,7 @@ module bpf_core #(
                         dmem_we = atomic_store;
                     end
                 end
-                K_JA: begin
-                    fire = 1'b1;
-                    redirect = 1'b1;
-                end
+                K_JA: fire = 1'b1;         // fetched its target from decode already (ja_fetch)
                 K_JCC: begin
                     fire = 1'b1;
                     redirect = taken;
@@ -1097,7 +1173,10 @@ module bpf_core #(
                             mcnt_next = 16'd0;
                             hkw_next = 1'b0;
                             if (hfound) begin
-                                if (helper_id == 32'd1 && h_lru) ms_next = MS_RHDR;    // a use: restamp
+                                if (helper_id == 32'd1 && h_lru) begin
+                                    ms_next = MS_HDR;    // a use: restamp
+                                    hstamp_next = 1'b1;
+                                end
                                 else if (helper_id == 32'd1) begin
                                     fire = 1'b1;
                                     result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
@@ -1111,7 +1190,10 @@ module bpf_core #(
                                 end else if (h_flags == 32'd1) begin
                                     fire = 1'b1;
                                     result = -64'd17;               // -EEXIST
-                                end else ms_next = h_lru ? MS_RHDR : MS_COPY;
+                                end else begin
+                                    ms_next = h_lru ? MS_HDR : MS_COPY;
+                                    hstamp_next = 1'b1;
+                                end
                             end else if (h_lpm && helper_id == 32'd1) begin
                                 // no prefix of this length matches: the next shorter length in use
                                 lbits_next = lbits & ~({64'd0, l_bit} << {l_cur[6], 6'd0});
@@ -1122,6 +1204,7 @@ module bpf_core #(
                                 result = helper_id == 32'd1 ? 64'd0 : helper_id == 32'd2 && h_flags != 32'd2 ? (h_lpm ? -64'd28 : -64'd7) : -64'd2;
                                 hidx_next = hfree;
                                 if (!fire) ms_next = MS_HDR;
+                                hstamp_next = 1'b0;
                                 if (h_lru && helper_id == 32'd2 && h_flags != 32'd2 && !hfree_v) begin
                                     // full: the least recently used entry makes room (every slot is live)
                                     fire = 1'b0;
@@ -1132,17 +1215,17 @@ module bpf_core #(
                         end
                         MS_HDR: begin
                             mh_hread = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_dest = h_hdr;
                             msrc_next = 1'b1;
                             ms_next = MS_HDRD;
                         end
                         MS_HDRD: begin
                             hseq_next = x_rdata_q[31:0];
                             mh_write = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_dest = h_hdr;
                             mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
                             mh_wbytes = 8'hff;
-                            ms_next = MS_WKEY;
+                            ms_next = hstamp ? MS_RSTAMP : MS_WKEY;
                         end
                         MS_WKEY: begin
                             mh_write = 1'b1;
@@ -1226,21 +1309,7 @@ module bpf_core #(
                             if (helper_id == 32'd3) fire = 1'b1;
                             else ms_next = MS_COPY;
                         end
-                        // LRU: the header's next number becomes the entry's last use.
-                        MS_RHDR: begin
-                            mh_hread = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
-                            msrc_next = 1'b1;
-                            ms_next = MS_RHDRD;
-                        end
-                        MS_RHDRD: begin
-                            hseq_next = x_rdata_q[31:0];
-                            mh_write = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
-                            mh_wdata = {32'd0, x_rdata_q[31:0] + 32'd1};
-                            mh_wbytes = 8'hff;
-                            ms_next = MS_RSTAMP;
-                        end
+                        // LRU: the header's next number (MS_HDR/MS_HDRD) becomes the entry's last use.
                         MS_RSTAMP: begin
                             mh_write = 1'b1;
                             mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
@@ -1267,6 +1336,7 @@ module bpf_core #(
                             if (hidx + 20'd1 >= mt_max[hm]) begin
                                 hidx_next = v_older ? hidx : vidx;
                                 ms_next = MS_HDR;
+                                hstamp_next = 1'b0;
                             end else begin
                                 hidx_next = hidx + 20'd1;
                                 mh_hread = 1'b1;
@@ -1278,7 +1348,7 @@ module bpf_core #(
                         // first read issued by the compare that rules a row out.
                         MS_TN: begin
                             mh_hread = 1'b1;
-                            mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};
+                            mh_dest = h_hdr;        // the row count
                             msrc_next = 1'b1;
                             hidx_next = 20'd0;
                             hkw_next = 1'b0;
@@ -1350,6 +1420,7 @@ module bpf_core #(
                     end
                 end
                 K_EXIT: begin
+                    if (e_exit_imm) result = e_imm64;
                     if (depth == 3'd0) begin
                         // The program's result is r0 as forwarded (exit's dst field is 0);
                         // only a load into r0 still in the memory stage makes it wait.
@@ -1396,14 +1467,18 @@ module bpf_core #(
     // ================================================================== hazards and fetch
     wire e_accept = !e_valid || fire;
     wire load_use = d_valid && e_valid && e_kind == K_LDX &&
-                    ((dk_uses_a && dk_ra == e_rd) || (dk_uses_b && d_src == e_rd));
+                    (((dk_uses_a && dk_ra == e_rd) || (dk_uses_b && dk_rb == e_rd)) || |lane_load_use);
     wire d_hold = d_valid && (!e_accept || load_use);
+    // ja/ja32 leaving decode: the fetch takes its target at once, so an unconditional jump
+    // costs no bubble (conditional jumps resolve in execute: one bubble when taken).
+    wire ja_fetch = d_valid && dk_kind == K_JA && !stop;
 
     always @* begin
         if (redirect) imem_addr = target;
         else if (!d_valid) imem_addr = {PC_W{1'b0}};
         else if (d_hold) imem_addr = d_pc;
-        else imem_addr = d_pc + (d_is_lddw ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
+        else if (ja_fetch) imem_addr = dk_target;
+        else imem_addr = d_pc + (d_is_lddw && LANES == 1 ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
     end
 
     // ================================================================== memory stage
@@ -1427,6 +1502,7 @@ module bpf_core #(
             error <= 1'b0;
             err_code <= 4'd0;
             fault_pc <= {PC_W{1'b0}};
+            fault_base <= {PC_W{1'b0}};
             cycles <= 64'd0;
             retired <= 64'd0;
             d_valid <= 1'b0;
@@ -1494,6 +1570,7 @@ module bpf_core #(
                 error <= 1'b0;
                 err_code <= 4'd0;
                 fault_pc <= {PC_W{1'b0}};
+            fault_base <= {PC_W{1'b0}};
                 cycles <= 64'd0;
                 retired <= 64'd0;
                 depth <= 3'd0;
@@ -1522,6 +1599,7 @@ module bpf_core #(
                 error <= 1'b0;
                 err_code <= 4'd0;
                 fault_pc <= {PC_W{1'b0}};
+            fault_base <= {PC_W{1'b0}};
                 cycles <= 64'd0;
                 retired <= 64'd0;
                 depth <= 3'd0;
@@ -1545,10 +1623,10 @@ module bpf_core #(
             end
         end else begin
             cycles <= cycles + 64'd1;
-            if (fire) retired <= retired + 64'd1;
+            if (fire) retired <= retired + {60'd0, e_weight};
 
-            // write-back
-            if (w_valid) regs[w_rd] <= w_value;
+            // write-back (every lane; no two write one register)
+            for (i = 0; i < LANES; i = i + 1) if (fw_v[i]) regs[fw_rd[4*i +: 4]] <= fw_val[64*i +: 64];
             w_valid <= m_valid && !fault;
             w_rd <= m_rd;
             w_value <= m_load ? load_value : m_result;
@@ -1632,18 +1710,20 @@ module bpf_core #(
                 e_pc <= d_pc;
                 e_kind <= dk_kind;
                 e_alu_sel <= dk_alu_sel;
-                e_op <= d_code;
+                e_op <= dk_op;
+                e_exit_imm <= dk_exit_imm;
+                e_weight <= bundle_weight;
                 e_is32 <= dk_is32;
                 e_use_imm <= dk_use_imm;
                 e_imm64 <= dk_imm64;
                 e_off <= d_off;
                 e_ra <= dk_ra;
-                e_rb <= d_src;
+                e_rb <= dk_rb;
                 e_rd <= dk_rd;
                 e_writes <= dk_writes;
                 // register read, bypassing the value being written back this cycle
-                e_a <= (w_valid && w_rd == dk_ra) ? w_value : regs[dk_ra];
-                e_b <= (w_valid && w_rd == d_src) ? w_value : regs[d_src];
+                e_a <= fwd_pick(dk_ra, regs[dk_ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                e_b <= fwd_pick(dk_rb, regs[dk_rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
                 e_size <= d_sz;
                 e_signed <= dk_signed;
                 e_ext_bits <= dk_ext_bits;
@@ -1667,6 +1747,7 @@ module bpf_core #(
                 e_b <= b;
                 e_phase <= phase_next;
                 ms <= ms_next;
+                hstamp <= hstamp_next;
                 xs <= xs_next;
                 ts <= ts_next;
             end
@@ -1680,12 +1761,151 @@ module bpf_core #(
                 error <= 1'b1;
                 err_code <= fault_code;
                 fault_pc <= e_pc - cur_base;
+                fault_base <= cur_base;
             end else if (finish) begin
                 running <= 1'b0;
                 done <= 1'b1;
-                r0 <= ctl ? result : a;
+                r0 <= ctl || e_exit_imm ? result : a;
                 ctl_value_addr <= r_value_addr;
             end
         end
     end
+
+    // ================================================================== lanes 1..LANES-1
+    // ALU slots beside lane 0 (docs/fpga-engine.md, "Lanes"): the plain ALU operations
+    // but mul/div/mod, movsx, the byte swaps and the alu3 extension; an all-zero slot is
+    // empty (and so is lane 1 under an lddw: its second half). Each lane keeps its own
+    // execute, memory and write-back registers, moving when lane 0's do.
+    assign lane_weight[3:0] = ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 4'd2 : 4'd1;
+    assign lane_bad[0] = 1'b0;
+    assign lane_load_use[0] = 1'b0;
+    reg [3:0] bundle_weight;
+    integer wi;
+    always @* begin
+        bundle_weight = 4'd0;
+        for (wi = 0; wi < LANES; wi = wi + 1) bundle_weight = bundle_weight + lane_weight[4*wi +: 4];
+    end
+    wire [LANES-1:0] lane_mw;           // lanes' memory or write-back stage holds a result
+    assign lane_mw[0] = 1'b0;
+    assign lanes_busy = |lane_mw;
+
+    genvar lk;
+    generate
+        for (lk = 1; lk < LANES; lk = lk + 1) begin : lane
+            // ---------------------------------------------------------- decode
+            wire [63:0] q    = imem_q0[64*lk +: 64];
+            wire [7:0]  op   = q[7:0];
+            wire [3:0]  dst  = q[11:8];
+            wire [3:0]  src  = q[15:12];
+            wire [15:0] off  = q[31:16];
+            wire [31:0] imm  = q[63:32];
+            wire [2:0]  cls  = op[2:0];
+            wire [3:0]  code = op[7:4];
+            wire        x    = op[3];
+            wire        is_alu = cls == C_ALU || cls == C_ALU64;
+            wire        used = op != 8'd0;
+            reg         ok, uses_a, uses_b, is32, swap;
+            reg  [1:0]  sel, ext_bits;
+            reg  [3:0]  ra, rb, aop;
+            always @* begin
+                ok = 1'b0;
+                uses_a = 1'b1;
+                uses_b = 1'b0;
+                is32 = cls == C_ALU;
+                swap = 1'b0;
+                sel = 2'd0;
+                ext_bits = imm == 32'd16 ? 2'd0 : imm == 32'd32 ? 2'd1 : 2'd2;
+                ra = dst;
+                rb = src;
+                aop = code;
+                if (is_alu) begin
+                    if (code == 4'hd) begin
+                        ok = 1'b1;              // le/be/bswap, RFC 9669 §4.2
+                        sel = 2'd2;
+                        swap = is32 ? x : 1'b1;
+                        is32 = 1'b0;
+                    end else if (code == 4'hb && x && off != 16'd0) begin
+                        ok = 1'b1;              // movsx
+                        sel = 2'd1;
+                        uses_a = 1'b0;
+                        uses_b = 1'b1;
+                        ext_bits = off == 16'd8 ? 2'd0 : off == 16'd16 ? 2'd1 : 2'd2;
+                    end else if (code == 4'he) begin
+                        ok = off[15:8] == 8'd0 && alu3_op_ok(off[3:0]) && off[3:0] != 4'h2;
+                        ra = src;               // alu3: rd = rs op (rt or imm)
+                        rb = off[7:4];
+                        aop = off[3:0];
+                        uses_b = x;
+                    end else begin
+                        ok = off == 16'd0 && code != 4'h2 && code != 4'h3 && code != 4'h9 && code != 4'hf;
+                        uses_a = code != 4'hb;  // mov does not read dst
+                        uses_b = x && code != 4'h8;
+                    end
+                end
+            end
+            assign lane_bad[lk] = used && !ok;
+            assign lane_weight[4*lk +: 4] = !used ? 4'd0 : code == 4'he ? 4'd2 : 4'd1;
+            assign lane_load_use[lk] = used && e_valid && e_kind == K_LDX &&
+                                       ((uses_a && ra == e_rd) || (uses_b && rb == e_rd));
+
+            // ---------------------------------------------------------- execute
+            reg         ev;
+            reg  [1:0]  e_sel, e_ext;
+            reg  [3:0]  e_aop, e_lra, e_lrb, e_lrd;
+            reg         e_l32, e_lswap, e_limm;
+            reg  [63:0] e_imm, e_la, e_lb;
+            wire [63:0] la = fwd_pick(e_lra, e_la, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+            wire [63:0] lb = fwd_pick(e_lrb, e_lb, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+            wire [63:0] y;
+            bpf_alu #(.MUL(0)) alu (
+                .sel(e_sel), .op(e_aop), .is32(e_l32), .a(la), .b(e_limm ? e_imm : lb),
+                .ext_bits(e_ext), .swap(e_lswap), .y(y)
+            );
+
+            // ---------------------------------------------------------- memory, write-back
+            reg         mv, wv;
+            reg  [3:0]  mrd, wrd;
+            reg  [63:0] mval, wval;
+            assign fm_v[lk] = mv;
+            assign fm_rd[4*lk +: 4] = mrd;
+            assign fm_val[64*lk +: 64] = mval;
+            assign fw_v[lk] = wv;
+            assign fw_rd[4*lk +: 4] = wrd;
+            assign fw_val[64*lk +: 64] = wval;
+            assign lane_mw[lk] = mv || wv;
+
+            always @(posedge clk) begin
+                if (rst || !running) begin
+                    ev <= 1'b0;
+                    mv <= 1'b0;
+                    wv <= 1'b0;
+                end else begin
+                    wv <= mv && !fault;
+                    wrd <= mrd;
+                    wval <= mval;
+                    mv <= fire && ev && !tail_jump;
+                    mrd <= e_lrd;
+                    mval <= y;
+                    if (e_accept) begin
+                        ev <= d_valid && !load_use && !redirect && !stop && used && ok;
+                        e_sel <= sel;
+                        e_ext <= ext_bits;
+                        e_aop <= aop;
+                        e_lra <= ra;
+                        e_lrb <= rb;
+                        e_lrd <= dst;
+                        e_l32 <= is32;
+                        e_lswap <= swap;
+                        e_limm <= !x;
+                        e_imm <= {{32{imm[31]}}, imm};
+                        e_la <= fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                        e_lb <= fwd_pick(rb, regs[rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                    end else begin
+                        e_la <= la;
+                        e_lb <= lb;
+                    end
+                end
+            end
+        end
+    endgenerate
 endmodule

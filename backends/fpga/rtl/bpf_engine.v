@@ -43,17 +43,18 @@
 // one key by the map helper sequence itself, so that it has the programs' semantics
 // (hashing, probing, LPM counts) without a copy of them on the host side.
 module bpf_engine #(
-    parameter integer IMEM_AW   = 12,               // instruction ROM: 2**IMEM_AW slots
+    parameter integer IMEM_AW   = 12,               // instruction ROM: 2**IMEM_AW bundles of LANES slots
     parameter         IMEM_INIT = "",               // optional $readmemh program image
     parameter integer PKT_AW    = 12,               // input/packet buffer: 2**PKT_AW bytes (>= 12)
     parameter [31:0]  SEED      = 32'h2545f491,     // get_prandom_u32 seed
-    parameter integer MAP_AW    = 16                // map value memory: 2**MAP_AW bytes (9..21)
+    parameter integer MAP_AW    = 16,               // map value memory: 2**MAP_AW bytes (9..21)
+    parameter integer LANES     = 4                 // slots per bundle: 1, 2 or 4 (docs/fpga-engine.md, "Lanes")
 ) (
     input  wire               clk,
     input  wire               rst,
     // program load (engine idle)
     input  wire               prog_we,
-    input  wire [IMEM_AW-1:0] prog_addr,
+    input  wire [IMEM_AW+(LANES == 4 ? 2 : LANES == 2 ? 1 : 0)-1:0] prog_addr,     // slot index: bundle * LANES + lane
     input  wire [63:0]        prog_wdata,
     input  wire [IMEM_AW:0]   prog_len,
     // host access to the data memory (engine idle); read data one cycle after host_en
@@ -116,6 +117,7 @@ module bpf_engine #(
     output wire               error,
     output wire [3:0]         err_code,
     output wire [IMEM_AW:0]   fault_pc,
+    output wire [IMEM_AW:0]   fault_base,       // the faulting program's first bundle (fault_pc counts from it)
     output wire [63:0]        r0,
     output wire [63:0]        cycles,
     output wire [63:0]        retired,
@@ -124,9 +126,10 @@ module bpf_engine #(
     output wire               redirect_valid,
     output wire [31:0]        redirect_ifindex
 );
-    wire [IMEM_AW:0] imem_addr;
-    wire [63:0]      imem_q0, imem_q1;
-    bpf_imem #(.AW(IMEM_AW), .INIT_FILE(IMEM_INIT)) imem (
+    wire [IMEM_AW:0]     imem_addr;
+    wire [64*LANES-1:0]  imem_q0;
+    wire [63:0]          imem_q1;
+    bpf_imem #(.AW(IMEM_AW), .LANES(LANES), .INIT_FILE(IMEM_INIT)) imem (
         .clk(clk), .addr(imem_addr), .q0(imem_q0), .q1(imem_q1),
         .we(prog_we && !busy), .waddr(prog_addr), .wdata(prog_wdata)
     );
@@ -264,12 +267,12 @@ module bpf_engine #(
         .redirect_valid(redirect_valid), .redirect_ifindex(redirect_ifindex)
     );
 
-    bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW), .MAP_AW(MAP_AW)) core (
+    bpf_core #(.IMEM_AW(IMEM_AW), .PKT_AW(PKT_AW), .MAP_AW(MAP_AW), .LANES(LANES)) core (
         .clk(clk), .rst(rst),
         .start(start), .r1_init(r1_init), .r2_init(r2_init), .mem_len(mem_len), .prog_len(prog_len),
         .xdp_mode(xdp_mode), .ingress_ifindex(ingress_ifindex), .rx_queue_index(rx_queue_index),
         .pkt_data(pkt_data), .pkt_end(pkt_end),
-        .running(busy), .done(done), .error(error), .err_code(err_code), .fault_pc(fault_pc),
+        .running(busy), .done(done), .error(error), .err_code(err_code), .fault_pc(fault_pc), .fault_base(fault_base),
         .r0(r0), .cycles(cycles), .retired(retired),
         .imem_addr(imem_addr), .imem_q0(imem_q0), .imem_q1(imem_q1),
         .dmem_en(core_en), .dmem_we(core_we), .dmem_addr(core_addr), .dmem_wbytes(core_wbytes),

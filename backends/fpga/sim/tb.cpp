@@ -7,7 +7,8 @@
 //        a waveform of every signal of the engine over the whole batch, two time units a cycle
 //   CASES: one case per line, fields separated by spaces:
 //     NAME ROM MEM R1 R2 MAX_CYCLES [MODE IFINDEX RXQ KEEP [MAPS MAPBYTES]]
-//   ROM  a $readmemh program image: one 64-bit slot per line, 16 hex digits
+//   ROM  the program image: one 64-bit slot per line, 16 hex digits, LANES slots a bundle
+//        (written through prog_addr = slot index)
 //   MEM  the input memory (raw) or the frame (xdp): hex bytes separated by white space,
 //        or "-" for none
 //   R1, R2 hex initial values of r1 and r2 (raw only); MAX_CYCLES decimal (then: status timeout)
@@ -35,7 +36,7 @@
 //        "STATUS:R0HEX[:VALUEHEX]" (STATUS d done, e<code> error, t timeout; VALUEHEX the
 //        value a successful lookup found, read from the map memory at ctl_value_addr)
 //   output, one line per case:
-//     NAME status=done|error|timeout err=N pc=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX][ redirect=N][ ctl=ITEMS]
+//     NAME status=done|error|timeout err=N pc=N base=N r0=HEX cycles=N retired=N mem=HEX[ maps=HEX][ redirect=N][ ctl=ITEMS]
 //   redirect: the run redirected (bpf_redirect with flags 0, or bpf_redirect_map found its target); N the last target
 //   maps (when MAPBYTES > 0) is the map memory after the run; mem is the buffer's [data, data_end) after the run: the input memory (raw), the frame (xdp)
 #include <cstdint>
@@ -64,7 +65,7 @@ uint64_t gTime = 0;
 constexpr unsigned kInputRow = 512;   // host row of the input buffer (2**(PKT_AW-3))
 constexpr unsigned kStackRows = 512;  // 8 frames x 512 bytes
 constexpr unsigned kInputBytes = 4096;
-constexpr unsigned kRomSlots = 4096;
+constexpr unsigned kRomSlots = 4096 * 4;  // ROM words: 4096 bundles of up to 4 slots (sim.ts checks the model's own)
 constexpr unsigned kXdpHeadroom = 256;   // XDP_PACKET_HEADROOM; as much tailroom is kept free
 
 void tick(Vbpf_engine& top) {
@@ -82,7 +83,7 @@ void tick(Vbpf_engine& top) {
     gTime++;
 }
 
-// A comment "// entry N" says that the entry program is the ROM's first N slots (the
+// A comment "// entry N" says that the entry program is the ROM's first N bundles (the
 // other programs, which tail calls reach through the program table, follow it).
 std::vector<uint64_t> readRom(const std::string& path, size_t& entryLen) {
     std::ifstream in(path);
@@ -283,7 +284,7 @@ void runControl(Vbpf_engine& top, const std::string& name, const std::string& cm
             }
         }
     }
-    std::printf("%s status=done err=0 pc=0 r0=0 cycles=%llu retired=0 mem=", name.c_str(), static_cast<unsigned long long>(total));
+    std::printf("%s status=done err=0 pc=0 base=0 r0=0 cycles=%llu retired=0 mem=", name.c_str(), static_cast<unsigned long long>(total));
     printMaps(top, mapBytes);
     std::printf(" ctl=%s\n", items.c_str());
 }
@@ -296,7 +297,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
     const std::vector<uint8_t> mem = readBytes(memPath);
     const unsigned base = xdp ? kXdpHeadroom : 0;
     if (rom.size() > kRomSlots || mem.size() + (xdp ? 2 * kXdpHeadroom : 0) > kInputBytes) {
-        std::printf("%s status=error err=15 pc=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
+        std::printf("%s status=error err=15 pc=0 base=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
         return;
     }
     top.start = 0;
@@ -371,7 +372,7 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         }
         top.eval();
         if (!framed || top.rx_overflow || top.rx_frame_len != mem.size()) {
-            std::printf("%s status=error err=14 pc=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
+            std::printf("%s status=error err=14 pc=0 base=0 r0=0 cycles=0 retired=0 mem=\n", name.c_str());
             return;
         }
         memLen = top.rx_frame_len;
@@ -419,8 +420,8 @@ void runCase(Vbpf_engine& top, const std::string& name, const std::string& romPa
         if (!ended || top.tx_active) txFramed = false;
     }
     const char* status = top.done ? "done" : top.error ? "error" : "timeout";
-    std::printf("%s status=%s err=%u pc=%u r0=%llx cycles=%llu retired=%llu mem=", name.c_str(), status,
-                static_cast<unsigned>(top.err_code), static_cast<unsigned>(top.fault_pc),
+    std::printf("%s status=%s err=%u pc=%u base=%u r0=%llx cycles=%llu retired=%llu mem=", name.c_str(), status,
+                static_cast<unsigned>(top.err_code), static_cast<unsigned>(top.fault_pc), static_cast<unsigned>(top.fault_base),
                 static_cast<unsigned long long>(top.r0), static_cast<unsigned long long>(top.cycles),
                 static_cast<unsigned long long>(top.retired));
     // The frame (or input memory) as the program left it: buffer bytes [data, data_end).

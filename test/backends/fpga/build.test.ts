@@ -94,18 +94,25 @@ describe("the fpga bundle", () => {
       for (const f of rtlFiles()) expect(Buffer.from(files.get(`rtl/${f.split("/").pop()}`)!).equals(readFileSync(f))).toBe(true);
 
       const res = manifest.resources;
+      // prog.hex: one bundle of LANES slots a line; prog.bpf.hex: the BPF slots before scheduling
+      const lanes = res.engine.lanes;
+      expect(res.schedule.lanes).toBe(lanes);
       const romLines = Buffer.from(files.get("prog.hex")!).toString("utf8").trimEnd().split("\n");
-      expect(romLines.every((l) => /^[0-9a-f]{16}$/.test(l))).toBe(true);
-      expect(res.instructions).toBe(romLines.length);
-      expect(res.rom_depth).toBeGreaterThanOrEqual(res.instructions);
-      expect(res.rom_depth / 2).toBeLessThan(Math.max(2, res.instructions));
+      expect(romLines.every((l) => new RegExp(`^[0-9a-f]{${16 * lanes}}$`).test(l))).toBe(true);
+      expect(res.schedule.bundles).toBe(romLines.length);
+      expect(res.schedule.instructions).toBe(res.instructions);
+      const bpfLines = Buffer.from(files.get("prog.bpf.hex")!).toString("utf8").trimEnd().split("\n");
+      expect(res.instructions).toBe(bpfLines.length);
+      expect(Buffer.from(files.get("prog.lst")!).toString("utf8").split("\n").length).toBeGreaterThan(romLines.length);
+      expect(res.rom_depth).toBeGreaterThanOrEqual(res.schedule.bundles);
+      expect(res.rom_depth / 2).toBeLessThan(Math.max(2, res.schedule.bundles));
       expect(2 ** res.engine.parameters.IMEM_AW).toBe(res.rom_depth);
       expect(res.engine.parameters.PKT_AW).toBe(12);
       expect(res.timing).toEqual({ clock_mhz: 156.25 });
       expect(manifest.entry_points).toEqual([{ name: "main", file: "top.v", symbol: "bpfoff_top", offset: 0 }]);
       const top = Buffer.from(files.get("top.v")!).toString("utf8");
       expect(top).toContain(`localparam integer IMEM_AW  = ${res.engine.parameters.IMEM_AW};`);
-      expect(top).toContain(`localparam integer PROG_LEN = ${res.instructions};`);
+      expect(top).toContain(`localparam integer PROG_LEN = ${res.schedule.bundles};`);
       // No absolute paths in artifacts.
       for (const [path, data] of files) expect(Buffer.from(data).includes(root), path).toBe(false);
     });

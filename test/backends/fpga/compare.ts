@@ -1,9 +1,11 @@
-// Differential runs of map programs: the reference interpreter and the FPGA engine (through
-// fpgaBackend.runRaw) from the same initial maps; r0 and the final maps (formatMapsState)
-// must be equal, or both must fault at the same instruction with corresponding codes.
+// Differential runs against the reference interpreter, shared by the FPGA engine tests:
+// map programs through fpgaBackend.runRaw from the same initial maps (r0 and the final
+// maps, formatMapsState, equal, or the same fault at the same instruction), and raw
+// engine cases run by runEngine (expectSameAsInterpreter).
 import { expect } from "vitest";
 import { fpgaBackend } from "../../../backends/fpga/backend.js";
-import { ENGINE_ERRORS } from "../../../backends/fpga/sim.js";
+import { ENGINE_ERRORS, type EngineCase, type EngineResult } from "../../../backends/fpga/sim.js";
+import { hex, objectOf, reference } from "./support.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
@@ -47,3 +49,18 @@ export function compareRaw(src: string, mem: Uint8Array | undefined, seed: (o: B
   return ref;
 }
 
+/**
+ * A raw engine case against the interpreter: status, r0, the memory after and retired =
+ * interpreter steps; or the same fault (a diagnostic the engine's code stands for) at the
+ * same instruction index.
+ */
+export function expectSameAsInterpreter(c: EngineCase, got: EngineResult): void {
+  const want = reference(objectOf(c.slots), c.mem);
+  if (want.kind === "error") {
+    const diag = ENGINE_ERRORS[got.errCode]?.diags.includes(want.code) ? want.code : `engine error ${got.errCode}`;
+    expect({ status: got.status, diag, pc: got.faultPc }, c.name).toEqual({ status: "error", diag: want.code, pc: want.insn });
+    return;
+  }
+  expect({ status: got.status, r0: "0x" + got.r0.toString(16), mem: hex(got.mem), retired: got.retired }, c.name)
+    .toEqual({ status: "done", r0: "0x" + want.r0.toString(16), mem: hex(want.mem), retired: want.steps });
+}

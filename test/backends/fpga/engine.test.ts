@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildEngineModel, ENGINE_ERRORS, runEngine, type EngineCase, type EngineModel, type EngineResult } from "../../../backends/fpga/sim.js";
 import { conformanceAvailable, conformanceFiles, parseConformance } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
-import { hex, loadConformance, objectOf, reference, slotsOf } from "./support.js";
+import { loadConformance, objectOf, slotsOf } from "./support.js";
+import { expectSameAsInterpreter } from "./compare.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
 const haveSuite = requireOrSkip("bpf_conformance", conformanceAvailable(), "../shared/bpf_conformance is absent");
@@ -17,19 +18,6 @@ beforeAll(() => {
   if (haveVerilator) model = buildEngineModel();
 });
 
-/** Engine and interpreter agree: status, r0, the memory after, and retired = interpreter steps. */
-function expectSameAsInterpreter(c: EngineCase, got: EngineResult): void {
-  const want = reference(objectOf(c.slots), c.mem);
-  if (want.kind === "error") {
-    const diag = ENGINE_ERRORS[got.errCode]?.diags.includes(want.code) ? want.code : `engine error ${got.errCode}`;
-    expect({ status: got.status, diag, pc: got.faultPc }).toEqual({ status: "error", diag: want.code, pc: want.insn });
-    return;
-  }
-  expect(got.status).toBe("done");
-  expect("0x" + got.r0.toString(16)).toBe("0x" + want.r0.toString(16));
-  expect(hex(got.mem)).toBe(hex(want.mem));
-  expect(got.retired).toBe(want.steps);
-}
 
 describe.skipIf(!haveVerilator || !haveSuite)("conformance suite on the FPGA engine", () => {
   const cases = conformanceFiles("tests").map((file) => {

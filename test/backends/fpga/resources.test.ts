@@ -33,4 +33,10 @@ describe("fpga resource estimate", () => {
     // ECP5: 16 (ROM) + 8 (data) + 32 (maps); yosys 0.23's synth_ecp5 gave 32 before the map memory grew from 16 to 64 KiB (16 + 8 + 8).
     expect(est.block_rams["ecp5"]!.count).toBe(56);
   });
+  it("a 4-lane ROM is a bundle of 256 bits a row, read once (lddw's halves share the row)", () => {
+    const [rom] = engineMemories({ IMEM_AW: 8, PKT_AW: 12, MAP_AW: 16, LANES: 4 });
+    expect(rom).toMatchObject({ depth: 256, width: 256, banks: 1, readPorts: 1 });
+    expect(memoryBlocks(BLOCK_RAMS["ecp5"]!, rom!)).toBe(8); // 512 x 36, eight wide
+    expect(memoryBlocks(BLOCK_RAMS["xilinx"]!, rom!)).toBe(4); // 512 x 72, four wide
+  });
 });

@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fpgaBackend, romAddressBits } from "../../../backends/fpga/backend.js";
+import { fpgaBackend } from "../../../backends/fpga/backend.js";
 import { hashHome, mapLayout } from "../../../backends/fpga/maps.js";
-import { ENGINE_ROOT, romImage, rtlFiles } from "../../../backends/fpga/sim.js";
-import { romLayout } from "../../../backends/fpga/programs.js";
+import { bundleImage, DEFAULT_LANES, ENGINE_ROOT, romImage, rtlFiles } from "../../../backends/fpga/sim.js";
+import { singleProgramRom } from "../../../backends/fpga/sched/rom.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import { instantiateMaps, runRaw } from "../../../runtime/interp/run.js";
 import { u32leBytes } from "../../../runtime/maps/map.js";
@@ -26,6 +26,15 @@ describe("program image", () => {
     // mov %r0, 1 = b7 00 0000 01000000; lddw %r2, 0x1122334455667788 = two slots
     expect(romImage(slotsOf("mov %r0, 1\nlddw %r2, 0x1122334455667788\nexit"))).toBe(
       "00000001000000b7\n5566778800000218\n1122334400000000\n0000000000000095\n",
+    );
+  });
+
+  it("bpf_imem's image is one bundle a line, the last lane first; lddw's second half in lane 1", () => {
+    const rom = singleProgramRom(slotsOf("mov %r0, 1\nlddw %r2, 0x1122334455667788\nexit"), 4);
+    expect(bundleImage(rom.layout.slots, 4)).toBe(
+      // lane 3 empty, lane 2 mov %r0, 1, lane 1 lddw's second half, lane 0 lddw; then exit alone
+      "0000000000000000" + "00000001000000b7" + "1122334400000000" + "5566778800000218" + "\n" +
+      "0000000000000000".repeat(3) + "0000000000000095" + "\n",
     );
   });
 });
@@ -69,10 +78,12 @@ describe.skipIf(!haveIverilog)("Icarus Verilog smoke test", () => {
     const want = runRaw(objectOf(slots), undefined);
     const work = mkdtempSync(join(tmpdir(), "bpfoff-iverilog-"));
     try {
+      // scheduled for the default engine (4 lanes): one bundle a line
+      const scheduled = singleProgramRom(slots, DEFAULT_LANES);
       const rom = join(work, "prog.hex");
-      writeFileSync(rom, romImage(slots));
+      writeFileSync(rom, bundleImage(scheduled.layout.slots, DEFAULT_LANES));
       const exe = join(work, "smoke.vvp");
-      const c = spawnSync("iverilog", ["-g2005", "-o", exe, "-s", "tb_smoke", `-Ptb_smoke.ROM="${rom}"`, `-Ptb_smoke.PROG_LEN=${slots.length}`,
+      const c = spawnSync("iverilog", ["-g2005", "-o", exe, "-s", "tb_smoke", `-Ptb_smoke.ROM="${rom}"`, `-Ptb_smoke.PROG_LEN=${scheduled.layout.entryLen}`,
         join(ENGINE_ROOT, "backends/fpga/sim/tb_smoke.v"), ...rtlFiles()], { encoding: "utf8" });
       expect(c.stderr).toBe("");
       expect(c.status).toBe(0);
@@ -128,7 +139,7 @@ function runBundleInIcarus(object: BpfObject, name: string, row: number, overrid
       mkdirSync(join(work, path, ".."), { recursive: true });
       writeFileSync(join(work, path), overrides[path] ?? data);
     }
-    writeFileSync(join(work, "tb.v"), MAP_TB(romAddressBits(romLayout(object, 0).slots.length), row));
+    writeFileSync(join(work, "tb.v"), MAP_TB((out.manifest.resources as { engine: { parameters: { IMEM_AW: number } } }).engine.parameters.IMEM_AW, row));
     const c = spawnSync("iverilog", ["-g2005", "-o", "sim.vvp", "-s", "tb", "tb.v", "top.v", ...rtlFiles().map((f) => `rtl/${f.split("/").pop()}`)], { cwd: work, encoding: "utf8" });
     expect(c.stderr).toBe("");
     expect(c.status).toBe(0);

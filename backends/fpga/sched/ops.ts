@@ -1,0 +1,99 @@
+// What the scheduler needs to know of one operation (a BPF instruction, an lddw pair or
+// a fused extension): the registers it reads and writes, whether only lane 0 can run it,
+// whether it touches memory, and how it ends a basic block. docs/fpga-engine.md,
+// "Scheduling", has the rules these feed.
+import { formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
+import { extForm, alu3Fields } from "./ext.js";
+
+export interface Op {
+  readonly insn: Insn;
+  /** lddw: the second slot (the high half of the constant). */
+  readonly hi?: Insn;
+  /** Slot indices in the original program: one, or two for a fusion (in program order). */
+  readonly origin: readonly number[];
+}
+
+/**
+ * How an operation ends its block: "branch" (a jump: last in the block, may share its
+ * bundle with earlier independent operations), "alone" (call, exit, anything the engine
+ * may not be able to run: last, in a bundle of its own, since calls and exits read and
+ * write the register file directly), or undefined (an ordinary operation).
+ */
+export type Terminator = "branch" | "alone" | undefined;
+
+export interface OpInfo {
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+  readonly lane0: boolean;
+  readonly memory: boolean;
+  readonly terminator: Terminator;
+  /** Bundles from this op's issue until its result can be used without a stall: loads 2, the rest 1. */
+  readonly latency: number;
+  /** Slots it takes in its bundle: lddw takes lane 1 too (its second half). */
+  readonly width: number;
+}
+
+/** ALU operation codes (high nibble >> 4) that need lane 0: mul (one multiplier), div and mod (the divider). */
+const LANE0_ALU = new Set([0x2, 0x3, 0x9]);
+const MOV = 0xb;
+
+export function opInfo(op: Op): OpInfo {
+  const s = op.insn;
+  const ext = extForm(s);
+  if (ext?.kind === "alu3") {
+    const a = alu3Fields(s);
+    return { reads: a.rt !== undefined ? [a.rs, a.rt] : [a.rs], writes: [a.rd], lane0: LANE0_ALU.has(a.op), memory: false, terminator: undefined, latency: 1, width: 1 };
+  }
+  if (ext?.kind === "exit_imm") return { reads: [], writes: [0], lane0: true, memory: false, terminator: "alone", latency: 1, width: 1 };
+  const f = formOf(s);
+  const base = { reads: [] as number[], writes: [] as number[], lane0: true, memory: false, terminator: undefined as Terminator, latency: 1, width: 1 };
+  if (!f) return { ...base, terminator: "alone" };
+  const code = (s.opcode >> 4) & 0xf;
+  switch (f.shape) {
+    case "alu_imm":
+      return { ...base, reads: code === MOV ? [] : [s.dst], writes: [s.dst], lane0: LANE0_ALU.has(code) };
+    case "alu_reg":
+      return { ...base, reads: code === MOV ? [s.src] : [s.dst, s.src], writes: [s.dst], lane0: LANE0_ALU.has(code) };
+    case "unary":
+    case "end":
+      return { ...base, reads: [s.dst], writes: [s.dst], lane0: false };
+    case "movsx":
+      return { ...base, reads: [s.src], writes: [s.dst], lane0: false };
+    case "ldx":
+      return { ...base, reads: [s.src], writes: [s.dst], memory: true, latency: 2 };
+    case "st":
+      return { ...base, reads: [s.dst], memory: true };
+    case "stx":
+      return { ...base, reads: [s.dst, s.src], memory: true };
+    case "atomic": {
+      const fetch = (s.imm & 1) === 1;
+      const cmpxchg = (s.imm & 0xff) === 0xf1;
+      return { ...base, reads: cmpxchg ? [s.dst, s.src, 0] : [s.dst, s.src], writes: cmpxchg ? [0] : fetch ? [s.src] : [], memory: true, latency: 2 };
+    }
+    case "lddw":
+      return { ...base, writes: [s.dst], width: 2 };
+    case "ja":
+    case "ja32":
+      return { ...base, terminator: "branch" };
+    case "jmp_imm":
+      return { ...base, reads: [s.dst], terminator: "branch" };
+    case "jmp_reg":
+      return { ...base, reads: [s.dst, s.src], terminator: "branch" };
+    default:
+      // call, callx, exit, ldabs/ldind: in a bundle of their own
+      return { ...base, terminator: "alone" };
+  }
+}
+
+/** The operations of a program's slots in order: lddw pairs joined, nothing fused yet. */
+export function opsOf(slots: readonly Insn[]): Op[] {
+  const out: Op[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    if (isLddw(s) && i + 1 < slots.length) {
+      out.push({ insn: s, hi: slots[i + 1]!, origin: [i] });
+      i++;
+    } else out.push({ insn: s, origin: [i] });
+  }
+  return out;
+}

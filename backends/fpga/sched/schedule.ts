@@ -1,0 +1,224 @@
+// The scheduling compiler for the multi-lane engine (docs/fpga-engine.md, "Scheduling"):
+// a program's slots -> basic blocks -> fusions (fuse.ts), copy propagation (copies.ts) ->
+// a dependency DAG per block ->
+// list scheduling onto LANES lanes by critical path -> bundles, blocks laid out in program
+// order (so fall-through stays fall-through), jump and call offsets re-targeted to bundle
+// indices. Pure functions; the result is deterministic (ties go to program order).
+//
+// Invariants the engine relies on (bpf_core.v): inside a bundle no operation reads or
+// writes a register another writes (RAW, WAW); at most one lane-0 operation, in lane 0
+// (an lddw's second half in lane 1); a jump is the last operation of its block and every
+// slot of its bundle precedes it in program order; calls and exits are alone in their
+// bundle; branch targets start bundles; memory operations keep their program order.
+import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
+import { fail } from "../../../ir/diag/diag.js";
+import { fuseBlock } from "./fuse.js";
+import { propagateCopies } from "./copies.js";
+import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
+
+export interface Slot {
+  readonly insn: Insn;
+  /** Original slot indices this slot carries (empty for an lddw's second half). */
+  readonly origin: readonly number[];
+}
+
+/** LANES slots; undefined is an empty slot (all-zero in the ROM). */
+export type Bundle = readonly (Slot | undefined)[];
+
+export interface Schedule {
+  readonly lanes: number;
+  readonly bundles: readonly Bundle[];
+  /** Slots of the original program. */
+  readonly length: number;
+}
+
+export interface ScheduleOptions {
+  readonly lanes: number;
+  /** Fuse onto the ISA extensions (default: when lanes > 1). */
+  readonly fuse?: boolean;
+}
+
+/** The slot index an instruction jumps or calls to, or undefined. */
+function targetOf(at: number, s: Insn): number | undefined {
+  const f = formOf(s);
+  return f ? branchTarget(at, s, f) : undefined;
+}
+
+/** Block leaders: slot 0, every branch target inside the program, every slot after a terminator. */
+function leaders(slots: readonly Insn[], ops: readonly Op[]): Set<number> {
+  const out = new Set<number>([0]);
+  for (const op of ops) {
+    const at = op.origin[0]!;
+    const t = targetOf(at, op.insn);
+    if (t !== undefined && t >= 0 && t < slots.length) out.add(t);
+    if (opInfo(op).terminator) out.add(at + (op.hi ? 2 : 1));
+  }
+  return out;
+}
+
+interface Node {
+  readonly op: Op;
+  readonly info: OpInfo;
+  /** [predecessor, latency in bundles]: 0 allows the same bundle (after it), 1 the next. */
+  readonly preds: [number, number][];
+  height: number;
+  cycle: number;
+}
+
+/** The DAG of one block (see the invariants above). */
+function dag(ops: readonly Op[]): Node[] {
+  const nodes: Node[] = ops.map((op) => ({ op, info: opInfo(op), preds: [], height: 0, cycle: -1 }));
+  const lastWriter = new Map<number, number>();
+  const readersSince = new Map<number, number[]>();
+  let lastMemory = -1;
+  nodes.forEach((n, j) => {
+    const edge = (i: number, lat: number) => n.preds.push([i, lat]);
+    for (const r of n.info.reads) {
+      const w = lastWriter.get(r);
+      if (w !== undefined) edge(w, nodes[w]!.info.latency);
+    }
+    for (const r of n.info.writes) {
+      const w = lastWriter.get(r);
+      if (w !== undefined) edge(w, 1);
+      for (const reader of readersSince.get(r) ?? []) if (reader !== j) edge(reader, 0);
+    }
+    if (n.info.memory) {
+      if (lastMemory >= 0) edge(lastMemory, 1);
+      lastMemory = j;
+    }
+    if (n.info.terminator) for (let i = 0; i < j; i++) edge(i, n.info.terminator === "alone" ? 1 : 0);
+    for (const r of n.info.reads) readersSince.set(r, [...(readersSince.get(r) ?? []), j]);
+    for (const r of n.info.writes) {
+      lastWriter.set(r, j);
+      readersSince.set(r, []);
+    }
+  });
+  // Height: the longest latency path to the block's end (the critical path).
+  for (let j = nodes.length - 1; j >= 0; j--) {
+    for (const [i, lat] of nodes[j]!.preds) nodes[i]!.height = Math.max(nodes[i]!.height, nodes[j]!.height + Math.max(lat, 1));
+  }
+  return nodes;
+}
+
+/** List scheduling of one block: bundle by bundle, the ready node of greatest height first. */
+function scheduleBlock(ops: readonly Op[], lanes: number): Bundle[] {
+  const nodes = dag(ops);
+  const bundles: Op[][] = [];
+  let left = nodes.length;
+  for (let cycle = 0; left > 0; cycle++) {
+    const placed: Op[] = [];
+    let width = 0;
+    let lane0 = false;
+    for (;;) {
+      let best = -1;
+      nodes.forEach((n, j) => {
+        if (n.cycle >= 0) return;
+        const ready = n.preds.every(([i, lat]) => nodes[i]!.cycle >= 0 && nodes[i]!.cycle + lat <= cycle);
+        if (!ready) return;
+        if (width + Math.min(n.info.width, lanes) > lanes || (n.info.lane0 && lane0)) return;
+        if (best < 0 || n.height > nodes[best]!.height) best = j;
+      });
+      if (best < 0) break;
+      const n = nodes[best]!;
+      n.cycle = cycle;
+      placed.push(n.op);
+      width += Math.min(n.info.width, lanes);
+      lane0 ||= n.info.lane0;
+      left--;
+    }
+    if (placed.length === 0 && left > 0 && cycle > 4 * nodes.length + 8) throw new Error("bug: the scheduler made no progress");
+    bundles.push(placed);
+  }
+  // Empty bundles (latency gaps) stay: the engine would stall there anyway, and a bundle
+  // of nothing keeps the schedule's own latencies visible in the listing.
+  return bundles.filter((b) => b.length > 0).flatMap((b) => assignLanes(b, lanes));
+}
+
+/**
+ * Lane 0 for the lane-0 operation (lane 1 for lddw's second half), the rest in program
+ * order. On one lane an lddw's second half is the next bundle, as in the single-lane ROM.
+ */
+function assignLanes(ops: readonly Op[], lanes: number): Bundle[] {
+  const out: (Slot | undefined)[] = new Array<Slot | undefined>(lanes).fill(undefined);
+  const sorted = [...ops].sort((a, b) => a.origin[0]! - b.origin[0]!);
+  const first = sorted.find((o) => opInfo(o).lane0) ?? sorted[0]!;
+  out[0] = { insn: first.insn, origin: first.origin };
+  if (first.hi && lanes === 1) return [out, [{ insn: first.hi, origin: [] }]];
+  if (first.hi) out[1] = { insn: first.hi, origin: [] };
+  let lane = 1;
+  for (const o of sorted) {
+    if (o === first) continue;
+    while (out[lane]) lane++;
+    out[lane] = { insn: o.insn, origin: o.origin };
+  }
+  return [out];
+}
+
+/** The single-lane identity: every slot a bundle of its own, offsets unchanged. */
+function identity(slots: readonly Insn[]): Schedule {
+  return { lanes: 1, length: slots.length, bundles: slots.map((insn, i) => [{ insn, origin: i > 0 && slots[i - 1]!.opcode === 0x18 && insn.opcode === 0 ? [] : [i] }]) };
+}
+
+/**
+ * Schedules one program. A branch into the second slot of an lddw (the interpreter's
+ * run-fell-off there) cannot be laid out in bundles; it is refused with its location.
+ */
+export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedule {
+  if (opts.lanes === 1 && !opts.fuse) return identity(slots);
+  const ops = opsOf(slots);
+  const lead = leaders(slots, ops);
+  for (const op of ops) {
+    if (op.hi && lead.has(op.origin[0]! + 1)) fail("offload-unsupported", { insn: op.origin[0]! + 1 }, ["fpga", "a branch into the second slot of an lddw (the multi-lane engine's bundles have no such address)"]);
+  }
+  // Blocks in program order; the fusions and the schedule inside each.
+  const blocks: Op[][] = [];
+  for (const op of ops) {
+    if (blocks.length === 0 || lead.has(op.origin[0]!)) blocks.push([]);
+    blocks[blocks.length - 1]!.push(op);
+  }
+  const fuse = opts.fuse ?? opts.lanes > 1;
+  const bundles: Bundle[] = [];
+  const startOf = new Map<number, number>();
+  for (const block of blocks) {
+    startOf.set(block[0]!.origin[0]!, bundles.length);
+    bundles.push(...scheduleBlock(fuse ? propagateCopies(fuseBlock(block)) : block, opts.lanes));
+  }
+  // Re-target jumps and local calls: offsets count bundles from the next bundle.
+  const n = bundles.length;
+  const bundleOf = (t: number): number => (t < 0 ? t : t >= slots.length ? n + (t - slots.length) : startOf.get(t)!);
+  const retargeted = bundles.map((b, at) => b.map((slot) => {
+    if (!slot || slot.origin.length === 0) return slot;
+    const from = slot.origin[slot.origin.length - 1]!;
+    const t = targetOf(from, slot.insn);
+    if (t === undefined) return slot;
+    const rel = bundleOf(t) - at - 1;
+    const f = formOf(slot.insn)!;
+    const viaImm = f.shape === "ja32" || f.shape === "call";
+    return { ...slot, insn: viaImm ? { ...slot.insn, imm: rel } : { ...slot.insn, off: rel } };
+  }));
+  return { lanes: opts.lanes, length: slots.length, bundles: retargeted };
+}
+
+/** The ROM words of a schedule: LANES slots per bundle, lane 0 first; empty slots all-zero. */
+export function scheduleWords(s: Schedule): Insn[] {
+  const zero: Insn = { opcode: 0, dst: 0, src: 0, off: 0, imm: 0 };
+  return s.bundles.flatMap((b) => b.map((slot) => slot?.insn ?? zero));
+}
+
+/** The original slot index a fault in bundle `b` (relative to the program) names: its lane-0 slot's. */
+export function sourceIndex(s: Schedule, b: number): number {
+  if (b >= s.bundles.length) return s.length + (b - s.bundles.length);
+  const slot = s.bundles[b]?.[0];
+  return slot?.origin[slot.origin.length - 1] ?? b;
+}
+
+/** Static figures: bundles, filled slots, BPF slots they carry (an lddw's second half counts, as in the program). */
+export function scheduleFigures(s: Schedule): { bundles: number; slots: number; filled: number; instructions: number } {
+  let filled = 0;
+  let instructions = 0;
+  for (const b of s.bundles) for (const slot of b) if (slot) {
+    filled++;
+    instructions += Math.max(1, slot.origin.length);
+  }
+  return { bundles: s.bundles.length, slots: s.bundles.length * s.lanes, filled, instructions };
+}

@@ -1,0 +1,65 @@
+// The engine's lane configurations (docs/fpga-engine.md, "Lanes"): LANES = 1 still runs
+// the program as it is (the single-lane engine's behaviour: every conformance test with
+// the interpreter's r0, memory, retired count and fault index), and also runs the ISA
+// extensions in lane 0 alone; the 4-lane engine runs the extensions where the scheduler
+// puts them, exit-with-verdict from a subprogram and a fused mul included.
+// requires: verilator
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildEngineModel, ENGINE_ERRORS, runEngine, type EngineCase, type EngineModel, type EngineResult } from "../../../backends/fpga/sim.js";
+import { singleProgramRom } from "../../../backends/fpga/sched/rom.js";
+import { extForm } from "../../../backends/fpga/sched/ext.js";
+import { conformanceAvailable, conformanceFiles, parseConformance } from "../../support/conformance.js";
+import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { loadConformance, objectOf, slotsOf } from "./support.js";
+import { expectSameAsInterpreter } from "./compare.js";
+
+const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
+const haveSuite = requireOrSkip("bpf_conformance", conformanceAvailable(), "../shared/bpf_conformance is absent");
+
+
+describe.skipIf(!haveVerilator || !haveSuite)("the single-lane configuration (LANES = 1)", () => {
+  let model: EngineModel;
+  const cases = conformanceFiles("tests").map((file) => {
+    const c = parseConformance(file);
+    return { name: c.name, slots: loadConformance(c).programs[0]!.slots, mem: c.mem } satisfies EngineCase;
+  });
+  beforeAll(() => {
+    model = buildEngineModel({ lanes: 1 });
+  });
+
+  it("runs every conformance test as the program is, one slot a bundle", () => {
+    const results = runEngine(model, cases);
+    cases.forEach((c, i) => expectSameAsInterpreter(c, results[i]!));
+    const sum = (k: "cycles" | "retired"): number => results.reduce((s, r) => s + r[k], 0);
+    console.log(`fpga engine, 1 lane: conformance ${sum("retired")} instructions in ${sum("cycles")} cycles`);
+  });
+
+  it("runs every conformance test with the extensions fused in lane 0", () => {
+    const fused = cases.map((c) => ({ ...c, rom: singleProgramRom(c.slots, 1, { fuse: true }) }));
+    expect(fused.some((c) => c.rom.layout.slots.some((s) => extForm(s)))).toBe(true);
+    const results = runEngine(model, fused);
+    fused.forEach((c, i) => expectSameAsInterpreter(c, results[i]!));
+  });
+});
+
+describe.skipIf(!haveVerilator)("the 4-lane engine's extensions", () => {
+  let model: EngineModel;
+  beforeAll(() => {
+    model = buildEngineModel();
+  });
+
+  it("exit with a verdict from a subprogram, a fused mul in lane 0, three-operand ops beside it", () => {
+    const programs = [
+      // the callee returns through exit_imm at depth 1; r6-r9 come back, r0 is the verdict
+      "mov %r6, 5\nmov %r1, 7\ncall local f\nmov %r2, %r0\nmul %r2, 3\nmov %r3, %r6\nadd %r3, %r2\nmov %r0, %r3\nexit\nf:\nmov %r6, 99\nmov %r0, 11\nexit\n",
+      // mov32 + op32, neg, shifts by a register that is the destination
+      "lddw %r1, 0x8000000180000001\nmov32 %r2, %r1\nlsh32 %r2, %r2\nmov %r3, %r1\nneg %r3\nmov %r4, %r1\narsh %r4, 63\nmov %r5, %r1\nrsh %r5, %r5\nmov %r0, %r2\nxor %r0, %r3\nxor %r0, %r4\nxor %r0, %r5\nexit\n",
+      // a zero-extended verdict
+      "mov %r1, 1\njeq %r1, 1, +2\nmov %r0, 1\nexit\nmov32 %r0, -2\nexit\n",
+    ];
+    const cases = programs.map((p, i) => ({ name: `ext${i}`, slots: slotsOf(p) }));
+    for (const c of cases) expect(singleProgramRom(c.slots, 4).layout.slots.some((s) => extForm(s)), c.name).toBe(true);
+    const results = runEngine(model, cases);
+    cases.forEach((c, i) => expectSameAsInterpreter(c, results[i]!));
+  });
+});

@@ -1,0 +1,163 @@
+// The scheduling compiler without Verilator: random straight-line and branchy programs,
+// scheduled onto 1..4 lanes (with the fusions), run by the bundle interpreter, must give
+// the reference interpreter's r0 and retire as many BPF instructions as it steps; and
+// every bundle keeps the invariants the engine relies on (schedule.ts).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { insn, lddwSlots, type Insn } from "../../../../ir/bpf/insn.js";
+import { runRaw } from "../../../../runtime/interp/run.js";
+import { runBundles } from "../../../../backends/fpga/sched/interp.js";
+import { schedule, scheduleFigures, sourceIndex, type Schedule } from "../../../../backends/fpga/sched/schedule.js";
+import { opInfo } from "../../../../backends/fpga/sched/ops.js";
+import { disasmSlot, extForm } from "../../../../backends/fpga/sched/ext.js";
+import { objectOf, slotsOf } from "../support.js";
+
+const ALU_CODES = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0, 0xb0, 0xc0];
+const JMP_CODES = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
+const reg = fc.integer({ min: 0, max: 9 });
+const imm = fc.oneof(fc.integer({ min: -16, max: 16 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
+const cls = fc.constantFrom(0x04, 0x07);
+
+/** One body item: a list of slots (a jump's offset is patched once the program is laid out). */
+type Item = { slots: Insn[]; jumpAhead?: number };
+
+const item: fc.Arbitrary<Item> = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(cls, fc.constantFrom(...ALU_CODES), reg, imm).map(([c, op, d, k]) => ({ slots: [insn(c | op, d, 0, 0, op === 0x60 || op === 0x70 || op === 0xc0 ? k & 31 : k)] })) },
+  { weight: 6, arbitrary: fc.tuple(cls, fc.constantFrom(...ALU_CODES), reg, reg).map(([c, op, d, s]) => ({ slots: [insn(c | 0x08 | op, d, s)] })) },
+  // mov then an op on the same register: the fusion's pattern, with both widths
+  { weight: 6, arbitrary: fc.tuple(cls, cls, fc.constantFrom(0x00, 0x10, 0x20, 0x40, 0x50, 0x60, 0x70, 0x80, 0xa0, 0xc0), reg, reg, fc.option(reg), imm)
+      .map(([c1, c2, op, d, s, t, k]) => ({ slots: [insn(c1 | 0x08 | 0xb0, d, s), op === 0x80 ? insn(c2 | op, d) : t === null ? insn(c2 | op, d, 0, 0, k & 63) : insn(c2 | 0x08 | op, d, t)] })) },
+  { weight: 1, arbitrary: fc.tuple(cls, reg, reg, fc.constantFrom(8, 16, 32)).map(([c, d, s, b]) => ({ slots: [insn(c | 0x08 | 0xb0, d, s, c === 0x04 && b === 32 ? 16 : b)] })) },
+  { weight: 1, arbitrary: fc.tuple(reg, fc.constantFrom(0xd4, 0xdc, 0xd7), fc.constantFrom(16, 32, 64)).map(([d, op, w]) => ({ slots: [insn(op, d, 0, 0, w)] })) },
+  { weight: 1, arbitrary: fc.tuple(reg, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })).map(([d, v]) => ({ slots: lddwSlots(d, v) })) },
+  // stack traffic: eight initialised 8-byte slots below r10
+  { weight: 3, arbitrary: fc.tuple(reg, fc.integer({ min: 1, max: 8 }), fc.constantFrom(0x79, 0x61, 0x69, 0x71, 0x81, 0x89, 0x91)).map(([d, k, op]) => ({ slots: [insn(op, d, 10, -8 * k)] })) },
+  { weight: 3, arbitrary: fc.tuple(reg, fc.integer({ min: 1, max: 8 }), fc.constantFrom(0x7b, 0x63, 0x6b, 0x73)).map(([s, k, op]) => ({ slots: [insn(op, 10, s, -8 * k)] })) },
+  // a forward jump over the next few items
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(0x05, 0x06), fc.constantFrom(...JMP_CODES), reg, fc.option(reg), imm, fc.integer({ min: 0, max: 6 }))
+      .map(([c, op, d, s, k, ahead]) => ({ slots: [s === null ? insn(c | op, d, 0, 0, k) : insn(c | 0x08 | op, d, s)], jumpAhead: ahead })) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 4 }).map((ahead) => ({ slots: [insn(0x05)], jumpAhead: ahead })) },
+  // an early exit with a constant, or with a register
+  { weight: 1, arbitrary: fc.tuple(cls, imm).map(([c, k]) => ({ slots: [insn(c | 0xb0, 0, 0, 0, k), insn(0x95)] })) },
+);
+
+/** Registers and the stack initialised, the body, r0 folded from every register, exit. */
+function program(items: readonly Item[], straight: boolean): Insn[] {
+  const head: Insn[] = [];
+  for (let r = 0; r <= 9; r++) head.push(...lddwSlots(r, BigInt(r) * 0x0123_4567_89ab_cdefn + 77n));
+  for (let k = 1; k <= 8; k++) head.push(insn(0x7a, 10, 0, -8 * k, k * 0x1111 - 3));
+  const body = items.filter((it) => !straight || (it.jumpAhead === undefined && it.slots[it.slots.length - 1]!.opcode !== 0x95));
+  const starts: number[] = [];
+  let at = head.length;
+  for (const it of body) {
+    starts.push(at);
+    at += it.slots.length;
+  }
+  const end = at;
+  const out = [...head];
+  body.forEach((it, i) => {
+    if (it.jumpAhead === undefined) return out.push(...it.slots);
+    const target = i + 1 + it.jumpAhead < body.length ? starts[i + 1 + it.jumpAhead]! : end;
+    const s = it.slots[0]!;
+    out.push({ ...s, off: target - (starts[i]! + 1) });
+  });
+  for (let r = 1; r <= 9; r++) out.push(insn(0xaf, 0, r));
+  out.push(insn(0x95));
+  return out;
+}
+
+/** The engine's rules inside every bundle. */
+function checkInvariants(s: Schedule): void {
+  for (const b of s.bundles) {
+    const written = new Set<number>();
+    const read = new Set<number>();
+    let lane0Ops = 0;
+    b.forEach((slot, lane) => {
+      if (!slot || slot.origin.length === 0) return;
+      const info = opInfo({ insn: slot.insn, origin: slot.origin });
+      for (const r of info.writes) {
+        expect(written.has(r), `WAW on r${r}`).toBe(false);
+        written.add(r);
+      }
+      for (const r of info.reads) read.add(r);
+      if (info.lane0) {
+        lane0Ops++;
+        expect(lane).toBe(0);
+      }
+      if (info.terminator === "alone") expect(b.filter((x) => x && x.origin.length)).toHaveLength(1);
+    });
+    // RAW inside a bundle: a slot reading what a slot before it in program order writes
+    // (WAR is free: every slot reads the registers as they were at the bundle's start)
+    b.forEach((slot) => {
+      if (!slot || slot.origin.length === 0) return;
+      const info = opInfo({ insn: slot.insn, origin: slot.origin });
+      const others = b.filter((x) => x && x.origin.length && x.origin[0]! < slot.origin[0]!).flatMap((x) => opInfo({ insn: x!.insn, origin: x!.origin }).writes);
+      for (const r of info.reads) expect(others.includes(r), `RAW on r${r}`).toBe(false);
+    });
+    expect(lane0Ops).toBeLessThanOrEqual(1);
+  }
+}
+
+function check(slots: Insn[], lanes: number): Schedule {
+  const ref = runRaw(objectOf(slots), undefined);
+  const s = schedule(slots, { lanes, fuse: true });
+  checkInvariants(s);
+  const got = runBundles(s);
+  expect(got.r0).toBe(ref.r0);
+  expect(got.retired).toBe(ref.steps);
+  return s;
+}
+
+describe("fpga scheduler", () => {
+  it("straight-line programs: the bundles equal the interpreter on 1..4 lanes", () => {
+    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4 }), (items, lanes) => {
+      check(program(items, true), lanes);
+    }), { numRuns: 300 });
+  });
+
+  it("branchy programs: the bundles equal the interpreter on 1..4 lanes", () => {
+    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4 }), (items, lanes) => {
+      check(program(items, false), lanes);
+    }), { numRuns: 300 });
+  });
+
+  it("fuses mov+op into three-operand slots and mov r0+exit into exit-with-verdict", () => {
+    const slots = slotsOf("mov %r2, %r1\nadd %r2, 5\nmov32 %r3, %r1\nlsh32 %r3, %r3\nmov %r0, 2\nexit\n");
+    const s = schedule(slots, { lanes: 4 });
+    const text = s.bundles.map((b) => b.filter(Boolean).map((x) => disasmSlot(x!.insn)).join(" | "));
+    expect(text).toEqual(["add %r2, %r1, 5 | lsh32 %r3, %r1, %r1", "exit 2"]);
+    expect(s.bundles.flat().filter((x) => x && extForm(x.insn))).toHaveLength(3);
+    // mov32 then a 64-bit op is not fused: mov32 zero-extends first
+    const kept = schedule(slotsOf("mov32 %r2, %r1\nadd %r2, 5\nmov %r0, %r2\nexit\n"), { lanes: 4 });
+    expect(kept.bundles.flat().filter((x) => x && extForm(x.insn))).toHaveLength(0);
+  });
+
+  it("packs independent operations, keeps a jump last and re-targets it to bundles", () => {
+    const slots = slotsOf("mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\njeq %r5, 0, +2\nmov %r0, %r1\nexit\nmov %r0, %r2\nexit\n");
+    const s = schedule(slots, { lanes: 4 });
+    expect(scheduleFigures(s)).toEqual({ bundles: 6, slots: 24, filled: 9, instructions: 9 });
+    // the jump in lane 0 with three movs, the fourth before it; the target bundle 4
+    expect(s.bundles[1]![0]!.insn.opcode).toBe(0x15);
+    expect(1 + 1 + s.bundles[1]![0]!.insn.off).toBe(4);
+    expect(sourceIndex(s, 1)).toBe(4);
+    expect(sourceIndex(s, 6)).toBe(9);
+  });
+
+  it("propagates 64-bit copies: a jump on the copy shares the copy's bundle; mov32 is not a copy", () => {
+    const s = schedule(slotsOf("mov %r0, 5\nmov %r1, %r0\njne %r1, 0, +1\nexit\nmov %r0, %r1\nexit\n"), { lanes: 4 });
+    expect(s.bundles[1]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r0, 0, +1", "mov %r1, %r0"]);
+    const z = schedule(slotsOf("mov %r0, 5\nmov32 %r1, %r0\njne %r1, 0, +1\nexit\nmov %r0, %r1\nexit\n"), { lanes: 4 });
+    expect(z.bundles[2]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r1, 0, +1"]);
+  });
+
+  it("a single lane without fusions is the program itself", () => {
+    const slots = slotsOf("lddw %r1, 0x100000000\nadd %r1, 1\nmov %r0, %r1\nexit\n");
+    const s = schedule(slots, { lanes: 1 });
+    expect(s.bundles.map((b) => b[0]!.insn)).toEqual(slots);
+  });
+
+  it("refuses a branch into the second slot of an lddw", () => {
+    const slots = [insn(0x05, 0, 0, 1), ...lddwSlots(0, 5n), insn(0x95)];
+    expect(() => schedule(slots, { lanes: 4 })).toThrow(/second slot of an lddw/);
+  });
+});
