@@ -76,14 +76,17 @@ function makeBackend(name: string): Backend {
       return {
         files,
         manifest: {
-          pipeline: "asic/phv.json",
-          stages_used: r.stages_used,
-          stages: r.capacity.stages,
-          sram_blocks: r.total.sram_blocks,
-          tcam_blocks: r.total.tcam_blocks,
-          phv_bits: r.phv_bits.used,
-          parser_states: r.parser.states,
-          resources: "asic/resources.json",
+          // A pipeline has no code to enter: the parser's start state is where a packet begins.
+          entry_points: [{ name: input.object.programs[input.program]!.name, file: "asic/parser.json", symbol: "start", offset: 0 }],
+          resources: {
+            stages_used: r.stages_used,
+            stages: r.capacity.stages,
+            sram_blocks: r.total.sram_blocks,
+            tcam_blocks: r.total.tcam_blocks,
+            phv_bits: r.phv_bits.used,
+            parser_states: r.parser.states,
+            report: "asic/resources.json",
+          },
         },
       };
     },
