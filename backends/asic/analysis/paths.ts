@@ -46,6 +46,8 @@ export interface Temp {
   /** Operands: 32 bits each (the ALU width). */
   readonly a: Bits;
   readonly b: Bits;
+  /** Bits of the result that can be non-zero (at most 32). */
+  readonly width: number;
 }
 
 export type ParserEvent = { readonly kind: "check"; readonly start: number; readonly end: number; readonly ok: boolean } | { readonly kind: "cond"; readonly atom: number; readonly value: boolean };
@@ -175,22 +177,55 @@ export function recover(module: Module): Recovered {
     }
     return id;
   };
+  /** The temporary a value is exactly (its labelled bits, zeros above), if any. */
+  const tempIn = (v: Bits): Temp | undefined => {
+    const m = typeof v[0] === "string" && /^x:(\d+):0$/.exec(v[0]);
+    if (!m) return undefined;
+    const id = Number(m[1]);
+    let k = 0;
+    while (k < 32 && v[k] === `x:${id}:${k}`) k++;
+    // All of the temporary (a masked part of it is another value), and nothing else.
+    return k === temps[id]!.width && v.slice(k, 32).every((q) => q === 0) ? temps[id] : undefined;
+  };
+  /** The summands of an add tree (the adder chains of checksums), to re-associate them. */
+  const addLeaves = (v: Bits): Bits[] => {
+    const t = tempIn(v);
+    return t && t.op === "add" ? [...addLeaves(t.a), ...addLeaves(t.b)] : [v.slice(0, 32)];
+  };
   const tempOf = (op: TempOp, a: Bits, b: Bits): Bit[] => {
     const a32 = a.slice(0, 32), b32 = b.slice(0, 32);
     if (B.hasDirty(a32) || B.hasDirty(b32)) return DIRTY();
+    if (op === "add") {
+      // A balanced tree of adds (mod 2^32 they associate): a chain of n adds takes n stages, a tree log2(n).
+      const leaves = [...addLeaves(a32), ...addLeaves(b32)];
+      if (leaves.length > 2) {
+        let level: Bits[] = leaves;
+        while (level.length > 1) {
+          const next: Bits[] = [];
+          for (let i = 0; i + 1 < level.length; i += 2) next.push(rawTemp("add", level[i]!, level[i + 1]!));
+          if (level.length % 2) next.push(level.at(-1)!);
+          level = next;
+        }
+        return B.widen(level[0]!);
+      }
+    }
+    return rawTemp(op, a32, b32);
+  };
+  const rawTemp = (op: TempOp, a32: Bits, b32: Bits): Bit[] => {
     // Commutative operations: one order, so that the same computation on two paths is one temporary.
     const [x, y] = op !== "sub" && B.key(b32) < B.key(a32) ? [b32, a32] : [a32, b32];
     const k = `${op}:${B.key(x)}|${B.key(y)}`;
-    let id = tempIds.get(k);
-    if (id === undefined) {
-      id = temps.length;
-      temps.push({ id, op, a: x, b: y });
-      tempIds.set(k, id);
-    }
     // The result's width bound: bits above it are zero in the exact result and in the 32-bit container alike.
     const sa = B.significant(x), sb = B.significant(y);
     const bound = op === "and" ? Math.min(sa, sb) : op === "or" || op === "xor" ? Math.max(sa, sb) : op === "add" ? Math.max(sa, sb) + 1 : 32;
-    return Array.from({ length: B.W }, (_, i) => (i < Math.min(32, bound) ? `x:${id}:${i}` : 0));
+    let id = tempIds.get(k);
+    if (id === undefined) {
+      id = temps.length;
+      temps.push({ id, op, a: x, b: y, width: Math.min(32, bound) });
+      tempIds.set(k, id);
+    }
+    // A sum that may carry out of the 32-bit container has unknown high bits.
+    return Array.from({ length: B.W }, (_, i) => (i < Math.min(32, bound) ? `x:${id}:${i}` : i >= 32 && bound > 32 ? "d" : 0));
   };
   const tableOf = (map: MapDef, keyBits: Bits): number => {
     const k = `${map.name}:${B.key(keyBits)}`;
@@ -323,7 +358,9 @@ export function recover(module: Module): Recovered {
         const hiA = x.slice(32), hiB = y.slice(32);
         const hiZero = base === "and" ? hiA.every((q) => q === 0) || hiB.every((q) => q === 0) : hiA.every((q) => q === 0) && hiB.every((q) => q === 0);
         const hiExact = B.bitwise(base, B.widen(hiA), B.widen(hiB));
-        return fin([...lo.slice(0, 32), ...(hiZero ? new Array<Bit>(32).fill(0) : hiExact ? hiExact.slice(0, 32) : new Array<Bit>(32).fill("d"))]);
+        // A 64-bit operation on two 32-bit ALUs: the high halves get their own temporary.
+        const hi = hiZero ? new Array<Bit>(32).fill(0) : hiExact ? hiExact.slice(0, 32) : tempOf(base, B.lshr(x, 32), B.lshr(y, 32)).slice(0, 32);
+        return fin([...lo.slice(0, 32), ...hi]);
       }
       case "shl":
         return fin(B.shl(x, shiftBy()));

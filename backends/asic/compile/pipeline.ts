@@ -119,6 +119,33 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     for (const w of p.writes.values()) note(w);
     for (const s of p.stateful) (note(s.index), note(s.value));
   }
+  // Only what some path needs is placed: temporaries that a re-associated adder tree or a
+  // 64-bit operation left behind are dead.
+  const liveTemps = new Set<number>();
+  const keyAtomSet = new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)));
+  const markLive = (b: Bits) => {
+    for (const l of labelsOf(b)) {
+      if (!l.startsWith("x:")) continue;
+      const id = Number(l.split(":")[1]);
+      if (liveTemps.has(id)) continue;
+      liveTemps.add(id);
+      markLive(rec.temps[id]!.a);
+      markLive(rec.temps[id]!.b);
+    }
+  };
+  rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind === "cmp" && (markLive(a.a), markLive(a.b)));
+  for (const t of rec.tables) markLive(t.key);
+  for (const p of rec.paths) [p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])].forEach(markLive);
+  allLabels.clear();
+  rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind === "cmp" && (note(a.a), note(a.b)));
+  for (const t of rec.tables) note(t.key);
+  for (const t of rec.temps) if (liveTemps.has(t.id)) (note(t.a), note(t.b));
+  for (const p of rec.paths) {
+    note(p.verdict);
+    if (p.redirect) note(p.redirect);
+    for (const w of p.writes.values()) note(w);
+    for (const s of p.stateful) (note(s.index), note(s.value));
+  }
   const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
   let verdictC: Container, redirectC: Container, redirectValidC: Container, deparseC: Container;
   const addressC = new Map<number, Container>();
@@ -141,13 +168,13 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
       const used = [...new Set([...allLabels].filter((l) => l.startsWith(`t:${t.id}:`)).map((l) => Number(l.split(":")[2])))].sort((a, b) => a - b);
       if (used.length) phv.packBytes(used.map(String), `${tableName(rec, t.id)} action data bytes`, (b, bit) => `t:${t.id}:${b}:${bit}`);
     }
-    for (const t of rec.temps) phv.field(`x:${t.id}`, 32, `temporary ${t.id} (${t.op})`);
+    for (const t of rec.temps) if (liveTemps.has(t.id)) phv.field(`x:${t.id}`, 32, `temporary ${t.id} (${t.op})`);
     for (const t of [...directTables].sort((a, b) => a - b)) addressC.set(t, phv.field(`a:${t}`, 32, `${tableName(rec, t)} match address`));
     verdictC = phv.field("verdict", 32, "verdict");
     redirectC = phv.field("redirect", 32, "redirect ifindex");
     redirectValidC = phv.field("redirect_valid", 8, "redirect valid");
     deparseC = phv.field("deparse", 16, "deparser layout");
-    rec.atoms.forEach((a, i) => (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : phv.bit(`g:${i}`, "predicate")));
+    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : phv.bit(`g:${i}`, "predicate")));
     for (const t of rec.tables) phv.bit(`h:${t.id}`, "hit");
   } catch (e) {
     if (e instanceof PhvFullError) return fail([`PHV: ${e.message}`]);
@@ -209,6 +236,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   }
   const computeOps = new Map<number, Op[]>();
   for (const t of rec.temps) {
+    if (!liveTemps.has(t.id)) continue;
     const s = place(`temporary ${t.id} (${t.op})`, ready(t.a, t.b), { ...zero(), action_slots: 1 });
     tempStage.set(t.id, s);
     if (!computeOps.has(s)) computeOps.set(s, []);
@@ -219,6 +247,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   const gatewaysOut = new Map<number, Gateway[]>();
   const atomAvail = new Map<number, number>();
   rec.atoms.forEach((a, i) => {
+    if (!keyAtomSet.has(i)) return;
     if (a.kind === "hit") return atomAvail.set(i, (tableStage.get(a.table) ?? 0) + 1);
     const [cond, width, x, y] = a.kind === "len" ? (["uge", 16, B.labelled("m:pkt_len", 16), B.constBits(BigInt(a.n))] as const) : ([a.cond, a.width, a.a, a.b] as const);
     const bytes = Math.ceil(Math.max(B.significant(x), B.significant(y), 1) / 8);
