@@ -143,7 +143,9 @@ export class Memory {
       const i = this.rows.findIndex((r) => r.value.every((v, j) => (key[j]! & r.mask[j]!) === v));
       return i < 0 ? undefined : { data: this.rows[i]!.data, address: i };
     }
-    return undefined;
+    // A direct-indexed table: the key is the u32 index (little-endian, as the program's key).
+    const i = (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+    return i < this.registers.length ? { data: this.registers[i]!, address: i } : undefined;
   }
 
   /** The value at an address lookup() gave (direct counters update it in place). */

@@ -160,6 +160,8 @@ export function recover(module: Module): Recovered {
   const mapDef = (name: string) => module.maps.find((m) => m.name === name)!;
   const used = new Set(func.blocks.flatMap((b) => [...b.insts.flatMap((i) => usesOf(i)), ...usesOf(b.term)]));
   let forks = 0;
+  /** Arrays the program reads (direct-indexed tables), with the instruction of a read. */
+  const readArrays = new Map<string, number | undefined>();
 
   let insn: number | undefined;
   const refuse = (message: string): never => {
@@ -317,7 +319,14 @@ export function recover(module: Module): Recovered {
         bytes.push(s.writes.get(o) ?? (o >= 0 ? B.packetByte(o) : new Array<Bit>(8).fill("d")));
       }
     } else if (p.k === "tv") for (let i = 0; i < size; i++) bytes.push(Array.from({ length: 8 }, (_, j) => `t:${p.table}:${p.off + i}:${j}`));
-    else if (p.k === "elem") refuse(`a read of ${p.map.name}'s element: registers are read only by stateful ALUs (counters, writes)`);
+    else if (p.k === "elem") {
+      // A read of an array element: a direct-indexed match table (key = the index). An array
+      // the program also updates would need a read-modify-write stateful ALU program: refused
+      // after the walk (readArrays against the stateful effects).
+      const t = tableOf(p.map, B.trunc(p.index, 32).slice(0, 32));
+      readArrays.set(p.map.name, insn);
+      for (let i = 0; i < size; i++) bytes.push(Array.from({ length: 8 }, (_, j) => `t:${t}:${p.off + i}:${j}`));
+    }
     else refuse(`a load through a ${p.k} pointer`);
     return B.widen(bytes.flat());
   };
@@ -667,6 +676,9 @@ export function recover(module: Module): Recovered {
     run(init, entry, 0);
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
+  }
+  for (const [name, at] of readArrays) {
+    if (paths.some((p) => p.stateful.some((e) => e.map.name === name))) problems.set(`rmw:${name}`, { ...(at === undefined ? {} : { insn: at }), message: `${name} is read and updated: a register read-modify-write needs a stateful ALU program (the pipeline's stateful ALUs count and write only)` });
   }
   const sorted = [...problems.values()].sort((a, b) => (a.insn ?? -1) - (b.insn ?? -1) || a.message.localeCompare(b.message));
   return { atoms, tables, temps, paths, problems: sorted };

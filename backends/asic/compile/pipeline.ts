@@ -67,14 +67,21 @@ export class FitError extends Error {
 const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-export function matchKind(map: MapDef): "exact" | "ternary" {
-  return map.kind === "lpm_trie" || map.kind === "tcam" ? "ternary" : "exact";
+export function matchKind(map: MapDef): "exact" | "ternary" | "direct" {
+  return map.kind === "lpm_trie" || map.kind === "tcam" ? "ternary" : map.kind === "array" || map.kind === "percpu_array" ? "direct" : "exact";
+}
+
+/** How a map's memory is laid out: a direct-indexed table is a register array read by index. */
+export function imageKind(map: MapDef): "exact" | "ternary" | "register" {
+  const k = matchKind(map);
+  return k === "direct" ? "register" : k;
 }
 
 export function tableUse(map: MapDef, d: PipelineDescriptor): Use {
   const u = zero();
   const keyBits = map.keySize * 8, valueBits = map.valueSize * 8;
-  if (matchKind(map) === "exact") {
+  if (matchKind(map) === "direct") u.sram_blocks = ceilDiv(valueBits, d.sram.width_bits) * ceilDiv(map.maxEntries, d.sram.depth);
+  else if (matchKind(map) === "exact") {
     const perWay = nextPow2(ceilDiv(map.maxEntries, d.hash_ways));
     u.sram_blocks = d.hash_ways * ceilDiv(perWay, d.sram.depth) * ceilDiv(keyBits + valueBits, d.sram.width_bits);
   } else {
@@ -220,7 +227,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     const need = fresh ? tableUse(t.map, d) : { ...zero(), logical_tables: 1, crossbar_bytes: t.map.keySize };
     const s = place(`table ${name}`, ready(t.key), need);
     tableStage.set(t.id, s);
-    memories.set(t.map.name, { map: t.map, kind: matchKind(t.map) });
+    memories.set(t.map.name, { map: t.map, kind: imageKind(t.map) });
     const cfg: MatchTableConfig = {
       name,
       match: matchKind(t.map),

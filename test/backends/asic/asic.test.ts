@@ -150,11 +150,13 @@ describe("C examples on asic", () => {
   for (const e of examples) {
     it(`${e}: matches the interpreter on its pcap, or is refused with the constructs`, async () => {
       const ex = join(ROOT, "examples", e);
+      const d = tmp();
       const args = ["run", join(ex, "prog.c"), "--pcap", join(ex, "packets.pcap"), "--maps-in", join(ex, "maps.json")];
-      const asic = await cli([...args, "--target", "asic"], ROOT);
+      const asic = await cli([...args, "--maps-out", join(d, "asic.json"), "--target", "asic"], ROOT);
       if (asic.code === 0) {
-        const interp = await cli(args, ROOT);
+        const interp = await cli([...args, "--maps-out", join(d, "interp.json")], ROOT);
         expect(asic.stdout).toBe(interp.stdout);
+        expect(readFileSync(join(d, "asic.json"), "utf8")).toBe(readFileSync(join(d, "interp.json"), "utf8"));
       } else {
         expect(asic.stderr).toMatch(/bpfoff: error: .*instruction \d+: /);
         expect(asic.stderr).toMatch(/constructs? the asic pipeline cannot run: the program is refused, not miscompiled/);
