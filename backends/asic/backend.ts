@@ -121,7 +121,8 @@ function modelFor(object: BpfObject, program: number, target: string, maps: read
   }
   const live = new Map((maps ?? []).map((m) => [m.def.name, m]));
   const memories = fillMemories(compiled, target, (n) => live.get(n)?.entries() ?? [], object.programs[program]!.name);
-  const model = PipelineModel.fromMemories(compiled.config, memories);
+  // The model gets the configuration as the files carry it (plain JSON), not the compiler's objects.
+  const model = PipelineModel.fromMemories(JSON.parse(JSON.stringify(compiled.config)) as CompiledPipeline["config"], memories);
   const sync = () => {
     for (const ch of model.changes) {
       const map = live.get(ch.memory);
