@@ -21,7 +21,7 @@ export interface AsicSimOpts {
 }
 
 export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts: AsicSimOpts, path: (p: string) => string): void {
-  if (!opts.pcap === !opts.stf) fail("cli-usage", {}, ["sim on an asic bundle takes --pcap IN or --stf FILE"]);
+  if (!opts.pcap === !opts.stf) fail("cli-usage", {}, ["sim on an asic bundle takes one of --pcap IN and --stf FILE"]);
   const { config, memories } = readAsicBundle(dir, shown);
   const model = new PipelineModel(config, memories);
   const ifindex = Number(opts.ifindex);
@@ -49,7 +49,7 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
   const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
   let packets = 0;
   for (const c of commands) {
-    if (c.cmd === "add") fail("cli-usage", { file: opts.stf!, line: c.line }, [`${opts.stf}:${c.line}: 'add' needs the P4 program's tables: give the entries at build time (--entries) or run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
+    if (c.cmd === "add") fail("cli-usage", { file: opts.stf!, line: c.line }, [`'add' needs the P4 program's tables: give the entries at build time (--entries) or run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
     if (c.cmd === "packet") {
       const n = ++packets;
       const r = run(c.data, c.port, n);
