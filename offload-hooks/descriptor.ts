@@ -19,6 +19,8 @@ export interface TargetDescriptor {
   readonly maps: { readonly kinds: readonly MapKind[]; readonly max_entries: number; readonly max_key_size: number; readonly max_value_size: number; readonly max_total_bytes: number };
   readonly limits: { readonly max_instructions: number; readonly stack_bytes: number; readonly back_edges: boolean; readonly control_store_words?: number };
   readonly timing?: Readonly<Record<string, number>>;
+  /** Match-action pipeline targets (asic): backends/asic/compile/pipeline.ts PipelineDescriptor. */
+  readonly pipeline?: unknown;
 }
 
 /**

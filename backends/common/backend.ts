@@ -3,7 +3,7 @@
 // through the registry.
 import type { BpfObject } from "../../ir/bpf/object.js";
 import type { MapDef } from "../../runtime/maps/def.js";
-import type { BpfMap } from "../../runtime/maps/map.js";
+import type { BpfMap, MapEntry } from "../../runtime/maps/map.js";
 import type { Redirect } from "../../runtime/helpers/env.js";
 import type { Module } from "../../ir/core/ir.js";
 
@@ -29,6 +29,8 @@ export interface CompileInput {
   readonly programType: "xdp" | "raw";
   /** Source file name as given (no absolute paths in artifacts) and its SHA-256. */
   readonly source: { readonly name: string; readonly sha256: string };
+  /** Entries the build writes into the maps (a P4 program's control-plane entries), by map name: for targets that lay tables out themselves (asic). */
+  readonly mapEntries?: ReadonlyMap<string, readonly MapEntry[]>;
 }
 
 /** The files of a bundle, by path relative to the bundle root, in a fixed order. */

@@ -114,5 +114,5 @@ export function buildInMemory(req: BuildRequest): BundleFile[] {
   const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor, req.passes);
   verifyProgram(input.object, input.program, programType, "compiled", req.file);
   checkTarget(input, descriptor);
-  return assembleBundle(backend, input, backend.compile(input), req.mapEntries);
+  return assembleBundle(backend, input, backend.compile(req.mapEntries ? { ...input, mapEntries: req.mapEntries } : input), req.mapEntries);
 }

@@ -14,6 +14,7 @@ import { decodeMapImage, encodeMapImage } from "../../runtime/maps/image.js";
 import { formatMapJson } from "../../runtime/maps/state.js";
 import { writeFileAtomic, type CliContext } from "../io.js";
 import type { RegisterCommand } from "./index.js";
+import { AsicTableMap, isAsicTableImage, readAsicTable, writeAsicTable } from "./map-asic.js";
 
 const FLAG_NAMES: Readonly<Record<string, number>> = { any: UPDATE_FLAGS.ANY, noexist: UPDATE_FLAGS.NOEXIST, exist: UPDATE_FLAGS.EXIST };
 
@@ -55,6 +56,7 @@ function parseFlags(text: string | undefined): number {
 }
 
 function readImage(ctx: CliContext, file: string): BpfMap {
+  if (isAsicTableImage(ctx, file)) return readAsicTable(ctx, file);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(resolve(ctx.io.cwd, file));
@@ -65,6 +67,7 @@ function readImage(ctx: CliContext, file: string): BpfMap {
 }
 
 function writeImage(ctx: CliContext, file: string, map: BpfMap): void {
+  if (map instanceof AsicTableMap) return writeAsicTable(ctx, file, map);
   writeFileAtomic(resolve(ctx.io.cwd, file), encodeMapImage(map, { file }));
 }
 

@@ -49,7 +49,7 @@ export interface RunOpts {
 const DEFAULT_SEED = String(newHostState().rng);
 
 /** Targets `run` can execute on: the interpreter, and every backend that can run a raw program. */
-const RUN_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.runRaw).map((b) => b.name)];
+const RUN_TARGETS: readonly string[] = ["interp", ...BACKENDS.filter((b) => b.runRaw || b.runXdp).map((b) => b.name)];
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
@@ -134,6 +134,7 @@ function runOnTarget(ctx: CliContext, file: string, opts: RunOpts): void {
   const maps = instantiateMaps(object);
   if (opts.mapsIn) loadMapsState(maps, readText(path(opts.mapsIn)), opts.mapsIn);
   if (opts.pcap) return runXdpOnTarget(ctx, object, opts, path, maps);
+  if (!backend.runRaw) fail("cli-usage", {}, [`--target ${opts.target} runs XDP programs only: give --pcap`]);
   checkHelpers(object, "raw");
   const program = programIndex(object, opts.program);
   const mem = opts.mem !== undefined ? parseHexBytes(opts.mem, "--mem") : undefined;

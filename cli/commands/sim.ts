@@ -15,9 +15,12 @@ import { readText, type CliContext } from "../io.js";
 import { loadMapsState } from "../../runtime/maps/state.js";
 import { runXdpOnTarget } from "./run.js";
 import { simNpuBundle } from "./sim-npu.js";
+import { simAsicBundle } from "./sim-asic.js";
 
 interface SimOpts {
   pcap: string;
+  stf?: string;
+  trace?: boolean;
   mapsIn?: string;
   out?: string;
   mapsOut?: string;
@@ -42,7 +45,9 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .command("sim")
     .description("run a built bundle (bpfoff build --target fpga or npu) on its simulator over a pcap")
     .argument("<bundle>", "the folder bpfoff build wrote")
-    .requiredOption("--pcap <file>", "packets to run, in order, maps carried from packet to packet")
+    .option("--pcap <file>", "packets to run, in order, maps carried from packet to packet")
+    .option("--stf <file>", "asic bundles: run an STF file's packets and expectations")
+    .option("--trace", "asic bundles: per packet, the parser states, the PHV and each stage's gateways, hits and actions")
     .option("--maps-in <file>", "map state to start from instead of the bundle's images, {\"map\": [bpftool entries]}")
     .option("--out <file>", "every packet as the program left it")
     .option("--maps-out <file>", "final map state, {\"map\": [bpftool entries]}")
@@ -56,6 +61,9 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const manifestFile = join(dir, "manifest.json");
       if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
       const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      if (manifest.target === "asic" || manifest.target === "asic_small") return simAsicBundle(ctx, dir, bundle, opts, (p) => resolve(ctx.io.cwd, p));
+      if (opts.stf !== undefined || opts.trace) fail("cli-usage", {}, [`--stf and --trace run the asic behavioural model; ${bundle} was built for target ${manifest.target}`]);
+      if (opts.pcap === undefined) fail("cli-usage", {}, ["sim needs --pcap IN"]);
       // Each simulator's own options: given to the other one, they would be ignored silently.
       if (opts.vcd !== undefined && manifest.target !== "fpga") fail("cli-usage", {}, [`--vcd writes the FPGA engine's waveform; ${bundle} was built for target ${manifest.target}`]);
       if ((opts.engines !== undefined || opts.threads !== undefined) && manifest.target !== "npu") fail("cli-usage", {}, [`--engines and --threads size the NPU simulator; ${bundle} was built for target ${manifest.target}`]);

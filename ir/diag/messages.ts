@@ -114,6 +114,9 @@ export const MESSAGES = {
   // NPU backend (backends/npu/).
   "npu-control-store": "the program needs {0} microwords; the control store holds {1}",
   "npu-steps": "packet {0} did not finish within {1} microwords (--max-steps times 16)",
+  // ASIC backend (backends/asic/): a program the pipeline cannot run, one that does not fit.
+  "asic-construct": "{0}",
+  "asic-fit": "{0}",
   // Build pipeline and bundles (backends/common, cli/commands/build.ts)
   "build-target": "unknown target '{0}' (known targets: {1})",
   "build-program": "{0}",

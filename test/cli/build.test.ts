@@ -221,7 +221,7 @@ describe("build errors: one line, exit 1, nothing written", () => {
     return dir;
   };
   it("an unknown target lists the known ones", () =>
-    fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "fpga2", "-o", "b"], /^bpfoff: error: unknown target 'fpga2' \(known targets: bpf, fpga, x86_64, arm64, npu\)\n$/));
+    fails({ "inc.s": RAW }, ["build", "inc.s", "--target", "fpga2", "-o", "b"], /^bpfoff: error: unknown target 'fpga2' \(known targets: bpf, fpga, x86_64, arm64, npu, asic, asic_small\)\n$/));
   it("an assembler error", () => fails({ "bad.s": "mov %r0, 1\nfrob %r1\nexit\n" }, ["build", "bad.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: bad\.s:2:1: unknown mnemonic 'frob'/));
   it("a tcam map cannot go into a kernel object", () =>
     fails({ "t.s": ".map acl tcam key=4 value=4 entries=8\nlddw %r1, map(acl)\nmov %r0, 2\nexit\n" }, ["build", "t.s", "--target", "bpf", "-o", "b"], /^bpfoff: error: target bpf does not support map 'acl' of kind tcam/));

@@ -283,7 +283,7 @@ describe("bpfoff run --target fpga --pcap: what the engine does not do", () => {
 
 describe("bpfoff run --target fpga: not yet", () => {
   it("an unknown run target lists the ones that run", async () => {
-    const r = await cli(["run", "x.s", "--target", "asic"]);
-    expect(r.stderr).toBe("bpfoff: error: target 'asic' cannot run programs yet (available: interp, fpga, x86_64, arm64, npu)\n");
+    const r = await cli(["run", "x.s", "--target", "bpf"]);
+    expect(r.stderr).toBe("bpfoff: error: target 'bpf' cannot run programs yet (available: interp, fpga, x86_64, arm64, npu, asic, asic_small)\n");
   });
 });

@@ -1,0 +1,477 @@
+// From the recovered match-action program (analysis/paths.ts) to the pipeline's
+// configuration (config.ts), within the descriptor's resources (docs/asic-pipeline.md):
+//   1. parse graph -> parser TCAM states (compile/parser.ts);
+//   2. PHV allocation (compile/phv.ts);
+//   3. placement: each unit goes to the first stage after the ones producing what it reads
+//      (match dependencies) that still has the resources it needs; match tables, ALU
+//      temporaries (a keyless compute table per stage), gateways (one per condition), and
+//      last the path table: a ternary table over the predicate and hit bits whose rows are
+//      the program's paths and whose actions are the paths' effects (verdict, packet
+//      writes, deparser layout, stateful ALU updates);
+//   4. the deparser's layouts.
+// A unit that does not fit is reported with its resource and excess, all of them at once.
+import type { Atom, Recovered, Path, StatefulEffect } from "../analysis/paths.js";
+import * as B from "../analysis/bits.js";
+import type { Bits } from "../analysis/bits.js";
+import type { ActionProgram, ActionTableConfig, BitRef, Container, Gateway, MatchTableConfig, Op, PipelineConfig, StageConfig, StatefulOp } from "../config.js";
+import { Phv, PhvFullError } from "./phv.js";
+import { buildParseGraph, ParseError } from "./parser.js";
+import type { MapDef } from "../../../runtime/maps/def.js";
+
+export interface PipelineDescriptor {
+  readonly stages: number;
+  readonly phv: { readonly "8": number; readonly "16": number; readonly "32": number };
+  readonly parser: { readonly states: number; readonly tcam_rows: number; readonly lookahead_bytes: number };
+  readonly stage: { readonly sram_blocks: number; readonly tcam_blocks: number; readonly logical_tables: number; readonly gateways: number; readonly crossbar_bytes: number; readonly action_slots: number; readonly stateful_alus: number };
+  readonly sram: { readonly width_bits: number; readonly depth: number };
+  readonly tcam: { readonly width_bits: number; readonly depth: number };
+  readonly hash_ways: number;
+}
+
+/** What a unit takes from its stage. */
+export interface Use {
+  sram_blocks: number;
+  tcam_blocks: number;
+  logical_tables: number;
+  gateways: number;
+  crossbar_bytes: number;
+  action_slots: number;
+  stateful_alus: number;
+}
+const RESOURCES: readonly (keyof Use)[] = ["sram_blocks", "tcam_blocks", "logical_tables", "gateways", "crossbar_bytes", "action_slots", "stateful_alus"];
+const zero = (): Use => ({ sram_blocks: 0, tcam_blocks: 0, logical_tables: 0, gateways: 0, crossbar_bytes: 0, action_slots: 0, stateful_alus: 0 });
+
+export interface ResourceReport {
+  readonly stages: readonly ({ readonly stage: number; readonly units: readonly string[] } & Use)[];
+  readonly total: Use;
+  readonly capacity: Use & { readonly stages: number };
+  readonly stages_used: number;
+  readonly phv_bits: { readonly used: number; readonly total: number };
+  readonly parser: { readonly states: number; readonly tcam_rows: number; readonly max_states: number; readonly max_tcam_rows: number };
+}
+
+export interface CompiledPipeline {
+  readonly config: PipelineConfig;
+  readonly resources: ResourceReport;
+  /** Memories (tables/ images) and how they are matched. */
+  readonly memories: readonly { readonly map: MapDef; readonly kind: "exact" | "ternary" | "register" }[];
+}
+
+/** A program that does not fit: one message per unit and resource. */
+export class FitError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("; "));
+  }
+}
+
+const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+export function matchKind(map: MapDef): "exact" | "ternary" | "direct" {
+  return map.kind === "lpm_trie" || map.kind === "tcam" ? "ternary" : map.kind === "array" || map.kind === "percpu_array" ? "direct" : "exact";
+}
+
+/** How a map's memory is laid out: a direct-indexed table is a register array read by index. */
+export function imageKind(map: MapDef): "exact" | "ternary" | "register" {
+  const k = matchKind(map);
+  return k === "direct" ? "register" : k;
+}
+
+export function tableUse(map: MapDef, d: PipelineDescriptor): Use {
+  const u = zero();
+  const keyBits = map.keySize * 8, valueBits = map.valueSize * 8;
+  if (matchKind(map) === "direct") u.sram_blocks = ceilDiv(valueBits, d.sram.width_bits) * ceilDiv(map.maxEntries, d.sram.depth);
+  else if (matchKind(map) === "exact") {
+    const perWay = nextPow2(ceilDiv(map.maxEntries, d.hash_ways));
+    u.sram_blocks = d.hash_ways * ceilDiv(perWay, d.sram.depth) * ceilDiv(keyBits + valueBits, d.sram.width_bits);
+  } else {
+    u.tcam_blocks = ceilDiv(keyBits, d.tcam.width_bits) * ceilDiv(map.maxEntries, d.tcam.depth);
+    u.sram_blocks = ceilDiv(valueBits, d.sram.width_bits) * ceilDiv(map.maxEntries, d.sram.depth);
+  }
+  u.logical_tables = 1;
+  u.crossbar_bytes = map.keySize;
+  return u;
+}
+
+function registerUse(map: MapDef, d: PipelineDescriptor): Use {
+  return { ...zero(), sram_blocks: ceilDiv(map.valueSize * 8, d.sram.width_bits) * ceilDiv(map.maxEntries, d.sram.depth), stateful_alus: 1 };
+}
+
+const labelsOf = (b: Bits): string[] => b.filter((x): x is string => typeof x === "string");
+
+export function compilePipeline(rec: Recovered, d: PipelineDescriptor): CompiledPipeline {
+  const problems: string[] = [];
+  // 1. Parser.
+  let graph;
+  try {
+    graph = buildParseGraph(rec.paths, rec.atoms);
+  } catch (e) {
+    if (e instanceof ParseError) throw new FitError([`parser: ${e.message}`]);
+    throw e;
+  }
+  const parserRows = graph.states.reduce((n, s) => n + s.rows.length, 0);
+  if (graph.states.length > d.parser.states) problems.push(`parser: states: needs ${graph.states.length}, the parser has ${d.parser.states} (${graph.states.length - d.parser.states} over)`);
+  if (parserRows > d.parser.tcam_rows) problems.push(`parser: TCAM rows: needs ${parserRows}, the parser has ${d.parser.tcam_rows} (${parserRows - d.parser.tcam_rows} over)`);
+
+  // 2. PHV.
+  const phv = new Phv(d.phv);
+  const allLabels = new Set<string>();
+  const note = (b: Bits) => labelsOf(b).forEach((l) => allLabels.add(l));
+  for (const a of rec.atoms) if (a.kind === "cmp") (note(a.a), note(a.b));
+  for (const t of rec.tables) note(t.key);
+  for (const t of rec.temps) (note(t.a), note(t.b));
+  for (const p of rec.paths) {
+    note(p.verdict);
+    if (p.redirect) note(p.redirect);
+    for (const w of p.writes.values()) note(w);
+    for (const s of p.stateful) (note(s.index), note(s.value));
+  }
+  // Only what some path needs is placed: temporaries that a re-associated adder tree or a
+  // 64-bit operation left behind are dead.
+  const liveTemps = new Set<number>();
+  const keyAtomSet = new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)));
+  const markLive = (b: Bits) => {
+    for (const l of labelsOf(b)) {
+      if (!l.startsWith("x:")) continue;
+      const id = Number(l.split(":")[1]);
+      if (liveTemps.has(id)) continue;
+      liveTemps.add(id);
+      markLive(rec.temps[id]!.a);
+      markLive(rec.temps[id]!.b);
+    }
+  };
+  rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind === "cmp" && (markLive(a.a), markLive(a.b)));
+  for (const t of rec.tables) markLive(t.key);
+  for (const p of rec.paths) [p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])].forEach(markLive);
+  allLabels.clear();
+  rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind === "cmp" && (note(a.a), note(a.b)));
+  for (const t of rec.tables) note(t.key);
+  for (const t of rec.temps) if (liveTemps.has(t.id)) (note(t.a), note(t.b));
+  for (const p of rec.paths) {
+    note(p.verdict);
+    if (p.redirect) note(p.redirect);
+    for (const w of p.writes.values()) note(w);
+    for (const s of p.stateful) (note(s.index), note(s.value));
+  }
+  const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
+  let verdictC: Container, redirectC: Container, redirectValidC: Container, deparseC: Container;
+  const addressC = new Map<number, Container>();
+  try {
+    const bounds = new Set<number>();
+    for (const [s, e] of graph.ranges) (bounds.add(s), bounds.add(e));
+    const cuts = [...bounds].sort((a, b) => a - b);
+    const covered = (x: number) => graph.ranges.some(([s, e]) => x >= s && x < e);
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const bytes: string[] = [];
+      for (let x = cuts[k]!; x < cuts[k + 1]!; x++) if (covered(x)) bytes.push(String(x));
+      if (bytes.length) phv.packBytes(bytes, "packet bytes", (b, bit) => `p:${b}:${bit}`);
+    }
+    for (const l of [...allLabels].sort()) if (l.startsWith("p:") && !phv.has(l)) return fail([`PHV: packet byte ${l.split(":")[1]} is read but no parser state extracts it`]);
+    const written = [...new Set(rec.paths.flatMap((p) => [...p.writes.keys()]))].sort((a, b) => a - b);
+    for (const abs of written) if (!phv.has(`p:${abs}:0`)) phv.packBytes([String(abs)], "output byte", (b, bit) => `p:${b}:${bit}`);
+    phv.field("m:pkt_len", 16, "pkt_len");
+    for (const f of ["ingress_ifindex", "rx_queue_index"]) if ([...allLabels].some((l) => l.startsWith(`m:${f}:`))) phv.field(`m:${f}`, 32, f);
+    for (const t of rec.tables) {
+      const used = [...new Set([...allLabels].filter((l) => l.startsWith(`t:${t.id}:`)).map((l) => Number(l.split(":")[2])))].sort((a, b) => a - b);
+      if (used.length) phv.packBytes(used.map(String), `${tableName(rec, t.id)} action data bytes`, (b, bit) => `t:${t.id}:${b}:${bit}`);
+    }
+    for (const t of rec.temps) if (liveTemps.has(t.id)) phv.field(`x:${t.id}`, 32, `temporary ${t.id} (${t.op})`);
+    for (const t of [...directTables].sort((a, b) => a - b)) addressC.set(t, phv.field(`a:${t}`, 32, `${tableName(rec, t)} match address`));
+    verdictC = phv.field("verdict", 32, "verdict");
+    redirectC = phv.field("redirect", 32, "redirect ifindex");
+    redirectValidC = phv.field("redirect_valid", 8, "redirect valid");
+    deparseC = phv.field("deparse", 16, "deparser layout");
+    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : phv.bit(`g:${i}`, "predicate")));
+    for (const t of rec.tables) phv.bit(`h:${t.id}`, "hit");
+  } catch (e) {
+    if (e instanceof PhvFullError) return fail([`PHV: ${e.message}`]);
+    throw e;
+  }
+
+  // 3. Placement.
+  const used: Use[] = Array.from({ length: Math.max(d.stages, 1) }, zero);
+  const units: string[][] = used.map(() => []);
+  const cap: Use = { ...d.stage };
+  const place = (name: string, earliest: number, need: Use): number => {
+    const over = RESOURCES.filter((r) => need[r] > cap[r]);
+    if (over.length) {
+      for (const r of over) problems.push(`${name}: ${r.replace(/_/g, " ")}: needs ${need[r]}, a stage has ${cap[r]} (${need[r] - cap[r]} over)`);
+      return earliest;
+    }
+    for (let s = earliest; s < d.stages; s++) {
+      if (RESOURCES.every((r) => used[s]![r] + need[r] <= cap[r])) {
+        RESOURCES.forEach((r) => (used[s]![r] += need[r]));
+        units[s]!.push(name);
+        return s;
+      }
+    }
+    problems.push(`${name}: stages: needs stage ${Math.max(earliest, d.stages) + 1} after what it depends on, the pipeline has ${d.stages} (${Math.max(earliest, d.stages) + 1 - d.stages} over)`);
+    return Math.max(earliest, d.stages);
+  };
+  const tableStage = new Map<number, number>();
+  const tempStage = new Map<number, number>();
+  const avail = (l: string): number => {
+    const [kind, id] = l.split(":");
+    if (kind === "t") return (tableStage.get(Number(id)) ?? 0) + 1;
+    if (kind === "x") return (tempStage.get(Number(id)) ?? 0) + 1;
+    return 0;
+  };
+  const ready = (...bs: Bits[]) => Math.max(0, ...bs.flatMap((b) => labelsOf(b).map(avail)));
+  const tablesOut = new Map<number, MatchTableConfig[]>();
+  const memories = new Map<string, { map: MapDef; kind: "exact" | "ternary" | "register" }>();
+  const usedBytes = (id: number) => [...new Set([...allLabels].filter((l) => l.startsWith(`t:${id}:`)).map((l) => Number(l.split(":")[2])))].sort((a, b) => a - b);
+  for (const t of rec.tables) {
+    const name = tableName(rec, t.id);
+    const fresh = !memories.has(t.map.name);
+    // Logical tables on one map share its memory: the first pays for it.
+    const need = fresh ? tableUse(t.map, d) : { ...zero(), logical_tables: 1, crossbar_bytes: t.map.keySize };
+    const s = place(`table ${name}`, ready(t.key), need);
+    tableStage.set(t.id, s);
+    memories.set(t.map.name, { map: t.map, kind: imageKind(t.map) });
+    const cfg: MatchTableConfig = {
+      name,
+      match: matchKind(t.map),
+      memory: t.map.name,
+      key_bytes: t.map.keySize,
+      key: phv.operand(t.key),
+      hit: phv.locate(`h:${t.id}`)!,
+      data: usedBytes(t.id).map((byte) => ({ byte, c: phv.locate(`t:${t.id}:${byte}:0`)!.c, lo: phv.locate(`t:${t.id}:${byte}:0`)!.bit })),
+      ...(addressC.has(t.id) ? { address: addressC.get(t.id)! } : {}),
+    };
+    if (!tablesOut.has(s)) tablesOut.set(s, []);
+    tablesOut.get(s)!.push(cfg);
+  }
+  const computeOps = new Map<number, Op[]>();
+  for (const t of rec.temps) {
+    if (!liveTemps.has(t.id)) continue;
+    const s = place(`temporary ${t.id} (${t.op})`, ready(t.a, t.b), { ...zero(), action_slots: 1 });
+    tempStage.set(t.id, s);
+    if (!computeOps.has(s)) computeOps.set(s, []);
+    computeOps.get(s)!.push({ op: t.op, dst: phv.locate(`x:${t.id}:0`)!.c, a: phv.operand(t.a), b: phv.operand(t.b) });
+  }
+  // A stage with ALU work has one keyless compute table more.
+  for (const s of computeOps.keys()) if (s < d.stages) (used[s]!.logical_tables++, units[s]!.push(`compute table`));
+  const gatewaysOut = new Map<number, Gateway[]>();
+  const atomAvail = new Map<number, number>();
+  rec.atoms.forEach((a, i) => {
+    if (!keyAtomSet.has(i)) return;
+    if (a.kind === "hit") return atomAvail.set(i, (tableStage.get(a.table) ?? 0) + 1);
+    const [cond, width, x, y] = a.kind === "len" ? (["uge", 16, B.labelled("m:pkt_len", 16), B.constBits(BigInt(a.n))] as const) : ([a.cond, a.width, a.a, a.b] as const);
+    const bytes = Math.ceil(Math.max(B.significant(x), B.significant(y), 1) / 8);
+    const s = place(`gateway ${i} (${describeAtom(a, rec)})`, ready(x, y), { ...zero(), gateways: 1, crossbar_bytes: bytes });
+    atomAvail.set(i, s + 1);
+    if (!gatewaysOut.has(s)) gatewaysOut.set(s, []);
+    gatewaysOut.get(s)!.push({ name: `g${i}`, cond: cond as Gateway["cond"], width, a: phv.operand(x), b: phv.operand(y), out: phv.locate(`g:${i}`)! });
+  });
+
+  // The path table: one row per path over the bits of the atoms the paths test.
+  const keyAtoms = [...new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)))].sort((a, b) => a - b);
+  const keyRefs: BitRef[] = keyAtoms.map((i) => {
+    const a = rec.atoms[i]!;
+    return phv.locate(a.kind === "hit" ? `h:${a.table}` : `g:${i}`)!;
+  });
+  const layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[] = [{ id: 0, emit: [], payload_from: 0 }];
+  const layoutIds = new Map<string, number>([[JSON.stringify({ emit: [], payload_from: 0 }), 0]]);
+  const actions: ActionProgram[] = [];
+  const actionIds = new Map<string, number>();
+  const rows: { match: string; action: number }[] = [];
+  const statefulMaps = new Set<string>();
+  let pathReady = 0;
+  const problemsBefore = problems.length;
+  for (const [k, p] of rec.paths.entries()) {
+    const program = pathAction(p, phv, rec, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds, problems);
+    for (const s of p.stateful) if (s.kind !== "direct") statefulMaps.add(s.map.name);
+    pathReady = Math.max(pathReady, ready(p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])), ...p.atoms.map((a) => atomAvail.get(a.atom)!));
+    const sig = JSON.stringify(program);
+    let id = actionIds.get(sig);
+    if (id === undefined) {
+      id = actions.length;
+      actions.push({ name: `path${k}`, ...program });
+      actionIds.set(sig, id);
+    }
+    const match = keyAtoms.map((ai) => {
+      const hit = p.atoms.find((x) => x.atom === ai);
+      return hit ? (hit.value ? "1" : "0") : "x";
+    });
+    rows.push({ match: match.join(""), action: id });
+  }
+  if (problems.length > problemsBefore) return fail(problems);
+  const pathNeed: Use = {
+    ...zero(),
+    logical_tables: 1,
+    tcam_blocks: keyAtoms.length ? ceilDiv(keyAtoms.length, d.tcam.width_bits) * ceilDiv(rows.length, d.tcam.depth) : 0,
+    crossbar_bytes: ceilDiv(keyAtoms.length, 8),
+    action_slots: Math.max(0, ...actions.map((a) => a.ops.length)),
+  };
+  for (const m of [...statefulMaps].sort()) {
+    const map = rec.paths.flatMap((p) => p.stateful).find((s) => s.map.name === m)!.map;
+    const r = registerUse(map, d);
+    pathNeed.sram_blocks += memories.has(m) ? 0 : r.sram_blocks;
+    pathNeed.stateful_alus += 1;
+    if (!memories.has(m)) memories.set(m, { map, kind: map.kind === "hash" ? "exact" : "register" });
+  }
+  for (const dt of directTables) pathNeed.stateful_alus += dt >= 0 ? 1 : 0;
+  const pathStage = place("path table", pathReady, pathNeed);
+  if (problems.length) return fail(problems);
+
+  const pathTable: ActionTableConfig = { name: "paths", key: keyRefs, rows, actions };
+  const stages: StageConfig[] = [];
+  for (let s = 0; s <= pathStage; s++) {
+    const action_tables: ActionTableConfig[] = [];
+    const ops = computeOps.get(s);
+    if (ops) action_tables.push({ name: `compute${s}`, key: [], rows: [], default_action: 0, actions: [{ name: "compute", ops, stateful: [] }] });
+    if (s === pathStage) action_tables.push(pathTable);
+    stages.push({ stage: s, gateways: gatewaysOut.get(s) ?? [], match_tables: tablesOut.get(s) ?? [], action_tables });
+  }
+  const config: PipelineConfig = {
+    parser: {
+      lookahead_bytes: d.parser.lookahead_bytes,
+      start: graph.start,
+      states: graph.states.map((st) => ({
+        id: st.id,
+        cursor: st.cursor,
+        needs: st.end - st.cursor,
+        extract: extractionsOf(st.cursor, st.extractFrom, st.end, phv),
+        rows: st.rows.map((r) => {
+          const value = new Uint8Array(d.parser.lookahead_bytes), mask = new Uint8Array(d.parser.lookahead_bytes);
+          for (const c of r.constraints) {
+            const rel = c.abs - st.cursor;
+            if (rel < 0 || rel >= d.parser.lookahead_bytes) problems.push(`parser: state ${st.id} (cursor ${st.cursor}) branches on packet byte ${c.abs}, outside its ${d.parser.lookahead_bytes}-byte lookahead window`);
+            else (value[rel] = c.value, mask[rel] = c.mask);
+          }
+          const next = r.next === "accept" ? "accept" : r.next;
+          return { value: hex(value), mask: hex(mask), next, shift: next === "accept" ? 0 : graph.states[next]!.cursor - st.cursor };
+        }),
+      })),
+    },
+    phv: {
+      containers: { "8": d.phv["8"], "16": d.phv["16"], "32": d.phv["32"] },
+      allocation: phv.allocation,
+      intrinsic: {
+        pkt_len: phv.operand(B.labelled("m:pkt_len", 16)),
+        ingress_ifindex: phv.has("m:ingress_ifindex:0") ? phv.operand(B.labelled("m:ingress_ifindex", 32)) : [],
+        rx_queue_index: phv.has("m:rx_queue_index:0") ? phv.operand(B.labelled("m:rx_queue_index", 32)) : [],
+      },
+      verdict: phv.operand(B.labelled("verdict", 32)),
+      redirect: phv.operand(B.labelled("redirect", 32)),
+      redirect_valid: phv.locate("redirect_valid:0")!,
+      deparse: phv.operand(B.labelled("deparse", 16)),
+    },
+    stages,
+    deparser: { layouts },
+  };
+  if (problems.length) return fail(problems);
+  const total = zero();
+  for (const u of used) RESOURCES.forEach((r) => (total[r] += u[r]));
+  const resources: ResourceReport = {
+    stages: used.slice(0, d.stages).map((u, s) => ({ stage: s, units: units[s]!, ...u })),
+    total,
+    capacity: { ...cap, stages: d.stages },
+    stages_used: pathStage + 1,
+    phv_bits: { used: phv.usedBits(), total: phv.totalBits() },
+    parser: { states: graph.states.length, tcam_rows: parserRows, max_states: d.parser.states, max_tcam_rows: d.parser.tcam_rows },
+  };
+  return { config, resources, memories: [...memories.values()].sort((a, b) => a.map.name.localeCompare(b.map.name)) };
+}
+
+function fail(problems: readonly string[]): never {
+  throw new FitError(problems);
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString("hex");
+}
+
+export function tableName(rec: Recovered, id: number): string {
+  const t = rec.tables[id]!;
+  const same = rec.tables.filter((x) => x.map.name === t.map.name);
+  return same.length === 1 ? t.map.name : `${t.map.name}_${same.indexOf(t)}`;
+}
+
+export function describeAtom(a: Atom, rec: Recovered): string {
+  if (a.kind === "len") return `pkt_len >= ${a.n}`;
+  if (a.kind === "hit") return `${tableName(rec, a.table)} hit`;
+  return `${a.cond}/${a.width}`;
+}
+
+/** A state's extraction: the containers holding its bytes, by offset from the cursor. */
+function extractionsOf(cursor: number, from: number, end: number, phv: Phv): { from: number; bytes: number; c: Container }[] {
+  const out: { from: number; bytes: number; c: Container }[] = [];
+  for (let x = from; x < end; x++) {
+    const ref = phv.locate(`p:${x}:0`)!;
+    const last = out.at(-1);
+    if (last && last.c === ref.c) last.bytes++;
+    else out.push({ from: x - cursor, bytes: 1, c: ref.c });
+  }
+  return out;
+}
+
+interface MetaContainers {
+  readonly verdictC: Container;
+  readonly redirectC: Container;
+  readonly redirectValidC: Container;
+  readonly deparseC: Container;
+}
+
+/** A path's effects as one action program: VLIW ops on containers, stateful ALU updates. */
+function pathAction(p: Path, phv: Phv, rec: Recovered, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>, problems: string[]): { ops: Op[]; stateful: StatefulOp[] } {
+  const ops: Op[] = [{ op: "set", dst: m.verdictC, a: phv.operand(p.verdict) }];
+  if (p.redirect) ops.push({ op: "set", dst: m.redirectC, a: phv.operand(p.redirect) }, { op: "set", dst: m.redirectValidC, a: [{ k: "1", n: 1 }] });
+  // Packet writes: each container holding a written byte is set whole (deposit of the new
+  // bytes into its old ones); reads see the PHV at the stage's input, so swaps need nothing.
+  const byContainer = new Map<Container, number[]>();
+  for (const abs of [...p.writes.keys()].sort((a, b) => a - b)) {
+    const c = phv.locate(`p:${abs}:0`)!.c;
+    if (!byContainer.has(c)) byContainer.set(c, []);
+    byContainer.get(c)!.push(abs);
+  }
+  for (const [c, absList] of [...byContainer].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }))) {
+    const width = Phv.widthOf(c);
+    const bits: B.Bit[] = [];
+    for (let bit = 0; bit < width; bit++) bits.push(phvLabelAt(phv, c, bit) ?? 0);
+    for (const abs of absList) {
+      const w = p.writes.get(abs)!;
+      for (let j = 0; j < 8; j++) bits[phv.locate(`p:${abs}:${j}`)!.bit] = w[j]!;
+    }
+    ops.push({ op: "set", dst: c, a: phv.operand(bits) });
+  }
+  // The deparser layout: input bytes delta.. up to the last written one from their containers, then the payload.
+  const lastWritten = Math.max(-Infinity, ...p.writes.keys());
+  const end = Math.max(p.delta, lastWritten + 1);
+  const emit: { c: Container; byte: number }[] = [];
+  for (let abs = p.delta; abs < end; abs++) {
+    const ref = phv.locate(`p:${abs}:0`);
+    if (!ref) {
+      problems.push(`deparser: output byte ${abs - p.delta} (input byte ${abs}) is neither written nor extracted`);
+      continue;
+    }
+    emit.push({ c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 });
+  }
+  const sig = JSON.stringify({ emit, payload_from: end });
+  let layout = layoutIds.get(sig);
+  if (layout === undefined) {
+    layout = layouts.length;
+    layouts.push({ id: layout, emit, payload_from: end });
+    layoutIds.set(sig, layout);
+  }
+  ops.push({ op: "set", dst: m.deparseC, a: phv.operand(B.constBits(BigInt(layout), 16)) });
+  const stateful = p.stateful.map((s) => statefulOp(s, phv, rec));
+  return { ops, stateful };
+}
+
+function statefulOp(s: StatefulEffect, phv: Phv, rec: Recovered): StatefulOp {
+  switch (s.kind) {
+    case "count":
+    case "write":
+      return { kind: s.kind, memory: s.map.name, index: phv.operand(s.index), offset: s.offset, size: s.size, value: phv.operand(s.value) };
+    case "direct":
+      return { kind: "direct", memory: s.map.name, table: tableName(rec, s.table!), offset: s.offset, size: s.size, value: phv.operand(s.value) };
+    case "insert":
+      return { kind: "insert", memory: s.map.name, key: phv.operand(s.index), offset: 0, size: s.size, value: phv.operand(s.value), flags: s.offset };
+  }
+}
+
+/** The label whose home is bit `bit` of container `c` (packet bytes only are asked for). */
+function phvLabelAt(phv: Phv, c: Container, bit: number): string | undefined {
+  return phv.labelAt(c, bit);
+}

@@ -1,0 +1,203 @@
+// The asic target (backends/asic, docs/asic-pipeline.md): every P4 corpus program either
+// compiles and passes its STF file on the behavioural model exactly as on the interpreter,
+// or is refused with the constructs that prevent it (a golden); the configs of the corpus
+// are goldens (UPDATE_GOLDEN=1); builds are deterministic; bundles run from their files
+// alone (sim --stf / --pcap, schema-checked); the small descriptor gives fit errors naming
+// the unit, the resource and the excess; the C examples compile and match the
+// interpreter on their pcaps, or are refused with the list.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadTarget } from "../../../offload-hooks/descriptor.js";
+import { schemaProblems } from "../../../backends/asic/files.js";
+import { runCli as cli } from "../../support/cli.js";
+import { parseStf } from "../../../frontends/p4/stf.js";
+import { writePcap } from "../../../runtime/packet/pcap.js";
+import { expectGolden } from "../../support/golden.js";
+
+const ROOT = join(import.meta.dirname, "../../..");
+const CORPUS = join(ROOT, "test/frontends/p4/corpus");
+const GOLDEN = join(import.meta.dirname, "golden");
+const PROGRAMS = ["acl", "ebpf_compat", "flow_stats", "ipv4_router", "l2_switch", "vlan_parser"];
+/** Refused: the constructs are in golden/<name>.refused (none of the corpus today; the C examples have some). */
+const REFUSED: string[] = [];
+const entriesOf = (name: string) => (name === "ipv4_router" ? ["--entries", join(CORPUS, "ipv4_router.entries.json")] : []);
+const tmp = () => mkdtempSync(join(tmpdir(), "bpfoff-asic-"));
+
+/** A bundle's configuration as one text: every asic/ and tables/ file, by path. */
+function configText(dir: string): string {
+  const out: string[] = [];
+  for (const sub of ["asic", "tables"]) for (const f of existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).sort() : []) out.push(`=== ${sub}/${f}\n${readFileSync(join(dir, sub, f), "utf8")}`);
+  return out.join("");
+}
+
+describe("asic descriptors", () => {
+  it("the default and small descriptors validate and describe a pipeline", () => {
+    const big = loadTarget("asic").pipeline as { stages: number; stage: { sram_blocks: number } };
+    const small = loadTarget("asic_small").pipeline as { stages: number; stage: { sram_blocks: number } };
+    expect(big.stages).toBe(12);
+    expect(small.stages).toBeLessThan(big.stages);
+    expect(small.stage.sram_blocks).toBeLessThan(big.stage.sram_blocks);
+  });
+});
+
+describe("P4 corpus on the asic model", () => {
+  for (const name of PROGRAMS) {
+    it(`${name}: the STF file passes on the interpreter and on asic alike`, async () => {
+      const args = ["test", join(CORPUS, `${name}.p4`), "--stf", join(CORPUS, `${name}.stf`), ...entriesOf(name)];
+      const interp = await cli(args, ROOT);
+      const asic = await cli([...args, "--target", "asic"], ROOT);
+      expect(interp.code, interp.stdout + interp.stderr).toBe(0);
+      expect(asic.code, asic.stdout + asic.stderr).toBe(0);
+      expect(asic.stdout.replace(/ on asic\n$/, "")).toBe(interp.stdout.replace(/ on interp\n$/, ""));
+    });
+
+    it(`${name}: the STF packets as a pcap give the interpreter's packets and final maps (counters, registers)`, async () => {
+      const d = tmp();
+      const packets = parseStf(readFileSync(join(CORPUS, `${name}.stf`), "utf8"), "t.stf").flatMap((c) => (c.cmd === "packet" ? [c.data] : []));
+      writeFileSync(join(d, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: packets.map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+      const run = (target: string) => cli(["run", join(CORPUS, `${name}.p4`), "--pcap", join(d, "in.pcap"), "--maps-out", join(d, `${target}.json`), "--target", target], ROOT);
+      const [interp, asic] = [await run("interp"), await run("asic")];
+      expect(asic.code, asic.stderr).toBe(0);
+      expect(asic.stdout).toBe(interp.stdout);
+      expect(readFileSync(join(d, "asic.json"), "utf8")).toBe(readFileSync(join(d, "interp.json"), "utf8"));
+    });
+
+    it(`${name}: its configuration is the golden one, and the same on every build`, async () => {
+      const [a, b] = [tmp(), tmp()];
+      for (const dir of [a, b]) {
+        const r = await cli(["build", join(CORPUS, `${name}.p4`), "--target", "asic", "-o", join(dir, "b"), ...entriesOf(name)], ROOT);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const text = configText(join(a, "b"));
+      expect(configText(join(b, "b"))).toBe(text);
+      expectGolden(join(GOLDEN, `${name}.config`), text);
+      const check = await cli(["build", join(CORPUS, `${name}.p4`), "--target", "asic", "-o", join(a, "b"), "--check", ...entriesOf(name)], ROOT);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+    });
+  }
+
+  for (const name of REFUSED) {
+    it(`${name}: refused with every construct that prevents it, never miscompiled`, async () => {
+      const r = await cli(["build", join(CORPUS, `${name}.p4`), "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("the program is refused, not miscompiled");
+      expectGolden(join(GOLDEN, `${name}.refused`), r.stderr.replaceAll(ROOT + "/", ""));
+    });
+  }
+});
+
+describe("asic bundles run from their files", () => {
+  it("sim --stf runs a bundle built with control-plane entries; --trace shows parser, PHV and stages", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "ipv4_router.p4"), "--target", "asic", "-o", dir, ...entriesOf("ipv4_router")], ROOT)).code).toBe(0);
+    const stf = join(tmp(), "t.stf");
+    writeFileSync(stf, readFileSync(join(CORPUS, "ipv4_router.stf"), "utf8").split("\n").filter((l) => !l.startsWith("add")).join("\n"));
+    const r = await cli(["sim", dir, "--stf", stf], ROOT);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/expectations? met on the asic model/);
+    const t = await cli(["sim", dir, "--stf", stf, "--trace"], ROOT);
+    expect(t.stdout).toMatch(/parser: 0@0 -> 1@14/);
+    expect(t.stdout).toMatch(/table Ingress_routes key [0-9a-f]+: hit at \d+/);
+    expect(t.stdout).toMatch(/table paths: action path\d+/);
+  });
+
+  it("sim --pcap gives the interpreter's lines for a C example", async () => {
+    const ex = join(ROOT, "examples/router");
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(ex, "prog.c"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    // The bundle's tables are empty: the run starts from the same (empty) maps.
+    const interp = await cli(["run", join(ex, "prog.c"), "--pcap", join(ex, "packets.pcap")], ROOT);
+    const sim = await cli(["sim", dir, "--pcap", join(ex, "packets.pcap")], ROOT);
+    expect(sim.code, sim.stderr).toBe(0);
+    expect(sim.stdout).toBe(interp.stdout);
+  });
+
+  it("a configuration file that does not match its schema is refused with the file and the problem", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "l2_switch.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const phv = join(dir, "asic/phv.json");
+    writeFileSync(phv, readFileSync(phv, "utf8").replace('"verdict":', '"verdikt":'));
+    const r = await cli(["sim", dir, "--pcap", join(ROOT, "examples/router/packets.pcap")], ROOT);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/asic\/phv.json does not match phv.schema.json/);
+  });
+
+  it("the schemas reject what the model could not run", () => {
+    expect(schemaProblems("stage", { stage: 0, gateways: [], match_tables: [], action_tables: [{ name: "p", key: [], rows: [{ match: "2", action: 0 }], actions: [] }] })).not.toEqual([]);
+    expect(schemaProblems("parser", { lookahead_bytes: 32, start: 0, states: [] })).toEqual([]);
+  });
+});
+
+describe("fit errors on the small descriptor", () => {
+  for (const name of ["l2_switch", "ipv4_router", "vlan_parser"]) {
+    it(`${name}: the error names the unit, the resource and the excess`, async () => {
+      const r = await cli(["build", join(CORPUS, `${name}.p4`), "--target", "asic_small", "-o", join(tmp(), "b"), ...entriesOf(name)], ROOT);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/does not fit the asic_small pipeline: .+: .+(over\)|in use)/);
+      expectGolden(join(GOLDEN, `${name}.small.fit`), r.stderr);
+    });
+  }
+  it("ebpf_compat fits the small pipeline too", async () => {
+    const r = await cli(["build", join(CORPUS, "ebpf_compat.p4"), "--target", "asic_small", "-o", join(tmp(), "b")], ROOT);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe("C examples on asic", () => {
+  const examples = readdirSync(join(ROOT, "examples")).filter((e) => statSync(join(ROOT, "examples", e)).isDirectory()).sort();
+  for (const e of examples) {
+    it(`${e}: matches the interpreter on its pcap, or is refused with the constructs`, async () => {
+      const ex = join(ROOT, "examples", e);
+      const d = tmp();
+      const args = ["run", join(ex, "prog.c"), "--pcap", join(ex, "packets.pcap"), "--maps-in", join(ex, "maps.json")];
+      const asic = await cli([...args, "--maps-out", join(d, "asic.json"), "--target", "asic"], ROOT);
+      if (asic.code === 0) {
+        const interp = await cli([...args, "--maps-out", join(d, "interp.json")], ROOT);
+        expect(asic.stdout).toBe(interp.stdout);
+        expect(readFileSync(join(d, "asic.json"), "utf8")).toBe(readFileSync(join(d, "interp.json"), "utf8"));
+      } else {
+        expect(asic.stderr).toMatch(/bpfoff: error: .*instruction \d+: /);
+        expect(asic.stderr).toMatch(/constructs? the asic pipeline cannot run: the program is refused, not miscompiled/);
+      }
+      expectGolden(join(GOLDEN, `example-${e}.outcome`), asic.code === 0 ? "compiled; same results as the interpreter\n" : asic.stderr.replaceAll(ROOT + "/", ""));
+    });
+  }
+});
+
+describe("the map API on an asic bundle's tables", () => {
+  it("update, lookup, delete and dump change the image as the chip's memory, and the model sees it", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "l2_switch.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const table = join(dir, "tables/pipe_dmac.json");
+    const stf = join(tmp(), "t.stf");
+    writeFileSync(stf, "packet 0 000000000001 000000000002 0800 45000014\nexpect 0 000000000001 000000000002 0800 45000014 $\n");
+    expect((await cli(["sim", dir, "--stf", stf], ROOT)).code).toBe(1); // unknown destination: dropped
+    // The key as the program builds it: the 48-bit MAC as a little-endian u64; value: forward(1).
+    expect((await cli(["map", "update", table, "--key", "0100000000000000", "--value", "0000000001000000"], ROOT)).code).toBe(0);
+    const image = JSON.parse(readFileSync(table, "utf8"));
+    expect(image.entries).toHaveLength(1);
+    expect(image.entries[0].slice(2)).toEqual(["0100000000000000", "0000000001000000"]);
+    expect((await cli(["sim", dir, "--stf", stf], ROOT)).code).toBe(0);
+    const again = await cli(["map", "update", table, "--key", "0100000000000000", "--value", "0000000001000000", "--flags", "noexist"], ROOT);
+    expect(again.stderr).toMatch(/EEXIST/);
+    expect((await cli(["map", "lookup", table, "--key", "0100000000000000"], ROOT)).stdout).toBe("key: 01 00 00 00 00 00 00 00  value: 00 00 00 00 01 00 00 00\n");
+    expect((await cli(["map", "delete", table, "--key", "0100000000000000"], ROOT)).code).toBe(0);
+    expect((await cli(["map", "dump", table], ROOT)).stdout).toBe("Found 0 elements\n");
+    expect((await cli(["sim", dir, "--stf", stf], ROOT)).code).toBe(1);
+  });
+
+  it("LPM prefixes are TCAM rows, longest first", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "ipv4_router.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const table = join(dir, "tables/Ingress_routes.json");
+    const value = (n: number) => n.toString(16).padStart(2, "0") + "00".repeat(27);
+    expect((await cli(["map", "update", table, "--key", "10000000c0a80000", "--value", value(1)], ROOT)).code).toBe(0);
+    expect((await cli(["map", "update", table, "--key", "18000000c0a80100", "--value", value(2)], ROOT)).code).toBe(0);
+    const rows = JSON.parse(readFileSync(table, "utf8")).rows;
+    expect(rows.map((r: { priority: number; mask: string }) => [r.priority, r.mask])).toEqual([[24, "00000000ffffff00"], [16, "00000000ffff0000"]]);
+    expect((await cli(["map", "lookup", table, "--key", "20000000c0a80105"], ROOT)).stdout).toMatch(/value: 02/);
+    expect((await cli(["map", "lookup", table, "--key", "20000000c0a80205"], ROOT)).stdout).toMatch(/value: 01/);
+  });
+});
