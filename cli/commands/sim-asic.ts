@@ -49,7 +49,9 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
   const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
   let packets = 0;
   for (const c of commands) {
-    if (c.cmd === "add") fail("cli-usage", { file: opts.stf!, line: c.line }, [`'add' needs the P4 program's tables: give the entries at build time (--entries) or run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
+    if (c.cmd === "add" || c.cmd === "setdefault" || c.cmd === "remove" || c.cmd === "check_counter")
+      fail("cli-usage", { file: opts.stf!, line: c.line }, [`'${c.cmd}' needs the P4 program's tables: give the entries at build time (--entries) or run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
+    if (c.cmd === "wait") continue;
     if (c.cmd === "packet") {
       const n = ++packets;
       const r = run(c.data, c.port, n);
