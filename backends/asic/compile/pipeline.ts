@@ -307,10 +307,9 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     const map = rec.paths.flatMap((p) => p.stateful).find((s) => s.map.name === m)!.map;
     const r = registerUse(map, d);
     pathNeed.sram_blocks += memories.has(m) ? 0 : r.sram_blocks;
-    pathNeed.stateful_alus += 1;
     if (!memories.has(m)) memories.set(m, { map, kind: map.kind === "hash" ? "exact" : "register" });
   }
-  for (const dt of directTables) pathNeed.stateful_alus += dt >= 0 ? 1 : 0;
+  pathNeed.stateful_alus += statefulAlus(rec.paths);
   const pathStage = place("path table", pathReady, pathNeed);
   if (problems.length) return fail(problems);
 
@@ -411,6 +410,24 @@ interface MetaContainers {
   readonly redirectC: Container;
   readonly redirectValidC: Container;
   readonly deparseC: Container;
+}
+
+/**
+ * Stateful ALUs the path table needs. A stateful ALU is bound to one memory (a register
+ * array, or the entries of a table whose direct counters it updates) and runs one operation
+ * per packet; the path's action chooses the operation and the index. Operations on different
+ * paths never run for the same packet, so they share their memory's ALU: a memory needs as
+ * many as one path performs on it (P4's duplicated action code, one copy for a table hit and
+ * one for the default action, updates the same counter array through one ALU).
+ */
+function statefulAlus(paths: readonly Path[]): number {
+  const need = new Map<string, number>();
+  for (const p of paths) {
+    const here = new Map<string, number>();
+    for (const s of p.stateful) here.set(s.map.name, (here.get(s.map.name) ?? 0) + 1);
+    for (const [m, n] of here) need.set(m, Math.max(need.get(m) ?? 0, n));
+  }
+  return [...need.values()].reduce((a, b) => a + b, 0);
 }
 
 /** A path's effects as one action program: VLIW ops on containers, stateful ALU updates. */
