@@ -14,6 +14,7 @@ import { verdictName } from "../../runtime/interp/xdp.js";
 import { formatMapsState } from "../../runtime/maps/state.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, writeFileAtomic, type CliContext } from "../io.js";
+import { readBundleFile } from "../bundle-read.js";
 
 export interface NpuSimOpts {
   pcap: string;
@@ -34,7 +35,7 @@ function count(text: string | undefined, option: string, max: number): number | 
 
 export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manifest: { program: { type: string }; resources: { image: string; descriptor: string } }, maps: readonly BpfMap[], opts: NpuSimOpts, path: (p: string) => string): void {
   if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target npu --mem)`]);
-  const words = readImage(readFileSync(join(dir, manifest.resources.image)), `${bundle}/${manifest.resources.image}`);
+  const words = readImage(readBundleFile({ dir, shown: bundle }, manifest.resources.image), `${bundle}/${manifest.resources.image}`);
   const descFile = `${bundle}/${manifest.resources.descriptor}`;
   let d;
   try {
