@@ -10,7 +10,7 @@ import { decodeSlots } from "../../ir/bpf/codec.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { decodeMapImage } from "../../runtime/maps/image.js";
 import { findBackend } from "../../backends/registry.js";
-import { readText, type CliContext } from "../io.js";
+import { checkWritable, readText, type CliContext } from "../io.js";
 import { loadMapsState } from "../../runtime/maps/state.js";
 import { runXdpOnTarget } from "./run.js";
 import { simNpuBundle } from "./sim-npu.js";
@@ -55,6 +55,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const b: BundleDir = { dir: resolve(ctx.io.cwd, bundle), shown: bundle };
       const dir = b.dir;
       const manifest = readBundleManifest(b);
+      for (const out of [opts.out, opts.mapsOut, opts.vcd]) if (out !== undefined) checkWritable(resolve(ctx.io.cwd, out));
       // Each simulator's own options: given to the other one, they would be ignored silently.
       if (opts.vcd !== undefined && manifest.target !== "fpga") fail("cli-usage", {}, [`--vcd writes the FPGA engine's waveform; ${bundle} was built for target ${manifest.target}`]);
       if ((opts.engines !== undefined || opts.threads !== undefined) && manifest.target !== "npu") fail("cli-usage", {}, [`--engines and --threads size the NPU simulator; ${bundle} was built for target ${manifest.target}`]);
