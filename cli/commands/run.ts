@@ -24,6 +24,7 @@ import type { BpfMap } from "../../runtime/maps/map.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { checkWritable, readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 import { parseHexBytes } from "../hex.js";
+import { integerValue } from "../numbers.js";
 
 export interface RunOpts {
   target: string;
@@ -72,7 +73,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
 }
 
 function intOption(text: string, option: string): number {
-  const n = Number(text);
+  const n = integerValue(text);
   if (!Number.isSafeInteger(n) || n < 0) fail("cli-usage", {}, [`${option} must be a non-negative integer, not '${text}'`]);
   return n;
 }

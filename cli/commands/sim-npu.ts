@@ -15,6 +15,7 @@ import { formatMapsState } from "../../runtime/maps/state.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, writeFileAtomic, type CliContext } from "../io.js";
 import { readBundleFile } from "../bundle-read.js";
+import { integerValue } from "../numbers.js";
 
 export interface NpuSimOpts {
   pcap: string;
@@ -28,7 +29,7 @@ export interface NpuSimOpts {
 
 function count(text: string | undefined, option: string, max: number): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  const n = integerValue(text);
   if (!Number.isInteger(n) || n < 1 || n > max) fail("cli-usage", {}, [`${option} must be an integer from 1 to ${max}, not '${text}'`]);
   return n;
 }
@@ -46,7 +47,7 @@ export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manif
   const timing = npuTiming(d);
   const engines = count(opts.engines, "--engines", 64) ?? timing.engines;
   const threads = count(opts.threads, "--threads", 8) ?? timing.threads;
-  const steps = Number(opts.maxSteps), ifindex = Number(opts.ifindex);
+  const steps = integerValue(opts.maxSteps), ifindex = integerValue(opts.ifindex);
   if (!Number.isSafeInteger(steps) || steps < 0) fail("cli-usage", {}, [`--max-steps must be a non-negative integer, not '${opts.maxSteps}'`]);
   if (!Number.isSafeInteger(ifindex) || ifindex < 0) fail("cli-usage", {}, [`--ifindex must be a non-negative integer, not '${opts.ifindex}'`]);
   const input = readPcap(readInput(path(opts.pcap)), opts.pcap);
