@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fail } from "../ir/diag/diag.js";
+import { jsonErrorLocation, jsonErrorReason } from "../ir/diag/json.js";
 import { manifestProblems } from "../backends/common/manifest.js";
 import { readText } from "./io.js";
 
@@ -12,12 +13,6 @@ import { readText } from "./io.js";
 export interface BundleDir {
   readonly dir: string;
   readonly shown: string;
-}
-
-/** 1-based line and column of a character offset, for a JSON syntax error's location. */
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset).split("\n");
-  return { line: before.length, col: before[before.length - 1]!.length + 1 };
 }
 
 /**
@@ -34,10 +29,7 @@ export function readBundleManifest(b: BundleDir): any {
   try {
     manifest = JSON.parse(text);
   } catch (e) {
-    // V8 names the offending character's offset: "... at position N".
-    const at = /position (\d+)/.exec(String((e as Error).message));
-    const loc = at ? { file, ...lineCol(text, Number(at[1])) } : { file };
-    return fail("bundle-read", loc, [b.shown, `manifest.json is not JSON (${(e as Error).message})`]);
+    return fail("bundle-read", jsonErrorLocation(text, file, e), [b.shown, `manifest.json is not JSON (${jsonErrorReason(e)})`]);
   }
   const problems = manifestProblems(manifest);
   if (problems.length) fail("bundle-read", { file }, [b.shown, `manifest.json does not match the manifest schema (${problems.length} problem${problems.length === 1 ? "" : "s"})`], problems.slice(0, 8));

@@ -89,6 +89,8 @@ export async function makeFixtures(): Promise<string> {
   put("garbage.img", Buffer.from("not a map image, only some text to read\n"));
   put("empty.img", "");
   put("bad.json", "{ \"hits\": [ ");
+  put("bad2.json", '{\n  "hits": [\n    { "key": 1, }\n  ]\n}\n');
+  put("token.json", '{\n  "hits": [ x ]\n}\n');
   put("shape.json", "{ \"hits\": 5 }");
   put("nomap.json", "{ \"nosuchmap\": [] }");
   put("array.json", "[1, 2, 3]");
