@@ -1,6 +1,6 @@
 // The CLI's view of the outside world: output streams and atomic file writes. main()
 // takes these so that tests run the CLI in-process (STYLE.md §11).
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fail } from "../ir/diag/diag.js";
 
@@ -45,4 +45,14 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   } finally {
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Fails before a long run rather than after it when `path` cannot be written: its folder
+ * is missing or is a file, or the path is a folder. Same message as writeFileAtomic's.
+ */
+export function checkWritable(path: string): void {
+  const parent = dirname(path);
+  const reason = !existsSync(parent) ? "ENOENT" : !statSync(parent).isDirectory() ? "ENOTDIR" : existsSync(path) && statSync(path).isDirectory() ? "EISDIR" : undefined;
+  if (reason) fail("io-write", { file: path }, [path, reason]);
 }

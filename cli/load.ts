@@ -6,7 +6,7 @@ import { compileModule } from "../backends/bpf/codegen/index.js";
 import { compileC } from "../frontends/c/compile.js";
 import { loadBpf } from "../frontends/bpf/load.js";
 import type { BpfObject } from "../ir/bpf/object.js";
-import { DiagnosticError } from "../ir/diag/diag.js";
+import { DiagnosticError, fail } from "../ir/diag/diag.js";
 import { validateModule } from "../ir/core/validate.js";
 import { DEFAULT_PIPELINE, runPasses } from "../ir/passes/index.js";
 
@@ -43,5 +43,9 @@ export function compileCToObject(source: string, file: string, opts: LoadOptions
 
 export function loadProgram(bytes: Uint8Array, file: string, opts: LoadOptions = {}): BpfObject {
   if (isCSource(file)) return compileCToObject(Buffer.from(bytes).toString("utf8"), file, opts);
-  return loadBpf(bytes, file);
+  const object = loadBpf(bytes, file);
+  // Every command works on a program: an object without one (only .text, or only maps)
+  // is refused here, with the file named, rather than indexed past its end later.
+  if (!object.programs.length) fail("elf-format", { file }, ["the object holds no program: no global function in an executable section other than .text"]);
+  return object;
 }

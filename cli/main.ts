@@ -3,7 +3,7 @@
 // turns every DiagnosticError into `bpfoff: error: ...` lines and exit status 1, and
 // reports anything else as a compiler bug (still one line, still exit 1).
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import { Command, CommanderError } from "commander";
 import { DiagnosticError, renderDiagnostic } from "../ir/diag/diag.js";
 import type { CliContext, CliIo } from "./io.js";
@@ -27,13 +27,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
     if (e instanceof DiagnosticError) {
-      for (const d of e.diagnostics) io.stderr(renderDiagnostic(d, sourceFor(d.loc.file, io)) + "\n");
+      for (const d of e.diagnostics) io.stderr(relativeToCwd(renderDiagnostic(d, sourceFor(d.loc.file, io)), io) + "\n");
       return 1;
     }
     io.stderr(`bpfoff: bug: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env["BPFOFF_DEBUG"]) io.stderr(`${(e as Error).stack}\n`);
     return 1;
   }
+}
+
+/**
+ * Commands resolve paths against the working folder before reading or writing them; in a
+ * message, a path under that folder is shown relative to it, as the user typed it.
+ */
+function relativeToCwd(text: string, io: CliIo): string {
+  const dir = io.cwd.replace(/[\\/]+$/, "");
+  // At the root every absolute path is "under" it: nothing is shortened there.
+  return dir === "" ? text : text.split(`${dir}${sep}`).join("");
 }
 
 /** The text of a source file, for caret lines; undefined for binary or unreadable files. */

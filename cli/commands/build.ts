@@ -4,6 +4,7 @@
 // with DIR file by file, exit 0 when identical, 1 with the differing files and a short
 // unified diff of each text file (for CI that keeps generated configs checked in).
 import type { Command } from "commander";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { entriesForMaps, isP4File, loadP4, loadProgramFile, P4_PIPELINE } from "../load-p4.js";
 import { fail } from "../../ir/diag/diag.js";
@@ -71,7 +72,9 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
     return;
   }
   ctx.io.stdout(diffs.map((d) => `${d.status}: ${d.path}\n`).join("") + diffs.map((d) => shortDiff(opts.output, d)).join(""));
-  ctx.io.stderr(`bpfoff: error: ${opts.output} differs from the build in ${diffs.length} file${diffs.length === 1 ? "" : "s"}: ${diffs.map((d) => d.path).join(", ")}\n`);
+  // No folder to compare with: every file is listed as missing, and the error says why.
+  const why = !existsSync(dir) ? " (it does not exist)" : !statSync(dir).isDirectory() ? " (it is a file, not a bundle folder)" : "";
+  ctx.io.stderr(`bpfoff: error: ${opts.output}${why} differs from the build in ${diffs.length} file${diffs.length === 1 ? "" : "s"}: ${diffs.map((d) => d.path).join(", ")}\n`);
   ctx.exitCode = 1;
 }
 

@@ -22,8 +22,9 @@ import { verdictName } from "../../runtime/interp/xdp.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import type { BpfMap } from "../../runtime/maps/map.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
-import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
+import { checkWritable, readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 import { parseHexBytes } from "../hex.js";
+import { integerValue } from "../numbers.js";
 
 export interface RunOpts {
   target: string;
@@ -72,7 +73,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
 }
 
 function intOption(text: string, option: string): number {
-  const n = Number(text);
+  const n = integerValue(text);
   if (!Number.isSafeInteger(n) || n < 0) fail("cli-usage", {}, [`${option} must be a non-negative integer, not '${text}'`]);
   return n;
 }
@@ -82,6 +83,7 @@ function runCommand(ctx: CliContext, file: string, opts: RunOpts): void {
   if (opts.pcap && opts.mem) fail("cli-usage", {}, ["--mem and --pcap exclude each other: --mem runs a raw program, --pcap an XDP program"]);
   if (!opts.pcap && opts.out) fail("cli-usage", {}, ["--out needs --pcap"]);
   const path = (p: string) => resolve(ctx.io.cwd, p);
+  for (const out of [opts.out, opts.mapsOut]) if (out !== undefined) checkWritable(path(out));
   if (opts.target !== "interp") return runOnTarget(ctx, file, opts);
   if (opts.entries && !isP4File(file)) fail("cli-usage", {}, ["--entries gives P4 table entries: it goes with a .p4 program"]);
   const p4 = isP4File(file) ? loadP4(readInput(path(file)), file) : undefined;

@@ -14,6 +14,8 @@ import { verdictName } from "../../runtime/interp/xdp.js";
 import { formatMapsState } from "../../runtime/maps/state.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { readInput, writeFileAtomic, type CliContext } from "../io.js";
+import { readBundleFile } from "../bundle-read.js";
+import { integerValue } from "../numbers.js";
 
 export interface NpuSimOpts {
   pcap: string;
@@ -27,14 +29,14 @@ export interface NpuSimOpts {
 
 function count(text: string | undefined, option: string, max: number): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  const n = integerValue(text);
   if (!Number.isInteger(n) || n < 1 || n > max) fail("cli-usage", {}, [`${option} must be an integer from 1 to ${max}, not '${text}'`]);
   return n;
 }
 
 export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manifest: { program: { type: string }; resources: { image: string; descriptor: string } }, maps: readonly BpfMap[], opts: NpuSimOpts, path: (p: string) => string): void {
   if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target npu --mem)`]);
-  const words = readImage(readFileSync(join(dir, manifest.resources.image)), `${bundle}/${manifest.resources.image}`);
+  const words = readImage(readBundleFile({ dir, shown: bundle }, manifest.resources.image), `${bundle}/${manifest.resources.image}`);
   const descFile = `${bundle}/${manifest.resources.descriptor}`;
   let d;
   try {
@@ -45,7 +47,7 @@ export function simNpuBundle(ctx: CliContext, dir: string, bundle: string, manif
   const timing = npuTiming(d);
   const engines = count(opts.engines, "--engines", 64) ?? timing.engines;
   const threads = count(opts.threads, "--threads", 8) ?? timing.threads;
-  const steps = Number(opts.maxSteps), ifindex = Number(opts.ifindex);
+  const steps = integerValue(opts.maxSteps), ifindex = integerValue(opts.ifindex);
   if (!Number.isSafeInteger(steps) || steps < 0) fail("cli-usage", {}, [`--max-steps must be a non-negative integer, not '${opts.maxSteps}'`]);
   if (!Number.isSafeInteger(ifindex) || ifindex < 0) fail("cli-usage", {}, [`--ifindex must be a non-negative integer, not '${opts.ifindex}'`]);
   const input = readPcap(readInput(path(opts.pcap)), opts.pcap);

@@ -4,18 +4,18 @@
 // `bpfoff run` on stdout and the cycle count on stderr. --vcd FILE: a waveform of the
 // whole run from the traced model (a second cached Verilator configuration).
 import type { Command } from "commander";
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fail } from "../../ir/diag/diag.js";
 import { decodeSlots } from "../../ir/bpf/codec.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { decodeMapImage } from "../../runtime/maps/image.js";
 import { findBackend } from "../../backends/registry.js";
-import { readText, type CliContext } from "../io.js";
+import { checkWritable, readText, type CliContext } from "../io.js";
 import { loadMapsState } from "../../runtime/maps/state.js";
 import { runXdpOnTarget } from "./run.js";
 import { simNpuBundle } from "./sim-npu.js";
 import { simAsicBundle } from "./sim-asic.js";
+import { readBundleFile, readBundleManifest, type BundleDir } from "../bundle-read.js";
 
 interface SimOpts {
   pcap: string;
@@ -57,10 +57,10 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--engines <n>", "npu bundles: micro-engines (default: the bundle's descriptor)")
     .option("--threads <n>", "npu bundles: threads per engine, 1-8 (default: the descriptor's)")
     .action((bundle: string, opts: SimOpts) => {
-      const dir = resolve(ctx.io.cwd, bundle);
-      const manifestFile = join(dir, "manifest.json");
-      if (!existsSync(manifestFile)) fail("io-read", { file: bundle }, [`${bundle}/manifest.json`, "not a bpfoff bundle"]);
-      const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      const b: BundleDir = { dir: resolve(ctx.io.cwd, bundle), shown: bundle };
+      const dir = b.dir;
+      const manifest = readBundleManifest(b);
+      for (const out of [opts.out, opts.mapsOut, opts.vcd]) if (out !== undefined) checkWritable(resolve(ctx.io.cwd, out));
       if (manifest.target === "asic" || manifest.target === "asic_small") return simAsicBundle(ctx, dir, bundle, opts, (p) => resolve(ctx.io.cwd, p));
       if (opts.stf !== undefined || opts.trace) fail("cli-usage", {}, [`--stf and --trace run the asic behavioural model; ${bundle} was built for target ${manifest.target}`]);
       if (opts.pcap === undefined) fail("cli-usage", {}, ["sim needs --pcap IN"]);
@@ -68,7 +68,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       if (opts.vcd !== undefined && manifest.target !== "fpga") fail("cli-usage", {}, [`--vcd writes the FPGA engine's waveform; ${bundle} was built for target ${manifest.target}`]);
       if ((opts.engines !== undefined || opts.threads !== undefined) && manifest.target !== "npu") fail("cli-usage", {}, [`--engines and --threads size the NPU simulator; ${bundle} was built for target ${manifest.target}`]);
       if (manifest.target === "npu") {
-        const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
+        const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readBundleFile(b, m.image), `${bundle}/${m.image}`));
         if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
         return simNpuBundle(ctx, dir, bundle, manifest, maps, opts, (p) => resolve(ctx.io.cwd, p));
       }
@@ -79,11 +79,11 @@ export function registerSim(program: Command, ctx: CliContext): void {
       if (manifest.program.type !== "xdp") fail("cli-usage", {}, [`${bundle} holds a ${manifest.program.type} program: sim runs XDP programs over a pcap (run raw programs with bpfoff run --target ${manifest.target} --mem)`]);
       // A tail-call bundle's ROM holds every program of the object (resources.programs).
       const listed = manifest.resources.programs as { name: string; index: number; base: number; length: number }[] | undefined;
-      const slots = romSlots(readFileSync(join(dir, rom), "utf8"), manifest.resources.rom_slots ?? manifest.resources.instructions, `${bundle}/${rom}`);
+      const slots = romSlots(Buffer.from(readBundleFile(b, rom)).toString("utf8"), manifest.resources.rom_slots ?? manifest.resources.instructions, `${bundle}/${rom}`);
       const programs = listed
         ? [...listed].sort((a, b) => a.index - b.index).map((p) => ({ name: p.name, section: p.index === listed[0]!.index ? manifest.program.section : "", slots: slots.slice(p.base, p.base + p.length), functions: new Map<number, string>() }))
         : [{ name: manifest.program.name, section: manifest.program.section, slots, functions: new Map<number, string>() }];
-      const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readFileSync(join(dir, m.image)), `${bundle}/${m.image}`));
+      const maps = (manifest.maps as { image: string }[]).map((m) => decodeMapImage(readBundleFile(b, m.image), `${bundle}/${m.image}`));
       if (opts.mapsIn) loadMapsState(maps, readText(resolve(ctx.io.cwd, opts.mapsIn)), opts.mapsIn);
       const object: BpfObject = {
         programs,

@@ -3,6 +3,7 @@
 // with runtime/maps' writeEntry (so a TCAM gets value/mask/priority). The same path serves
 // `--entries FILE` (JSON) and STF `add` lines.
 import { fail, type Location } from "../../ir/diag/diag.js";
+import { jsonErrorLocation, jsonErrorReason } from "../../ir/diag/json.js";
 import type { MapEntry } from "../../runtime/maps/map.js";
 import { keyLayout, valueLayout, type TableInfo } from "./tables.js";
 
@@ -229,7 +230,7 @@ export function parseEntriesJson(text: string, file: string): TableEntry[] {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return fail("p4-entries", { file }, [`${file} is not JSON: ${(e as Error).message}`]);
+    return fail("p4-entries", jsonErrorLocation(text, file, e), [`${file} is not JSON: ${jsonErrorReason(e)}`]);
   }
   const list = Array.isArray(doc) ? doc : (doc as { entries?: unknown })?.entries;
   if (!Array.isArray(list)) return fail("p4-entries", { file }, [`${file}: expected {"entries": [...]}`]);

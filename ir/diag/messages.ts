@@ -123,6 +123,8 @@ export const MESSAGES = {
   "build-input": "{0}",
   "build-check": "{0}",
   "bundle-write": "cannot write bundle {0}: {1}",
+  // Reading a bundle back (bpfoff sim): a folder that is not what bpfoff build writes.
+  "bundle-read": "{0}: not a bpfoff bundle: {1}",
   "build-manifest": "manifest.json does not match its schema ({0} problems): this is a bpfoff bug",
 } as const;
 

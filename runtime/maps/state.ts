@@ -5,6 +5,7 @@
 // "values": [{"cpu": 0, "value": [...]}, ...]; bpfoff models one CPU, so it reads the
 // CPU 0 value from that form and writes the plain "value" form.
 import { fail } from "../../ir/diag/diag.js";
+import { jsonErrorLocation, jsonErrorReason } from "../../ir/diag/json.js";
 import { ERRNO, UPDATE_FLAGS } from "./def.js";
 import { writeEntry } from "./index.js";
 import { describeErrno, isTcam, keyId, u32le, type BpfMap, type MapEntry } from "./map.js";
@@ -54,7 +55,7 @@ export function loadMapsState(maps: readonly BpfMap[], text: string, file: strin
   try {
     json = JSON.parse(text);
   } catch (e) {
-    fail("map-format", { file }, [`invalid JSON: ${(e as Error).message}`]);
+    fail("map-format", jsonErrorLocation(text, file, e), [`invalid JSON: ${jsonErrorReason(e)}`]);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) fail("map-format", { file }, ['expected an object {"mapname": [entries...]}']);
   const byName = new Map(maps.map((m) => [m.def.name, m]));

@@ -95,7 +95,7 @@ describe("map state JSON", () => {
   });
 
   it("rejects a file that is not JSON or names an unknown map", () => {
-    expect(() => loadMapsState(maps(), "{", "s.json")).toThrow(/s\.json: invalid JSON/);
+    expect(() => loadMapsState(maps(), "{", "s.json")).toThrow(/s\.json:1:2: invalid JSON/);
     expect(() => loadMapsState(maps(), '{"nope": []}', "s.json")).toThrow(/no map named 'nope' \(maps: acl, counters, flows\)/);
     expect(() => loadMapsState(maps(), "[]", "s.json")).toThrow(/expected an object/);
   });
