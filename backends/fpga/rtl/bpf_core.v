@@ -251,7 +251,7 @@ module bpf_core #(
     reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
     reg             e_mapval_far;   //   ... with a map index past the table's sixteen
     // map helper sequence (helpers 1-3 in execute)
-    reg  [4:0]      ms;
+    reg  [5:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
     reg  [19:0]     mkey;
     reg             msrc_map;       // the last read went to the map memory
@@ -290,6 +290,7 @@ module bpf_core #(
     reg             ctl;
     localparam [63:0] CTL_KEY = {REGION_STACK, 3'd7, 32'd0};     // stack frame 7, offset 0
     localparam [63:0] CTL_VALUE = {REGION_STACK, 3'd7, 32'd16};  // offset 16: values up to 496 bytes
+    localparam [63:0] CTL_TCAM = {REGION_STACK, 3'd6, 32'd0};    // TCAM insert/delete: mask at frame 6 offset 0, priority (u32) at 16
 
     // XDP state: the run's mode and the start of the addressable window (data_meta)
     reg             xdp;
@@ -707,17 +708,23 @@ module bpf_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
-    localparam [4:0] MS_CHECK = 5'd0, MS_KEY = 5'd1, MS_KEYD = 5'd2, MS_COPY = 5'd3, MS_WRITE = 5'd4,
-                     MS_HASH = 5'd5, MS_PMETA = 5'd6, MS_PMETAD = 5'd7, MS_PKEY = 5'd8, MS_PKEYD = 5'd9,
-                     MS_END = 5'd10, MS_HDR = 5'd11, MS_HDRD = 5'd12, MS_WKEY = 5'd13, MS_WMETA = 5'd14,
+    localparam [5:0] MS_CHECK = 6'd0, MS_KEY = 6'd1, MS_KEYD = 6'd2, MS_COPY = 6'd3, MS_WRITE = 6'd4,
+                     MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEY = 6'd8, MS_PKEYD = 6'd9,
+                     MS_END = 6'd10, MS_HDR = 6'd11, MS_HDRD = 6'd12, MS_WKEY = 6'd13, MS_WMETA = 6'd14,
                      // LPM tries
-                     MS_LB0 = 5'd15, MS_LB1 = 5'd16, MS_LB2 = 5'd17, MS_LSEL = 5'd18,
-                     MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22,
+                     MS_LB0 = 6'd15, MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,
+                     MS_LCNT = 6'd19, MS_LCNTD = 6'd20, MS_LBIT = 6'd21, MS_LBITD = 6'd22,
                      // TCAM
-                     MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26,
+                     MS_TN = 6'd23, MS_TN2 = 6'd24, MS_TM = 6'd25, MS_TC = 6'd26,
                      // LRU hash: restamp a used entry; find the least recently used
-                     MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
-    reg  [4:0]  ms_next;
+                     MS_RSTAMP = 6'd29, MS_VSCAN = 6'd30, MS_VCMP = 6'd31,
+                     // TCAM host commands (ctl update/delete): the entry's mask and priority, the
+                     // search for its row, rows moved to keep match order, the new row written
+                     MS_TK = 6'd27, MS_TKD = 6'd28, MS_TP = 6'd32, MS_TPD = 6'd33, MS_TSN = 6'd34,
+                     MS_TSR = 6'd35, MS_TSP = 6'd36, MS_TSV = 6'd37, MS_TSM = 6'd38, MS_TSC = 6'd39,
+                     MS_TF = 6'd40, MS_TNF = 6'd41, MS_TMV = 6'd42, MS_TMW = 6'd43, MS_TW = 6'd44,
+                     MS_TWM = 6'd45, MS_TWP = 6'd46, MS_TCNT = 6'd47;
+    reg  [5:0]  ms_next;
     // MS_HDR/MS_HDRD take the header's next sequence number for a new entry (then
     // MS_WKEY) or, hstamp set, for an LRU entry's new last use (then MS_RSTAMP).
     reg         hstamp, hstamp_next;
@@ -803,6 +810,18 @@ module bpf_core #(
     wire [MAP_AW-1:0] t_vaddr = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
     wire [MAP_AW-1:0] t_maddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
     wire [MAP_AW-1:0] t_next_vaddr = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_kofs[MAP_AW-1:0];
+    // Host inserts and deletes (ctl update/delete on a TCAM, runtime/maps/tcam.ts insert and
+    // remove): the entry (value & mask, mask, priority) is found among the rows of its
+    // priority; an insert moves the rows after its place down one row (from the last), a
+    // delete moves the rows after it up one, a word at a time, so that the rows stay in
+    // match order. lk0/lk1 hold the mask, hseq the priority, vidx the new row's index.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] t_islot_prev = {19'd0, hidx - 20'd1} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [16:0] t_row_bytes = 17'd1 << mt_shift[hm];
+    wire [MAP_AW-1:0] t_paddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, h_ksz > 5'd8 ? 5'd16 : 5'd8};
+    wire [63:0] t_mword = hkw ? lk1 : lk0;
+    wire [MAP_AW-1:0] t_move_dst = mt_base[hm][MAP_AW-1:0] + (helper_id == 32'd3 ? t_islot_prev[MAP_AW-1:0] : t_islot_next[MAP_AW-1:0]) + mcnt[MAP_AW-1:0];
 
     // LRU hash (docs/fpga-engine.md, "LRU hash maps"), as runtime/maps/hash.ts with lru:
     // exact recency order. A hash map whose meta word's sequence number is restamped from
@@ -1074,9 +1093,15 @@ module bpf_core #(
                                 if (!hkw && h_ksz > 5'd8) begin
                                     hkw_next = 1'b1;
                                     ms_next = MS_KEY;
-                                end else if (h_tcam && helper_id != 32'd1) begin
+                                end else if (h_tcam && helper_id != 32'd1 && !ctl) begin
                                     fire = 1'b1;
                                     result = -64'd95;               // -EOPNOTSUPP: programs only read a TCAM
+                                end else if (h_tcam && helper_id == 32'd2 && h_flags > 32'd2) begin
+                                    fire = 1'b1;
+                                    result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
+                                end else if (h_tcam && helper_id != 32'd1) begin
+                                    hkw_next = 1'b0;                // the host's insert/delete: the mask next
+                                    ms_next = MS_TK;
                                 end else if (h_tcam) ms_next = MS_TN;
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
@@ -1389,6 +1414,200 @@ module bpf_core #(
                                 ms_next = MS_TM;
                             end
                         end
+                        // TCAM host insert/delete: the mask (r5, two words for keys over 8
+                        // bytes), the value made canonical (value & mask), the priority.
+                        MS_TK: begin
+                            mh_xa = regs[5] + (hkw ? 64'd8 : 64'd0);
+                            mh_xlen = {12'd0, h_kwlen};
+                            if (!mem_ok) begin
+                                fault = 1'b1;
+                                fault_code = ERR_MEM;
+                            end else begin
+                                dmem_en = 1'b1;
+                                msrc_next = r_map;
+                                ms_next = MS_TKD;
+                            end
+                        end
+                        MS_TKD: begin
+                            if (hkw) begin
+                                lk1_next = x_rdata_q & h_kmask;
+                                hk1_next = hk1 & x_rdata_q;
+                            end else begin
+                                lk0_next = x_rdata_q & h_kmask;
+                                hk0_next = hk0 & x_rdata_q;
+                            end
+                            if (!hkw && h_ksz > 5'd8) begin
+                                hkw_next = 1'b1;
+                                ms_next = MS_TK;
+                            end else ms_next = MS_TP;
+                        end
+                        MS_TP: begin
+                            mh_xa = regs[5] + 64'd16;
+                            mh_xlen = 17'd4;
+                            if (!mem_ok) begin
+                                fault = 1'b1;
+                                fault_code = ERR_MEM;
+                            end else begin
+                                dmem_en = 1'b1;
+                                msrc_next = r_map;
+                                ms_next = MS_TPD;
+                            end
+                        end
+                        MS_TPD: begin
+                            hseq_next = x_rdata_q[31:0];
+                            mh_hread = 1'b1;
+                            mh_dest = h_hdr;        // the row count
+                            msrc_next = 1'b1;
+                            ms_next = MS_TSN;
+                        end
+                        MS_TSN: begin
+                            tn_next = x_rdata_q[19:0];
+                            hidx_next = 20'd0;
+                            hkw_next = 1'b0;
+                            ms_next = MS_TSR;
+                        end
+                        // The search: rows of higher priority are passed, the first row of
+                        // lower priority is where a new entry goes (after its equals: ties
+                        // go to the earlier insertion); equal priority compares value and mask.
+                        MS_TSR: begin
+                            if (hidx == tn) begin
+                                vidx_next = tn;
+                                ms_next = MS_TNF;
+                            end else begin
+                                mh_hread = 1'b1;
+                                mh_dest = t_paddr;
+                                ms_next = MS_TSP;
+                            end
+                        end
+                        MS_TSP: begin
+                            hkw_next = 1'b0;
+                            if (x_rdata_q[31:0] > hseq) begin
+                                hidx_next = hidx + 20'd1;
+                                ms_next = MS_TSR;
+                            end else if (x_rdata_q[31:0] < hseq) begin
+                                vidx_next = hidx;
+                                ms_next = MS_TNF;
+                            end else ms_next = MS_TSV;
+                        end
+                        MS_TSV: begin
+                            mh_hread = 1'b1;
+                            mh_dest = t_vaddr;
+                            ms_next = MS_TSM;
+                        end
+                        MS_TSM: begin
+                            tv_next = x_rdata_q;
+                            mh_hread = 1'b1;
+                            mh_dest = t_maddr;
+                            ms_next = MS_TSC;
+                        end
+                        MS_TSC: begin
+                            if (tv == h_kword && x_rdata_q == t_mword) begin
+                                if (!hkw && h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;
+                                    ms_next = MS_TSV;
+                                end else ms_next = MS_TF;
+                            end else begin
+                                hidx_next = hidx + 20'd1;
+                                hkw_next = 1'b0;
+                                ms_next = MS_TSR;
+                            end
+                        end
+                        // Found: an insert replaces the data in place (the row keeps its
+                        // place); a delete moves the rows after it up.
+                        MS_TF: begin
+                            mcnt_next = 16'd0;
+                            mkey_next = hidx;
+                            hkw_next = 1'b0;
+                            if (helper_id == 32'd3) begin
+                                if (hidx + 20'd1 == tn) ms_next = MS_TCNT;
+                                else begin
+                                    hidx_next = hidx + 20'd1;
+                                    ms_next = MS_TMV;
+                                end
+                            end else if (h_flags == 32'd1) begin
+                                fire = 1'b1;
+                                result = -64'd17;                   // -EEXIST: BPF_NOEXIST
+                            end else ms_next = MS_COPY;
+                        end
+                        // Not found: -ENOENT (delete, BPF_EXIST), -ENOSPC (a full table), or
+                        // the rows from vidx on move down one, from the last.
+                        MS_TNF: begin
+                            mcnt_next = 16'd0;
+                            hkw_next = 1'b0;
+                            if (helper_id == 32'd3 || h_flags == 32'd2) begin
+                                fire = 1'b1;
+                                result = -64'd2;
+                            end else if (tn >= mt_max[hm]) begin
+                                fire = 1'b1;
+                                result = -64'd28;
+                            end else if (vidx == tn) begin
+                                hidx_next = vidx;
+                                ms_next = MS_TW;
+                            end else begin
+                                hidx_next = tn - 20'd1;
+                                ms_next = MS_TMV;
+                            end
+                        end
+                        MS_TMV: begin
+                            mh_hread = 1'b1;
+                            mh_dest = h_sbase + mcnt[MAP_AW-1:0];
+                            msrc_next = 1'b1;
+                            ms_next = MS_TMW;
+                        end
+                        MS_TMW: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_move_dst;
+                            mh_wdata = x_rdata_q;
+                            mh_wbytes = 8'hff;
+                            mcnt_next = h_next[15:0];
+                            ms_next = MS_TMV;
+                            if (h_next >= t_row_bytes) begin
+                                mcnt_next = 16'd0;
+                                if (helper_id == 32'd3) begin
+                                    if (hidx + 20'd1 == tn) ms_next = MS_TCNT;
+                                    else hidx_next = hidx + 20'd1;
+                                end else if (hidx == vidx) ms_next = MS_TW;
+                                else hidx_next = hidx - 20'd1;
+                            end
+                        end
+                        // The new row at vidx (hidx): value, mask, priority; then the count
+                        // and the data (MS_COPY into row mkey).
+                        MS_TW: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_vaddr;
+                            mh_wdata = h_kword;
+                            mh_wbytes = 8'hff;
+                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
+                            else begin
+                                hkw_next = 1'b0;
+                                ms_next = MS_TWM;
+                            end
+                        end
+                        MS_TWM: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_maddr;
+                            mh_wdata = t_mword;
+                            mh_wbytes = 8'hff;
+                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
+                            else ms_next = MS_TWP;
+                        end
+                        MS_TWP: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_paddr;
+                            mh_wdata = {32'd0, hseq};
+                            mh_wbytes = 8'hff;
+                            ms_next = MS_TCNT;
+                        end
+                        MS_TCNT: begin
+                            mh_write = 1'b1;
+                            mh_dest = h_hdr;
+                            mh_wdata = {44'd0, helper_id == 32'd3 ? tn - 20'd1 : tn + 20'd1};
+                            mh_wbytes = 8'hff;
+                            mkey_next = hidx;
+                            mcnt_next = 16'd0;
+                            if (helper_id == 32'd3) fire = 1'b1;
+                            else ms_next = MS_COPY;
+                        end
                         default: begin
                             fault = 1'b1;
                             fault_code = ERR_HARG;
@@ -1608,6 +1827,7 @@ module bpf_core #(
                 regs[2] <= CTL_KEY;
                 regs[3] <= CTL_VALUE;
                 regs[4] <= {32'd0, ctl_flags};
+                regs[5] <= CTL_TCAM;
                 e_valid <= 1'b1;
                 e_pc <= {PC_W{1'b0}};
                 e_kind <= K_CALL;
