@@ -32,7 +32,7 @@
 //        the table index; FLAGS decimal; VSIZE the map's value size; KEY and VALUE hex bytes
 //        or "-"; MASK hex and PRIORITY decimal for a TCAM's insert (update) and delete),
 //        each run by the engine's map sequence (ctl_*): key and value written to stack
-//        frame 7 at offsets 0 and 16, mask and priority (u32) to stack frame 6 at offsets
+//        frame 7 at offsets 0 and 24, mask and priority (u32) to stack frame 6 at offsets
 //        0 and 16, through the host port, ctl_start pulsed, done or error
 //        awaited; the line ends in " ctl=" and one item per command, comma-separated:
 //        "STATUS:R0HEX[:VALUEHEX]" (STATUS d done, e<code> error, t timeout; VALUEHEX the
@@ -190,8 +190,9 @@ std::vector<uint8_t> hexBytes(const std::string& hex) {
     return out;
 }
 
-constexpr unsigned kCtlRow = 7 * 64;    // stack frame 7: the map commands' key (offset 0) and value (offset 16)
-constexpr unsigned kCtlValueMax = 512 - 16;
+constexpr unsigned kCtlRow = 7 * 64;    // stack frame 7: the map commands' key (offset 0) and value (offset 24)
+constexpr unsigned kCtlKeyMax = 24;
+constexpr unsigned kCtlValueMax = 512 - kCtlKeyMax;
 constexpr unsigned kCtlTcamRow = 6 * 64; // stack frame 6: a TCAM entry's mask (offset 0) and priority (offset 16)
 
 // Bytes into consecutive 64-bit host rows from `row` (byte 0 in bits 7:0), zero-padded.
@@ -253,14 +254,14 @@ void runControl(Vbpf_engine& top, const std::string& name, const std::string& cm
             writeRows(top, kCtlTcamRow, scratch);
         }
         const std::vector<uint8_t> k = hexBytes(key), v = hexBytes(value);
-        if (k.size() > 16 || v.size() > kCtlValueMax) {
-            std::cerr << "tb: a map command's key (16) or value (" << kCtlValueMax << " bytes) is too long\n";
+        if (k.size() > kCtlKeyMax || v.size() > kCtlValueMax) {
+            std::cerr << "tb: a map command's key (" << kCtlKeyMax << ") or value (" << kCtlValueMax << " bytes) is too long\n";
             std::exit(2);
         }
         // key and value into stack frame 7, zero-padded to whole rows
-        std::vector<uint8_t> scratch(16 + ((v.size() + 7) & ~size_t{7}), 0);
+        std::vector<uint8_t> scratch(kCtlKeyMax + ((v.size() + 7) & ~size_t{7}), 0);
         std::copy(k.begin(), k.end(), scratch.begin());
-        std::copy(v.begin(), v.end(), scratch.begin() + 16);
+        std::copy(v.begin(), v.end(), scratch.begin() + kCtlKeyMax);
         writeRows(top, kCtlRow, scratch);
         top.ctl_op = static_cast<uint8_t>(op);
         top.ctl_map = static_cast<uint8_t>(map);
