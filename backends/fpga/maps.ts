@@ -21,24 +21,25 @@ const BPF_F_RDONLY_PROG = 0x80;
 
 /** Hash maps: the longest key the engine compares (two 8-byte words). */
 export const MAX_HASH_KEY = 16;
-/** LPM tries: a u32 prefixlen and 1..12 data bytes (prefixes up to 96 bits; no IPv6 yet). */
-export const LPM_KEY_SIZES = { min: 5, max: MAX_HASH_KEY } as const;
+/** LPM tries: a u32 prefixlen and 1..16 data bytes (prefixes up to 128 bits: IPv6), three key words. */
+export const LPM_KEY_SIZES = { min: 5, max: 20 } as const;
 
 /**
  * The header in front of a map's slot 0 (bpf_core.v): hash maps have the next sequence
  * number at base - 8; LPM tries also a bitmap of the prefix lengths in use at base - 24
- * (lengths 0..63) and base - 16 (64..127), and a u16 entry count per length 0..127 at
- * base - 280 + 2 * length (LPM_HDR in bpf_core.v).
+ * (lengths 0..63), base - 16 (64..127) and base - 32 (128), and a u16 entry count per
+ * length 0..128 at base - 296 + 2 * length (LPM_HDR in bpf_core.v).
  */
 const HEADER_BYTES: Readonly<Partial<Record<MapDef["kind"], number>>> = {
   hash: 8,          // sequence word
   percpu_hash: 8,   // one CPU: a hash map
   lru_hash: 8,      // sequence word: the next last-use number
-  lpm_trie: 280,    // counts (128 x u16) + bitmap (2 words) + sequence word
+  lpm_trie: 296,    // counts (129 x u16, padded to 264 bytes) + bitmap (3 words) + sequence word
   tcam: 8,          // the number of rows
 };
-const LPM_BITMAP_FROM_BASE = -24;
-const LPM_COUNTS_FROM_BASE = -280;
+const LPM_COUNTS_FROM_BASE = -296;
+/** The bitmap word of a prefix length: 0..63 at base - 24, 64..127 at base - 16, 128 at base - 32. */
+const lpmBitmapFromBase = (len: number): number => (len >= 128 ? -32 : -24 + 8 * (len >> 6));
 
 /** Kinds whose slots are hashed (value, key, meta word); percpu_hash is a hash map for the engine's one CPU. */
 const hashed = (def: MapDef): boolean => def.kind === "hash" || def.kind === "percpu_hash" || def.kind === "lru_hash" || def.kind === "lpm_trie";
@@ -70,20 +71,22 @@ const round8 = (n: number): number => (n + 7) & ~7;
 /** Hash slot: the key's offset (after the value), the meta word's offset, the slot's bytes before rounding. */
 export function hashSlot(def: Pick<MapDef, "keySize" | "valueSize">): { keyOffset: number; metaOffset: number; bytes: number } {
   const keyOffset = round8(def.valueSize);
-  const metaOffset = keyOffset + (def.keySize > 8 ? 16 : 8);
+  const metaOffset = keyOffset + round8(Math.max(def.keySize, 1));
   return { keyOffset, metaOffset, bytes: metaOffset + 8 };
 }
 
 /**
- * The engine's hash of a key (bpf_core h_mix / h_range): the key zero-padded to 16 bytes,
- * its two little-endian 8-byte words XORed, the halves of that XORed, multiplied by
+ * The engine's hash of a key (bpf_core h_mix / h_range): the key zero-padded to 24 bytes,
+ * its three little-endian 8-byte words XORed, the halves of that XORed, multiplied by
  * 0x9e3779b1 (mod 2**32); the home slot is (mix * max_entries) >> 32.
  */
 export function hashHome(key: Uint8Array, maxEntries: number): number {
-  const b = new Uint8Array(16);
-  b.set(key.subarray(0, 16));
+  const b = new Uint8Array(24);
+  b.set(key.subarray(0, 24));
   const v = new DataView(b.buffer);
-  const f32 = (v.getUint32(0, true) ^ v.getUint32(4, true) ^ v.getUint32(8, true) ^ v.getUint32(12, true)) >>> 0;
+  let f32 = 0;
+  for (let at = 0; at < 24; at += 4) f32 ^= v.getUint32(at, true);
+  f32 >>>= 0;
   const mix = Math.imul(f32, 0x9e3779b1) >>> 0;
   return Math.floor((mix * maxEntries) / 2 ** 32);
 }
@@ -157,7 +160,7 @@ export function mapLayout(defs: readonly MapDef[]): MapLayout {
 export function tableWord(p: MapPlacement): bigint {
   const key = keyed(p.def);
   return BigInt(p.def.valueSize) | (key ? 1n << 15n : 0n) | (BigInt(p.shift) << 16n) | (BigInt(p.def.maxEntries) << 20n) |
-    (key ? BigInt(p.def.keySize - 1) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.flags & BPF_F_RDONLY_PROG ? 1n << 61n : 0n) | ((KEYED_VARIANT[p.def.kind] ?? 0n) << 62n);
+    (key ? BigInt(p.def.keySize - (p.def.kind === "lpm_trie" ? LPM_KEY_SIZES.min : 1)) << 36n : 0n) | (BigInt(p.base) << 40n) | (p.def.flags & BPF_F_RDONLY_PROG ? 1n << 61n : 0n) | ((KEYED_VARIANT[p.def.kind] ?? 0n) << 62n);
 }
 
 /** The hash slot a new key goes to: linear probing from its home slot to the first empty one. */
@@ -192,7 +195,7 @@ function hashRegion(p: MapPlacement, map: BpfMap): Uint8Array {
       const len = view.getUint32(at + keyOffset, true);
       const count = base + LPM_COUNTS_FROM_BASE + 2 * len;
       view.setUint16(count, view.getUint16(count, true) + 1, true);
-      out[base + LPM_BITMAP_FROM_BASE + (len >> 3)]! |= 1 << (len & 7);
+      out[base + lpmBitmapFromBase(len) + ((len & 63) >> 3)]! |= 1 << (len & 7);
     }
   }
   view.setUint32(base - 8, seq, true);

@@ -159,8 +159,10 @@ export function buildEngineModel(opts: { cacheDir?: string; jobs?: number; trace
 
 /** Map command opcodes of bpf_engine's ctl_op: the helper numbers. */
 export const MAP_COMMAND_OPS = { lookup: 1, update: 2, delete: 3 } as const;
-/** The longest value a map command carries: stack frame 7 from offset 16. */
-export const MAP_COMMAND_MAX_VALUE = 512 - 16;
+/** The longest key a map command carries (stack frame 7 from offset 0: an LPM trie's IPv6 key is 20 bytes). */
+export const MAP_COMMAND_MAX_KEY = 24;
+/** The longest value a map command carries: stack frame 7 from offset 24. */
+export const MAP_COMMAND_MAX_VALUE = 512 - MAP_COMMAND_MAX_KEY;
 
 /** One map command between runs (bpf_engine ctl_*), as the map API's lookup/update/delete. */
 export interface MapCommand {
@@ -171,6 +173,12 @@ export interface MapCommand {
   /** update: the value (value_size bytes). */
   readonly value?: Uint8Array;
   readonly flags?: number;
+  /**
+   * A TCAM's update and delete: the entry is (key & mask, mask, priority), as the map API's
+   * TcamMap.insert/remove (runtime/maps/tcam.ts); update inserts or overwrites it, delete
+   * removes it. Both are required there; a TCAM lookup matches the key like a program's.
+   */
+  readonly tcam?: { readonly mask: Uint8Array; readonly priority: number };
   /** The map's value_size: a found value is read back with this many bytes. */
   readonly valueSize: number;
 }
@@ -283,8 +291,10 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts
         const file = join(work, `${i}.ctl.txt`);
         const hexOf = (b: Uint8Array | undefined) => (b && b.length ? Buffer.from(b).toString("hex") : "-");
         writeFileSync(file, c.control.commands.map((k) => {
-          if (k.key.length > 16 || (k.value?.length ?? 0) > MAP_COMMAND_MAX_VALUE) throw new Error(`${c.name}: a map command's key exceeds 16 bytes or its value ${MAP_COMMAND_MAX_VALUE}`);
-          return `${MAP_COMMAND_OPS[k.op]} ${k.map} ${(k.flags ?? 0) >>> 0} ${k.valueSize} ${hexOf(k.key)} ${hexOf(k.value)}\n`;
+          if (k.key.length > MAP_COMMAND_MAX_KEY || (k.value?.length ?? 0) > MAP_COMMAND_MAX_VALUE) throw new Error(`${c.name}: a map command's key exceeds ${MAP_COMMAND_MAX_KEY} bytes or its value ${MAP_COMMAND_MAX_VALUE}`);
+          if (k.tcam && (k.tcam.mask.length > 16 || !Number.isInteger(k.tcam.priority) || k.tcam.priority < 0 || k.tcam.priority > 0xffffffff)) throw new Error(`${c.name}: a TCAM command's mask exceeds 16 bytes or its priority is not a u32`);
+          const tcam = k.tcam ? ` ${hexOf(k.tcam.mask)} ${k.tcam.priority}` : "";
+          return `${MAP_COMMAND_OPS[k.op]} ${k.map} ${(k.flags ?? 0) >>> 0} ${k.valueSize} ${hexOf(k.key)} ${hexOf(k.value)}${tcam}\n`;
         }).join(""));
         let mapsFile = "-";
         if (c.maps !== undefined) {

@@ -146,12 +146,12 @@ add %r0, %r6
     }
   });
 
-  it("a map the engine cannot hold (an LPM trie with IPv6 keys) is refused before the run", async () => {
-    writeFileSync(join(dir, "lmap.s"), ".map m lpm_trie key=20 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
+  it("a map the engine cannot hold (an LPM trie with keys past IPv6's 20 bytes) is refused before the run", async () => {
+    writeFileSync(join(dir, "lmap.s"), ".map m lpm_trie key=24 value=8 entries=4\nstw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map(m)\ncall 1\nmov %r0, 0\nexit\n");
     const r = await cli(["run", "lmap.s", "--target", "fpga"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/target fpga does not support map 'm' with 20-byte keys \(at most 16\)/);
+    expect(r.stderr).toMatch(/target fpga does not support map 'm' with 24-byte keys \(at most 20\)/);
   });
 });
 

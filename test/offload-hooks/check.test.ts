@@ -42,14 +42,14 @@ describe("offload check", () => {
       "1: target fpga does not support helper csum_diff (28)",
     ]);
     expect(fpga().helpers).toEqual([1, 2, 3, 5, 7, 8, 12, 23, 44, 51, 54, 65]);
-    expect(fpga().maps).toEqual({ kinds: ["array", "percpu_array", "hash", "percpu_hash", "lru_hash", "lpm_trie", "tcam", "prog_array", "devmap"], max_entries: 65535, max_key_size: 16, max_value_size: 16384, max_total_bytes: 65536 });
+    expect(fpga().maps).toEqual({ kinds: ["array", "percpu_array", "hash", "percpu_hash", "lru_hash", "lpm_trie", "tcam", "prog_array", "devmap"], max_entries: 65535, max_key_size: 20, max_value_size: 16384, max_total_bytes: 65536 });
     expect(messages(".map m array key=4 value=8 entries=1\nldabsb 3\nmov %r0, 2\nexit", fpga())).toEqual([
       "0: target fpga does not support ldabsb (instruction group packet)",
     ]);
-    expect(messages(".map m array key=4 value=16 entries=70000\n.map l lru_hash key=20 value=8 entries=4\n.map k hash key=16 value=8 entries=4\nmov %r0, 2\nexit", fpga())).toEqual([
+    expect(messages(".map m array key=4 value=16 entries=70000\n.map l lru_hash key=24 value=8 entries=4\n.map k hash key=16 value=8 entries=4\nmov %r0, 2\nexit", fpga())).toEqual([
       "-: target fpga does not support map 'm' with 70000 entries (at most 65535)",
-      "-: target fpga does not support map 'l' with 20-byte keys (at most 16)",
-      "-: target fpga does not support 1400208 bytes of map memory (the device has 65536)",
+      "-: target fpga does not support map 'l' with 24-byte keys (at most 20)",
+      "-: target fpga does not support 1400224 bytes of map memory (the device has 65536)",
     ]);
   });
   it("names a missing helper at its instruction", () => {

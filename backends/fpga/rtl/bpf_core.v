@@ -159,7 +159,7 @@ module bpf_core #(
     reg [19:0] mt_max   [0:MAPS-1];
     reg [23:0] mt_base  [0:MAPS-1];
     reg        mt_hash  [0:MAPS-1];      // keyed slots: a hash map, LPM trie or TCAM (else an array)
-    reg [3:0]  mt_ksz   [0:MAPS-1];      // keyed: key_size - 1 (1..16 bytes)
+    reg [3:0]  mt_ksz   [0:MAPS-1];      // keyed: key_size - 1 (1..16 bytes); LPM tries: key_size - 5 (5..20)
     reg        mt_lpm   [0:MAPS-1];      // an LPM trie: canonical prefixes in hashed slots
     reg        mt_tcam  [0:MAPS-1];      // a TCAM: (value, mask) rows in match order
     reg        mt_lru   [0:MAPS-1];      // an LRU hash: the sequence number is the last use
@@ -251,13 +251,14 @@ module bpf_core #(
     reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
     reg             e_mapval_far;   //   ... with a map index past the table's sixteen
     // map helper sequence (helpers 1-3 in execute)
-    reg  [4:0]      ms;
+    reg  [5:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
     reg  [19:0]     mkey;
     reg             msrc_map;       // the last read went to the map memory
     // hash maps: the key (two 8-byte words, zero-padded), the probe, the first free slot
-    reg  [63:0]     hk0, hk1;
-    reg             hkw;            // key word being read or compared
+    reg  [63:0]     hk0, hk1, hk2;
+    reg             hkw;            // key word being read or compared: 0 or 1, or 2 with hk3rd
+    reg             hk3rd;          //   the third word (keys over 16 bytes: LPM tries' IPv6 keys)
     reg  [19:0]     hidx;           // slot being probed
     reg  [19:0]     hprobe;         // slots probed so far
     reg             hfree_v;
@@ -265,8 +266,8 @@ module bpf_core #(
     reg             hfound;
     reg  [31:0]     hseq;           // insertion sequence number of a new entry
     // LPM tries: the key as read (prefixlen, data), the prefix lengths still to try
-    reg  [63:0]     lk0, lk1;
-    reg  [127:0]    lbits;
+    reg  [63:0]     lk0, lk1, lk2;
+    reg  [128:0]    lbits;          // lengths 0..128
     // TCAM: rows in the table, the value word of the row being compared
     reg  [19:0]     tn;
     reg  [63:0]     tv;
@@ -289,7 +290,8 @@ module bpf_core #(
     // a map command from the host is running (no program: one helper call, then stop)
     reg             ctl;
     localparam [63:0] CTL_KEY = {REGION_STACK, 3'd7, 32'd0};     // stack frame 7, offset 0
-    localparam [63:0] CTL_VALUE = {REGION_STACK, 3'd7, 32'd16};  // offset 16: values up to 496 bytes
+    localparam [63:0] CTL_VALUE = {REGION_STACK, 3'd7, 32'd24};  // offset 24 (keys up to 20 bytes): values up to 488 bytes
+    localparam [63:0] CTL_TCAM = {REGION_STACK, 3'd6, 32'd0};    // TCAM insert/delete: mask at frame 6 offset 0, priority (u32) at 16
 
     // XDP state: the run's mode and the start of the addressable window (data_meta)
     reg             xdp;
@@ -707,17 +709,24 @@ module bpf_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
-    localparam [4:0] MS_CHECK = 5'd0, MS_KEY = 5'd1, MS_KEYD = 5'd2, MS_COPY = 5'd3, MS_WRITE = 5'd4,
-                     MS_HASH = 5'd5, MS_PMETA = 5'd6, MS_PMETAD = 5'd7, MS_PKEY = 5'd8, MS_PKEYD = 5'd9,
-                     MS_END = 5'd10, MS_HDR = 5'd11, MS_HDRD = 5'd12, MS_WKEY = 5'd13, MS_WMETA = 5'd14,
+    localparam [5:0] MS_CHECK = 6'd0, MS_KEY = 6'd1, MS_KEYD = 6'd2, MS_COPY = 6'd3, MS_WRITE = 6'd4,
+                     MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEY = 6'd8, MS_PKEYD = 6'd9,
+                     MS_END = 6'd10, MS_HDR = 6'd11, MS_HDRD = 6'd12, MS_WKEY = 6'd13, MS_WMETA = 6'd14,
                      // LPM tries
-                     MS_LB0 = 5'd15, MS_LB1 = 5'd16, MS_LB2 = 5'd17, MS_LSEL = 5'd18,
-                     MS_LCNT = 5'd19, MS_LCNTD = 5'd20, MS_LBIT = 5'd21, MS_LBITD = 5'd22,
+                     MS_LB0 = 6'd15, MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,
+                     MS_LCNT = 6'd19, MS_LCNTD = 6'd20, MS_LBIT = 6'd21, MS_LBITD = 6'd22,
                      // TCAM
-                     MS_TN = 5'd23, MS_TN2 = 5'd24, MS_TM = 5'd25, MS_TC = 5'd26,
+                     MS_TN = 6'd23, MS_TN2 = 6'd24, MS_TM = 6'd25, MS_TC = 6'd26,
                      // LRU hash: restamp a used entry; find the least recently used
-                     MS_RSTAMP = 5'd29, MS_VSCAN = 5'd30, MS_VCMP = 5'd31;
-    reg  [4:0]  ms_next;
+                     MS_RSTAMP = 6'd29, MS_VSCAN = 6'd30, MS_VCMP = 6'd31,
+                     // TCAM host commands (ctl update/delete): the entry's mask and priority, the
+                     // search for its row, rows moved to keep match order, the new row written
+                     MS_TK = 6'd27, MS_TKD = 6'd28, MS_TP = 6'd32, MS_TPD = 6'd33, MS_TSN = 6'd34,
+                     MS_TSR = 6'd35, MS_TSP = 6'd36, MS_TSV = 6'd37, MS_TSM = 6'd38, MS_TSC = 6'd39,
+                     MS_TF = 6'd40, MS_TNF = 6'd41, MS_TMV = 6'd42, MS_TMW = 6'd43, MS_TW = 6'd44,
+                     MS_TWM = 6'd45, MS_TWP = 6'd46, MS_TCNT = 6'd47,
+                     MS_LB3 = 6'd48;     // LPM: the bitmap's third word (length 128)
+    reg  [5:0]  ms_next;
     // MS_HDR/MS_HDRD take the header's next sequence number for a new entry (then
     // MS_WKEY) or, hstamp set, for an LRU entry's new last use (then MS_RSTAMP).
     reg         hstamp, hstamp_next;
@@ -730,66 +739,71 @@ module bpf_core #(
     // up to 8, the meta word after it ([1:0] 0 empty, 1 live, 2 deleted; [63:32] the
     // insertion sequence number); the map's header word (the next sequence number) at base - 8.
     wire        h_hash = mt_hash[hm];
-    wire [4:0]  h_ksz = {1'b0, mt_ksz[hm]} + 5'd1;
-    wire [4:0]  h_kwlen = hkw ? h_ksz - 5'd8 : (h_ksz > 5'd8 ? 5'd8 : h_ksz);  // bytes of key word hkw
+    wire [4:0]  h_ksz = {1'b0, mt_ksz[hm]} + (mt_lpm[hm] ? 5'd5 : 5'd1);
+    // bytes of the key word being read: word 2 (hk3rd) holds bytes 16.., word 1 bytes 8..15
+    wire [4:0]  h_kwlen = hk3rd ? h_ksz - 5'd16 : hkw ? (h_ksz > 5'd16 ? 5'd8 : h_ksz - 5'd8) : (h_ksz > 5'd8 ? 5'd8 : h_ksz);
+    wire        h_kmore = hk3rd ? 1'b0 : hkw ? h_ksz > 5'd16 : h_ksz > 5'd8;   // another key word follows
+    wire [4:0]  h_kwofs = {hk3rd, hkw & !hk3rd, 3'b000};                        // its byte offset: 0, 8, 16
     wire [63:0] h_kmask = h_kwlen >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_kwlen[2:0], 3'b000});
-    wire [63:0] h_fold = hk0 ^ hk1;
+    wire [63:0] h_fold = hk0 ^ hk1 ^ hk2;
     wire [31:0] h_f32 = h_fold[31:0] ^ h_fold[63:32];
     wire [31:0] h_mix = h_f32 * 32'h9e37_79b1;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [15:0] h_kofs = (h_vsize + 16'd7) & 16'hfff8;
-    wire [15:0] h_mofs = h_kofs + (h_ksz > 5'd8 ? 16'd16 : 16'd8);
+    wire [15:0] h_mofs = h_kofs + (h_ksz > 5'd16 ? 16'd24 : h_ksz > 5'd8 ? 16'd16 : 16'd8);
     wire [51:0] h_range = {20'd0, h_mix} * {32'd0, mt_max[hm]};            // Lemire: home = mix * max >> 32
     wire [38:0] h_islot = {19'd0, hidx} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
     wire [MAP_AW-1:0] h_sbase = mt_base[hm][MAP_AW-1:0] + h_islot[MAP_AW-1:0];
     wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
-    wire [63:0] h_kword = (hkw ? hk1 : hk0);
+    wire [63:0] h_kword = hk3rd ? hk2 : hkw ? hk1 : hk0;
     wire [MAP_AW-1:0] h_hdr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};    // the header word: the next sequence number
 
     // LPM tries (docs/fpga-engine.md, "LPM tries"), as runtime/maps/lpm.ts. The slots are
     // a hash map's, holding canonical keys (data bits past prefixlen cleared); the header
     // before slot 0 holds, below the sequence word at base - 8, a bitmap of the prefix
-    // lengths in use at base - 24 (lengths 0..63) and base - 16 (64..127), and a 16-bit
-    // entry count per length at base - LPM_HDR + 2 * len, so that a delete knows when a
-    // length's last prefix goes. A lookup tries only lengths in use, longest first.
-    localparam integer LPM_HDR = 280;                   // counts 256 + bitmap 16 + sequence 8
+    // lengths in use at base - 24 (lengths 0..63), base - 16 (64..127) and base - 32 (128:
+    // IPv6's full length), and a 16-bit entry count per length at base - LPM_HDR + 2 * len
+    // (len 0..128), so that a delete knows when a length's last prefix goes. A lookup tries
+    // only lengths in use, longest first. Keys of 5..20 bytes: prefixes up to 128 bits.
+    localparam integer LPM_HDR = 296;                   // counts 258 (+6) + bitmap 24 + sequence 8
     wire        h_lpm = mt_lpm[hm];
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [7:0]  l_max8 = {h_ksz - 5'd4, 3'b000};           // longest prefix: 8 * (key_size - 4), <= 96
+    wire [7:0]  l_max = {h_ksz - 5'd4, 3'b000};            // longest prefix: 8 * (key_size - 4), <= 128
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [6:0]  l_max = l_max8[6:0];
-    wire        l_bad = lk0[31:0] > {25'd0, l_max};        // trie_*_elem: prefixlen past the data: no match / -EINVAL
-    wire [6:0]  l_plen = lk0[6:0];                         // the key's prefixlen (once l_bad is ruled out)
-    wire [127:0] l_upto = ~({128{1'b1}} << ({1'b0, l_plen} + 8'd1));   // lengths 0..prefixlen
-    wire [6:0]  l_cur = hk0[6:0];                          // the length being probed (canonical key's prefixlen)
-    wire [MAP_AW-1:0] l_cnt_addr = mt_base[hm][MAP_AW-1:0] - LPM_HDR[MAP_AW-1:0] + {{(MAP_AW - 8){1'b0}}, l_cur, 1'b0};
-    wire [MAP_AW-1:0] l_bmp_addr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24} + {{(MAP_AW - 4){1'b0}}, l_cur[6], 3'b000};
+    wire        l_bad = lk0[31:0] > {24'd0, l_max};        // trie_*_elem: prefixlen past the data: no match / -EINVAL
+    wire [7:0]  l_plen = lk0[7:0];                         // the key's prefixlen (once l_bad is ruled out)
+    wire [128:0] l_upto = ~({129{1'b1}} << ({1'b0, l_plen} + 9'd1));   // lengths 0..prefixlen
+    wire [7:0]  l_cur = hk0[7:0];                          // the length being probed (canonical key's prefixlen)
+    wire [MAP_AW-1:0] l_cnt_addr = mt_base[hm][MAP_AW-1:0] - LPM_HDR[MAP_AW-1:0] + {{(MAP_AW - 9){1'b0}}, l_cur, 1'b0};
+    wire [MAP_AW-1:0] l_bmp_addr = mt_base[hm][MAP_AW-1:0] - (l_cur[7] ? {{(MAP_AW - 6){1'b0}}, 6'd32} : {{(MAP_AW - 5){1'b0}}, 5'd24} - {{(MAP_AW - 4){1'b0}}, l_cur[6], 3'b000});
     wire [63:0] l_bit = 64'd1 << l_cur[5:0];
 
     // The highest set bit (the longest length left to try).
-    function [6:0] msb128(input [127:0] v);
+    function [7:0] msb129(input [128:0] v);
         integer i;
         begin
-            msb128 = 7'd0;
-            for (i = 0; i < 128; i = i + 1) if (v[i]) msb128 = i[6:0];
+            msb129 = 8'd0;
+            for (i = 0; i < 129; i = i + 1) if (v[i]) msb129 = i[7:0];
         end
     endfunction
     // The canonical key of prefix length len: prefixlen = len, data bits [0, len) kept
     // (bit 0 is the most significant bit of data byte 0, key byte 4), the rest cleared.
-    function [127:0] lpm_canon(input [127:0] key, input [6:0] len);
-        reg [95:0] be;
+    function [191:0] lpm_canon(input [191:0] key, input [7:0] len);
+        reg [127:0] be;
         integer d;
         begin
-            be = ~({96{1'b1}} >> len);          // the data mask, data byte 0 in bits 95:88
-            lpm_canon = 128'd0;
-            for (d = 0; d < 12; d = d + 1) lpm_canon[8 * (4 + d) +: 8] = key[8 * (4 + d) +: 8] & be[95 - 8 * d -: 8];
-            lpm_canon[6:0] = len;
+            be = ~({128{1'b1}} >> len);         // the data mask, data byte 0 in bits 127:120
+            lpm_canon = 192'd0;
+            for (d = 0; d < 16; d = d + 1) lpm_canon[8 * (4 + d) +: 8] = key[8 * (4 + d) +: 8] & be[127 - 8 * d -: 8];
+            lpm_canon[7:0] = len;
         end
     endfunction
-    wire [6:0]   l_sel = helper_id == 32'd1 ? msb128(lbits) : l_plen;
-    wire [127:0] l_canon = lpm_canon({lk1, lk0}, l_sel);
+    wire [7:0]   l_sel = helper_id == 32'd1 ? msb129(lbits) : l_plen;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [191:0] l_canon = lpm_canon({lk2, lk1, lk0}, l_sel);
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // TCAM (docs/fpga-engine.md, "TCAM maps"), as runtime/maps/tcam.ts: row i at
     // base + (i << shift) holds the data (the value a lookup returns) at 0, the entry's
@@ -803,6 +817,18 @@ module bpf_core #(
     wire [MAP_AW-1:0] t_vaddr = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
     wire [MAP_AW-1:0] t_maddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
     wire [MAP_AW-1:0] t_next_vaddr = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_kofs[MAP_AW-1:0];
+    // Host inserts and deletes (ctl update/delete on a TCAM, runtime/maps/tcam.ts insert and
+    // remove): the entry (value & mask, mask, priority) is found among the rows of its
+    // priority; an insert moves the rows after its place down one row (from the last), a
+    // delete moves the rows after it up one, a word at a time, so that the rows stay in
+    // match order. lk0/lk1 hold the mask, hseq the priority, vidx the new row's index.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] t_islot_prev = {19'd0, hidx - 20'd1} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [16:0] t_row_bytes = 17'd1 << mt_shift[hm];
+    wire [MAP_AW-1:0] t_paddr = h_sbase + h_mofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, h_ksz > 5'd8 ? 5'd16 : 5'd8};
+    wire [63:0] t_mword = hkw ? lk1 : lk0;
+    wire [MAP_AW-1:0] t_move_dst = mt_base[hm][MAP_AW-1:0] + (helper_id == 32'd3 ? t_islot_prev[MAP_AW-1:0] : t_islot_next[MAP_AW-1:0]) + mcnt[MAP_AW-1:0];
 
     // LRU hash (docs/fpga-engine.md, "LRU hash maps"), as runtime/maps/hash.ts with lru:
     // exact recency order. A hash map whose meta word's sequence number is restamped from
@@ -813,12 +839,12 @@ module bpf_core #(
     wire [MAP_AW-1:0] v_next_meta = mt_base[hm][MAP_AW-1:0] + t_islot_next[MAP_AW-1:0] + h_mofs[MAP_AW-1:0];
     wire        v_older = hidx == 20'd0 || x_rdata_q[63:32] < vseq;
 
-    reg  [63:0]     hk0_next, hk1_next;
-    reg             hkw_next, hfree_v_next, hfound_next;
+    reg  [63:0]     hk0_next, hk1_next, hk2_next;
+    reg             hkw_next, hk3rd_next, hfree_v_next, hfound_next;
     reg  [19:0]     hidx_next, hprobe_next, hfree_next;
     reg  [31:0]     hseq_next;
-    reg  [63:0]     lk0_next, lk1_next;
-    reg  [127:0]    lbits_next;
+    reg  [63:0]     lk0_next, lk1_next, lk2_next;
+    reg  [128:0]    lbits_next;
     reg  [19:0]     tn_next;
     reg  [63:0]     tv_next;
     reg  [19:0]     vidx_next;
@@ -862,7 +888,9 @@ module bpf_core #(
         msrc_next = msrc_map;
         hk0_next = hk0;
         hk1_next = hk1;
+        hk2_next = hk2;
         hkw_next = hkw;
+        hk3rd_next = hk3rd;
         hidx_next = hidx;
         hprobe_next = hprobe;
         hfree_v_next = hfree_v;
@@ -871,6 +899,7 @@ module bpf_core #(
         hseq_next = hseq;
         lk0_next = lk0;
         lk1_next = lk1;
+        lk2_next = lk2;
         lbits_next = lbits;
         tn_next = tn;
         tv_next = tv;
@@ -1052,7 +1081,7 @@ module bpf_core #(
                             end else ms_next = MS_KEY;
                         end
                         MS_KEY: begin
-                            mh_xa = regs[2] + (hkw ? 64'd8 : 64'd0);
+                            mh_xa = regs[2] + {59'd0, h_kwofs};
                             mh_xlen = h_hash ? {12'd0, h_kwlen} : 17'd4;
                             if (!mem_ok) begin
                                 fault = 1'b1;
@@ -1067,23 +1096,36 @@ module bpf_core #(
                             mkey_next = h_key[19:0];
                             mcnt_next = 16'd0;
                             if (h_hash) begin
-                                if (hkw) hk1_next = x_rdata_q & h_kmask;
+                                if (hk3rd) hk2_next = x_rdata_q & h_kmask;
+                                else if (hkw) hk1_next = x_rdata_q & h_kmask;
                                 else hk0_next = x_rdata_q & h_kmask;
-                                if (hkw) lk1_next = x_rdata_q & h_kmask;
+                                if (hk3rd) lk2_next = x_rdata_q & h_kmask;
+                                else if (hkw) lk1_next = x_rdata_q & h_kmask;
                                 else lk0_next = x_rdata_q & h_kmask;
-                                if (!hkw && h_ksz > 5'd8) begin
+                                if (h_kmore) begin
                                     hkw_next = 1'b1;
+                                    hk3rd_next = hkw;
                                     ms_next = MS_KEY;
-                                end else if (h_tcam && helper_id != 32'd1) begin
+                                end else if (h_tcam && helper_id != 32'd1 && !ctl) begin
                                     fire = 1'b1;
                                     result = -64'd95;               // -EOPNOTSUPP: programs only read a TCAM
+                                end else if (h_tcam && helper_id == 32'd2 && h_flags > 32'd2) begin
+                                    fire = 1'b1;
+                                    result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
+                                end else if (h_tcam && helper_id != 32'd1) begin
+                                    hkw_next = 1'b0;                // the host's insert/delete: the mask next
+                                    hk3rd_next = 1'b0;
+                                    ms_next = MS_TK;
                                 end else if (h_tcam) ms_next = MS_TN;
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
                                 end else if (!h_lpm) ms_next = MS_HASH;
-                                else if (helper_id == 32'd1) ms_next = MS_LB0;
-                                else ms_next = MS_LSEL;
+                                else begin
+                                    hk3rd_next = 1'b0;
+                                    if (helper_id == 32'd1) ms_next = MS_LB0;
+                                    else ms_next = MS_LSEL;
+                                end
                             end else if (helper_id == 32'd1) begin
                                 fire = 1'b1;
                                 result = h_key < {12'd0, mt_max[hm]} ? {REGION_MAPV, hm, h_key[23:0], 32'd0} : 64'd0;
@@ -1132,6 +1174,7 @@ module bpf_core #(
                         end
                         MS_PMETAD: begin
                             hkw_next = 1'b0;
+                            hk3rd_next = 1'b0;
                             if (x_rdata_q[1:0] == 2'd1) ms_next = MS_PKEY;
                             else begin
                                 if (!hfree_v) begin
@@ -1148,7 +1191,7 @@ module bpf_core #(
                         end
                         MS_PKEY: begin
                             mh_hread = 1'b1;
-                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, h_kwofs};
                             msrc_next = 1'b1;
                             ms_next = MS_PKEYD;
                         end
@@ -1160,8 +1203,9 @@ module bpf_core #(
                                     hprobe_next = hprobe + 20'd1;
                                     ms_next = MS_PMETA;
                                 end
-                            end else if (!hkw && h_ksz > 5'd8) begin
+                            end else if (h_kmore) begin
                                 hkw_next = 1'b1;
+                                hk3rd_next = hkw;
                                 ms_next = MS_PKEY;
                             end else begin
                                 hfound_next = 1'b1;
@@ -1172,6 +1216,7 @@ module bpf_core #(
                             mkey_next = hidx;
                             mcnt_next = 16'd0;
                             hkw_next = 1'b0;
+                            hk3rd_next = 1'b0;
                             if (hfound) begin
                                 if (helper_id == 32'd1 && h_lru) begin
                                     ms_next = MS_HDR;    // a use: restamp
@@ -1196,7 +1241,7 @@ module bpf_core #(
                                 end
                             end else if (h_lpm && helper_id == 32'd1) begin
                                 // no prefix of this length matches: the next shorter length in use
-                                lbits_next = lbits & ~({64'd0, l_bit} << {l_cur[6], 6'd0});
+                                lbits_next = lbits & ~(129'd1 << l_cur);
                                 ms_next = MS_LSEL;
                             end else begin
                                 fire = helper_id != 32'd2 || h_flags == 32'd2 || !hfree_v;
@@ -1229,11 +1274,12 @@ module bpf_core #(
                         end
                         MS_WKEY: begin
                             mh_write = 1'b1;
-                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, hkw, 3'b000};
+                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, h_kwofs};
                             mh_wdata = h_kword;
                             mh_wbytes = 8'hff;
                             hkw_next = 1'b1;
-                            if (hkw || h_ksz <= 5'd8) ms_next = MS_WMETA;
+                            hk3rd_next = hkw;
+                            if (!h_kmore) ms_next = MS_WMETA;
                         end
                         MS_WMETA: begin
                             mh_write = 1'b1;
@@ -1255,26 +1301,35 @@ module bpf_core #(
                             end
                         end
                         MS_LB1: begin
-                            lbits_next = {64'd0, x_rdata_q & l_upto[63:0]};
-                            if (l_max[6]) begin             // lengths 64.. exist: the second word
+                            lbits_next = {65'd0, x_rdata_q & l_upto[63:0]};
+                            if (l_max[7] || l_max[6]) begin // lengths 64.. exist: the second word
                                 mh_hread = 1'b1;
                                 mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd16};
                                 ms_next = MS_LB2;
                             end else ms_next = MS_LSEL;
                         end
                         MS_LB2: begin
-                            lbits_next = {x_rdata_q & l_upto[127:64], lbits[63:0]};
+                            lbits_next = {1'b0, x_rdata_q & l_upto[127:64], lbits[63:0]};
+                            if (l_max[7]) begin             // length 128 exists: the third word
+                                mh_hread = 1'b1;
+                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 6){1'b0}}, 6'd32};
+                                ms_next = MS_LB3;
+                            end else ms_next = MS_LSEL;
+                        end
+                        MS_LB3: begin
+                            lbits_next = {x_rdata_q[0] & l_upto[128], lbits[127:0]};
                             ms_next = MS_LSEL;
                         end
                         // The canonical key to probe: lookup, the longest length left (none
                         // left: NULL); update/delete, the key's own prefixlen.
                         MS_LSEL: begin
-                            if (helper_id == 32'd1 ? lbits == 128'd0 : l_bad) begin
+                            if (helper_id == 32'd1 ? lbits == 129'd0 : l_bad) begin
                                 fire = 1'b1;
                                 result = helper_id == 32'd1 ? 64'd0 : -64'd22;
                             end else begin
                                 hk0_next = l_canon[63:0];
                                 hk1_next = l_canon[127:64];
+                                hk2_next = {32'd0, l_canon[159:128]};
                                 ms_next = MS_HASH;
                             end
                         end
@@ -1388,6 +1443,200 @@ module bpf_core #(
                                 mh_dest = t_next_vaddr;
                                 ms_next = MS_TM;
                             end
+                        end
+                        // TCAM host insert/delete: the mask (r5, two words for keys over 8
+                        // bytes), the value made canonical (value & mask), the priority.
+                        MS_TK: begin
+                            mh_xa = regs[5] + (hkw ? 64'd8 : 64'd0);
+                            mh_xlen = {12'd0, h_kwlen};
+                            if (!mem_ok) begin
+                                fault = 1'b1;
+                                fault_code = ERR_MEM;
+                            end else begin
+                                dmem_en = 1'b1;
+                                msrc_next = r_map;
+                                ms_next = MS_TKD;
+                            end
+                        end
+                        MS_TKD: begin
+                            if (hkw) begin
+                                lk1_next = x_rdata_q & h_kmask;
+                                hk1_next = hk1 & x_rdata_q;
+                            end else begin
+                                lk0_next = x_rdata_q & h_kmask;
+                                hk0_next = hk0 & x_rdata_q;
+                            end
+                            if (!hkw && h_ksz > 5'd8) begin
+                                hkw_next = 1'b1;
+                                ms_next = MS_TK;
+                            end else ms_next = MS_TP;
+                        end
+                        MS_TP: begin
+                            mh_xa = regs[5] + 64'd16;
+                            mh_xlen = 17'd4;
+                            if (!mem_ok) begin
+                                fault = 1'b1;
+                                fault_code = ERR_MEM;
+                            end else begin
+                                dmem_en = 1'b1;
+                                msrc_next = r_map;
+                                ms_next = MS_TPD;
+                            end
+                        end
+                        MS_TPD: begin
+                            hseq_next = x_rdata_q[31:0];
+                            mh_hread = 1'b1;
+                            mh_dest = h_hdr;        // the row count
+                            msrc_next = 1'b1;
+                            ms_next = MS_TSN;
+                        end
+                        MS_TSN: begin
+                            tn_next = x_rdata_q[19:0];
+                            hidx_next = 20'd0;
+                            hkw_next = 1'b0;
+                            ms_next = MS_TSR;
+                        end
+                        // The search: rows of higher priority are passed, the first row of
+                        // lower priority is where a new entry goes (after its equals: ties
+                        // go to the earlier insertion); equal priority compares value and mask.
+                        MS_TSR: begin
+                            if (hidx == tn) begin
+                                vidx_next = tn;
+                                ms_next = MS_TNF;
+                            end else begin
+                                mh_hread = 1'b1;
+                                mh_dest = t_paddr;
+                                ms_next = MS_TSP;
+                            end
+                        end
+                        MS_TSP: begin
+                            hkw_next = 1'b0;
+                            if (x_rdata_q[31:0] > hseq) begin
+                                hidx_next = hidx + 20'd1;
+                                ms_next = MS_TSR;
+                            end else if (x_rdata_q[31:0] < hseq) begin
+                                vidx_next = hidx;
+                                ms_next = MS_TNF;
+                            end else ms_next = MS_TSV;
+                        end
+                        MS_TSV: begin
+                            mh_hread = 1'b1;
+                            mh_dest = t_vaddr;
+                            ms_next = MS_TSM;
+                        end
+                        MS_TSM: begin
+                            tv_next = x_rdata_q;
+                            mh_hread = 1'b1;
+                            mh_dest = t_maddr;
+                            ms_next = MS_TSC;
+                        end
+                        MS_TSC: begin
+                            if (tv == h_kword && x_rdata_q == t_mword) begin
+                                if (!hkw && h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;
+                                    ms_next = MS_TSV;
+                                end else ms_next = MS_TF;
+                            end else begin
+                                hidx_next = hidx + 20'd1;
+                                hkw_next = 1'b0;
+                                ms_next = MS_TSR;
+                            end
+                        end
+                        // Found: an insert replaces the data in place (the row keeps its
+                        // place); a delete moves the rows after it up.
+                        MS_TF: begin
+                            mcnt_next = 16'd0;
+                            mkey_next = hidx;
+                            hkw_next = 1'b0;
+                            if (helper_id == 32'd3) begin
+                                if (hidx + 20'd1 == tn) ms_next = MS_TCNT;
+                                else begin
+                                    hidx_next = hidx + 20'd1;
+                                    ms_next = MS_TMV;
+                                end
+                            end else if (h_flags == 32'd1) begin
+                                fire = 1'b1;
+                                result = -64'd17;                   // -EEXIST: BPF_NOEXIST
+                            end else ms_next = MS_COPY;
+                        end
+                        // Not found: -ENOENT (delete, BPF_EXIST), -ENOSPC (a full table), or
+                        // the rows from vidx on move down one, from the last.
+                        MS_TNF: begin
+                            mcnt_next = 16'd0;
+                            hkw_next = 1'b0;
+                            if (helper_id == 32'd3 || h_flags == 32'd2) begin
+                                fire = 1'b1;
+                                result = -64'd2;
+                            end else if (tn >= mt_max[hm]) begin
+                                fire = 1'b1;
+                                result = -64'd28;
+                            end else if (vidx == tn) begin
+                                hidx_next = vidx;
+                                ms_next = MS_TW;
+                            end else begin
+                                hidx_next = tn - 20'd1;
+                                ms_next = MS_TMV;
+                            end
+                        end
+                        MS_TMV: begin
+                            mh_hread = 1'b1;
+                            mh_dest = h_sbase + mcnt[MAP_AW-1:0];
+                            msrc_next = 1'b1;
+                            ms_next = MS_TMW;
+                        end
+                        MS_TMW: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_move_dst;
+                            mh_wdata = x_rdata_q;
+                            mh_wbytes = 8'hff;
+                            mcnt_next = h_next[15:0];
+                            ms_next = MS_TMV;
+                            if (h_next >= t_row_bytes) begin
+                                mcnt_next = 16'd0;
+                                if (helper_id == 32'd3) begin
+                                    if (hidx + 20'd1 == tn) ms_next = MS_TCNT;
+                                    else hidx_next = hidx + 20'd1;
+                                end else if (hidx == vidx) ms_next = MS_TW;
+                                else hidx_next = hidx - 20'd1;
+                            end
+                        end
+                        // The new row at vidx (hidx): value, mask, priority; then the count
+                        // and the data (MS_COPY into row mkey).
+                        MS_TW: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_vaddr;
+                            mh_wdata = h_kword;
+                            mh_wbytes = 8'hff;
+                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
+                            else begin
+                                hkw_next = 1'b0;
+                                ms_next = MS_TWM;
+                            end
+                        end
+                        MS_TWM: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_maddr;
+                            mh_wdata = t_mword;
+                            mh_wbytes = 8'hff;
+                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
+                            else ms_next = MS_TWP;
+                        end
+                        MS_TWP: begin
+                            mh_write = 1'b1;
+                            mh_dest = t_paddr;
+                            mh_wdata = {32'd0, hseq};
+                            mh_wbytes = 8'hff;
+                            ms_next = MS_TCNT;
+                        end
+                        MS_TCNT: begin
+                            mh_write = 1'b1;
+                            mh_dest = h_hdr;
+                            mh_wdata = {44'd0, helper_id == 32'd3 ? tn - 20'd1 : tn + 20'd1};
+                            mh_wbytes = 8'hff;
+                            mkey_next = hidx;
+                            mcnt_next = 16'd0;
+                            if (helper_id == 32'd3) fire = 1'b1;
+                            else ms_next = MS_COPY;
                         end
                         default: begin
                             fault = 1'b1;
@@ -1530,8 +1779,11 @@ module bpf_core #(
             msrc_map <= 1'b0;
             m_map <= 1'b0;
             hkw <= 1'b0;
+            hk3rd <= 1'b0;
             hk1 <= 64'd0;
+            hk2 <= 64'd0;
             lk1 <= 64'd0;
+            lk2 <= 64'd0;
             for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
             for (i = 0; i < MAPS; i = i + 1) mt_max[i] <= 20'd0;
             for (i = 0; i < MAPS; i = i + 1) mt_kind[i] <= MK_PLAIN;
@@ -1608,6 +1860,7 @@ module bpf_core #(
                 regs[2] <= CTL_KEY;
                 regs[3] <= CTL_VALUE;
                 regs[4] <= {32'd0, ctl_flags};
+                regs[5] <= CTL_TCAM;
                 e_valid <= 1'b1;
                 e_pc <= {PC_W{1'b0}};
                 e_kind <= K_CALL;
@@ -1618,8 +1871,11 @@ module bpf_core #(
                 e_phase <= 1'b0;
                 ms <= MS_CHECK;
                 hkw <= 1'b0;
+                hk3rd <= 1'b0;
                 hk1 <= 64'd0;
+                hk2 <= 64'd0;
                 lk1 <= 64'd0;
+                lk2 <= 64'd0;
             end
         end else begin
             cycles <= cycles + 64'd1;
@@ -1644,7 +1900,9 @@ module bpf_core #(
             msrc_map <= msrc_next;
             hk0 <= hk0_next;
             hk1 <= hk1_next;
+            hk2 <= hk2_next;
             hkw <= hkw_next;
+            hk3rd <= hk3rd_next;
             hidx <= hidx_next;
             hprobe <= hprobe_next;
             hfree_v <= hfree_v_next;
@@ -1653,6 +1911,7 @@ module bpf_core #(
             hseq <= hseq_next;
             lk0 <= lk0_next;
             lk1 <= lk1_next;
+            lk2 <= lk2_next;
             lbits <= lbits_next;
             tn <= tn_next;
             tv <= tv_next;
@@ -1738,8 +1997,11 @@ module bpf_core #(
                 xs <= XS_CHECK;
                 ts <= TS_CHECK;
                 hkw <= 1'b0;
+                hk3rd <= 1'b0;
                 hk1 <= 64'd0;
+                hk2 <= 64'd0;
                 lk1 <= 64'd0;
+                lk2 <= 64'd0;
             end else begin
                 // Stalled: keep the forwarded operands, whose producers move on.
                 e_valid <= !stop;

@@ -69,7 +69,8 @@ module bpf_engine #(
     input  wire               map_we,
     input  wire [3:0]         map_idx,          // 16 maps
     input  wire [63:0]        map_wdata,
-    // map commands (engine idle; see bpf_core): key at stack frame 7 offset 0, value at 16
+    // map commands (engine idle; see bpf_core): key at stack frame 7 offset 0, value at 24;
+    // a TCAM update/delete (insert/remove) also its mask at stack frame 6 offset 0, priority at 16
     input  wire               ctl_start,
     input  wire [1:0]         ctl_op,           // 1 lookup, 2 update, 3 delete
     input  wire [3:0]         ctl_map,

@@ -28,10 +28,12 @@
 //        program table: program IDX of the object at ROM slot BASE, LEN slots)
 //   MAPBYTES decimal: the first MAPBYTES bytes of the map memory are printed after the run
 //   MODE ctl: no program (ROM "-"): MEM is a file of map commands, one a line,
-//        "OP MAP FLAGS VSIZE KEY VALUE" (OP 1 lookup, 2 update, 3 delete; MAP the table
-//        index; FLAGS decimal; VSIZE the map's value size; KEY and VALUE hex bytes or "-"),
+//        "OP MAP FLAGS VSIZE KEY VALUE [MASK PRIORITY]" (OP 1 lookup, 2 update, 3 delete; MAP
+//        the table index; FLAGS decimal; VSIZE the map's value size; KEY and VALUE hex bytes
+//        or "-"; MASK hex and PRIORITY decimal for a TCAM's insert (update) and delete),
 //        each run by the engine's map sequence (ctl_*): key and value written to stack
-//        frame 7 at offsets 0 and 16 through the host port, ctl_start pulsed, done or error
+//        frame 7 at offsets 0 and 24, mask and priority (u32) to stack frame 6 at offsets
+//        0 and 16, through the host port, ctl_start pulsed, done or error
 //        awaited; the line ends in " ctl=" and one item per command, comma-separated:
 //        "STATUS:R0HEX[:VALUEHEX]" (STATUS d done, e<code> error, t timeout; VALUEHEX the
 //        value a successful lookup found, read from the map memory at ctl_value_addr)
@@ -188,8 +190,25 @@ std::vector<uint8_t> hexBytes(const std::string& hex) {
     return out;
 }
 
-constexpr unsigned kCtlRow = 7 * 64;    // stack frame 7: the map commands' key (offset 0) and value (offset 16)
-constexpr unsigned kCtlValueMax = 512 - 16;
+constexpr unsigned kCtlRow = 7 * 64;    // stack frame 7: the map commands' key (offset 0) and value (offset 24)
+constexpr unsigned kCtlKeyMax = 24;
+constexpr unsigned kCtlValueMax = 512 - kCtlKeyMax;
+constexpr unsigned kCtlTcamRow = 6 * 64; // stack frame 6: a TCAM entry's mask (offset 0) and priority (offset 16)
+
+// Bytes into consecutive 64-bit host rows from `row` (byte 0 in bits 7:0), zero-padded.
+void writeRows(Vbpf_engine& top, unsigned row, const std::vector<uint8_t>& bytes) {
+    top.host_en = 1;
+    top.host_we = 1;
+    for (size_t r = 0; r * 8 < bytes.size(); r++) {
+        uint64_t w = 0;
+        for (unsigned b = 0; b < 8 && r * 8 + b < bytes.size(); b++) w |= static_cast<uint64_t>(bytes[r * 8 + b]) << (8 * b);
+        top.host_row = static_cast<uint16_t>(row + r);
+        top.host_wdata = w;
+        tick(top);
+    }
+    top.host_en = 0;
+    top.host_we = 0;
+}
 
 // Map commands between runs (MODE ctl): see the header.
 void runControl(Vbpf_engine& top, const std::string& name, const std::string& cmdPath, uint64_t maxCycles, bool keep,
@@ -220,28 +239,30 @@ void runControl(Vbpf_engine& top, const std::string& name, const std::string& cm
         std::istringstream f(line);
         unsigned op = 0, map = 0, vsize = 0;
         uint32_t flags = 0;
-        std::string key, value;
+        std::string key, value, mask;
+        uint32_t priority = 0;
         if (!(f >> op >> map >> flags >> vsize >> key >> value)) continue;
+        if (f >> mask >> priority) {
+            const std::vector<uint8_t> m = hexBytes(mask);
+            if (m.size() > 16) {
+                std::cerr << "tb: a TCAM mask is longer than 16 bytes\n";
+                std::exit(2);
+            }
+            std::vector<uint8_t> scratch(24, 0);
+            std::copy(m.begin(), m.end(), scratch.begin());
+            for (unsigned b = 0; b < 4; b++) scratch[16 + b] = static_cast<uint8_t>(priority >> (8 * b));
+            writeRows(top, kCtlTcamRow, scratch);
+        }
         const std::vector<uint8_t> k = hexBytes(key), v = hexBytes(value);
-        if (k.size() > 16 || v.size() > kCtlValueMax) {
-            std::cerr << "tb: a map command's key (16) or value (" << kCtlValueMax << " bytes) is too long\n";
+        if (k.size() > kCtlKeyMax || v.size() > kCtlValueMax) {
+            std::cerr << "tb: a map command's key (" << kCtlKeyMax << ") or value (" << kCtlValueMax << " bytes) is too long\n";
             std::exit(2);
         }
         // key and value into stack frame 7, zero-padded to whole rows
-        std::vector<uint8_t> scratch(16 + ((v.size() + 7) & ~size_t{7}), 0);
+        std::vector<uint8_t> scratch(kCtlKeyMax + ((v.size() + 7) & ~size_t{7}), 0);
         std::copy(k.begin(), k.end(), scratch.begin());
-        std::copy(v.begin(), v.end(), scratch.begin() + 16);
-        top.host_en = 1;
-        top.host_we = 1;
-        for (size_t r = 0; r * 8 < scratch.size(); r++) {
-            uint64_t w = 0;
-            for (unsigned b = 0; b < 8; b++) w |= static_cast<uint64_t>(scratch[r * 8 + b]) << (8 * b);
-            top.host_row = static_cast<uint16_t>(kCtlRow + r);
-            top.host_wdata = w;
-            tick(top);
-        }
-        top.host_en = 0;
-        top.host_we = 0;
+        std::copy(v.begin(), v.end(), scratch.begin() + kCtlKeyMax);
+        writeRows(top, kCtlRow, scratch);
         top.ctl_op = static_cast<uint8_t>(op);
         top.ctl_map = static_cast<uint8_t>(map);
         top.ctl_flags = flags;

@@ -8,14 +8,14 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mapLayout, mapsFile, storeMapMemory } from "../../../backends/fpga/maps.js";
-import { buildEngineModel, runEngine, type EngineCase, type EngineModel, type MapCommand, type MapCommandResult } from "../../../backends/fpga/sim.js";
+import { buildEngineModel, runEngine, type EngineModel, type MapCommand } from "../../../backends/fpga/sim.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";
-import { newHostState } from "../../../runtime/helpers/env.js";
-import { instantiateMaps, runXdp } from "../../../runtime/interp/run.js";
+import { instantiateMaps } from "../../../runtime/interp/run.js";
 import { isTcam, u32leBytes, type BpfMap } from "../../../runtime/maps/map.js";
 import { formatMapsState } from "../../../runtime/maps/state.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
+import { compareScript, engineMapAnswer, mapApiAnswer, type ScriptStep } from "./compare.js";
 import { hex } from "./support.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");
@@ -24,24 +24,6 @@ let model: EngineModel;
 beforeAll(() => {
   if (haveVerilator) model = buildEngineModel({ jobs: 2 });
 });
-
-/** What a command gives, in the map API's terms: the value found (hex) or nothing, or the return code. */
-type Answer = { found: string | undefined } | { rc: number };
-
-function interpAnswer(maps: readonly BpfMap[], c: MapCommand): Answer {
-  const m = maps[c.map]!;
-  if (c.op === "lookup") {
-    const v = m.lookup(c.key);
-    return { found: v && hex(v) };
-  }
-  return { rc: c.op === "update" ? m.update(c.key, c.value!, c.flags ?? 0) : m.delete(c.key) };
-}
-
-function engineAnswer(c: MapCommand, r: MapCommandResult): Answer {
-  expect(r.status).toBe("done");
-  if (c.op === "lookup") return { found: r.r0 === 0n ? undefined : hex(r.value!) };
-  return { rc: Number(BigInt.asIntN(64, r.r0)) };
-}
 
 const OBJECT = assemble(`.map a array key=4 value=12 entries=4
 .map h hash key=6 value=8 entries=5
@@ -70,6 +52,8 @@ function commandArb(): fc.Arbitrary<MapCommand> {
     fc.tuple(fc.constantFrom(0, 8, 16, 24, 32, 33), fc.constantFrom(0, 1, 2, 9)).map(([p, b]) => Uint8Array.of(p, 0, 0, 0, 10, 1, b, 7)),
     fc.constantFrom(0, 10, 11).map((b) => Uint8Array.of(b, 1, 2, 3)),
   ];
+  // TCAM update/delete are the host's insert/remove of (key & mask, mask, priority)
+  const tcam = fc.record({ mask: fc.constantFrom(Uint8Array.of(0xff, 0, 0, 0), Uint8Array.of(0xff, 0xff, 0xff, 0xff), Uint8Array.of(0, 0, 0, 0)), priority: fc.constantFrom(0, 1, 2) });
   const valueSize = [12, 8, 8, 8];
   return fc.integer({ min: 0, max: 3 }).chain((map) =>
     fc.record({
@@ -77,7 +61,8 @@ function commandArb(): fc.Arbitrary<MapCommand> {
       key: keyFor[map]!,
       value: fc.uint8Array({ minLength: valueSize[map]!, maxLength: valueSize[map]! }),
       flags: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.constant(5) }),
-    }).map((r): MapCommand => ({ ...r, map, valueSize: valueSize[map]! })),
+      tcam,
+    }).map(({ tcam, ...r }): MapCommand => ({ ...r, map, valueSize: valueSize[map]!, ...(map === 3 ? { tcam } : {}) })),
   );
 }
 
@@ -86,10 +71,10 @@ describe.skipIf(!haveVerilator)("map commands on the FPGA engine match the inter
     const layout = mapLayout(OBJECT.maps);
     fc.assert(fc.property(fc.array(commandArb(), { minLength: 1, maxLength: 40 }), (commands) => {
       const ref = seeded(OBJECT);
-      const want = commands.map((c) => interpAnswer(ref, c));
+      const want = commands.map((c) => mapApiAnswer(ref, c));
       const live = seeded(OBJECT);
       const [r] = runEngine(model, [{ name: "ctl", slots: [], maps: mapsFile(layout, live), mapBytes: layout.bytes, control: { commands } }]);
-      expect(commands.map((c, i) => engineAnswer(c, r!.control![i]!))).toEqual(want);
+      expect(commands.map((c, i) => engineMapAnswer(c, r!.control![i]!))).toEqual(want);
       storeMapMemory(layout, r!.maps!, live);
       expect(formatMapsState(live)).toBe(formatMapsState(ref));
     }), { numRuns: 25, seed: 77 });
@@ -136,49 +121,17 @@ pass:
 mov %r0, 2
 drop:
 exit`, "x.s");
-    const layout = mapLayout(object.maps);
     const frame = (a: number, i: number) => Uint8Array.from({ length: 12 + i }, (_, j) => (j === 0 ? a : j === 1 ? 0 : j));
     const k = (a: number) => Uint8Array.of(a, 0);
     const v = (n: number) => { const b = new Uint8Array(8); b[0] = n; return b; };
     // packets, then commands, then packets again, then commands ...
-    const script: ({ frames: Uint8Array[] } | { commands: MapCommand[] })[] = [
+    const script: ScriptStep[] = [
       { frames: [frame(1, 0), frame(2, 1), frame(1, 2)] },
       { commands: [{ op: "lookup", map: 0, key: k(1), valueSize: 8 }, { op: "delete", map: 0, key: k(2), valueSize: 8 }, { op: "update", map: 0, key: k(1), value: v(40), flags: 2, valueSize: 8 }, { op: "update", map: 0, key: k(9), value: v(7), flags: 1, valueSize: 8 }] },
       { frames: [frame(1, 3), frame(2, 4), frame(9, 5), frame(3, 6)] },
       { commands: [{ op: "update", map: 0, key: k(4), value: v(1), flags: 0, valueSize: 8 }, { op: "update", map: 0, key: k(5), value: v(1), flags: 0, valueSize: 8 }, { op: "lookup", map: 0, key: k(9), valueSize: 8 }] },
       { frames: [frame(1, 7), frame(5, 8)] },
     ];
-    // the interpreter: runXdp per packet, the map API between
-    const maps = instantiateMaps(object);
-    const host = newHostState();
-    const want: unknown[] = [];
-    for (const step of script) {
-      if ("frames" in step) for (const f of step.frames) {
-        const r = runXdp(object, f, maps, host, { ingressIfindex: 1, rxQueueIndex: 0 });
-        want.push({ r0: r.r0, packet: hex(r.packet) });
-      } else for (const c of step.commands) want.push(interpAnswer(maps, c));
-    }
-    // the engine: one batch, no reset between its cases
-    const slots = object.programs[0]!.slots;
-    const cases: EngineCase[] = [];
-    for (const step of script) {
-      if ("frames" in step) for (const f of step.frames) cases.push({ name: `p${cases.length}`, slots, mem: f, xdp: { ifindex: 1, keepState: cases.length > 0, stream: true }, ...(cases.length === 0 ? { maps: mapsFile(layout, instantiateMaps(object)) } : {}) });
-      else cases.push({ name: `c${cases.length}`, slots: [], control: { commands: step.commands, keepState: true } });
-    }
-    cases[cases.length - 1] = { ...cases[cases.length - 1]!, mapBytes: layout.bytes };
-    const results = runEngine(model, cases);
-    const got: unknown[] = [];
-    results.forEach((r, i) => {
-      const c = cases[i]!;
-      if (c.control) c.control.commands.forEach((cmd, j) => got.push(engineAnswer(cmd, r.control![j]!)));
-      else {
-        expect(r.status).toBe("done");
-        got.push({ r0: r.r0, packet: hex(r.mem) });
-      }
-    });
-    expect(got).toEqual(want);
-    const live = instantiateMaps(object);
-    storeMapMemory(layout, results[results.length - 1]!.maps!, live);
-    expect(formatMapsState(live)).toBe(formatMapsState(maps));
+    compareScript(model, object, script, instantiateMaps);
   });
 });

@@ -36,12 +36,14 @@ function lpmKey(prefixlen: number, data: readonly number[], keySize: number): Ui
 
 const lit = (n: bigint) => `0x${n.toString(16)}`;
 
-/** Stores a key of up to 16 bytes at r10-16 (zero-padded) and points r2 at it. */
+/** Stores a key of up to 24 bytes at r10-24 (zero-padded) and points r2 at it. */
 function keyAt(key: Uint8Array): string {
-  const padded = new Uint8Array(16);
+  const padded = new Uint8Array(24);
   padded.set(key);
   const v = new DataView(padded.buffer);
-  return `lddw %r1, ${lit(v.getBigUint64(0, true))}\nstxdw [%r10-16], %r1\nlddw %r1, ${lit(v.getBigUint64(8, true))}\nstxdw [%r10-8], %r1\nmov %r2, %r10\nadd %r2, -16\n`;
+  let src = "";
+  for (const at of [0, 8, 16]) src += `lddw %r1, ${lit(v.getBigUint64(at, true))}\nstxdw [%r10${at - 24}], %r1\n`;
+  return `${src}mov %r2, %r10\nadd %r2, -24\n`;
 }
 
 type Op =
@@ -77,14 +79,15 @@ function lpmProgram(keySize: number, valueSize: number, entries: number, ops: re
  */
 function opArb(keySize: number): fc.Arbitrary<Op> {
   const maxLen = 8 * (keySize - 4);
-  const lens = [...new Set([0, 1, Math.min(8, maxLen), Math.min(12, maxLen), Math.min(16, maxLen), Math.min(24, maxLen), maxLen - 1, maxLen])].filter((l) => l >= 0);
+  // IPv6 (128-bit) tries also meet lengths past two key words and the bitmap's third word
+  const lens = [...new Set([0, 1, 8, 12, 16, 24, 64, 96, 100].map((l) => Math.min(l, maxLen)).concat([maxLen - 1, maxLen]))].filter((l) => l >= 0);
   const addrs = [
-    [10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-    [10, 1, 0xff, 0, 9, 9, 9, 9, 1, 2, 3, 4],
-    [10, 0x81, 2, 0x40, 0, 0, 0, 1, 1, 1, 1, 1],
-    [192, 168, 1, 1, 0xaa, 0x55, 0xaa, 0x55, 7, 7, 7, 7],
+    [10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [10, 1, 0xff, 0, 9, 9, 9, 9, 1, 2, 3, 4, 5, 5, 5, 5],
+    [10, 0x81, 2, 0x40, 0, 0, 0, 1, 1, 1, 1, 1, 0x80, 0, 0, 1],
+    [192, 168, 1, 1, 0xaa, 0x55, 0xaa, 0x55, 7, 7, 7, 7, 0xaa, 0x55, 0xaa, 0x55],
   ];
-  const data = fc.oneof(fc.constantFrom(...addrs), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 12, maxLength: 12 }).map((d) => [10, ...d.slice(1)]));
+  const data = fc.oneof(fc.constantFrom(...addrs), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 }).map((d) => [10, ...d.slice(1)]));
   const plen = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...lens) }, { weight: 1, arbitrary: fc.constantFrom(maxLen + 1, 0x80000000, 0xffffffff) });
   const key = fc.tuple(plen, data).map(([p, d]) => lpmKey(p, d, keySize));
   const lookupKey = fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constant(maxLen) }, { weight: 2, arbitrary: plen }), data).map(([p, d]) => lpmKey(p, d, keySize));
@@ -113,9 +116,9 @@ describe("LPM layout (backends/fpga/maps.ts)", () => {
   it("a header of length counts, a bitmap and the sequence word before hashed slots of canonical keys; the table word's LPM bit", () => {
     const o = assemble(".map a array key=4 value=4 entries=2\n.map t lpm_trie key=8 value=12 entries=3\nmov %r0, 0\nexit", "t.s");
     const l = mapLayout(o.maps);
-    // slot: value 16 + key 8 + meta 8 = 32 bytes; the header (280 bytes) at 16, slot 0 at 296
-    expect(l.maps.map((p) => [p.start, p.base, p.shift, p.bytes])).toEqual([[0, 0, 3, 16], [16, 296, 5, 280 + 96]]);
-    expect(tableWord(l.maps[1]!)).toBe(12n | (1n << 15n) | (5n << 16n) | (3n << 20n) | (7n << 36n) | (296n << 40n) | (1n << 62n));
+    // slot: value 16 + key 8 + meta 8 = 32 bytes; the header (296 bytes) at 16, slot 0 at 312
+    expect(l.maps.map((p) => [p.start, p.base, p.shift, p.bytes])).toEqual([[0, 0, 3, 16], [16, 312, 5, 296 + 96]]);
+    expect(tableWord(l.maps[1]!)).toBe(12n | (1n << 15n) | (5n << 16n) | (3n << 20n) | (3n << 36n) | (312n << 40n) | (1n << 62n));
     const maps = instantiateMaps(o);
     const t = maps[1]!;
     expect(t.update(lpmKey(16, [10, 1, 2, 3], 8), new Uint8Array(12).fill(1), 0)).toBe(0);
@@ -125,8 +128,8 @@ describe("LPM layout (backends/fpga/maps.ts)", () => {
     const view = new DataView(region.buffer);
     expect(view.getUint16(2 * 16, true)).toBe(2);
     expect(view.getUint16(2 * 24, true)).toBe(1);
-    expect(view.getBigUint64(256, true)).toBe((1n << 16n) | (1n << 24n));
-    expect(view.getUint32(272, true)).toBe(3);
+    expect(view.getBigUint64(272, true)).toBe((1n << 16n) | (1n << 24n));
+    expect(view.getUint32(288, true)).toBe(3);
     // read back: the same entries, keys canonical
     const memory = new Uint8Array(l.bytes);
     memory.set(region, 16);
@@ -136,13 +139,13 @@ describe("LPM layout (backends/fpga/maps.ts)", () => {
     expect(formatMapsState(back)).toBe(formatMapsState(maps));
   });
   it("refuses LPM keys the engine cannot compare", () => {
-    const o = assemble(".map v6 lpm_trie key=20 value=8 entries=4\n.map ok lpm_trie key=16 value=8 entries=4\nmov %r0, 0\nexit", "t.s");
-    expect(mapProblems(o.maps)).toEqual(["map 'v6' has 20-byte keys (the engine's LPM tries take 5 to 16: prefixes of at most 96 bits)"]);
+    const o = assemble(".map v6 lpm_trie key=24 value=8 entries=4\n.map ok lpm_trie key=20 value=8 entries=4\nmov %r0, 0\nexit", "t.s");
+    expect(mapProblems(o.maps)).toEqual(["map 'v6' has 24-byte keys (the engine's LPM tries take 5 to 20: prefixes of at most 128 bits)"]);
   });
 });
 
 describe.skipIf(!haveVerilator)("LPM tries on the FPGA engine match the interpreter", () => {
-  const CONFIGS: [keySize: number, valueSize: number, entries: number][] = [[8, 16, 6], [5, 1, 3], [12, 8, 5], [16, 24, 8], [8, 4, 64]];
+  const CONFIGS: [keySize: number, valueSize: number, entries: number][] = [[8, 16, 6], [5, 1, 3], [12, 8, 5], [16, 24, 8], [8, 4, 64], [20, 8, 6], [17, 16, 4], [20, 4, 40]];
   for (const [keySize, valueSize, entries] of CONFIGS) {
     it(`key ${keySize}, value ${valueSize}, ${entries} entries: generated lookups, updates (every flag) and deletes`, () => {
       let n = 0;

@@ -57,11 +57,11 @@ describe("map layout (backends/fpga/maps.ts)", () => {
   it("refuses what the engine cannot hold", () => {
     const o = assemble(".map h hash key=4 value=8 entries=4\n.map big array key=4 value=9 entries=1025\nmov %r0, 0\nexit", "t.s");
     expect(mapProblems(o.maps)).toEqual([]);
-    const big = assemble(".map l lpm_trie key=20 value=8 entries=4\n.map k hash key=17 value=8 entries=4\n.map big array key=4 value=9 entries=4097\nmov %r0, 0\nexit", "t.s");
+    const big = assemble(".map l lpm_trie key=24 value=8 entries=4\n.map k hash key=17 value=8 entries=4\n.map big array key=4 value=9 entries=4097\nmov %r0, 0\nexit", "t.s");
     expect(mapProblems(big.maps)).toEqual([
-      "map 'l' has 20-byte keys (the engine's LPM tries take 5 to 16: prefixes of at most 96 bits)",
+      "map 'l' has 24-byte keys (the engine's LPM tries take 5 to 20: prefixes of at most 128 bits)",
       "map 'k' has 17-byte keys (the engine's hash maps take 1 to 16)",
-      "66096 bytes of map memory with values in power-of-two slots (the engine has 65536)",
+      "66368 bytes of map memory with values in power-of-two slots (the engine has 65536)",
     ]);
   });
   it("hash maps: header word, slots of value + key + meta word, entries placed by hashHome with linear probing, read back in insertion order", () => {
