@@ -15,6 +15,7 @@ import { runCli as cli } from "../../support/cli.js";
 import { parseStf } from "../../../frontends/p4/stf.js";
 import { writePcap } from "../../../runtime/packet/pcap.js";
 import { expectGolden } from "../../support/golden.js";
+import { manifestProblems } from "../../../backends/common/manifest.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const CORPUS = join(ROOT, "test/frontends/p4/corpus");
@@ -127,6 +128,23 @@ describe("asic bundles run from their files", () => {
   it("the schemas reject what the model could not run", () => {
     expect(schemaProblems("stage", { stage: 0, gateways: [], match_tables: [], action_tables: [{ name: "p", key: [], rows: [{ match: "2", action: 0 }], actions: [] }] })).not.toEqual([]);
     expect(schemaProblems("parser", { lookahead_bytes: 32, start: 0, states: [] })).toEqual([]);
+  });
+});
+
+describe("the asic manifest", () => {
+  it("states stages, SRAM/TCAM blocks, PHV bits and tables as the report does, under the schema's asic branch", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "l2_switch.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    const report = JSON.parse(readFileSync(join(dir, "asic/resources.json"), "utf8"));
+    const r = manifest.resources;
+    expect([r.stages_used, r.sram_blocks, r.tcam_blocks, r.phv_bits, r.phv_bits_total, r.logical_tables]).toEqual([report.stages_used, report.total.sram_blocks, report.total.tcam_blocks, report.phv_bits.used, report.phv_bits.total, report.total.logical_tables]);
+    expect(r.tables).toContainEqual({ name: "pipe_dmac", kind: "exact" });
+    expect(manifestProblems(manifest)).toEqual([]);
+    // The asic branch is strict: a missing figure or an unknown table kind is a schema problem.
+    const { phv_bits: _, ...noPhv } = r;
+    expect(manifestProblems({ ...manifest, resources: noPhv }).join("\n")).toMatch(/phv_bits/);
+    expect(manifestProblems({ ...manifest, resources: { ...r, tables: [{ name: "t", kind: "hash" }] } })).not.toEqual([]);
   });
 });
 
