@@ -22,7 +22,7 @@ import type { Module } from "../../ir/core/ir.js";
 import { recover } from "./analysis/paths.js";
 import { compilePipeline, FitError, type CompiledPipeline, type PipelineDescriptor } from "./compile/pipeline.js";
 import { ImageError, memoryFrom, type Memory } from "./images.js";
-import { bundleFiles, type AsicBundle } from "./files.js";
+import { bundleFiles, controlJson, type AsicBundle } from "./files.js";
 import { PipelineModel } from "./model/model.js";
 import { isTcam, type BpfMap } from "../../runtime/maps/map.js";
 
@@ -70,7 +70,7 @@ function makeBackend(name: string): Backend {
       const compiled = compileAsic(input.module, name, input.source.name);
       const entries = input.mapEntries;
       const memories = fillMemories(compiled, name, (n) => entries?.get(n) ?? [], input.source.name);
-      const bundle: AsicBundle = { target: name, compiled, memories };
+      const bundle: AsicBundle = { target: name, compiled, memories, ...(input.controlPlane ? { control: controlJson(input.controlPlane) } : {}) };
       const files = bundleFiles(bundle);
       const r = compiled.resources;
       return {

@@ -131,6 +131,43 @@ describe("asic bundles run from their files", () => {
   });
 });
 
+describe("sim --stf from the bundle alone, `add` lines included (asic/control.json)", () => {
+  for (const name of PROGRAMS) {
+    it(`${name}: the whole STF file passes on the bundle as in bpfoff test`, async () => {
+      const dir = join(tmp(), "b");
+      expect((await cli(["build", join(CORPUS, `${name}.p4`), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+      expect(schemaProblems("control", JSON.parse(readFileSync(join(dir, "asic/control.json"), "utf8")))).toEqual([]);
+      const stf = join(CORPUS, `${name}.stf`);
+      const [sim, interp] = [await cli(["sim", dir, "--stf", stf], ROOT), await cli(["test", join(CORPUS, `${name}.p4`), "--stf", stf], ROOT)];
+      expect(sim.code, sim.stdout + sim.stderr).toBe(0);
+      expect(sim.stdout.replace(/ on the asic model\n$/, "")).toBe(interp.stdout.replace(/ on interp\n$/, ""));
+    });
+  }
+
+  it("the entries of `add` lines decide the packets: another key fails the expectations", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "l2_switch.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const text = readFileSync(join(CORPUS, "l2_switch.stf"), "utf8");
+    const adds = text.split("\n").filter((l) => l.startsWith("add"));
+    expect(adds.length).toBeGreaterThan(0);
+    const stf = join(tmp(), "t.stf");
+    writeFileSync(stf, text.replace("dstAddr:0x000000000001", "dstAddr:0x000000000005"));
+    const r = await cli(["sim", dir, "--stf", stf], ROOT);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/FAIL /);
+  });
+
+  it("`add` on a bundle built from C is refused with the line: there are no P4 tables", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(ROOT, "examples/router/prog.c"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const stf = join(tmp(), "t.stf");
+    writeFileSync(stf, "add Ingress_routes dst:1 a()\n");
+    const r = await cli(["sim", dir, "--stf", stf], ROOT);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/t\.stf:1: 'add' needs the P4 program's tables, and .* has no asic\/control\.json/);
+  });
+});
+
 describe("the asic manifest", () => {
   it("states stages, SRAM/TCAM blocks, PHV bits and tables as the report does, under the schema's asic branch", async () => {
     const dir = join(tmp(), "b");
