@@ -22,7 +22,7 @@ import type { Module } from "../../ir/core/ir.js";
 import { recover } from "./analysis/paths.js";
 import { compilePipeline, FitError, type CompiledPipeline, type PipelineDescriptor } from "./compile/pipeline.js";
 import { ImageError, memoryFrom, type Memory } from "./images.js";
-import { bundleFiles, type AsicBundle } from "./files.js";
+import { bundleFiles, controlJson, type AsicBundle } from "./files.js";
 import { PipelineModel } from "./model/model.js";
 import { isTcam, type BpfMap } from "../../runtime/maps/map.js";
 
@@ -70,7 +70,7 @@ function makeBackend(name: string): Backend {
       const compiled = compileAsic(input.module, name, input.source.name);
       const entries = input.mapEntries;
       const memories = fillMemories(compiled, name, (n) => entries?.get(n) ?? [], input.source.name);
-      const bundle: AsicBundle = { target: name, compiled, memories };
+      const bundle: AsicBundle = { target: name, compiled, memories, ...(input.controlPlane ? { control: controlJson(input.controlPlane) } : {}) };
       const files = bundleFiles(bundle);
       const r = compiled.resources;
       return {
@@ -84,6 +84,9 @@ function makeBackend(name: string): Backend {
             sram_blocks: r.total.sram_blocks,
             tcam_blocks: r.total.tcam_blocks,
             phv_bits: r.phv_bits.used,
+            phv_bits_total: r.phv_bits.total,
+            logical_tables: r.total.logical_tables,
+            tables: compiled.memories.map((m) => ({ name: m.map.name, kind: m.kind })),
             parser_states: r.parser.states,
             report: "asic/resources.json",
           },

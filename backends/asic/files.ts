@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import { fail } from "../../ir/diag/diag.js";
-import type { ArtifactFiles } from "../common/backend.js";
+import type { ArtifactFiles, ControlTable } from "../common/backend.js";
 import type { MapDef, MapKind } from "../../runtime/maps/def.js";
 import type { DeparserConfig, ParserConfig, PhvConfig, PipelineConfig, StageConfig, TableImage } from "./config.js";
 import type { CompiledPipeline } from "./compile/pipeline.js";
@@ -17,9 +17,44 @@ export interface AsicBundle {
   readonly target: string;
   readonly compiled: CompiledPipeline;
   readonly memories: ReadonlyMap<string, Memory>;
+  /** asic/control.json: the P4 tables for the control plane (absent for C and BPF input). */
+  readonly control?: ControlJson;
 }
 
-export const SCHEMAS = ["parser", "phv", "stage", "deparser", "memories", "image", "resources"] as const;
+/** asic/control.json (control.schema.json). */
+export interface ControlJson {
+  readonly tables: readonly {
+    readonly map: string;
+    readonly control: string;
+    readonly table: string;
+    readonly map_kind: "hash" | "lpm_trie" | "tcam";
+    readonly size: number;
+    readonly keys: readonly { readonly name: string; readonly match_kind: string; readonly width: number }[];
+    readonly actions: readonly { readonly name: string; readonly params: readonly { readonly name: string; readonly width: number }[] }[];
+  }[];
+}
+
+/** The control-plane view of a P4 program's tables, as the bundle writes it. */
+export function controlJson(tables: readonly ControlTable[]): ControlJson {
+  return {
+    tables: tables.map((t) => ({
+      map: t.mapName,
+      control: t.control,
+      table: t.table,
+      map_kind: t.mapKind,
+      size: t.size,
+      keys: t.keys.map((k) => ({ name: k.name, match_kind: k.kind, width: k.width })),
+      actions: t.actions.map((a) => ({ name: a.name, params: a.params.map((p) => ({ name: p.name, width: p.width })) })),
+    })),
+  };
+}
+
+/** Back to the frontend's shape (frontends/p4/tables.ts TableInfo), for its entry encoder. */
+export function controlTables(c: ControlJson): ControlTable[] {
+  return c.tables.map((t) => ({ mapName: t.map, control: t.control, table: t.table, mapKind: t.map_kind, size: t.size, keys: t.keys.map((k) => ({ name: k.name, kind: k.match_kind, width: k.width })), actions: t.actions }));
+}
+
+export const SCHEMAS = ["parser", "phv", "stage", "deparser", "memories", "image", "resources", "control"] as const;
 export type SchemaName = (typeof SCHEMAS)[number];
 
 function schemaDir(): string {
@@ -71,12 +106,13 @@ export function bundleFiles(b: AsicBundle): ArtifactFiles {
     ["asic/resources.json", checked("resources", { target: b.target, ...resources }, "asic/resources.json")],
     ["asic/resources.txt", formatResources(resources, b.target)],
     ...[...b.memories.values()].map((m) => [imageFile(m.def.name), checked("image", m.toJSON(), imageFile(m.def.name))] as [string, string]),
+    ...(b.control ? [["asic/control.json", checked("control", b.control, "asic/control.json")] as [string, string]] : []),
   ];
   return files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /** A bundle's configuration and memories, read from its files alone and validated. */
-export function readAsicBundle(dir: string, shown: string): { config: PipelineConfig; memories: Map<string, Memory>; stagesUsed: number } {
+export function readAsicBundle(dir: string, shown: string): { config: PipelineConfig; memories: Map<string, Memory>; stagesUsed: number; control?: ControlJson } {
   const read = (name: SchemaName, rel: string): unknown => {
     const file = join(dir, rel);
     if (!existsSync(file)) fail("io-read", { file: `${shown}/${rel}` }, [`${shown}/${rel}`, "missing from the asic bundle"]);
@@ -102,5 +138,7 @@ export function readAsicBundle(dir: string, shown: string): { config: PipelineCo
     const def: MapDef = { name: m.name, kind: m.map_kind, keySize: m.key_size, valueSize: m.value_size, maxEntries: m.max_entries, flags: m.flags };
     memories.set(m.name, Memory.fromImage(def, read("image", m.image) as TableImage));
   }
-  return { config: { parser, phv, stages, deparser }, memories, stagesUsed: resources.stages_used };
+  // Only P4 builds carry the control plane's view of the tables.
+  const control = existsSync(join(dir, "asic/control.json")) ? (read("control", "asic/control.json") as ControlJson) : undefined;
+  return { config: { parser, phv, stages, deparser }, memories, stagesUsed: resources.stages_used, ...(control ? { control } : {}) };
 }

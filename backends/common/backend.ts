@@ -31,6 +31,19 @@ export interface CompileInput {
   readonly source: { readonly name: string; readonly sha256: string };
   /** Entries the build writes into the maps (a P4 program's control-plane entries), by map name: for targets that lay tables out themselves (asic). */
   readonly mapEntries?: ReadonlyMap<string, readonly MapEntry[]>;
+  /** A P4 program's tables as the control plane sees them (frontends/p4/tables.ts TableInfo), for targets whose bundle must turn entries into table images alone (asic). */
+  readonly controlPlane?: readonly ControlTable[];
+}
+
+/** One P4 table for the control plane: its map, key fields and actions (the shape of frontends/p4/tables.ts TableInfo). */
+export interface ControlTable {
+  readonly mapName: string;
+  readonly control: string;
+  readonly table: string;
+  readonly keys: readonly { readonly name: string; readonly kind: string; readonly width: number }[];
+  readonly actions: readonly { readonly name: string; readonly params: readonly { readonly name: string; readonly width: number }[] }[];
+  readonly mapKind: "hash" | "lpm_trie" | "tcam";
+  readonly size: number;
 }
 
 /** The files of a bundle, by path relative to the bundle root, in a fixed order. */

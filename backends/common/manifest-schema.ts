@@ -221,5 +221,34 @@ export const MANIFEST_SCHEMA = {
         },
       },
     },
+    {
+      // A match-action pipeline (docs/asic-pipeline.md): what the chip's compiler would
+      // summarise; the per-stage figures are in the report file it names.
+      if: { required: ["target"], properties: { target: { enum: ["asic", "asic_small"] } } },
+      then: {
+        properties: {
+          resources: {
+            type: "object",
+            additionalProperties: false,
+            required: ["stages_used", "stages", "sram_blocks", "tcam_blocks", "phv_bits", "phv_bits_total", "logical_tables", "tables", "parser_states", "report"],
+            properties: {
+              stages_used: { type: "integer", minimum: 0 },
+              stages: { type: "integer", minimum: 1 },
+              sram_blocks: { type: "integer", minimum: 0 },
+              tcam_blocks: { type: "integer", minimum: 0 },
+              phv_bits: { type: "integer", minimum: 0 },
+              phv_bits_total: { type: "integer", minimum: 1 },
+              logical_tables: { type: "integer", minimum: 0 },
+              tables: {
+                type: "array",
+                items: { type: "object", additionalProperties: false, required: ["name", "kind"], properties: { name, kind: { enum: ["exact", "ternary", "register"] } } },
+              },
+              parser_states: { type: "integer", minimum: 1 },
+              report: bundlePath,
+            },
+          },
+        },
+      },
+    },
   ],
 } as const;

@@ -36,6 +36,8 @@ export interface BuildRequest {
   readonly passes?: readonly string[];
   /** Entries to write into the maps' images, by map name (a P4 program's table entries). */
   readonly mapEntries?: ReadonlyMap<string, readonly MapEntry[]>;
+  /** A P4 program's tables for the control plane (CompileInput.controlPlane). */
+  readonly controlPlane?: CompileInput["controlPlane"];
 }
 
 /**
@@ -114,5 +116,5 @@ export function buildInMemory(req: BuildRequest): BundleFile[] {
   const input = lowerForTarget({ object: { ...req.object, programs }, program, programType, source: { name, sha256: sha256Hex(req.bytes) } }, descriptor, req.passes);
   verifyProgram(input.object, input.program, programType, "compiled", req.file);
   checkTarget(input, descriptor);
-  return assembleBundle(backend, input, backend.compile(req.mapEntries ? { ...input, mapEntries: req.mapEntries } : input), req.mapEntries);
+  return assembleBundle(backend, input, backend.compile({ ...input, ...(req.mapEntries ? { mapEntries: req.mapEntries } : {}), ...(req.controlPlane ? { controlPlane: req.controlPlane } : {}) }), req.mapEntries);
 }

@@ -56,7 +56,7 @@ function buildCommand(ctx: CliContext, file: string, opts: BuildOpts): void {
   const p4 = isP4File(file) ? loadP4(bytes, file) : undefined;
   const object = p4 ? p4.object : loadProgramFile(bytes, file);
   const mapEntries = p4 && opts.entries ? entriesForMaps(p4.p4, readText(resolve(ctx.io.cwd, opts.entries)), opts.entries) : undefined;
-  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined, passes: p4 ? P4_PIPELINE : undefined, mapEntries });
+  const files = buildInMemory({ object, file, bytes, target: opts.target, program: opts.program, type: opts.type as ProgramType | undefined, passes: p4 ? P4_PIPELINE : undefined, mapEntries, controlPlane: p4?.p4.tables });
   const dir = resolve(ctx.io.cwd, opts.output);
   if (!opts.check) {
     if (mapping === undefined) return writeBundle(dir, files);

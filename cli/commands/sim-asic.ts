@@ -1,11 +1,14 @@
 // `bpfoff sim DIR` for an asic bundle: the behavioural model (backends/asic/model) runs the
 // bundle's configuration files and table images, never the source. --pcap IN [--out OUT]
 // prints the `bpfoff run` line of each packet; --stf FILE runs the packet/expect commands of
-// an STF file (table entries come from the bundle: build with --entries; `add` needs the P4
-// program, so `bpfoff test X.p4 --stf --target asic` runs those). --trace prints, per
+// an STF file; its `add` lines become entries through asic/control.json (the P4 tables as
+// the control plane sees them, written by a P4 build) and go into the table images in
+// memory as the map API would put them. --trace prints, per
 // packet, the parser states taken, the PHV and each stage's gateways, hits and actions.
 import { fail } from "../../ir/diag/diag.js";
-import { readAsicBundle } from "../../backends/asic/files.js";
+import { controlTables, readAsicBundle } from "../../backends/asic/files.js";
+import { encodeEntry } from "../../frontends/p4/entries.js";
+import type { TableInfo } from "../../frontends/p4/tables.js";
 import { PipelineModel } from "../../backends/asic/model/model.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { verdictName } from "../../runtime/interp/xdp.js";
@@ -22,7 +25,7 @@ export interface AsicSimOpts {
 
 export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts: AsicSimOpts, path: (p: string) => string): void {
   if (!opts.pcap === !opts.stf) fail("cli-usage", {}, ["sim on an asic bundle takes one of --pcap IN and --stf FILE"]);
-  const { config, memories } = readAsicBundle(dir, shown);
+  const { config, memories, control } = readAsicBundle(dir, shown);
   const model = new PipelineModel(config, memories);
   const ifindex = Number(opts.ifindex);
   const run = (data: Uint8Array, port: number, n: number) => {
@@ -49,8 +52,18 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
   const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
   let packets = 0;
   for (const c of commands) {
-    if (c.cmd === "add" || c.cmd === "setdefault" || c.cmd === "remove" || c.cmd === "check_counter")
-      fail("cli-usage", { file: opts.stf!, line: c.line }, [`'${c.cmd}' needs the P4 program's tables: give the entries at build time (--entries) or run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
+    if (c.cmd === "add") {
+      const loc = { file: opts.stf!, line: c.line };
+      if (!control) fail("cli-usage", loc, [`'add' needs the P4 program's tables, and ${shown} has no asic/control.json (it was not built from P4)`]);
+      const { table, entries } = encodeEntry(controlTables(control) as TableInfo[], c.entry, loc);
+      const memory = memories.get(table.mapName);
+      if (!memory) fail("p4-entries", loc, [`table ${table.mapName} has no memory in the pipeline (the program never looks it up)`]);
+      // A range key expands to several ternary rows (the minimal prefix cover), all added.
+      for (const entry of entries) if (!memory.insert(entry)) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${memory.kind === "exact" ? "every hash way of its buckets is taken" : "the table is full"}`]);
+      continue;
+    }
+    if (c.cmd === "setdefault" || c.cmd === "remove" || c.cmd === "check_counter")
+      fail("cli-usage", { file: opts.stf!, line: c.line }, [`'${c.cmd}' is not run on an asic bundle yet: run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
     if (c.cmd === "wait") continue;
     if (c.cmd === "packet") {
       const n = ++packets;

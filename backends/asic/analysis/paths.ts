@@ -13,7 +13,8 @@
 //   - temporaries: computation that is not a field (ALU work), shared between paths;
 //   - effects: verdict, redirect, packet writes, adjust_head, counter and register updates.
 // Invariants it needs: one function (inlined), no back edges; every packet offset a
-// constant on each path. Anything else is a construct the pipeline cannot run: it is
+// constant on each path, or made of at most 4 packet bits (a header-length field such as
+// ihl*4, which forks the path per value: the parser's rows per ihl). Anything else is a construct the pipeline cannot run: it is
 // collected (with the instruction) and the build refused with the whole list.
 import { usesOf, type Block, type Func, type Inst, type Module } from "../../../ir/core/ir.js";
 import { CTX_FIELDS } from "../../../ir/core/ops.js";
@@ -100,6 +101,8 @@ export interface Recovered {
 export const MAX_PATHS = 4096;
 /** Forks explored (paths cut short by a refusal included), a bound on the analysis' time. */
 const MAX_FORKS = 50_000;
+/** A packet offset may depend on this many packet bits (IPv4's ihl: 4, 16 parser rows). */
+const MAX_LENGTH_FIELD_BITS = 4;
 /** Times one block may run on one path (an unrolled loop's trip count). */
 const MAX_TRIPS = 16;
 
@@ -437,6 +440,61 @@ export function recover(module: Module): Recovered {
     }
   };
 
+  const setIn = (st: State, i: Inst, v: Sym): State => {
+    if (i.result !== undefined) st.env.set(i.result, v);
+    return st;
+  };
+  /**
+   * The values of a packet offset on this path. A constant is one; an offset made of a few
+   * packet bits (a header-length field: IPv4's ihl*4) forks into one state per value, each
+   * recording `offset == v`, as a chip's parser does it: the state that extracts the header
+   * has one TCAM row per value of the length field, each with its own shift (the last value
+   * is the catch-all row), so the next header is extracted at its offset on every path.
+   */
+  const offsetCases = (s: State, d: Bits, what: string): [State, number][] => {
+    if (B.isConst(d)) return [[s, Number(BigInt.asIntN(64, B.toBigInt(d)))]];
+    if (B.hasDirty(d)) return refuse(`${what} is not a constant on this path`);
+    const vars = [...new Set(d.filter((b): b is string => typeof b === "string"))];
+    if (!vars.every((v) => v.startsWith("p:")) || vars.length > MAX_LENGTH_FIELD_BITS)
+      return refuse(`${what} is not a constant on this path, nor a header-length field of at most ${MAX_LENGTH_FIELD_BITS} packet bits`);
+    const out: [State, number][] = [];
+    let rest: State | undefined = s;
+    const n = 1 << vars.length;
+    for (let v = 0; v < n && rest; v++) {
+      const subst = (x: Bits): Bits => x.map((b) => (typeof b === "string" && vars.includes(b) ? (((v >> vars.indexOf(b)) & 1) as 0 | 1) : b));
+      // A value the path has already excluded (ihl < 5 dropped) is no case: no rows, no paths.
+      const excluded = [...rest.decided].some(([id, outcome]) => {
+        const a = atoms[id]!;
+        if (a.kind !== "cmp") return false;
+        const [x, y] = [subst(a.a), subst(a.b)];
+        return B.isConst(x) && B.isConst(y) && evalCmp(a.cond, B.toBigInt(x), B.toBigInt(y), a.width) !== outcome;
+      });
+      if (excluded && v !== n - 1) continue;
+      const value = B.toBigInt(subst(d));
+      const off = Number(BigInt.asIntN(64, value));
+      if (v === n - 1) {
+        out.push([rest, off]);
+        break;
+      }
+      const c = condOf(rest, { kind: "cmp", cond: "eq", width: B.W, a: d, b: B.constBits(value) });
+      if (c.k === "b") {
+        if (c.value) {
+          out.push([rest, off]);
+          rest = undefined;
+        }
+        continue;
+      }
+      if (c.k !== "c") return refuse("bug: a length-field case that is not a condition");
+      const cases = fork(rest, c);
+      rest = undefined;
+      for (const [st, t] of cases) {
+        if (t) out.push([st, off]);
+        else rest = st;
+      }
+    }
+    return out;
+  };
+
   /** Runs one instruction; returns states to continue with (a fork gives two). */
   const step = (s: State, i: Inst): State[] => {
     insn = i.origin;
@@ -456,8 +514,10 @@ export function recover(module: Module): Recovered {
       return set({ k: "v", bits: B.labelled(`m:${f}`, 32) });
     }
     if (i.op === "ptradd") {
-      const p = symOf(s, i.args[0]!), d = Number(BigInt.asIntN(64, constOf(bitsOf(s, i.args[1]!), "a packet or stack offset")));
-      if (p.k === "pkt" || p.k === "stack" || p.k === "tv" || p.k === "elem") return set({ ...p, off: p.off + d });
+      const p = symOf(s, i.args[0]!);
+      if (p.k === "pkt") return offsetCases(s, bitsOf(s, i.args[1]!), "a packet offset").map(([st, d]) => setIn(st, i, { ...p, off: p.off + d }));
+      const d = Number(BigInt.asIntN(64, constOf(bitsOf(s, i.args[1]!), "a packet or stack offset")));
+      if (p.k === "stack" || p.k === "tv" || p.k === "elem") return set({ ...p, off: p.off + d });
       return refuse(`pointer arithmetic on a ${p.k} pointer`);
     }
     if (i.op === "packet.check") {
@@ -558,6 +618,7 @@ export function recover(module: Module): Recovered {
         if (i.op === "sub" && x.k === "pkt" && y.k === "pkt") return set({ k: "v", bits: B.constBits(BigInt(x.off - y.off)) });
         const [p, d] = isPtr(x) ? [x, y] : [y, x];
         if (p.k === "end" || isPtr(d)) return refuse(`${i.op} of two pointers`);
+        if (p.k === "pkt" && i.op === "add") return offsetCases(s, bitsOf2(s, d), "a packet offset").map(([st, n]) => setIn(st, i, offsetPtr(p, n)));
         const n = Number(BigInt.asIntN(64, constOf(bitsOf2(s, d), "a pointer offset")));
         return set(offsetPtr(p, i.op === "sub" ? -n : n));
       }

@@ -15,6 +15,7 @@ import { runCli as cli } from "../../support/cli.js";
 import { parseStf } from "../../../frontends/p4/stf.js";
 import { writePcap } from "../../../runtime/packet/pcap.js";
 import { expectGolden } from "../../support/golden.js";
+import { manifestProblems } from "../../../backends/common/manifest.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const CORPUS = join(ROOT, "test/frontends/p4/corpus");
@@ -130,6 +131,60 @@ describe("asic bundles run from their files", () => {
   });
 });
 
+describe("sim --stf from the bundle alone, `add` lines included (asic/control.json)", () => {
+  for (const name of PROGRAMS) {
+    it(`${name}: the whole STF file passes on the bundle as in bpfoff test`, async () => {
+      const dir = join(tmp(), "b");
+      expect((await cli(["build", join(CORPUS, `${name}.p4`), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+      expect(schemaProblems("control", JSON.parse(readFileSync(join(dir, "asic/control.json"), "utf8")))).toEqual([]);
+      const stf = join(CORPUS, `${name}.stf`);
+      const [sim, interp] = [await cli(["sim", dir, "--stf", stf], ROOT), await cli(["test", join(CORPUS, `${name}.p4`), "--stf", stf], ROOT)];
+      expect(sim.code, sim.stdout + sim.stderr).toBe(0);
+      expect(sim.stdout.replace(/ on the asic model\n$/, "")).toBe(interp.stdout.replace(/ on interp\n$/, ""));
+    });
+  }
+
+  it("the entries of `add` lines decide the packets: another key fails the expectations", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "l2_switch.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const text = readFileSync(join(CORPUS, "l2_switch.stf"), "utf8");
+    const adds = text.split("\n").filter((l) => l.startsWith("add"));
+    expect(adds.length).toBeGreaterThan(0);
+    const stf = join(tmp(), "t.stf");
+    writeFileSync(stf, text.replace("dstAddr:0x000000000001", "dstAddr:0x000000000005"));
+    const r = await cli(["sim", dir, "--stf", stf], ROOT);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/FAIL /);
+  });
+
+  it("`add` on a bundle built from C is refused with the line: there are no P4 tables", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(ROOT, "examples/router/prog.c"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const stf = join(tmp(), "t.stf");
+    writeFileSync(stf, "add Ingress_routes dst:1 a()\n");
+    const r = await cli(["sim", dir, "--stf", stf], ROOT);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/t\.stf:1: 'add' needs the P4 program's tables, and .* has no asic\/control\.json/);
+  });
+});
+
+describe("the asic manifest", () => {
+  it("states stages, SRAM/TCAM blocks, PHV bits and tables as the report does, under the schema's asic branch", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(CORPUS, "l2_switch.p4"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    const report = JSON.parse(readFileSync(join(dir, "asic/resources.json"), "utf8"));
+    const r = manifest.resources;
+    expect([r.stages_used, r.sram_blocks, r.tcam_blocks, r.phv_bits, r.phv_bits_total, r.logical_tables]).toEqual([report.stages_used, report.total.sram_blocks, report.total.tcam_blocks, report.phv_bits.used, report.phv_bits.total, report.total.logical_tables]);
+    expect(r.tables).toContainEqual({ name: "pipe_dmac", kind: "exact" });
+    expect(manifestProblems(manifest)).toEqual([]);
+    // The asic branch is strict: a missing figure or an unknown table kind is a schema problem.
+    const { phv_bits: _, ...noPhv } = r;
+    expect(manifestProblems({ ...manifest, resources: noPhv }).join("\n")).toMatch(/phv_bits/);
+    expect(manifestProblems({ ...manifest, resources: { ...r, tables: [{ name: "t", kind: "hash" }] } })).not.toEqual([]);
+  });
+});
+
 describe("fit errors on the small descriptor", () => {
   for (const name of ["l2_switch", "ipv4_router", "vlan_parser"]) {
     it(`${name}: the error names the unit, the resource and the excess`, async () => {
@@ -164,6 +219,50 @@ describe("C examples on asic", () => {
       expectGolden(join(GOLDEN, `example-${e}.outcome`), asic.code === 0 ? "compiled; same results as the interpreter\n" : asic.stderr.replaceAll(ROOT + "/", ""));
     });
   }
+});
+
+describe("header-length fields: L4 after IPv4 options (ihl * 4)", () => {
+  /** Ethernet + IPv4 with `ihl` words of header (options filled with NOPs) + `l4` bytes of ports. */
+  const frame = (ihl: number, proto: number, l4: number[]): Uint8Array => {
+    const ip = [0x40 | ihl, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, ...new Array<number>(Math.max(0, ihl * 4 - 20)).fill(1)];
+    return Uint8Array.from([...[2, 0, 0, 0, 0, 1], ...[2, 0, 0, 0, 0, 2], 0x08, 0x00, ...ip.slice(0, Math.max(20, ihl * 4)), ...l4]);
+  };
+  const ports = (src: number, dst: number) => [src >> 8, src & 0xff, dst >> 8, dst & 0xff];
+  const prog = join(import.meta.dirname, "programs/l4filter.c");
+
+  it("the IPv4 state has a TCAM row per ihl value, and the ports are found after the options as on the interpreter", async () => {
+    const d = tmp();
+    const packets: Uint8Array[] = [];
+    for (const ihl of [5, 6, 7, 8, 11, 14, 15]) for (const proto of [6, 17]) for (const dst of [23, 7, 80, 443, 1000]) packets.push(frame(ihl, proto, ports(4000 + ihl, dst)));
+    packets.push(frame(8, 6, [0x0f, 0xa0]), frame(15, 17, []), frame(3, 6, ports(1, 80)), frame(4, 6, ports(1, 7)), frame(6, 1, ports(1, 80)), frame(0, 6, []));
+    writeFileSync(join(d, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: packets.map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+    // 80 -> XDP_DROP (1), 443 -> XDP_TX (3): the verdict comes from the table.
+    writeFileSync(join(d, "maps.json"), JSON.stringify({ verdicts: [{ key: ["0x00", "0x50"], value: ["0x01", "0x00", "0x00", "0x00"] }, { key: ["0x01", "0xbb"], value: ["0x03", "0x00", "0x00", "0x00"] }] }));
+    const run = (target: string) => cli(["run", prog, "--pcap", join(d, "in.pcap"), "--maps-in", join(d, "maps.json"), "--out", join(d, `${target}.pcap`), "--target", target], ROOT);
+    const [interp, asic] = [await run("interp"), await run("asic")];
+    expect(interp.code, interp.stderr).toBe(0);
+    expect(asic.code, asic.stderr).toBe(0);
+    expect(asic.stdout).toBe(interp.stdout);
+    expect(readFileSync(join(d, "asic.pcap"))).toEqual(readFileSync(join(d, "interp.pcap")));
+    // Every verdict occurs: the test would not see a wrong offset otherwise.
+    for (const v of ["XDP_DROP", "XDP_PASS", "XDP_TX"]) expect(interp.stdout).toContain(v);
+
+    const dir = join(d, "b");
+    expect((await cli(["build", prog, "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const parser = JSON.parse(readFileSync(join(dir, "asic/parser.json"), "utf8")) as { states: { cursor: number; rows: { value: string; mask: string }[] }[] };
+    const ipv4 = parser.states.find((st) => st.cursor === 14)!;
+    // The low nibble of byte 14 (ihl), masked 0f: rows for 5..14, the catch-all row takes 15 (and the ihl < 5 the gateways drop).
+    const ihlRows = ipv4.rows.filter((r) => r.mask.startsWith("0f")).map((r) => parseInt(r.value.slice(0, 2), 16));
+    expect([...new Set(ihlRows)].sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  });
+
+  it("an offset that is a computed value, not a few packet bits, is still refused", async () => {
+    const src = join(tmp(), "bad.c");
+    writeFileSync(src, readFileSync(prog, "utf8").replace("(void *)ip + ip->ihl * 4", "(void *)ip + (ip->tot_len & 0x3f)"));
+    const r = await cli(["build", src, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a packet offset is not a constant on this path, nor a header-length field of at most 4 packet bits/);
+  });
 });
 
 describe("the map API on an asic bundle's tables", () => {
