@@ -31,6 +31,10 @@ export interface ControlJson {
     readonly size: number;
     readonly keys: readonly { readonly name: string; readonly match_kind: string; readonly width: number }[];
     readonly actions: readonly { readonly name: string; readonly params: readonly { readonly name: string; readonly width: number }[] }[];
+    /** The table's default-action map (STF `setdefault` writes it); absent for a const default_action. */
+    readonly default_map?: string;
+    /** A parser value set: entries are members, with no action. */
+    readonly value_set?: boolean;
   }[];
 }
 
@@ -45,13 +49,15 @@ export function controlJson(tables: readonly ControlTable[]): ControlJson {
       size: t.size,
       keys: t.keys.map((k) => ({ name: k.name, match_kind: k.kind, width: k.width })),
       actions: t.actions.map((a) => ({ name: a.name, params: a.params.map((p) => ({ name: p.name, width: p.width })) })),
+      ...(t.defaultMap === undefined ? {} : { default_map: t.defaultMap }),
+      ...(t.valueSet ? { value_set: true } : {}),
     })),
   };
 }
 
 /** Back to the frontend's shape (frontends/p4/tables.ts TableInfo), for its entry encoder. */
 export function controlTables(c: ControlJson): ControlTable[] {
-  return c.tables.map((t) => ({ mapName: t.map, control: t.control, table: t.table, mapKind: t.map_kind, size: t.size, keys: t.keys.map((k) => ({ name: k.name, kind: k.match_kind, width: k.width })), actions: t.actions }));
+  return c.tables.map((t) => ({ mapName: t.map, control: t.control, table: t.table, mapKind: t.map_kind, size: t.size, keys: t.keys.map((k) => ({ name: k.name, kind: k.match_kind, width: k.width })), actions: t.actions, ...(t.default_map === undefined ? {} : { defaultMap: t.default_map }), ...(t.value_set ? { valueSet: true } : {}) }));
 }
 
 export const SCHEMAS = ["parser", "phv", "stage", "deparser", "memories", "image", "resources", "control"] as const;

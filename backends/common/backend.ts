@@ -44,6 +44,8 @@ export interface ControlTable {
   readonly actions: readonly { readonly name: string; readonly params: readonly { readonly name: string; readonly width: number }[] }[];
   readonly mapKind: "hash" | "lpm_trie" | "tcam";
   readonly size: number;
+  readonly defaultMap?: string;
+  readonly valueSet?: boolean;
 }
 
 /** The files of a bundle, by path relative to the bundle root, in a fixed order. */

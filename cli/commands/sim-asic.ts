@@ -7,12 +7,12 @@
 // packet, the parser states taken, the PHV and each stage's gateways, hits and actions.
 import { fail } from "../../ir/diag/diag.js";
 import { controlTables, readAsicBundle } from "../../backends/asic/files.js";
-import { encodeEntry } from "../../frontends/p4/entries.js";
+import { encodeDefault, encodeEntry, encodeMatch } from "../../frontends/p4/entries.js";
 import type { TableInfo } from "../../frontends/p4/tables.js";
 import { PipelineModel } from "../../backends/asic/model/model.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { verdictName } from "../../runtime/interp/xdp.js";
-import { matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
+import { checkCounter, matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 
 export interface AsicSimOpts {
@@ -50,7 +50,8 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
   const commands = parseStf(readText(path(opts.stf!)), opts.stf!);
   const outputs: { port: number; data: Uint8Array; packet: number }[] = [];
   const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
-  let packets = 0;
+  const counterFailures: string[] = [];
+  let packets = 0, checks = 0;
   for (const c of commands) {
     if (c.cmd === "add") {
       const loc = { file: opts.stf!, line: c.line };
@@ -62,8 +63,35 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
       for (const entry of entries) if (!memory.insert(entry)) fail("p4-entries", loc, [`cannot add the entry to ${table.mapName}: ${memory.kind === "exact" ? "every hash way of its buckets is taken" : "the table is full"}`]);
       continue;
     }
-    if (c.cmd === "setdefault" || c.cmd === "remove" || c.cmd === "check_counter")
-      fail("cli-usage", { file: opts.stf!, line: c.line }, [`'${c.cmd}' is not run on an asic bundle yet: run bpfoff test X.p4 --stf ${opts.stf} --target asic`]);
+    if (c.cmd === "check_counter") {
+      // Counters are the bundle's register and table memories, as the model left them.
+      const names = [...memories.keys()];
+      const problem = checkCounter(names, (i, key) => memories.get(names[i]!)!.lookup(key)?.data, (i) => memories.get(names[i]!)!.def.keySize, c, { file: opts.stf!, line: c.line, col: c.col });
+      if (problem) counterFailures.push(`${opts.stf}:${c.line}: ${problem}`);
+      else checks++;
+      continue;
+    }
+    if (c.cmd === "setdefault" || c.cmd === "remove") {
+      const loc = { file: opts.stf!, line: c.line, col: c.col };
+      if (!control) fail("cli-usage", loc, [`'${c.cmd}' needs the P4 program's tables, and ${shown} has no asic/control.json (it was not built from P4)`]);
+      const tables = controlTables(control) as TableInfo[];
+      const memoryOf = (name: string) => memories.get(name) ?? fail("p4-entries", loc, [`table ${name} has no memory in the pipeline (the program never looks it up)`]);
+      if (c.cmd === "setdefault") {
+        const { map, entry } = encodeDefault(tables, c.entry, loc);
+        if (!memoryOf(map).insert(entry)) fail("p4-entries", loc, [`cannot set the default action of ${c.entry.table}`]);
+      } else if (!c.entry) {
+        // `remove all`: every entry of every table, as the chip's control plane clears them.
+        for (const t of tables) {
+          const m = memories.get(t.mapName);
+          if (m) for (const e of m.entries()) m.remove(e);
+        }
+      } else {
+        const { table, keys } = encodeMatch(tables, c.entry, loc);
+        const m = memoryOf(table.mapName);
+        for (const k of keys) if (!m.remove({ ...k, value: new Uint8Array(0) })) fail("p4-entries", loc, [`cannot remove the entry from ${table.mapName}: no such entry`]);
+      }
+      continue;
+    }
     if (c.cmd === "wait") continue;
     if (c.cmd === "packet") {
       const n = ++packets;
@@ -73,7 +101,7 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
       if (port !== undefined) outputs.push({ port, data: r.packet, packet: n });
     } else expects.push(c);
   }
-  const failures: string[] = [];
+  const failures: string[] = [...counterFailures];
   for (const port of [...new Set([...expects.map((e) => e.port), ...outputs.map((o) => o.port)])].sort((a, b) => a - b)) {
     const want = expects.filter((e) => e.port === port), got = outputs.filter((o) => o.port === port);
     want.forEach((w, i) => {
@@ -89,5 +117,6 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
     ctx.exitCode = 1;
     return;
   }
-  ctx.io.stdout(`${opts.stf}: ${packets} packet${packets === 1 ? "" : "s"}, ${expects.length} expectation${expects.length === 1 ? "" : "s"} met on the asic model\n`);
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")}${checks ? ` and ${plural(checks, "counter check")}` : ""} met on the asic model\n`);
 }

@@ -18,7 +18,7 @@ import { checkHelpers, instantiateMaps, runXdp } from "../../runtime/interp/run.
 import { prepareObject } from "../../runtime/interp/interpreter.js";
 import { writeEntry, describeErrno, isTcam, type BpfMap, type MapEntry } from "../../runtime/maps/index.js";
 import { encodeDefault, encodeEntry, encodeMatch } from "../../frontends/p4/entries.js";
-import { COUNTER_OPS, matchesExpectation, parseStf, type StfCommand } from "../../frontends/p4/stf.js";
+import { checkCounter, matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
 import { entriesForMaps, installEntries, isP4File, loadP4 } from "../load-p4.js";
 import { readInput, readText, type CliContext } from "../io.js";
 
@@ -122,7 +122,7 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
         }
         break;
       case "check_counter": {
-        const problem = checkCounter(object.maps.map((m) => m.name), maps, c, loc);
+        const problem = checkCounter(object.maps.map((m) => m.name), (i, key) => maps[i]!.lookup(key), (i) => maps[i]!.def.keySize, c, loc);
         if (problem) failures.push(`${opts.stf}:${c.line}: ${problem}`);
         else checks++;
         break;
@@ -171,25 +171,3 @@ function clearMap(map: BpfMap): void {
   for (const e of [...map.entries()]) removeEntry(map, e);
 }
 
-/**
- * check_counter: the counter's map by its name (`<control>_<name>`, or the bare instance
- * name when one map ends in it), its element `index` read as a little-endian count
- * (a missing element of a sparse counter counts 0). A counter extern counts what it was
- * declared to (packets or bytes), so the STF's packets/bytes word is not checked against it.
- */
-function checkCounter(names: readonly string[], maps: readonly BpfMap[], c: StfCommand & { cmd: "check_counter" }, loc: { file: string; line: number; col?: number }): string | undefined {
-  let i = names.indexOf(c.counter);
-  if (i < 0) {
-    const ends = names.flatMap((n, j) => (n.endsWith(`_${c.counter}`) ? [j] : []));
-    if (ends.length !== 1) fail("stf-syntax", loc, [`no counter '${c.counter}' (maps: ${names.join(", ")})`]);
-    i = ends[0]!;
-  }
-  const map = maps[i]!;
-  if (map.def.keySize !== 4) fail("stf-syntax", loc, [`'${c.counter}' (${names[i]}) is not a counter: its key is not a u32 index`]);
-  const key = new Uint8Array(4);
-  new DataView(key.buffer).setUint32(0, Number(c.index), true);
-  const value = map.lookup(key);
-  const count = value ? value.reduceRight((a, b) => (a << 8n) | BigInt(b), 0n) : 0n;
-  if (COUNTER_OPS[c.op](count, c.value)) return undefined;
-  return `counter ${names[i]}(${c.index}) is ${count}, expected ${c.op} ${c.value}`;
-}

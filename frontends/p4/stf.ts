@@ -195,3 +195,33 @@ export function matchesExpectation(data: Uint8Array, pattern: string, exact: boo
   for (let i = 0; i < pattern.length; i++) if (pattern[i] !== "*" && pattern[i] !== hex[i]) return false;
   return true;
 }
+
+/**
+ * check_counter: the counter's map by its name (`<control>_<name>`, or the bare instance
+ * name when one map ends in it), its element `index` read as a little-endian count
+ * (a missing element of a sparse counter counts 0). A counter extern counts what it was
+ * declared to (packets or bytes), so the STF's packets/bytes word is not checked against it.
+ * The maps are read through `read` (map index, key), so that the interpreter's maps and an
+ * asic bundle's table images answer alike. Undefined when the check holds, else the failure.
+ */
+export function checkCounter(
+  names: readonly string[],
+  read: (map: number, key: Uint8Array) => Uint8Array | undefined,
+  keySize: (map: number) => number,
+  c: StfCommand & { cmd: "check_counter" },
+  loc: { file: string; line: number; col?: number },
+): string | undefined {
+  let i = names.indexOf(c.counter);
+  if (i < 0) {
+    const ends = names.flatMap((n, j) => (n.endsWith(`_${c.counter}`) ? [j] : []));
+    if (ends.length !== 1) fail("stf-syntax", loc, [`no counter '${c.counter}' (maps: ${names.join(", ")})`]);
+    i = ends[0]!;
+  }
+  if (keySize(i) !== 4) fail("stf-syntax", loc, [`'${c.counter}' (${names[i]}) is not a counter: its key is not a u32 index`]);
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setUint32(0, Number(c.index), true);
+  const value = read(i, key);
+  const count = value ? value.reduceRight((a, b) => (a << 8n) | BigInt(b), 0n) : 0n;
+  if (COUNTER_OPS[c.op](count, c.value)) return undefined;
+  return `counter ${names[i]}(${c.index}) is ${count}, expected ${c.op} ${c.value}`;
+}
