@@ -158,6 +158,17 @@ describe("fpga scheduler", () => {
     expect(s.bundles.findIndex((b) => b.some((x) => x && x.insn.opcode === 0x79))).toBeGreaterThan(jump);
   });
 
+  it("a hoisted operation runs on the taken path too, harmlessly: its register is rewritten there", () => {
+    const slots = slotsOf("mov %r1, 1\njeq %r1, 1, +3\nmov %r2, 7\nmov %r0, %r2\nexit\nmov %r2, 9\nmov %r0, %r2\nexit\n");
+    const s = check(slots, 4, false);
+    const jump = s.bundles.findIndex((b) => b[0]?.insn.opcode === 0x15);
+    expect(s.bundles.findIndex((b) => b.some((x) => x && disasmSlot(x.insn) === "mov %r2, 7"))).toBeLessThanOrEqual(jump);
+    const run = runBundles(s);
+    expect(run.r0).toBe(9n);
+    // mov r2, 7 and mov r0, r2 both hoisted (r0 and r2 are written at the target before any read)
+    expect(run.retired).toBe(runRaw(objectOf(slots), undefined).steps + 2);
+  });
+
   it("propagates 64-bit copies: a jump on the copy shares the copy's bundle; mov32 is not a copy", () => {
     const s = schedule(slotsOf("mov %r0, 5\nmov %r1, %r0\njne %r1, 0, +1\nexit\nmov %r0, %r1\nexit\n"), { lanes: 4 });
     expect(s.bundles[1]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r0, 0, +1", "mov %r1, %r0"]);
