@@ -14,6 +14,7 @@ import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { fuseBlock } from "./fuse.js";
 import { propagateCopies } from "./copies.js";
+import { ALL_REGS, liveIn } from "./liveness.js";
 import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
@@ -65,14 +66,25 @@ interface Node {
   cycle: number;
 }
 
-/** The DAG of one block (see the invariants above). */
-function dag(ops: readonly Op[]): Node[] {
+/**
+ * The DAG of one superblock: basic blocks joined along fall-through edges into blocks
+ * no jump targets, so that a conditional jump may sit inside it (a side exit). An
+ * operation after such a jump moves above it (speculation) only when it cannot fault
+ * (no memory access; BPF ALU ops cannot: RFC 9669 §4.1 defines division by zero) and the
+ * registers it writes are dead where the jump goes (`liveAtTarget`); otherwise it waits
+ * for the jump's bundle to pass (latency 1). Two jumps never share a bundle.
+ */
+function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number): Node[] {
   const nodes: Node[] = ops.map((op) => ({ op, info: opInfo(op), preds: [], height: 0, cycle: -1 }));
   const lastWriter = new Map<number, number>();
   const readersSince = new Map<number, number[]>();
   let lastMemory = -1;
+  const sideExits: [number, number][] = [];
   nodes.forEach((n, j) => {
     const edge = (i: number, lat: number) => n.preds.push([i, lat]);
+    const writes = n.info.writes.reduce((m, r) => m | (1 << r), 0);
+    const speculable = !n.info.memory && !n.info.terminator;
+    for (const [b, live] of sideExits) if (!speculable || (writes & live) !== 0) edge(b, 1);
     for (const r of n.info.reads) {
       const w = lastWriter.get(r);
       if (w !== undefined) edge(w, nodes[w]!.info.latency);
@@ -87,6 +99,7 @@ function dag(ops: readonly Op[]): Node[] {
       lastMemory = j;
     }
     if (n.info.terminator) for (let i = 0; i < j; i++) edge(i, n.info.terminator === "alone" ? 1 : 0);
+    if (n.info.terminator === "branch" && j < nodes.length - 1) sideExits.push([j, liveAtTarget(n.op)]);
     for (const r of n.info.reads) readersSince.set(r, [...(readersSince.get(r) ?? []), j]);
     for (const r of n.info.writes) {
       lastWriter.set(r, j);
@@ -101,8 +114,8 @@ function dag(ops: readonly Op[]): Node[] {
 }
 
 /** List scheduling of one block: bundle by bundle, the ready node of greatest height first. */
-function scheduleBlock(ops: readonly Op[], lanes: number): Bundle[] {
-  const nodes = dag(ops);
+function scheduleBlock(ops: readonly Op[], lanes: number, liveAtTarget: (op: Op) => number): Bundle[] {
+  const nodes = dag(ops, liveAtTarget);
   const bundles: Op[][] = [];
   let left = nodes.length;
   for (let cycle = 0; left > 0; cycle++) {
@@ -170,18 +183,44 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
   for (const op of ops) {
     if (op.hi && lead.has(op.origin[0]! + 1)) fail("offload-unsupported", { insn: op.origin[0]! + 1 }, ["fpga", "a branch into the second slot of an lddw (the multi-lane engine's bundles have no such address)"]);
   }
-  // Blocks in program order; the fusions and the schedule inside each.
+  // Blocks in program order; the fusions and copy propagation inside each (they assume
+  // straight-line code); then superblocks: a block ending in a conditional jump takes in
+  // the block it falls through to when no jump targets that one (its only way in).
   const blocks: Op[][] = [];
   for (const op of ops) {
     if (blocks.length === 0 || lead.has(op.origin[0]!)) blocks.push([]);
     blocks[blocks.length - 1]!.push(op);
   }
   const fuse = opts.fuse ?? opts.lanes > 1;
+  const targets = new Set<number>();
+  for (const op of ops) {
+    const t = targetOf(op.origin[0]!, op.insn);
+    if (t !== undefined) targets.add(t);
+  }
+  const superblocks: Op[][] = [];
+  const starts: number[] = [];
+  let joinable = false;
+  for (const block of blocks) {
+    const body = fuse ? propagateCopies(fuseBlock(block)) : block;
+    if (joinable && !targets.has(block[0]!.origin[0]!)) superblocks[superblocks.length - 1]!.push(...body);
+    else {
+      superblocks.push([...body]);
+      starts.push(block[0]!.origin[0]!);
+    }
+    const last = block[block.length - 1]!;
+    const shape = formOf(last.insn)?.shape;
+    joinable = opts.lanes > 1 && (shape === "jmp_imm" || shape === "jmp_reg");
+  }
+  const live = liveIn(slots);
+  const liveAtTarget = (op: Op): number => {
+    const t = targetOf(op.origin[op.origin.length - 1]!, op.insn);
+    return t !== undefined && t >= 0 && t < slots.length ? live[t]! : ALL_REGS;
+  };
   const bundles: Bundle[] = [];
   const startOf = new Map<number, number>();
-  for (const block of blocks) {
-    startOf.set(block[0]!.origin[0]!, bundles.length);
-    bundles.push(...scheduleBlock(fuse ? propagateCopies(fuseBlock(block)) : block, opts.lanes));
+  for (const [k, block] of superblocks.entries()) {
+    startOf.set(starts[k]!, bundles.length);
+    bundles.push(...scheduleBlock(block, opts.lanes, liveAtTarget));
   }
   // Re-target jumps and local calls: offsets count bundles from the next bundle.
   const n = bundles.length;

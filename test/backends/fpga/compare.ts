@@ -6,7 +6,7 @@
 import { expect } from "vitest";
 import { fpgaBackend } from "../../../backends/fpga/backend.js";
 import { mapLayout, mapsFile, storeMapMemory } from "../../../backends/fpga/maps.js";
-import { ENGINE_ERRORS, runEngine, type EngineCase, type EngineModel, type EngineResult, type MapCommand, type MapCommandResult } from "../../../backends/fpga/sim.js";
+import { DEFAULT_LANES, ENGINE_ERRORS, runEngine, type EngineCase, type EngineModel, type EngineResult, type MapCommand, type MapCommandResult } from "../../../backends/fpga/sim.js";
 import { hex, objectOf, reference } from "./support.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";
@@ -57,14 +57,19 @@ export function compareRaw(src: string, mem: Uint8Array | undefined, seed: (o: B
  * interpreter steps; or the same fault (a diagnostic the engine's code stands for) at the
  * same instruction index.
  */
-export function expectSameAsInterpreter(c: EngineCase, got: EngineResult): void {
+export function expectSameAsInterpreter(c: EngineCase, got: EngineResult, opts: { lanes?: number } = {}): void {
   const want = reference(objectOf(c.slots), c.mem);
   if (want.kind === "error") {
     const diag = ENGINE_ERRORS[got.errCode]?.diags.includes(want.code) ? want.code : `engine error ${got.errCode}`;
     expect({ status: got.status, diag, pc: got.faultPc }, c.name).toEqual({ status: "error", diag: want.code, pc: want.insn });
     return;
   }
-  expect({ status: got.status, r0: "0x" + got.r0.toString(16), mem: hex(got.mem), retired: got.retired }, c.name)
+  // On several lanes the scheduler hoists operations above conditional jumps (their results
+  // dead where the jump goes: docs/fpga-engine.md, "Scheduling"); they retire on the taken
+  // path too, so the engine's count is at least the interpreter's there, equal on one lane.
+  const exact = (opts.lanes ?? DEFAULT_LANES) === 1;
+  const retired = exact || got.retired < want.steps ? got.retired : want.steps;
+  expect({ status: got.status, r0: "0x" + got.r0.toString(16), mem: hex(got.mem), retired }, c.name)
     .toEqual({ status: "done", r0: "0x" + want.r0.toString(16), mem: hex(want.mem), retired: want.steps });
 }
 

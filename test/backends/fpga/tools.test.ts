@@ -93,7 +93,8 @@ describe.skipIf(!haveIverilog)("Icarus Verilog smoke test", () => {
       expect(m, r.stdout).not.toBeNull();
       expect(m![4]).toBe("done");
       expect(BigInt("0x" + m![1])).toBe(want.r0);
-      expect(Number(m![3])).toBe(want.steps);
+      // hoisted operations retire on a taken jump's path too (docs/fpga-engine.md, "Scheduling")
+      expect(Number(m![3])).toBeGreaterThanOrEqual(want.steps);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -98,26 +98,29 @@ function checkInvariants(s: Schedule): void {
   }
 }
 
-function check(slots: Insn[], lanes: number): Schedule {
+function check(slots: Insn[], lanes: number, straight: boolean): Schedule {
   const ref = runRaw(objectOf(slots), undefined);
   const s = schedule(slots, { lanes, fuse: true });
   checkInvariants(s);
   const got = runBundles(s);
   expect(got.r0).toBe(ref.r0);
-  expect(got.retired).toBe(ref.steps);
+  // An operation hoisted above a jump that is then taken retires too (its result dead):
+  // exactly the reference's count without jumps, at least it with them.
+  if (straight || lanes === 1) expect(got.retired).toBe(ref.steps);
+  else expect(got.retired).toBeGreaterThanOrEqual(ref.steps);
   return s;
 }
 
 describe("fpga scheduler", () => {
   it("straight-line programs: the bundles equal the interpreter on 1..4 lanes", () => {
     fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4 }), (items, lanes) => {
-      check(program(items, true), lanes);
+      check(program(items, true), lanes, true);
     }), { numRuns: 300 });
   });
 
   it("branchy programs: the bundles equal the interpreter on 1..4 lanes", () => {
     fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4 }), (items, lanes) => {
-      check(program(items, false), lanes);
+      check(program(items, false), lanes, false);
     }), { numRuns: 300 });
   });
 
@@ -135,12 +138,35 @@ describe("fpga scheduler", () => {
   it("packs independent operations, keeps a jump last and re-targets it to bundles", () => {
     const slots = slotsOf("mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\njeq %r5, 0, +2\nmov %r0, %r1\nexit\nmov %r0, %r2\nexit\n");
     const s = schedule(slots, { lanes: 4 });
-    expect(scheduleFigures(s)).toEqual({ bundles: 6, slots: 24, filled: 9, instructions: 9 });
-    // the jump in lane 0 with three movs, the fourth before it; the target bundle 4
+    expect(scheduleFigures(s)).toEqual({ bundles: 5, slots: 20, filled: 9, instructions: 9 });
+    // the jump in lane 0 with three movs, the fourth before it, and the fall-through's
+    // mov r0 hoisted beside the jump (r0 is dead where it goes); the target bundle 3
     expect(s.bundles[1]![0]!.insn.opcode).toBe(0x15);
-    expect(1 + 1 + s.bundles[1]![0]!.insn.off).toBe(4);
+    expect(s.bundles[1]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toContain("mov %r0, %r1");
+    expect(1 + 1 + s.bundles[1]![0]!.insn.off).toBe(3);
     expect(sourceIndex(s, 1)).toBe(4);
-    expect(sourceIndex(s, 6)).toBe(9);
+    expect(sourceIndex(s, 5)).toBe(9);
+  });
+
+  it("hoists above a jump only what is dead where the jump goes, and never a memory access", () => {
+    // r3 is read at the target: mov r3 waits for the jump; r2 is dead there: it moves up
+    const s = schedule(slotsOf("mov %r1, 1\njeq %r1, 0, +4\nmov %r2, 7\nmov %r3, 8\nldxdw %r4, [%r10-8]\nadd %r3, %r2\nmov %r0, %r3\nexit\n"), { lanes: 4 });
+    const jump = s.bundles.findIndex((b) => b[0]?.insn.opcode === 0x15);
+    const at = (text: string) => s.bundles.findIndex((b) => b.some((x) => x && disasmSlot(x.insn) === text));
+    expect(at("mov %r2, 7")).toBeLessThanOrEqual(jump);
+    expect(at("mov %r3, 8")).toBeGreaterThan(jump);
+    expect(s.bundles.findIndex((b) => b.some((x) => x && x.insn.opcode === 0x79))).toBeGreaterThan(jump);
+  });
+
+  it("a hoisted operation runs on the taken path too, harmlessly: its register is rewritten there", () => {
+    const slots = slotsOf("mov %r1, 1\njeq %r1, 1, +3\nmov %r2, 7\nmov %r0, %r2\nexit\nmov %r2, 9\nmov %r0, %r2\nexit\n");
+    const s = check(slots, 4, false);
+    const jump = s.bundles.findIndex((b) => b[0]?.insn.opcode === 0x15);
+    expect(s.bundles.findIndex((b) => b.some((x) => x && disasmSlot(x.insn) === "mov %r2, 7"))).toBeLessThanOrEqual(jump);
+    const run = runBundles(s);
+    expect(run.r0).toBe(9n);
+    // mov r2, 7 and mov r0, r2 both hoisted (r0 and r2 are written at the target before any read)
+    expect(run.retired).toBe(runRaw(objectOf(slots), undefined).steps + 2);
   });
 
   it("propagates 64-bit copies: a jump on the copy shares the copy's bundle; mov32 is not a copy", () => {
