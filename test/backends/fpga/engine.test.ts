@@ -4,10 +4,10 @@
 // requires: verilator
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildEngineModel, ENGINE_ERRORS, runEngine, type EngineCase, type EngineModel, type EngineResult } from "../../../backends/fpga/sim.js";
+import { buildEngineModel, runEngine, type EngineCase, type EngineModel, type EngineResult } from "../../../backends/fpga/sim.js";
 import { conformanceAvailable, conformanceFiles, parseConformance } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
-import { loadConformance, objectOf, slotsOf } from "./support.js";
+import { loadConformance, slotsOf } from "./support.js";
 import { expectSameAsInterpreter } from "./compare.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");

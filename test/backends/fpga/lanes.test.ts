@@ -5,12 +5,12 @@
 // puts them, exit-with-verdict from a subprogram and a fused mul included.
 // requires: verilator
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildEngineModel, ENGINE_ERRORS, runEngine, type EngineCase, type EngineModel, type EngineResult } from "../../../backends/fpga/sim.js";
+import { buildEngineModel, runEngine, type EngineCase, type EngineModel } from "../../../backends/fpga/sim.js";
 import { singleProgramRom } from "../../../backends/fpga/sched/rom.js";
 import { extForm } from "../../../backends/fpga/sched/ext.js";
 import { conformanceAvailable, conformanceFiles, parseConformance } from "../../support/conformance.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
-import { loadConformance, objectOf, slotsOf } from "./support.js";
+import { loadConformance, slotsOf } from "./support.js";
 import { expectSameAsInterpreter } from "./compare.js";
 
 const haveVerilator = requireOrSkip("verilator", hasTool("verilator"), "verilator is not installed (apt-get install verilator)");

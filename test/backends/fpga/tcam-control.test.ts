@@ -9,7 +9,7 @@
 // (two key words) TCAM.
 // requires: verilator
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, it } from "vitest";
 import { buildEngineModel, type EngineModel, type MapCommand } from "../../../backends/fpga/sim.js";
 import { assemble } from "../../../frontends/bpf/asm/assemble.js";
 import type { BpfObject } from "../../../ir/bpf/object.js";

@@ -98,7 +98,7 @@ function checkInvariants(s: Schedule): void {
   }
 }
 
-function check(slots: Insn[], lanes: number, straight: boolean): Schedule {
+function check(slots: readonly Insn[], lanes: number, straight: boolean): Schedule {
   const ref = runRaw(objectOf(slots), undefined);
   const s = schedule(slots, { lanes, fuse: true });
   checkInvariants(s);
