@@ -12,7 +12,8 @@ import type { TableInfo } from "../../frontends/p4/tables.js";
 import { PipelineModel } from "../../backends/asic/model/model.js";
 import { readPcap, writePcap, type Pcap } from "../../runtime/packet/pcap.js";
 import { verdictName } from "../../runtime/interp/xdp.js";
-import { checkCounter, matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
+import { checkCounter, compareOutputs, parseStf, type StfExpect, type StfOutput } from "../../frontends/p4/stf.js";
+import { reportStf } from "./test.js";
 import { readInput, readText, writeFileAtomic, type CliContext } from "../io.js";
 
 export interface AsicSimOpts {
@@ -48,8 +49,8 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
     return;
   }
   const commands = parseStf(readText(path(opts.stf!)), opts.stf!);
-  const outputs: { port: number; data: Uint8Array; packet: number }[] = [];
-  const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
+  const outputs: StfOutput[] = [];
+  const expects: StfExpect[] = [];
   const counterFailures: string[] = [];
   let packets = 0, checks = 0;
   for (const c of commands) {
@@ -101,22 +102,6 @@ export function simAsicBundle(ctx: CliContext, dir: string, shown: string, opts:
       if (port !== undefined) outputs.push({ port, data: r.packet, packet: n });
     } else expects.push(c);
   }
-  const failures: string[] = [...counterFailures];
-  for (const port of [...new Set([...expects.map((e) => e.port), ...outputs.map((o) => o.port)])].sort((a, b) => a - b)) {
-    const want = expects.filter((e) => e.port === port), got = outputs.filter((o) => o.port === port);
-    want.forEach((w, i) => {
-      const g = got[i];
-      if (!g) failures.push(`${opts.stf}:${w.line}: expected a packet on port ${port}, none came out`);
-      else if (!matchesExpectation(g.data, w.pattern, w.exact)) failures.push(`${opts.stf}:${w.line}: packet ${g.packet} on port ${port} differs\n    expected ${w.pattern}${w.exact ? " $" : ""}\n    got      ${Buffer.from(g.data).toString("hex")}`);
-    });
-    for (const g of got.slice(want.length)) failures.push(`packet ${g.packet} came out of port ${port} unexpectedly: ${Buffer.from(g.data).toString("hex")}`);
-  }
-  if (failures.length) {
-    ctx.io.stdout(failures.map((f) => `FAIL ${f}\n`).join(""));
-    ctx.io.stderr(`bpfoff: error: ${opts.stf}: ${failures.length} failure${failures.length === 1 ? "" : "s"}\n`);
-    ctx.exitCode = 1;
-    return;
-  }
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")}${checks ? ` and ${plural(checks, "counter check")}` : ""} met on the asic model\n`);
+  const compared = compareOutputs(opts.stf!, expects, outputs);
+  reportStf(ctx, opts.stf!, { failures: [...counterFailures, ...compared.failures], met: compared.met, expects: expects.length, packets, checks }, "the asic model");
 }

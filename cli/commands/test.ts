@@ -18,7 +18,7 @@ import { checkHelpers, instantiateMaps, runXdp } from "../../runtime/interp/run.
 import { prepareObject } from "../../runtime/interp/interpreter.js";
 import { writeEntry, describeErrno, isTcam, type BpfMap, type MapEntry } from "../../runtime/maps/index.js";
 import { encodeDefault, encodeEntry, encodeMatch } from "../../frontends/p4/entries.js";
-import { checkCounter, matchesExpectation, parseStf } from "../../frontends/p4/stf.js";
+import { checkCounter, compareOutputs, parseStf, type StfExpect, type StfOutput } from "../../frontends/p4/stf.js";
 import { entriesForMaps, installEntries, isP4File, loadP4 } from "../load-p4.js";
 import { readInput, readText, type CliContext } from "../io.js";
 
@@ -41,12 +41,6 @@ export function registerTest(program: Command, ctx: CliContext): void {
     .action((file: string, opts: TestOpts) => testCommand(ctx, file, opts));
 }
 
-interface Output {
-  readonly port: number;
-  readonly data: Uint8Array;
-  readonly packet: number;
-}
-
 function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
   if (!isP4File(file)) fail("cli-usage", { file }, ["bpfoff test runs STF tests of a P4 program (.p4)"]);
   if (!TEST_TARGETS.includes(opts.target)) fail("cli-usage", {}, [`target '${opts.target}' cannot run XDP programs (available: ${TEST_TARGETS.join(", ")})`]);
@@ -66,7 +60,7 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
   if (opts.entries) installEntries(object, maps, entriesForMaps(p4, readText(path(opts.entries)), opts.entries), opts.entries);
   const host = newHostState();
   const prepared = prepareObject(object);
-  const outputs: Output[] = [];
+  const outputs: StfOutput[] = [];
   const pending: { port: number; data: Uint8Array; packet: number }[] = [];
   let packets = 0;
   let checks = 0;
@@ -91,7 +85,7 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
     }
     pending.length = 0;
   };
-  const expects: { port: number; pattern: string; exact: boolean; line: number }[] = [];
+  const expects: StfExpect[] = [];
   const failures: string[] = [];
   const mapNamed = (name: string) => maps[object.maps.findIndex((m) => m.name === name)]!;
   for (const c of commands) {
@@ -139,27 +133,24 @@ function testCommand(ctx: CliContext, file: string, opts: TestOpts): void {
     }
   }
   flush();
-  const ports = [...new Set([...expects.map((e) => e.port), ...outputs.map((o) => o.port)])].sort((a, b) => a - b);
-  let met = 0;
-  for (const port of ports) {
-    const want = expects.filter((e) => e.port === port);
-    const got = outputs.filter((o) => o.port === port);
-    want.forEach((w, i) => {
-      const g = got[i];
-      if (!g) failures.push(`${opts.stf}:${w.line}: expected a packet on port ${port}, none came out\n    expected ${w.pattern}${w.exact ? " $" : ""}`);
-      else if (!matchesExpectation(g.data, w.pattern, w.exact)) failures.push(`${opts.stf}:${w.line}: packet ${g.packet} on port ${port} differs\n    expected ${w.pattern}${w.exact ? " $" : ""}\n    got      ${Buffer.from(g.data).toString("hex")}`);
-      else met++;
-    });
-    for (const g of got.slice(want.length)) failures.push(`packet ${g.packet} came out of port ${port} unexpectedly: ${Buffer.from(g.data).toString("hex")}`);
-  }
-  if (failures.length) {
-    ctx.io.stdout(failures.map((f) => `FAIL ${f}\n`).join(""));
-    ctx.io.stderr(`bpfoff: error: ${opts.stf}: ${failures.length} failure${failures.length === 1 ? "" : "s"} (${met} of ${expects.length} expectations met, ${packets} packets)\n`);
+  const compared = compareOutputs(opts.stf, expects, outputs);
+  failures.push(...compared.failures);
+  reportStf(ctx, opts.stf, { failures, met: compared.met, expects: expects.length, packets, checks }, opts.target);
+}
+
+/**
+ * The end of an STF run: each failure on stdout and exit 1 with the counts, or the line
+ * that says what was met on `where` (a target, or the asic model).
+ */
+export function reportStf(ctx: CliContext, stf: string, r: { failures: readonly string[]; met: number; expects: number; packets: number; checks: number }, where: string): void {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  if (r.failures.length) {
+    ctx.io.stdout(r.failures.map((f) => `FAIL ${f}\n`).join(""));
+    ctx.io.stderr(`bpfoff: error: ${stf}: ${plural(r.failures.length, "failure")} (${r.met} of ${r.expects} expectations met, ${r.packets} packets)\n`);
     ctx.exitCode = 1;
     return;
   }
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  ctx.io.stdout(`${opts.stf}: ${plural(packets, "packet")}, ${plural(expects.length, "expectation")}${checks ? ` and ${plural(checks, "counter check")}` : ""} met on ${opts.target}\n`);
+  ctx.io.stdout(`${stf}: ${plural(r.packets, "packet")}, ${plural(r.expects, "expectation")}${r.checks ? ` and ${plural(r.checks, "counter check")}` : ""} met on ${where}\n`);
 }
 
 /** Deletes one entry given by its key (and mask and priority, for a tcam). */

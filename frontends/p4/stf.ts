@@ -225,3 +225,36 @@ export function checkCounter(
   if (COUNTER_OPS[c.op](count, c.value)) return undefined;
   return `counter ${names[i]}(${c.index}) is ${count}, expected ${c.op} ${c.value}`;
 }
+
+/** What an `expect` line asks of a port. */
+export type StfExpect = Pick<StfCommand & { cmd: "expect" }, "port" | "pattern" | "exact" | "line">;
+
+/** A packet that came out of a port, numbered in the order the STF file sent it. */
+export interface StfOutput {
+  readonly port: number;
+  readonly data: Uint8Array;
+  readonly packet: number;
+}
+
+/**
+ * The packets that came out against the STF file's `expect`s: per port, in order; a
+ * missing, differing or unexpected packet is a failure. The failures as lines to print,
+ * and how many expectations were met.
+ */
+export function compareOutputs(file: string, expects: readonly StfExpect[], outputs: readonly StfOutput[]): { failures: string[]; met: number } {
+  const failures: string[] = [];
+  let met = 0;
+  const ports = [...new Set([...expects.map((e) => e.port), ...outputs.map((o) => o.port)])].sort((a, b) => a - b);
+  for (const port of ports) {
+    const want = expects.filter((e) => e.port === port);
+    const got = outputs.filter((o) => o.port === port);
+    want.forEach((w, i) => {
+      const g = got[i];
+      if (!g) failures.push(`${file}:${w.line}: expected a packet on port ${port}, none came out\n    expected ${w.pattern}${w.exact ? " $" : ""}`);
+      else if (!matchesExpectation(g.data, w.pattern, w.exact)) failures.push(`${file}:${w.line}: packet ${g.packet} on port ${port} differs\n    expected ${w.pattern}${w.exact ? " $" : ""}\n    got      ${Buffer.from(g.data).toString("hex")}`);
+      else met++;
+    });
+    for (const g of got.slice(want.length)) failures.push(`packet ${g.packet} came out of port ${port} unexpectedly: ${Buffer.from(g.data).toString("hex")}`);
+  }
+  return { failures, met };
+}
