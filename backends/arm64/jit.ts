@@ -10,10 +10,9 @@ import { formOf } from "../../ir/bpf/insn.js";
 import { ALU_OPS, ATOMIC_OPS, JMP_OPS, SIZE_BYTES } from "../../ir/bpf/opcodes.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { diag, DiagnosticError } from "../../ir/diag/diag.js";
-import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
-import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
+import { FAULT, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { beginTranslation, lddwMeaning, mapInR1 } from "../common/native-translation.js";
+import { beginTranslation, lddwMeaning } from "../common/native-translation.js";
 import { A64Emitter, SP, XZR, type Cond, type DpReg, type Reg } from "./encode.js";
 
 /**
@@ -130,7 +129,6 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
     return TMP;
   };
 
-  const r1Maps = mapInR1(slots, t, object.maps.length);
   for (let i = 0; i < n; i++) {
     const s = slots[i]!;
     const f = formOf(s);
@@ -267,46 +265,34 @@ export function compileA64(object: BpfObject, program: number, type: "raw" | "xd
         break;
       }
       case "call": {
-        if (s.src === 1) {
-          const target = i + 1 + s.imm;
-          const l = callLabels.get(target);
-          if (target <= 0 || target >= n || !l) {
-            problems.push(unsupported(i, `a call to instruction ${target}`));
-            break;
-          }
+        const c = t.callAt(i);
+        if ("code" in c) {
+          problems.push(c);
+          break;
+        }
+        if (c.kind === "local") {
           e.ldst("ldr", 8, TMP, RT_REG, RT.callLimit);
           e.dpReg("subs", 64, XZR, BPF_REG[10]!, TMP);
           e.bcond("lo", faultAt(infoWord(i, 0, false, FAULT.depth)));
           zeroNewFrame(e);
-          e.bl(l);
+          e.bl(c.label);
           break;
         }
-        if (s.src !== 0) {
-          problems.push(unsupported(i, s.src === 2 ? "kfunc calls" : `call with src ${s.src}`));
-          break;
-        }
-        const helper = HELPERS_BY_ID.get(s.imm);
-        if (!helper || s.imm >= HELPER_SLOTS) {
-          problems.push(diag("run-helper", { insn: i }, [s.imm]));
-          break;
-        }
-        if (s.imm === 12) {
+        if (c.kind === "tail") {
           tailCall(e, i);
           helpers.add(12);
           break;
         }
-        const r1Map = r1Maps[i];
-        const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
-        if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
+        if (c.kind === "inline-array") {
           const m = access(i, 2, 0, 4, false);
-          inlineArrayLookup(e, m.rn, def.maxEntries, valueStride(def.valueSize), def.valueSize);
+          inlineArrayLookup(e, m.rn, c.map.maxEntries, valueStride(c.map.valueSize), c.map.valueSize);
           inlined++;
           break;
         }
-        helpers.add(s.imm);
+        helpers.add(c.id);
         e.movImm(64, TMP, BigInt(i));
         e.ldst("str", 8, TMP, RT_REG, RT.pc);
-        e.ldst("ldr", 8, CALL, RT_REG, RT.helpers + 8 * s.imm);
+        e.ldst("ldr", 8, CALL, RT_REG, RT.helpers + 8 * c.id);
         e.mov(64, 5, RT_REG);
         e.blr(CALL);
         e.mov(64, BPF_REG[0]!, 0);

@@ -6,7 +6,9 @@
 import { formOf, lddwValue, type Insn } from "../../ir/bpf/insn.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { diag, type Diagnostic } from "../../ir/diag/diag.js";
-import { FAULT, infoWord, MAX_MAPS } from "./native-abi.js";
+import { FAULT, HELPER_SLOTS, infoWord, MAX_MAPS } from "./native-abi.js";
+import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
+import type { MapDef } from "../../runtime/maps/def.js";
 import { controlFlow, nativeFacts, type ControlFlow, type NativeFacts } from "./native-ctx.js";
 
 export interface LabelSource<L> {
@@ -38,7 +40,20 @@ export interface Translation<L> extends NativeFacts, ControlFlow {
   jumpLabel(target: number): L;
   /** A diagnostic for a construct this architecture does not translate. */
   unsupported(insn: number, what: string): Diagnostic;
+  /** What the `call` at slot i is, or why it cannot be translated. */
+  callAt(i: number): CallKind<L> | Diagnostic;
 }
+
+/**
+ * A `call` as the JITs translate it: a bpf-to-bpf call to a function start, bpf_tail_call,
+ * a lookup in an array map r1 is known to hold (inlined as address arithmetic), or a
+ * helper called through the runtime's table.
+ */
+export type CallKind<L> =
+  | { readonly kind: "local"; readonly label: L }
+  | { readonly kind: "tail" }
+  | { readonly kind: "inline-array"; readonly map: MapDef }
+  | { readonly kind: "helper"; readonly id: number };
 
 export function beginTranslation<L>(object: BpfObject, program: number, type: "raw" | "xdp", arch: string, e: LabelSource<L>): Translation<L> {
   const slots = object.programs[program]!.slots;
@@ -54,6 +69,24 @@ export function beginTranslation<L>(object: BpfObject, program: number, type: "r
     stubs.push({ label, info });
     return label;
   };
+  const unsupported = (insn: number, what: string): Diagnostic => diag("offload-unsupported", { insn }, [arch, what]);
+  const r1Maps = mapInR1(slots, flow, object.maps.length);
+  const callAt = (i: number): CallKind<L> | Diagnostic => {
+    const s = slots[i]!;
+    if (s.src === 1) {
+      const target = i + 1 + s.imm;
+      const label = callLabels.get(target);
+      return target <= 0 || target >= n || !label ? unsupported(i, `a call to instruction ${target}`) : { kind: "local", label };
+    }
+    if (s.src !== 0) return unsupported(i, s.src === 2 ? "kfunc calls" : `call with src ${s.src}`);
+    if (!HELPERS_BY_ID.get(s.imm) || s.imm >= HELPER_SLOTS) return diag("run-helper", { insn: i }, [s.imm]);
+    if (s.imm === 12) return { kind: "tail" };
+    const r1 = r1Maps[i];
+    const map = r1 !== undefined ? object.maps[r1] : undefined;
+    // Not a BPF_F_RDONLY_PROG (0x80) array: those lookups go through the runtime's helper.
+    if (s.imm === 1 && map?.kind === "array" && !(map.flags & 0x80)) return { kind: "inline-array", map };
+    return { kind: "helper", id: s.imm };
+  };
   return {
     ...nativeFacts(slots, type),
     ...flow,
@@ -66,7 +99,8 @@ export function beginTranslation<L>(object: BpfObject, program: number, type: "r
     helpers: new Set<number>(),
     faultAt,
     jumpLabel: (target) => (target >= 0 && target <= n ? labels[target]! : faultAt(infoWord(target < 0 ? 0 : Math.min(target, (1 << 24) - 1), 0, false, FAULT.fellOff))),
-    unsupported: (insn, what) => diag("offload-unsupported", { insn }, [arch, what]),
+    unsupported,
+    callAt,
   };
 }
 

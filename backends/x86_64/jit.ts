@@ -17,10 +17,9 @@ import { formOf } from "../../ir/bpf/insn.js";
 import { ALU_OPS, ATOMIC_OPS, JMP_OPS, SIZE_BYTES } from "../../ir/bpf/opcodes.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import { diag, DiagnosticError } from "../../ir/diag/diag.js";
-import { HELPERS_BY_ID } from "../../runtime/helpers/table.js";
-import { FAULT, HELPER_SLOTS, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
+import { FAULT, infoWord, MAP_DESC, RT, RT_MAPS, STACK_BYTES, STACK_FRAME, valueStride } from "../common/native-abi.js";
 import type { NativeProgram } from "../common/native-backend.js";
-import { beginTranslation, lddwMeaning, mapInR1 } from "../common/native-translation.js";
+import { beginTranslation, lddwMeaning } from "../common/native-translation.js";
 import { mem, REG, X64Emitter, type AluOp, type Cond, type Mem, type Reg, type ShiftOp } from "./encode.js";
 
 /**
@@ -123,7 +122,6 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
     return mem(ADDR, 0);
   };
 
-  const r1Maps = mapInR1(slots, t, object.maps.length);
   for (let i = 0; i < n; i++) {
     const s = slots[i]!;
     const f = formOf(s);
@@ -248,45 +246,33 @@ export function compileX64(object: BpfObject, program: number, type: "raw" | "xd
         break;
       }
       case "call": {
-        if (s.src === 1) {
-          const target = i + 1 + s.imm;
-          const l = callLabels.get(target);
-          if (target <= 0 || target >= n || !l) {
-            problems.push(unsupported(i, `a call to instruction ${target}`));
-            break;
-          }
+        const c = t.callAt(i);
+        if ("code" in c) {
+          problems.push(c);
+          break;
+        }
+        if (c.kind === "local") {
           // MAX_CALL_DEPTH frames: the new frame must fit above stack_lo.
           e.aluRM("cmp", 64, REG.rbp, mem(RT_REG, RT.callLimit));
           e.jcc("b", faultAt(infoWord(i, 0, false, FAULT.depth)));
           zeroNewFrame(e);
-          e.call(l);
+          e.call(c.label);
           break;
         }
-        if (s.src !== 0) {
-          problems.push(unsupported(i, s.src === 2 ? "kfunc calls" : `call with src ${s.src}`));
-          break;
-        }
-        const helper = HELPERS_BY_ID.get(s.imm);
-        if (!helper || s.imm >= HELPER_SLOTS) {
-          problems.push(diag("run-helper", { insn: i }, [s.imm]));
-          break;
-        }
-        if (s.imm === 12) {
+        if (c.kind === "tail") {
           tailCall(e, i);
           helpers.add(12);
           break;
         }
-        const r1Map = r1Maps[i];
-        const def = r1Map !== undefined ? object.maps[r1Map] : undefined;
-        if (s.imm === 1 && def?.kind === "array" && !(def.flags & 0x80)) {
-          inlineArrayLookup(e, access(i, 2, 0, 4, false), def.maxEntries, valueStride(def.valueSize), def.valueSize);
+        if (c.kind === "inline-array") {
+          inlineArrayLookup(e, access(i, 2, 0, 4, false), c.map.maxEntries, valueStride(c.map.valueSize), c.map.valueSize);
           inlined++;
           break;
         }
-        helpers.add(s.imm);
+        helpers.add(c.id);
         e.storeImm(8, mem(RT_REG, RT.pc), i);
         e.movRR(64, TMP2, RT_REG);
-        e.callMem(mem(RT_REG, RT.helpers + 8 * s.imm));
+        e.callMem(mem(RT_REG, RT.helpers + 8 * c.id));
         break;
       }
       case "callx":
