@@ -43,7 +43,7 @@ function romSlots(text: string, count: number, file: string) {
 export function registerSim(program: Command, ctx: CliContext): void {
   program
     .command("sim")
-    .description("run a built bundle (bpfoff build --target fpga or npu) on its simulator over a pcap")
+    .description("run a built bundle (bpfoff build --target fpga, npu or asic) on its simulator or model, over a pcap or an STF file (asic)")
     .argument("<bundle>", "the folder bpfoff build wrote")
     .option("--pcap <file>", "packets to run, in order, maps carried from packet to packet")
     .option("--stf <file>", "asic bundles: run an STF file's packets and expectations")
