@@ -20,10 +20,11 @@ import { manifestProblems } from "../../../backends/common/manifest.js";
 const ROOT = join(import.meta.dirname, "../../..");
 const CORPUS = join(ROOT, "test/frontends/p4/corpus");
 const GOLDEN = join(import.meta.dirname, "golden");
-const PROGRAMS = ["acl", "ebpf_compat", "flow_stats", "ipv4_router", "l2_switch", "vlan_parser"];
+const PROGRAMS = ["acl", "ebpf_compat", "flow_stats", "ipv4_router", "l2_switch", "port_ranges", "value_sets", "vlan_parser"];
 /** Refused: the constructs are in golden/<name>.refused (none of the corpus today; the C examples have some). */
 const REFUSED: string[] = [];
-const entriesOf = (name: string) => (name === "ipv4_router" ? ["--entries", join(CORPUS, "ipv4_router.entries.json")] : []);
+/** Control-plane entries of a corpus program, when it has a <name>.entries.json. */
+const entriesOf = (name: string) => (existsSync(join(CORPUS, `${name}.entries.json`)) ? ["--entries", join(CORPUS, `${name}.entries.json`)] : []);
 const tmp = () => mkdtempSync(join(tmpdir(), "bpfoff-asic-"));
 
 /** A bundle's configuration as one text: every asic/ and tables/ file, by path. */
