@@ -20,6 +20,7 @@ import type { MapEntry } from "../../runtime/maps/map.js";
 import type { BpfObject } from "../../ir/bpf/object.js";
 import type { Module } from "../../ir/core/ir.js";
 import { recover } from "./analysis/paths.js";
+import { registerPrograms } from "./analysis/stateful.js";
 import { compilePipeline, FitError, type CompiledPipeline, type PipelineDescriptor } from "./compile/pipeline.js";
 import { ImageError, memoryFrom, type Memory } from "./images.js";
 import { bundleFiles, controlJson, type AsicBundle } from "./files.js";
@@ -34,7 +35,7 @@ export function pipelineDescriptor(target: string): PipelineDescriptor {
 
 /** The program's pipeline configuration, or every reason it has none (constructs, fit). */
 export function compileAsic(module: Module, target: string, file: string): CompiledPipeline {
-  const rec = recover(module);
+  const rec = registerPrograms(recover(module));
   if (rec.problems.length) {
     const diags: Diagnostic[] = rec.problems.map((p) => diag("asic-construct", { file, ...(p.insn === undefined ? {} : { insn: p.insn }) }, [p.message]));
     throw new DiagnosticError([...diags.slice(0, -1), { ...diags.at(-1)!, notes: [`${rec.problems.length} construct${rec.problems.length === 1 ? "" : "s"} the ${target} pipeline cannot run: the program is refused, not miscompiled`] }]);

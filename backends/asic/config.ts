@@ -68,8 +68,14 @@ export interface Op {
 }
 
 export interface StatefulOp {
-  /** count: element[index] += value; write: element[index] = value; direct: the matched entry of `table` += value; insert: a learned entry. */
-  readonly kind: "count" | "write" | "direct" | "insert";
+  /**
+   * count: element[index] += value; write: element[index] = value; rmw: element[index] =
+   * element[index] alu value; read: nothing written; direct: the matched entry of `table`
+   * += value; insert: a learned entry.
+   */
+  readonly kind: "count" | "write" | "rmw" | "read" | "direct" | "insert";
+  /** rmw: the SALU's operation on the old value. */
+  readonly alu?: "add" | "sub" | "and" | "or" | "xor";
   /** The memory (a tables/ image) it works on. */
   readonly memory: string;
   readonly index?: Operand;
@@ -79,6 +85,20 @@ export interface StatefulOp {
   readonly size: number;
   readonly value: Operand;
   readonly flags?: number;
+  /** Register ops: the element's bytes before the update, into the PHV (value byte `byte` into bits lo..lo+7 of c). */
+  readonly data?: readonly { readonly byte: number; readonly c: Container; readonly lo: number }[];
+  /** insert: where its success bit goes (1 = inserted), when the program tests it. */
+  readonly out?: BitRef;
+}
+
+/**
+ * A gateway's predicate over predicate, hit and learned bits: the table applies when one
+ * of the rows matches ('0', '1', 'x' per key bit), and is skipped otherwise. Its bits may
+ * come from the gateways of the same stage (they evaluate first) or from earlier stages.
+ */
+export interface When {
+  readonly key: readonly BitRef[];
+  readonly rows: readonly string[];
 }
 
 export interface MatchTableConfig {
@@ -93,6 +113,8 @@ export interface MatchTableConfig {
   readonly data: readonly { readonly byte: number; readonly c: Container; readonly lo: number }[];
   /** Where the matched entry's address goes, for direct counters. */
   readonly address?: Container;
+  /** Applied only under this predicate (absent: on every packet). */
+  readonly when?: When;
 }
 
 export interface ActionProgram {
@@ -101,7 +123,12 @@ export interface ActionProgram {
   readonly stateful: readonly StatefulOp[];
 }
 
-/** A keyless or ternary table whose entries select an action program (the path table, compute tables). */
+/**
+ * A table whose rows select an action program by predicate, hit and learned bits (as a
+ * gateway's; the same stage's gateways evaluate first): an action block (one program, rows
+ * = its predicate), a stateful ALU's table (a program per kind of access), a keyless
+ * compute table (always its default action).
+ */
 export interface ActionTableConfig {
   readonly name: string;
   /** Ternary key: these bits, matched by `rows[].match` ('0', '1', 'x' per bit, first bit first). */

@@ -31,7 +31,9 @@ export type Atom =
   /** the lookup of table T hit. */
   | { readonly kind: "hit"; readonly table: number }
   /** a cond b on `width` bits (64, or 32 for the icmp32 forms). */
-  | { readonly kind: "cmp"; readonly cond: CmpCond; readonly width: number; readonly a: Bits; readonly b: Bits };
+  | { readonly kind: "cmp"; readonly cond: CmpCond; readonly width: number; readonly a: Bits; readonly b: Bits }
+  /** the data plane's insert into `map` (a used map.update result: 0 when it inserted) succeeded. */
+  | { readonly kind: "learned"; readonly map: string };
 
 export interface MatchTable {
   readonly id: number;
@@ -58,8 +60,9 @@ export interface StatefulEffect {
    * count: atomic add into an array element; write: a store into one; direct: atomic add
    * into the matched entry of table `table` (a direct counter); insert: map.update of a
    * hash map (index = the key bits, offset = the update flags, value = the value bits).
+   * read, rmw: made from reads and updates of one register by analysis/stateful.ts.
    */
-  readonly kind: "count" | "write" | "direct" | "insert";
+  readonly kind: "count" | "write" | "direct" | "insert" | "read" | "rmw";
   readonly map: MapDef;
   readonly table?: number;
   /** Element index (u32), or the key bits of an insert. */
@@ -70,6 +73,12 @@ export interface StatefulEffect {
   /** The addend (count) or the value (write). */
   readonly value: Bits;
   readonly insn?: number;
+  /** insert whose result the program tests: the atom of its success. */
+  readonly learned?: number;
+  /** rmw: element = element alu value. */
+  readonly alu?: TempOp;
+  /** read, rmw (and a count or write of a register the path also reads): the direct table whose value bytes the SALU returns (the element before the update). */
+  readonly data?: number;
 }
 
 export interface Path {
@@ -116,7 +125,9 @@ type Sym =
   | { readonly k: "end" }
   | { readonly k: "stack"; readonly off: number }
   | { readonly k: "tv"; readonly table: number; readonly off: number }
-  | { readonly k: "elem"; readonly map: MapDef; readonly index: Bits; readonly off: number; readonly valid: Sym };
+  | { readonly k: "elem"; readonly map: MapDef; readonly index: Bits; readonly off: number; readonly valid: Sym }
+  /** A map.update's result, whose only use is a test against 0: the learn's success bit. */
+  | { readonly k: "lr"; readonly atom: number; readonly map: string };
 
 interface State {
   env: Map<number, Sym>;
@@ -133,12 +144,14 @@ interface State {
   decided: Map<number, boolean>;
   parser: ParserEvent[];
   stateful: StatefulEffect[];
+  /** Maps the path inserted into, with the atom of the insert's success when the program tests it. */
+  inserted: Map<string, number | undefined>;
   redirect?: Bits;
   visits: Map<string, number>;
 }
 
 function clone(s: State): State {
-  return { ...s, env: new Map(s.env), stack: new Map(s.stack), spills: new Map(s.spills), writes: new Map(s.writes), atoms: [...s.atoms], decided: new Map(s.decided), parser: [...s.parser], stateful: [...s.stateful], visits: new Map(s.visits) };
+  return { ...s, env: new Map(s.env), stack: new Map(s.stack), spills: new Map(s.spills), writes: new Map(s.writes), atoms: [...s.atoms], decided: new Map(s.decided), parser: [...s.parser], stateful: [...s.stateful], inserted: new Map(s.inserted), visits: new Map(s.visits) };
 }
 
 class Refused extends Error {
@@ -163,8 +176,6 @@ export function recover(module: Module): Recovered {
   const mapDef = (name: string) => module.maps.find((m) => m.name === name)!;
   const used = new Set(func.blocks.flatMap((b) => [...b.insts.flatMap((i) => usesOf(i)), ...usesOf(b.term)]));
   let forks = 0;
-  /** Arrays the program reads (direct-indexed tables), with the instruction of a read. */
-  const readArrays = new Map<string, number | undefined>();
 
   let insn: number | undefined;
   const refuse = (message: string): never => {
@@ -173,7 +184,7 @@ export function recover(module: Module): Recovered {
   if (module.funcs.length > 1) for (const f of module.funcs.slice(1)) problems.set(`call ${f.name}`, { message: `function ${f.name} is not inlined: a pipeline has no calls` });
 
   const atomOf = (a: Atom): number => {
-    const k = a.kind === "cmp" ? `cmp:${a.cond}:${a.width}:${B.key(a.a)}|${B.key(a.b)}` : a.kind === "len" ? `len:${a.n}` : `hit:${a.table}`;
+    const k = a.kind === "cmp" ? `cmp:${a.cond}:${a.width}:${B.key(a.a)}|${B.key(a.b)}` : a.kind === "len" ? `len:${a.n}` : a.kind === "hit" ? `hit:${a.table}` : `learned:${a.map}:${insn}`;
     let id = atomIds.get(k);
     if (id === undefined) {
       id = atoms.length;
@@ -250,6 +261,7 @@ export function recover(module: Module): Recovered {
     if (!v) return refuse(`value %${arg.id} used before it is set`);
     if (v.k === "v") return v.bits;
     if (v.k === "b") return B.constBits(v.value ? 1n : 0n);
+    if (v.k === "lr") return refuse(learnResultUse(v.map));
     return refuse(`a ${v.k === "c" ? "condition" : "pointer"} used as a number`);
   };
   const symOf = (s: State, arg: Inst["args"][number]): Sym => {
@@ -280,6 +292,15 @@ export function recover(module: Module): Recovered {
     };
     const pt = ptrTest(x, y) ?? ptrTest(y, x);
     if (pt) return pt;
+    // A learn's result against 0: 0 when it inserted (the success bit), an error otherwise.
+    const learnTest = (r: Sym, other: Sym): Sym | undefined => {
+      if (r.k !== "lr") return undefined;
+      if (other.k !== "v" || !B.isConst(B.trunc(other.bits, width)) || B.toBigInt(B.trunc(other.bits, width)) !== 0n || (cond !== "eq" && cond !== "ne")) return refuse(learnResultUse(r.map));
+      const ok: Sym = { k: "c", atom: r.atom, neg: false };
+      return cond === "eq" ? ok : negate(ok);
+    };
+    const lt = learnTest(x, y) ?? learnTest(y, x);
+    if (lt) return lt;
     // A packet pointer against data_end is a bounds check written out (pkt_len >= n).
     if ((x.k === "pkt" && y.k === "end") || (x.k === "end" && y.k === "pkt")) {
       const off = x.k === "pkt" ? x.off : (y as { off: number }).off;
@@ -309,6 +330,7 @@ export function recover(module: Module): Recovered {
   const bitsOf2 = (_s: State, v: Sym): Bits => {
     if (v.k === "v") return v.bits;
     if (v.k === "b") return B.constBits(v.value ? 1n : 0n);
+    if (v.k === "lr") return refuse(learnResultUse(v.map));
     return refuse(`a ${v.k === "c" ? "condition" : "pointer"} compared as a number`);
   };
 
@@ -321,13 +343,16 @@ export function recover(module: Module): Recovered {
         if (o >= s.knownGe && !s.writes.has(o)) refuse(`a packet load at offset ${o} beyond the bounds checked on this path`);
         bytes.push(s.writes.get(o) ?? (o >= 0 ? B.packetByte(o) : new Array<Bit>(8).fill("d")));
       }
-    } else if (p.k === "tv") for (let i = 0; i < size; i++) bytes.push(Array.from({ length: 8 }, (_, j) => `t:${p.table}:${p.off + i}:${j}`));
-    else if (p.k === "elem") {
-      // A read of an array element: a direct-indexed match table (key = the index). An array
-      // the program also updates would need a read-modify-write stateful ALU program: refused
-      // after the walk (readArrays against the stateful effects).
+    } else if (p.k === "tv") {
+      // The table's result is the entry as matched: a direct counter updated before on this path is not seen.
+      if (s.stateful.some((e) => e.kind === "direct" && e.table === p.table)) refuse(`a read of ${tables[p.table]!.map.name}'s entry after its direct counter was updated on this path: the match result is the entry before the update`);
+      for (let i = 0; i < size; i++) bytes.push(Array.from({ length: 8 }, (_, j) => `t:${p.table}:${p.off + i}:${j}`));
+    } else if (p.k === "elem") {
+      // A read of an array element: a direct-indexed table (key = the index). An array the
+      // program also updates is a register: the read is its stateful ALU's output, the value
+      // before the update (analysis/stateful.ts), so a read after an update on a path is refused.
+      if (s.stateful.some((e) => e.map.name === p.map.name)) refuse(`a read of ${p.map.name} after its update on this path: a stateful ALU returns the element before its update`);
       const t = tableOf(p.map, B.trunc(p.index, 32).slice(0, 32));
-      readArrays.set(p.map.name, insn);
       for (let i = 0; i < size; i++) bytes.push(Array.from({ length: 8 }, (_, j) => `t:${t}:${p.off + i}:${j}`));
     }
     else refuse(`a load through a ${p.k} pointer`);
@@ -578,6 +603,12 @@ export function recover(module: Module): Recovered {
       if (keyBits.includes("d")) refuse(`the key of ${map.name} depends on 64-bit arithmetic`);
       if (map.kind === "array" || map.kind === "percpu_array") return set(elemOf(s, map, B.widen(keyBits.slice(0, 32))));
       if (map.kind !== "hash" && map.kind !== "lru_hash" && map.kind !== "lpm_trie" && map.kind !== "tcam") return refuse(`a lookup in ${map.name}, a ${map.kind} map: match tables are hash (exact), lpm_trie (LPM), tcam (ternary) or array (direct)`);
+      // Its table was matched before the learn path wrote into it: a lookup after an insert is
+      // the table as it was only when the insert is known to have failed on this path.
+      if (s.inserted.has(map.name)) {
+        const ok = s.inserted.get(map.name);
+        if (ok === undefined || s.decided.get(ok) !== false) return refuse(`a lookup in ${map.name} after the data plane inserted into it on this path: the table was matched before the insert`);
+      }
       return set({ k: "tv", table: tableOf(map, keyBits), off: 0 });
     }
     if (i.op === "map.update") {
@@ -590,10 +621,13 @@ export function recover(module: Module): Recovered {
       const bytes = (p: number, n: number) => Array.from({ length: n }, (_, b) => s.stack.get(p + b) ?? refuse(`map.update of ${map.name}: key or value not fully written`)).flat();
       const keyBits = bytes(kp.off, map.keySize), valueBits = bytes(vp.off, map.valueSize);
       if (keyBits.includes("d") || valueBits.includes("d")) refuse(`map.update of ${map.name}: key or value depends on 64-bit arithmetic`);
-      s.stateful.push({ kind: "insert", map, index: keyBits, offset: Number(flags), size: map.valueSize, value: valueBits, ...(insn === undefined ? {} : { insn }) });
-      // The result (0, or -E2BIG when full, -EEXIST...) is not known at compile time.
-      if (i.result !== undefined && used.has(i.result)) refuse(`the result of map.update of ${map.name} is used: the learn path does not report it`);
-      return set({ k: "v", bits: B.constBits(0n) });
+      // The result (0, or -E2BIG when full, -EEXIST...) is not known at compile time: when the
+      // program tests it, it is the learn's success bit (an atom the paths fork on).
+      const learned = i.result !== undefined && used.has(i.result) ? atomOf({ kind: "learned", map: map.name }) : undefined;
+      if (learned !== undefined && s.stateful.some((e) => e.learned === learned)) refuse(`map.update of ${map.name} runs twice on a path: one learn per table per packet`);
+      s.stateful.push({ kind: "insert", map, index: keyBits, offset: Number(flags), size: map.valueSize, value: valueBits, ...(insn === undefined ? {} : { insn }), ...(learned === undefined ? {} : { learned }) });
+      s.inserted.set(map.name, learned);
+      return set(learned === undefined ? { k: "v", bits: B.constBits(0n) } : { k: "lr", atom: learned, map: map.name });
     }
     if (i.op === "map.delete") return refuse(`${i.op} of ${(i.args[0] as { name: string }).name}: the data plane cannot add or delete match entries`);
     if (i.op === "call.helper") return helper(s, i);
@@ -731,15 +765,12 @@ export function recover(module: Module): Recovered {
   };
 
   const entry = func.blocks[0]!;
-  const init: State = { env: new Map(), stack: new Map(), spills: new Map(), writes: new Map(), base: 0, knownGe: 0, knownLt: Number.MAX_SAFE_INTEGER, atoms: [], decided: new Map(), parser: [], stateful: [], visits: new Map() };
+  const init: State = { env: new Map(), stack: new Map(), spills: new Map(), writes: new Map(), base: 0, knownGe: 0, knownLt: Number.MAX_SAFE_INTEGER, atoms: [], decided: new Map(), parser: [], stateful: [], inserted: new Map(), visits: new Map() };
   if (entry.params[0]) init.env.set(entry.params[0].id, { k: "ctx" });
   try {
     run(init, entry, 0);
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-  }
-  for (const [name, at] of readArrays) {
-    if (paths.some((p) => p.stateful.some((e) => e.map.name === name))) problems.set(`rmw:${name}`, { ...(at === undefined ? {} : { insn: at }), message: `${name} is read and updated: a register read-modify-write needs a stateful ALU program (the pipeline's stateful ALUs count and write only)` });
   }
   const sorted = [...problems.values()].sort((a, b) => (a.insn ?? -1) - (b.insn ?? -1) || a.message.localeCompare(b.message));
   return { atoms, tables, temps, paths, problems: sorted };
@@ -750,6 +781,8 @@ export function parserCondition(a: Atom & { kind: "cmp" }): boolean {
   const packetOrConst = (b: Bits) => b.every((x) => x === 0 || x === 1 || (typeof x === "string" && x.startsWith("p:")));
   return (B.isConst(a.b) && packetOrConst(a.a)) || (B.isConst(a.a) && packetOrConst(a.b));
 }
+
+const learnResultUse = (map: string) => `the result of map.update of ${map} is used other than compared with 0: the learn path reports only whether it inserted`;
 
 function negate(c: Sym): Sym {
   if (c.k === "b") return { k: "b", value: !c.value };

@@ -11,9 +11,11 @@
 //   4. the deparser's layouts.
 // A unit that does not fit is reported with its resource and excess, all of them at once.
 import type { Atom, Recovered, Path, StatefulEffect } from "../analysis/paths.js";
+import { pathTables, registerReads } from "../analysis/stateful.js";
+import { always, cover, coverAtoms, project, rowOf, type Cube } from "./control.js";
 import * as B from "../analysis/bits.js";
 import type { Bits } from "../analysis/bits.js";
-import type { ActionProgram, ActionTableConfig, BitRef, Container, Gateway, MatchTableConfig, Op, PipelineConfig, StageConfig, StatefulOp } from "../config.js";
+import type { ActionTableConfig, BitRef, Container, Gateway, MatchTableConfig, Op, Operand, PipelineConfig, StageConfig, StatefulOp } from "../config.js";
 import { Phv, PhvFullError } from "./phv.js";
 import { buildParseGraph, ParseError } from "./parser.js";
 import type { MapDef } from "../../../runtime/maps/def.js";
@@ -63,6 +65,9 @@ export class FitError extends Error {
     super(problems.join("; "));
   }
 }
+
+/** Rows a gateway holds (its predicate over predicate and hit bits); a longer predicate is a ternary table in TCAM. */
+const GATEWAY_ROWS = 4;
 
 const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -181,14 +186,17 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     redirectC = phv.field("redirect", 32, "redirect ifindex");
     redirectValidC = phv.field("redirect_valid", 8, "redirect valid");
     deparseC = phv.field("deparse", 16, "deparser layout");
-    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : phv.bit(`g:${i}`, "predicate")));
+    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : a.kind === "learned" ? phv.bit(`l:${i}`, "learned") : phv.bit(`g:${i}`, "predicate")));
     for (const t of rec.tables) phv.bit(`h:${t.id}`, "hit");
   } catch (e) {
     if (e instanceof PhvFullError) return fail([`PHV: ${e.message}`]);
     throw e;
   }
 
-  // 3. Placement.
+  // 3. Placement, in dependency order: a unit is placed when something first needs it, at
+  // the first stage after what it reads (match dependencies) and, for what a predicate
+  // gates, at or after the gateways computing it (control dependencies; a gateway's outcome
+  // gates tables of its own stage) that still has the resources it needs.
   const used: Use[] = Array.from({ length: Math.max(d.stages, 1) }, zero);
   const units: string[][] = used.map(() => []);
   const cap: Use = { ...d.stage };
@@ -208,118 +216,260 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     problems.push(`${name}: stages: needs stage ${Math.max(earliest, d.stages) + 1} after what it depends on, the pipeline has ${d.stages} (${Math.max(earliest, d.stages) + 1 - d.stages} over)`);
     return Math.max(earliest, d.stages);
   };
-  const tableStage = new Map<number, number>();
-  const tempStage = new Map<number, number>();
-  const avail = (l: string): number => {
+  /** Containers read, by the last stage reading them: a block writing one must not land before (its readers want the value from before the write). */
+  const lastRead = new Map<Container, number>();
+  const noteReads = (s: number, ...ops: Operand[]) => {
+    for (const op of ops) for (const seg of op) if ("c" in seg) lastRead.set(seg.c, Math.max(lastRead.get(seg.c) ?? 0, s));
+  };
+  const regReads = registerReads(rec);
+  const tableMemo = new Map<number, ReadonlySet<number>>();
+  const pathNeeds = rec.paths.map((p) => pathTables(p, rec, tableMemo));
+  const usedBytes = (id: number) => [...new Set([...allLabels].filter((l) => l.startsWith(`t:${id}:`)).map((l) => Number(l.split(":")[2])))].sort((a, b) => a - b);
+  const dataOf = (id: number) => usedBytes(id).map((byte) => ({ byte, c: phv.locate(`t:${id}:${byte}:0`)!.c, lo: phv.locate(`t:${id}:${byte}:0`)!.bit }));
+  const memories = new Map<string, { map: MapDef; kind: "exact" | "ternary" | "register" }>();
+  const tablesOut = new Map<number, MatchTableConfig[]>();
+  const computeOps = new Map<number, Op[]>();
+  const gatewaysOut = new Map<number, Gateway[]>();
+  const actionTablesOut = new Map<number, ActionTableConfig[]>();
+  const emit = <T,>(m: Map<number, T[]>, s: number, x: T) => (m.has(s) ? m.get(s)!.push(x) : m.set(s, [x]));
+  const stageOf = new Map<string, number>();
+  const visiting = new Set<string>();
+  /** A unit's stage, placing it (and what it depends on) on first use. */
+  const at = (unit: string, placeIt: () => number): number => {
+    const known = stageOf.get(unit);
+    if (known !== undefined) return known;
+    if (visiting.has(unit)) throw new CycleError(unit);
+    visiting.add(unit);
+    const s = placeIt();
+    visiting.delete(unit);
+    stageOf.set(unit, s);
+    return s;
+  };
+  const labelAvail = (l: string): number => {
     const [kind, id] = l.split(":");
-    if (kind === "t") return (tableStage.get(Number(id)) ?? 0) + 1;
-    if (kind === "x") return (tempStage.get(Number(id)) ?? 0) + 1;
+    if (kind === "t") return regReads.has(Number(id)) ? saluAt(rec.tables[Number(id)]!.map.name) + 1 : tableAt(Number(id)) + 1;
+    if (kind === "x") return tempAt(Number(id)) + 1;
     return 0;
   };
-  const ready = (...bs: Bits[]) => Math.max(0, ...bs.flatMap((b) => labelsOf(b).map(avail)));
-  const tablesOut = new Map<number, MatchTableConfig[]>();
-  const memories = new Map<string, { map: MapDef; kind: "exact" | "ternary" | "register" }>();
-  const usedBytes = (id: number) => [...new Set([...allLabels].filter((l) => l.startsWith(`t:${id}:`)).map((l) => Number(l.split(":")[2])))].sort((a, b) => a - b);
-  for (const t of rec.tables) {
-    const name = tableName(rec, t.id);
-    const fresh = !memories.has(t.map.name);
-    // Logical tables on one map share its memory: the first pays for it.
-    const need = fresh ? tableUse(t.map, d) : { ...zero(), logical_tables: 1, crossbar_bytes: t.map.keySize };
-    const s = place(`table ${name}`, ready(t.key), need);
-    tableStage.set(t.id, s);
-    memories.set(t.map.name, { map: t.map, kind: imageKind(t.map) });
-    const cfg: MatchTableConfig = {
-      name,
-      match: matchKind(t.map),
-      memory: t.map.name,
-      key_bytes: t.map.keySize,
-      key: phv.operand(t.key),
-      hit: phv.locate(`h:${t.id}`)!,
-      data: usedBytes(t.id).map((byte) => ({ byte, c: phv.locate(`t:${t.id}:${byte}:0`)!.c, lo: phv.locate(`t:${t.id}:${byte}:0`)!.bit })),
-      ...(addressC.has(t.id) ? { address: addressC.get(t.id)! } : {}),
-    };
-    if (!tablesOut.has(s)) tablesOut.set(s, []);
-    tablesOut.get(s)!.push(cfg);
-  }
-  const computeOps = new Map<number, Op[]>();
-  for (const t of rec.temps) {
-    if (!liveTemps.has(t.id)) continue;
-    const s = place(`temporary ${t.id} (${t.op})`, ready(t.a, t.b), { ...zero(), action_slots: 1 });
-    tempStage.set(t.id, s);
-    if (!computeOps.has(s)) computeOps.set(s, []);
-    computeOps.get(s)!.push({ op: t.op, dst: phv.locate(`x:${t.id}:0`)!.c, a: phv.operand(t.a), b: phv.operand(t.b) });
+  const ready = (...bs: Bits[]) => Math.max(0, ...bs.flatMap((b) => labelsOf(b).map(labelAvail)));
+  /** The first stage whose gates see an atom's bit: a gateway's own stage, the stage after a table's or a SALU's. */
+  const atomGate = (i: number): number => {
+    const a = rec.atoms[i]!;
+    if (a.kind === "hit") return tableAt(a.table) + 1;
+    if (a.kind === "learned") return saluAt(a.map) + 1;
+    return gatewayAt(i);
+  };
+  const tableAt = (id: number): number =>
+    at(`table ${id}`, () => {
+      const t = rec.tables[id]!;
+      const name = tableName(rec, t.id);
+      const fresh = !memories.has(t.map.name);
+      // Logical tables on one map share its memory: the first pays for it.
+      const need = fresh ? tableUse(t.map, d) : { ...zero(), logical_tables: 1, crossbar_bytes: t.map.keySize };
+      memories.set(t.map.name, { map: t.map, kind: imageKind(t.map) });
+      const s = place(`table ${name}`, ready(t.key), need);
+      const key = phv.operand(t.key);
+      noteReads(s, key);
+      emit(tablesOut, s, { name, match: matchKind(t.map), memory: t.map.name, key_bytes: t.map.keySize, key, hit: phv.locate(`h:${t.id}`)!, data: dataOf(t.id), ...(addressC.has(t.id) ? { address: addressC.get(t.id)! } : {}) });
+      return s;
+    });
+  const tempAt = (id: number): number =>
+    at(`temp ${id}`, () => {
+      const t = rec.temps[id]!;
+      const s = place(`temporary ${t.id} (${t.op})`, ready(t.a, t.b), { ...zero(), action_slots: 1 });
+      const op: Op = { op: t.op, dst: phv.locate(`x:${t.id}:0`)!.c, a: phv.operand(t.a), b: phv.operand(t.b) };
+      noteReads(s, op.a, op.b!);
+      emit(computeOps, s, op);
+      return s;
+    });
+  const gatewayAt = (i: number): number =>
+    at(`gateway ${i}`, () => {
+      const a = rec.atoms[i] as Atom & { kind: "len" | "cmp" };
+      const [cond, width, x, y] = a.kind === "len" ? (["uge", 16, B.labelled("m:pkt_len", 16), B.constBits(BigInt(a.n))] as const) : ([a.cond, a.width, a.a, a.b] as const);
+      const bytes = Math.ceil(Math.max(B.significant(x), B.significant(y), 1) / 8);
+      const s = place(`gateway ${i} (${describeAtom(a, rec)})`, ready(x, y), { ...zero(), gateways: 1, crossbar_bytes: bytes });
+      const g: Gateway = { name: `g${i}`, cond: cond as Gateway["cond"], width, a: phv.operand(x), b: phv.operand(y), out: phv.locate(`g:${i}`)! };
+      noteReads(s, g.a, g.b);
+      emit(gatewaysOut, s, g);
+      return s;
+    });
+  const bitOfAtom = (i: number): BitRef => {
+    const a = rec.atoms[i]!;
+    return phv.locate(a.kind === "hit" ? `h:${a.table}` : a.kind === "learned" ? `l:${i}` : `g:${i}`)!;
+  };
+  /** An action table selecting among `programs` by the predicate bits: its rows, key and what it takes. */
+  const predicated = (covers: readonly Cube[][]) => {
+    const keyAtoms = coverAtoms(covers.flat());
+    const rows = covers.flatMap((cubes, action) => (always(cubes) && keyAtoms.length === 0 ? [] : cubes.map((c) => ({ match: rowOf(c, keyAtoms), action }))));
+    const need = zero();
+    need.logical_tables = 1;
+    if (keyAtoms.length) {
+      need.crossbar_bytes = ceilDiv(keyAtoms.length, 8);
+      // A gateway holds a few rows; a longer predicate is a ternary table of its own.
+      if (rows.length <= GATEWAY_ROWS) need.gateways = 1;
+      else need.tcam_blocks = ceilDiv(keyAtoms.length, d.tcam.width_bits) * ceilDiv(rows.length, d.tcam.depth);
+    }
+    return { keyAtoms, key: keyAtoms.map(bitOfAtom), rows, need, gate: Math.max(0, ...keyAtoms.map(atomGate)) };
+  };
+
+  // Stateful memories: per path the SALU operations on each (a register's read and update, counters, learning).
+  const saluPaths = new Map<string, { map: MapDef; perPath: StatefulEffect[][] }>();
+  rec.paths.forEach((p, k) => {
+    for (const s of p.stateful) {
+      if (!saluPaths.has(s.map.name)) saluPaths.set(s.map.name, { map: s.map, perPath: rec.paths.map(() => []) });
+      saluPaths.get(s.map.name)!.perPath[k]!.push(s);
+    }
+  });
+  const saluAt = (m: string): number =>
+    at(`salu ${m}`, () => {
+      const { map, perPath } = saluPaths.get(m)!;
+      const sigs = perPath.map((ops) => (ops.length ? JSON.stringify(ops.map((s) => statefulOp(s, phv, rec, dataOf))) : ""));
+      const distinct = [...new Set(sigs.filter((x) => x))];
+      const programs = distinct.map((sig) => perPath[sigs.indexOf(sig)]!);
+      const covers = distinct.map((sig, i) => cover(rec.paths, (k) => sigs[k] === sig, (k) => distinct.indexOf(sigs[k]!) >= 0 && distinct.indexOf(sigs[k]!) < i));
+      const p = predicated(covers);
+      const ops = programs.flat();
+      const matchTables = rec.tables.filter((t) => t.map.name === m && !regReads.has(t.id));
+      // It works on the memory the match tables on it look up (after them in their stage), on a direct counter's address (after its table).
+      const earliest = Math.max(p.gate, ready(...ops.flatMap((s) => [s.index, s.value])), ...matchTables.map((t) => tableAt(t.id)), ...ops.filter((s) => s.kind === "direct").map((s) => tableAt(s.table!) + 1));
+      const need = { ...p.need, stateful_alus: Math.max(...perPath.map((o) => o.length)) };
+      if (!matchTables.length) need.sram_blocks += registerUse(map, d).sram_blocks;
+      if (!memories.has(m)) memories.set(m, { map, kind: map.kind === "hash" ? "exact" : "register" });
+      const s = place(`stateful ALU of ${m}`, earliest, need);
+      const actions = programs.map((prog, i) => ({ name: `${m}_${i}`, ops: [], stateful: prog.map((x) => statefulOp(x, phv, rec, dataOf)) }));
+      for (const a of actions) for (const x of a.stateful) noteReads(s, x.value, x.index ?? [], x.key ?? [], ...(x.kind === "direct" ? [[{ c: rec.tables.flatMap((t) => (tableName(rec, t.id) === x.table ? [addressC.get(t.id)!] : []))[0]!, lo: 0, n: 32 }]] : []));
+      emit(actionTablesOut, s, { name: `salu_${m}`, key: p.key, rows: p.rows, ...(p.keyAtoms.length ? {} : { default_action: 0 }), actions });
+      return s;
+    });
+
+  try {
+    for (const t of rec.tables) if (!regReads.has(t.id)) tableAt(t.id);
+    for (const t of rec.temps) if (liveTemps.has(t.id)) tempAt(t.id);
+    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && (a.kind === "len" || a.kind === "cmp") && gatewayAt(i));
+    for (const m of [...saluPaths.keys()].sort()) saluAt(m);
+  } catch (e) {
+    if (!(e instanceof CycleError)) throw e;
+    const m = [...visiting].find((u) => u.startsWith("salu "))?.slice(5) ?? e.unit;
+    return fail([...problems, `${m}: its update depends on a condition on its own value (a conditional stateful ALU program: min/max, compare-and-set), which this pipeline's SALUs do not run`]);
   }
   // A stage with ALU work has one keyless compute table more.
   for (const s of computeOps.keys()) if (s < d.stages) (used[s]!.logical_tables++, units[s]!.push(`compute table`));
-  const gatewaysOut = new Map<number, Gateway[]>();
-  const atomAvail = new Map<number, number>();
-  rec.atoms.forEach((a, i) => {
-    if (!keyAtomSet.has(i)) return;
-    if (a.kind === "hit") return atomAvail.set(i, (tableStage.get(a.table) ?? 0) + 1);
-    const [cond, width, x, y] = a.kind === "len" ? (["uge", 16, B.labelled("m:pkt_len", 16), B.constBits(BigInt(a.n))] as const) : ([a.cond, a.width, a.a, a.b] as const);
-    const bytes = Math.ceil(Math.max(B.significant(x), B.significant(y), 1) / 8);
-    const s = place(`gateway ${i} (${describeAtom(a, rec)})`, ready(x, y), { ...zero(), gateways: 1, crossbar_bytes: bytes });
-    atomAvail.set(i, s + 1);
-    if (!gatewaysOut.has(s)) gatewaysOut.set(s, []);
-    gatewaysOut.get(s)!.push({ name: `g${i}`, cond: cond as Gateway["cond"], width, a: phv.operand(x), b: phv.operand(y), out: phv.locate(`g:${i}`)! });
-  });
 
-  // The path table: one row per path over the bits of the atoms the paths test.
-  const keyAtoms = [...new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)))].sort((a, b) => a - b);
-  const keyRefs: BitRef[] = keyAtoms.map((i) => {
-    const a = rec.atoms[i]!;
-    return phv.locate(a.kind === "hit" ? `h:${a.table}` : `g:${i}`)!;
-  });
+  // Action blocks: the paths' effects (verdict, redirect, packet writes, deparser layout) as
+  // VLIW ops, each op on the paths that perform it. A container every path writes (the
+  // verdict, the deparser layout) gets a selection table: an action per value, the most
+  // common one the default, rows for the others. The other ops form blocks: ops on the same
+  // paths are one block, applied under the predicate of those paths.
   const layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[] = [{ id: 0, emit: [], payload_from: 0 }];
   const layoutIds = new Map<string, number>([[JSON.stringify({ emit: [], payload_from: 0 }), 0]]);
-  const actions: ActionProgram[] = [];
-  const actionIds = new Map<string, number>();
-  const rows: { match: string; action: number }[] = [];
-  const statefulMaps = new Set<string>();
-  let pathReady = 0;
   const problemsBefore = problems.length;
-  for (const [k, p] of rec.paths.entries()) {
-    const program = pathAction(p, phv, rec, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds, problems);
-    for (const s of p.stateful) if (s.kind !== "direct") statefulMaps.add(s.map.name);
-    pathReady = Math.max(pathReady, ready(p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])), ...p.atoms.map((a) => atomAvail.get(a.atom)!));
-    const sig = JSON.stringify(program);
-    let id = actionIds.get(sig);
-    if (id === undefined) {
-      id = actions.length;
-      actions.push({ name: `path${k}`, ...program });
-      actionIds.set(sig, id);
+  const opPaths = new Map<string, { op: Op; paths: number[] }>();
+  rec.paths.forEach((p, k) => {
+    for (const op of pathOps(p, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds, problems)) {
+      const key = JSON.stringify(op);
+      if (!opPaths.has(key)) opPaths.set(key, { op, paths: [] });
+      opPaths.get(key)!.paths.push(k);
     }
-    const match = keyAtoms.map((ai) => {
-      const hit = p.atoms.find((x) => x.atom === ai);
-      return hit ? (hit.value ? "1" : "0") : "x";
-    });
-    rows.push({ match: match.join(""), action: id });
-  }
+  });
   if (problems.length > problemsBefore) return fail(problems);
-  const pathNeed: Use = {
-    ...zero(),
-    logical_tables: 1,
-    tcam_blocks: keyAtoms.length ? ceilDiv(keyAtoms.length, d.tcam.width_bits) * ceilDiv(rows.length, d.tcam.depth) : 0,
-    crossbar_bytes: ceilDiv(keyAtoms.length, 8),
-    action_slots: Math.max(0, ...actions.map((a) => a.ops.length)),
-  };
-  for (const m of [...statefulMaps].sort()) {
-    const map = rec.paths.flatMap((p) => p.stateful).find((s) => s.map.name === m)!.map;
-    const r = registerUse(map, d);
-    pathNeed.sram_blocks += memories.has(m) ? 0 : r.sram_blocks;
-    if (!memories.has(m)) memories.set(m, { map, kind: map.kind === "hash" ? "exact" : "register" });
+  interface ActionUnit {
+    readonly table: ActionTableConfig;
+    readonly need: Use;
+    readonly earliest: number;
+    readonly paths: ReadonlySet<number>;
+    readonly reads: ReadonlySet<Container>;
+    readonly writes: ReadonlySet<Container>;
   }
-  pathNeed.stateful_alus += statefulAlus(rec.paths);
-  const pathStage = place("path table", pathReady, pathNeed);
+  const actionUnits: ActionUnit[] = [];
+  const addUnit = (name: string, programs: readonly { ops: Op[]; paths: readonly number[] }[], withDefault: boolean) => {
+    // The default action (when there is one) is the last: it needs no rows.
+    // First match: the paths of earlier actions may meet a later action's rows too.
+    const earlier = new Set<number>();
+    const covers = programs.map((prog, i) => {
+      const member = new Set(prog.paths);
+      const cubes = withDefault && i === programs.length - 1 ? [] : cover(rec.paths, (k) => member.has(k), (k) => earlier.has(k));
+      prog.paths.forEach((k) => earlier.add(k));
+      return cubes;
+    });
+    const p = predicated(covers);
+    const ops = programs.flatMap((prog) => prog.ops);
+    const earliest = Math.max(p.gate, ...ops.map((op) => ready(labelsOfOperand(op.a, phv), op.b ? labelsOfOperand(op.b, phv) : [])), ...ops.map((op) => lastRead.get(op.dst) ?? 0));
+    const need = { ...p.need, action_slots: Math.max(...programs.map((prog) => prog.ops.length)) };
+    const table: ActionTableConfig = { name, key: p.key, rows: p.rows, ...(withDefault || !p.keyAtoms.length ? { default_action: programs.length - 1 } : {}), actions: programs.map((prog, i) => ({ name: programs.length === 1 ? name : `${name}_${i}`, ops: prog.ops, stateful: [] })) };
+    const reads = new Set(ops.flatMap((op) => [...op.a, ...(op.b ?? [])].flatMap((seg) => ("c" in seg ? [seg.c] : []))));
+    actionUnits.push({ table, need, earliest, paths: new Set(programs.flatMap((prog) => prog.paths)), reads, writes: new Set(ops.map((op) => op.dst)) });
+  };
+  const everywhere = new Set<Container>();
+  for (const { op, paths } of opPaths.values()) if (paths.length === rec.paths.length || [...opPaths.values()].filter((o) => o.op.dst === op.dst).reduce((n, o) => n + o.paths.length, 0) === rec.paths.length) everywhere.add(op.dst);
+  for (const c of [...everywhere].sort()) {
+    const alternatives = [...opPaths.values()].filter((o) => o.op.dst === c).sort((x, y) => x.paths.length - y.paths.length);
+    const what = c === verdictC! ? "verdict" : c === deparseC! ? "deparse" : c;
+    addUnit(`select_${what}`, alternatives.map((o) => ({ ops: [o.op], paths: o.paths })), true);
+  }
+  const blocks = new Map<string, { ops: Op[]; paths: number[] }>();
+  for (const { op, paths } of opPaths.values()) {
+    if (everywhere.has(op.dst)) continue;
+    const sig = paths.join(",");
+    if (!blocks.has(sig)) blocks.set(sig, { ops: [], paths });
+    blocks.get(sig)!.ops.push(op);
+  }
+  [...blocks.values()].forEach((b, i) => addUnit(`block${i}`, [b], false));
+  // Write-after-read: a unit writing what another reads, on a packet both apply to, must not
+  // come before it (every reader wants the value from before the program's writes). Units
+  // that must each come no earlier than the other share a stage.
+  const n = actionUnits.length;
+  const notBefore = actionUnits.map((w) => actionUnits.map((r) => r !== w && [...r.reads].some((c) => w.writes.has(c)) && [...r.paths].some((k) => w.paths.has(k))));
+  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) if (notBefore[i]![k]) for (let j = 0; j < n; j++) if (notBefore[k]![j]) notBefore[i]![j] = true;
+  const unitStage: number[] = [];
+  const placeUnit = (i: number): number => {
+    if (unitStage[i] !== undefined) return unitStage[i]!;
+    const sameStage = actionUnits.map((_, j) => j).filter((j) => j === i || (notBefore[i]![j] && notBefore[j]![i]));
+    const after = actionUnits.map((_, j) => j).filter((j) => sameStage.some((m) => notBefore[m]![j]) && !sameStage.includes(j));
+    const earliest = Math.max(...sameStage.map((j) => actionUnits[j]!.earliest), ...after.map(placeUnit));
+    const need = zero();
+    for (const j of sameStage) RESOURCES.forEach((r) => (need[r] += actionUnits[j]!.need[r]));
+    const s = place(sameStage.length === 1 ? `action table ${actionUnits[i]!.table.name}` : `action tables ${sameStage.map((j) => actionUnits[j]!.table.name).join(", ")} (they read what the others write)`, earliest, need);
+    for (const j of sameStage) {
+      unitStage[j] = s;
+      emit(actionTablesOut, s, actionUnits[j]!.table);
+    }
+    return s;
+  };
+  for (let i = 0; i < n; i++) placeUnit(i);
+  for (const s of unitStage) stageOf.set(`action ${s}`, s);
   if (problems.length) return fail(problems);
 
-  const pathTable: ActionTableConfig = { name: "paths", key: keyRefs, rows, actions };
+  // Match tables under their gateways: the paths that need a table, as far as the gateways
+  // of its stage and the hit bits of earlier ones tell them apart. Without a free gateway in
+  // its stage, or with a predicate longer than a gateway holds, a table is looked up on every
+  // packet (speculatively: only the paths that need it read its results).
+  const lastStage = Math.max(0, ...stageOf.values());
+  for (const [s, list] of tablesOut) {
+    tablesOut.set(
+      s,
+      list.map((cfg) => {
+        const id = rec.tables.find((t) => tableName(rec, t.id) === cfg.name)!.id;
+        const cubes = project(
+          cover(rec.paths, (k) => pathNeeds[k]!.has(id)),
+          (a) => atomGate(a) <= s,
+        );
+        if (always(cubes)) return cfg;
+        const keyAtoms = coverAtoms(cubes);
+        const bytes = ceilDiv(keyAtoms.length, 8);
+        if (cubes.length > GATEWAY_ROWS || used[s]!.gateways + 1 > cap.gateways || used[s]!.crossbar_bytes + bytes > cap.crossbar_bytes) return cfg;
+        used[s]!.gateways++;
+        used[s]!.crossbar_bytes += bytes;
+        return { ...cfg, when: { key: keyAtoms.map(bitOfAtom), rows: cubes.map((c) => rowOf(c, keyAtoms)) } };
+      }),
+    );
+  }
+
   const stages: StageConfig[] = [];
-  for (let s = 0; s <= pathStage; s++) {
+  for (let s = 0; s <= lastStage; s++) {
     const action_tables: ActionTableConfig[] = [];
     const ops = computeOps.get(s);
     if (ops) action_tables.push({ name: `compute${s}`, key: [], rows: [], default_action: 0, actions: [{ name: "compute", ops, stateful: [] }] });
-    if (s === pathStage) action_tables.push(pathTable);
+    action_tables.push(...(actionTablesOut.get(s) ?? []));
     stages.push({ stage: s, gateways: gatewaysOut.get(s) ?? [], match_tables: tablesOut.get(s) ?? [], action_tables });
   }
   const config: PipelineConfig = {
@@ -366,7 +516,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     stages: used.slice(0, d.stages).map((u, s) => ({ stage: s, units: units[s]!, ...u })),
     total,
     capacity: { ...cap, stages: d.stages },
-    stages_used: pathStage + 1,
+    stages_used: lastStage + 1,
     phv_bits: { used: phv.usedBits(), total: phv.totalBits() },
     parser: { states: graph.states.length, tcam_rows: parserRows, max_states: d.parser.states, max_tcam_rows: d.parser.tcam_rows },
   };
@@ -390,6 +540,7 @@ export function tableName(rec: Recovered, id: number): string {
 export function describeAtom(a: Atom, rec: Recovered): string {
   if (a.kind === "len") return `pkt_len >= ${a.n}`;
   if (a.kind === "hit") return `${tableName(rec, a.table)} hit`;
+  if (a.kind === "learned") return `${a.map} learned`;
   return `${a.cond}/${a.width}`;
 }
 
@@ -412,26 +563,8 @@ interface MetaContainers {
   readonly deparseC: Container;
 }
 
-/**
- * Stateful ALUs the path table needs. A stateful ALU is bound to one memory (a register
- * array, or the entries of a table whose direct counters it updates) and runs one operation
- * per packet; the path's action chooses the operation and the index. Operations on different
- * paths never run for the same packet, so they share their memory's ALU: a memory needs as
- * many as one path performs on it (P4's duplicated action code, one copy for a table hit and
- * one for the default action, updates the same counter array through one ALU).
- */
-function statefulAlus(paths: readonly Path[]): number {
-  const need = new Map<string, number>();
-  for (const p of paths) {
-    const here = new Map<string, number>();
-    for (const s of p.stateful) here.set(s.map.name, (here.get(s.map.name) ?? 0) + 1);
-    for (const [m, n] of here) need.set(m, Math.max(need.get(m) ?? 0, n));
-  }
-  return [...need.values()].reduce((a, b) => a + b, 0);
-}
-
-/** A path's effects as one action program: VLIW ops on containers, stateful ALU updates. */
-function pathAction(p: Path, phv: Phv, rec: Recovered, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>, problems: string[]): { ops: Op[]; stateful: StatefulOp[] } {
+/** A path's effects as VLIW ops on containers (one per container the path writes). */
+function pathOps(p: Path, phv: Phv, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>, problems: string[]): Op[] {
   const ops: Op[] = [{ op: "set", dst: m.verdictC, a: phv.operand(p.verdict) }];
   if (p.redirect) ops.push({ op: "set", dst: m.redirectC, a: phv.operand(p.redirect) }, { op: "set", dst: m.redirectValidC, a: [{ k: "1", n: 1 }] });
   // Packet writes: each container holding a written byte is set whole (deposit of the new
@@ -472,19 +605,38 @@ function pathAction(p: Path, phv: Phv, rec: Recovered, m: MetaContainers, layout
     layoutIds.set(sig, layout);
   }
   ops.push({ op: "set", dst: m.deparseC, a: phv.operand(B.constBits(BigInt(layout), 16)) });
-  const stateful = p.stateful.map((s) => statefulOp(s, phv, rec));
-  return { ops, stateful };
+  return ops;
 }
 
-function statefulOp(s: StatefulEffect, phv: Phv, rec: Recovered): StatefulOp {
+type DataOf = (table: number) => { byte: number; c: Container; lo: number }[];
+
+/** A path's access to a memory as the operation of the memory's stateful ALU. */
+function statefulOp(s: StatefulEffect, phv: Phv, rec: Recovered, dataOf: DataOf): StatefulOp {
+  // The element before the update, returned to the PHV where the program reads it.
+  const data = s.data === undefined ? {} : { data: dataOf(s.data) };
   switch (s.kind) {
     case "count":
     case "write":
-      return { kind: s.kind, memory: s.map.name, index: phv.operand(s.index), offset: s.offset, size: s.size, value: phv.operand(s.value) };
+    case "read":
+      return { kind: s.kind, memory: s.map.name, index: phv.operand(s.index), offset: s.offset, size: s.size, value: phv.operand(s.value), ...data };
+    case "rmw":
+      return { kind: "rmw", alu: s.alu!, memory: s.map.name, index: phv.operand(s.index), offset: s.offset, size: s.size, value: phv.operand(s.value), ...data };
     case "direct":
       return { kind: "direct", memory: s.map.name, table: tableName(rec, s.table!), offset: s.offset, size: s.size, value: phv.operand(s.value) };
     case "insert":
-      return { kind: "insert", memory: s.map.name, key: phv.operand(s.index), offset: 0, size: s.size, value: phv.operand(s.value), flags: s.offset };
+      return { kind: "insert", memory: s.map.name, key: phv.operand(s.index), offset: 0, size: s.size, value: phv.operand(s.value), flags: s.offset, ...(s.learned === undefined ? {} : { out: phv.locate(`l:${s.learned}`)! }) };
+  }
+}
+
+/** The labels an operand gathers (0 for constants and unlabelled bits): what it is ready after. */
+function labelsOfOperand(op: Operand, phv: Phv): Bits {
+  return op.flatMap((seg) => ("c" in seg ? Array.from({ length: seg.n }, (_, i) => phv.labelAt(seg.c, seg.lo + i) ?? 0) : []));
+}
+
+/** A placement that runs into itself: a unit whose predicate needs its own output. */
+class CycleError extends Error {
+  constructor(readonly unit: string) {
+    super(unit);
   }
 }
 

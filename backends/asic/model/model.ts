@@ -1,11 +1,13 @@
 // The behavioural model of the match-action pipeline (docs/asic-pipeline.md §Model). It
 // reads the configuration files and table images only, never the program: the parser
 // TCAM walks the packet and fills the PHV; each stage reads the PHV as it entered the
-// stage (all units of a stage work in parallel) — gateways set predicate bits, match
-// tables look up their key in their memory and copy hit bit and action data, action
-// tables run their VLIW ops and stateful ALU updates — and its writes land at its end;
+// stage (all units of a stage work in parallel) — gateways set predicate bits, which the
+// stage's table predicates see at once (a gateway gates the tables of its stage); match
+// tables whose predicate holds look up their key in their memory and copy hit bit and
+// action data; action tables select an action by predicate bits and run its VLIW ops and
+// stateful ALU operations — and its writes land at its end;
 // the deparser emits the layout the PHV selects, then the rest of the packet.
-import type { ParserConfig, ActionTableConfig, BitRef, Container, Operand, PipelineConfig, StatefulOp, TableImage } from "../config.js";
+import type { ParserConfig, ActionTableConfig, BitRef, Container, Operand, PipelineConfig, StatefulOp, TableImage, When } from "../config.js";
 import { Memory } from "../images.js";
 import type { MapDef } from "../../../runtime/maps/def.js";
 import { evalCmp } from "../analysis/paths.js";
@@ -81,13 +83,20 @@ export class PipelineModel {
       const setBit = (r: BitRef, on: boolean) => writes.push([r.c, 1n << BigInt(r.bit), on ? 1n << BigInt(r.bit) : 0n]);
       const setAll = (c: Container, v: bigint) => writes.push([c, mask(widthOf(c)), v & mask(widthOf(c))]);
       const lines: string[] = [];
+      // What the stage's predicates see: its input and its own gateways' outcomes.
+      const gated = new Map(input);
       for (const g of stage.gateways) {
         const a = read(input, g.a), b = read(input, g.b);
         const out = evalCmp(g.cond === "len" ? "uge" : g.cond, a, b, g.width);
         setBit(g.out, out);
+        gated.set(g.out.c, ((gated.get(g.out.c) ?? 0n) & ~(1n << BigInt(g.out.bit))) | (out ? 1n << BigInt(g.out.bit) : 0n));
         lines.push(`gateway ${g.name} ${g.cond}(${a}, ${b}) = ${out ? 1 : 0}`);
       }
       for (const t of stage.match_tables) {
+        if (t.when && !holds(t.when, gated)) {
+          lines.push(`table ${t.name}: skipped`);
+          continue;
+        }
         const k = read(input, t.key);
         const key = Uint8Array.from({ length: t.key_bytes }, (_, i) => Number((k >> BigInt(8 * i)) & 0xffn));
         const found = this.memories.get(t.memory)!.lookup(key);
@@ -97,9 +106,9 @@ export class PipelineModel {
         lines.push(`table ${t.name} key ${Buffer.from(key).toString("hex")}: ${found ? `hit at ${found.address}, data ${Buffer.from(found.data).toString("hex")}` : "miss"}`);
       }
       for (const t of stage.action_tables) {
-        const action = this.select(t, input);
+        const action = this.select(t, gated);
         if (action === undefined) {
-          lines.push(`table ${t.name}: no row matches`);
+          lines.push(`table ${t.name}: skipped`);
           continue;
         }
         const prog = t.actions[action]!;
@@ -109,7 +118,7 @@ export class PipelineModel {
           const v = op.op === "set" ? a : op.op === "add" ? a + b : op.op === "sub" ? a - b : op.op === "and" ? a & b : op.op === "or" ? a | b : a ^ b;
           setAll(op.dst, BigInt.asUintN(widthOf(op.dst), v));
         }
-        for (const s of prog.stateful) this.stateful(s, input, read, stage.match_tables, lines);
+        for (const s of prog.stateful) this.stateful(s, input, read, writes, lines);
       }
       for (const [c, m, v] of writes) phv.set(c, ((phv.get(c) ?? 0n) & ~m) | v);
       if (trace) trace.push(`  stage ${stage.stage}: ${lines.join("; ") || "idle"}`);
@@ -162,8 +171,7 @@ export class PipelineModel {
     return row?.action ?? t.default_action;
   }
 
-  private stateful(s: StatefulOp, input: ReadonlyMap<Container, bigint>, read: (src: ReadonlyMap<Container, bigint>, op: Operand) => bigint, tables: unknown, lines: string[]): void {
-    void tables;
+  private stateful(s: StatefulOp, input: ReadonlyMap<Container, bigint>, read: (src: ReadonlyMap<Container, bigint>, op: Operand) => bigint, writes: [Container, bigint, bigint][], lines: string[]): void {
     const mem = this.memories.get(s.memory)!;
     const value = read(input, s.value);
     if (s.kind === "insert") {
@@ -174,6 +182,7 @@ export class PipelineModel {
       // BPF_NOEXIST (1) / BPF_EXIST (2) as the kernel's map update.
       const ok = !((s.flags === 1 && exists) || (s.flags === 2 && !exists)) && mem.insert({ key, value: v });
       if (ok) this.changes.push({ memory: s.memory, address: mem.lookup(key)!.address });
+      if (s.out) writes.push([s.out.c, 1n << BigInt(s.out.bit), ok ? 1n << BigInt(s.out.bit) : 0n]);
       lines.push(`learn ${s.memory}[${Buffer.from(key).toString("hex")}] ${ok ? "inserted" : "refused"}`);
       return;
     }
@@ -184,12 +193,37 @@ export class PipelineModel {
     } else address = Number(read(input, s.index!));
     const cell = mem.atAddress(address);
     if (!cell) return void lines.push(`${s.kind} ${s.memory}[${address}]: no such element`);
+    // The element before the update goes to the PHV (a register read).
+    for (const d of s.data ?? []) writes.push([d.c, 0xffn << BigInt(d.lo), BigInt(cell[d.byte] ?? 0) << BigInt(d.lo)]);
     const old = cell.slice(s.offset, s.offset + s.size).reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
-    const next = BigInt.asUintN(s.size * 8, s.kind === "write" ? value : old + value);
+    if (s.kind === "read") return void lines.push(`read ${s.memory}[${address}] = ${Buffer.from(cell).toString("hex")}`);
+    const next = BigInt.asUintN(s.size * 8, s.kind === "write" ? value : s.kind === "rmw" ? salu(s.alu!, old, value) : old + value);
     for (let i = 0; i < s.size; i++) cell[s.offset + i] = Number((next >> BigInt(8 * i)) & 0xffn);
     this.changes.push({ memory: s.memory, address });
-    lines.push(`${s.kind} ${s.memory}[${address}] ${old} -> ${next}`);
+    lines.push(`${s.kind}${s.alu ? ` ${s.alu}` : ""} ${s.memory}[${address}] ${old} -> ${next}`);
   }
+}
+
+/** A stateful ALU's operation on the old value (the result is cut to the element's width by the caller). */
+function salu(alu: NonNullable<StatefulOp["alu"]>, old: bigint, v: bigint): bigint {
+  switch (alu) {
+    case "add":
+      return old + v;
+    case "sub":
+      return old - v;
+    case "and":
+      return old & v;
+    case "or":
+      return old | v;
+    case "xor":
+      return old ^ v;
+  }
+}
+
+/** A gateway predicate: one of its rows matches the key bits. */
+function holds(w: When, phv: ReadonlyMap<Container, bigint>): boolean {
+  const bits = w.key.map((r) => ((((phv.get(r.c) ?? 0n) >> BigInt(r.bit)) & 1n) === 1n ? "1" : "0"));
+  return w.rows.some((row) => [...row].every((m, i) => m === "x" || m === bits[i]));
 }
 
 function dumpPhv(phv: ReadonlyMap<Container, bigint>): string {

@@ -102,7 +102,10 @@ describe("asic bundles run from their files", () => {
     const t = await cli(["sim", dir, "--stf", stf, "--trace"], ROOT);
     expect(t.stdout).toMatch(/parser: 0@0 -> 1@14/);
     expect(t.stdout).toMatch(/table Ingress_routes key [0-9a-f]+: hit at \d+/);
-    expect(t.stdout).toMatch(/table paths: action path\d+/);
+    // Control flow: gateways, tables applied or skipped under their predicates, action blocks.
+    expect(t.stdout).toMatch(/gateway g\d+ (eq|uge|len)\(\d+, \d+\) = [01]/);
+    expect(t.stdout).toMatch(/table select_verdict: action select_verdict_\d+/);
+    expect(t.stdout).toMatch(/table \w+: skipped/);
   });
 
   it("sim --pcap gives the interpreter's lines for a C example", async () => {
