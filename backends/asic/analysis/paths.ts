@@ -106,7 +106,7 @@ export interface Recovered {
   readonly problems: readonly Problem[];
 }
 
-/** Paths beyond this many: the program is refused (a chip's gateways and path table would not hold it). */
+/** Paths beyond this many: the program is refused (the predicates over them would not fit a chip's gateways). */
 export const MAX_PATHS = 4096;
 /** Forks explored (paths cut short by a refusal included), a bound on the analysis' time. */
 const MAX_FORKS = 50_000;
@@ -695,7 +695,7 @@ export function recover(module: Module): Recovered {
     const known = s.decided.get(c.atom);
     if (known !== undefined) return [[s, known !== c.neg]];
     const out: [State, boolean][] = [];
-    if (++forks > MAX_FORKS) throw new Refused({ message: `more than ${MAX_FORKS} branches explored: the program has too many paths for the pipeline's path table` });
+    if (++forks > MAX_FORKS) throw new Refused({ message: `more than ${MAX_FORKS} branches explored: the program has too many paths for the pipeline's gateways` });
     for (const v of [true, false]) {
       const st = clone(s);
       const atomValue = v !== c.neg;
@@ -721,7 +721,7 @@ export function recover(module: Module): Recovered {
     for (const [abs, w] of s.writes) if (B.hasDirty(w)) refuse(`the value written to packet byte ${abs - s.base} depends on 64-bit arithmetic or uninitialised stack`);
     for (const e of s.stateful) if (B.hasDirty(e.index) || B.hasDirty(e.value)) throw new Refused({ ...(e.insn === undefined ? {} : { insn: e.insn }), message: `the ${e.kind} of ${e.map.name} depends on 64-bit arithmetic` });
     paths.push({ atoms: s.atoms, parser: s.parser, verdict, ...(s.redirect ? { redirect: s.redirect } : {}), delta: s.base, writes: s.writes, stateful: s.stateful });
-    if (paths.length > MAX_PATHS) throw new Refused({ message: `more than ${MAX_PATHS} paths through the program: the pipeline's path table would not hold them` });
+    if (paths.length > MAX_PATHS) throw new Refused({ message: `more than ${MAX_PATHS} paths through the program: the pipeline's gateways would not hold their predicates` });
   };
 
   const run = (s: State, block: Block, from: number): void => {

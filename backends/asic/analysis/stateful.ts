@@ -58,7 +58,8 @@ export function pathTables(p: Path, rec: Recovered, memo = new Map<number, Reado
 
 /** Tables that are register reads (a SALU's output), not match tables: direct tables on arrays the program updates. */
 export function registerReads(rec: Recovered): Set<number> {
-  const updated = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "count" || s.kind === "write").map((s) => s.map.name)));
+  // Before registerPrograms: counts and writes; after: also its read and rmw operations.
+  const updated = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind !== "direct" && s.kind !== "insert").map((s) => s.map.name)));
   return new Set(rec.tables.filter((t) => updated.has(t.map.name) && (t.map.kind === "array" || t.map.kind === "percpu_array")).map((t) => t.id));
 }
 

@@ -1,13 +1,16 @@
-// From the recovered match-action program (analysis/paths.ts) to the pipeline's
-// configuration (config.ts), within the descriptor's resources (docs/asic-pipeline.md):
+// From the recovered match-action program (analysis/paths.ts, registers as SALU programs by
+// analysis/stateful.ts) to the pipeline's configuration (config.ts), within the
+// descriptor's resources (docs/asic-pipeline.md):
 //   1. parse graph -> parser TCAM states (compile/parser.ts);
 //   2. PHV allocation (compile/phv.ts);
-//   3. placement: each unit goes to the first stage after the ones producing what it reads
-//      (match dependencies) that still has the resources it needs; match tables, ALU
-//      temporaries (a keyless compute table per stage), gateways (one per condition), and
-//      last the path table: a ternary table over the predicate and hit bits whose rows are
-//      the program's paths and whose actions are the paths' effects (verdict, packet
-//      writes, deparser layout, stateful ALU updates);
+//   3. placement, in dependency order: each unit goes to the first stage after the ones
+//      producing what it reads (match dependencies) and at or after the gateways its
+//      predicate reads (control dependencies) that still has the resources it needs:
+//      match tables, ALU temporaries (a keyless compute table per stage), gateways (one per
+//      condition), a stateful ALU table per memory, and the action tables holding the
+//      paths' effects (selection tables for the verdict and deparser layout, action blocks
+//      for the rest), each applied under the predicate of the paths it serves
+//      (compile/control.ts); match tables get a gateway predicate where their stage allows;
 //   4. the deparser's layouts.
 // A unit that does not fit is reported with its resource and excess, all of them at once.
 import type { Atom, Recovered, Path, StatefulEffect } from "../analysis/paths.js";
@@ -350,7 +353,8 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   } catch (e) {
     if (!(e instanceof CycleError)) throw e;
     const m = [...visiting].find((u) => u.startsWith("salu "))?.slice(5) ?? e.unit;
-    return fail([...problems, `${m}: its update depends on a condition on its own value (a conditional stateful ALU program: min/max, compare-and-set), which this pipeline's SALUs do not run`]);
+    const insn = rec.paths.flatMap((p) => p.stateful).find((s) => s.map.name === m && s.kind !== "read" && s.insn !== undefined)?.insn;
+    return fail([...problems, `${m}${insn === undefined ? "" : ` (instruction ${insn})`}: its update depends on a condition on its own value (a conditional stateful ALU program: min/max, compare-and-set), which this pipeline's SALUs do not run`]);
   }
   // A stage with ALU work has one keyless compute table more.
   for (const s of computeOps.keys()) if (s < d.stages) (used[s]!.logical_tables++, units[s]!.push(`compute table`));
