@@ -292,14 +292,16 @@ export function recover(module: Module): Recovered {
     };
     const pt = ptrTest(x, y) ?? ptrTest(y, x);
     if (pt) return pt;
-    // A learn's result against 0: 0 when it inserted (the success bit), an error otherwise.
-    const learnTest = (r: Sym, other: Sym): Sym | undefined => {
+    // A learn's result against 0: 0 when it inserted (the success bit), a negative error otherwise.
+    const learnTest = (r: Sym, other: Sym, c: CmpCond): Sym | undefined => {
       if (r.k !== "lr") return undefined;
-      if (other.k !== "v" || !B.isConst(B.trunc(other.bits, width)) || B.toBigInt(B.trunc(other.bits, width)) !== 0n || (cond !== "eq" && cond !== "ne")) return refuse(learnResultUse(r.map));
+      if (other.k !== "v" || !B.isConst(B.trunc(other.bits, width)) || B.toBigInt(B.trunc(other.bits, width)) !== 0n) return refuse(learnResultUse(r.map));
       const ok: Sym = { k: "c", atom: r.atom, neg: false };
-      return cond === "eq" ? ok : negate(ok);
+      const outcome: Partial<Record<CmpCond, Sym>> = { eq: ok, ne: negate(ok), sge: ok, slt: negate(ok), sle: { k: "b", value: true }, sgt: { k: "b", value: false } };
+      return outcome[c] ?? refuse(learnResultUse(r.map));
     };
-    const lt = learnTest(x, y) ?? learnTest(y, x);
+    const swap: Partial<Record<CmpCond, CmpCond>> = { sge: "sle", sle: "sge", sgt: "slt", slt: "sgt" };
+    const lt = learnTest(x, y, cond) ?? learnTest(y, x, swap[cond] ?? cond);
     if (lt) return lt;
     // A packet pointer against data_end is a bounds check written out (pkt_len >= n).
     if ((x.k === "pkt" && y.k === "end") || (x.k === "end" && y.k === "pkt")) {
@@ -782,7 +784,7 @@ export function parserCondition(a: Atom & { kind: "cmp" }): boolean {
   return (B.isConst(a.b) && packetOrConst(a.a)) || (B.isConst(a.a) && packetOrConst(a.b));
 }
 
-const learnResultUse = (map: string) => `the result of map.update of ${map} is used other than compared with 0: the learn path reports only whether it inserted`;
+const learnResultUse = (map: string) => `the result of map.update of ${map} is used other than compared with 0 (==, !=, signed < and >=): the learn path reports only whether it inserted`;
 
 function negate(c: Sym): Sym {
   if (c.k === "b") return { k: "b", value: !c.value };

@@ -305,3 +305,91 @@ describe("the map API on an asic bundle's tables", () => {
     expect((await cli(["map", "lookup", table, "--key", "20000000c0a80205"], ROOT)).stdout).toMatch(/value: 01/);
   });
 });
+
+describe("registers as stateful ALU programs (read, then update from the value read)", () => {
+  const prog = join(import.meta.dirname, "programs/register.c");
+  /** Frames whose source MAC's last byte picks the register element (port = byte & 7). */
+  const frames = (): Uint8Array[] => {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) out.push(Uint8Array.from([4, 0, 0, 0, 0, (i * 37) & 0xff, 2, 0, 0, 0, 0, (i * 13) % 5, 0x08, 0x00, ...new Array<number>(i % 9).fill(i)]));
+    out.push(Uint8Array.from([1, 2, 3]));
+    return out;
+  };
+
+  it("seq (add), flags (or) and last_len (write) give the interpreter's verdicts, packets and registers", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: frames().map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+    const run = (target: string) => cli(["run", prog, "--pcap", join(d, "in.pcap"), "--maps-out", join(d, `${target}.json`), "--out", join(d, `${target}.pcap`), "--target", target], ROOT);
+    const [interp, asic] = [await run("interp"), await run("asic")];
+    expect(asic.code, asic.stderr).toBe(0);
+    expect(asic.stdout).toBe(interp.stdout);
+    // Every fourth packet of a port is dropped: the value read decides the verdict.
+    for (const v of ["XDP_DROP", "XDP_TX", "XDP_ABORTED"]) expect(interp.stdout).toContain(v);
+    expect(readFileSync(join(d, "asic.json"), "utf8")).toBe(readFileSync(join(d, "interp.json"), "utf8"));
+    expect(readFileSync(join(d, "asic.pcap"))).toEqual(readFileSync(join(d, "interp.pcap")));
+
+    const dir = join(d, "b");
+    expect((await cli(["build", prog, "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const ops = readdirSync(join(dir, "asic"))
+      .filter((f) => f.startsWith("stage-"))
+      .flatMap((f) => (JSON.parse(readFileSync(join(dir, "asic", f), "utf8")) as { action_tables: { actions: { stateful: { kind: string; memory: string; alu?: string; data?: unknown[] }[] }[] }[] }).action_tables)
+      .flatMap((t) => t.actions.flatMap((a) => a.stateful));
+    expect(ops.map((o) => [o.memory, o.kind, o.alu ?? "", (o.data ?? []).length > 0]).sort()).toEqual([
+      ["flags", "rmw", "or", true],
+      ["last_len", "write", "", false],
+      ["seq", "rmw", "add", true],
+    ]);
+    const trace = await cli(["sim", dir, "--pcap", join(d, "in.pcap"), "--trace"], ROOT);
+    expect(trace.stdout).toMatch(/table salu_seq: action seq_0; rmw add seq\[\d\] \d+ -> \d+/);
+  });
+
+  it("an update that is not one SALU operation on the old value is refused with its instruction", async () => {
+    const src = join(tmp(), "two.c");
+    writeFileSync(src, readFileSync(prog, "utf8").replace("*v = n + 1;", "*v = (n + 1) ^ eth->h_dest[1];"));
+    const r = await cli(["build", src, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/instruction \d+: the update of seq computes its new value from the old one by more than one operation/);
+    expect(r.stderr).toMatch(/the program is refused, not miscompiled/);
+  });
+
+  it("an update under a condition on the register's own value (compare-and-set) is refused, naming the register", async () => {
+    const src = join(tmp(), "cond.c");
+    writeFileSync(src, readFileSync(prog, "utf8").replace("\t*v = n + 1;", "\tif (n < 10) *v = n + 1;"));
+    const r = await cli(["build", src, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/seq \(instruction \d+\): its update depends on a condition on its own value/);
+  });
+});
+
+describe("data-plane learning whose result the program tests (examples/counter)", () => {
+  const ex = join(ROOT, "examples/counter");
+
+  it("the insert's success is a bit of the PHV; the trace shows the learn and the counts", async () => {
+    const dir = join(tmp(), "b");
+    expect((await cli(["build", join(ex, "prog.c"), "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
+    const stateful = readdirSync(join(dir, "asic"))
+      .filter((f) => f.startsWith("stage-"))
+      .flatMap((f) => (JSON.parse(readFileSync(join(dir, "asic", f), "utf8")) as { action_tables: { actions: { stateful: { kind: string; flags?: number; out?: unknown }[] }[] }[] }).action_tables)
+      .flatMap((t) => t.actions.flatMap((a) => a.stateful));
+    expect(stateful.find((s) => s.kind === "insert")).toMatchObject({ flags: 1, out: { c: expect.stringMatching(/^B\d+$/) } });
+    const t = await cli(["sim", dir, "--pcap", join(ex, "packets.pcap"), "--trace"], ROOT);
+    expect(t.stdout).toMatch(/learn counters\[[0-9a-f]{8}\] inserted/);
+    expect(t.stdout).toMatch(/direct counters\[\d+\] 1 -> 2/);
+  });
+
+  it("the result used other than compared with 0, or a lookup after an insert that may have succeeded, is refused", async () => {
+    const text = readFileSync(join(ex, "prog.c"), "utf8");
+    const call = "bpf_map_update_elem(&counters, &saddr, &first, BPF_NOEXIST) != 0";
+    expect(text).toContain(call);
+    for (const [variant, message] of [
+      [text.replace(call, "bpf_map_update_elem(&counters, &saddr, &first, BPF_NOEXIST) == -17"), /the result of map.update of counters is used other than compared with 0/],
+      [text.replace(call, "bpf_map_update_elem(&counters, &saddr, &first, BPF_NOEXIST) >= 0"), /a lookup in counters after the data plane inserted into it on this path/],
+    ] as const) {
+      const src = join(tmp(), "prog.c");
+      writeFileSync(src, variant);
+      const r = await cli(["build", src, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
