@@ -327,7 +327,9 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     at(`salu ${m}`, () => {
       const { map, perPath } = saluPaths.get(m)!;
       const sigs = perPath.map((ops) => (ops.length ? JSON.stringify(ops.map((s) => statefulOp(s, phv, rec, dataOf))) : ""));
-      const distinct = [...new Set(sigs.filter((x) => x))];
+      // First match: an action on fewer paths first, so that the larger ones may cover its paths with fewer rows.
+      const count = (sig: string) => sigs.filter((x) => x === sig).length;
+      const distinct = [...new Set(sigs.filter((x) => x))].map((sig, i) => [sig, i] as const).sort((a, b) => count(a[0]) - count(b[0]) || a[1] - b[1]).map(([sig]) => sig);
       const programs = distinct.map((sig) => perPath[sigs.indexOf(sig)]!);
       const covers = distinct.map((sig, i) => cover(rec.paths, (k) => sigs[k] === sig, (k) => distinct.indexOf(sigs[k]!) >= 0 && distinct.indexOf(sigs[k]!) < i));
       const p = predicated(covers);
