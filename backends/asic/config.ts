@@ -70,10 +70,12 @@ export interface Op {
 export interface StatefulOp {
   /**
    * count: element[index] += value; write: element[index] = value; rmw: element[index] =
-   * element[index] alu value; read: nothing written; direct: the matched entry of `table`
-   * += value; insert: a learned entry.
+   * element[index] alu value; read: nothing written; branch: `then` when (old cond value)
+   * holds (old: bytes offset..offset+size of the element; `old_right`: value cond old), else
+   * `else` (min/max, compare-and-set); direct: the matched entry of `table` += value;
+   * insert: a learned entry.
    */
-  readonly kind: "count" | "write" | "rmw" | "read" | "direct" | "insert";
+  readonly kind: "count" | "write" | "rmw" | "read" | "branch" | "direct" | "insert";
   /** rmw: the SALU's operation on the old value. */
   readonly alu?: "add" | "sub" | "and" | "or" | "xor";
   /** The memory (a tables/ image) it works on. */
@@ -89,6 +91,12 @@ export interface StatefulOp {
   readonly data?: readonly { readonly byte: number; readonly c: Container; readonly lo: number }[];
   /** insert: where its success bit goes (1 = inserted), when the program tests it. */
   readonly out?: BitRef;
+  /** branch: the SALU's comparison of the old value with `value`, on `width` bits, and the operations of either outcome (on the same element). */
+  readonly cond?: Exclude<GatewayCond, "len">;
+  readonly width?: number;
+  readonly old_right?: boolean;
+  readonly then?: readonly StatefulOp[];
+  readonly else?: readonly StatefulOp[];
 }
 
 /**

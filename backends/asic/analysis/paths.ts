@@ -60,9 +60,9 @@ export interface StatefulEffect {
    * count: atomic add into an array element; write: a store into one; direct: atomic add
    * into the matched entry of table `table` (a direct counter); insert: map.update of a
    * hash map (index = the key bits, offset = the update flags, value = the value bits).
-   * read, rmw: made from reads and updates of one register by analysis/stateful.ts.
+   * read, rmw, branch: made from reads and updates of one register by analysis/stateful.ts.
    */
-  readonly kind: "count" | "write" | "direct" | "insert" | "read" | "rmw";
+  readonly kind: "count" | "write" | "direct" | "insert" | "read" | "rmw" | "branch";
   readonly map: MapDef;
   readonly table?: number;
   /** Element index (u32), or the key bits of an insert. */
@@ -79,6 +79,8 @@ export interface StatefulEffect {
   readonly alu?: TempOp;
   /** read, rmw (and a count or write of a register the path also reads): the direct table whose value bytes the SALU returns (the element before the update). */
   readonly data?: number;
+  /** branch: the SALU compares the old element (bytes offset..offset+size) with `value` and runs one list or the other. */
+  readonly branch?: { readonly atom: number; readonly cond: CmpCond; readonly width: number; readonly oldRight: boolean; readonly then: readonly StatefulEffect[]; readonly else: readonly StatefulEffect[] };
 }
 
 export interface Path {

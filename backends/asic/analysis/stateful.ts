@@ -11,10 +11,17 @@
 //     xor; or/and with a constant when the value sets or clears bits of the old one);
 //   - a count or a write that does not depend on the old value: kept, returning the old
 //     value when the path reads it (data: T).
+//   - paths that fork on a comparison of the element read with a value that does not
+//     depend on it (`if (x > v) r[i] = x`: max; `if (v < 10) r[i] = v + 1`: a saturating
+//     count; compare-and-set) and then do different operations on the register: one
+//     `branch` operation, the SALU's own condition choosing between them, the same for the
+//     paths on both sides (so the table selecting it does not need the comparison, which
+//     only the SALU's output can feed).
 // What a SALU cannot do is refused with the instruction: a register read at two indices,
 // a path reading one element and updating another, an update computed from the old value
-// by more than one op. A conditional update on the register's own value (min/max,
-// compare-and-set) is refused by placement (its predicate needs the SALU's own output).
+// by more than one op, a second condition on the old value. A condition on the register's
+// value in another shape (a part of it, a computed value) is refused by placement (the
+// predicate would need the SALU's own output).
 import * as B from "./bits.js";
 import type { Bits } from "./bits.js";
 import type { Path, Problem, Recovered, StatefulEffect, TempOp } from "./paths.js";
@@ -48,7 +55,8 @@ export function pathTables(p: Path, rec: Recovered, memo = new Map<number, Reado
     else if (a.kind === "cmp") (scan(a.a, out), scan(a.b, out));
   }
   for (const b of [p.verdict, p.redirect ?? [], ...p.writes.values()]) scan(b, out);
-  for (const s of p.stateful) {
+  const nested = (s: StatefulEffect): StatefulEffect[] => [s, ...(s.branch ? [...s.branch.then, ...s.branch.else].flatMap(nested) : [])];
+  for (const s of p.stateful.flatMap(nested)) {
     scan(s.index, out);
     scan(s.value, out);
     if (s.kind === "direct") out.add(s.table!);
@@ -113,7 +121,78 @@ export function registerPrograms(rec: Recovered): Recovered {
     }
     return { ...p, stateful };
   });
-  return { ...rec, paths, problems: [...rec.problems, ...problems] };
+  const branched = branches(paths, rec, byMap, problem, (b, t) => dependsOn(b, t));
+  return { ...rec, paths: branched, problems: [...rec.problems, ...problems] };
+}
+
+/**
+ * Paths that fork on a comparison of a register's old element with an operand independent
+ * of it, and do different operations on the register on the two sides: one `branch`
+ * effect on every path below the fork.
+ */
+function branches(paths: readonly Path[], rec: Recovered, byMap: ReadonlyMap<string, number[]>, problem: (insn: number | undefined, message: string) => void, dependsOn: (b: Bits, t: number) => boolean): Path[] {
+  const out = [...paths];
+  for (const [m, [t]] of byMap) {
+    if (t === undefined || byMap.get(m)!.length > 1) continue;
+    /** The element bytes a comparison side is, whole and zero-extended: [offset, size]. */
+    const oldSide = (b: Bits): [number, number] | undefined => {
+      const first = typeof b[0] === "string" && new RegExp(`^t:${t}:(\\d+):0$`).exec(b[0]);
+      if (!first) return undefined;
+      const offset = Number(first[1]);
+      let n = 0;
+      while (n < b.length && b[n] === `t:${t}:${offset + (n >> 3)}:${n & 7}`) n++;
+      return [1, 2, 4].includes(n / 8) && b.slice(n).every((x) => x === 0) ? [offset, n / 8] : undefined;
+    };
+    const internal = (atom: number) => {
+      const a = rec.atoms[atom]!;
+      if (a.kind !== "cmp") return undefined;
+      const [l, r] = [oldSide(a.a), oldSide(a.b)];
+      if (l && !dependsOn(a.b, t)) return { cond: a.cond, width: a.width, oldRight: false, offset: l[0], size: l[1], operand: a.b };
+      if (r && !dependsOn(a.a, t)) return { cond: a.cond, width: a.width, oldRight: true, offset: r[0], size: r[1], operand: a.a };
+      return undefined;
+    };
+    // The forks: paths grouped by their prefix up to the first such comparison.
+    const nodes = new Map<string, number[]>();
+    out.forEach((p, k) => {
+      if (!p.stateful.some((s) => s.map.name === m)) return;
+      const j = p.atoms.findIndex((a) => internal(a.atom));
+      if (j < 0) return;
+      const key = JSON.stringify([...p.atoms.slice(0, j), p.atoms[j]!.atom]);
+      nodes.set(key, [...(nodes.get(key) ?? []), k]);
+    });
+    for (const [key, ks] of nodes) {
+      const j = (JSON.parse(key) as unknown[]).length - 1;
+      const atom = out[ks[0]!]!.atoms[j]!.atom;
+      const shape = internal(atom)!;
+      const opsOf = (k: number) => out[k]!.stateful.filter((s) => s.map.name === m && s.kind !== "read").map(({ data: _, ...rest }) => rest);
+      const side = (value: boolean) => {
+        const sigs = new Set(ks.filter((k) => out[k]!.atoms[j]!.value === value).map((k) => JSON.stringify(opsOf(k))));
+        return sigs.size <= 1 ? ks.find((k) => out[k]!.atoms[j]!.value === value) : null;
+      };
+      const [yes, no] = [side(true), side(false)];
+      const insn = out[ks[0]!]!.stateful.find((s) => s.map.name === m && s.insn !== undefined)?.insn;
+      if (yes === null || no === null) {
+        problem(insn, `${m}: its operations under a condition on its own value differ with a later condition: a stateful ALU program tests one condition on the element`);
+        continue;
+      }
+      const thenOps = yes === undefined ? [] : opsOf(yes), elseOps = no === undefined ? [] : opsOf(no);
+      if (JSON.stringify(thenOps) === JSON.stringify(elseOps)) continue;
+      const table = rec.tables[t]!;
+      const branch: StatefulEffect = {
+        kind: "branch",
+        map: table.map,
+        index: B.widen(table.key.slice(0, 32)),
+        offset: shape.offset,
+        size: shape.size,
+        value: shape.operand,
+        data: t,
+        ...(insn === undefined ? {} : { insn }),
+        branch: { atom, cond: shape.cond, width: shape.width, oldRight: shape.oldRight, then: thenOps, else: elseOps },
+      };
+      for (const k of ks) out[k] = { ...out[k]!, stateful: [...out[k]!.stateful.filter((s) => s.map.name !== m), branch] };
+    }
+  }
+  return out;
 }
 
 function pathTablesOfBits(bits: Bits, rec: Recovered, memo: Map<number, ReadonlySet<number>>, acc: Set<number>): void {

@@ -132,7 +132,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     note(p.verdict);
     if (p.redirect) note(p.redirect);
     for (const w of p.writes.values()) note(w);
-    for (const s of p.stateful) (note(s.index), note(s.value));
+    for (const s of p.stateful.flatMap(withNested)) (note(s.index), note(s.value));
   }
   // Only what some path needs is placed: temporaries that a re-associated adder tree or a
   // 64-bit operation left behind are dead.
@@ -150,7 +150,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   };
   rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind === "cmp" && (markLive(a.a), markLive(a.b)));
   for (const t of rec.tables) markLive(t.key);
-  for (const p of rec.paths) [p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])].forEach(markLive);
+  for (const p of rec.paths) [p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap(withNested).flatMap((s) => [s.index, s.value])].forEach(markLive);
   allLabels.clear();
   rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind === "cmp" && (note(a.a), note(a.b)));
   for (const t of rec.tables) note(t.key);
@@ -159,7 +159,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     note(p.verdict);
     if (p.redirect) note(p.redirect);
     for (const w of p.writes.values()) note(w);
-    for (const s of p.stateful) (note(s.index), note(s.value));
+    for (const s of p.stateful.flatMap(withNested)) (note(s.index), note(s.value));
   }
   const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
   let verdictC: Container, redirectC: Container, redirectValidC: Container, deparseC: Container;
@@ -336,13 +336,14 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
       const ops = programs.flat();
       const matchTables = rec.tables.filter((t) => t.map.name === m && !regReads.has(t.id));
       // It works on the memory the match tables on it look up (after them in their stage), on a direct counter's address (after its table).
-      const earliest = Math.max(p.gate, ready(...ops.flatMap((s) => [s.index, s.value])), ...matchTables.map((t) => tableAt(t.id)), ...ops.filter((s) => s.kind === "direct").map((s) => tableAt(s.table!) + 1));
+      const earliest = Math.max(p.gate, ready(...ops.flatMap(withNested).flatMap((x) => [x.index, x.value])), ...matchTables.map((t) => tableAt(t.id)), ...ops.filter((s) => s.kind === "direct").map((s) => tableAt(s.table!) + 1));
       const need = { ...p.need, stateful_alus: Math.max(...perPath.map((o) => o.length)) };
       if (!matchTables.length) need.sram_blocks += registerUse(map, d).sram_blocks;
       if (!memories.has(m)) memories.set(m, { map, kind: map.kind === "hash" ? "exact" : "register" });
       const s = place(`stateful ALU of ${m}`, earliest, need);
       const actions = programs.map((prog, i) => ({ name: `${m}_${i}`, ops: [], stateful: prog.map((x) => statefulOp(x, phv, rec, dataOf)) }));
-      for (const a of actions) for (const x of a.stateful) noteReads(s, x.value, x.index ?? [], x.key ?? [], ...(x.kind === "direct" ? [[{ c: rec.tables.flatMap((t) => (tableName(rec, t.id) === x.table ? [addressC.get(t.id)!] : []))[0]!, lo: 0, n: 32 }]] : []));
+      const nested = (x: StatefulOp): StatefulOp[] => [x, ...[...(x.then ?? []), ...(x.else ?? [])].flatMap(nested)];
+      for (const a of actions) for (const x of a.stateful.flatMap(nested)) noteReads(s, x.value, x.index ?? [], x.key ?? [], ...(x.kind === "direct" ? [[{ c: rec.tables.flatMap((t) => (tableName(rec, t.id) === x.table ? [addressC.get(t.id)!] : []))[0]!, lo: 0, n: 32 }]] : []));
       emit(actionTablesOut, s, { name: `salu_${m}`, key: p.key, rows: p.rows, ...(p.keyAtoms.length ? {} : { default_action: 0 }), actions });
       return s;
     });
@@ -631,7 +632,17 @@ function statefulOp(s: StatefulEffect, phv: Phv, rec: Recovered, dataOf: DataOf)
       return { kind: "direct", memory: s.map.name, table: tableName(rec, s.table!), offset: s.offset, size: s.size, value: phv.operand(s.value) };
     case "insert":
       return { kind: "insert", memory: s.map.name, key: phv.operand(s.index), offset: 0, size: s.size, value: phv.operand(s.value), flags: s.offset, ...(s.learned === undefined ? {} : { out: phv.locate(`l:${s.learned}`)! }) };
+    case "branch": {
+      const b = s.branch!;
+      if (b.cond === "ne") throw new Error("bug: a ne comparison (atoms are eq)");
+      return { kind: "branch", memory: s.map.name, index: phv.operand(s.index), offset: s.offset, size: s.size, value: phv.operand(s.value), cond: b.cond, width: b.width, ...(b.oldRight ? { old_right: true } : {}), then: b.then.map((x) => statefulOp(x, phv, rec, dataOf)), else: b.else.map((x) => statefulOp(x, phv, rec, dataOf)), ...data };
+    }
   }
+}
+
+/** A stateful effect and those a SALU branch runs. */
+function withNested(s: StatefulEffect): StatefulEffect[] {
+  return [s, ...(s.branch ? [...s.branch.then, ...s.branch.else].flatMap(withNested) : [])];
 }
 
 /** The labels an operand gathers (0 for constants and unlabelled bits): what it is ready after. */

@@ -197,6 +197,13 @@ export class PipelineModel {
     for (const d of s.data ?? []) writes.push([d.c, 0xffn << BigInt(d.lo), BigInt(cell[d.byte] ?? 0) << BigInt(d.lo)]);
     const old = cell.slice(s.offset, s.offset + s.size).reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
     if (s.kind === "read") return void lines.push(`read ${s.memory}[${address}] = ${Buffer.from(cell).toString("hex")}`);
+    if (s.kind === "branch") {
+      // The SALU's own condition on the element it read, then the operations of its outcome.
+      const taken = evalCmp(s.cond!, s.old_right ? value : old, s.old_right ? old : value, s.width!);
+      lines.push(`branch ${s.memory}[${address}] ${s.old_right ? `${s.cond}(${value}, ${old})` : `${s.cond}(${old}, ${value})`} = ${taken ? 1 : 0}`);
+      for (const op of (taken ? s.then : s.else) ?? []) this.stateful(op, input, read, writes, lines);
+      return;
+    }
     const next = BigInt.asUintN(s.size * 8, s.kind === "write" ? value : s.kind === "rmw" ? salu(s.alu!, old, value) : old + value);
     for (let i = 0; i < s.size; i++) cell[s.offset + i] = Number((next >> BigInt(8 * i)) & 0xffn);
     this.changes.push({ memory: s.memory, address });

@@ -311,12 +311,14 @@ describe("registers as stateful ALU programs (read, then update from the value r
   /** Frames whose source MAC's last byte picks the register element (port = byte & 7). */
   const frames = (): Uint8Array[] => {
     const out: Uint8Array[] = [];
-    for (let i = 0; i < 40; i++) out.push(Uint8Array.from([4, 0, 0, 0, 0, (i * 37) & 0xff, 2, 0, 0, 0, 0, (i * 13) % 5, 0x08, 0x00, ...new Array<number>(i % 9).fill(i)]));
+    for (let i = 0; i < 40; i++) out.push(Uint8Array.from([4, 0, 0, 0, 0, (i * 37) & 0xff, 2, 0, 0, 0, 0, (i * 13) % 5, 0x08, 0x00, ...new Array<number>((i * 7) % 11).fill(i)]));
     out.push(Uint8Array.from([1, 2, 3]));
     return out;
   };
+  type SaluOp = { kind: string; memory: string; alu?: string; cond?: string; data?: unknown[]; then?: SaluOp[]; else?: SaluOp[] };
+  const show = (o: SaluOp): string => `${o.kind}${o.alu ? ` ${o.alu}` : ""}${o.cond ? ` ${o.cond} ? [${(o.then ?? []).map(show).join(", ")}] : [${(o.else ?? []).map(show).join(", ")}]` : ""}`;
 
-  it("seq (add), flags (or) and last_len (write) give the interpreter's verdicts, packets and registers", async () => {
+  it("seq (add), flags (or), last_len (write), max_len (max) and sat (saturating add) give the interpreter's verdicts, packets and registers", async () => {
     const d = tmp();
     writeFileSync(join(d, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: frames().map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
     const run = (target: string) => cli(["run", prog, "--pcap", join(d, "in.pcap"), "--maps-out", join(d, `${target}.json`), "--out", join(d, `${target}.pcap`), "--target", target], ROOT);
@@ -327,20 +329,30 @@ describe("registers as stateful ALU programs (read, then update from the value r
     for (const v of ["XDP_DROP", "XDP_TX", "XDP_ABORTED"]) expect(interp.stdout).toContain(v);
     expect(readFileSync(join(d, "asic.json"), "utf8")).toBe(readFileSync(join(d, "interp.json"), "utf8"));
     expect(readFileSync(join(d, "asic.pcap"))).toEqual(readFileSync(join(d, "interp.pcap")));
+    // Both outcomes of the SALUs' conditions occurred: sat stopped at 3, max_len is not the last length.
+    const regs = JSON.parse(readFileSync(join(d, "interp.json"), "utf8")) as Record<string, { value: string[] }[]>;
+    const low = (m: string) => regs[m]!.map((e) => Number(e.value[0]));
+    expect(low("sat")).toContain(3);
+    expect(low("seq").some((n) => n > 3)).toBe(true);
+    expect(low("max_len")).not.toEqual(low("last_len"));
 
     const dir = join(d, "b");
     expect((await cli(["build", prog, "--target", "asic", "-o", dir], ROOT)).code).toBe(0);
     const ops = readdirSync(join(dir, "asic"))
       .filter((f) => f.startsWith("stage-"))
-      .flatMap((f) => (JSON.parse(readFileSync(join(dir, "asic", f), "utf8")) as { action_tables: { actions: { stateful: { kind: string; memory: string; alu?: string; data?: unknown[] }[] }[] }[] }).action_tables)
+      .flatMap((f) => (JSON.parse(readFileSync(join(dir, "asic", f), "utf8")) as { action_tables: { actions: { stateful: SaluOp[] }[] }[] }).action_tables)
       .flatMap((t) => t.actions.flatMap((a) => a.stateful));
-    expect(ops.map((o) => [o.memory, o.kind, o.alu ?? "", (o.data ?? []).length > 0]).sort()).toEqual([
-      ["flags", "rmw", "or", true],
-      ["last_len", "write", "", false],
-      ["seq", "rmw", "add", true],
+    expect(ops.map((o) => [o.memory, show(o), (o.data ?? []).length > 0]).sort()).toEqual([
+      ["flags", "rmw or", true],
+      ["last_len", "write", false],
+      ["max_len", "branch ugt ? [write] : []", true],
+      ["sat", "branch ult ? [rmw add] : []", true],
+      ["seq", "rmw add", true],
     ]);
     const trace = await cli(["sim", dir, "--pcap", join(d, "in.pcap"), "--trace"], ROOT);
     expect(trace.stdout).toMatch(/table salu_seq: action seq_0; rmw add seq\[\d\] \d+ -> \d+/);
+    expect(trace.stdout).toMatch(/branch sat\[\d\] ult\(3, 3\) = 0/);
+    expect(trace.stdout).toMatch(/branch max_len\[\d\] ugt\(\d+, \d+\) = 1; write max_len\[\d\] \d+ -> \d+/);
   });
 
   it("an update that is not one SALU operation on the old value is refused with its instruction", async () => {
@@ -352,12 +364,19 @@ describe("registers as stateful ALU programs (read, then update from the value r
     expect(r.stderr).toMatch(/the program is refused, not miscompiled/);
   });
 
-  it("an update under a condition on the register's own value (compare-and-set) is refused, naming the register", async () => {
-    const src = join(tmp(), "cond.c");
-    writeFileSync(src, readFileSync(prog, "utf8").replace("\t*v = n + 1;", "\tif (n < 10) *v = n + 1;"));
-    const r = await cli(["build", src, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+  it("a second condition on the old value is refused (one per SALU), and so is a condition on a value computed from it", async () => {
+    const text = readFileSync(prog, "utf8");
+    expect(text).toContain("\t\t\t*st = s + 1;");
+    const nested = join(tmp(), "nested.c");
+    writeFileSync(nested, text.replace("\t\t\t*st = s + 1;", "\t\t\t*st = s == 1 ? 7 : s + 1;"));
+    const r = await cli(["build", nested, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/seq \(instruction \d+\): its update depends on a condition on its own value/);
+    expect(r.stderr).toMatch(/instruction \d+: sat: its operations under a condition on its own value differ with a later condition/);
+    const part = join(tmp(), "part.c");
+    writeFileSync(part, text.replace("\t\tif (s < 3)", "\t\tif ((s >> 1) < 3)"));
+    const p = await cli(["build", part, "--target", "asic", "-o", join(tmp(), "b")], ROOT);
+    expect(p.code, p.stdout + p.stderr).toBe(1);
+    expect(p.stderr).toMatch(/sat \(instruction \d+\): its update depends on a condition on its own value/);
   });
 });
 

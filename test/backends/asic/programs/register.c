@@ -3,7 +3,10 @@
 // port, a packet sequence number read and incremented (`v = seq[i]; seq[i] = v + 1`), the
 // number read deciding the verdict afterwards (every fourth packet of a port is dropped);
 // a flag register whose bits are set (`f = flags[i]; flags[i] = f | bits`) with the old flags
-// written into the packet; and a per-port last-length register that is only written.
+// written into the packet; a per-port last-length register that is only written; and two
+// updates under the SALU's own condition on the old value: the longest frame per port
+// (`if (len > m) max_len[i] = len`: max) and a counter that stops at 3 (`if (s < 3)
+// sat[i] = s + 1`).
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
@@ -29,6 +32,20 @@ struct {
 	__type(value, __u32);
 } last_len SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u32);
+} max_len SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u32);
+} sat SEC(".maps");
+
 SEC("xdp")
 int regs(struct xdp_md *ctx)
 {
@@ -49,6 +66,19 @@ int regs(struct xdp_md *ctx)
 	__u32 *l = bpf_map_lookup_elem(&last_len, &port);
 	if (l)
 		*l = data_end - data;
+	__u32 *mx = bpf_map_lookup_elem(&max_len, &port);
+	if (mx) {
+		__u32 len = data_end - data;
+		__u32 m = *mx;
+		if (len > m)
+			*mx = len;
+	}
+	__u32 *st = bpf_map_lookup_elem(&sat, &port);
+	if (st) {
+		__u32 s = *st;
+		if (s < 3)
+			*st = s + 1;
+	}
 	__u32 *v = bpf_map_lookup_elem(&seq, &port);
 	if (!v)
 		return XDP_ABORTED;
