@@ -357,7 +357,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     if (!(e instanceof CycleError)) throw e;
     const m = [...visiting].find((u) => u.startsWith("salu "))?.slice(5) ?? e.unit;
     const insn = rec.paths.flatMap((p) => p.stateful).find((s) => s.map.name === m && s.kind !== "read" && s.insn !== undefined)?.insn;
-    return fail([...problems, `${m}${insn === undefined ? "" : ` (instruction ${insn})`}: its update depends on a condition on its own value (a conditional stateful ALU program: min/max, compare-and-set), which this pipeline's SALUs do not run`]);
+    return fail([...problems, `${m}${insn === undefined ? "" : ` (instruction ${insn})`}: its update depends on a condition on its own value that its stateful ALU cannot test (a SALU compares the element it read, whole, with an operand independent of it)`]);
   }
   // A stage with ALU work has one keyless compute table more.
   for (const s of computeOps.keys()) if (s < d.stages) (used[s]!.logical_tables++, units[s]!.push(`compute table`));
