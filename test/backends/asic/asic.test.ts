@@ -380,6 +380,25 @@ describe("registers as stateful ALU programs (read, then update from the value r
   });
 });
 
+describe("P4 register.read then write: the SALU reads, compares and updates", () => {
+  it("flow_stats with lastFlow as a saturating per-port count (read, a conditional write, the value read deciding the verdict) matches the interpreter", async () => {
+    const d = tmp();
+    const text = readFileSync(join(CORPUS, "flow_stats.p4"), "utf8");
+    const write = "            lastFlow.write(imd.input_port, h);";
+    expect(text).toContain(write);
+    const src = join(d, "flow_rmw.p4");
+    writeFileSync(src, text.replace(write, ["            bit<32> seen;", "            lastFlow.read(seen, imd.input_port);", "            if (seen < 3) {", "                lastFlow.write(imd.input_port, seen + 1);", "            }", "            if (seen == 2) {", "                omd.output_action = xdp_action.XDP_TX;", "                return;", "            }"].join("\n")));
+    const packets = parseStf(readFileSync(join(CORPUS, "flow_stats.stf"), "utf8"), "t.stf").flatMap((c) => (c.cmd === "packet" ? [c.data] : []));
+    writeFileSync(join(d, "in.pcap"), writePcap({ linkType: 1, snapLen: 65535, nanos: false, packets: [...packets, ...packets, ...packets].map((data) => ({ tsSec: 0, tsFrac: 0, origLen: data.length, data })) }));
+    const run = (target: string) => cli(["run", src, "--pcap", join(d, "in.pcap"), "--maps-out", join(d, `${target}.json`), "--target", target], ROOT);
+    const [interp, asic] = [await run("interp"), await run("asic")];
+    expect(asic.code, asic.stderr).toBe(0);
+    expect(asic.stdout).toBe(interp.stdout);
+    expect(interp.stdout).toContain("XDP_TX");
+    expect(readFileSync(join(d, "asic.json"), "utf8")).toBe(readFileSync(join(d, "interp.json"), "utf8"));
+  });
+});
+
 describe("data-plane learning whose result the program tests (examples/counter)", () => {
   const ex = join(ROOT, "examples/counter");
 
