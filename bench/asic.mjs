@@ -4,13 +4,13 @@
 // of the whole build (P4 frontend, BPF round trip, recovery, placement, files), median of
 // `runs`. A program the pipeline refuses is listed with its first reason.
 // Usage: npm run build && node bench/asic.mjs [runs]
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadP4, P4_PIPELINE, entriesForMaps } from "../dist/cli/load-p4.js";
 import { buildInMemory } from "../dist/backends/common/pipeline.js";
 
 const runs = Number(process.argv[2] ?? 5);
 const dir = "test/frontends/p4/corpus";
-const names = ["acl", "ebpf_compat", "flow_stats", "ipv4_router", "l2_switch", "vlan_parser"];
+const names = readdirSync(dir).filter((f) => f.endsWith(".p4")).map((f) => f.slice(0, -3)).sort();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 console.log("| program | stages | SRAM blocks | TCAM blocks | PHV bits | parser states | paths (path-table rows) | compile ms |");
@@ -20,7 +20,8 @@ for (const name of names) {
   const bytes = readFileSync(file);
   const build = () => {
     const { object, p4 } = loadP4(bytes, file);
-    const entries = name === "ipv4_router" ? entriesForMaps(p4, readFileSync(`${dir}/ipv4_router.entries.json`, "utf8"), "entries.json") : undefined;
+    const entriesFile = `${dir}/${name}.entries.json`;
+    const entries = existsSync(entriesFile) ? entriesForMaps(p4, readFileSync(entriesFile, "utf8"), "entries.json") : undefined;
     return buildInMemory({ object, file, bytes, target: "asic", passes: P4_PIPELINE, ...(entries ? { mapEntries: entries } : {}) });
   };
   let files;

@@ -104,7 +104,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   // 1. Parser.
   let graph;
   try {
-    graph = buildParseGraph(rec.paths, rec.atoms);
+    graph = buildParseGraph(rec.paths, d.parser.lookahead_bytes);
   } catch (e) {
     if (e instanceof ParseError) throw new FitError([`parser: ${e.message}`]);
     throw e;
@@ -129,7 +129,9 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   // Only what some path needs is placed: temporaries that a re-associated adder tree or a
   // 64-bit operation left behind are dead.
   const liveTemps = new Set<number>();
-  const keyAtomSet = new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)));
+  // Bounds checks that extract a header are its validity bit on the path table's key, not a gateway.
+  const keyAtomSet = new Set(rec.paths.flatMap((p) => p.atoms.filter((a) => a.valid === undefined).map((a) => a.atom)));
+  const validAnchors = [...new Set(rec.paths.flatMap((p) => p.atoms.flatMap((a) => (a.valid === undefined ? [] : [a.valid]))))];
   const markLive = (b: Bits) => {
     for (const l of labelsOf(b)) {
       if (!l.startsWith("x:")) continue;
@@ -156,19 +158,41 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
   let verdictC: Container, redirectC: Container, redirectValidC: Container, deparseC: Container;
   const addressC = new Map<number, Container>();
+  const plans = rec.paths.map((p) => outputPlan(p, problems));
+  if (problems.length) return fail(problems);
   try {
-    const bounds = new Set<number>();
-    for (const [s, e] of graph.ranges) (bounds.add(s), bounds.add(e));
-    const cuts = [...bounds].sort((a, b) => a - b);
-    const covered = (x: number) => graph.ranges.some(([s, e]) => x >= s && x < e);
-    for (let k = 0; k + 1 < cuts.length; k++) {
-      const bytes: string[] = [];
-      for (let x = cuts[k]!; x < cuts[k + 1]!; x++) if (covered(x)) bytes.push(String(x));
-      if (bytes.length) phv.packBytes(bytes, "packet bytes", (b, bit) => `p:${b}:${bit}`);
+    // Header bytes: one home per header instance (whatever offset a path finds it at), for
+    // the bytes some path reads or the deparser emits; bytes of a header no path needs are
+    // not extracted (the parser skips them).
+    const needed = new Set<string>();
+    for (const l of allLabels) if (l.startsWith("p:")) needed.add(B.packetLabel(l)!.byte);
+    for (const plan of plans) for (const l of [...plan.emit, ...plan.sets.keys()]) if (l.startsWith("p:")) needed.add(l);
+    const stateOrder = new Map<string, number>();
+    for (const st of graph.states) for (const a of [st.anchor, ...st.then.map((h) => h.anchor)]) if (a !== undefined && !stateOrder.has(a)) stateOrder.set(a, st.id);
+    const byAnchor = new Map<string, number[]>();
+    for (const byte of needed) {
+      const pl = B.packetLabel(`${byte}:0`)!;
+      if (!stateOrder.has(pl.anchor)) return fail([`PHV: packet byte ${pl.anchor === "abs" ? pl.rel : `${pl.rel} of the header checked at ${pl.anchor}`} is read but no parser state extracts it`]);
+      byAnchor.set(pl.anchor, [...(byAnchor.get(pl.anchor) ?? []), pl.rel]);
     }
-    for (const l of [...allLabels].sort()) if (l.startsWith("p:") && !phv.has(l)) return fail([`PHV: packet byte ${l.split(":")[1]} is read but no parser state extracts it`]);
-    const written = [...new Set(rec.paths.flatMap((p) => [...p.writes.keys()]))].sort((a, b) => a - b);
-    for (const abs of written) if (!phv.has(`p:${abs}:0`)) phv.packBytes([String(abs)], "output byte", (b, bit) => `p:${b}:${bit}`);
+    for (const anchor of [...byAnchor.keys()].sort((a, b) => stateOrder.get(a)! - stateOrder.get(b)! || a.localeCompare(b))) {
+      const rels = byAnchor.get(anchor)!.sort((a, b) => a - b);
+      for (let i = 0; i < rels.length; ) {
+        let j = i + 1;
+        while (j < rels.length && rels[j] === rels[j - 1]! + 1) j++;
+        phv.packBytes(rels.slice(i, j).map((r) => `p:${anchor}:${r}`), `header @${anchor} bytes`, (b, bit) => `${b}:${bit}`, (b) => b.slice(b.lastIndexOf(":") + 1));
+        i = j;
+      }
+    }
+    // Output bytes that are not a header's (pushed in front, or a header byte another output byte copies).
+    const outputs = [...new Set(plans.flatMap((pl) => [...pl.emit, ...pl.sets.keys()].filter((l) => l.startsWith("o:")).map((l) => Number(l.slice(2)))))].sort((a, b) => a - b);
+    for (let i = 0; i < outputs.length; ) {
+      let j = i + 1;
+      while (j < outputs.length && outputs[j] === outputs[j - 1]! + 1) j++;
+      phv.packBytes(outputs.slice(i, j).map((o) => `o:${o}`), "output bytes", (b, bit) => `${b}:${bit}`, (b) => b.slice(2));
+      i = j;
+    }
+    for (const a of validAnchors.sort((x, y) => (stateOrder.get(x) ?? 0) - (stateOrder.get(y) ?? 0) || x.localeCompare(y))) phv.bit(`v:${a}`, "validity");
     phv.field("m:pkt_len", 16, "pkt_len");
     for (const f of ["ingress_ifindex", "rx_queue_index"]) if ([...allLabels].some((l) => l.startsWith(`m:${f}:`))) phv.field(`m:${f}`, 32, f);
     for (const t of rec.tables) {
@@ -247,7 +271,10 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     const s = place(`temporary ${t.id} (${t.op})`, ready(t.a, t.b), { ...zero(), action_slots: 1 });
     tempStage.set(t.id, s);
     if (!computeOps.has(s)) computeOps.set(s, []);
-    computeOps.get(s)!.push({ op: t.op, dst: phv.locate(`x:${t.id}:0`)!.c, a: phv.operand(t.a), b: phv.operand(t.b) });
+    const dst = phv.locate(`x:${t.id}:0`)!.c;
+    // A hash unit's GF(2) matrix: the operand's gather drops trailing zeros, the rows do too.
+    if (t.op === "hash") computeOps.get(s)!.push({ op: "hash", dst, a: phv.operand(t.a), rows: t.rows!.map((r) => r.slice(0, B.significant(t.a))) });
+    else computeOps.get(s)!.push({ op: t.op, dst, a: phv.operand(t.a), b: phv.operand(t.b) });
   }
   // A stage with ALU work has one keyless compute table more.
   for (const s of computeOps.keys()) if (s < d.stages) (used[s]!.logical_tables++, units[s]!.push(`compute table`));
@@ -264,12 +291,15 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     gatewaysOut.get(s)!.push({ name: `g${i}`, cond: cond as Gateway["cond"], width, a: phv.operand(x), b: phv.operand(y), out: phv.locate(`g:${i}`)! });
   });
 
-  // The path table: one row per path over the bits of the atoms the paths test.
-  const keyAtoms = [...new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)))].sort((a, b) => a - b);
-  const keyRefs: BitRef[] = keyAtoms.map((i) => {
-    const a = rec.atoms[i]!;
-    return phv.locate(a.kind === "hit" ? `h:${a.table}` : `g:${i}`)!;
-  });
+  // The path table: one row per path over the bits of the atoms the paths test (a header's
+  // validity bit where the atom is the bounds check that extracts it).
+  const columnOf = (a: Path["atoms"][number]): string => {
+    if (a.valid !== undefined) return `v:${a.valid}`;
+    const atom = rec.atoms[a.atom]!;
+    return atom.kind === "hit" ? `h:${atom.table}` : `g:${a.atom}`;
+  };
+  const keyAtoms = [...new Set(rec.paths.flatMap((p) => p.atoms.map(columnOf)))].sort((x, y) => phvOrder(phv, x) - phvOrder(phv, y));
+  const keyRefs: BitRef[] = keyAtoms.map((l) => phv.locate(l)!);
   const layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[] = [{ id: 0, emit: [], payload_from: 0 }];
   const layoutIds = new Map<string, number>([[JSON.stringify({ emit: [], payload_from: 0 }), 0]]);
   const actions: ActionProgram[] = [];
@@ -279,9 +309,9 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   let pathReady = 0;
   const problemsBefore = problems.length;
   for (const [k, p] of rec.paths.entries()) {
-    const program = pathAction(p, phv, rec, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds, problems);
+    const program = pathAction(p, plans[k]!, phv, rec, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds);
     for (const s of p.stateful) if (s.kind !== "direct") statefulMaps.add(s.map.name);
-    pathReady = Math.max(pathReady, ready(p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])), ...p.atoms.map((a) => atomAvail.get(a.atom)!));
+    pathReady = Math.max(pathReady, ready(p.verdict, p.redirect ?? [], ...p.writes.values(), ...p.stateful.flatMap((s) => [s.index, s.value])), ...p.atoms.map((a) => (a.valid === undefined ? atomAvail.get(a.atom)! : 0)));
     const sig = JSON.stringify(program);
     let id = actionIds.get(sig);
     if (id === undefined) {
@@ -289,8 +319,8 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
       actions.push({ name: `path${k}`, ...program });
       actionIds.set(sig, id);
     }
-    const match = keyAtoms.map((ai) => {
-      const hit = p.atoms.find((x) => x.atom === ai);
+    const match = keyAtoms.map((col) => {
+      const hit = p.atoms.find((x) => columnOf(x) === col);
       return hit ? (hit.value ? "1" : "0") : "x";
     });
     rows.push({ match: match.join(""), action: id });
@@ -330,7 +360,11 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
         id: st.id,
         cursor: st.cursor,
         needs: st.end - st.cursor,
-        extract: extractionsOf(st.cursor, st.extractFrom, st.end, phv),
+        extract: extractionsOf(st, st.cursor, phv),
+        ...(st.anchor !== undefined && phv.has(`v:${st.anchor}`) ? { valid: phv.locate(`v:${st.anchor}`)! } : {}),
+        ...(st.then.length
+          ? { then: st.then.map((h) => ({ needs: h.end - st.cursor, extract: extractionsOf(h, st.cursor, phv), ...(phv.has(`v:${h.anchor}`) ? { valid: phv.locate(`v:${h.anchor}`)! } : {}) })) }
+          : {}),
         rows: st.rows.map((r) => {
           const value = new Uint8Array(d.parser.lookahead_bytes), mask = new Uint8Array(d.parser.lookahead_bytes);
           for (const c of r.constraints) {
@@ -393,16 +427,76 @@ export function describeAtom(a: Atom, rec: Recovered): string {
   return `${a.cond}/${a.width}`;
 }
 
-/** A state's extraction: the containers holding its bytes, by offset from the cursor. */
-function extractionsOf(cursor: number, from: number, end: number, phv: Phv): { from: number; bytes: number; c: Container }[] {
-  const out: { from: number; bytes: number; c: Container }[] = [];
-  for (let x = from; x < end; x++) {
-    const ref = phv.locate(`p:${x}:0`)!;
+/**
+ * A state's extraction: the containers of its header's bytes that have a home, by offset
+ * from the cursor, and the byte of the container each run starts at (0: the most
+ * significant). Bytes without a home are proved (the state needs them) but not extracted.
+ */
+function extractionsOf(st: { extractFrom: number; end: number; anchor?: string; ref: number }, cursor: number, phv: Phv): { from: number; bytes: number; c: Container; at?: number }[] {
+  const out: { from: number; bytes: number; c: Container; at?: number }[] = [];
+  if (st.anchor === undefined) return out;
+  let prev: { x: number; c: Container; at: number } | undefined;
+  for (let x = st.extractFrom; x < st.end; x++) {
+    const ref = phv.locate(`p:${st.anchor}:${x - st.ref}:0`);
+    if (!ref) continue;
+    const at = (Phv.widthOf(ref.c) - 8 - ref.bit) / 8;
     const last = out.at(-1);
-    if (last && last.c === ref.c) last.bytes++;
-    else out.push({ from: x - cursor, bytes: 1, c: ref.c });
+    if (last && prev && prev.c === ref.c && prev.x === x - 1 && prev.at === at - 1) last.bytes++;
+    else out.push({ from: x - cursor, bytes: 1, c: ref.c, ...(at ? { at } : {}) });
+    prev = { x, c: ref.c, at };
   }
   return out;
+}
+
+/** A key column's place: the order of the bits in the PHV (predicates, hits and validity bits as allocated). */
+function phvOrder(phv: Phv, label: string): number {
+  const r = phv.locate(label)!;
+  return Number(r.c.slice(1)) * 64 + r.bit + (r.c[0] === "B" ? 0 : r.c[0] === "H" ? 1 << 20 : 1 << 21);
+}
+
+/**
+ * What a path's output is made of: per output byte (input offsets delta.. up to the last
+ * written byte, then the payload) the byte label whose container the deparser emits, and the
+ * new contents of those the path's action computes. A byte that is a header byte unchanged
+ * (the P4 deparser writing a header back, shifted by a push or a pop) is emitted from that
+ * header's home; a computed one goes into the home of the header byte at its offset, or into
+ * an output container (`o:abs`) when that home is itself emitted elsewhere as it arrived.
+ */
+interface OutputPlan {
+  readonly emit: readonly string[];
+  readonly sets: ReadonlyMap<string, Bits>;
+  readonly payloadFrom: number;
+}
+
+function outputPlan(p: Path, problems: string[]): OutputPlan {
+  const lastWritten = Math.max(-Infinity, ...p.writes.keys());
+  const end = Math.max(p.delta, lastWritten + 1);
+  const bytes: { abs: number; v: Bits; copy?: string }[] = [];
+  for (let abs = p.delta; abs < end; abs++) {
+    const home = p.bytes.get(abs);
+    const v: Bits | undefined = p.writes.get(abs) ?? (home ? Array.from({ length: 8 }, (_, j) => `${home}:${j}`) : undefined);
+    if (!v) {
+      problems.push(`deparser: output byte ${abs - p.delta} (input byte ${abs}) is neither written nor extracted`);
+      continue;
+    }
+    const first = typeof v[0] === "string" ? B.packetLabel(v[0]) : undefined;
+    const copy = first && first.bit === 0 && v.slice(0, 8).every((b, j) => b === `${first.byte}:${j}`) ? first.byte : undefined;
+    bytes.push({ abs, v: v.slice(0, 8), ...(copy ? { copy } : {}) });
+  }
+  const copied = new Set(bytes.flatMap((b) => (b.copy ? [b.copy] : [])));
+  const emit: string[] = [];
+  const sets = new Map<string, Bits>();
+  for (const b of bytes) {
+    if (b.copy) {
+      emit.push(b.copy);
+      continue;
+    }
+    const home = p.bytes.get(b.abs);
+    const target = home && !copied.has(home) ? home : `o:${b.abs}`;
+    sets.set(target, b.v);
+    emit.push(target);
+  }
+  return { emit, sets, payloadFrom: end };
 }
 
 interface MetaContainers {
@@ -431,44 +525,37 @@ function statefulAlus(paths: readonly Path[]): number {
 }
 
 /** A path's effects as one action program: VLIW ops on containers, stateful ALU updates. */
-function pathAction(p: Path, phv: Phv, rec: Recovered, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>, problems: string[]): { ops: Op[]; stateful: StatefulOp[] } {
+function pathAction(p: Path, plan: OutputPlan, phv: Phv, rec: Recovered, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>): { ops: Op[]; stateful: StatefulOp[] } {
   const ops: Op[] = [{ op: "set", dst: m.verdictC, a: phv.operand(p.verdict) }];
   if (p.redirect) ops.push({ op: "set", dst: m.redirectC, a: phv.operand(p.redirect) }, { op: "set", dst: m.redirectValidC, a: [{ k: "1", n: 1 }] });
-  // Packet writes: each container holding a written byte is set whole (deposit of the new
-  // bytes into its old ones); reads see the PHV at the stage's input, so swaps need nothing.
-  const byContainer = new Map<Container, number[]>();
-  for (const abs of [...p.writes.keys()].sort((a, b) => a - b)) {
-    const c = phv.locate(`p:${abs}:0`)!.c;
+  // Packet writes: each container holding a computed output byte is set whole (deposit of
+  // the new bytes into its old ones); reads see the PHV at the stage's input, so swaps need nothing.
+  const byContainer = new Map<Container, string[]>();
+  for (const l of [...plan.sets.keys()].sort()) {
+    const c = phv.locate(`${l}:0`)!.c;
     if (!byContainer.has(c)) byContainer.set(c, []);
-    byContainer.get(c)!.push(abs);
+    byContainer.get(c)!.push(l);
   }
-  for (const [c, absList] of [...byContainer].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }))) {
+  for (const [c, labels] of [...byContainer].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }))) {
     const width = Phv.widthOf(c);
     const bits: B.Bit[] = [];
-    for (let bit = 0; bit < width; bit++) bits.push(phvLabelAt(phv, c, bit) ?? 0);
-    for (const abs of absList) {
-      const w = p.writes.get(abs)!;
-      for (let j = 0; j < 8; j++) bits[phv.locate(`p:${abs}:${j}`)!.bit] = w[j]!;
+    for (let bit = 0; bit < width; bit++) bits.push(phv.labelAt(c, bit) ?? 0);
+    for (const l of labels) {
+      const w = plan.sets.get(l)!;
+      for (let j = 0; j < 8; j++) bits[phv.locate(`${l}:${j}`)!.bit] = w[j]!;
     }
     ops.push({ op: "set", dst: c, a: phv.operand(bits) });
   }
-  // The deparser layout: input bytes delta.. up to the last written one from their containers, then the payload.
-  const lastWritten = Math.max(-Infinity, ...p.writes.keys());
-  const end = Math.max(p.delta, lastWritten + 1);
-  const emit: { c: Container; byte: number }[] = [];
-  for (let abs = p.delta; abs < end; abs++) {
-    const ref = phv.locate(`p:${abs}:0`);
-    if (!ref) {
-      problems.push(`deparser: output byte ${abs - p.delta} (input byte ${abs}) is neither written nor extracted`);
-      continue;
-    }
-    emit.push({ c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 });
-  }
-  const sig = JSON.stringify({ emit, payload_from: end });
+  // The deparser layout: the output bytes from their containers, then the payload.
+  const emit = plan.emit.map((l) => {
+    const ref = phv.locate(`${l}:0`)!;
+    return { c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 };
+  });
+  const sig = JSON.stringify({ emit, payload_from: plan.payloadFrom });
   let layout = layoutIds.get(sig);
   if (layout === undefined) {
     layout = layouts.length;
-    layouts.push({ id: layout, emit, payload_from: end });
+    layouts.push({ id: layout, emit, payload_from: plan.payloadFrom });
     layoutIds.set(sig, layout);
   }
   ops.push({ op: "set", dst: m.deparseC, a: phv.operand(B.constBits(BigInt(layout), 16)) });
@@ -486,9 +573,4 @@ function statefulOp(s: StatefulEffect, phv: Phv, rec: Recovered): StatefulOp {
     case "insert":
       return { kind: "insert", memory: s.map.name, key: phv.operand(s.index), offset: 0, size: s.size, value: phv.operand(s.value), flags: s.offset };
   }
-}
-
-/** The label whose home is bit `bit` of container `c` (packet bytes only are asked for). */
-function phvLabelAt(phv: Phv, c: Container, bit: number): string | undefined {
-  return phv.labelAt(c, bit);
 }

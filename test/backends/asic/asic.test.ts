@@ -20,10 +20,11 @@ import { manifestProblems } from "../../../backends/common/manifest.js";
 const ROOT = join(import.meta.dirname, "../../..");
 const CORPUS = join(ROOT, "test/frontends/p4/corpus");
 const GOLDEN = join(import.meta.dirname, "golden");
-const PROGRAMS = ["acl", "ebpf_compat", "flow_stats", "ipv4_router", "l2_switch", "vlan_parser"];
+/** Every P4 program of the corpus: each compiles and gives the interpreter's STF results on asic. */
+const PROGRAMS = readdirSync(CORPUS).filter((f) => f.endsWith(".p4")).map((f) => f.slice(0, -3)).sort();
 /** Refused: the constructs are in golden/<name>.refused (none of the corpus today; the C examples have some). */
 const REFUSED: string[] = [];
-const entriesOf = (name: string) => (name === "ipv4_router" ? ["--entries", join(CORPUS, "ipv4_router.entries.json")] : []);
+const entriesOf = (name: string) => (existsSync(join(CORPUS, `${name}.entries.json`)) ? ["--entries", join(CORPUS, `${name}.entries.json`)] : []);
 const tmp = () => mkdtempSync(join(tmpdir(), "bpfoff-asic-"));
 
 /** A bundle's configuration as one text: every asic/ and tables/ file, by path. */
