@@ -468,6 +468,23 @@ interface OutputPlan {
   readonly payloadFrom: number;
 }
 
+/**
+ * The byte a value of 8 bits is, unchanged, when its container holds it at a byte boundary:
+ * a header byte (`p:A:r`), a table's action data byte (`t:T:B`), or bits 8k..8k+7 of a
+ * temporary or a metadata field (their containers hold bit i at bit i): the deparser emits it
+ * from there (a CRC a hash unit computed goes out from the hash unit's container).
+ */
+function byteSource(v: Bits): string | undefined {
+  const first = v[0];
+  if (typeof first !== "string") return undefined;
+  const cut = first.lastIndexOf(":");
+  const family = first.slice(0, cut), bit = Number(first.slice(cut + 1));
+  const bytewise = first.startsWith("p:") || first.startsWith("t:");
+  if (!(bytewise || first.startsWith("x:") || first.startsWith("m:")) || (bytewise ? bit !== 0 : bit % 8 !== 0)) return undefined;
+  if (!v.every((b, j) => b === `${family}:${bit + j}`)) return undefined;
+  return bytewise ? family : first;
+}
+
 function outputPlan(p: Path, problems: string[]): OutputPlan {
   const lastWritten = Math.max(-Infinity, ...p.writes.keys());
   const end = Math.max(p.delta, lastWritten + 1);
@@ -479,11 +496,10 @@ function outputPlan(p: Path, problems: string[]): OutputPlan {
       problems.push(`deparser: output byte ${abs - p.delta} (input byte ${abs}) is neither written nor extracted`);
       continue;
     }
-    const first = typeof v[0] === "string" ? B.packetLabel(v[0]) : undefined;
-    const copy = first && first.bit === 0 && v.slice(0, 8).every((b, j) => b === `${first.byte}:${j}`) ? first.byte : undefined;
+    const copy = byteSource(v.slice(0, 8));
     bytes.push({ abs, v: v.slice(0, 8), ...(copy ? { copy } : {}) });
   }
-  const copied = new Set(bytes.flatMap((b) => (b.copy ? [b.copy] : [])));
+  const copied = new Set(bytes.flatMap((b) => (b.copy?.startsWith("p:") ? [b.copy] : [])));
   const emit: string[] = [];
   const sets = new Map<string, Bits>();
   for (const b of bytes) {
@@ -548,7 +564,7 @@ function pathAction(p: Path, plan: OutputPlan, phv: Phv, rec: Recovered, m: Meta
   }
   // The deparser layout: the output bytes from their containers, then the payload.
   const emit = plan.emit.map((l) => {
-    const ref = phv.locate(`${l}:0`)!;
+    const ref = phv.locate(l.startsWith("x:") || l.startsWith("m:") ? l : `${l}:0`)!;
     return { c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 };
   });
   const sig = JSON.stringify({ emit, payload_from: plan.payloadFrom });
