@@ -13,8 +13,8 @@ const dir = "test/frontends/p4/corpus";
 const names = readdirSync(dir).filter((f) => f.endsWith(".p4")).map((f) => f.slice(0, -3)).sort();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log("| program | stages | SRAM blocks | TCAM blocks | PHV bits | parser states | paths (path-table rows) | compile ms |");
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("| program | stages | SRAM blocks | TCAM blocks | gateways | PHV bits | parser states | paths (path-table rows) | compile ms |");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const name of names) {
   const file = `${dir}/${name}.p4`;
   const bytes = readFileSync(file);
@@ -28,7 +28,7 @@ for (const name of names) {
   try {
     files = build();
   } catch (e) {
-    console.log(`| ${name} | refused: ${String(e.message).split("\n")[0].replace(/^.*?: error: /, "")} | | | | | | |`);
+    console.log(`| ${name} | refused: ${String(e.message).split("\n")[0].replace(/^.*?: error: /, "")} | | | | | | | |`);
     continue;
   }
   const times = [];
@@ -40,5 +40,5 @@ for (const name of names) {
   const text = (p) => new TextDecoder().decode(files.find(([f]) => f === p)[1]);
   const r = JSON.parse(text("asic/resources.json"));
   const paths = JSON.parse(text(`asic/stage-${String(r.stages_used - 1).padStart(2, "0")}.json`)).action_tables.find((t) => t.name === "paths").rows.length;
-  console.log(`| ${name} | ${r.stages_used}/${r.capacity.stages} | ${r.total.sram_blocks}/${r.capacity.sram_blocks * r.capacity.stages} | ${r.total.tcam_blocks}/${r.capacity.tcam_blocks * r.capacity.stages} | ${r.phv_bits.used}/${r.phv_bits.total} | ${r.parser.states} | ${paths} | ${median(times).toFixed(1)} |`);
+  console.log(`| ${name} | ${r.stages_used}/${r.capacity.stages} | ${r.total.sram_blocks}/${r.capacity.sram_blocks * r.capacity.stages} | ${r.total.tcam_blocks}/${r.capacity.tcam_blocks * r.capacity.stages} | ${r.total.gateways} | ${r.phv_bits.used}/${r.phv_bits.total} | ${r.parser.states} | ${paths} | ${median(times).toFixed(1)} |`);
 }

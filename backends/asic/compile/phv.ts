@@ -56,12 +56,16 @@ export class Phv {
    * 4-byte runs into 32-bit ones, then 2, then 1. Within a container the first byte is the
    * most significant (network order, as the deparser emits it).
    */
-  packBytes(bytes: readonly string[], holds: string, byteLabel: (b: string, bit: number) => string, shown: (b: string) => string = (b) => b): void {
+  packBytes(bytes: readonly string[], holds: string, byteLabel: (b: string, bit: number) => string, shown: (b: string) => string = (b) => b, overlay?: (width: 8 | 16 | 32) => Container | undefined): void {
     let i = 0;
     while (i < bytes.length) {
       const left = bytes.length - i;
       const n = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-      const c = this.container((n * 8) as 8 | 16 | 32, `${holds} ${shown(bytes[i]!)}${n > 1 ? `..${shown(bytes[i + n - 1]!)}` : ""}`);
+      const what = `${holds} ${shown(bytes[i]!)}${n > 1 ? `..${shown(bytes[i + n - 1]!)}` : ""}`;
+      // A container another header holds that is never extracted on the same packet (overlay).
+      const shared = overlay?.((n * 8) as 8 | 16 | 32);
+      if (shared) this.allocation.find((a) => a.c === shared)!.holds += ` | ${what}`;
+      const c = shared ?? this.container((n * 8) as 8 | 16 | 32, what);
       const w = Phv.widthOf(c) / 8;
       this.reverse = undefined;
       for (let k = 0; k < n; k++) for (let bit = 0; bit < 8; bit++) this.home.set(byteLabel(bytes[i + k]!, bit), { c, bit: (w - 1 - k) * 8 + bit });

@@ -175,12 +175,31 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
       if (!stateOrder.has(pl.anchor)) return fail([`PHV: packet byte ${pl.anchor === "abs" ? pl.rel : `${pl.rel} of the header checked at ${pl.anchor}`} is read but no parser state extracts it`]);
       byAnchor.set(pl.anchor, [...(byAnchor.get(pl.anchor) ?? []), pl.rel]);
     }
+    // Headers never extracted from one packet share containers (a chip compiler's PHV overlay:
+    // IPv4 and IPv6 after Ethernet); the parser writes only the one it extracts.
+    const together = coExtracted(graph);
+    const occupants = new Map<Container, Set<string>>();
     for (const anchor of [...byAnchor.keys()].sort((a, b) => stateOrder.get(a)! - stateOrder.get(b)! || a.localeCompare(b))) {
       const rels = byAnchor.get(anchor)!.sort((a, b) => a - b);
+      const taken = new Set<Container>();
+      const overlay = (width: 8 | 16 | 32): Container | undefined => {
+        for (const [c, who] of occupants) {
+          if (Phv.widthOf(c) !== width || taken.has(c) || [...who].some((o) => together(anchor, o))) continue;
+          taken.add(c);
+          return c;
+        }
+        return undefined;
+      };
       for (let i = 0; i < rels.length; ) {
         let j = i + 1;
         while (j < rels.length && rels[j] === rels[j - 1]! + 1) j++;
-        phv.packBytes(rels.slice(i, j).map((r) => `p:${anchor}:${r}`), `header @${anchor} bytes`, (b, bit) => `${b}:${bit}`, (b) => b.slice(b.lastIndexOf(":") + 1));
+        const labels = rels.slice(i, j).map((r) => `p:${anchor}:${r}`);
+        phv.packBytes(labels, `header @${anchor} bytes`, (b, bit) => `${b}:${bit}`, (b) => b.slice(b.lastIndexOf(":") + 1), overlay);
+        for (const l of labels) {
+          const c = phv.locate(`${l}:0`)!.c;
+          taken.add(c);
+          occupants.set(c, (occupants.get(c) ?? new Set()).add(anchor));
+        }
         i = j;
       }
     }
@@ -446,6 +465,42 @@ function extractionsOf(st: { extractFrom: number; end: number; anchor?: string; 
     prev = { x, c: ref.c, at };
   }
   return out;
+}
+
+/**
+ * Whether two header instances may be extracted from one packet: both on one route of the
+ * parse graph (a route is what the parser may extract from a packet, speculatively past the
+ * gateways' conditions). Over-approximated by the headers on any route into a state and any
+ * route out of it, which is safe: more pairs only share fewer containers.
+ */
+function coExtracted(graph: ReturnType<typeof buildParseGraph>): (a: string, b: string) => boolean {
+  const own = (id: number) => {
+    const st = graph.states[id]!;
+    return [st.anchor, ...st.then.map((h) => h.anchor)].filter((a): a is string => a !== undefined);
+  };
+  const next = (id: number) => [...new Set(graph.states[id]!.rows.flatMap((r) => (r.next === "accept" ? [] : [r.next])))];
+  const down = new Map<number, Set<string>>();
+  const below = (id: number): Set<string> => {
+    let d = down.get(id);
+    if (d) return d;
+    d = new Set(own(id));
+    for (const n of next(id)) for (const a of below(n)) d.add(a);
+    down.set(id, d);
+    return d;
+  };
+  const up = new Map<number, Set<string>>();
+  const visit = (id: number, before: ReadonlySet<string>) => {
+    const u = up.get(id) ?? new Set<string>();
+    const size = u.size;
+    for (const a of [...before, ...own(id)]) u.add(a);
+    if (up.has(id) && u.size === size) return;
+    up.set(id, u);
+    for (const n of next(id)) visit(n, u);
+  };
+  visit(graph.start, new Set());
+  const pairs = new Set<string>();
+  for (const [id, u] of up) for (const a of own(id)) for (const b of [...u, ...below(id)]) (pairs.add(`${a}|${b}`), pairs.add(`${b}|${a}`));
+  return (a, b) => a === b || pairs.has(`${a}|${b}`);
 }
 
 /** A key column's place: the order of the bits in the PHV (predicates, hits and validity bits as allocated). */

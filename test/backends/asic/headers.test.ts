@@ -47,6 +47,19 @@ describe("one PHV home per header instance", () => {
   });
 });
 
+describe("PHV overlay", () => {
+  it("flow_stats: IPv4 and IPv6 after Ethernet, never both extracted from one packet, share containers", async () => {
+    const { parser } = await build(join(CORPUS, "flow_stats.p4"));
+    const l3 = parser.states.filter((st) => st.cursor === 14);
+    expect(new Set(l3.map((st) => key(st.valid))).size).toBe(2);
+    const [a, b] = l3.map((st) => new Set(st.extract.map((x) => x.c)));
+    expect([...a!].filter((c) => b!.has(c)).length).toBeGreaterThanOrEqual(5); // IPv4's 20 bytes in IPv6's first 5 words
+    // Ethernet is extracted with either: it shares with neither.
+    const eth = new Set(parser.states[parser.start]!.extract.map((x) => x.c));
+    expect([...eth].some((c) => a!.has(c) || b!.has(c))).toBe(false);
+  });
+});
+
 describe("validity bits", () => {
   it("l2_switch: the Ethernet bounds check is the parser's validity bit in the path table's key, not a pkt_len gateway", async () => {
     const { parser, stages } = await build(join(CORPUS, "l2_switch.p4"));
