@@ -83,6 +83,43 @@ miss:
     expect(hitPath.verdict.slice(0, 8)).toEqual(["t:0:0:0", "t:0:0:1", "t:0:0:2", "t:0:0:3", "t:0:0:4", "t:0:0:5", "t:0:0:6", "t:0:0:7"]);
   });
 
+  it("a header found at two offsets (after a VLAN tag or not) is one instance: the same labels, its bounds check its validity", () => {
+    const m = parseIr(`${HEAD}parsed:
+  %5 = load.u8 packet, %2, 12 : i64
+  %6 = icmp.eq %5, 129 : i1
+  br_if %6, tagged, untagged
+tagged:
+  br l3(18)
+untagged:
+  br l3(14)
+l3(%7: i64):
+  %8 = ptradd %2, %7 : ptr.packet
+  %9 = packet.check %8, %3, 20 : i1
+  br_if %9, ip, short
+ip:
+  %10 = load.u8 packet, %8, 9 : i64
+  %11 = icmp.eq %10, 6 : i1
+  br_if %11, tcp, other
+tcp:
+  ret 2
+other:
+  ret 3
+}
+`);
+    const r = recover(m);
+    expect(r.problems).toEqual([]);
+    // One comparison of the protocol byte, whichever offset the path found IPv4 at (23 or 27).
+    const proto = r.atoms.filter((a) => a.kind === "cmp" && a.b.slice(0, 8).every((q) => q === 0 || q === 1) && B.toBigInt(a.b) === 6n);
+    expect(proto).toHaveLength(1);
+    expect((proto[0] as { a: B.Bits }).a.slice(0, 8)).toEqual(B.packetByte("l3.1", 9));
+    // Both IPv4 bounds checks (pkt_len >= 34 and >= 38: two atoms) are the validity of instance l3.1.
+    const ipChecks = r.paths.flatMap((p) => p.atoms.filter((a) => a.valid === "l3.1"));
+    expect(new Set(ipChecks.map((a) => r.atoms[a.atom]!.kind === "len" && (r.atoms[a.atom] as { n: number }).n))).toEqual(new Set([34, 38]));
+    // The path records where it found the header: byte 9 at 23 untagged, 27 tagged.
+    const at = r.paths.filter((p) => p.atoms.some((a) => a.valid === "l3.1" && a.value)).map((p) => [...p.bytes].find(([, l]) => l === "p:l3.1:9")![0]);
+    expect(new Set(at)).toEqual(new Set([23, 27]));
+  });
+
   it("lists every construct it cannot run, with its reason", () => {
     const m = parseIr(`${HEAD}parsed:
   %5 = load.u8 packet, %2, 0 : i64
