@@ -31,7 +31,12 @@ export interface ParserState {
   readonly cursor: number;
   /** Bytes extracted, relative to the cursor: the state needs cursor + needs bytes of packet or the parser stops. */
   readonly needs: number;
-  readonly extract: readonly { readonly from: number; readonly bytes: number; readonly c: Container }[];
+  /** Packet bytes cursor+from.. into container c from its byte `at` (0, the most significant, when absent). */
+  readonly extract: readonly { readonly from: number; readonly bytes: number; readonly c: Container; readonly at?: number }[];
+  /** The validity bit of the header this state extracts: set when the state runs. */
+  readonly valid?: BitRef;
+  /** Further extractions, in order, each needing cursor + needs bytes of packet (else the parser stops there). */
+  readonly then?: readonly { readonly needs: number; readonly extract: ParserState["extract"]; readonly valid?: BitRef }[];
   /** TCAM rows in priority order over the lookahead window (hex, `lookahead_bytes` bytes). */
   readonly rows: readonly { readonly value: string; readonly mask: string; readonly next: number | "accept"; readonly shift: number }[];
 }
@@ -60,11 +65,13 @@ export interface Gateway {
 }
 
 export interface Op {
-  /** set: dst = a; the ALU ops: dst = a op b (mod 2^width of dst). */
-  readonly op: "set" | "add" | "sub" | "and" | "or" | "xor";
+  /** set: dst = a; the ALU ops: dst = a op b (mod 2^width of dst); hash: bit k of dst = parity of the bits of a that rows[k] selects. */
+  readonly op: "set" | "add" | "sub" | "and" | "or" | "xor" | "hash";
   readonly dst: Container;
   readonly a: Operand;
   readonly b?: Operand;
+  /** hash: per bit of dst (least significant first), '0'/'1' per bit of a (least significant first). */
+  readonly rows?: readonly string[];
 }
 
 export interface StatefulOp {

@@ -2,11 +2,18 @@
 // A value is 64 bits, least significant first; each bit is a constant or names where it
 // comes from on the chip:
 //   0 | 1            a constant
-//   "p:B:i"          bit i (0 = LSB) of byte B of the packet as it arrived (absolute offset)
+//   "p:A:r:i"        bit i (0 = LSB) of byte r of header instance A: A names the extraction
+//                    (bounds check) that proved the byte, r is the byte's offset from the
+//                    pointer that check tested (negative for bytes it proved before it, such
+//                    as IPv4 options skipped on the way to L4); the same header found at
+//                    several packet offsets has one label, so one PHV home (docs/asic-pipeline.md)
 //   "m:NAME:i"       bit i of an intrinsic metadata field (pkt_len, ingress_ifindex)
 //   "t:T:B:i"        bit i of byte B of table T's result (its action data)
 //   "x:N:i"          bit i of computed temporary N (an ALU result held in a PHV container)
 //   "d"              a bit above a 32-bit ALU result: unknown, refused wherever it matters
+//   "^T1^T2.."       the XOR of the terms T (labels above, or 1 for a NOT): a GF(2)-linear
+//                    function of fields, such as a CRC computed bit by bit; it stays symbolic
+//                    through shifts and masks and becomes one hash-unit op where it is used
 // Shifts by constants, ands/ors with constants, byte swaps and 32-bit truncation move these
 // labels without computing anything, so the byte-by-byte assembly of a MAC address or
 // `ihl = byte & 0xf` stay fields (packet bit ranges) and never become ALU work.
@@ -36,8 +43,16 @@ export function widen(b: Bits): Bit[] {
   return [...b, ...new Array<Bit>(Math.max(0, W - b.length)).fill(0)].slice(0, W);
 }
 
-export function packetByte(offset: number): Bit[] {
-  return Array.from({ length: 8 }, (_, i) => `p:${offset}:${i}`);
+/** The 8 bits of byte `rel` of header instance `anchor` (LSB first). */
+export function packetByte(anchor: string, rel: number): Bit[] {
+  return Array.from({ length: 8 }, (_, i) => `p:${anchor}:${rel}:${i}`);
+}
+
+/** A packet bit label's parts: header instance, byte offset in it, bit. */
+export function packetLabel(l: string): { readonly anchor: string; readonly rel: number; readonly bit: number; readonly byte: string } | undefined {
+  if (!l.startsWith("p:")) return undefined;
+  const cut = l.lastIndexOf(":"), mid = l.lastIndexOf(":", cut - 1);
+  return { anchor: l.slice(2, mid), rel: Number(l.slice(mid + 1, cut)), bit: Number(l.slice(cut + 1)), byte: l.slice(0, cut) };
 }
 
 export function labelled(prefix: string, width: number): Bit[] {
@@ -100,10 +115,45 @@ function bitOp(op: "and" | "or" | "xor", x: Bit, y: Bit): Bit | undefined {
     const c = (cx ? x : y) as 0 | 1, s = cx ? y : x;
     if (op === "and") return c === 0 ? 0 : s;
     if (op === "or") return c === 1 ? 1 : s;
-    return c === 0 ? s : undefined; // x ^ 1 is a NOT: an ALU op
+    return c === 0 ? s : s === "d" ? "d" : xorBits(s, 1);
   }
   if (x === y) return op === "xor" ? 0 : x;
+  if (op === "xor") return x === "d" || y === "d" ? "d" : xorBits(x, y);
   return undefined;
+}
+
+/** The terms of a bit as an XOR (a constant 1 is the term "1"). */
+export function xorTerms(b: Bit): string[] {
+  if (b === 0) return [];
+  if (b === 1) return ["1"];
+  return b.startsWith("^") ? b.slice(1).split("^") : [b];
+}
+
+export function isXor(b: Bit): boolean {
+  return typeof b === "string" && b.startsWith("^");
+}
+
+/** x ^ y over GF(2): the symmetric difference of their terms, in one spelling (sorted). */
+function xorBits(x: Bit, y: Bit): Bit {
+  const terms = new Set(xorTerms(x));
+  for (const t of xorTerms(y)) if (!terms.delete(t)) terms.add(t);
+  if (terms.size === 0) return 0;
+  if (terms.size === 1) {
+    const only = [...terms][0]!;
+    return only === "1" ? 1 : only;
+  }
+  return `^${[...terms].sort().join("^")}`;
+}
+
+/** A hash unit's output: bit k is the parity of the input bits `rows[k]` selects ('1' at position i: input bit i). */
+export function hashValue(rows: readonly string[], input: bigint): bigint {
+  let out = 0n;
+  rows.forEach((row, k) => {
+    let parity = 0n;
+    for (let i = 0; i < row.length; i++) if (row[i] === "1") parity ^= (input >> BigInt(i)) & 1n;
+    out |= parity << BigInt(k);
+  });
+  return out;
 }
 
 export function hasDirty(b: Bits): boolean {

@@ -33,7 +33,13 @@ export type Atom =
   /** a cond b on `width` bits (64, or 32 for the icmp32 forms). */
   | { readonly kind: "cmp"; readonly cond: CmpCond; readonly width: number; readonly a: Bits; readonly b: Bits }
   /** the data plane's insert into `map` (a used map.update result: 0 when it inserted) succeeded. */
-  | { readonly kind: "learned"; readonly map: string };
+  | { readonly kind: "learned"; readonly map: string }
+  /**
+   * header `anchor` was extracted: its validity bit, which the parser sets. Not made by the
+   * evaluator: compile/pipeline.ts turns a path's bounds check that extracts a header (an
+   * atom with `valid`) into this atom, so control flow reads the bit rather than a gateway.
+   */
+  | { readonly kind: "valid"; readonly anchor: string };
 
 export interface MatchTable {
   readonly id: number;
@@ -42,18 +48,35 @@ export interface MatchTable {
   readonly key: Bits;
 }
 
-export type TempOp = "add" | "sub" | "and" | "or" | "xor";
+export type TempOp = "add" | "sub" | "and" | "or" | "xor" | "hash";
 export interface Temp {
   readonly id: number;
   readonly op: TempOp;
-  /** Operands: 32 bits each (the ALU width). */
+  /** Operands: 32 bits each (the ALU width); a hash's `a` is its input bits (any number), `b` empty. */
   readonly a: Bits;
   readonly b: Bits;
   /** Bits of the result that can be non-zero (at most 32). */
   readonly width: number;
+  /** hash: per result bit, the input bits it is the XOR of ('1' at position i: bit i of `a`). */
+  readonly rows?: readonly string[];
 }
 
-export type ParserEvent = { readonly kind: "check"; readonly start: number; readonly end: number; readonly ok: boolean } | { readonly kind: "cond"; readonly atom: number; readonly value: boolean };
+/** A lookahead constraint of a parser condition: packet byte `abs` masked with `mask` equals `value`. */
+export interface ByteConstraint {
+  readonly abs: number;
+  readonly mask: number;
+  readonly value: number;
+}
+
+/**
+ * check: a bounds check proving bytes [start, end) (absolute); `anchor` names the header
+ * instance it extracts and `ref` is the absolute offset of the pointer it tested (byte
+ * `abs` is byte `abs - ref` of the header). cond: a packet-field condition, with its
+ * constraints at the packet offsets this path found the fields at.
+ */
+export type ParserEvent =
+  | { readonly kind: "check"; readonly start: number; readonly end: number; readonly ok: boolean; readonly anchor: string; readonly ref: number }
+  | { readonly kind: "cond"; readonly atom: number; readonly value: boolean; readonly constraints: readonly ByteConstraint[] };
 
 export interface StatefulEffect {
   /**
@@ -76,7 +99,7 @@ export interface StatefulEffect {
   /** insert whose result the program tests: the atom of its success. */
   readonly learned?: number;
   /** rmw: element = element alu value. */
-  readonly alu?: TempOp;
+  readonly alu?: Exclude<TempOp, "hash">;
   /** read, rmw (and a count or write of a register the path also reads): the direct table whose value bytes the SALU returns (the element before the update). */
   readonly data?: number;
   /** branch: the SALU compares the old element (bytes offset..offset+size) with `value` and runs one list or the other. */
@@ -84,7 +107,8 @@ export interface StatefulEffect {
 }
 
 export interface Path {
-  readonly atoms: readonly { readonly atom: number; readonly value: boolean }[];
+  /** Conditions taken; `valid` when the atom is a bounds check that extracts a header: its validity bit says it. */
+  readonly atoms: readonly { readonly atom: number; readonly value: boolean; readonly valid?: string }[];
   readonly parser: readonly ParserEvent[];
   readonly verdict: Bits;
   readonly redirect?: Bits;
@@ -92,6 +116,8 @@ export interface Path {
   readonly delta: number;
   /** Packet bytes written, by absolute offset in the input packet's coordinates. */
   readonly writes: ReadonlyMap<number, Bits>;
+  /** Every packet byte this path's checks proved (absolute offset), as its header byte label `p:A:r`. */
+  readonly bytes: ReadonlyMap<number, string>;
   readonly stateful: readonly StatefulEffect[];
 }
 
@@ -120,10 +146,11 @@ const MAX_TRIPS = 16;
 type Sym =
   | { readonly k: "v"; readonly bits: Bits }
   | { readonly k: "b"; readonly value: boolean }
-  | { readonly k: "c"; readonly atom: number; readonly neg: boolean; readonly check?: { readonly start: number; readonly end: number } }
+  | { readonly k: "c"; readonly atom: number; readonly neg: boolean; readonly check?: { readonly start: number; readonly end: number; readonly anchor: string; readonly ref: number } }
   | { readonly k: "ctx" }
   | { readonly k: "map"; readonly name: string }
-  | { readonly k: "pkt"; readonly off: number }
+  /** A packet pointer at absolute offset `off`, formed at `org`: the data pointer, or the last add of a value (not a constant) to one. */
+  | { readonly k: "pkt"; readonly off: number; readonly org: number }
   | { readonly k: "end" }
   | { readonly k: "stack"; readonly off: number }
   | { readonly k: "tv"; readonly table: number; readonly off: number }
@@ -150,10 +177,16 @@ interface State {
   inserted: Map<string, number | undefined>;
   redirect?: Bits;
   visits: Map<string, number>;
+  /** The checks that proved packet bytes: [lo, hi) as bytes `lo - ref`.. of header `anchor`. */
+  proofs: { readonly anchor: string; readonly lo: number; readonly hi: number; readonly ref: number }[];
+  /** Times each check instruction ran on this path (an unrolled loop's header stack: one instance per trip). */
+  checkRuns: Map<string, number>;
+  /** Packet bits whose value the path forked on (a length field's parser rows): computation from them is constant here. */
+  known: Map<string, 0 | 1>;
 }
 
 function clone(s: State): State {
-  return { ...s, env: new Map(s.env), stack: new Map(s.stack), spills: new Map(s.spills), writes: new Map(s.writes), atoms: [...s.atoms], decided: new Map(s.decided), parser: [...s.parser], stateful: [...s.stateful], inserted: new Map(s.inserted), visits: new Map(s.visits) };
+  return { ...s, env: new Map(s.env), stack: new Map(s.stack), spills: new Map(s.spills), writes: new Map(s.writes), atoms: [...s.atoms], decided: new Map(s.decided), parser: [...s.parser], stateful: [...s.stateful], inserted: new Map(s.inserted), visits: new Map(s.visits), proofs: [...s.proofs], checkRuns: new Map(s.checkRuns), known: new Map(s.known) };
 }
 
 class Refused extends Error {
@@ -180,13 +213,15 @@ export function recover(module: Module): Recovered {
   let forks = 0;
 
   let insn: number | undefined;
+  /** The instruction being run, named for anchors: its BPF origin, or block.index when it has none. */
+  let site = "";
   const refuse = (message: string): never => {
     throw new Refused({ insn, message });
   };
   if (module.funcs.length > 1) for (const f of module.funcs.slice(1)) problems.set(`call ${f.name}`, { message: `function ${f.name} is not inlined: a pipeline has no calls` });
 
   const atomOf = (a: Atom): number => {
-    const k = a.kind === "cmp" ? `cmp:${a.cond}:${a.width}:${B.key(a.a)}|${B.key(a.b)}` : a.kind === "len" ? `len:${a.n}` : a.kind === "hit" ? `hit:${a.table}` : `learned:${a.map}:${insn}`;
+    const k = a.kind === "cmp" ? `cmp:${a.cond}:${a.width}:${B.key(a.a)}|${B.key(a.b)}` : a.kind === "len" ? `len:${a.n}` : a.kind === "hit" ? `hit:${a.table}` : a.kind === "learned" ? `learned:${a.map}:${insn}` : `valid:${a.anchor}`;
     let id = atomIds.get(k);
     if (id === undefined) {
       id = atoms.length;
@@ -229,7 +264,33 @@ export function recover(module: Module): Recovered {
     }
     return rawTemp(op, a32, b32);
   };
-  const rawTemp = (op: TempOp, a32: Bits, b32: Bits): Bit[] => {
+  /**
+   * XORs of fields (analysis/bits.ts "^..." bits) where they are used: each new one becomes a
+   * bit of a hash temporary (up to 32 to a container), whose op is a GF(2) matrix over its
+   * input bits, as a chip's hash units compute CRCs of crossbar bits.
+   */
+  const hashBits = new Map<string, string>();
+  const materialize = (bits: Bits): Bit[] => {
+    const fresh = [...new Set(bits.filter((b): b is string => typeof b === "string" && B.isXor(b) && !hashBits.has(b)))];
+    for (let i = 0; i < fresh.length; i += 32) {
+      const group = fresh.slice(i, i + 32);
+      const inputs = [...new Set(group.flatMap((c) => B.xorTerms(c)).filter((t) => t !== "1"))].sort();
+      const withOne = group.some((c) => B.xorTerms(c).includes("1"));
+      const a: Bit[] = [...inputs, ...(withOne ? [1 as const] : [])];
+      const index = new Map(inputs.map((l, k) => [l, k]));
+      const rows = group.map((c) => {
+        const row = new Array<string>(a.length).fill("0");
+        for (const t of B.xorTerms(c)) row[t === "1" ? inputs.length : index.get(t)!] = "1";
+        return row.join("");
+      });
+      const id = temps.length;
+      temps.push({ id, op: "hash", a, b: [], width: group.length, rows });
+      group.forEach((c, k) => hashBits.set(c, `x:${id}:${k}`));
+    }
+    return bits.map((b) => (typeof b === "string" && B.isXor(b) ? hashBits.get(b)! : b));
+  };
+  const rawTemp = (op: TempOp, a32In: Bits, b32In: Bits): Bit[] => {
+    const a32 = materialize(a32In), b32 = materialize(b32In);
     // Commutative operations: one order, so that the same computation on two paths is one temporary.
     const [x, y] = op !== "sub" && B.key(b32) < B.key(a32) ? [b32, a32] : [a32, b32];
     const k = `${op}:${B.key(x)}|${B.key(y)}`;
@@ -245,7 +306,8 @@ export function recover(module: Module): Recovered {
     // A sum that may carry out of the 32-bit container has unknown high bits.
     return Array.from({ length: B.W }, (_, i) => (i < Math.min(32, bound) ? `x:${id}:${i}` : i >= 32 && bound > 32 ? "d" : 0));
   };
-  const tableOf = (map: MapDef, keyBits: Bits): number => {
+  const tableOf = (map: MapDef, keyIn: Bits): number => {
+    const keyBits = materialize(keyIn);
     const k = `${map.name}:${B.key(keyBits)}`;
     let id = tableIds.get(k);
     if (id === undefined) {
@@ -261,7 +323,7 @@ export function recover(module: Module): Recovered {
     if (arg.kind !== "value") return refuse(`operand ${arg.kind} where a value is expected`);
     const v = s.env.get(arg.id);
     if (!v) return refuse(`value %${arg.id} used before it is set`);
-    if (v.k === "v") return v.bits;
+    if (v.k === "v") return resolve(s, v.bits);
     if (v.k === "b") return B.constBits(v.value ? 1n : 0n);
     if (v.k === "lr") return refuse(learnResultUse(v.map));
     return refuse(`a ${v.k === "c" ? "condition" : "pointer"} used as a number`);
@@ -273,7 +335,110 @@ export function recover(module: Module): Recovered {
     const v = s.env.get(arg.id);
     return v ?? refuse(`value %${arg.id} used before it is set`);
   };
+  /** The value of bits given the packet bits a path knows (temporaries evaluated as the ALU would), if all are known. */
+  const valueWith = (bits: Bits, known: ReadonlyMap<string, 0 | 1>, cache: Map<number, bigint | undefined>): bigint | undefined => {
+    let v = 0n;
+    for (let i = bits.length - 1; i >= 0; i--) {
+      const b = bits[i]!;
+      let x: bigint | undefined;
+      if (b === 0 || b === 1) x = BigInt(b);
+      else if (b.startsWith("p:")) x = known.has(b) ? BigInt(known.get(b)!) : undefined;
+      else if (B.isXor(b)) {
+        let parity: bigint | undefined = 0n;
+        for (const t of B.xorTerms(b)) {
+          const v = t === "1" ? 1n : valueWith([t], known, cache);
+          parity = v === undefined || parity === undefined ? undefined : parity ^ v;
+        }
+        x = parity;
+      }
+      else if (b.startsWith("x:")) {
+        const [, id, bit] = b.split(":");
+        const t = tempValue(Number(id), known, cache);
+        x = t === undefined ? undefined : (t >> BigInt(bit!)) & 1n;
+      }
+      if (x === undefined) return undefined;
+      v = (v << 1n) | x;
+    }
+    return v;
+  };
+  const tempValue = (id: number, known: ReadonlyMap<string, 0 | 1>, cache: Map<number, bigint | undefined>): bigint | undefined => {
+    if (cache.has(id)) return cache.get(id);
+    const t = temps[id]!;
+    const a = valueWith(t.a, known, cache), b = a === undefined ? undefined : valueWith(t.b, known, cache);
+    const v = a === undefined || b === undefined ? undefined : t.op === "hash" ? B.hashValue(t.rows!, a) : evalBinary(t.op, a, b, 32);
+    cache.set(id, v);
+    return v;
+  };
+  /** Temporaries the path's known packet bits decide, as constants (the varbit length once ihl is a parser row). */
+  const resolve = (s: State, bits: Bits): Bits => {
+    if (s.known.size === 0 || !bits.some((b) => typeof b === "string" && b.startsWith("x:"))) return bits;
+    const cache = new Map<number, bigint | undefined>();
+    return bits.map((b) => {
+      if (typeof b !== "string" || !b.startsWith("x:")) return b;
+      const [, id, bit] = b.split(":");
+      const t = tempValue(Number(id), s.known, cache);
+      return t === undefined ? b : (Number((t >> BigInt(bit!)) & 1n) as 0 | 1);
+    });
+  };
+  /** The packet bits a value is computed from, through temporaries; undefined when it depends on anything else. */
+  const leaves = (bits: Bits, out: Set<string>, seen = new Set<number>()): Set<string> | undefined => {
+    for (const b of bits) {
+      if (b === 0 || b === 1) continue;
+      if (b.startsWith("p:")) out.add(b);
+      else if (B.isXor(b)) {
+        if (!leaves(B.xorTerms(b).filter((t) => t !== "1"), out, seen)) return undefined;
+      } else if (b.startsWith("x:")) {
+        const id = Number(b.split(":")[1]);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        if (!leaves(temps[id]!.a, out, seen) || !leaves(temps[id]!.b, out, seen)) return undefined;
+      } else return undefined;
+    }
+    return out;
+  };
+  /**
+   * A comparison of values computed from at most 4 packet bits (the varbit length of IPv4
+   * options, `(ihl - 5) * 32`, against each byte count): the bits, to fork on their value
+   * as the parser's rows do, so that the comparison is decided on each path; undefined when
+   * it is a gateway's (fields against constants, or more bits).
+   */
+  const fieldVars = (s: State, x: Sym, y: Sym, width: number): string[] | undefined => {
+    if (x.k !== "v" || y.k !== "v") return undefined;
+    const a = B.trunc(bitsOf2(s, x), width), b = B.trunc(bitsOf2(s, y), width);
+    if (![...a, ...b].some((q) => typeof q === "string" && q.startsWith("x:"))) return undefined;
+    const ls = leaves([...a, ...b], new Set());
+    if (!ls) return undefined;
+    const vars = [...ls].filter((l) => !s.known.has(l)).sort();
+    return vars.length > 0 && vars.length <= MAX_LENGTH_FIELD_BITS ? vars : undefined;
+  };
   const constOf = (bits: Bits, what: string): bigint => (B.isConst(bits) ? B.toBigInt(bits) : refuse(`${what} is not a constant on this path`));
+
+  /**
+   * A bounds check of the packet up to `n`, testing a pointer at `ref`: the header instance
+   * it extracts is this check instruction (its n-th run on the path, for a loop), so a header
+   * found at different offsets on different paths has one name, whatever the offset.
+   */
+  const checkOf = (s: State, n: number, ref: number): Sym => {
+    const c = condOf(s, { kind: "len", n });
+    if (c.k !== "c") return c;
+    const runs = (s.checkRuns.get(site) ?? 0) + 1;
+    s.checkRuns.set(site, runs);
+    return { ...c, check: { start: s.knownGe, end: n, anchor: runs > 1 ? `${site}#${runs}` : site, ref } };
+  };
+  /** The label of packet byte `o` on this path: its header instance and offset there. */
+  const byteLabel = (s: State, o: number): Bit[] => {
+    const proof = s.proofs.find((p) => o >= p.lo && o < p.hi);
+    // Proved by a length test that extracts nothing (adjust_head's room): the absolute offset.
+    return proof ? B.packetByte(proof.anchor, o - proof.ref) : B.packetByte("abs", o);
+  };
+  /** Where a packet bit label is on this path (absolute offset of its byte). */
+  const absOf = (s: State, l: string): number => {
+    const pl = B.packetLabel(l)!;
+    if (pl.anchor === "abs") return pl.rel;
+    const proof = s.proofs.find((p) => p.anchor === pl.anchor);
+    if (!proof) return refuse(`bug: packet label ${l} without its extraction on the path`);
+    return proof.ref + pl.rel;
+  };
 
   /** A condition: decided by what the path already knows, or a new atom the path forks on. */
   const condOf = (s: State, a: Atom): Sym => {
@@ -307,18 +472,19 @@ export function recover(module: Module): Recovered {
     if (lt) return lt;
     // A packet pointer against data_end is a bounds check written out (pkt_len >= n).
     if ((x.k === "pkt" && y.k === "end") || (x.k === "end" && y.k === "pkt")) {
-      const off = x.k === "pkt" ? x.off : (y as { off: number }).off;
+      const ptr = (x.k === "pkt" ? x : y) as Sym & { k: "pkt" };
+      const off = ptr.off;
       const swapped = x.k === "end";
       const c = swapped ? ({ ugt: "ult", uge: "ule", ult: "ugt", ule: "uge", eq: "eq", ne: "ne" } as Record<string, string>)[cond] : cond;
       // ptr < end: len >= off+1; ptr <= end: len >= off; ptr > end, ptr >= end: their negations.
       const n = c === "ult" || c === "uge" ? off + 1 : c === "ule" || c === "ugt" ? off : undefined;
       if (n === undefined) return refuse(`a packet pointer compared with data_end by ${cond}`);
-      const base = condOf(s, { kind: "len", n });
-      const check = base.k === "c" ? { ...base, check: { start: s.knownGe, end: n } } : base;
+      // `ip + 1 > data_end`: the header's bytes are named from where ip was formed.
+      const check = checkOf(s, n, ptr.org);
       return c === "ult" || c === "ule" ? check : negate(check);
     }
     if (x.k === "pkt" && y.k === "pkt") return { k: "b", value: evalCmp(cond, BigInt(x.off), BigInt(y.off), 64) };
-    const a = B.trunc(bitsOf2(s, x), width), b = B.trunc(bitsOf2(s, y), width);
+    let a: Bits = B.trunc(bitsOf2(s, x), width), b: Bits = B.trunc(bitsOf2(s, y), width);
     if (B.isConst(a) && B.isConst(b)) return { k: "b", value: evalCmp(cond, B.toBigInt(a), B.toBigInt(b), width) };
     if (cond === "eq" || cond === "ne") {
       for (let i = 0; i < width; i++) {
@@ -327,12 +493,13 @@ export function recover(module: Module): Recovered {
       }
     }
     if (B.hasDirty(a) || B.hasDirty(b)) return refuse("a comparison of a value with bits above a 32-bit ALU result (64-bit arithmetic)");
+    [a, b] = [materialize(a), materialize(b)];
     // eq and ne are one atom (ne its negation), so that `x == c` then `x != c` share a gateway.
     if (cond === "ne") return negate(condOf(s, { kind: "cmp", cond: "eq", width, a, b }));
     return condOf(s, { kind: "cmp", cond, width, a, b });
   };
-  const bitsOf2 = (_s: State, v: Sym): Bits => {
-    if (v.k === "v") return v.bits;
+  const bitsOf2 = (s: State, v: Sym): Bits => {
+    if (v.k === "v") return resolve(s, v.bits);
     if (v.k === "b") return B.constBits(v.value ? 1n : 0n);
     if (v.k === "lr") return refuse(learnResultUse(v.map));
     return refuse(`a ${v.k === "c" ? "condition" : "pointer"} compared as a number`);
@@ -345,7 +512,7 @@ export function recover(module: Module): Recovered {
       for (let i = 0; i < size; i++) {
         const o = p.off + i;
         if (o >= s.knownGe && !s.writes.has(o)) refuse(`a packet load at offset ${o} beyond the bounds checked on this path`);
-        bytes.push(s.writes.get(o) ?? (o >= 0 ? B.packetByte(o) : new Array<Bit>(8).fill("d")));
+        bytes.push(s.writes.get(o) ?? (o >= 0 ? byteLabel(s, o) : new Array<Bit>(8).fill("d")));
       }
     } else if (p.k === "tv") {
       // The table's result is the entry as matched: a direct counter updated before on this path is not seen.
@@ -412,6 +579,7 @@ export function recover(module: Module): Recovered {
       case "add":
       case "sub": {
         if (B.isConst(y) && B.toBigInt(y) === 0n) return fin(x);
+        if (base === "sub" && B.key(x) === B.key(y)) return B.constBits(0n);
         if (base === "add" && B.isConst(x) && B.toBigInt(x) === 0n) return fin(y);
         const r = tempOf(base, x, y);
         const fits = base === "add" && B.significant(x) < 32 && B.significant(y) < 32;
@@ -420,6 +588,8 @@ export function recover(module: Module): Recovered {
       case "mul":
       case "udiv":
       case "urem": {
+        // A constant times a value (a P4 validity byte times a header's size) is the value shifted.
+        if (base === "mul" && B.isConst(x) && !B.isConst(y)) return binary(op, y, x);
         if (!B.isConst(y)) return refuse(`${op} of two computed values: the VLIW action units have no ${base}`);
         const c = B.toBigInt(y);
         const log = c > 0n && (c & (c - 1n)) === 0n ? c.toString(2).length - 1 : -1;
@@ -462,8 +632,12 @@ export function recover(module: Module): Recovered {
       case "sext16_32":
         return B.trunc(B.sext(a, 16), 32);
       case "neg":
-      case "neg32":
+      case "neg32": {
+        // -b of a one-bit value is b in every bit (0 or all ones): the `-(crc & 1) & poly` of a bitwise CRC.
+        const width = op === "neg" ? B.W : 32;
+        if (typeof a[0] === "string" && a[0] !== "d" && a.slice(1).every((q) => q === 0)) return B.widen(new Array<Bit>(width).fill(a[0]));
         return binary(op === "neg" ? "sub" : "sub32", B.constBits(0n), a);
+      }
       default:
         return refuse(`${op}: no VLIW primitive does it`);
     }
@@ -486,9 +660,21 @@ export function recover(module: Module): Recovered {
     const vars = [...new Set(d.filter((b): b is string => typeof b === "string"))];
     if (!vars.every((v) => v.startsWith("p:")) || vars.length > MAX_LENGTH_FIELD_BITS)
       return refuse(`${what} is not a constant on this path, nor a header-length field of at most ${MAX_LENGTH_FIELD_BITS} packet bits`);
-    const out: [State, number][] = [];
+    return fieldCases(s, d, vars).map(([st, v]) => [st, Number(BigInt.asIntN(64, v))]);
+  };
+  /**
+   * One state per value of the packet bits `vars` (values the path has excluded are skipped;
+   * the last value is the fall-through), each recording `d == value` (d made of those bits)
+   * and knowing the bits' values from there on.
+   */
+  const fieldCases = (s: State, d: Bits, vars: readonly string[]): [State, bigint][] => {
+    const out: [State, bigint][] = [];
     let rest: State | undefined = s;
     const n = 1 << vars.length;
+    const know = (st: State, v: number) => {
+      vars.forEach((l, k) => st.known.set(l, ((v >> k) & 1) as 0 | 1));
+      return st;
+    };
     for (let v = 0; v < n && rest; v++) {
       const subst = (x: Bits): Bits => x.map((b) => (typeof b === "string" && vars.includes(b) ? (((v >> vars.indexOf(b)) & 1) as 0 | 1) : b));
       // A value the path has already excluded (ihl < 5 dropped) is no case: no rows, no paths.
@@ -500,15 +686,14 @@ export function recover(module: Module): Recovered {
       });
       if (excluded && v !== n - 1) continue;
       const value = B.toBigInt(subst(d));
-      const off = Number(BigInt.asIntN(64, value));
       if (v === n - 1) {
-        out.push([rest, off]);
+        out.push([know(rest, v), value]);
         break;
       }
       const c = condOf(rest, { kind: "cmp", cond: "eq", width: B.W, a: d, b: B.constBits(value) });
       if (c.k === "b") {
         if (c.value) {
-          out.push([rest, off]);
+          out.push([know(rest, v), value]);
           rest = undefined;
         }
         continue;
@@ -517,7 +702,7 @@ export function recover(module: Module): Recovered {
       const cases = fork(rest, c);
       rest = undefined;
       for (const [st, t] of cases) {
-        if (t) out.push([st, off]);
+        if (t) out.push([know(st, v), value]);
         else rest = st;
       }
     }
@@ -537,14 +722,16 @@ export function recover(module: Module): Recovered {
     if (i.op === "frame") return set({ k: "stack", off: 0 });
     if (i.op === "ctx.get") {
       const f = (i.args[1] as { word: string }).word;
-      if (f === "data") return set({ k: "pkt", off: s.base });
+      if (f === "data") return set({ k: "pkt", off: s.base, org: s.base });
       if (f === "data_end") return set({ k: "end" });
-      if (f === "data_meta") return set({ k: "pkt", off: s.base });
+      if (f === "data_meta") return set({ k: "pkt", off: s.base, org: s.base });
       return set({ k: "v", bits: B.labelled(`m:${f}`, 32) });
     }
     if (i.op === "ptradd") {
       const p = symOf(s, i.args[0]!);
-      if (p.k === "pkt") return offsetCases(s, bitsOf(s, i.args[1]!), "a packet offset").map(([st, d]) => setIn(st, i, { ...p, off: p.off + d }));
+      // A value added (a P4 parser's cursor, ihl * 4) forms a header pointer: its bytes are named from here.
+      const formed = i.args[1]!.kind !== "imm";
+      if (p.k === "pkt") return offsetCases(s, bitsOf(s, i.args[1]!), "a packet offset").map(([st, d]) => setIn(st, i, { ...p, off: p.off + d, ...(formed ? { org: p.off + d } : {}) }));
       const d = Number(BigInt.asIntN(64, constOf(bitsOf(s, i.args[1]!), "a packet or stack offset")));
       if (p.k === "stack" || p.k === "tv" || p.k === "elem") return set({ ...p, off: p.off + d });
       return refuse(`pointer arithmetic on a ${p.k} pointer`);
@@ -552,15 +739,18 @@ export function recover(module: Module): Recovered {
     if (i.op === "packet.check") {
       const p = symOf(s, i.args[0]!), len = Number(constOf(bitsOf(s, i.args[2]!), "a bounds check length"));
       if (p.k !== "pkt") return refuse("a bounds check of a pointer that is not into the packet at a constant offset (a header offset that depends on a field)");
-      const n = p.off + len;
-      const c = condOf(s, { kind: "len", n });
-      return set(c.k === "c" ? { ...c, check: { start: s.knownGe, end: n } } : c);
+      return set(checkOf(s, p.off + len, p.org));
     }
-    if (kind === "icmp" || kind === "icmp32") return set(compare(s, mod as CmpCond, kind === "icmp32" ? 32 : 64, symOf(s, i.args[0]!), symOf(s, i.args[1]!)));
+    if (kind === "icmp" || kind === "icmp32") {
+      const width = kind === "icmp32" ? 32 : 64;
+      const vars = fieldVars(s, symOf(s, i.args[0]!), symOf(s, i.args[1]!), width);
+      if (vars) return fieldCases(s, B.widen(vars), vars).map(([st]) => setIn(st, i, compare(st, mod as CmpCond, width, symOf(st, i.args[0]!), symOf(st, i.args[1]!))));
+      return set(compare(s, mod as CmpCond, width, symOf(s, i.args[0]!), symOf(s, i.args[1]!)));
+    }
     if (kind === "load" && symOf(s, i.args[1]!).k === "ctx") {
       const off = Number((i.args[2] as { value: bigint }).value);
       const f = Object.entries(CTX_FIELDS).find(([, d]) => d.offset === off)?.[0];
-      if (f === "data" || f === "data_meta") return set({ k: "pkt", off: s.base });
+      if (f === "data" || f === "data_meta") return set({ k: "pkt", off: s.base, org: s.base });
       if (f === "data_end") return set({ k: "end" });
       return set({ k: "v", bits: f ? B.labelled(`m:${f}`, 32) : refuse(`a load of xdp_md at offset ${off}`) });
     }
@@ -656,7 +846,8 @@ export function recover(module: Module): Recovered {
         if (i.op === "sub" && x.k === "pkt" && y.k === "pkt") return set({ k: "v", bits: B.constBits(BigInt(x.off - y.off)) });
         const [p, d] = isPtr(x) ? [x, y] : [y, x];
         if (p.k === "end" || isPtr(d)) return refuse(`${i.op} of two pointers`);
-        if (p.k === "pkt" && i.op === "add") return offsetCases(s, bitsOf2(s, d), "a packet offset").map(([st, n]) => setIn(st, i, offsetPtr(p, n)));
+        const formed = i.args[isPtr(x) ? 1 : 0]!.kind !== "imm";
+        if (p.k === "pkt" && i.op === "add") return offsetCases(s, bitsOf2(s, d), "a packet offset").map(([st, n]) => setIn(st, i, formed ? { k: "pkt", off: p.off + n, org: p.off + n } : offsetPtr(p, n)));
         const n = Number(BigInt.asIntN(64, constOf(bitsOf2(s, d), "a pointer offset")));
         return set(offsetPtr(p, i.op === "sub" ? -n : n));
       }
@@ -694,6 +885,22 @@ export function recover(module: Module): Recovered {
     return refuse(`helper ${id}: the pipeline runs bpf_redirect (23) and bpf_xdp_adjust_head (44) only`);
   };
 
+  /** An equality of packet bits with a constant as byte constraints at this path's offsets (parserCondition lets only those through). */
+  const constraintsOf = (s: State, a: Atom & { kind: "cmp" }): ByteConstraint[] => {
+    const [sym, k]: [Bits, Bits] = B.isConst(a.b) ? [a.a, a.b] : [a.b, a.a];
+    const byByte = new Map<number, { mask: number; value: number }>();
+    for (let i = 0; i < a.width; i++) {
+      const l = sym[i]!;
+      if (typeof l !== "string") continue; // constant bits were checked equal by compare
+      const abs = absOf(s, l), bit = B.packetLabel(l)!.bit;
+      const c = byByte.get(abs) ?? { mask: 0, value: 0 };
+      c.mask |= 1 << bit;
+      if (k[i] === 1) c.value |= 1 << bit;
+      byByte.set(abs, c);
+    }
+    return [...byByte].sort((x, y) => x[0] - y[0]).map(([abs, c]) => ({ abs, ...c }));
+  };
+
   /** Both outcomes of an undecided condition, each state recording it. */
   const fork = (s: State, c: Sym & { k: "c" }): [State, boolean][] => {
     const known = s.decided.get(c.atom);
@@ -704,27 +911,37 @@ export function recover(module: Module): Recovered {
       const st = clone(s);
       const atomValue = v !== c.neg;
       st.decided.set(c.atom, atomValue);
-      st.atoms.push({ atom: c.atom, value: atomValue });
+      const check = c.check;
+      st.atoms.push({ atom: c.atom, value: atomValue, ...(check ? { valid: check.anchor } : {}) });
       const a = atoms[c.atom]!;
       if (a.kind === "len") {
         if (atomValue) st.knownGe = Math.max(st.knownGe, a.n);
         else st.knownLt = Math.min(st.knownLt, a.n);
       }
-      const check = c.check;
-      if (check) st.parser.push({ kind: "check", start: check.start, end: check.end, ok: atomValue });
-      else if (a.kind === "cmp" && a.cond === "eq" && parserCondition(a)) st.parser.push({ kind: "cond", atom: c.atom, value: atomValue });
+      if (check) {
+        st.parser.push({ kind: "check", start: check.start, end: check.end, ok: atomValue, anchor: check.anchor, ref: check.ref });
+        if (atomValue) st.proofs.push({ anchor: check.anchor, lo: check.start, hi: check.end, ref: check.ref });
+      } else if (a.kind === "cmp" && a.cond === "eq" && parserCondition(a)) st.parser.push({ kind: "cond", atom: c.atom, value: atomValue, constraints: constraintsOf(st, a) });
       out.push([st, v]);
     }
     return out;
   };
 
   const finish = (s: State, t: Block["term"] & { op: "ret" }) => {
-    const verdict = B.trunc(bitsOf(s, t.value), 32);
+    const verdict = materialize(B.trunc(bitsOf(s, t.value), 32));
+    if (s.redirect) s.redirect = materialize(s.redirect);
+    // Written bytes together, so that a CRC written out byte by byte is one hash unit's output.
+    const written = [...s.writes];
+    const flat = materialize(written.flatMap(([, w]) => w.slice(0, 8)));
+    s.writes = new Map(written.map(([o, w], k) => [o, [...flat.slice(k * 8, k * 8 + 8), ...w.slice(8).map((b) => (B.isXor(b) ? "d" : b))]]));
+    s.stateful = s.stateful.map((e) => ({ ...e, index: materialize(e.index), value: materialize(e.value) }));
     if (B.hasDirty(verdict)) refuse("the verdict depends on 64-bit arithmetic");
     if (s.redirect && B.hasDirty(s.redirect)) refuse("the redirect ifindex depends on 64-bit arithmetic");
     for (const [abs, w] of s.writes) if (B.hasDirty(w)) refuse(`the value written to packet byte ${abs - s.base} depends on 64-bit arithmetic or uninitialised stack`);
     for (const e of s.stateful) if (B.hasDirty(e.index) || B.hasDirty(e.value)) throw new Refused({ ...(e.insn === undefined ? {} : { insn: e.insn }), message: `the ${e.kind} of ${e.map.name} depends on 64-bit arithmetic` });
-    paths.push({ atoms: s.atoms, parser: s.parser, verdict, ...(s.redirect ? { redirect: s.redirect } : {}), delta: s.base, writes: s.writes, stateful: s.stateful });
+    const bytes = new Map<number, string>();
+    for (const p of s.proofs) for (let o = p.lo; o < p.hi; o++) bytes.set(o, `p:${p.anchor}:${o - p.ref}`);
+    paths.push({ atoms: s.atoms, parser: s.parser, verdict, ...(s.redirect ? { redirect: s.redirect } : {}), delta: s.base, writes: s.writes, bytes, stateful: s.stateful });
     if (paths.length > MAX_PATHS) throw new Refused({ message: `more than ${MAX_PATHS} paths through the program: the pipeline's gateways would not hold their predicates` });
   };
 
@@ -738,6 +955,7 @@ export function recover(module: Module): Recovered {
         s.visits.set(block.name, n);
       }
       for (let k = from; k < block.insts.length; k++) {
+        site = block.insts[k]!.origin === undefined ? `${block.name}.${k}` : String(block.insts[k]!.origin);
         const next = step(s, block.insts[k]!);
         if (next.length !== 1 || next[0] !== s) {
           for (const st of next) run(st, block, k + 1);
@@ -769,7 +987,7 @@ export function recover(module: Module): Recovered {
   };
 
   const entry = func.blocks[0]!;
-  const init: State = { env: new Map(), stack: new Map(), spills: new Map(), writes: new Map(), base: 0, knownGe: 0, knownLt: Number.MAX_SAFE_INTEGER, atoms: [], decided: new Map(), parser: [], stateful: [], inserted: new Map(), visits: new Map() };
+  const init: State = { env: new Map(), stack: new Map(), spills: new Map(), writes: new Map(), base: 0, knownGe: 0, knownLt: Number.MAX_SAFE_INTEGER, atoms: [], decided: new Map(), parser: [], stateful: [], inserted: new Map(), visits: new Map(), proofs: [], checkRuns: new Map(), known: new Map() };
   if (entry.params[0]) init.env.set(entry.params[0].id, { k: "ctx" });
   try {
     run(init, entry, 0);

@@ -26,7 +26,7 @@ import * as B from "./bits.js";
 import type { Bits } from "./bits.js";
 import type { Path, Problem, Recovered, StatefulEffect, TempOp } from "./paths.js";
 
-const ALU: readonly TempOp[] = ["add", "sub", "and", "or", "xor"];
+const ALU: readonly Exclude<TempOp, "hash">[] = ["add", "sub", "and", "or", "xor"];
 
 /** The tables a path's conditions and effects read (through temporaries), and the tables whose hit it tests. */
 export function pathTables(p: Path, rec: Recovered, memo = new Map<number, ReadonlySet<number>>()): Set<number> {
@@ -196,7 +196,7 @@ function branches(paths: readonly Path[], rec: Recovered, byMap: ReadonlyMap<str
 }
 
 function pathTablesOfBits(bits: Bits, rec: Recovered, memo: Map<number, ReadonlySet<number>>, acc: Set<number>): void {
-  const p: Path = { atoms: [], parser: [], verdict: bits, delta: 0, writes: new Map(), stateful: [] };
+  const p: Path = { atoms: [], parser: [], verdict: bits, delta: 0, writes: new Map(), bytes: new Map(), stateful: [] };
   for (const t of pathTables(p, rec, memo)) acc.add(t);
 }
 
@@ -223,7 +223,8 @@ function asRmw(u: StatefulEffect, t: number, rec: Recovered, dependsOnOld: (b: B
     const temp = rec.temps[Number(m[1])]!;
     const isOld = (b: Bits) => b.every((x, j) => (j < n ? x === old(j) : x === 0));
     const [oldSide, other] = isOld(temp.a) ? [temp.a, temp.b] : temp.op !== "sub" && isOld(temp.b) ? [temp.b, temp.a] : [undefined, undefined];
-    if (oldSide && other && ALU.includes(temp.op) && !dependsOnOld(other)) return { ...rest, ...at, kind: "rmw", alu: temp.op, value: B.widen(other.slice(0, 32)) };
+    const alu = ALU.find((op) => op === temp.op);
+    if (oldSide && other && alu && !dependsOnOld(other)) return { ...rest, ...at, kind: "rmw", alu, value: B.widen(other.slice(0, 32)) };
   }
   return `the update of ${u.map.name} computes its new value from the old one by more than one operation: a stateful ALU does old op operand (${ALU.join(", ")}) or writes a value that does not depend on the old one`;
 }

@@ -1,6 +1,7 @@
 // PHV allocation (docs/asic-pipeline.md §PHV): every bit label the pipeline reads or
-// writes gets a home in a fixed-size container. Packet bytes are packed per extraction
-// segment (32-bit containers first, wide fields split over several); table action data
+// writes gets a home in a fixed-size container. Packet bytes are packed per header instance
+// (32-bit containers first, wide fields split over several), each with one home whatever
+// offset a path finds the header at, and a validity bit; table action data
 // per table; each ALU temporary has a 32-bit container; gateway predicates and hit bits
 // are packed eight to an 8-bit container; metadata (pkt_len, verdict, ...) has its own.
 import type { Bit, Bits } from "../analysis/bits.js";
@@ -55,12 +56,16 @@ export class Phv {
    * 4-byte runs into 32-bit ones, then 2, then 1. Within a container the first byte is the
    * most significant (network order, as the deparser emits it).
    */
-  packBytes(bytes: readonly string[], holds: string, byteLabel: (b: string, bit: number) => string): void {
+  packBytes(bytes: readonly string[], holds: string, byteLabel: (b: string, bit: number) => string, shown: (b: string) => string = (b) => b, overlay?: (width: 8 | 16 | 32) => Container | undefined): void {
     let i = 0;
     while (i < bytes.length) {
       const left = bytes.length - i;
       const n = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-      const c = this.container((n * 8) as 8 | 16 | 32, `${holds} ${bytes[i]}${n > 1 ? `..${bytes[i + n - 1]}` : ""}`);
+      const what = `${holds} ${shown(bytes[i]!)}${n > 1 ? `..${shown(bytes[i + n - 1]!)}` : ""}`;
+      // A container another header holds that is never extracted on the same packet (overlay).
+      const shared = overlay?.((n * 8) as 8 | 16 | 32);
+      if (shared) this.allocation.find((a) => a.c === shared)!.holds += ` | ${what}`;
+      const c = shared ?? this.container((n * 8) as 8 | 16 | 32, what);
       const w = Phv.widthOf(c) / 8;
       this.reverse = undefined;
       for (let k = 0; k < n; k++) for (let bit = 0; bit < 8; bit++) this.home.set(byteLabel(bytes[i + k]!, bit), { c, bit: (w - 1 - k) * 8 + bit });
@@ -72,9 +77,9 @@ export class Phv {
   bit(label: string, holds: string): BitRef {
     const have = this.home.get(label);
     if (have) return have;
-    if (!this.bitsBox || this.bitsBox.used === 8) this.bitsBox = { c: this.container(8, "predicate and hit bits"), used: 0 };
+    if (!this.bitsBox || this.bitsBox.used === 8) this.bitsBox = { c: this.container(8, "predicate, hit and validity bits"), used: 0 };
     const ref = { c: this.bitsBox.c, bit: this.bitsBox.used++ };
-    this.allocation.find((a) => a.c === ref.c)!.holds = `predicate and hit bits (${[...this.home].filter(([, r]) => r.c === ref.c).length + 1})`;
+    this.allocation.find((a) => a.c === ref.c)!.holds = `predicate, hit and validity bits (${[...this.home].filter(([, r]) => r.c === ref.c).length + 1})`;
     void holds;
     this.home.set(label, ref);
     this.reverse = undefined;

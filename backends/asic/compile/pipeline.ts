@@ -107,12 +107,34 @@ function registerUse(map: MapDef, d: PipelineDescriptor): Use {
 
 const labelsOf = (b: Bits): string[] => b.filter((x): x is string => typeof x === "string");
 
-export function compilePipeline(rec: Recovered, d: PipelineDescriptor): CompiledPipeline {
+/**
+ * The recovered program with each bounds check that extracts a header (a path atom with
+ * `valid`) replaced by that header's validity atom: one atom per header instance, whichever
+ * check and offset found it on a path, so predicates key on the bit the parser sets.
+ */
+function withValidity(rec: Recovered): Recovered {
+  const atoms: Atom[] = [...rec.atoms];
+  const ids = new Map<string, number>();
+  const validAtom = (anchor: string) => {
+    let id = ids.get(anchor);
+    if (id === undefined) {
+      id = atoms.length;
+      atoms.push({ kind: "valid", anchor });
+      ids.set(anchor, id);
+    }
+    return id;
+  };
+  const paths = rec.paths.map((p) => ({ ...p, atoms: p.atoms.map((a) => (a.valid === undefined ? a : { atom: validAtom(a.valid), value: a.value })) }));
+  return { ...rec, atoms, paths };
+}
+
+export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): CompiledPipeline {
+  const rec = withValidity(recovered);
   const problems: string[] = [];
   // 1. Parser.
   let graph;
   try {
-    graph = buildParseGraph(rec.paths, rec.atoms);
+    graph = buildParseGraph(rec.paths, d.parser.lookahead_bytes);
   } catch (e) {
     if (e instanceof ParseError) throw new FitError([`parser: ${e.message}`]);
     throw e;
@@ -138,6 +160,8 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   // 64-bit operation left behind are dead.
   const liveTemps = new Set<number>();
   const keyAtomSet = new Set(rec.paths.flatMap((p) => p.atoms.map((a) => a.atom)));
+  // Bounds checks that extract a header are its validity bit (withValidity), not a gateway.
+  const validAnchors = rec.atoms.flatMap((a) => (a.kind === "valid" ? [a.anchor] : []));
   const markLive = (b: Bits) => {
     for (const l of labelsOf(b)) {
       if (!l.startsWith("x:")) continue;
@@ -164,19 +188,60 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
   let verdictC: Container, redirectC: Container, redirectValidC: Container, deparseC: Container;
   const addressC = new Map<number, Container>();
+  const plans = rec.paths.map((p) => outputPlan(p, problems));
+  if (problems.length) return fail(problems);
   try {
-    const bounds = new Set<number>();
-    for (const [s, e] of graph.ranges) (bounds.add(s), bounds.add(e));
-    const cuts = [...bounds].sort((a, b) => a - b);
-    const covered = (x: number) => graph.ranges.some(([s, e]) => x >= s && x < e);
-    for (let k = 0; k + 1 < cuts.length; k++) {
-      const bytes: string[] = [];
-      for (let x = cuts[k]!; x < cuts[k + 1]!; x++) if (covered(x)) bytes.push(String(x));
-      if (bytes.length) phv.packBytes(bytes, "packet bytes", (b, bit) => `p:${b}:${bit}`);
+    // Header bytes: one home per header instance (whatever offset a path finds it at), for
+    // the bytes some path reads or the deparser emits; bytes of a header no path needs are
+    // not extracted (the parser skips them).
+    const needed = new Set<string>();
+    for (const l of allLabels) if (l.startsWith("p:")) needed.add(B.packetLabel(l)!.byte);
+    for (const plan of plans) for (const l of [...plan.emit, ...plan.sets.keys()]) if (l.startsWith("p:")) needed.add(l);
+    const stateOrder = new Map<string, number>();
+    for (const st of graph.states) for (const a of [st.anchor, ...st.then.map((h) => h.anchor)]) if (a !== undefined && !stateOrder.has(a)) stateOrder.set(a, st.id);
+    const byAnchor = new Map<string, number[]>();
+    for (const byte of needed) {
+      const pl = B.packetLabel(`${byte}:0`)!;
+      if (!stateOrder.has(pl.anchor)) return fail([`PHV: packet byte ${pl.anchor === "abs" ? pl.rel : `${pl.rel} of the header checked at ${pl.anchor}`} is read but no parser state extracts it`]);
+      byAnchor.set(pl.anchor, [...(byAnchor.get(pl.anchor) ?? []), pl.rel]);
     }
-    for (const l of [...allLabels].sort()) if (l.startsWith("p:") && !phv.has(l)) return fail([`PHV: packet byte ${l.split(":")[1]} is read but no parser state extracts it`]);
-    const written = [...new Set(rec.paths.flatMap((p) => [...p.writes.keys()]))].sort((a, b) => a - b);
-    for (const abs of written) if (!phv.has(`p:${abs}:0`)) phv.packBytes([String(abs)], "output byte", (b, bit) => `p:${b}:${bit}`);
+    // Headers never extracted from one packet share containers (a chip compiler's PHV overlay:
+    // IPv4 and IPv6 after Ethernet); the parser writes only the one it extracts.
+    const together = coExtracted(graph);
+    const occupants = new Map<Container, Set<string>>();
+    for (const anchor of [...byAnchor.keys()].sort((a, b) => stateOrder.get(a)! - stateOrder.get(b)! || a.localeCompare(b))) {
+      const rels = byAnchor.get(anchor)!.sort((a, b) => a - b);
+      const taken = new Set<Container>();
+      const overlay = (width: 8 | 16 | 32): Container | undefined => {
+        for (const [c, who] of occupants) {
+          if (Phv.widthOf(c) !== width || taken.has(c) || [...who].some((o) => together(anchor, o))) continue;
+          taken.add(c);
+          return c;
+        }
+        return undefined;
+      };
+      for (let i = 0; i < rels.length; ) {
+        let j = i + 1;
+        while (j < rels.length && rels[j] === rels[j - 1]! + 1) j++;
+        const labels = rels.slice(i, j).map((r) => `p:${anchor}:${r}`);
+        phv.packBytes(labels, `header @${anchor} bytes`, (b, bit) => `${b}:${bit}`, (b) => b.slice(b.lastIndexOf(":") + 1), overlay);
+        for (const l of labels) {
+          const c = phv.locate(`${l}:0`)!.c;
+          taken.add(c);
+          occupants.set(c, (occupants.get(c) ?? new Set()).add(anchor));
+        }
+        i = j;
+      }
+    }
+    // Output bytes that are not a header's (pushed in front, or a header byte another output byte copies).
+    const outputs = [...new Set(plans.flatMap((pl) => [...pl.emit, ...pl.sets.keys()].filter((l) => l.startsWith("o:")).map((l) => Number(l.slice(2)))))].sort((a, b) => a - b);
+    for (let i = 0; i < outputs.length; ) {
+      let j = i + 1;
+      while (j < outputs.length && outputs[j] === outputs[j - 1]! + 1) j++;
+      phv.packBytes(outputs.slice(i, j).map((o) => `o:${o}`), "output bytes", (b, bit) => `${b}:${bit}`, (b) => b.slice(2));
+      i = j;
+    }
+    for (const a of validAnchors.sort((x, y) => (stateOrder.get(x) ?? 0) - (stateOrder.get(y) ?? 0) || x.localeCompare(y))) phv.bit(`v:${a}`, "validity");
     phv.field("m:pkt_len", 16, "pkt_len");
     for (const f of ["ingress_ifindex", "rx_queue_index"]) if ([...allLabels].some((l) => l.startsWith(`m:${f}:`))) phv.field(`m:${f}`, 32, f);
     for (const t of rec.tables) {
@@ -189,7 +254,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     redirectC = phv.field("redirect", 32, "redirect ifindex");
     redirectValidC = phv.field("redirect_valid", 8, "redirect valid");
     deparseC = phv.field("deparse", 16, "deparser layout");
-    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : a.kind === "learned" ? phv.bit(`l:${i}`, "learned") : phv.bit(`g:${i}`, "predicate")));
+    rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind !== "valid" && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : a.kind === "learned" ? phv.bit(`l:${i}`, "learned") : phv.bit(`g:${i}`, "predicate")));
     for (const t of rec.tables) phv.bit(`h:${t.id}`, "hit");
   } catch (e) {
     if (e instanceof PhvFullError) return fail([`PHV: ${e.message}`]);
@@ -260,6 +325,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     const a = rec.atoms[i]!;
     if (a.kind === "hit") return tableAt(a.table) + 1;
     if (a.kind === "learned") return saluAt(a.map) + 1;
+    if (a.kind === "valid") return 0; // the parser's
     return gatewayAt(i);
   };
   const tableAt = (id: number): number =>
@@ -280,8 +346,10 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     at(`temp ${id}`, () => {
       const t = rec.temps[id]!;
       const s = place(`temporary ${t.id} (${t.op})`, ready(t.a, t.b), { ...zero(), action_slots: 1 });
-      const op: Op = { op: t.op, dst: phv.locate(`x:${t.id}:0`)!.c, a: phv.operand(t.a), b: phv.operand(t.b) };
-      noteReads(s, op.a, op.b!);
+      const dst = phv.locate(`x:${t.id}:0`)!.c;
+      // A hash unit's GF(2) matrix: the operand's gather drops trailing zeros, the rows do too.
+      const op: Op = t.op === "hash" ? { op: "hash", dst, a: phv.operand(t.a), rows: t.rows!.map((r) => r.slice(0, B.significant(t.a))) } : { op: t.op, dst, a: phv.operand(t.a), b: phv.operand(t.b) };
+      noteReads(s, op.a, op.b ?? []);
       emit(computeOps, s, op);
       return s;
     });
@@ -298,7 +366,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
     });
   const bitOfAtom = (i: number): BitRef => {
     const a = rec.atoms[i]!;
-    return phv.locate(a.kind === "hit" ? `h:${a.table}` : a.kind === "learned" ? `l:${i}` : `g:${i}`)!;
+    return phv.locate(a.kind === "hit" ? `h:${a.table}` : a.kind === "learned" ? `l:${i}` : a.kind === "valid" ? `v:${a.anchor}` : `g:${i}`)!;
   };
   /** An action table selecting among `programs` by the predicate bits: its rows, key and what it takes. */
   const predicated = (covers: readonly Cube[][]) => {
@@ -372,7 +440,7 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
   const problemsBefore = problems.length;
   const opPaths = new Map<string, { op: Op; paths: number[] }>();
   rec.paths.forEach((p, k) => {
-    for (const op of pathOps(p, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds, problems)) {
+    for (const op of pathOps(p, plans[k]!, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds)) {
       const key = JSON.stringify(op);
       if (!opPaths.has(key)) opPaths.set(key, { op, paths: [] });
       opPaths.get(key)!.paths.push(k);
@@ -487,7 +555,11 @@ export function compilePipeline(rec: Recovered, d: PipelineDescriptor): Compiled
         id: st.id,
         cursor: st.cursor,
         needs: st.end - st.cursor,
-        extract: extractionsOf(st.cursor, st.extractFrom, st.end, phv),
+        extract: extractionsOf(st, st.cursor, phv),
+        ...(st.anchor !== undefined && phv.has(`v:${st.anchor}`) ? { valid: phv.locate(`v:${st.anchor}`)! } : {}),
+        ...(st.then.length
+          ? { then: st.then.map((h) => ({ needs: h.end - st.cursor, extract: extractionsOf(h, st.cursor, phv), ...(phv.has(`v:${h.anchor}`) ? { valid: phv.locate(`v:${h.anchor}`)! } : {}) })) }
+          : {}),
         rows: st.rows.map((r) => {
           const value = new Uint8Array(d.parser.lookahead_bytes), mask = new Uint8Array(d.parser.lookahead_bytes);
           for (const c of r.constraints) {
@@ -548,19 +620,126 @@ export function describeAtom(a: Atom, rec: Recovered): string {
   if (a.kind === "len") return `pkt_len >= ${a.n}`;
   if (a.kind === "hit") return `${tableName(rec, a.table)} hit`;
   if (a.kind === "learned") return `${a.map} learned`;
+  if (a.kind === "valid") return `header @${a.anchor} valid`;
   return `${a.cond}/${a.width}`;
 }
 
-/** A state's extraction: the containers holding its bytes, by offset from the cursor. */
-function extractionsOf(cursor: number, from: number, end: number, phv: Phv): { from: number; bytes: number; c: Container }[] {
-  const out: { from: number; bytes: number; c: Container }[] = [];
-  for (let x = from; x < end; x++) {
-    const ref = phv.locate(`p:${x}:0`)!;
+/**
+ * A state's extraction: the containers of its header's bytes that have a home, by offset
+ * from the cursor, and the byte of the container each run starts at (0: the most
+ * significant). Bytes without a home are proved (the state needs them) but not extracted.
+ */
+function extractionsOf(st: { extractFrom: number; end: number; anchor?: string; ref: number }, cursor: number, phv: Phv): { from: number; bytes: number; c: Container; at?: number }[] {
+  const out: { from: number; bytes: number; c: Container; at?: number }[] = [];
+  if (st.anchor === undefined) return out;
+  let prev: { x: number; c: Container; at: number } | undefined;
+  for (let x = st.extractFrom; x < st.end; x++) {
+    const ref = phv.locate(`p:${st.anchor}:${x - st.ref}:0`);
+    if (!ref) continue;
+    const at = (Phv.widthOf(ref.c) - 8 - ref.bit) / 8;
     const last = out.at(-1);
-    if (last && last.c === ref.c) last.bytes++;
-    else out.push({ from: x - cursor, bytes: 1, c: ref.c });
+    if (last && prev && prev.c === ref.c && prev.x === x - 1 && prev.at === at - 1) last.bytes++;
+    else out.push({ from: x - cursor, bytes: 1, c: ref.c, ...(at ? { at } : {}) });
+    prev = { x, c: ref.c, at };
   }
   return out;
+}
+
+/**
+ * Whether two header instances may be extracted from one packet: both on one route of the
+ * parse graph (a route is what the parser may extract from a packet, speculatively past the
+ * gateways' conditions). Over-approximated by the headers on any route into a state and any
+ * route out of it, which is safe: more pairs only share fewer containers.
+ */
+function coExtracted(graph: ReturnType<typeof buildParseGraph>): (a: string, b: string) => boolean {
+  const own = (id: number) => {
+    const st = graph.states[id]!;
+    return [st.anchor, ...st.then.map((h) => h.anchor)].filter((a): a is string => a !== undefined);
+  };
+  const next = (id: number) => [...new Set(graph.states[id]!.rows.flatMap((r) => (r.next === "accept" ? [] : [r.next])))];
+  const down = new Map<number, Set<string>>();
+  const below = (id: number): Set<string> => {
+    let d = down.get(id);
+    if (d) return d;
+    d = new Set(own(id));
+    for (const n of next(id)) for (const a of below(n)) d.add(a);
+    down.set(id, d);
+    return d;
+  };
+  const up = new Map<number, Set<string>>();
+  const visit = (id: number, before: ReadonlySet<string>) => {
+    const u = up.get(id) ?? new Set<string>();
+    const size = u.size;
+    for (const a of [...before, ...own(id)]) u.add(a);
+    if (up.has(id) && u.size === size) return;
+    up.set(id, u);
+    for (const n of next(id)) visit(n, u);
+  };
+  visit(graph.start, new Set());
+  const pairs = new Set<string>();
+  for (const [id, u] of up) for (const a of own(id)) for (const b of [...u, ...below(id)]) (pairs.add(`${a}|${b}`), pairs.add(`${b}|${a}`));
+  return (a, b) => a === b || pairs.has(`${a}|${b}`);
+}
+
+/**
+ * What a path's output is made of: per output byte (input offsets delta.. up to the last
+ * written byte, then the payload) the byte label whose container the deparser emits, and the
+ * new contents of those the path's action computes. A byte that is a header byte unchanged
+ * (the P4 deparser writing a header back, shifted by a push or a pop) is emitted from that
+ * header's home; a computed one goes into the home of the header byte at its offset, or into
+ * an output container (`o:abs`) when that home is itself emitted elsewhere as it arrived.
+ */
+interface OutputPlan {
+  readonly emit: readonly string[];
+  readonly sets: ReadonlyMap<string, Bits>;
+  readonly payloadFrom: number;
+}
+
+/**
+ * The byte a value of 8 bits is, unchanged, when its container holds it at a byte boundary:
+ * a header byte (`p:A:r`), a table's action data byte (`t:T:B`), or bits 8k..8k+7 of a
+ * temporary or a metadata field (their containers hold bit i at bit i): the deparser emits it
+ * from there (a CRC a hash unit computed goes out from the hash unit's container).
+ */
+function byteSource(v: Bits): string | undefined {
+  const first = v[0];
+  if (typeof first !== "string") return undefined;
+  const cut = first.lastIndexOf(":");
+  const family = first.slice(0, cut), bit = Number(first.slice(cut + 1));
+  const bytewise = first.startsWith("p:") || first.startsWith("t:");
+  if (!(bytewise || first.startsWith("x:") || first.startsWith("m:")) || (bytewise ? bit !== 0 : bit % 8 !== 0)) return undefined;
+  if (!v.every((b, j) => b === `${family}:${bit + j}`)) return undefined;
+  return bytewise ? family : first;
+}
+
+function outputPlan(p: Path, problems: string[]): OutputPlan {
+  const lastWritten = Math.max(-Infinity, ...p.writes.keys());
+  const end = Math.max(p.delta, lastWritten + 1);
+  const bytes: { abs: number; v: Bits; copy?: string }[] = [];
+  for (let abs = p.delta; abs < end; abs++) {
+    const home = p.bytes.get(abs);
+    const v: Bits | undefined = p.writes.get(abs) ?? (home ? Array.from({ length: 8 }, (_, j) => `${home}:${j}`) : undefined);
+    if (!v) {
+      problems.push(`deparser: output byte ${abs - p.delta} (input byte ${abs}) is neither written nor extracted`);
+      continue;
+    }
+    const copy = byteSource(v.slice(0, 8));
+    bytes.push({ abs, v: v.slice(0, 8), ...(copy ? { copy } : {}) });
+  }
+  const copied = new Set(bytes.flatMap((b) => (b.copy?.startsWith("p:") ? [b.copy] : [])));
+  const emit: string[] = [];
+  const sets = new Map<string, Bits>();
+  for (const b of bytes) {
+    if (b.copy) {
+      emit.push(b.copy);
+      continue;
+    }
+    const home = p.bytes.get(b.abs);
+    const target = home && !copied.has(home) ? home : `o:${b.abs}`;
+    sets.set(target, b.v);
+    emit.push(target);
+  }
+  return { emit, sets, payloadFrom: end };
 }
 
 interface MetaContainers {
@@ -571,44 +750,37 @@ interface MetaContainers {
 }
 
 /** A path's effects as VLIW ops on containers (one per container the path writes). */
-function pathOps(p: Path, phv: Phv, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>, problems: string[]): Op[] {
+function pathOps(p: Path, plan: OutputPlan, phv: Phv, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>): Op[] {
   const ops: Op[] = [{ op: "set", dst: m.verdictC, a: phv.operand(p.verdict) }];
   if (p.redirect) ops.push({ op: "set", dst: m.redirectC, a: phv.operand(p.redirect) }, { op: "set", dst: m.redirectValidC, a: [{ k: "1", n: 1 }] });
-  // Packet writes: each container holding a written byte is set whole (deposit of the new
-  // bytes into its old ones); reads see the PHV at the stage's input, so swaps need nothing.
-  const byContainer = new Map<Container, number[]>();
-  for (const abs of [...p.writes.keys()].sort((a, b) => a - b)) {
-    const c = phv.locate(`p:${abs}:0`)!.c;
+  // Packet writes: each container holding a computed output byte is set whole (deposit of
+  // the new bytes into its old ones); reads see the PHV at the stage's input, so swaps need nothing.
+  const byContainer = new Map<Container, string[]>();
+  for (const l of [...plan.sets.keys()].sort()) {
+    const c = phv.locate(`${l}:0`)!.c;
     if (!byContainer.has(c)) byContainer.set(c, []);
-    byContainer.get(c)!.push(abs);
+    byContainer.get(c)!.push(l);
   }
-  for (const [c, absList] of [...byContainer].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }))) {
+  for (const [c, labels] of [...byContainer].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }))) {
     const width = Phv.widthOf(c);
     const bits: B.Bit[] = [];
-    for (let bit = 0; bit < width; bit++) bits.push(phvLabelAt(phv, c, bit) ?? 0);
-    for (const abs of absList) {
-      const w = p.writes.get(abs)!;
-      for (let j = 0; j < 8; j++) bits[phv.locate(`p:${abs}:${j}`)!.bit] = w[j]!;
+    for (let bit = 0; bit < width; bit++) bits.push(phv.labelAt(c, bit) ?? 0);
+    for (const l of labels) {
+      const w = plan.sets.get(l)!;
+      for (let j = 0; j < 8; j++) bits[phv.locate(`${l}:${j}`)!.bit] = w[j]!;
     }
     ops.push({ op: "set", dst: c, a: phv.operand(bits) });
   }
-  // The deparser layout: input bytes delta.. up to the last written one from their containers, then the payload.
-  const lastWritten = Math.max(-Infinity, ...p.writes.keys());
-  const end = Math.max(p.delta, lastWritten + 1);
-  const emit: { c: Container; byte: number }[] = [];
-  for (let abs = p.delta; abs < end; abs++) {
-    const ref = phv.locate(`p:${abs}:0`);
-    if (!ref) {
-      problems.push(`deparser: output byte ${abs - p.delta} (input byte ${abs}) is neither written nor extracted`);
-      continue;
-    }
-    emit.push({ c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 });
-  }
-  const sig = JSON.stringify({ emit, payload_from: end });
+  // The deparser layout: the output bytes from their containers, then the payload.
+  const emit = plan.emit.map((l) => {
+    const ref = phv.locate(l.startsWith("x:") || l.startsWith("m:") ? l : `${l}:0`)!;
+    return { c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 };
+  });
+  const sig = JSON.stringify({ emit, payload_from: plan.payloadFrom });
   let layout = layoutIds.get(sig);
   if (layout === undefined) {
     layout = layouts.length;
-    layouts.push({ id: layout, emit, payload_from: end });
+    layouts.push({ id: layout, emit, payload_from: plan.payloadFrom });
     layoutIds.set(sig, layout);
   }
   ops.push({ op: "set", dst: m.deparseC, a: phv.operand(B.constBits(BigInt(layout), 16)) });
@@ -655,9 +827,4 @@ class CycleError extends Error {
   constructor(readonly unit: string) {
     super(unit);
   }
-}
-
-/** The label whose home is bit `bit` of container `c` (packet bytes only are asked for). */
-function phvLabelAt(phv: Phv, c: Container, bit: number): string | undefined {
-  return phv.labelAt(c, bit);
 }

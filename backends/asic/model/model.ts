@@ -11,6 +11,7 @@ import type { ParserConfig, ActionTableConfig, BitRef, Container, Operand, Pipel
 import { Memory } from "../images.js";
 import type { MapDef } from "../../../runtime/maps/def.js";
 import { evalCmp } from "../analysis/paths.js";
+import { hashValue } from "../analysis/bits.js";
 
 export interface PacketMeta {
   readonly ingress_ifindex: number;
@@ -115,7 +116,7 @@ export class PipelineModel {
         lines.push(`table ${t.name}: action ${prog.name}`);
         for (const op of prog.ops) {
           const a = read(input, op.a), b = op.b ? read(input, op.b) : 0n;
-          const v = op.op === "set" ? a : op.op === "add" ? a + b : op.op === "sub" ? a - b : op.op === "and" ? a & b : op.op === "or" ? a | b : a ^ b;
+          const v = op.op === "hash" ? hashValue(op.rows ?? [], a) : op.op === "set" ? a : op.op === "add" ? a + b : op.op === "sub" ? a - b : op.op === "and" ? a & b : op.op === "or" ? a | b : a ^ b;
           setAll(op.dst, BigInt.asUintN(widthOf(op.dst), v));
         }
         for (const s of prog.stateful) this.stateful(s, input, read, writes, lines);
@@ -146,11 +147,29 @@ export class PipelineModel {
         break;
       }
       taken.push(`${st.id}@${cursor}`);
-      for (const x of st.extract) {
-        const w = widthOf(x.c) / 8;
-        let v = 0n;
-        for (let k = 0; k < x.bytes; k++) v |= BigInt(frame[cursor + x.from + k]!) << BigInt((w - 1 - k) * 8);
-        phv.set(x.c, v);
+      // Each extraction deposits its bytes into their places in the container (a header's
+      // container may hold bytes another state extracts), and marks its header valid.
+      const extract = (items: ParserConfig["states"][number]["extract"], valid: BitRef | undefined) => {
+        for (const x of items) {
+          const w = widthOf(x.c) / 8;
+          let v = phv.get(x.c) ?? 0n;
+          for (let k = 0; k < x.bytes; k++) {
+            const at = BigInt((w - 1 - (x.at ?? 0) - k) * 8);
+            v = (v & ~(0xffn << at)) | (BigInt(frame[cursor + x.from + k]!) << at);
+          }
+          phv.set(x.c, v);
+        }
+        if (valid) phv.set(valid.c, (phv.get(valid.c) ?? 0n) | (1n << BigInt(valid.bit)));
+      };
+      extract(st.extract, st.valid);
+      const short = (st.then ?? []).find((h) => {
+        if (cursor + h.needs > frame.length) return true;
+        extract(h.extract, h.valid);
+        return false;
+      });
+      if (short) {
+        taken.push(`(packet too short for ${short.needs} bytes: stop)`);
+        break;
       }
       const look = Uint8Array.from({ length: p.lookahead_bytes }, (_, i) => frame[cursor + i] ?? 0);
       const row: ParserConfig["states"][number]["rows"][number] | undefined = st.rows.find((r) => {

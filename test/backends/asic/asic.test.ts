@@ -20,7 +20,8 @@ import { manifestProblems } from "../../../backends/common/manifest.js";
 const ROOT = join(import.meta.dirname, "../../..");
 const CORPUS = join(ROOT, "test/frontends/p4/corpus");
 const GOLDEN = join(import.meta.dirname, "golden");
-const PROGRAMS = ["acl", "ebpf_compat", "flow_stats", "ipv4_router", "l2_switch", "port_ranges", "value_sets", "vlan_parser"];
+/** Every P4 program of the corpus: each compiles and gives the interpreter's STF results on asic. */
+const PROGRAMS = readdirSync(CORPUS).filter((f) => f.endsWith(".p4")).map((f) => f.slice(0, -3)).sort();
 /** Refused: the constructs are in golden/<name>.refused (none of the corpus today; the C examples have some). */
 const REFUSED: string[] = [];
 /** Control-plane entries of a corpus program, when it has a <name>.entries.json. */

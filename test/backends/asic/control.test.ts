@@ -28,7 +28,7 @@ const treeArb = (free: readonly number[], depth: number): fc.Arbitrary<Tree> =>
 function pathsOf(tree: Tree): Path[] {
   const out: Path[] = [];
   const walk = (t: Tree, atoms: { atom: number; value: boolean }[]) => {
-    if ("leaf" in t) return void out.push({ atoms, parser: [], verdict: [], delta: 0, writes: new Map(), stateful: [] });
+    if ("leaf" in t) return void out.push({ atoms, parser: [], verdict: [], delta: 0, writes: new Map(), bytes: new Map(), stateful: [] });
     walk(t.t, [...atoms, { atom: t.atom, value: true }]);
     walk(t.f, [...atoms, { atom: t.atom, value: false }]);
   };

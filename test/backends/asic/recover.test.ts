@@ -23,17 +23,17 @@ short:
 
 describe("the bit domain", () => {
   it("byte-by-byte assembly with shifts and ors is the packet bits themselves", () => {
-    let v: B.Bits = B.widen(B.packetByte(0));
-    for (let i = 1; i < 6; i++) v = B.bitwise("or", B.shl(v, 8), B.widen(B.packetByte(i)))!;
-    expect(v.slice(0, 8)).toEqual(B.packetByte(5));
-    expect(v.slice(40, 48)).toEqual(B.packetByte(0));
+    let v: B.Bits = B.widen(B.packetByte("eth", 0));
+    for (let i = 1; i < 6; i++) v = B.bitwise("or", B.shl(v, 8), B.widen(B.packetByte("eth", i)))!;
+    expect(v.slice(0, 8)).toEqual(B.packetByte("eth", 5));
+    expect(v.slice(40, 48)).toEqual(B.packetByte("eth", 0));
     expect(v.slice(48).every((b) => b === 0)).toBe(true);
   });
   it("and with a constant selects bits, be16 swaps bytes, two labels or'ed at one position need an ALU", () => {
-    expect(B.bitwise("and", B.widen(B.packetByte(14)), B.constBits(0xfn))!.slice(0, 8)).toEqual(["p:14:0", "p:14:1", "p:14:2", "p:14:3", 0, 0, 0, 0]);
-    const load16 = B.widen([...B.packetByte(12), ...B.packetByte(13)]);
-    expect(B.bswap(load16, 2).slice(0, 8)).toEqual(B.packetByte(13));
-    expect(B.bitwise("or", B.widen(B.packetByte(1)), B.widen(B.packetByte(2)))).toBeUndefined();
+    expect(B.bitwise("and", B.widen(B.packetByte("ip", 0)), B.constBits(0xfn))!.slice(0, 8)).toEqual(["p:ip:0:0", "p:ip:0:1", "p:ip:0:2", "p:ip:0:3", 0, 0, 0, 0]);
+    const load16 = B.widen([...B.packetByte("eth", 12), ...B.packetByte("eth", 13)]);
+    expect(B.bswap(load16, 2).slice(0, 8)).toEqual(B.packetByte("eth", 13));
+    expect(B.bitwise("or", B.widen(B.packetByte("eth", 1)), B.widen(B.packetByte("eth", 2)))).toBeUndefined();
   });
 });
 
@@ -72,12 +72,52 @@ miss:
     expect(r.problems).toEqual([]);
     expect(r.temps).toEqual([]); // no ALU work: the key is fields
     expect(r.tables).toHaveLength(1);
-    expect(r.tables[0]!.key.slice(0, 8)).toEqual(B.packetByte(5));
-    expect(r.tables[0]!.key.slice(40, 48)).toEqual(B.packetByte(0));
+    // The bytes are named by the check that proved them (the entry block's packet.check, no BPF origin in IR text).
+    expect(r.tables[0]!.key.slice(0, 8)).toEqual(B.packetByte("entry.3", 5));
+    expect(r.tables[0]!.key.slice(40, 48)).toEqual(B.packetByte("entry.3", 0));
     expect(r.paths).toHaveLength(3);
     expect(r.atoms.map((a) => a.kind)).toEqual(["len", "hit"]);
+    // The bounds check is the Ethernet header's validity on every path that took it.
+    expect(r.paths.every((p) => p.atoms.filter((a) => r.atoms[a.atom]!.kind === "len").every((a) => a.valid === "entry.3"))).toBe(true);
     const hitPath = r.paths.find((p) => p.atoms.some((a) => r.atoms[a.atom]!.kind === "hit" && a.value))!;
     expect(hitPath.verdict.slice(0, 8)).toEqual(["t:0:0:0", "t:0:0:1", "t:0:0:2", "t:0:0:3", "t:0:0:4", "t:0:0:5", "t:0:0:6", "t:0:0:7"]);
+  });
+
+  it("a header found at two offsets (after a VLAN tag or not) is one instance: the same labels, its bounds check its validity", () => {
+    const m = parseIr(`${HEAD}parsed:
+  %5 = load.u8 packet, %2, 12 : i64
+  %6 = icmp.eq %5, 129 : i1
+  br_if %6, tagged, untagged
+tagged:
+  br l3(18)
+untagged:
+  br l3(14)
+l3(%7: i64):
+  %8 = ptradd %2, %7 : ptr.packet
+  %9 = packet.check %8, %3, 20 : i1
+  br_if %9, ip, short
+ip:
+  %10 = load.u8 packet, %8, 9 : i64
+  %11 = icmp.eq %10, 6 : i1
+  br_if %11, tcp, other
+tcp:
+  ret 2
+other:
+  ret 3
+}
+`);
+    const r = recover(m);
+    expect(r.problems).toEqual([]);
+    // One comparison of the protocol byte, whichever offset the path found IPv4 at (23 or 27).
+    const proto = r.atoms.filter((a) => a.kind === "cmp" && a.b.slice(0, 8).every((q) => q === 0 || q === 1) && B.toBigInt(a.b) === 6n);
+    expect(proto).toHaveLength(1);
+    expect((proto[0] as { a: B.Bits }).a.slice(0, 8)).toEqual(B.packetByte("l3.1", 9));
+    // Both IPv4 bounds checks (pkt_len >= 34 and >= 38: two atoms) are the validity of instance l3.1.
+    const ipChecks = r.paths.flatMap((p) => p.atoms.filter((a) => a.valid === "l3.1"));
+    expect(new Set(ipChecks.map((a) => r.atoms[a.atom]!.kind === "len" && (r.atoms[a.atom] as { n: number }).n))).toEqual(new Set([34, 38]));
+    // The path records where it found the header: byte 9 at 23 untagged, 27 tagged.
+    const at = r.paths.filter((p) => p.atoms.some((a) => a.valid === "l3.1" && a.value)).map((p) => [...p.bytes].find(([, l]) => l === "p:l3.1:9")![0]);
+    expect(new Set(at)).toEqual(new Set([23, 27]));
   });
 
   it("lists every construct it cannot run, with its reason", () => {
