@@ -211,7 +211,7 @@ export const fpgaBackend: Backend = {
     const problems = [...(rom.tailCalls ? offloadProblems(input.object, rom, input.programType).filter((d) => d.notes.some((n) => n.startsWith("in program "))) : []), ...engineProblems(input.object, rom)];
     if (problems.length) throw new DiagnosticError(problems);
     const lanes = engineLanes();
-    const brom = bundleRom(rom, lanes);
+    const brom = bundleRom(rom, lanes, { xdp: input.programType === "xdp" });
     const bundles = brom.layout.slots.length / lanes;
     const imemAw = romAddressBits(bundles);
     const romDepth = 2 ** imemAw;
@@ -340,7 +340,7 @@ export const fpgaBackend: Backend = {
       if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
     });
     const model = engineModel(request.vcd !== undefined);
-    const brom = bundleRom(rom, model.lanes);
+    const brom = bundleRom(rom, model.lanes, { xdp: true });
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through

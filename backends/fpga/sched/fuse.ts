@@ -1,16 +1,35 @@
 // Peephole fusions onto the engine's extensions (ext.ts), within one basic block: the
-// pair must be adjacent and the second must not be a branch target (it is not a block
-// leader), so no path reaches the second without the first. Each rewrite keeps the
-// meaning exactly (RFC 9669 §4.1):
+// operations fused must be adjacent and none but the first may be a branch target (only
+// the first may be a block leader), so no path reaches the rest without the first. Each
+// rewrite keeps the meaning exactly (RFC 9669 §4.1):
 //   mov64 rd, rs; op{32,64} rd, x  ->  rd = rs op x      (op32 reads the low half of rd = rs)
 //   mov32 rd, rs; op32 rd, x       ->  rd = rs op32 x    (not op64: mov32 zero-extends first)
 //   x = rd as a register operand reads rs (the value rd holds between the two)
 //   mov64 r0, imm; exit            ->  exit imm (r0 = sext imm); mov32 r0, imm: zext imm
-import { formOf } from "../../../ir/bpf/insn.js";
-import { alu3, ALU3_OPS, exitImm } from "./ext.js";
+// and, with what the program's dataflow says (FuseContext: pointer facts from ptrs.ts,
+// liveness from liveness.ts):
+//   ldxw rd, [ctx+F]               ->  ctx_read rd, F    (the base is statically the xdp_md pointer)
+//   ldxb ...; lsh ...; or ...; mov ... assembling 2/4/8 bytes of [p+off..] in one register
+//                                  ->  ldx_wide (LE, or BE with a byte swap), when every other
+//                                      register the run writes is dead after it and a bounds
+//                                      check before it proves every byte in the packet (so no
+//                                      original load could fault: the fault site cannot move)
+//   rX = rA + k (64-bit); jCC rX, rB  ->  jcc_add: if rA + k CC rB (the add stays, as its own
+//                                      slot, when rX is live after the jump)
+import { branchTarget, formOf } from "../../../ir/bpf/insn.js";
+import { alu3, alu3Fields, ALU3_OPS, CTX_FIELDS, ctxRead, exitImm, extForm, jccAdd, JCC_ADD_MAX, JCC_ADD_MIN, ldxWide, slotWeight, WIDE_MAX_WEIGHT } from "./ext.js";
 import type { Op } from "./ops.js";
+import { provenPacketAccess, type PtrFacts } from "./ptrs.js";
 
 const MOV = 0xb;
+
+/** What the dataflow fusions need; without it (tests of the pair fusions) they are off. */
+export interface FuseContext {
+  /** Pointer facts on entry to each original slot (ptrs.ts). */
+  readonly facts: readonly (PtrFacts | undefined)[];
+  /** Registers live on entry to each original slot (liveness.ts); past the program: all. */
+  readonly liveIn: (at: number) => number;
+}
 
 function fusePair(a: Op, b: Op): Op | undefined {
   const fa = formOf(a.insn);
@@ -37,15 +56,168 @@ function fusePair(a: Op, b: Op): Op | undefined {
   return undefined;
 }
 
-/** One block's operations with every fusable adjacent pair fused, left to right. */
-export function fuseBlock(ops: readonly Op[]): Op[] {
+// ------------------------------------------------------------------ ctx reads
+
+function ctxReads(ops: readonly Op[], cx: FuseContext): Op[] {
+  return ops.map((op) => {
+    const s = op.insn;
+    const f = cx.facts[op.origin[0]!];
+    // ldxw only: the engine's ctx window answers 4-byte loads (other sizes fault there)
+    if (op.hi || s.opcode !== 0x61 || !f || (f.ctx & (1 << s.src)) === 0 || !CTX_FIELDS.has(s.off)) return op;
+    return { insn: ctxRead(s.dst, s.off), origin: op.origin };
+  });
+}
+
+// ------------------------------------------------------------------ combined loads
+
+/** A register's value as bytes: per result byte (low first) the loaded byte's offset, or Z (zero). */
+type Bytes = readonly number[];
+const Z = Number.NaN;
+const isZ = (x: number): boolean => Number.isNaN(x);
+const zeros = (): number[] => new Array<number>(8).fill(Z);
+
+/** The longest run starting at ops[i] that assembles a wide packet value, as a fused op. */
+function combineAt(ops: readonly Op[], i: number, cx: FuseContext): { op: Op; last: number } | undefined {
+  const first = ops[i]!.insn;
+  if (ops[i]!.hi || first.opcode !== 0x71 || first.dst === first.src) return undefined;
+  const base = first.src;
+  const facts = cx.facts[ops[i]!.origin[0]!];
+  if (facts?.pkt[base] === undefined) return undefined;
+  const sym = new Map<number, Bytes>();
+  const written = new Set<number>();
+  let best: { op: Op; last: number } | undefined;
+  for (let j = i; j < ops.length && j < i + 32; j++) {
+    const op = ops[j]!;
+    const s = op.insn;
+    if (op.hi || extForm(s)) break;
+    const x = sym.get(s.dst);
+    const y = sym.get(s.src);
+    let v: number[] | undefined;
+    switch (s.opcode) {
+      case 0x71: // ldxb rd, [base + off]
+        if (s.src !== base || s.dst === base) return best;
+        v = zeros();
+        v[0] = s.off;
+        break;
+      case 0x67: // lsh64 rd, 8m
+      case 0x64: { // lsh32 rd, 8m: the value fits 32 bits and stays zero-extended
+        const width = s.opcode === 0x64 ? 4 : 8;
+        const m = s.imm / 8;
+        if (!x || s.off !== 0 || !Number.isInteger(m) || m < 0 || m >= width) return best;
+        if (x.slice(width).some((b) => !isZ(b)) || x.slice(width - m, width).some((b) => !isZ(b))) return best;
+        v = zeros();
+        for (let t = 0; t + m < width; t++) v[t + m] = x[t]!;
+        break;
+      }
+      case 0x4f: // or64 rd, rs
+      case 0x4c: { // or32: both fit 32 bits
+        if (!x || !y || s.off !== 0) return best;
+        if (s.opcode === 0x4c && [...x.slice(4), ...y.slice(4)].some((b) => !isZ(b))) return best;
+        v = zeros();
+        for (let t = 0; t < 8; t++) {
+          if (!isZ(x[t]!) && !isZ(y[t]!)) return best;
+          v[t] = isZ(x[t]!) ? y[t]! : x[t]!;
+        }
+        break;
+      }
+      case 0xbf: // mov64 rd, rs
+      case 0xbc: // mov32 rd, rs: fits 32 bits
+        if (!y || s.off !== 0 || (s.opcode === 0xbc && y.slice(4).some((b) => !isZ(b)))) return best;
+        v = [...y];
+        break;
+      default:
+        return best;
+    }
+    if (s.dst === base) return best;
+    sym.set(s.dst, v);
+    written.add(s.dst);
+    const wide = assembled(v);
+    if (!wide) continue;
+    // every other register the run wrote must be dead after it
+    const at = op.origin[op.origin.length - 1]!;
+    const live = cx.liveIn(at + 1);
+    if ([...written].some((r) => r !== s.dst && (live & (1 << r)) !== 0)) continue;
+    if (!provenPacketAccess(facts, base, wide.off, wide.bytes)) continue;
+    const weight = j - i + 1;
+    if (weight > WIDE_MAX_WEIGHT) break;
+    const origin = ops.slice(i, j + 1).flatMap((o) => o.origin);
+    best = { op: { insn: ldxWide(wide.bytes, s.dst, base, wide.off, wide.bigEndian, weight), origin }, last: j };
+  }
+  return best;
+}
+
+/** 2, 4 or 8 contiguous bytes in the low bytes, in little- or big-endian order, the rest zero. */
+function assembled(v: Bytes): { bytes: 2 | 4 | 8; off: number; bigEndian: boolean } | undefined {
+  const n = v.findIndex(isZ) < 0 ? 8 : v.findIndex(isZ);
+  if ((n !== 2 && n !== 4 && n !== 8) || v.slice(n).some((b) => !isZ(b))) return undefined;
+  const le = v.slice(0, n).every((b, t) => b === v[0]! + t);
+  if (le) return { bytes: n, off: v[0]!, bigEndian: false };
+  const be = v.slice(0, n).every((b, t) => b === v[n - 1]! + (n - 1 - t));
+  return be ? { bytes: n, off: v[n - 1]!, bigEndian: true } : undefined;
+}
+
+function combineLoads(ops: readonly Op[], cx: FuseContext): Op[] {
   const out: Op[] = [];
   for (let i = 0; i < ops.length; i++) {
-    const fused = i + 1 < ops.length ? fusePair(ops[i]!, ops[i + 1]!) : undefined;
-    if (fused) {
-      out.push(fused);
-      i++;
+    const c = combineAt(ops, i, cx);
+    if (c) {
+      out.push(c.op);
+      i = c.last;
     } else out.push(ops[i]!);
   }
   return out;
+}
+
+// ------------------------------------------------------------------ bounds-check jumps
+
+/** Jump codes a jcc_add may carry: the conditional ones (not ja, call, exit). */
+const JCC_CODES = new Set([0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0xa, 0xb, 0xc, 0xd]);
+
+/** rX = rA + k (64-bit): the operand and the constant, or undefined. */
+function addImm(op: Op): { rx: number; ra: number; k: number } | undefined {
+  const s = op.insn;
+  if (op.hi) return undefined;
+  if (s.opcode === 0x07 && s.off === 0) return { rx: s.dst, ra: s.dst, k: s.imm };
+  if (extForm(s)?.kind === "alu3") {
+    const a = alu3Fields(s);
+    if (!a.is32 && a.name === "add" && a.rt === undefined) return { rx: a.rd, ra: a.rs, k: a.imm };
+  }
+  return undefined;
+}
+
+function fuseBoundsCheck(ops: readonly Op[], cx: FuseContext): Op[] {
+  if (ops.length < 2) return [...ops];
+  const jump = ops[ops.length - 1]!;
+  const prev = ops[ops.length - 2]!;
+  const s = jump.insn;
+  const f = formOf(s);
+  if (!f || f.shape !== "jmp_reg" || !JCC_CODES.has(s.opcode >> 4)) return [...ops];
+  const add = addImm(prev);
+  if (!add || add.rx !== s.dst || s.src === add.rx || add.k < JCC_ADD_MIN || add.k > JCC_ADD_MAX) return [...ops];
+  const at = jump.origin[0]!;
+  const live = cx.liveIn(at + 1) | cx.liveIn(branchTarget(at, s, f)!);
+  const is32 = (s.opcode & 7) === 6;
+  const head = ops.slice(0, -2);
+  if ((live & (1 << add.rx)) === 0) {
+    const weight = 1 + slotWeight(prev.insn);
+    return [...head, { insn: jccAdd(is32, s.opcode >> 4, add.ra, s.src, add.k, s.off, weight), origin: [...prev.origin, ...jump.origin] }];
+  }
+  // rX live: the add stays (any lane, same bundle allowed); the jump reads rA, which only
+  // works when the add does not overwrite it (rA = rX: the jump would need the old value)
+  if (add.ra === add.rx) return [...ops];
+  return [...head, prev, { insn: jccAdd(is32, s.opcode >> 4, add.ra, s.src, add.k, s.off, 1), origin: jump.origin }];
+}
+
+/** One block's operations with every fusable run fused: combined loads, ctx reads, pairs left to right, the bounds-check jump. */
+export function fuseBlock(ops: readonly Op[], cx?: FuseContext): Op[] {
+  const pre = cx ? ctxReads(combineLoads(ops, cx), cx) : ops;
+  const out: Op[] = [];
+  for (let i = 0; i < pre.length; i++) {
+    const fused = i + 1 < pre.length ? fusePair(pre[i]!, pre[i + 1]!) : undefined;
+    if (fused) {
+      out.push(fused);
+      i++;
+    } else out.push(pre[i]!);
+  }
+  return cx ? fuseBoundsCheck(out, cx) : out;
 }
