@@ -29,7 +29,12 @@ export interface FuseContext {
   readonly facts: readonly (PtrFacts | undefined)[];
   /** Registers live on entry to each original slot (liveness.ts); past the program: all. */
   readonly liveIn: (at: number) => number;
+  /** The dataflow fusions to make (all by default; the bench measures them one by one). */
+  readonly kinds?: ReadonlySet<DataflowFusion>;
 }
+
+export type DataflowFusion = "ctx_read" | "ldx_wide" | "jcc_add";
+export const DATAFLOW_FUSIONS: readonly DataflowFusion[] = ["ctx_read", "ldx_wide", "jcc_add"];
 
 function fusePair(a: Op, b: Op): Op | undefined {
   const fa = formOf(a.insn);
@@ -210,7 +215,9 @@ function fuseBoundsCheck(ops: readonly Op[], cx: FuseContext): Op[] {
 
 /** One block's operations with every fusable run fused: combined loads, ctx reads, pairs left to right, the bounds-check jump. */
 export function fuseBlock(ops: readonly Op[], cx?: FuseContext): Op[] {
-  const pre = cx ? ctxReads(combineLoads(ops, cx), cx) : ops;
+  const on = (k: DataflowFusion): boolean => cx !== undefined && (cx.kinds?.has(k) ?? true);
+  const wide = on("ldx_wide") ? combineLoads(ops, cx!) : ops;
+  const pre = on("ctx_read") ? ctxReads(wide, cx!) : wide;
   const out: Op[] = [];
   for (let i = 0; i < pre.length; i++) {
     const fused = i + 1 < pre.length ? fusePair(pre[i]!, pre[i + 1]!) : undefined;
@@ -219,5 +226,5 @@ export function fuseBlock(ops: readonly Op[], cx?: FuseContext): Op[] {
       i++;
     } else out.push(pre[i]!);
   }
-  return cx ? fuseBoundsCheck(out, cx) : out;
+  return on("jcc_add") ? fuseBoundsCheck(out, cx!) : out;
 }

@@ -12,7 +12,7 @@
 // bundle; branch targets start bundles; memory operations keep their program order.
 import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
-import { fuseBlock, type FuseContext } from "./fuse.js";
+import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
 import { extForm } from "./ext.js";
 import { pointerFacts } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
@@ -41,6 +41,8 @@ export interface ScheduleOptions {
   readonly fuse?: boolean;
   /** An XDP entry program: r1 is the xdp_md pointer at slot 0 (ctx reads, packet bounds: ptrs.ts). */
   readonly xdp?: boolean;
+  /** The dataflow fusions to make (default: all of them). */
+  readonly fusions?: readonly DataflowFusion[];
 }
 
 /** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
@@ -201,6 +203,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
   const cx: FuseContext = {
     facts: pointerFacts(slots, opts.xdp ?? false),
     liveIn: (at) => (at >= 0 && at < slots.length ? live[at]! : ALL_REGS),
+    ...(opts.fusions ? { kinds: new Set(opts.fusions) } : {}),
   };
   const targets = new Set<number>();
   for (const op of ops) {

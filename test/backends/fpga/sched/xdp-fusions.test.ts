@@ -54,10 +54,10 @@ const item: fc.Arbitrary<Item> = fc.oneof(
         return { slots: inPlace ? [insn(0xbf, 9, 1), insn(0xb7, 8, 0, 0, k), insn(0x07, 9, 0, 0, k), jump] : [insn(0xbf, 9, 1), insn(0x07, 9, 0, 0, k), jump], jumpAhead: ahead };
       }) },
   // the bounds check's pointer read afterwards (so the add must stay): r8 = r9 - data = K
-  { weight: 1, arbitrary: fc.constant({ slots: [insn(0xbf, 8, 9), insn(0x1f, 8, 1)] }) },
+  { weight: 1, arbitrary: fc.constant<Item>({ slots: [insn(0xbf, 8, 9), insn(0x1f, 8, 1)] }) },
   // ctx fields: scalars, and data again
   { weight: 2, arbitrary: fc.tuple(scratch, fc.constantFrom(12, 16)).map(([d, f]) => ({ slots: [insn(0x61, d, 6, f)] })) },
-  { weight: 1, arbitrary: fc.constant({ slots: [insn(0x61, 1, 6, 0), insn(0x61, 2, 6, 4)] }) },
+  { weight: 1, arbitrary: fc.constant<Item>({ slots: [insn(0x61, 1, 6, 0), insn(0x61, 2, 6, 4)] }) },
   // ALU on scalars
   { weight: 3, arbitrary: fc.tuple(cls, fc.constantFrom(...ALU_CODES), scratch, fc.integer({ min: -16, max: 16 })).map(([c, op, d, k]) => ({ slots: [insn(c | op, d, 0, 0, op === 0x60 || op === 0x70 || op === 0xc0 ? k & 31 : k)] })) },
   { weight: 2, arbitrary: fc.tuple(cls, fc.constantFrom(...ALU_CODES), scratch, scratch).map(([c, op, d, s]) => ({ slots: [insn(c | 0x08 | op, d, s)] })) },
