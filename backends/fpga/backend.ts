@@ -68,7 +68,7 @@ export function engineLanes(): number {
 
 /**
  * The dataflow fusions the scheduler makes (sched/fuse.ts): all by default;
- * BPFOFF_FPGA_FUSIONS (a comma list of ctx_read, ldx_wide, jcc_add, or "none") picks some,
+ * BPFOFF_FPGA_FUSIONS (a comma list of ctx_read, ldx_wide, jcc_add, copy_wide, or "none") picks some,
  * so that the bench measures each extension on its own.
  */
 export function engineFusions(): readonly DataflowFusion[] | undefined {
@@ -226,7 +226,7 @@ export const fpgaBackend: Backend = {
     const problems = [...(rom.tailCalls ? offloadProblems(input.object, rom, input.programType).filter((d) => d.notes.some((n) => n.startsWith("in program "))) : []), ...engineProblems(input.object, rom)];
     if (problems.length) throw new DiagnosticError(problems);
     const lanes = engineLanes();
-    const brom = bundleRom(rom, lanes, { xdp: input.programType === "xdp", fusions: engineFusions() });
+    const brom = bundleRom(rom, lanes, { xdp: input.programType === "xdp", fusions: engineFusions(), mapValueSizes: input.object.maps.map((m) => m.valueSize) });
     const bundles = brom.layout.slots.length / lanes;
     const imemAw = romAddressBits(bundles);
     const romDepth = 2 ** imemAw;
@@ -355,7 +355,7 @@ export const fpgaBackend: Backend = {
       if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
     });
     const model = engineModel(request.vcd !== undefined);
-    const brom = bundleRom(rom, model.lanes, { xdp: true, fusions: engineFusions() });
+    const brom = bundleRom(rom, model.lanes, { xdp: true, fusions: engineFusions(), mapValueSizes: request.object.maps.map((m) => m.valueSize) });
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through

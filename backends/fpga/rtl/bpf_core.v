@@ -259,6 +259,7 @@ module bpf_core #(
     reg             e_ctxrd;        // ctx_read: the result is ctx_field(imm)
     reg             e_jadd;         // jcc_add: the jump compares a + imm with b
     reg             e_bswap;        // ldx_wide big-endian: the load's bytes swapped
+    reg             e_six;          // ldx_wide/stx_wide of 6 bytes (size code B in mode 7)
     reg  [7:0]      e_weight;       // BPF instructions the bundle retires
     reg             e_writes;
     reg  [63:0]     e_a, e_b;
@@ -304,6 +305,7 @@ module bpf_core #(
     reg  [1:0]      m_size;
     reg             m_signed;
     reg             m_bswap;        // ldx_wide big-endian
+    reg             m_six;          // ldx_wide of 6 bytes
     reg             m_map;          // the load reads the map memory
     // write-back
     reg             w_valid;
@@ -370,6 +372,7 @@ module bpf_core #(
     reg  [3:0]      dk_op;          // the ALU/jump operation code: opcode[7:4], or an alu3 slot's off[3:0]
     reg             dk_exit_imm;    // exit with r0 = imm (extension 0x9d)
     reg             dk_ctxrd, dk_jadd, dk_bswap;    // extensions ctx_read, jcc_add, ldx_wide (big-endian)
+    reg             dk_six;         // ldx_wide/stx_wide: 6 bytes
     reg  [63:0]     dk_imm64;
     reg  [1:0]      dk_ext_bits;
     reg  [PC_W-1:0] dk_target;
@@ -393,6 +396,7 @@ module bpf_core #(
         dk_ctxrd = 1'b0;
         dk_jadd = 1'b0;
         dk_bswap = 1'b0;
+        dk_six = 1'b0;
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
@@ -439,25 +443,28 @@ module bpf_core #(
                         dk_uses_b = d_x && d_code != 4'h8;
                     end
                 end
-                C_LDX: if (d_mode == 3'd3 || (d_mode == 3'd4 && d_sz != 2'd3) || (d_mode == 3'd7 && d_sz != 2'd2)) begin
-                    // mode 7: extension ldx_wide, a 2/4/8-byte load, byte-swapped when imm[0]
+                C_LDX: if (d_mode == 3'd3 || (d_mode == 3'd4 && d_sz != 2'd3) || d_mode == 3'd7) begin
+                    // mode 7: extension ldx_wide, a 2/4/6/8-byte load (size B: 6), byte-swapped when imm[0]
                     dk_kind = K_LDX;
                     dk_ra = d_src;
                     dk_uses_a = 1'b1;
                     dk_writes = 1'b1;
                     dk_signed = d_mode == 3'd4;
                     dk_bswap = d_mode == 3'd7 && d_imm[0];
+                    dk_six = d_mode == 3'd7 && d_sz == 2'd2;
                 end
                 C_ST: if (d_mode == 3'd3) begin
                     dk_kind = K_ST;
                     dk_uses_a = 1'b1;
                     dk_use_imm = 1'b1;
                 end
-                C_STX: if (d_mode == 3'd3) begin
+                C_STX: if (d_mode == 3'd3 || d_mode == 3'd7) begin
+                    // mode 7: extension stx_wide, a 2/4/6/8-byte store (size B: 6)
                     dk_kind = K_ST;
                     dk_uses_a = 1'b1;
                     dk_uses_b = 1'b1;
                     dk_use_imm = 1'b0;
+                    dk_six = d_mode == 3'd7 && d_sz == 2'd2;
                 end else if (d_mode == 3'd6 && (d_sz == 2'd0 || d_sz == 2'd3)) begin
                     // RFC 9669 §5.3: FETCH (imm bit 0) loads the old value into src;
                     // cmpxchg loads it into r0.
@@ -573,7 +580,7 @@ module bpf_core #(
     wire [63:0] addr = a + {{48{e_off[15]}}, e_off};
     wire [31:0] region = addr[63:32];
     wire [31:0] offset = addr[31:0];
-    wire [3:0]  size_bytes = e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
+    wire [3:0]  size_bytes = e_six ? 4'd6 : e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
 
     // Address translation, shared by loads/stores/atomics and the map helper sequence
     // (which drives xa/xlen while it runs): the region by the upper half, the bounds.
@@ -625,7 +632,7 @@ module bpf_core #(
                                : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
     reg         xh_mask;        // the XDP packet helpers write xh_wbytes
     reg  [7:0]  xh_wbytes;
-    assign dmem_wbytes = xh_mask ? xh_wbytes : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    assign dmem_wbytes = xh_mask ? xh_wbytes : e_six ? 8'h3f : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
     reg              mh_hread;      // hash probe: read mh_dest
@@ -1788,8 +1795,9 @@ module bpf_core #(
             2'd0:    load_value = m_signed ? {{32{m_rdata[31]}}, m_rdata[31:0]} : {32'b0, m_rdata[31:0]};
             default: load_value = m_rdata;
         endcase
+        if (m_six) load_value = {16'b0, m_rdata[47:0]};    // ldx_wide of 6 bytes (little-endian only)
         // ldx_wide big-endian (2, 4 or 8 bytes, never signed): the loaded bytes reversed
-        if (m_bswap) begin
+        else if (m_bswap) begin
             case (m_size)
                 2'd1:    load_value = {48'b0, m_swapped[63:48]};
                 2'd0:    load_value = {32'b0, m_swapped[63:32]};
@@ -1951,6 +1959,7 @@ module bpf_core #(
             m_size <= e_size;
             m_signed <= e_signed;
             m_bswap <= e_bswap;
+            m_six <= e_six;
             m_map <= r_map;
             mcnt <= mcnt_next;
             mkey <= mkey_next;
@@ -2031,6 +2040,7 @@ module bpf_core #(
                 e_ctxrd <= dk_ctxrd;
                 e_jadd <= dk_jadd;
                 e_bswap <= dk_bswap;
+                e_six <= dk_six;
                 e_weight <= bundle_weight;
                 e_is32 <= dk_is32;
                 e_use_imm <= dk_use_imm;
@@ -2098,7 +2108,7 @@ module bpf_core #(
     // but mul/div/mod, movsx, the byte swaps and the alu3 extension; an all-zero slot is
     // empty (and so is lane 1 under an lddw: its second half). Each lane keeps its own
     // execute, memory and write-back registers, moving when lane 0's do.
-    assign lane_weight[7:0] = d_cls == C_LDX && d_mode == 3'd7 ? d_imm[15:8]              // ldx_wide
+    assign lane_weight[7:0] = (d_cls == C_LDX || d_cls == C_STX) && d_mode == 3'd7 ? d_imm[15:8]    // ldx_wide, stx_wide
                             : (d_cls == C_JMP || d_cls == C_JMP32) && d_code == 4'he ? {4'd0, d_imm[27:24]}   // jcc_add
                             : ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 8'd2 : 8'd1;
     assign lane_bad[0] = 1'b0;

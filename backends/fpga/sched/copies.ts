@@ -18,7 +18,7 @@ function rewrite(s: Insn, sub: (r: number) => number): Insn {
     return { ...s, src: sub(a.rs), off: a.rt === undefined ? s.off : (s.off & ~0xf0) | (sub(a.rt) << 4) };
   }
   if (ext?.kind === "ldx_wide") return s.dst === s.src ? s : { ...s, src: sub(s.src) };
-  if (ext?.kind === "jcc_add") return { ...s, dst: sub(s.dst), src: sub(s.src) };
+  if (ext?.kind === "jcc_add" || ext?.kind === "stx_wide") return { ...s, dst: sub(s.dst), src: sub(s.src) };
   if (ext) return s;
   switch (formOf(s)?.shape) {
     case "alu_reg":

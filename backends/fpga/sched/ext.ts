@@ -9,7 +9,7 @@ import { formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { printUbpf } from "../../../ir/bpf/print.js";
 import type { AluOp } from "../../../runtime/interp/alu.js";
 
-export type ExtKind = "alu3" | "exit_imm" | "ctx_read" | "ldx_wide" | "jcc_add";
+export type ExtKind = "alu3" | "exit_imm" | "ctx_read" | "ldx_wide" | "stx_wide" | "jcc_add";
 
 export interface ExtForm {
   readonly kind: ExtKind;
@@ -42,6 +42,13 @@ export const EXT_FORMS: readonly ExtForm[] = [
   { kind: "ldx_wide", opcode: 0xe9, is32: false, reg: false, weight: 0, why: "rd = 2 packet bytes (LE or BE) assembled by ldxb/lsh/or" },
   { kind: "ldx_wide", opcode: 0xe1, is32: false, reg: false, weight: 0, why: "rd = 4 packet bytes (LE or BE) assembled by ldxb/lsh/or" },
   { kind: "ldx_wide", opcode: 0xf9, is32: false, reg: false, weight: 0, why: "rd = 8 packet bytes (LE or BE) assembled by ldxb/lsh/or" },
+  // size B of mode 7 means 6 bytes (hXDP's 6-byte loads and stores: MAC addresses), LE only
+  { kind: "ldx_wide", opcode: 0xf1, is32: false, reg: false, weight: 0, why: "rd = 6 bytes: the loads of a byte-by-byte copy" },
+  // STX mode 7: store the low n bytes of src (n = 2, 4, 6, 8), imm[15:8] the instructions it retires
+  { kind: "stx_wide", opcode: 0xeb, is32: false, reg: false, weight: 0, why: "2 bytes: the stores of a byte-by-byte copy" },
+  { kind: "stx_wide", opcode: 0xe3, is32: false, reg: false, weight: 0, why: "4 bytes: the stores of a byte-by-byte copy" },
+  { kind: "stx_wide", opcode: 0xf3, is32: false, reg: false, weight: 0, why: "6 bytes: the stores of a byte-by-byte copy (a MAC address)" },
+  { kind: "stx_wide", opcode: 0xfb, is32: false, reg: false, weight: 0, why: "8 bytes: the stores of a byte-by-byte copy" },
   // JMP code 0xe is unused: if (rA + imm[23:0]) CC rB goto off; imm[31:28] the jump code
   // CC, imm[27:24] the instructions it retires (1, or 2-3 when the add folded in is dead)
   { kind: "jcc_add", opcode: 0xed, is32: false, reg: true, weight: 0, why: "bounds check: rX = rA + imm; jCC rX, rB" },
@@ -85,16 +92,23 @@ export function ctxRead(rd: number, field: number): Insn {
 }
 
 /** Load widths a combined load may have, and their opcodes (LDX mode 7 with the size code). */
-const WIDE_OPCODE: Readonly<Record<number, number>> = { 2: 0xe9, 4: 0xe1, 8: 0xf9 };
-const WIDE_BYTES: Readonly<Record<number, number>> = { 0xe9: 2, 0xe1: 4, 0xf9: 8 };
+const WIDE_OPCODE: Readonly<Record<number, number>> = { 2: 0xe9, 4: 0xe1, 6: 0xf1, 8: 0xf9 };
+const WIDE_BYTES: Readonly<Record<number, number>> = { 0xe9: 2, 0xe1: 4, 0xf1: 6, 0xf9: 8, 0xeb: 2, 0xe3: 4, 0xf3: 6, 0xfb: 8 };
 
 /** Most instructions one wide load may stand for (imm[15:8]). */
 export const WIDE_MAX_WEIGHT = 255;
 
-export function ldxWide(bytes: 2 | 4 | 8, rd: number, base: number, off: number, bigEndian: boolean, weight: number): Insn {
+export function ldxWide(bytes: 2 | 4 | 6 | 8, rd: number, base: number, off: number, bigEndian: boolean, weight: number): Insn {
+  if (bytes === 6 && bigEndian) throw new Error("bug: 6-byte loads are little-endian only");
   return { opcode: WIDE_OPCODE[bytes]!, dst: rd, src: base, off, imm: (weight << 8) | (bigEndian ? 1 : 0) };
 }
 
+/** The store of a copy: [base + off] = the low `bytes` bytes of rs (STX mode 7: the load's opcode + 2). */
+export function stxWide(bytes: 2 | 4 | 6 | 8, base: number, off: number, rs: number, weight: number): Insn {
+  return { opcode: WIDE_OPCODE[bytes]! + 2, dst: base, src: rs, off, imm: weight << 8 };
+}
+
+/** ldx_wide and stx_wide fields (bigEndian is always false for a store). */
 export function ldxWideFields(s: Insn): { bytes: number; bigEndian: boolean; weight: number } {
   return { bytes: WIDE_BYTES[s.opcode]!, bigEndian: (s.imm & 1) === 1, weight: (s.imm >> 8) & 0xff };
 }
@@ -116,7 +130,7 @@ export function jccAddFields(s: Insn): { code: number; ra: number; rb: number; k
 export function slotWeight(s: Insn | undefined): number {
   if (!s) return 0;
   const f = extForm(s);
-  if (f?.kind === "ldx_wide") return ldxWideFields(s).weight;
+  if (f?.kind === "ldx_wide" || f?.kind === "stx_wide") return ldxWideFields(s).weight;
   if (f?.kind === "jcc_add") return jccAddFields(s).weight;
   return f?.weight ?? 1;
 }
@@ -130,6 +144,10 @@ export function disasmSlot(s: Insn, next?: Insn): string {
   if (f.kind === "ldx_wide") {
     const w = ldxWideFields(s);
     return `ldx${w.bigEndian ? "be" : "le"}${w.bytes * 8} %r${s.dst}, [%r${s.src}${s.off < 0 ? "" : "+"}${s.off}] (${w.weight})`;
+  }
+  if (f.kind === "stx_wide") {
+    const w = ldxWideFields(s);
+    return `stx${w.bytes * 8} [%r${s.dst}${s.off < 0 ? "" : "+"}${s.off}], %r${s.src} (${w.weight})`;
   }
   if (f.kind === "jcc_add") {
     const j = jccAddFields(s);

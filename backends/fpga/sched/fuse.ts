@@ -17,9 +17,9 @@
 //   rX = rA + k (64-bit); jCC rX, rB  ->  jcc_add: if rA + k CC rB (the add stays, as its own
 //                                      slot, when rX is live after the jump)
 import { branchTarget, formOf } from "../../../ir/bpf/insn.js";
-import { alu3, alu3Fields, ALU3_OPS, CTX_FIELDS, ctxRead, exitImm, extForm, jccAdd, JCC_ADD_MAX, JCC_ADD_MIN, ldxWide, slotWeight, WIDE_MAX_WEIGHT } from "./ext.js";
+import { alu3, alu3Fields, ALU3_OPS, CTX_FIELDS, ctxRead, exitImm, extForm, jccAdd, JCC_ADD_MAX, JCC_ADD_MIN, ldxWide, slotWeight, stxWide, WIDE_MAX_WEIGHT } from "./ext.js";
 import type { Op } from "./ops.js";
-import { provenPacketAccess, type PtrFacts } from "./ptrs.js";
+import { provenPacketAccess, provenValueAccess, type PtrFacts } from "./ptrs.js";
 
 const MOV = 0xb;
 
@@ -31,10 +31,12 @@ export interface FuseContext {
   readonly liveIn: (at: number) => number;
   /** The dataflow fusions to make (all by default; the bench measures them one by one). */
   readonly kinds?: ReadonlySet<DataflowFusion>;
+  /** Value bytes of the object's map `map` (lddw src 1's imm), for copies out of map values. */
+  readonly valueSize?: (map: number) => number | undefined;
 }
 
-export type DataflowFusion = "ctx_read" | "ldx_wide" | "jcc_add";
-export const DATAFLOW_FUSIONS: readonly DataflowFusion[] = ["ctx_read", "ldx_wide", "jcc_add"];
+export type DataflowFusion = "ctx_read" | "ldx_wide" | "jcc_add" | "copy_wide";
+export const DATAFLOW_FUSIONS: readonly DataflowFusion[] = ["ctx_read", "ldx_wide", "jcc_add", "copy_wide"];
 
 function fusePair(a: Op, b: Op): Op | undefined {
   const fa = formOf(a.insn);
@@ -90,6 +92,9 @@ function combineAt(ops: readonly Op[], i: number, cx: FuseContext): { op: Op; la
   if (facts?.pkt[base] === undefined) return undefined;
   const sym = new Map<number, Bytes>();
   const written = new Set<number>();
+  // every load of the run must be proven, not only the bytes of the result (a run may
+  // hold loads whose values die in it: they go away too, so they must not have faulted)
+  let loadsProven = true;
   let best: { op: Op; last: number } | undefined;
   for (let j = i; j < ops.length && j < i + 32; j++) {
     const op = ops[j]!;
@@ -103,6 +108,7 @@ function combineAt(ops: readonly Op[], i: number, cx: FuseContext): { op: Op; la
         if (s.src !== base || s.dst === base) return best;
         v = zeros();
         v[0] = s.off;
+        loadsProven &&= provenPacketAccess(facts, base, s.off, 1);
         break;
       case 0x67: // lsh64 rd, 8m
       case 0x64: { // lsh32 rd, 8m: the value fits 32 bits and stays zero-extended
@@ -142,7 +148,7 @@ function combineAt(ops: readonly Op[], i: number, cx: FuseContext): { op: Op; la
     const at = op.origin[op.origin.length - 1]!;
     const live = cx.liveIn(at + 1);
     if ([...written].some((r) => r !== s.dst && (live & (1 << r)) !== 0)) continue;
-    if (!provenPacketAccess(facts, base, wide.off, wide.bytes)) continue;
+    if (!loadsProven || !provenPacketAccess(facts, base, wide.off, wide.bytes)) continue;
     const weight = j - i + 1;
     if (weight > WIDE_MAX_WEIGHT) break;
     const origin = ops.slice(i, j + 1).flatMap((o) => o.origin);
@@ -159,6 +165,76 @@ function assembled(v: Bytes): { bytes: 2 | 4 | 8; off: number; bigEndian: boolea
   if (le) return { bytes: n, off: v[0]!, bigEndian: false };
   const be = v.slice(0, n).every((b, t) => b === v[n - 1]! + (n - 1 - t));
   return be ? { bytes: n, off: v[n - 1]!, bigEndian: true } : undefined;
+}
+
+// ------------------------------------------------------------------ byte-by-byte copies
+
+const COPY_BYTES = new Set([2, 4, 6, 8]);
+
+/**
+ * The longest run of `ldxb rT, [rS+a]; stxb [rD+a+d], rT` pairs from ops[i] that copies
+ * 2, 4, 6 or 8 contiguous bytes: one ldx_wide and one stx_wide, when rT is dead after it,
+ * no store of the run writes a byte a later load of it reads, and every access is proven
+ * (loads from the packet or a non-NULL map value, stores into the packet), so that no
+ * original access could fault and the fault site cannot move.
+ */
+function copyAt(ops: readonly Op[], i: number, cx: FuseContext): { ops: Op[]; last: number } | undefined {
+  const l0 = ops[i]?.insn;
+  const s0 = ops[i + 1]?.insn;
+  if (!l0 || !s0 || ops[i]!.hi || l0.opcode !== 0x71 || s0.opcode !== 0x73 || s0.src !== l0.dst) return undefined;
+  const [rt, rs, rd, delta] = [l0.dst, l0.src, s0.dst, s0.off - l0.off];
+  if (rd === rt) return undefined;
+  const facts = cx.facts[ops[i]!.origin[0]!];
+  const size = cx.valueSize ?? (() => undefined);
+  // different registers: provably different regions (the packet and a map value), else the same register
+  const apart = rs !== rd && facts !== undefined && facts.pkt[rd] !== undefined && facts.val[rs] !== undefined;
+  if (rs !== rd && !apart) return undefined;
+  const loads: number[] = [];
+  const stores: number[] = [];
+  let best: { ops: Op[]; last: number } | undefined;
+  for (let j = i; j + 1 < ops.length; j += 2) {
+    const l = ops[j]!.insn;
+    const st = ops[j + 1]!.insn;
+    if (ops[j]!.hi || l.opcode !== 0x71 || st.opcode !== 0x73 || l.dst !== rt || l.src !== rs || st.dst !== rd || st.src !== rt || st.off - l.off !== delta) break;
+    // a store of the run writing a byte a later load reads (same register only)
+    if (rs === rd && stores.includes(l.off)) break;
+    if (loads.includes(l.off)) break;
+    loads.push(l.off);
+    stores.push(st.off);
+    const lo = Math.min(...loads);
+    const n = loads.length;
+    const contiguous = Math.max(...loads) - lo + 1 === n;
+    const at = ops[j + 1]!.origin[0]!;
+    const dead = (cx.liveIn(at + 1) & (1 << rt)) === 0;
+    const loadOk = provenPacketAccess(facts, rs, lo, n) || provenValueAccess(facts, rs, lo, n, size);
+    const storeOk = provenPacketAccess(facts, rd, lo + delta, n);
+    if (COPY_BYTES.has(n) && contiguous && dead && loadOk && storeOk) {
+      const origin = ops.slice(i, j + 2).flatMap((o) => o.origin);
+      const bytes = n as 2 | 4 | 6 | 8;
+      best = {
+        ops: [
+          { insn: ldxWide(bytes, rt, rs, lo, false, n), origin: origin.filter((_, k) => k % 2 === 0) },
+          { insn: stxWide(bytes, rd, lo + delta, rt, n), origin: origin.filter((_, k) => k % 2 === 1) },
+        ],
+        last: j + 1,
+      };
+    }
+    // the load overwrote its own base: nothing after it reads the same address
+    if (rt === rs || n >= 8) break;
+  }
+  return best;
+}
+
+function combineCopies(ops: readonly Op[], cx: FuseContext): Op[] {
+  const out: Op[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const c = copyAt(ops, i, cx);
+    if (c) {
+      out.push(...c.ops);
+      i = c.last;
+    } else out.push(ops[i]!);
+  }
+  return out;
 }
 
 function combineLoads(ops: readonly Op[], cx: FuseContext): Op[] {
@@ -216,7 +292,8 @@ function fuseBoundsCheck(ops: readonly Op[], cx: FuseContext): Op[] {
 /** One block's operations with every fusable run fused: combined loads, ctx reads, pairs left to right, the bounds-check jump. */
 export function fuseBlock(ops: readonly Op[], cx?: FuseContext): Op[] {
   const on = (k: DataflowFusion): boolean => cx !== undefined && (cx.kinds?.has(k) ?? true);
-  const wide = on("ldx_wide") ? combineLoads(ops, cx!) : ops;
+  const copies = on("copy_wide") ? combineCopies(ops, cx!) : ops;
+  const wide = on("ldx_wide") ? combineLoads(copies, cx!) : copies;
   const pre = on("ctx_read") ? ctxReads(wide, cx!) : wide;
   const out: Op[] = [];
   for (let i = 0; i < pre.length; i++) {

@@ -33,7 +33,7 @@ export interface BundleRun {
 
 const aluName = (code: number): AluOp => ALU_OPS.find((a) => a.code === code)!.name as AluOp;
 
-/** An XDP run: r1 = the xdp_md over this packet (read-only here: no packet stores). */
+/** An XDP run: r1 = the xdp_md over this packet (stores write into `packet`). */
 export interface BundleXdp {
   readonly packet: Uint8Array;
   readonly ifindex?: number;
@@ -110,6 +110,10 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
         const w = ldxWideFields(i);
         const v = load(u64(reg[i.src]! + BigInt(i.off)), w.bytes);
         writes.push([i.dst, w.bigEndian ? byteSwap(v, w.bytes * 8) : v]);
+        continue;
+      }
+      if (ext?.kind === "stx_wide") {
+        store(u64(reg[i.dst]! + BigInt(i.off)), ldxWideFields(i).bytes, reg[i.src]!);
         continue;
       }
       if (ext?.kind === "jcc_add") {

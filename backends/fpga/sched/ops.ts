@@ -48,6 +48,7 @@ export function opInfo(op: Op): OpInfo {
   // a ctx field comes from registers, in any lane, usable by the next bundle
   if (ext?.kind === "ctx_read") return { reads: [], writes: [s.dst], lane0: false, memory: false, terminator: undefined, latency: 1, width: 1 };
   if (ext?.kind === "ldx_wide") return { reads: [s.src], writes: [s.dst], lane0: true, memory: true, terminator: undefined, latency: 2, width: 1 };
+  if (ext?.kind === "stx_wide") return { reads: [s.dst, s.src], writes: [], lane0: true, memory: true, terminator: undefined, latency: 1, width: 1 };
   if (ext?.kind === "jcc_add") {
     const j = jccAddFields(s);
     return { reads: [j.ra, j.rb], writes: [], lane0: true, memory: false, terminator: "branch", latency: 1, width: 1 };

@@ -22,33 +22,64 @@ export interface PtrFacts {
   readonly pkt: readonly (number | undefined)[];
   /** Bytes [data, data + range) are proven to lie before data_end (0: nothing proven). */
   readonly range: number;
+  /** Per register: the handle of map `map` (lddw src 1). */
+  readonly handle: readonly (number | undefined)[];
+  /** Per register: a value of map `map` + k from the lookup at slot `id`, maybe NULL until a check. */
+  readonly val: readonly (MapValue | undefined)[];
 }
 
-const NONE: PtrFacts = { ctx: 0, end: 0, pkt: [], range: 0 };
+export interface MapValue {
+  readonly map: number;
+  readonly k: number;
+  readonly id: number;
+  readonly nullable: boolean;
+}
+
+const NONE: PtrFacts = { ctx: 0, end: 0, pkt: [], range: 0, handle: [], val: [] };
+const sameVal = (a: MapValue | undefined, b: MapValue | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.map === b.map && a.k === b.k && a.id === b.id && a.nullable === b.nullable);
 const bit = (r: number): number => 1 << r;
 const CALL_CLOBBERS = 0x3f; // r0-r5
 
 function meet(a: PtrFacts, b: PtrFacts): PtrFacts {
   const pkt: (number | undefined)[] = [];
-  for (let r = 0; r < 11; r++) pkt.push(a.pkt[r] !== undefined && a.pkt[r] === b.pkt[r] ? a.pkt[r] : undefined);
-  return { ctx: a.ctx & b.ctx, end: a.end & b.end, pkt, range: Math.min(a.range, b.range) };
+  const handle: (number | undefined)[] = [];
+  const val: (MapValue | undefined)[] = [];
+  for (let r = 0; r < 11; r++) {
+    pkt.push(a.pkt[r] !== undefined && a.pkt[r] === b.pkt[r] ? a.pkt[r] : undefined);
+    handle.push(a.handle[r] !== undefined && a.handle[r] === b.handle[r] ? a.handle[r] : undefined);
+    val.push(sameVal(a.val[r], b.val[r]) ? a.val[r] : undefined);
+  }
+  return { ctx: a.ctx & b.ctx, end: a.end & b.end, pkt, range: Math.min(a.range, b.range), handle, val };
 }
 
 function same(a: PtrFacts, b: PtrFacts): boolean {
   if (a.ctx !== b.ctx || a.end !== b.end || a.range !== b.range) return false;
-  for (let r = 0; r < 11; r++) if (a.pkt[r] !== b.pkt[r]) return false;
+  for (let r = 0; r < 11; r++) if (a.pkt[r] !== b.pkt[r] || a.handle[r] !== b.handle[r] || !sameVal(a.val[r], b.val[r])) return false;
   return true;
 }
 
 /** f with register r forgotten (and, when `value` is given, set to it). */
-function write(f: PtrFacts, r: number, value?: { ctx?: boolean; end?: boolean; pkt?: number }): PtrFacts {
+function write(f: PtrFacts, r: number, value?: { ctx?: boolean; end?: boolean; pkt?: number; handle?: number; val?: MapValue }): PtrFacts {
   const pkt = [...f.pkt];
   pkt[r] = value?.pkt;
+  const handle = [...f.handle];
+  handle[r] = value?.handle;
+  const val = [...f.val];
+  val[r] = value?.val;
   return {
     ctx: (f.ctx & ~bit(r)) | (value?.ctx ? bit(r) : 0),
     end: (f.end & ~bit(r)) | (value?.end ? bit(r) : 0),
-    pkt, range: f.range,
+    pkt, range: f.range, handle, val,
   };
+}
+
+/** A NULL check `jeq/jne r, 0` (64-bit): on its non-NULL edge every copy of the lookup's result is a value. */
+function nullChecked(f: PtrFacts, s: Insn, taken: boolean): PtrFacts {
+  const v = f.val[s.dst];
+  if (!v?.nullable || s.imm !== 0 || (s.opcode !== 0x15 && s.opcode !== 0x55)) return f;
+  if ((s.opcode === 0x15) === taken) return f; // the NULL edge
+  return { ...f, val: f.val.map((x) => (x && x.id === v.id ? { ...x, nullable: false } : x)) };
 }
 
 /** The bound a taken (`taken`) or fall-through edge of `jCC a, b` proves: data + k <= data_end. */
@@ -84,16 +115,21 @@ function transfer(slots: readonly Insn[], at: number, f: PtrFacts, taken: boolea
       if (cls === 7 && (code === 0x0 || code === 0x1) && f.pkt[s.dst] !== undefined) {
         return write(f, s.dst, { pkt: f.pkt[s.dst]! + (code === 0x0 ? s.imm : -s.imm) });
       }
+      if (cls === 7 && (code === 0x0 || code === 0x1) && f.val[s.dst] !== undefined) {
+        const v = f.val[s.dst]!;
+        return write(f, s.dst, { val: { ...v, k: v.k + (code === 0x0 ? s.imm : -s.imm) } });
+      }
       return write(f, s.dst);
     case "alu_reg":
       if (s.opcode === 0xbf && s.off === 0) {
-        return write(f, s.dst, { ctx: (f.ctx & bit(s.src)) !== 0, end: (f.end & bit(s.src)) !== 0, pkt: f.pkt[s.src] });
+        return write(f, s.dst, { ctx: (f.ctx & bit(s.src)) !== 0, end: (f.end & bit(s.src)) !== 0, pkt: f.pkt[s.src], handle: f.handle[s.src], val: f.val[s.src] });
       }
       return write(f, s.dst);
+    case "lddw":
+      return write(f, s.dst, s.src === 1 ? { handle: s.imm } : undefined);
     case "unary":
     case "end":
     case "movsx":
-    case "lddw":
       return write(f, s.dst);
     case "atomic": {
       const cmpxchg = (s.imm & 0xff) === 0xf1;
@@ -106,7 +142,7 @@ function transfer(slots: readonly Insn[], at: number, f: PtrFacts, taken: boolea
     case "ja32":
       return f;
     case "jmp_imm":
-      return f;
+      return nullChecked(f, s, taken);
     case "jmp_reg": {
       const k = proven(f, s, taken);
       return k > f.range ? { ...f, range: k } : f;
@@ -115,14 +151,19 @@ function transfer(slots: readonly Insn[], at: number, f: PtrFacts, taken: boolea
       // a helper that does not move the packet (verifier/helpers.ts changesPacket) keeps
       // the pointers in r6-r9 and the proven range, as the kernel's verifier does
       const sig = s.src === 0 ? HELPER_SIGS_BY_ID.get(s.imm) : undefined;
+      const kept = (r: number): boolean => r > 5;
+      // map values stay valid across helpers but update/delete (an element may go)
+      const val = sig && s.imm !== 2 && s.imm !== 3 ? f.val.map((v, r) => (kept(r) && v?.id !== at ? v : undefined)) : [];
+      const handle = f.handle.map((m, r) => (kept(r) ? m : undefined));
+      if (s.src === 0 && s.imm === 1 && f.handle[1] !== undefined) val[0] = { map: f.handle[1], k: 0, id: at, nullable: true };
       if (sig && !sig.changesPacket) {
-        const pkt = f.pkt.map((k, r) => (r > 5 ? k : undefined));
-        return { ctx: f.ctx & ~CALL_CLOBBERS, end: f.end & ~CALL_CLOBBERS, pkt, range: f.range };
+        const pkt = f.pkt.map((k, r) => (kept(r) ? k : undefined));
+        return { ctx: f.ctx & ~CALL_CLOBBERS, end: f.end & ~CALL_CLOBBERS, pkt, range: f.range, handle, val };
       }
-      return { ctx: f.ctx & ~CALL_CLOBBERS, end: 0, pkt: [], range: 0 };
+      return { ctx: f.ctx & ~CALL_CLOBBERS, end: 0, pkt: [], range: 0, handle, val };
     }
     case "callx":
-      return { ctx: f.ctx & ~CALL_CLOBBERS, end: 0, pkt: [], range: 0 };
+      return { ...NONE, ctx: f.ctx & ~CALL_CLOBBERS };
     default:
       return NONE;
   }
@@ -168,6 +209,14 @@ export function pointerFacts(slots: readonly Insn[], ctxAtEntry: boolean): (PtrF
     reach(next, transfer(slots, at, f, false));
   }
   return facts;
+}
+
+/** Whether `bytes` bytes at [r + off] lie inside a non-NULL value of a map whose values have valueSize(map) bytes. */
+export function provenValueAccess(f: PtrFacts | undefined, r: number, off: number, bytes: number, valueSize: (map: number) => number | undefined): boolean {
+  const v = f?.val[r];
+  if (!v || v.nullable) return false;
+  const size = valueSize(v.map);
+  return size !== undefined && v.k + off >= 0 && v.k + off + bytes <= size;
 }
 
 /** Whether `bytes` bytes at [r + off] lie inside the proven packet range at a slot with facts f. */

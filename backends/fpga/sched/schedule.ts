@@ -43,6 +43,8 @@ export interface ScheduleOptions {
   readonly xdp?: boolean;
   /** The dataflow fusions to make (default: all of them). */
   readonly fusions?: readonly DataflowFusion[];
+  /** Value bytes of each of the object's maps (by lddw src 1 imm): copies out of map values. */
+  readonly mapValueSizes?: readonly number[];
 }
 
 /** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
@@ -204,6 +206,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     facts: pointerFacts(slots, opts.xdp ?? false),
     liveIn: (at) => (at >= 0 && at < slots.length ? live[at]! : ALL_REGS),
     ...(opts.fusions ? { kinds: new Set(opts.fusions) } : {}),
+    valueSize: (m) => opts.mapValueSizes?.[m],
   };
   const targets = new Set<number>();
   for (const op of ops) {

@@ -55,6 +55,14 @@ const item: fc.Arbitrary<Item> = fc.oneof(
       }) },
   // the bounds check's pointer read afterwards (so the add must stay): r8 = r9 - data = K
   { weight: 1, arbitrary: fc.constant<Item>({ slots: [insn(0xbf, 8, 9), insn(0x1f, 8, 1)] }) },
+  // a byte-by-byte copy inside the packet (MAC moves): n pairs ldxb/stxb through one temporary,
+  // in either order, overlapping or not; sometimes the temporary dies right after
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(2, 4, 6, 8), fc.integer({ min: 0, max: 30 }), fc.integer({ min: -8, max: 12 }), scratch, fc.boolean(), fc.boolean())
+      .map(([n, o, d, t, reverse, kill]) => {
+        const offs = Array.from({ length: n }, (_, i) => o + (reverse ? n - 1 - i : i));
+        const to = (x: number) => Math.max(0, x + d);
+        return { slots: [...offs.flatMap((a) => [insn(0x71, t, 1, a), insn(0x73, 1, t, to(a))]), ...(kill ? [insn(0xb7, t, 0, 0, 5)] : [])] };
+      }) },
   // ctx fields: scalars, and data again
   { weight: 2, arbitrary: fc.tuple(scratch, fc.constantFrom(12, 16)).map(([d, f]) => ({ slots: [insn(0x61, d, 6, f)] })) },
   { weight: 1, arbitrary: fc.constant<Item>({ slots: [insn(0x61, 1, 6, 0), insn(0x61, 2, 6, 4)] }) },
@@ -90,12 +98,13 @@ function program(items: readonly Item[], straight: boolean, k0: number): Insn[] 
   return out;
 }
 
-type Outcome = { kind: "done"; r0: bigint; steps: number } | { kind: "fault"; insn: number | undefined };
+type Outcome = { kind: "done"; r0: bigint; steps: number; packet: string } | { kind: "fault"; insn: number | undefined };
+const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 function reference(slots: readonly Insn[], packet: Uint8Array): Outcome {
   try {
     const r = runXdp(objectOf(slots), packet, [], newHostState(), { ingressIfindex: 1, rxQueueIndex: 0 });
-    return { kind: "done", r0: r.r0, steps: r.steps };
+    return { kind: "done", r0: r.r0, steps: r.steps, packet: hexOf(r.packet) };
   } catch (e) {
     if (!(e instanceof DiagnosticError)) throw e;
     return { kind: "fault", insn: e.diagnostics[0]!.loc.insn };
@@ -104,8 +113,9 @@ function reference(slots: readonly Insn[], packet: Uint8Array): Outcome {
 
 function bundles(s: Schedule, packet: Uint8Array): Outcome {
   try {
-    const r = runBundles(s, { xdp: { packet: packet.slice(), ifindex: 1, rxQueue: 0 } });
-    return { kind: "done", r0: r.r0, steps: r.retired };
+    const p = packet.slice();
+    const r = runBundles(s, { xdp: { packet: p, ifindex: 1, rxQueue: 0 } });
+    return { kind: "done", r0: r.r0, steps: r.retired, packet: hexOf(p) };
   } catch (e) {
     if (!(e instanceof BundleFault)) throw e;
     return { kind: "fault", insn: sourceIndex(s, e.bundle) };
@@ -123,6 +133,7 @@ function check(slots: readonly Insn[], packet: Uint8Array, lanes: number, straig
   expect(got.kind).toBe("done");
   if (got.kind !== "done") return s;
   expect(got.r0).toBe(ref.r0);
+  expect(got.packet).toBe(ref.packet);
   if (straight || lanes === 1) expect(got.steps).toBe(ref.steps);
   else expect(got.steps).toBeGreaterThanOrEqual(ref.steps);
   return s;
@@ -152,7 +163,7 @@ describe("fpga scheduler: the XDP fusions", () => {
       const s = schedule(program(items, false, 48), { lanes: 4, xdp: true });
       for (const b of s.bundles) for (const x of b) if (x && extForm(x.insn)) kinds.add(extForm(x.insn)!.kind);
     }), { numRuns: 200 });
-    expect([...kinds].sort()).toEqual(expect.arrayContaining(["ctx_read", "jcc_add", "ldx_wide"]));
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(["ctx_read", "jcc_add", "ldx_wide", "stx_wide"]));
   });
 
   const fw = `ldxw %r2, [%r1+4]
