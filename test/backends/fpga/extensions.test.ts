@@ -10,7 +10,9 @@ import { extForm, type ExtKind } from "../../../backends/fpga/sched/ext.js";
 import type { Insn } from "../../../ir/bpf/insn.js";
 import { DiagnosticError } from "../../../ir/diag/diag.js";
 import { newHostState } from "../../../runtime/helpers/env.js";
-import { runXdp } from "../../../runtime/interp/run.js";
+import { instantiateMaps, runXdp } from "../../../runtime/interp/run.js";
+import { assemble } from "../../../frontends/bpf/asm/assemble.js";
+import { mapLayout, mapsFile } from "../../../backends/fpga/maps.js";
 import { hasTool, requireOrSkip } from "../../support/requires.js";
 import { hex, objectOf, slotsOf } from "./support.js";
 
@@ -52,6 +54,14 @@ const PROGRAMS: Record<string, { asm: string; kinds: readonly ExtKind[] }> = {
   // a check that proves 13 bytes: the loads of bytes 12 and 13 stay apart, and a 13-byte
   // frame faults at the second, as in the interpreter
   "unproven-faults": { asm: [...HEAD, ...CHECK(13), "ldxb %r5, [%r2+12]", "ldxb %r0, [%r2+13]", "lsh %r0, 8", "or %r0, %r5", ...TAIL].join("\n"), kinds: ["ctx_read", "jcc_add"] },
+  // MAC moves inside the packet (6 bytes, overlapping source and destination: the pairs
+  // run from the top byte down, so no store writes a byte a later load reads), then 2 and 4
+  "packet-copies": {
+    asm: [...HEAD, ...CHECK(24), ...[5, 4, 3, 2, 1, 0].flatMap((a) => [`ldxb %r5, [%r2+${a}]`, `stxb [%r2+${a + 3}], %r5`]),
+      ...[12, 13].flatMap((a) => [`ldxb %r6, [%r2+${a}]`, `stxb [%r2+${a + 8}], %r6`]), ...[14, 15, 16, 17].flatMap((a) => [`ldxb %r6, [%r2+${a}]`, `stxb [%r2+${a - 14}], %r6`]),
+      "mov %r5, 0", "mov %r6, 0", "mov %r0, 3", ...TAIL].join("\n"),
+    kinds: ["ctx_read", "jcc_add", "ldx_wide", "stx_wide"],
+  },
   // a 32-bit bounds check and jle with the operands swapped
   "jmp32-and-jle": { asm: [...HEAD, "mov %r4, %r2", "add %r4, 16", "jgt32 %r4, %r3, out", "mov %r4, %r2", "add %r4, 24", "jle %r3, %r4, out", "ldxh %r0, [%r2+20]", ...TAIL].join("\n"), kinds: ["ctx_read", "jcc_add"] },
 };
@@ -88,6 +98,14 @@ function expectSame(name: string, want: Ref, got: EngineResult, exact: boolean):
     .toEqual({ status: "done", r0: "0x" + want.r0.toString(16), packet: hex(want.packet), retired: want.steps });
 }
 
+/** The router's move: a map value's bytes into the packet (a value the program writes first). */
+const MAP_COPY = [".map m array key=4 value=16 entries=2", "mov %r6, %r1", "ldxw %r7, [%r6+0]", "ldxw %r8, [%r6+4]", "mov %r2, %r7", "add %r2, 20", "jgt %r2, %r8, out",
+  "stw [%r10-4], 1", "mov %r2, %r10", "add %r2, -4", "lddw %r1, map(m)", "call 1", "mov %r1, %r0", "jeq %r0, 0, out",
+  "lddw %r3, 0x1122334455667788", "stxdw [%r1+0], %r3", "lddw %r3, 0x99aabbccddeeff00", "stxdw [%r1+8], %r3",
+  ...[9, 8, 7, 6, 5, 4].flatMap((a) => [`ldxb %r2, [%r1+${a}]`, `stxb [%r7+${a - 4}], %r2`]),
+  ...[10, 11, 12, 13, 14, 15].flatMap((a) => [`ldxb %r2, [%r1+${a}]`, `stxb [%r7+${a - 4}], %r2`]),
+  "mov %r2, 0", "mov %r0, 3", "exit", "out:", "mov %r0, 1", "exit"].join("\n");
+
 for (const lanes of [1, 4]) {
   describe.skipIf(!haveVerilator)(`the XDP extensions on ${lanes} lane(s)`, () => {
     let model: EngineModel;
@@ -107,6 +125,21 @@ for (const lanes of [1, 4]) {
       cases.forEach((c, i) => expectSame(c.name, reference(c.slots, c.mem), results[i]!, lanes === 1));
       // the fault case does fault, and the proven cases give verdicts
       expect(results.filter((r, i) => cases[i]!.name.startsWith("unproven-faults/13b") && r.status === "error")).toHaveLength(1);
+    });
+
+    it("a map value's bytes copied into the packet: two 6-byte loads and stores", () => {
+      const object = assemble(MAP_COPY, "map-copy.s");
+      const slots = object.programs[0]!.slots;
+      const rom = singleProgramRom(slots, lanes, { fuse: true, xdp: true, mapValueSizes: object.maps.map((m) => m.valueSize) });
+      expect(rom.layout.slots.filter((s) => extForm(s)?.kind === "stx_wide")).toHaveLength(2);
+      const layout = mapLayout(object.maps);
+      const cases = FRAMES.map((mem, f) => ({ name: `map-copy/${f}`, slots, rom, mem, xdp: { ifindex: 1, rxQueue: 0, keepState: f > 0 }, ...(f === 0 ? { maps: mapsFile(layout, instantiateMaps(object)) } : {}) }));
+      const results = runEngine(model, cases);
+      const maps = instantiateMaps(object);
+      cases.forEach((c, i) => {
+        const r = runXdp(object, c.mem, maps, newHostState(), { ingressIfindex: 1, rxQueueIndex: 0 });
+        expectSame(c.name, { kind: "done", r0: r.r0, packet: r.packet, steps: r.steps }, results[i]!, lanes === 1);
+      });
     });
   });
 }
