@@ -1,14 +1,18 @@
 // What the scheduler knows statically about XDP pointers, slot by slot (forward
 // must-dataflow over the CFG to a fixed point): which registers hold the xdp_md pointer,
-// which hold data + k (k a constant) and data_end, and how many bytes past data a bounds
-// check has proven to lie before data_end. The fusions (fuse.ts) use it to turn ctx loads
-// into ctx_read slots and to combine byte loads only where no original load could fault.
+// which hold data + k (k a constant) and data_end, how many bytes past data a bounds
+// check has proven to lie before data_end, and which hold a map handle or a map value + k
+// (maybe NULL until a NULL check). The fusions (fuse.ts) use it to turn ctx loads into
+// ctx_read slots and to combine byte loads and copies only where no original access could fault.
 // Every doubt errs towards "not known":
 //   - r1 is the ctx pointer only at the entry of an XDP entry program (not in subprograms,
 //     whose entries start with nothing known);
 //   - data/data_end come from 4-byte ctx loads at offsets 0 and 4; a call clobbers r0-r5;
 //     a local call, an unknown helper or one that moves the packet (xdp_adjust_head/meta/
 //     tail: changesPacket) forgets every packet pointer and the proven range; r6-r9 keep ctx;
+//   - a map lookup's r0 is a value of the map whose handle r1 held, NULL-checked by
+//     `jeq/jne r, 0` on it or a copy (the lookup's slot names the copies); update and
+//     delete (an element may go), local calls and unknown helpers forget map values;
 //   - pointers spilled to the stack are not followed; any other write forgets the register.
 import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
 import { HELPER_SIGS_BY_ID } from "../../../verifier/helpers.js";
