@@ -13,9 +13,12 @@
 //   - a map lookup's r0 is a value of the map whose handle r1 held, NULL-checked by
 //     `jeq/jne r, 0` on it or a copy (the lookup's slot names the copies); update and
 //     delete (an element may go), local calls and unknown helpers forget map values;
-//   - pointers spilled to the stack are not followed; any other write forgets the register.
+//   - the ctx pointer is followed through 8-byte spills to the stack (stxdw [r10+o], ctx;
+//     ldxdw r, [r10+o]), forgotten when a store may overwrite the slot; other pointers are
+//     not followed through the stack; any other write forgets the register.
 import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
 import { HELPER_SIGS_BY_ID } from "../../../verifier/helpers.js";
+import { SIZE_BYTES } from "../../../ir/bpf/opcodes.js";
 
 export interface PtrFacts {
   /** Registers (bitmask) holding the xdp_md pointer. */
@@ -30,6 +33,8 @@ export interface PtrFacts {
   readonly handle: readonly (number | undefined)[];
   /** Per register: a value of map `map` + k from the lookup at slot `id`, maybe NULL until a check. */
   readonly val: readonly (MapValue | undefined)[];
+  /** Stack offsets (from r10) of 8-byte slots holding the ctx pointer (a spill). */
+  readonly ctxSpills: readonly number[];
 }
 
 export interface MapValue {
@@ -39,7 +44,7 @@ export interface MapValue {
   readonly nullable: boolean;
 }
 
-const NONE: PtrFacts = { ctx: 0, end: 0, pkt: [], range: 0, handle: [], val: [] };
+const NONE: PtrFacts = { ctx: 0, end: 0, pkt: [], range: 0, handle: [], val: [], ctxSpills: [] };
 const sameVal = (a: MapValue | undefined, b: MapValue | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && a.map === b.map && a.k === b.k && a.id === b.id && a.nullable === b.nullable);
 const bit = (r: number): number => 1 << r;
@@ -54,11 +59,12 @@ function meet(a: PtrFacts, b: PtrFacts): PtrFacts {
     handle.push(a.handle[r] !== undefined && a.handle[r] === b.handle[r] ? a.handle[r] : undefined);
     val.push(sameVal(a.val[r], b.val[r]) ? a.val[r] : undefined);
   }
-  return { ctx: a.ctx & b.ctx, end: a.end & b.end, pkt, range: Math.min(a.range, b.range), handle, val };
+  return { ctx: a.ctx & b.ctx, end: a.end & b.end, pkt, range: Math.min(a.range, b.range), handle, val, ctxSpills: a.ctxSpills.filter((o) => b.ctxSpills.includes(o)) };
 }
 
 function same(a: PtrFacts, b: PtrFacts): boolean {
   if (a.ctx !== b.ctx || a.end !== b.end || a.range !== b.range) return false;
+  if (a.ctxSpills.length !== b.ctxSpills.length || a.ctxSpills.some((o) => !b.ctxSpills.includes(o))) return false;
   for (let r = 0; r < 11; r++) if (a.pkt[r] !== b.pkt[r] || a.handle[r] !== b.handle[r] || !sameVal(a.val[r], b.val[r])) return false;
   return true;
 }
@@ -74,8 +80,20 @@ function write(f: PtrFacts, r: number, value?: { ctx?: boolean; end?: boolean; p
   return {
     ctx: (f.ctx & ~bit(r)) | (value?.ctx ? bit(r) : 0),
     end: (f.end & ~bit(r)) | (value?.end ? bit(r) : 0),
-    pkt, range: f.range, handle, val,
+    pkt, range: f.range, handle, val, ctxSpills: f.ctxSpills,
   };
+}
+
+/**
+ * A store of `bytes` at [base + off]: a ctx spill when it is an 8-byte store of the ctx
+ * pointer through r10; any other store through r10 forgets the spills it overlaps, and a
+ * store through a register that may point into the stack (not the packet, not a map
+ * value) forgets them all.
+ */
+function stored(f: PtrFacts, base: number, off: number, bytes: number, ctxValue: boolean): PtrFacts {
+  if (base !== 10) return f.pkt[base] !== undefined || f.val[base] !== undefined ? f : { ...f, ctxSpills: [] };
+  const kept = f.ctxSpills.filter((o) => o + 8 <= off || off + bytes <= o);
+  return { ...f, ctxSpills: ctxValue && bytes === 8 ? [...kept, off] : kept };
 }
 
 /** A NULL check `jeq/jne r, 0` (64-bit): on its non-NULL edge every copy of the lookup's result is a value. */
@@ -112,6 +130,7 @@ function transfer(slots: readonly Insn[], at: number, f: PtrFacts, taken: boolea
   const code = s.opcode >> 4;
   switch (form.shape) {
     case "ldx":
+      if (s.opcode === 0x79 && s.src === 10 && f.ctxSpills.includes(s.off)) return write(f, s.dst, { ctx: true });
       if (s.opcode === 0x61 && (f.ctx & bit(s.src)) !== 0 && s.off === 0) return write(f, s.dst, { pkt: 0 });
       if (s.opcode === 0x61 && (f.ctx & bit(s.src)) !== 0 && s.off === 4) return write(f, s.dst, { end: true });
       return write(f, s.dst);
@@ -136,12 +155,15 @@ function transfer(slots: readonly Insn[], at: number, f: PtrFacts, taken: boolea
     case "movsx":
       return write(f, s.dst);
     case "atomic": {
+      const g = stored(f, s.dst, s.off, SIZE_BYTES[s.opcode & 0x18] ?? 8, false);
       const cmpxchg = (s.imm & 0xff) === 0xf1;
-      if (cmpxchg) return write(f, 0);
-      return (s.imm & 1) === 1 ? write(f, s.src) : f;
+      if (cmpxchg) return write(g, 0);
+      return (s.imm & 1) === 1 ? write(g, s.src) : g;
     }
     case "st":
+      return stored(f, s.dst, s.off, SIZE_BYTES[s.opcode & 0x18] ?? 8, false);
     case "stx":
+      return stored(f, s.dst, s.off, SIZE_BYTES[s.opcode & 0x18] ?? 8, (f.ctx & bit(s.src)) !== 0);
     case "ja":
     case "ja32":
       return f;
@@ -160,11 +182,14 @@ function transfer(slots: readonly Insn[], at: number, f: PtrFacts, taken: boolea
       const val = sig && s.imm !== 2 && s.imm !== 3 ? f.val.map((v, r) => (kept(r) && v?.id !== at ? v : undefined)) : [];
       const handle = f.handle.map((m, r) => (kept(r) ? m : undefined));
       if (s.src === 0 && s.imm === 1 && f.handle[1] !== undefined) val[0] = { map: f.handle[1], k: 0, id: at, nullable: true };
+      // the known helpers only read memory through their arguments: spills stay; a local
+      // call or an unknown helper may write the caller's stack through a pointer
+      const ctxSpills = sig ? f.ctxSpills : [];
       if (sig && !sig.changesPacket) {
         const pkt = f.pkt.map((k, r) => (kept(r) ? k : undefined));
-        return { ctx: f.ctx & ~CALL_CLOBBERS, end: f.end & ~CALL_CLOBBERS, pkt, range: f.range, handle, val };
+        return { ctx: f.ctx & ~CALL_CLOBBERS, end: f.end & ~CALL_CLOBBERS, pkt, range: f.range, handle, val, ctxSpills };
       }
-      return { ctx: f.ctx & ~CALL_CLOBBERS, end: 0, pkt: [], range: 0, handle, val };
+      return { ctx: f.ctx & ~CALL_CLOBBERS, end: 0, pkt: [], range: 0, handle, val, ctxSpills };
     }
     case "callx":
       return { ...NONE, ctx: f.ctx & ~CALL_CLOBBERS };

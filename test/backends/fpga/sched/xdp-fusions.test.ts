@@ -63,6 +63,10 @@ const item: fc.Arbitrary<Item> = fc.oneof(
         const to = (x: number) => Math.max(0, x + d);
         return { slots: [...offs.flatMap((a) => [insn(0x71, t, 1, a), insn(0x73, 1, t, to(a))]), ...(kill ? [insn(0xb7, t, 0, 0, 5)] : [])] };
       }) },
+  // the ctx pointer reloaded from its spill slot, or the slot overwritten (then the
+  // reloaded r6 is no pointer, and a ctx read through it faults, as in the interpreter)
+  { weight: 2, arbitrary: fc.constant<Item>({ slots: [insn(0x79, 6, 10, -8)] }) },
+  { weight: 1, arbitrary: fc.constantFrom<Item>({ slots: [insn(0x62, 10, 0, -4, 7)] }, { slots: [insn(0x7b, 10, 6, -8)] }, { slots: [insn(0x63, 10, 3, -12)] }) },
   // ctx fields: scalars, and data again
   { weight: 2, arbitrary: fc.tuple(scratch, fc.constantFrom(12, 16)).map(([d, f]) => ({ slots: [insn(0x61, d, 6, f)] })) },
   { weight: 1, arbitrary: fc.constant<Item>({ slots: [insn(0x61, 1, 6, 0), insn(0x61, 2, 6, 4)] }) },
@@ -73,7 +77,7 @@ const item: fc.Arbitrary<Item> = fc.oneof(
 
 /** A head that proves k0 bytes (or leaves for the fold), the items, the fold of the scalars into r0. */
 function program(items: readonly Item[], straight: boolean, k0: number): Insn[] {
-  const head: Insn[] = [insn(0xbf, 6, 1), insn(0x61, 2, 6, 4), insn(0x61, 1, 6, 0)];
+  const head: Insn[] = [insn(0x7b, 10, 1, -8), insn(0xbf, 6, 1), insn(0x61, 2, 6, 4), insn(0x61, 1, 6, 0)];
   for (const r of SCRATCH) head.push(insn(0xb7, r, 0, 0, r * 7 + 1));
   const check = head.length + 2;
   head.push(insn(0xbf, 9, 1), insn(0x07, 9, 0, 0, k0), insn(0x2d, 9, 2));
@@ -206,6 +210,20 @@ exit
     const s = schedule(slotsOf(src), { lanes: 4, xdp: true });
     const jump = s.bundles.findIndex((b) => b[0] && extForm(b[0].insn)?.kind === "jcc_add");
     expect(s.bundles[jump]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jgt %r1+14, %r2, +3 (1)", "add %r5, %r1, 14"]);
+  });
+
+  it("follows the ctx pointer through its stack spill until a store may overwrite it", () => {
+    const reads = (between: string) => schedule(slotsOf(`stxdw [%r10-104], %r1
+${between}
+ldxdw %r5, [%r10-104]
+ldxw %r0, [%r5+12]
+exit
+`), { lanes: 4, xdp: true }).bundles.flat().filter((x) => x && extForm(x.insn)?.kind === "ctx_read").length;
+    expect(reads("mov %r2, 1")).toBe(1);
+    expect(reads("stw [%r10-100], 1")).toBe(0);
+    expect(reads("stw [%r10-96], 1")).toBe(1);
+    expect(reads("mov %r2, %r10\nstb [%r2-1], 1")).toBe(0);
+    expect(reads("mov %r2, 0\ncall 7")).toBe(1);
   });
 
   it("forgets packet pointers after xdp_adjust_head, keeps them across a map lookup", () => {
