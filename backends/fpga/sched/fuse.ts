@@ -225,6 +225,80 @@ function copyAt(ops: readonly Op[], i: number, cx: FuseContext): { ops: Op[]; la
   return best;
 }
 
+// ------------------------------------------------------------------ stores of shifted bytes
+
+/** A register's value in a store run: (register v's value at the run's start >> 8*shift), of which the low `width` bytes may be non-zero. */
+interface Shifted {
+  readonly v: number;
+  readonly shift: number;
+  readonly width: number;
+}
+
+/**
+ * The longest run from ops[i] of `mov`, `rsh` by whole bytes and `stxb` that stores the
+ * bytes of one register's value, little-endian, at [rd+o .. rd+o+n) (n = 2/4/6/8, each
+ * byte once): one stx_wide of that register at the run's start (the value it had there),
+ * then the run's ALU operations unchanged (pure, any lane). The run holds no load, so the
+ * stores may all move to its start; they must be proven in the packet (none could fault).
+ */
+function storesAt(ops: readonly Op[], i: number, cx: FuseContext): { ops: Op[]; last: number } | undefined {
+  const facts = cx.facts[ops[i]!.origin[0]!];
+  if (!facts) return undefined;
+  const sym = new Map<number, Shifted>();
+  const at = (r: number): Shifted | undefined => sym.get(r) ?? { v: r, shift: 0, width: 8 };
+  const written = new Set<number>();
+  let base: number | undefined;
+  let v: number | undefined;
+  const stored = new Map<number, number>(); // offset -> byte of v
+  let best: { ops: Op[]; last: number } | undefined;
+  for (let j = i; j < ops.length && j < i + 32; j++) {
+    const op = ops[j]!;
+    const s = op.insn;
+    if (op.hi || extForm(s)) break;
+    if (s.opcode === 0x73) { // stxb [base + off], src
+      if (base === undefined) base = s.dst;
+      const x = at(s.src);
+      if (s.dst !== base || written.has(base) || !x || x.width < 1 || (v !== undefined && x.v !== v) || stored.has(s.off)) break;
+      // the value's register must still hold it at the run's start: it is not written before it is read there
+      v = x.v;
+      stored.set(s.off, x.shift);
+      const offs = [...stored.keys()];
+      const lo = Math.min(...offs);
+      const n = stored.size;
+      const le = Math.max(...offs) - lo + 1 === n && [...stored].every(([o, b]) => b === o - lo);
+      if (COPY_BYTES.has(n) && le && v !== base && provenPacketAccess(facts, base, lo, n)) {
+        const rest = ops.slice(i, j + 1).filter((o) => o.insn.opcode !== 0x73);
+        const origin = ops.slice(i, j + 1).filter((o) => o.insn.opcode === 0x73).flatMap((o) => o.origin);
+        best = { ops: [{ insn: stxWide(n as 2 | 4 | 6 | 8, base, lo, v, n), origin }, ...rest], last: j };
+      }
+      continue;
+    }
+    const x = at(s.src);
+    const d = at(s.dst);
+    let next: Shifted | undefined;
+    if (s.opcode === 0xbf && s.off === 0) next = x; // mov64
+    else if (s.opcode === 0xbc && s.off === 0 && x) next = { ...x, width: Math.min(x.width, 4) }; // mov32: the low 4 bytes
+    else if (s.opcode === 0x77 && s.off === 0 && s.imm > 0 && s.imm < 64 && s.imm % 8 === 0 && d) next = { ...d, shift: d.shift + s.imm / 8, width: d.width - s.imm / 8 }; // rsh64 by whole bytes
+    else break;
+    if (s.dst === base) break;
+    written.add(s.dst);
+    sym.set(s.dst, next!);
+  }
+  return best;
+}
+
+function combineStores(ops: readonly Op[], cx: FuseContext): Op[] {
+  const out: Op[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const c = storesAt(ops, i, cx);
+    if (c) {
+      out.push(...c.ops);
+      i = c.last;
+    } else out.push(ops[i]!);
+  }
+  return out;
+}
+
 function combineCopies(ops: readonly Op[], cx: FuseContext): Op[] {
   const out: Op[] = [];
   for (let i = 0; i < ops.length; i++) {
@@ -292,7 +366,7 @@ function fuseBoundsCheck(ops: readonly Op[], cx: FuseContext): Op[] {
 /** One block's operations with every fusable run fused: combined loads, ctx reads, pairs left to right, the bounds-check jump. */
 export function fuseBlock(ops: readonly Op[], cx?: FuseContext): Op[] {
   const on = (k: DataflowFusion): boolean => cx !== undefined && (cx.kinds?.has(k) ?? true);
-  const copies = on("copy_wide") ? combineCopies(ops, cx!) : ops;
+  const copies = on("copy_wide") ? combineStores(combineCopies(ops, cx!), cx!) : ops;
   const wide = on("ldx_wide") ? combineLoads(copies, cx!) : copies;
   const pre = on("ctx_read") ? ctxReads(wide, cx!) : wide;
   const out: Op[] = [];

@@ -63,6 +63,15 @@ const item: fc.Arbitrary<Item> = fc.oneof(
         const to = (x: number) => Math.max(0, x + d);
         return { slots: [...offs.flatMap((a) => [insn(0x71, t, 1, a), insn(0x73, 1, t, to(a))]), ...(kill ? [insn(0xb7, t, 0, 0, 5)] : [])] };
       }) },
+  // a value stored byte by byte (vlan's tag writes): mov/rsh/mov32 by whole bytes, stxb, in any order
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(2, 4, 6, 8), fc.integer({ min: 0, max: 40 }), scratch, scratch, fc.boolean(), fc.boolean(), fc.boolean())
+      .map(([n, o, v, t, inPlace, reverse, narrow]) => {
+        const order = Array.from({ length: n }, (_, i) => (reverse ? n - 1 - i : i));
+        const slots: Insn[] = narrow ? [insn(0xbc, v, v)] : [];
+        if (inPlace) for (const b of Array.from({ length: n }, (_, i) => i)) slots.push(insn(0x73, 1, v, o + b), insn(0x77, v, 0, 0, 8));
+        else for (const b of order) slots.push(...(b === 0 ? [insn(0x73, 1, v, o)] : [insn(0xbf, t, v), insn(0x77, t, 0, 0, 8 * b), insn(0x73, 1, t, o + b)]));
+        return { slots };
+      }) },
   // the ctx pointer reloaded from its spill slot, or the slot overwritten (then the
   // reloaded r6 is no pointer, and a ctx read through it faults, as in the interpreter)
   { weight: 2, arbitrary: fc.constant<Item>({ slots: [insn(0x79, 6, 10, -8)] }) },
