@@ -18,7 +18,7 @@
 //                                      slot, when rX is live after the jump)
 import { branchTarget, formOf } from "../../../ir/bpf/insn.js";
 import { alu3, alu3Fields, ALU3_OPS, CTX_FIELDS, ctxRead, exitImm, extForm, jccAdd, JCC_ADD_MAX, JCC_ADD_MIN, ldxWide, slotWeight, stxWide, WIDE_MAX_WEIGHT } from "./ext.js";
-import type { Op } from "./ops.js";
+import { opInfo, type Op } from "./ops.js";
 import { provenPacketAccess, provenValueAccess, type PtrFacts } from "./ptrs.js";
 
 const MOV = 0xb;
@@ -267,9 +267,22 @@ function storesAt(ops: readonly Op[], i: number, cx: FuseContext): { ops: Op[]; 
       const n = stored.size;
       const le = Math.max(...offs) - lo + 1 === n && [...stored].every(([o, b]) => b === o - lo);
       if (COPY_BYTES.has(n) && le && v !== base && provenPacketAccess(facts, base, lo, n)) {
-        const rest = ops.slice(i, j + 1).filter((o) => o.insn.opcode !== 0x73);
-        const origin = ops.slice(i, j + 1).filter((o) => o.insn.opcode === 0x73).flatMap((o) => o.origin);
-        best = { ops: [{ insn: stxWide(n as 2 | 4 | 6 | 8, base, lo, v, n), origin }, ...rest], last: j };
+        // the run's ALU operations whose results are dead after it (backwards) go too:
+        // the store retires them, so that retired still equals the interpreter's steps
+        let live = cx.liveIn(op.origin[0]! + 1);
+        const kept: Op[] = [];
+        const gone: Op[] = [];
+        for (const o of ops.slice(i, j + 1).reverse()) {
+          if (o.insn.opcode === 0x73) continue;
+          const info = opInfo(o);
+          if ((live & (1 << o.insn.dst)) === 0) gone.push(o);
+          else {
+            kept.unshift(o);
+            live = (live & ~(1 << o.insn.dst)) | info.reads.reduce((m, r) => m | (1 << r), 0);
+          }
+        }
+        const origin = [...ops.slice(i, j + 1).filter((o) => o.insn.opcode === 0x73), ...gone].flatMap((o) => o.origin).sort((a, b) => a - b);
+        if (n + gone.length <= WIDE_MAX_WEIGHT) best = { ops: [{ insn: stxWide(n as 2 | 4 | 6 | 8, base, lo, v, n + gone.length), origin }, ...kept], last: j };
       }
       continue;
     }

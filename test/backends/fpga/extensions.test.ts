@@ -62,6 +62,15 @@ const PROGRAMS: Record<string, { asm: string; kinds: readonly ExtKind[] }> = {
       "mov %r5, 0", "mov %r6, 0", "mov %r0, 3", ...TAIL].join("\n"),
     kinds: ["ctx_read", "jcc_add", "ldx_wide", "stx_wide"],
   },
+  // values stored byte by byte (vlan's tag writes): copies shifted right in any order, and
+  // one register shifted in place; the shifted copies die, so the stores retire them
+  "byte-stores": {
+    asm: [...HEAD, ...CHECK(24), "lddw %r5, 0x1122334455667788", "lddw %r8, 0x0102030405060708",
+      "mov %r6, %r5", "rsh %r6, 24", "stxb [%r2+3], %r6", "mov %r6, %r5", "rsh %r6, 16", "stxb [%r2+2], %r6", "stxb [%r2+0], %r5", "mov %r7, %r5", "rsh %r7, 8", "stxb [%r2+1], %r7",
+      ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [`stxb [%r2+${8 + b}], %r8`, "rsh %r8, 8"]),
+      "mov %r0, %r5", "xor %r0, %r8", ...TAIL].join("\n"),
+    kinds: ["ctx_read", "jcc_add", "stx_wide"],
+  },
   // a 32-bit bounds check and jle with the operands swapped
   "jmp32-and-jle": { asm: [...HEAD, "mov %r4, %r2", "add %r4, 16", "jgt32 %r4, %r3, out", "mov %r4, %r2", "add %r4, 24", "jle %r3, %r4, out", "ldxh %r0, [%r2+20]", ...TAIL].join("\n"), kinds: ["ctx_read", "jcc_add"] },
 };
