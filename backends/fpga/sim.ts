@@ -303,7 +303,7 @@ export function runEngine(model: EngineModel, cases: readonly EngineCase[], opts
         }
         return `${c.name} - ${file} 0 0 ${c.maxCycles ?? 1_000_000} ctl 0 0 ${c.control.keepState ? 1 : 0} ${mapsFile} ${c.mapBytes ?? 0}`;
       }
-      const rom = c.rom ?? singleProgramRom(c.slots, model.lanes);
+      const rom = c.rom ?? singleProgramRom(c.slots, model.lanes, { xdp: c.xdp !== undefined });
       roms[i] = rom;
       if (rom.lanes !== model.lanes) throw new Error(`${c.name}: a ROM for ${rom.lanes} lane(s) on a ${model.lanes}-lane model`);
       if (rom.layout.slots.length > ROM_SLOTS * model.lanes) throw new Error(`${c.name}: ${rom.layout.slots.length / model.lanes} bundles exceed the ROM (${ROM_SLOTS})`);

@@ -199,7 +199,7 @@ module bpf_core #(
     wire [64*LANES-1:0] fw_val;
     wire [LANES-1:0]    lane_bad;       // decode: a slot lanes 1.. cannot run (bit 0 unused)
     wire [LANES-1:0]    lane_load_use;  // decode: the slot reads the load in execute
-    wire [4*LANES-1:0]  lane_weight;    // decode: BPF instructions the slot retires (0, 1, 2)
+    wire [8*LANES-1:0]  lane_weight;    // decode: BPF instructions the slot retires (0..255: ldx_wide, jcc_add say)
     wire                lanes_busy;     // lanes 1..: a result in the memory or write-back stage
 
     // The value of register r for execute: the memory stage's results over the
@@ -221,6 +221,25 @@ module bpf_core #(
         alu3_op_ok = op != 4'h3 && op != 4'h9 && op != 4'hb && op != 4'hd && op != 4'he && op != 4'hf;
     endfunction
 
+    // jcc_add jump codes: the conditional ones (not ja, call, exit or the unused codes).
+    function jcc_code_ok(input [3:0] c);
+        jcc_code_ok = c != 4'h0 && c != 4'h8 && c != 4'h9 && c != 4'he && c != 4'hf;
+    endfunction
+
+    // ctx_read (extension 0xf7, any lane): the xdp_md field at byte off, from the
+    // engine's current packet pointers and metadata (as the ctx window answers ldxw).
+    function [63:0] ctx_field(input [4:0] off, input [31:0] data, input [31:0] data_end,
+                              input [31:0] meta, input [31:0] ifindex, input [31:0] rxq);
+        case (off)
+            5'd0:    ctx_field = {REGION_INPUT, data};
+            5'd4:    ctx_field = {REGION_INPUT, data_end};
+            5'd8:    ctx_field = {REGION_INPUT, meta};
+            5'd12:   ctx_field = {32'd0, ifindex};
+            5'd16:   ctx_field = {32'd0, rxq};
+            default: ctx_field = 64'd0;    // 20: egress_ifindex
+        endcase
+    endfunction
+
     // ------------------------------------------------------------------ pipeline registers
     // decode (the ROM's output registers are its instruction)
     reg             d_valid;
@@ -237,7 +256,11 @@ module bpf_core #(
     reg  [15:0]     e_off;
     reg  [3:0]      e_ra, e_rb, e_rd;
     reg             e_exit_imm;
-    reg  [3:0]      e_weight;       // BPF instructions the bundle retires
+    reg             e_ctxrd;        // ctx_read: the result is ctx_field(imm)
+    reg             e_jadd;         // jcc_add: the jump compares a + imm with b
+    reg             e_bswap;        // ldx_wide big-endian: the load's bytes swapped
+    reg             e_six;          // ldx_wide/stx_wide of 6 bytes (size code B in mode 7)
+    reg  [7:0]      e_weight;       // BPF instructions the bundle retires
     reg             e_writes;
     reg  [63:0]     e_a, e_b;
     reg  [1:0]      e_size;         // RFC 9669 size code: 0 W, 1 H, 2 B, 3 DW
@@ -281,6 +304,8 @@ module bpf_core #(
     reg             m_load;
     reg  [1:0]      m_size;
     reg             m_signed;
+    reg             m_bswap;        // ldx_wide big-endian
+    reg             m_six;          // ldx_wide of 6 bytes
     reg             m_map;          // the load reads the map memory
     // write-back
     reg             w_valid;
@@ -346,6 +371,8 @@ module bpf_core #(
     reg  [3:0]      dk_rb;          // the second register operand: src, or an alu3 slot's rt
     reg  [3:0]      dk_op;          // the ALU/jump operation code: opcode[7:4], or an alu3 slot's off[3:0]
     reg             dk_exit_imm;    // exit with r0 = imm (extension 0x9d)
+    reg             dk_ctxrd, dk_jadd, dk_bswap;    // extensions ctx_read, jcc_add, ldx_wide (big-endian)
+    reg             dk_six;         // ldx_wide/stx_wide: 6 bytes
     reg  [63:0]     dk_imm64;
     reg  [1:0]      dk_ext_bits;
     reg  [PC_W-1:0] dk_target;
@@ -366,6 +393,10 @@ module bpf_core #(
         dk_rb = d_src;
         dk_op = d_code;
         dk_exit_imm = 1'b0;
+        dk_ctxrd = 1'b0;
+        dk_jadd = 1'b0;
+        dk_bswap = 1'b0;
+        dk_six = 1'b0;
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
@@ -401,29 +432,39 @@ module bpf_core #(
                         dk_rb = d_off[7:4];
                         dk_op = d_off[3:0];
                         dk_uses_b = d_x;
+                    end else if (d_op == 8'hf7) begin
+                        // extension ctx_read: rd = xdp_md field imm (no register read)
+                        dk_kind = K_ALU;
+                        dk_ctxrd = 1'b1;
+                        dk_uses_a = 1'b0;
                     end else if (d_code != 4'he && d_code != 4'hf) begin
                         dk_kind = K_ALU;
                         dk_uses_a = d_code != 4'hb;     // mov does not read dst
                         dk_uses_b = d_x && d_code != 4'h8;
                     end
                 end
-                C_LDX: if (d_mode == 3'd3 || (d_mode == 3'd4 && d_sz != 2'd3)) begin
+                C_LDX: if (d_mode == 3'd3 || (d_mode == 3'd4 && d_sz != 2'd3) || d_mode == 3'd7) begin
+                    // mode 7: extension ldx_wide, a 2/4/6/8-byte load (size B: 6), byte-swapped when imm[0]
                     dk_kind = K_LDX;
                     dk_ra = d_src;
                     dk_uses_a = 1'b1;
                     dk_writes = 1'b1;
                     dk_signed = d_mode == 3'd4;
+                    dk_bswap = d_mode == 3'd7 && d_imm[0];
+                    dk_six = d_mode == 3'd7 && d_sz == 2'd2;
                 end
                 C_ST: if (d_mode == 3'd3) begin
                     dk_kind = K_ST;
                     dk_uses_a = 1'b1;
                     dk_use_imm = 1'b1;
                 end
-                C_STX: if (d_mode == 3'd3) begin
+                C_STX: if (d_mode == 3'd3 || d_mode == 3'd7) begin
+                    // mode 7: extension stx_wide, a 2/4/6/8-byte store (size B: 6)
                     dk_kind = K_ST;
                     dk_uses_a = 1'b1;
                     dk_uses_b = 1'b1;
                     dk_use_imm = 1'b0;
+                    dk_six = d_mode == 3'd7 && d_sz == 2'd2;
                 end else if (d_mode == 3'd6 && (d_sz == 2'd0 || d_sz == 2'd3)) begin
                     // RFC 9669 §5.3: FETCH (imm bit 0) loads the old value into src;
                     // cmpxchg loads it into r0.
@@ -481,6 +522,14 @@ module bpf_core #(
                         dk_kind = K_JCC;
                         dk_uses_a = 1'b1;
                         dk_uses_b = d_x;
+                    end else if (d_code == 4'he && d_x && jcc_code_ok(d_imm[31:28])) begin
+                        // extension jcc_add: if (dst + imm[23:0]) CC src, CC = imm[31:28]
+                        dk_kind = K_JCC;
+                        dk_jadd = 1'b1;
+                        dk_op = d_imm[31:28];
+                        dk_imm64 = {{40{d_imm[23]}}, d_imm[23:0]};
+                        dk_uses_a = 1'b1;
+                        dk_uses_b = 1'b1;
                     end
                 end
                 default: dk_kind = K_ILLEGAL;
@@ -514,7 +563,8 @@ module bpf_core #(
     );
 
     wire taken;
-    bpf_branch_cond branch_cond (.op(e_op), .is32(e_is32), .a(a), .b(b_op), .taken(taken));
+    wire [63:0] cond_a = e_jadd ? a + e_imm64 : a;     // jcc_add: the bounds check's add
+    bpf_branch_cond branch_cond (.op(e_op), .is32(e_is32), .a(cond_a), .b(b_op), .taken(taken));
 
     reg         div_start;
     wire        div_done;
@@ -530,7 +580,7 @@ module bpf_core #(
     wire [63:0] addr = a + {{48{e_off[15]}}, e_off};
     wire [31:0] region = addr[63:32];
     wire [31:0] offset = addr[31:0];
-    wire [3:0]  size_bytes = e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
+    wire [3:0]  size_bytes = e_six ? 4'd6 : e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
 
     // Address translation, shared by loads/stores/atomics and the map helper sequence
     // (which drives xa/xlen while it runs): the region by the upper half, the bounds.
@@ -582,7 +632,7 @@ module bpf_core #(
                                : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
     reg         xh_mask;        // the XDP packet helpers write xh_wbytes
     reg  [7:0]  xh_wbytes;
-    assign dmem_wbytes = xh_mask ? xh_wbytes : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    assign dmem_wbytes = xh_mask ? xh_wbytes : e_six ? 8'h3f : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
     reg              mh_hread;      // hash probe: read mh_dest
@@ -916,7 +966,10 @@ module bpf_core #(
         redirect_set = 1'b0;
         if (e_valid) begin
             case (e_kind)
-                K_ALU: fire = 1'b1;
+                K_ALU: begin
+                    fire = 1'b1;
+                    if (e_ctxrd) result = ctx_field(e_imm64[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q);
+                end
                 K_LDDW: begin
                     result = e_imm64;
                     // a map reference to a map the table does not hold
@@ -1733,6 +1786,8 @@ module bpf_core #(
     // ================================================================== memory stage
     reg [63:0] load_value;
     wire [63:0] m_rdata = m_map ? mmem_rdata : dmem_rdata;
+    wire [63:0] m_swapped = {m_rdata[7:0], m_rdata[15:8], m_rdata[23:16], m_rdata[31:24],
+                             m_rdata[39:32], m_rdata[47:40], m_rdata[55:48], m_rdata[63:56]};
     always @* begin
         case (m_size)
             2'd2:    load_value = m_signed ? {{56{m_rdata[7]}}, m_rdata[7:0]} : {56'b0, m_rdata[7:0]};
@@ -1740,6 +1795,15 @@ module bpf_core #(
             2'd0:    load_value = m_signed ? {{32{m_rdata[31]}}, m_rdata[31:0]} : {32'b0, m_rdata[31:0]};
             default: load_value = m_rdata;
         endcase
+        if (m_six) load_value = {16'b0, m_rdata[47:0]};    // ldx_wide of 6 bytes (little-endian only)
+        // ldx_wide big-endian (2, 4 or 8 bytes, never signed): the loaded bytes reversed
+        else if (m_bswap) begin
+            case (m_size)
+                2'd1:    load_value = {48'b0, m_swapped[63:48]};
+                2'd0:    load_value = {32'b0, m_swapped[63:32]};
+                default: load_value = m_swapped;
+            endcase
+        end
     end
 
     // ================================================================== state
@@ -1879,7 +1943,7 @@ module bpf_core #(
             end
         end else begin
             cycles <= cycles + 64'd1;
-            if (fire) retired <= retired + {60'd0, e_weight};
+            if (fire) retired <= retired + {56'd0, e_weight};
 
             // write-back (every lane; no two write one register)
             for (i = 0; i < LANES; i = i + 1) if (fw_v[i]) regs[fw_rd[4*i +: 4]] <= fw_val[64*i +: 64];
@@ -1894,6 +1958,8 @@ module bpf_core #(
             m_load <= e_kind == K_LDX && !is_ctx;
             m_size <= e_size;
             m_signed <= e_signed;
+            m_bswap <= e_bswap;
+            m_six <= e_six;
             m_map <= r_map;
             mcnt <= mcnt_next;
             mkey <= mkey_next;
@@ -1971,6 +2037,10 @@ module bpf_core #(
                 e_alu_sel <= dk_alu_sel;
                 e_op <= dk_op;
                 e_exit_imm <= dk_exit_imm;
+                e_ctxrd <= dk_ctxrd;
+                e_jadd <= dk_jadd;
+                e_bswap <= dk_bswap;
+                e_six <= dk_six;
                 e_weight <= bundle_weight;
                 e_is32 <= dk_is32;
                 e_use_imm <= dk_use_imm;
@@ -2038,14 +2108,16 @@ module bpf_core #(
     // but mul/div/mod, movsx, the byte swaps and the alu3 extension; an all-zero slot is
     // empty (and so is lane 1 under an lddw: its second half). Each lane keeps its own
     // execute, memory and write-back registers, moving when lane 0's do.
-    assign lane_weight[3:0] = ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 4'd2 : 4'd1;
+    assign lane_weight[7:0] = (d_cls == C_LDX || d_cls == C_STX) && d_mode == 3'd7 ? d_imm[15:8]    // ldx_wide, stx_wide
+                            : (d_cls == C_JMP || d_cls == C_JMP32) && d_code == 4'he ? {4'd0, d_imm[27:24]}   // jcc_add
+                            : ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 8'd2 : 8'd1;
     assign lane_bad[0] = 1'b0;
     assign lane_load_use[0] = 1'b0;
-    reg [3:0] bundle_weight;
+    reg [7:0] bundle_weight;
     integer wi;
     always @* begin
-        bundle_weight = 4'd0;
-        for (wi = 0; wi < LANES; wi = wi + 1) bundle_weight = bundle_weight + lane_weight[4*wi +: 4];
+        bundle_weight = 8'd0;
+        for (wi = 0; wi < LANES; wi = wi + 1) bundle_weight = bundle_weight + lane_weight[8*wi +: 8];
     end
     wire [LANES-1:0] lane_mw;           // lanes' memory or write-back stage holds a result
     assign lane_mw[0] = 1'b0;
@@ -2066,11 +2138,12 @@ module bpf_core #(
             wire        x    = op[3];
             wire        is_alu = cls == C_ALU || cls == C_ALU64;
             wire        used = op != 8'd0;
-            reg         ok, uses_a, uses_b, is32, swap;
+            reg         ok, uses_a, uses_b, is32, swap, ctxrd;
             reg  [1:0]  sel, ext_bits;
             reg  [3:0]  ra, rb, aop;
             always @* begin
                 ok = 1'b0;
+                ctxrd = 1'b0;
                 uses_a = 1'b1;
                 uses_b = 1'b0;
                 is32 = cls == C_ALU;
@@ -2092,6 +2165,10 @@ module bpf_core #(
                         uses_a = 1'b0;
                         uses_b = 1'b1;
                         ext_bits = off == 16'd8 ? 2'd0 : off == 16'd16 ? 2'd1 : 2'd2;
+                    end else if (op == 8'hf7) begin
+                        ok = 1'b1;              // ctx_read: rd = xdp_md field imm
+                        ctxrd = 1'b1;
+                        uses_a = 1'b0;
                     end else if (code == 4'he) begin
                         ok = off[15:8] == 8'd0 && alu3_op_ok(off[3:0]) && off[3:0] != 4'h2;
                         ra = src;               // alu3: rd = rs op (rt or imm)
@@ -2106,7 +2183,7 @@ module bpf_core #(
                 end
             end
             assign lane_bad[lk] = used && !ok;
-            assign lane_weight[4*lk +: 4] = !used ? 4'd0 : code == 4'he ? 4'd2 : 4'd1;
+            assign lane_weight[8*lk +: 8] = !used ? 8'd0 : code == 4'he ? 8'd2 : 8'd1;
             assign lane_load_use[lk] = used && e_valid && e_kind == K_LDX &&
                                        ((uses_a && ra == e_rd) || (uses_b && rb == e_rd));
 
@@ -2114,7 +2191,7 @@ module bpf_core #(
             reg         ev;
             reg  [1:0]  e_sel, e_ext;
             reg  [3:0]  e_aop, e_lra, e_lrb, e_lrd;
-            reg         e_l32, e_lswap, e_limm;
+            reg         e_l32, e_lswap, e_limm, e_lctx;
             reg  [63:0] e_imm, e_la, e_lb;
             wire [63:0] la = fwd_pick(e_lra, e_la, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
             wire [63:0] lb = fwd_pick(e_lrb, e_lb, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
@@ -2147,7 +2224,7 @@ module bpf_core #(
                     wval <= mval;
                     mv <= fire && ev && !tail_jump;
                     mrd <= e_lrd;
-                    mval <= y;
+                    mval <= e_lctx ? ctx_field(e_imm[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q) : y;
                     if (e_accept) begin
                         ev <= d_valid && !load_use && !redirect && !stop && used && ok;
                         e_sel <= sel;
@@ -2158,6 +2235,7 @@ module bpf_core #(
                         e_lrd <= dst;
                         e_l32 <= is32;
                         e_lswap <= swap;
+                        e_lctx <= ctxrd;
                         e_limm <= !x;
                         e_imm <= {{32{imm[31]}}, imm};
                         e_la <= fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);

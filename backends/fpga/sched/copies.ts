@@ -17,6 +17,8 @@ function rewrite(s: Insn, sub: (r: number) => number): Insn {
     const a = alu3Fields(s);
     return { ...s, src: sub(a.rs), off: a.rt === undefined ? s.off : (s.off & ~0xf0) | (sub(a.rt) << 4) };
   }
+  if (ext?.kind === "ldx_wide") return s.dst === s.src ? s : { ...s, src: sub(s.src) };
+  if (ext?.kind === "jcc_add" || ext?.kind === "stx_wide") return { ...s, dst: sub(s.dst), src: sub(s.src) };
   if (ext) return s;
   switch (formOf(s)?.shape) {
     case "alu_reg":

@@ -7,12 +7,22 @@
 // tests' business (test/backends/fpga/).
 import { formOf, lddwValue } from "../../../ir/bpf/insn.js";
 import { ALU_OPS, JMP_OPS, SIZE_BYTES, STACK_SIZE } from "../../../ir/bpf/opcodes.js";
-import { alu32, alu64, condition, endian, sext32, signExtend, u32, u64, type AluOp, type JmpOp } from "../../../runtime/interp/alu.js";
-import { alu3Fields, extForm, slotWeight } from "./ext.js";
+import { alu32, alu64, byteSwap, condition, endian, sext32, signExtend, u32, u64, type AluOp, type JmpOp } from "../../../runtime/interp/alu.js";
+import { alu3Fields, extForm, jccAddFields, ldxWideFields, slotWeight } from "./ext.js";
 import type { Schedule } from "./schedule.js";
 
 /** Where r10 points: the top of a 512-byte stack (any constant: the tests keep r10 out of results). */
 export const BUNDLE_STACK_TOP = 0x10_0000_0200n;
+/** XDP runs: where the xdp_md (r1) and the packet's data are (constants, as above). */
+export const BUNDLE_CTX = 0x20_0000_0000n;
+export const BUNDLE_PACKET = 0x30_0000_0000n;
+
+/** A memory access outside the stack, the packet or the ctx window: the bundle that made it. */
+export class BundleFault extends Error {
+  constructor(readonly bundle: number, what: string) {
+    super(`bundle interpreter: bundle ${bundle}: ${what}`);
+  }
+}
 
 export interface BundleRun {
   readonly r0: bigint;
@@ -23,27 +33,51 @@ export interface BundleRun {
 
 const aluName = (code: number): AluOp => ALU_OPS.find((a) => a.code === code)!.name as AluOp;
 
-export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number } = {}): BundleRun {
+/** An XDP run: r1 = the xdp_md over this packet (stores write into `packet`). */
+export interface BundleXdp {
+  readonly packet: Uint8Array;
+  readonly ifindex?: number;
+  readonly rxQueue?: number;
+}
+
+export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number; xdp?: BundleXdp } = {}): BundleRun {
   const reg = new Array<bigint>(11).fill(0n);
-  reg[1] = opts.r1 ?? 0n;
+  reg[1] = opts.xdp ? BUNDLE_CTX : opts.r1 ?? 0n;
   reg[10] = BUNDLE_STACK_TOP;
   const stack = new Uint8Array(STACK_SIZE);
-  const at = (addr: bigint, size: number): number => {
+  const packet = opts.xdp?.packet ?? new Uint8Array(0);
+  const ctxField = (off: number): bigint => {
+    switch (off) {
+      case 0: case 8: return BUNDLE_PACKET;
+      case 4: return BUNDLE_PACKET + BigInt(packet.length);
+      case 12: return BigInt(opts.xdp?.ifindex ?? 1);
+      case 16: return BigInt(opts.xdp?.rxQueue ?? 0);
+      default: return 0n;
+    }
+  };
+  let pc = 0;
+  /** The bytes an access may touch: the stack, or (XDP) the packet; else a fault. */
+  const at = (addr: bigint, size: number): [Uint8Array, number] => {
     const o = Number(addr - (BUNDLE_STACK_TOP - BigInt(STACK_SIZE)));
-    if (!(o >= 0 && o + size <= STACK_SIZE)) throw new Error(`bundle interpreter: access at 0x${addr.toString(16)} outside the stack`);
-    return o;
+    if (o >= 0 && o + size <= STACK_SIZE) return [stack, o];
+    const p = Number(addr - BUNDLE_PACKET);
+    if (opts.xdp && addr >= BUNDLE_PACKET && p + size <= packet.length) return [packet, p];
+    throw new BundleFault(pc, `access at 0x${addr.toString(16)} outside the stack and the packet`);
   };
   const load = (addr: bigint, size: number): bigint => {
-    const o = at(addr, size);
+    if (opts.xdp && addr >= BUNDLE_CTX && addr < BUNDLE_CTX + 24n) {
+      if (size !== 4 || (addr - BUNDLE_CTX) % 4n !== 0n) throw new BundleFault(pc, "ctx access");
+      return ctxField(Number(addr - BUNDLE_CTX));
+    }
+    const [mem, o] = at(addr, size);
     let v = 0n;
-    for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(stack[o + k]!);
+    for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(mem[o + k]!);
     return v;
   };
   const store = (addr: bigint, size: number, v: bigint): void => {
-    const o = at(addr, size);
-    for (let k = 0; k < size; k++) stack[o + k] = Number((v >> BigInt(8 * k)) & 0xffn);
+    const [mem, o] = at(addr, size);
+    for (let k = 0; k < size; k++) mem[o + k] = Number((v >> BigInt(8 * k)) & 0xffn);
   };
-  let pc = 0;
   let retired = 0;
   const max = opts.maxBundles ?? 100_000;
   for (let n = 0; n < max; n++) {
@@ -66,6 +100,26 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
       }
       if (ext?.kind === "exit_imm") {
         exit = i.off === 1 ? BigInt(i.imm >>> 0) : sext32(i.imm);
+        continue;
+      }
+      if (ext?.kind === "ctx_read") {
+        writes.push([i.dst, ctxField(i.imm)]);
+        continue;
+      }
+      if (ext?.kind === "ldx_wide") {
+        const w = ldxWideFields(i);
+        const v = load(u64(reg[i.src]! + BigInt(i.off)), w.bytes);
+        writes.push([i.dst, w.bigEndian ? byteSwap(v, w.bytes * 8) : v]);
+        continue;
+      }
+      if (ext?.kind === "stx_wide") {
+        store(u64(reg[i.dst]! + BigInt(i.off)), ldxWideFields(i).bytes, reg[i.src]!);
+        continue;
+      }
+      if (ext?.kind === "jcc_add") {
+        const j = jccAddFields(i);
+        const jmp = JMP_OPS.find((o) => o.code === j.code << 4)!.name as JmpOp;
+        if (condition(jmp, u64(reg[j.ra]! + BigInt(j.k)), reg[j.rb]!, j.is32 ? 32 : 64)) next = pc + 1 + i.off;
         continue;
       }
       const f = formOf(i);

@@ -3,6 +3,7 @@
 // the register it writes is dead where the jump goes (schedule.ts, "speculation"), so
 // every doubt here errs towards "live": a set of registers is a bitmask of r0..r10.
 import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
+import { HELPER_SIGS_BY_ID } from "../../../verifier/helpers.js";
 import { extForm } from "./ext.js";
 import { opInfo } from "./ops.js";
 
@@ -11,6 +12,12 @@ const mask = (regs: readonly number[]): number => regs.reduce((m, r) => m | (1 <
 /** RFC 9669 §5.2 (helper calls): arguments r1-r5, result r0, r1-r5 clobbered; r6-r10 kept. */
 const HELPER_USE = mask([1, 2, 3, 4, 5, 10]);
 const HELPER_DEF = mask([0, 1, 2, 3, 4, 5]);
+
+/** A helper reads only its arguments (verifier/helpers.ts signatures); an unknown one r1-r5. */
+function helperUse(id: number): number {
+  const sig = HELPER_SIGS_BY_ID.get(id);
+  return sig ? mask([...sig.args.map((_, k) => k + 1), 10]) : HELPER_USE;
+}
 
 interface Flow {
   readonly use: number;
@@ -31,7 +38,7 @@ function flowOf(slots: readonly Insn[], at: number, localCalls: boolean): Flow {
       // a subprogram's exit returns to a caller that may read any register
       return { use: localCalls ? ALL_REGS : 1, def: 0, succ: [] };
     case "call":
-      if (s.src === 0) return { use: HELPER_USE, def: HELPER_DEF, succ: [inside(next)] };
+      if (s.src === 0) return { use: helperUse(s.imm), def: HELPER_DEF, succ: [inside(next)] };
       return { use: ALL_REGS, def: 0, succ: [inside(next)] };
     case "ja":
     case "ja32":

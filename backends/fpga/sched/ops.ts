@@ -3,7 +3,7 @@
 // whether it touches memory, and how it ends a basic block. docs/fpga-engine.md,
 // "Scheduling", has the rules these feed.
 import { formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
-import { extForm, alu3Fields } from "./ext.js";
+import { extForm, alu3Fields, jccAddFields } from "./ext.js";
 
 export interface Op {
   readonly insn: Insn;
@@ -45,6 +45,14 @@ export function opInfo(op: Op): OpInfo {
     return { reads: a.rt !== undefined ? [a.rs, a.rt] : [a.rs], writes: [a.rd], lane0: LANE0_ALU.has(a.op), memory: false, terminator: undefined, latency: 1, width: 1 };
   }
   if (ext?.kind === "exit_imm") return { reads: [], writes: [0], lane0: true, memory: false, terminator: "alone", latency: 1, width: 1 };
+  // a ctx field comes from registers, in any lane, usable by the next bundle
+  if (ext?.kind === "ctx_read") return { reads: [], writes: [s.dst], lane0: false, memory: false, terminator: undefined, latency: 1, width: 1 };
+  if (ext?.kind === "ldx_wide") return { reads: [s.src], writes: [s.dst], lane0: true, memory: true, terminator: undefined, latency: 2, width: 1 };
+  if (ext?.kind === "stx_wide") return { reads: [s.dst, s.src], writes: [], lane0: true, memory: true, terminator: undefined, latency: 1, width: 1 };
+  if (ext?.kind === "jcc_add") {
+    const j = jccAddFields(s);
+    return { reads: [j.ra, j.rb], writes: [], lane0: true, memory: false, terminator: "branch", latency: 1, width: 1 };
+  }
   const f = formOf(s);
   const base = { reads: [] as number[], writes: [] as number[], lane0: true, memory: false, terminator: undefined as Terminator, latency: 1, width: 1 };
   if (!f) return { ...base, terminator: "alone" };

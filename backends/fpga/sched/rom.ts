@@ -7,6 +7,7 @@ import type { Insn } from "../../../ir/bpf/insn.js";
 import type { RomLayout } from "../programs.js";
 import { schedule, scheduleFigures, scheduleWords, sourceIndex, type Schedule } from "./schedule.js";
 import { disasmSlot } from "./ext.js";
+import type { DataflowFusion } from "./fuse.js";
 
 export interface BundleRom {
   readonly lanes: number;
@@ -16,12 +17,16 @@ export interface BundleRom {
   readonly schedules: readonly Schedule[];
 }
 
-/** fuse: onto the extensions (default: with more than one lane; one lane without is the program itself). */
-export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean } = {}): BundleRom {
+/**
+ * fuse: onto the extensions (default: with more than one lane; one lane without is the
+ * program itself). xdp: the ROM runs as XDP, so r1 is the xdp_md pointer on entry to the
+ * entry program (only there: a tail-called program gets whatever r1 its caller passed).
+ */
+export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean; xdp?: boolean; fusions?: readonly DataflowFusion[]; mapValueSizes?: readonly number[] } = {}): BundleRom {
   const words: Insn[] = [];
   const schedules: Schedule[] = [];
-  const programs = rom.programs.map((p) => {
-    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, ...opts });
+  const programs = rom.programs.map((p, k) => {
+    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, fuse: opts.fuse, xdp: (opts.xdp ?? false) && k === 0, ...(opts.fusions ? { fusions: opts.fusions } : {}), ...(opts.mapValueSizes ? { mapValueSizes: opts.mapValueSizes } : {}) });
     schedules.push(s);
     const base = words.length / lanes;
     words.push(...scheduleWords(s));
@@ -31,7 +36,7 @@ export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean 
 }
 
 /** A ROM of one program (no program table). */
-export function singleProgramRom(slots: readonly Insn[], lanes: number, opts: { fuse?: boolean } = {}): BundleRom {
+export function singleProgramRom(slots: readonly Insn[], lanes: number, opts: { fuse?: boolean; xdp?: boolean; mapValueSizes?: readonly number[] } = {}): BundleRom {
   return bundleRom({ slots, entryLen: slots.length, programs: [{ index: 0, name: "main", base: 0, len: slots.length }], tailCalls: false }, lanes, opts);
 }
 

@@ -12,7 +12,9 @@
 // bundle; branch targets start bundles; memory operations keep their program order.
 import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
-import { fuseBlock } from "./fuse.js";
+import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
+import { extForm } from "./ext.js";
+import { pointerFacts } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
 import { ALL_REGS, liveIn } from "./liveness.js";
 import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
@@ -37,10 +39,17 @@ export interface ScheduleOptions {
   readonly lanes: number;
   /** Fuse onto the ISA extensions (default: when lanes > 1). */
   readonly fuse?: boolean;
+  /** An XDP entry program: r1 is the xdp_md pointer at slot 0 (ctx reads, packet bounds: ptrs.ts). */
+  readonly xdp?: boolean;
+  /** The dataflow fusions to make (default: all of them). */
+  readonly fusions?: readonly DataflowFusion[];
+  /** Value bytes of each of the object's maps (by lddw src 1 imm): copies out of map values. */
+  readonly mapValueSizes?: readonly number[];
 }
 
-/** The slot index an instruction jumps or calls to, or undefined. */
+/** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
 function targetOf(at: number, s: Insn): number | undefined {
+  if (extForm(s)?.kind === "jcc_add") return at + 1 + s.off;
   const f = formOf(s);
   return f ? branchTarget(at, s, f) : undefined;
 }
@@ -192,6 +201,13 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     blocks[blocks.length - 1]!.push(op);
   }
   const fuse = opts.fuse ?? opts.lanes > 1;
+  const live = liveIn(slots);
+  const cx: FuseContext = {
+    facts: pointerFacts(slots, opts.xdp ?? false),
+    liveIn: (at) => (at >= 0 && at < slots.length ? live[at]! : ALL_REGS),
+    ...(opts.fusions ? { kinds: new Set(opts.fusions) } : {}),
+    valueSize: (m) => opts.mapValueSizes?.[m],
+  };
   const targets = new Set<number>();
   for (const op of ops) {
     const t = targetOf(op.origin[0]!, op.insn);
@@ -201,7 +217,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
   const starts: number[] = [];
   let joinable = false;
   for (const block of blocks) {
-    const body = fuse ? propagateCopies(fuseBlock(block)) : block;
+    const body = fuse ? propagateCopies(fuseBlock(block, cx)) : block;
     if (joinable && !targets.has(block[0]!.origin[0]!)) superblocks[superblocks.length - 1]!.push(...body);
     else {
       superblocks.push([...body]);
@@ -211,7 +227,6 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     const shape = formOf(last.insn)?.shape;
     joinable = opts.lanes > 1 && (shape === "jmp_imm" || shape === "jmp_reg");
   }
-  const live = liveIn(slots);
   const liveAtTarget = (op: Op): number => {
     const t = targetOf(op.origin[op.origin.length - 1]!, op.insn);
     return t !== undefined && t >= 0 && t < slots.length ? live[t]! : ALL_REGS;
@@ -231,8 +246,8 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     const t = targetOf(from, slot.insn);
     if (t === undefined) return slot;
     const rel = bundleOf(t) - at - 1;
-    const f = formOf(slot.insn)!;
-    const viaImm = f.shape === "ja32" || f.shape === "call";
+    const shape = formOf(slot.insn)?.shape;
+    const viaImm = shape === "ja32" || shape === "call";
     return { ...slot, insn: viaImm ? { ...slot.insn, imm: rel } : { ...slot.insn, off: rel } };
   }));
   return { lanes: opts.lanes, length: slots.length, bundles: retargeted };
