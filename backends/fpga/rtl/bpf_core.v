@@ -738,10 +738,10 @@ module bpf_core #(
                      MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEYD = 6'd9,   // 8: free
                      MS_END = 6'd10, MS_HDR = 6'd11, MS_HDRD = 6'd12, MS_WKEY = 6'd13, MS_WMETA = 6'd14,
                      // LPM tries
-                     MS_LB0 = 6'd15, MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,
+                     MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,     // 15: free
                      MS_LCNT = 6'd19, MS_LCNTD = 6'd20, MS_LBIT = 6'd21, MS_LBITD = 6'd22,
                      // TCAM
-                     MS_TN = 6'd23, MS_TN2 = 6'd24, MS_TM = 6'd25, MS_TC = 6'd26,
+                     MS_TN2 = 6'd24, MS_TM = 6'd25, MS_TC = 6'd26,   // 23: free
                      // LRU hash: restamp a used entry; find the least recently used
                      MS_RSTAMP = 6'd29, MS_VSCAN = 6'd30, MS_VCMP = 6'd31,
                      // TCAM host commands (ctl update/delete): the entry's mask and priority, the
@@ -886,6 +886,25 @@ module bpf_core #(
     reg  [PC_W-1:0] target;
     reg             phase_next;
     reg             finish;         // exit from frame 0
+
+    // The map helpers' reads of program memory (the key at r2, the value at r3, a TCAM
+    // entry's mask and priority at r5), one shared step: [ptr, ptr + len) through the
+    // address translation and its bounds check (else error 1), the read of the data or
+    // map memory started, and the sequence going on at ret, where x_rdata_q holds the data.
+    task map_read(input [63:0] ptr, input [16:0] len, input [5:0] ret);
+        begin
+            mh_xa = ptr;
+            mh_xlen = len;
+            if (!mem_ok) begin
+                fault = 1'b1;
+                fault_code = ERR_MEM;
+            end else begin
+                dmem_en = 1'b1;
+                msrc_next = r_map;
+                ms_next = ret;
+            end
+        end
+    endtask
 
     always @* begin
         fire = 1'b0;
@@ -1092,7 +1111,7 @@ module bpf_core #(
                 end else if (is_map_helper) begin
                     // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
                     // hash maps (MS_HASH on), as runtime/maps/hash.ts; LPM tries
-                    // (MS_LB0 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
+                    // (MS_LB1 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
                     mh_active = 1'b1;
                     result = 64'd0;
                     case (ms)
@@ -1107,18 +1126,7 @@ module bpf_core #(
                                 fault = 1'b1;
                                 fault_code = ERR_MEM;
                             end else ms_next = MS_KEY;
-                        end else begin
-                            mh_xa = arg2 + {59'd0, h_kwofs};
-                            mh_xlen = h_hash ? {12'd0, h_kwlen} : 17'd4;
-                            if (!mem_ok) begin
-                                fault = 1'b1;
-                                fault_code = ERR_MEM;
-                            end else begin
-                                dmem_en = 1'b1;
-                                msrc_next = r_map;
-                                ms_next = MS_KEYD;
-                            end
-                        end
+                        end else map_read(arg2 + {59'd0, h_kwofs}, h_hash ? {12'd0, h_kwlen} : 17'd4, MS_KEYD);
                         MS_KEYD: begin
                             mkey_next = h_key[19:0];
                             mcnt_next = 16'd0;
@@ -1143,15 +1151,27 @@ module bpf_core #(
                                     hkw_next = 1'b0;                // the host's insert/delete: the mask next
                                     hk3rd_next = 1'b0;
                                     ms_next = MS_TK;
-                                end else if (h_tcam) ms_next = MS_TN;
+                                end else if (h_tcam) begin
+                                    mh_hread = 1'b1;            // the row count, read at once
+                                    mh_dest = h_hdr;
+                                    msrc_next = 1'b1;
+                                    hidx_next = 20'd0;
+                                    hkw_next = 1'b0;
+                                    ms_next = MS_TN2;
+                                end
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
                                 end else if (!h_lpm) ms_next = MS_HASH;
                                 else begin
                                     hk3rd_next = 1'b0;
-                                    if (helper_id == 32'd1) ms_next = MS_LB0;
-                                    else ms_next = MS_LSEL;
+                                    if (helper_id == 32'd1) begin
+                                        // lookup: the bitmap's first word is read at once
+                                        mh_hread = 1'b1;
+                                        mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24};
+                                        msrc_next = 1'b1;
+                                        ms_next = MS_LB1;
+                                    end else ms_next = MS_LSEL;
                                 end
                             end else if (helper_id == 32'd1) begin
                                 fire = 1'b1;
@@ -1170,14 +1190,8 @@ module bpf_core #(
                                 result = -64'd17;                   // -EEXIST: BPF_NOEXIST, every element exists
                             end else ms_next = MS_COPY;
                         end
-                        MS_COPY: begin
-                            // read 8 bytes of the value (checked above), write them next cycle
-                            mh_xa = arg3 + {48'd0, mcnt};
-                            mh_xlen = 17'd8;
-                            dmem_en = 1'b1;
-                            msrc_next = r_map;
-                            ms_next = MS_WRITE;
-                        end
+                        // up to 8 bytes of the value (inside the range checked above), written next cycle
+                        MS_COPY: map_read(arg3 + {48'd0, mcnt}, h_left >= 16'd8 ? 17'd8 : {13'd0, h_left[3:0]}, MS_WRITE);
                         MS_WRITE: begin
                             mh_write = 1'b1;
                             mcnt_next = h_next[15:0];
@@ -1216,7 +1230,14 @@ module bpf_core #(
                                     hfree_v_next = 1'b1;
                                     hfree_next = hidx;
                                 end
-                                if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
+                                if ((x_rdata_q[1:0] == 2'd0 || h_last) && helper_id == 32'd1) begin
+                                    // a lookup's miss answers at once (NULL), or an LPM
+                                    // lookup tries the next shorter length in use
+                                    if (h_lpm) begin
+                                        lbits_next = lbits & ~(129'd1 << l_cur);
+                                        ms_next = MS_LSEL;
+                                    end else fire = 1'b1;
+                                end else if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
                                 else begin
                                     hidx_next = h_inext;
                                     hprobe_next = hprobe + 20'd1;
@@ -1325,18 +1346,10 @@ module bpf_core #(
                             ms_next = h_lpm ? MS_LCNT : MS_COPY;
                         end
                         // LPM lookup: the lengths in use up to the key's prefixlen, from the bitmap.
-                        MS_LB0: begin
-                            if (l_bad) fire = 1'b1;         // NULL: a prefixlen past the key's data
-                            else begin
-                                mh_hread = 1'b1;
-                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24};
-                                msrc_next = 1'b1;
-                                ms_next = MS_LB1;
-                            end
-                        end
                         MS_LB1: begin
                             lbits_next = {65'd0, x_rdata_q & l_upto[63:0]};
-                            if (l_max[7] || l_max[6]) begin // lengths 64.. exist: the second word
+                            if (l_bad) fire = 1'b1;         // NULL: a prefixlen past the key's data
+                            else if (l_max[7] || l_max[6]) begin // lengths 64.. exist: the second word
                                 mh_hread = 1'b1;
                                 mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd16};
                                 ms_next = MS_LB2;
@@ -1435,14 +1448,6 @@ module bpf_core #(
                         // TCAM lookup: rows in order, each key word compared as
                         // (key & mask) == value; two cycles per word, the next row's
                         // first read issued by the compare that rules a row out.
-                        MS_TN: begin
-                            mh_hread = 1'b1;
-                            mh_dest = h_hdr;        // the row count
-                            msrc_next = 1'b1;
-                            hidx_next = 20'd0;
-                            hkw_next = 1'b0;
-                            ms_next = MS_TN2;
-                        end
                         MS_TN2: begin
                             tn_next = x_rdata_q[19:0];
                             if (x_rdata_q[19:0] == 20'd0) fire = 1'b1;     // an empty table: NULL
@@ -1480,18 +1485,7 @@ module bpf_core #(
                         end
                         // TCAM host insert/delete: the mask (r5, two words for keys over 8
                         // bytes), the value made canonical (value & mask), the priority.
-                        MS_TK: begin
-                            mh_xa = arg5 + (hkw ? 64'd8 : 64'd0);
-                            mh_xlen = {12'd0, h_kwlen};
-                            if (!mem_ok) begin
-                                fault = 1'b1;
-                                fault_code = ERR_MEM;
-                            end else begin
-                                dmem_en = 1'b1;
-                                msrc_next = r_map;
-                                ms_next = MS_TKD;
-                            end
-                        end
+                        MS_TK: map_read(arg5 + (hkw ? 64'd8 : 64'd0), {12'd0, h_kwlen}, MS_TKD);
                         MS_TKD: begin
                             if (hkw) begin
                                 lk1_next = x_rdata_q & h_kmask;
@@ -1505,18 +1499,7 @@ module bpf_core #(
                                 ms_next = MS_TK;
                             end else ms_next = MS_TP;
                         end
-                        MS_TP: begin
-                            mh_xa = arg5 + 64'd16;
-                            mh_xlen = 17'd4;
-                            if (!mem_ok) begin
-                                fault = 1'b1;
-                                fault_code = ERR_MEM;
-                            end else begin
-                                dmem_en = 1'b1;
-                                msrc_next = r_map;
-                                ms_next = MS_TPD;
-                            end
-                        end
+                        MS_TP: map_read(arg5 + 64'd16, 17'd4, MS_TPD);
                         MS_TPD: begin
                             hseq_next = x_rdata_q[31:0];
                             mh_hread = 1'b1;
