@@ -252,6 +252,7 @@ module bpf_core #(
     reg             e_mapref;       // lddw src=1: a map handle
     reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
     reg             e_mapval_far;   //   ... with a map index past the table's sixteen
+    reg             e_early;        // a conditional jump resolved in decode (jcc_fetch): no redirect here
     // map helper sequence (helpers 1-3 in execute)
     reg  [5:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
@@ -345,11 +346,12 @@ module bpf_core #(
     reg  [3:0]      dk_kind;
     reg  [1:0]      dk_alu_sel;
     reg             dk_is32, dk_use_imm, dk_writes, dk_signed, dk_swap, dk_callx;
-    // The register operands the slot reads: a record of the decode (no hazard needs them
-    // since the memory stage forwards loads).
+    // The register operands the slot reads (a conditional jump resolved in decode needs
+    // them free of writes in flight; loads need no hazard: the memory stage forwards them).
     /* verilator lint_off UNUSEDSIGNAL */
-    reg             dk_uses_a, dk_uses_b;
+    reg             dk_uses_a;
     /* verilator lint_on UNUSEDSIGNAL */
+    reg             dk_uses_b;
     reg  [3:0]      dk_ra, dk_rd;
     reg  [3:0]      dk_rb;          // the second register operand: src, or an alu3 slot's rt
     reg  [3:0]      dk_op;          // the ALU/jump operation code: opcode[7:4], or an alu3 slot's off[3:0]
@@ -1026,7 +1028,7 @@ module bpf_core #(
                 K_JA: fire = 1'b1;         // fetched its target from decode already (ja_fetch)
                 K_JCC: begin
                     fire = 1'b1;
-                    redirect = taken;
+                    redirect = taken && !e_early;   // resolved in decode: its target is fetched already
                 end
                 K_CALL: if (is_xdp_helper) begin
                     // The packet accesses go through the translation as region 1 offsets.
@@ -1732,12 +1734,41 @@ module bpf_core #(
     // ja/ja32 leaving decode: the fetch takes its target at once, so an unconditional jump
     // costs no bubble (conditional jumps resolve in execute: one bubble when taken).
     wire ja_fetch = d_valid && dk_kind == K_JA && !stop;
+    // A conditional jump whose operands no bundle in flight writes (execute or memory stage,
+    // any lane) is resolved in decode on the register file's values (with the write-back
+    // bypass, as execute will see them): taken, the fetch takes its target at once, so it
+    // costs no bubble; else it resolves in execute (one bubble when taken).
+    wire [63:0] d_a = fwd_pick(dk_ra, regs[dk_ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] d_b = fwd_pick(dk_rb, regs[dk_rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    function writes_reg(input [3:0] r, input [LANES-1:0] v, input [4*LANES-1:0] rd);
+        integer k;
+        begin
+            writes_reg = 1'b0;
+            for (k = 0; k < LANES; k = k + 1) if (v[k] && rd[4*k +: 4] == r) writes_reg = 1'b1;
+        end
+    endfunction
+    wire [LANES-1:0]   x_wv;        // execute's writes, every lane
+    wire [4*LANES-1:0] x_wrd;
+    assign x_wv[0] = e_valid && e_writes;
+    assign x_wrd[3:0] = e_rd;
+    generate
+        if (LANES > 1) begin : x_lanes
+            assign x_wv[LANES-1:1] = fe_v[LANES-1:1];
+            assign x_wrd[4*LANES-1:4] = fe_rd[4*LANES-1:4];
+        end
+    endgenerate
+    wire d_in_flight = writes_reg(dk_ra, x_wv, x_wrd) || writes_reg(dk_ra, fm_v, fm_rd) ||
+                       (dk_uses_b && (writes_reg(dk_rb, x_wv, x_wrd) || writes_reg(dk_rb, fm_v, fm_rd)));
+    wire jcc_early = dk_kind == K_JCC && !d_in_flight;
+    wire d_taken;
+    bpf_branch_cond decode_cond (.op(dk_op), .is32(dk_is32), .a(d_a), .b(dk_use_imm ? dk_imm64 : d_b), .taken(d_taken));
+    wire jcc_fetch = d_valid && jcc_early && d_taken && !stop;
 
     always @* begin
         if (redirect) imem_addr = target;
         else if (!d_valid) imem_addr = {PC_W{1'b0}};
         else if (d_hold) imem_addr = d_pc;
-        else if (ja_fetch) imem_addr = dk_target;
+        else if (ja_fetch || jcc_fetch) imem_addr = dk_target;
         else imem_addr = d_pc + (d_is_lddw && LANES == 1 ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
     end
 
@@ -1993,8 +2024,9 @@ module bpf_core #(
                 e_rd <= dk_rd;
                 e_writes <= dk_writes;
                 // register read, bypassing the value being written back this cycle
-                e_a <= fwd_pick(dk_ra, regs[dk_ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-                e_b <= fwd_pick(dk_rb, regs[dk_rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                e_a <= d_a;
+                e_b <= d_b;
+                e_early <= jcc_early;
                 e_size <= d_sz;
                 e_signed <= dk_signed;
                 e_ext_bits <= dk_ext_bits;
