@@ -516,11 +516,12 @@ module bpf_core #(
     // bpf-to-bpf calls and exits from subprograms save and restore r6-r10 directly: they
     // wait for the memory and write-back stages to drain, so the register file is current.
     wire drained = !m_valid && !w_valid && !lanes_busy;
-    // Helper calls and exits read r0-r5 as their bundle leaves them: the other slots'
-    // results (lanes 1..; those slots precede the call or exit in program order), over
-    // the memory and write-back stages, over the register file. So they neither wait for
-    // the pipeline to drain nor need their set-up in an earlier bundle. cmpxchg reads r0
-    // as its bundle starts (r0_pipe), like every slot.
+    // Helper calls read r1-r5 through the memory and write-back stages' forwarding (no
+    // drain); an exit reads r0 as its bundle leaves it: the other slots' results (lanes
+    // 1..; those slots precede it in program order) over those stages, so `mov r0, rX`
+    // shares the exit's bundle. (Lanes' results into a call's arguments would put a lane's
+    // ALU in front of the map sequence's address and bounds check: 12 logic levels.)
+    // cmpxchg reads r0 as its bundle starts (r0_pipe), like every slot.
     function [63:0] pipe_pick(input [3:0] r, input [63:0] dflt, input [LANES-1:0] ev, input [4*LANES-1:0] erd,
                               input [64*LANES-1:0] eval, input [LANES-1:0] mv, input [4*LANES-1:0] mrd,
                               input [64*LANES-1:0] mval, input [LANES-1:0] wv, input [4*LANES-1:0] wrd,
@@ -529,11 +530,11 @@ module bpf_core #(
     endfunction
     wire [63:0] r0_pipe = fwd_pick(4'd0, regs[0], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] arg0 = pipe_pick(4'd0, regs[0], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-    wire [63:0] arg1 = pipe_pick(4'd1, regs[1], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-    wire [63:0] arg2 = pipe_pick(4'd2, regs[2], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-    wire [63:0] arg3 = pipe_pick(4'd3, regs[3], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-    wire [63:0] arg4 = pipe_pick(4'd4, regs[4], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-    wire [63:0] arg5 = pipe_pick(4'd5, regs[5], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg1 = fwd_pick(4'd1, regs[1], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg2 = fwd_pick(4'd2, regs[2], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg3 = fwd_pick(4'd3, regs[3], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg4 = fwd_pick(4'd4, regs[4], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg5 = fwd_pick(4'd5, regs[5], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
 
     wire [63:0] alu_y;
     bpf_alu alu (

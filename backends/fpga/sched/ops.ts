@@ -14,11 +14,11 @@ export interface Op {
 }
 
 /**
- * How an operation ends its block: "branch" (a jump: last in the block, may share its
- * bundle with earlier independent operations), "commit" (a helper call or an exit: last
- * in the block, may share its bundle with earlier operations and reads r0-r5 after their
- * writes, since bpf_core.v forwards the bundle's own results into the call's arguments
- * and the exit's r0), "alone" (a bpf-to-bpf call, a tail call, callx, anything the engine
+ * How an operation ends its block: "branch" (a jump or a helper call: last in the block,
+ * may share its bundle with earlier independent operations; a call reads r1-r5 as the
+ * bundle starts), "commit" (an exit: last in the block, may share its bundle with earlier
+ * operations and reads r0 after their writes, since bpf_core.v forwards the bundle's own
+ * results into the exit's r0), "alone" (a bpf-to-bpf call, a tail call, callx, anything the engine
  * may not be able to run: last, in a bundle of its own, since those save and restore the
  * register file directly or leave the program), or undefined (an ordinary operation).
  */
@@ -99,7 +99,7 @@ export function opInfo(op: Op): OpInfo {
       return { ...base, reads: [0], terminator: "commit", notBeside: EXIT_RESTORES };
     case "call":
       // a helper by number; bpf-to-bpf calls (src 1), kfuncs and tail calls stay alone
-      if (s.src === 0 && s.imm !== TAIL_CALL) return { ...base, reads: HELPER_ARGS, writes: [0], terminator: "commit" };
+      if (s.src === 0 && s.imm !== TAIL_CALL) return { ...base, reads: HELPER_ARGS, writes: [0], terminator: "branch" };
       return { ...base, terminator: "alone" };
     default:
       // callx, ldabs/ldind: in a bundle of their own

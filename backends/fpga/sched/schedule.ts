@@ -8,10 +8,10 @@
 // Invariants the engine relies on (bpf_core.v): inside a bundle no operation reads or
 // writes a register another writes (RAW, WAW); at most one lane-0 operation, in lane 0
 // (an lddw's second half in lane 1); a jump, helper call or exit is the last operation of
-// its block and every slot of its bundle precedes it in program order (a helper call or
-// exit reads the registers after those slots' writes: "commit" in ops.ts; no slot beside
-// an exit writes r6-r10); bpf-to-bpf calls, tail calls and callx are alone in their
-// bundle; branch targets start bundles; memory operations keep their program order.
+// its block and every slot of its bundle precedes it in program order (an exit reads r0
+// after those slots' writes: "commit" in ops.ts; no slot beside an exit writes r6-r10);
+// bpf-to-bpf calls, tail calls and callx are alone in their bundle; branch targets start
+// bundles; memory operations keep their program order.
 import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { fuseBlock } from "./fuse.js";
@@ -87,7 +87,7 @@ function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number): Node[] {
     const writes = n.info.writes.reduce((m, r) => m | (1 << r), 0);
     const speculable = !n.info.memory && !n.info.terminator;
     for (const [b, live] of sideExits) if (!speculable || (writes & live) !== 0) edge(b, 1);
-    // A helper call or exit reads r0-r5 after its bundle's writes: its producers may share its bundle.
+    // An exit reads r0 after its bundle's writes: r0's producer may share its bundle.
     const commit = n.info.terminator === "commit";
     for (const r of n.info.reads) {
       const w = lastWriter.get(r);

@@ -86,7 +86,7 @@ function checkInvariants(s: Schedule): void {
       }
       if (info.terminator === "alone") expect(b.filter((x) => x && x.origin.length)).toHaveLength(1);
       if (info.terminator === "commit") {
-        // the bundle's other slots precede a helper call or exit, and none writes what an exit restores
+        // the bundle's other slots precede an exit, and none writes what an exit restores
         const mates = b.filter((x) => x && x !== slot && x.origin.length);
         for (const m of mates) expect(m!.origin[0]!).toBeLessThan(slot.origin[0]!);
         const mateWrites = mates.flatMap((m) => opInfo({ insn: m!.insn, origin: m!.origin }).writes);
@@ -95,7 +95,7 @@ function checkInvariants(s: Schedule): void {
     });
     // RAW inside a bundle: a slot reading what a slot before it in program order writes
     // (WAR is free: every slot reads the registers as they were at the bundle's start);
-    // a helper call or exit ("commit") reads after its bundle's writes
+    // an exit ("commit") reads r0 after its bundle's writes
     b.forEach((slot) => {
       if (!slot || slot.origin.length === 0) return;
       const info = opInfo({ insn: slot.insn, origin: slot.origin });
@@ -185,7 +185,7 @@ describe("fpga scheduler", () => {
     expect(z.bundles[2]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r1, 0, +1"]);
   });
 
-  it("an exit shares its bundle with what sets r0, a helper call with its arguments' set-up; a tail call stays alone", () => {
+  it("an exit shares its bundle with what sets r0; a helper call with independent slots, not its arguments' set-up; a tail call stays alone", () => {
     const text = (s: Schedule) => s.bundles.map((b) => b.filter(Boolean).map((x) => disasmSlot(x!.insn)).join(" | "));
     // mov r0, r1 and exit in one bundle: the exit reads r0 after the bundle's writes
     const e = check(slotsOf("mov %r1, 7\nadd %r1, 3\nmov %r0, %r1\nexit\n"), 4, true);
@@ -193,9 +193,9 @@ describe("fpga scheduler", () => {
     // nothing beside an exit writes r6-r9 (a subprogram's exit restores them)
     const r6 = schedule(slotsOf("mov %r1, 7\nmov %r6, 3\nmov %r0, %r1\nexit\n"), { lanes: 4 });
     expect(text(r6).at(-1)!.includes("r6")).toBe(false);
-    // the call with the last step of its set-up: r2 = r1 + 4 in the call's bundle
-    const c = schedule(slotsOf("mov %r1, %r10\nadd %r1, -8\nmov %r2, %r1\nadd %r2, 4\ncall 5\nexit\n"), { lanes: 4 });
-    expect(text(c)).toEqual(["add %r1, %r10, -8", "call 5 | add %r2, %r1, 4", "exit"]);
+    // the call reads r1-r5 as its bundle starts: r2's last step a bundle before it, r6's beside it
+    const c = schedule(slotsOf("mov %r1, %r10\nadd %r1, -8\nmov %r6, %r1\nadd %r6, 1\nmov %r2, %r1\nadd %r2, 4\ncall 5\nexit\n"), { lanes: 4 });
+    expect(text(c)).toEqual(["add %r1, %r10, -8", "add %r6, %r1, 1 | add %r2, %r1, 4", "call 5", "exit"]);
     // a tail call leaves the program: alone
     const t = schedule(slotsOf("mov %r3, 0\ncall 12\nmov %r0, 2\nexit\n"), { lanes: 4 });
     expect(text(t)).toContain("call 12");
