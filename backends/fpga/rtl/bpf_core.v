@@ -198,9 +198,11 @@ module bpf_core #(
     wire [4*LANES-1:0]  fw_rd;
     wire [64*LANES-1:0] fw_val;
     wire [LANES-1:0]    lane_bad;       // decode: a slot lanes 1.. cannot run (bit 0 unused)
-    wire [LANES-1:0]    lane_load_use;  // decode: the slot reads the load in execute
     wire [8*LANES-1:0]  lane_weight;    // decode: BPF instructions the slot retires (0..255: ldx_wide, jcc_add say)
     wire                lanes_busy;     // lanes 1..: a result in the memory or write-back stage
+    wire [LANES-1:0]    fe_v;           // execute stage, lanes 1..: the bundle's ALU results (bit 0 unused)
+    wire [4*LANES-1:0]  fe_rd;
+    wire [64*LANES-1:0] fe_val;
 
     // The value of register r for execute: the memory stage's results over the
     // write-back stage's, over dflt (the operand read in decode). At most one lane of a
@@ -273,6 +275,7 @@ module bpf_core #(
     reg             e_mapref;       // lddw src=1: a map handle
     reg             e_mapval;       // lddw src=2: the address of map imm's element 0, + next imm
     reg             e_mapval_far;   //   ... with a map index past the table's sixteen
+    reg             e_early;        // a conditional jump resolved in decode (jcc_fetch): no redirect here
     // map helper sequence (helpers 1-3 in execute)
     reg  [5:0]      ms;
     reg  [15:0]     mcnt;           // bytes of the value copied
@@ -307,6 +310,7 @@ module bpf_core #(
     reg             m_bswap;        // ldx_wide big-endian
     reg             m_six;          // ldx_wide of 6 bytes
     reg             m_map;          // the load reads the map memory
+    reg  [63:0]     load_value;     // the load's data, aligned and extended (memory stage, below)
     // write-back
     reg             w_valid;
     reg  [3:0]      w_rd;
@@ -366,7 +370,13 @@ module bpf_core #(
 
     reg  [3:0]      dk_kind;
     reg  [1:0]      dk_alu_sel;
-    reg             dk_is32, dk_use_imm, dk_writes, dk_uses_a, dk_uses_b, dk_signed, dk_swap, dk_callx;
+    reg             dk_is32, dk_use_imm, dk_writes, dk_signed, dk_swap, dk_callx;
+    // The register operands the slot reads (a conditional jump resolved in decode needs
+    // them free of writes in flight; loads need no hazard: the memory stage forwards them).
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg             dk_uses_a;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg             dk_uses_b;
     reg  [3:0]      dk_ra, dk_rd;
     reg  [3:0]      dk_rb;          // the second register operand: src, or an alu3 slot's rt
     reg  [3:0]      dk_op;          // the ALU/jump operation code: opcode[7:4], or an alu3 slot's off[3:0]
@@ -540,21 +550,40 @@ module bpf_core #(
     end
 
     // ================================================================== execute stage
-    // Forwarding: the memory stage's ALU result (not a load: loads stall decode a cycle),
-    // then the write-back stage's value, then the operand read in decode.
-    // Every lane's results forward into every lane's operands (fwd below).
-    assign fm_v[0] = m_valid && !m_load;
+    // Forwarding: the memory stage's result (a load's aligned data too, so a load's user
+    // may follow it at once), then the write-back stage's value, then the operand read in
+    // decode. Every lane's results forward into every lane's operands (fwd below).
+    assign fm_v[0] = m_valid;
     assign fm_rd[3:0] = m_rd;
-    assign fm_val[63:0] = m_result;
+    assign fm_val[63:0] = m_load ? load_value : m_result;
     assign fw_v[0] = w_valid;
     assign fw_rd[3:0] = w_rd;
     assign fw_val[63:0] = w_value;
     wire [63:0] a = fwd_pick(e_ra, e_a, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] b = fwd_pick(e_rb, e_b, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] b_op = e_use_imm ? e_imm64 : b;
-    // Calls and exits save and restore registers directly: they wait for the memory and
-    // write-back stages to drain, so the register file is current.
+    // bpf-to-bpf calls and exits from subprograms save and restore r6-r10 directly: they
+    // wait for the memory and write-back stages to drain, so the register file is current.
     wire drained = !m_valid && !w_valid && !lanes_busy;
+    // Helper calls read r1-r5 through the memory and write-back stages' forwarding (no
+    // drain); an exit reads r0 as its bundle leaves it: the other slots' results (lanes
+    // 1..; those slots precede it in program order) over those stages, so `mov r0, rX`
+    // shares the exit's bundle. (Lanes' results into a call's arguments would put a lane's
+    // ALU in front of the map sequence's address and bounds check: 12 logic levels.)
+    // cmpxchg reads r0 as its bundle starts (r0_pipe), like every slot.
+    function [63:0] pipe_pick(input [3:0] r, input [63:0] dflt, input [LANES-1:0] ev, input [4*LANES-1:0] erd,
+                              input [64*LANES-1:0] eval, input [LANES-1:0] mv, input [4*LANES-1:0] mrd,
+                              input [64*LANES-1:0] mval, input [LANES-1:0] wv, input [4*LANES-1:0] wrd,
+                              input [64*LANES-1:0] wval);
+        pipe_pick = fwd_pick(r, fwd_pick(r, dflt, mv, mrd, mval, wv, wrd, wval), ev, erd, eval, {LANES{1'b0}}, erd, eval);
+    endfunction
+    wire [63:0] r0_pipe = fwd_pick(4'd0, regs[0], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg0 = pipe_pick(4'd0, regs[0], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg1 = fwd_pick(4'd1, regs[1], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg2 = fwd_pick(4'd2, regs[2], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg3 = fwd_pick(4'd3, regs[3], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg4 = fwd_pick(4'd4, regs[4], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg5 = fwd_pick(4'd5, regs[5], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
 
     wire [63:0] alu_y;
     bpf_alu alu (
@@ -647,7 +676,7 @@ module bpf_core #(
     wire        atomic64 = e_size == 2'd3;
     wire [63:0] old_value = atomic64 ? x_rdata : {32'b0, x_rdata[31:0]};
     wire [63:0] src_value = atomic64 ? b : {32'b0, b[31:0]};
-    wire [63:0] r0_value = atomic64 ? regs[0] : {32'b0, regs[0][31:0]};
+    wire [63:0] r0_value = atomic64 ? r0_pipe : {32'b0, r0_pipe[31:0]};
     wire [7:0]  atomic_op = e_imm64[7:0];
     reg  [63:0] atomic_new;
     always @* begin
@@ -662,13 +691,12 @@ module bpf_core #(
     wire is_cmpxchg = atomic_op == 8'hf1;
     wire atomic_store = !is_cmpxchg || old_value == r0_value;
 
-    // Helper calls read r1-r5 from the drained register file.
     assign helper_id = e_callx ? a[31:0] : e_imm64[31:0];
-    assign helper_r1 = regs[1];
-    assign helper_r2 = regs[2];
-    assign helper_r3 = regs[3];
-    assign helper_r4 = regs[4];
-    assign helper_r5 = regs[5];
+    assign helper_r1 = arg1;
+    assign helper_r2 = arg2;
+    assign helper_r3 = arg3;
+    assign helper_r4 = arg4;
+    assign helper_r5 = arg5;
 
     // Map helpers: r1 a map handle (0x100 + m in the upper half, 0 below), r2 the key
     // pointer, r3 the value pointer (update), r4 the flags (update).
@@ -688,7 +716,7 @@ module bpf_core #(
     localparam signed [34:0] XDP_META_MAX = 35'sd32;        // metadata: a multiple of 4, at most 32 bytes
     localparam [1:0] XS_CHECK = 2'd0, XS_ZERO = 2'd1, XS_READ = 2'd2, XS_WRITE = 2'd3;
     wire        is_xdp_helper = xdp && (helper_id == XDP_ADJUST_HEAD || helper_id == XDP_ADJUST_META || helper_id == XDP_ADJUST_TAIL);
-    wire signed [34:0] x_delta = {{3{regs[2][31]}}, regs[2][31:0]};
+    wire signed [34:0] x_delta = {{3{arg2[31]}}, arg2[31:0]};
     wire signed [34:0] x_meta0 = {3'b000, pkt_meta};
     wire signed [34:0] x_data0 = {3'b000, pkt_data};
     wire signed [34:0] x_end0  = {3'b000, pkt_end};
@@ -731,8 +759,8 @@ module bpf_core #(
     localparam [1:0] TS_CHECK = 2'd0, TS_READ = 2'd1, TS_DATA = 2'd2;
     wire        is_slot_helper = helper_id == TAIL_CALL || (xdp && helper_id == REDIRECT_MAP);
     wire        t_tail = helper_id == TAIL_CALL;
-    wire [63:0] t_map = t_tail ? regs[2] : regs[1];
-    wire [63:0] t_key = t_tail ? regs[3] : regs[2];
+    wire [63:0] t_map = t_tail ? arg2 : arg1;
+    wire [63:0] t_key = t_tail ? arg3 : arg2;
     wire [3:0]  tm = t_map[35:32];
     wire        t_handle = t_map[63:36] == REGION_MAPH && t_map[31:0] == 32'd0 && mt_max[tm] != 20'd0;
     wire        t_kind_ok = mt_kind[tm] == (t_tail ? MK_PROG_ARRAY : MK_DEVMAP);
@@ -740,7 +768,7 @@ module bpf_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] t_slot = {7'd0, t_key[31:0]} << mt_shift[tm];
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [63:0] t_fallback = t_tail ? (t_kind_ok ? -64'd2 : -64'd22) : {62'd0, regs[3][1:0]};   // -ENOENT / -EINVAL / flags & 3
+    wire [63:0] t_fallback = t_tail ? (t_kind_ok ? -64'd2 : -64'd22) : {62'd0, arg3[1:0]};   // -ENOENT / -EINVAL / flags & 3
     wire [2:0]  t_prog = mmem_rdata[2:0];
     wire        t_prog_ok = mmem_rdata[31:3] == 29'd0 && pt_len[t_prog] != {(IMEM_AW + 1){1'b0}};
     reg  [1:0]  ts, ts_next;
@@ -748,25 +776,25 @@ module bpf_core #(
     reg         redirect_set;   // redirect_map found its target this cycle
     assign redirect_map_set = running && redirect_set;
     assign redirect_map_ifindex = mmem_rdata[31:0];
-    wire [3:0]  hm = regs[1][35:32];
-    wire        h_handle = regs[1][63:36] == REGION_MAPH && regs[1][31:0] == 32'd0 && mt_max[hm] != 20'd0 && mt_kind[hm] == MK_PLAIN;
+    wire [3:0]  hm = arg1[35:32];
+    wire        h_handle = arg1[63:36] == REGION_MAPH && arg1[31:0] == 32'd0 && mt_max[hm] != 20'd0 && mt_kind[hm] == MK_PLAIN;
     wire [15:0] h_vsize = mt_vsize[hm];
     wire [63:0] x_rdata_q = msrc_map ? mmem_rdata : dmem_rdata;    // data of the read issued last cycle
     wire [31:0] h_key = x_rdata_q[31:0];
-    wire [31:0] h_flags = regs[4][31:0];
+    wire [31:0] h_flags = arg4[31:0];
     wire [16:0] h_next = {1'b0, mcnt} + 17'd8;
     wire [15:0] h_left = h_vsize - mcnt;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
     localparam [5:0] MS_CHECK = 6'd0, MS_KEY = 6'd1, MS_KEYD = 6'd2, MS_COPY = 6'd3, MS_WRITE = 6'd4,
-                     MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEY = 6'd8, MS_PKEYD = 6'd9,
+                     MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEYD = 6'd9,   // 8: free
                      MS_END = 6'd10, MS_HDR = 6'd11, MS_HDRD = 6'd12, MS_WKEY = 6'd13, MS_WMETA = 6'd14,
                      // LPM tries
-                     MS_LB0 = 6'd15, MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,
+                     MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,     // 15: free
                      MS_LCNT = 6'd19, MS_LCNTD = 6'd20, MS_LBIT = 6'd21, MS_LBITD = 6'd22,
                      // TCAM
-                     MS_TN = 6'd23, MS_TN2 = 6'd24, MS_TM = 6'd25, MS_TC = 6'd26,
+                     MS_TN2 = 6'd24, MS_TM = 6'd25, MS_TC = 6'd26,   // 23: free
                      // LRU hash: restamp a used entry; find the least recently used
                      MS_RSTAMP = 6'd29, MS_VSCAN = 6'd30, MS_VCMP = 6'd31,
                      // TCAM host commands (ctl update/delete): the entry's mask and priority, the
@@ -803,8 +831,11 @@ module bpf_core #(
     wire [15:0] h_mofs = h_kofs + (h_ksz > 5'd16 ? 16'd24 : h_ksz > 5'd8 ? 16'd16 : 16'd8);
     wire [51:0] h_range = {20'd0, h_mix} * {32'd0, mt_max[hm]};            // Lemire: home = mix * max >> 32
     wire [38:0] h_islot = {19'd0, hidx} << mt_shift[hm];
+    wire [38:0] h_hslot = {19'd0, h_range[51:32]} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
     wire [MAP_AW-1:0] h_sbase = mt_base[hm][MAP_AW-1:0] + h_islot[MAP_AW-1:0];
+    wire [19:0] h_home = h_range[51:32];                                        // the key's home slot
+    wire [MAP_AW-1:0] h_home_sbase = mt_base[hm][MAP_AW-1:0] + h_hslot[MAP_AW-1:0];
     wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = hk3rd ? hk2 : hkw ? hk1 : hk0;
@@ -909,6 +940,25 @@ module bpf_core #(
     reg             phase_next;
     reg             finish;         // exit from frame 0
 
+    // The map helpers' reads of program memory (the key at r2, the value at r3, a TCAM
+    // entry's mask and priority at r5), one shared step: [ptr, ptr + len) through the
+    // address translation and its bounds check (else error 1), the read of the data or
+    // map memory started, and the sequence going on at ret, where x_rdata_q holds the data.
+    task map_read(input [63:0] ptr, input [16:0] len, input [5:0] ret);
+        begin
+            mh_xa = ptr;
+            mh_xlen = len;
+            if (!mem_ok) begin
+                fault = 1'b1;
+                fault_code = ERR_MEM;
+            end else begin
+                dmem_en = 1'b1;
+                msrc_next = r_map;
+                ms_next = ret;
+            end
+        end
+    endtask
+
     always @* begin
         fire = 1'b0;
         fault = 1'b0;
@@ -924,7 +974,7 @@ module bpf_core #(
         div_start = 1'b0;
         helper_start = 1'b0;
         mh_active = 1'b0;
-        mh_xa = regs[3];
+        mh_xa = arg3;
         mh_xlen = {1'b0, h_vsize};
         mh_write = 1'b0;
         mh_hread = 1'b0;
@@ -1020,11 +1070,9 @@ module bpf_core #(
                         fault = 1'b1;
                         fault_code = ERR_MEM;
                     end else if (!e_phase) begin
-                        // cmpxchg compares with r0, read from the drained register file
-                        if (!is_cmpxchg || drained) begin
-                            dmem_en = 1'b1;
-                            phase_next = 1'b1;
-                        end
+                        // cmpxchg compares with r0 as forwarded (r0_pipe)
+                        dmem_en = 1'b1;
+                        phase_next = 1'b1;
                     end else begin
                         fire = 1'b1;
                         dmem_en = 1'b1;
@@ -1034,7 +1082,7 @@ module bpf_core #(
                 K_JA: fire = 1'b1;         // fetched its target from decode already (ja_fetch)
                 K_JCC: begin
                     fire = 1'b1;
-                    redirect = taken;
+                    redirect = taken && !e_early;   // resolved in decode: its target is fetched already
                 end
                 K_CALL: if (is_xdp_helper) begin
                     // The packet accesses go through the translation as region 1 offsets.
@@ -1043,7 +1091,7 @@ module bpf_core #(
                     result = 64'd0;
                     dmem_wdata = 64'd0;
                     case (xs)
-                        XS_CHECK: if (drained) begin
+                        XS_CHECK: begin
                             if (x_bad) begin
                                 fire = 1'b1;
                                 result = -64'd22;                   // -EINVAL
@@ -1083,7 +1131,7 @@ module bpf_core #(
                     mh_active = 1'b1;
                     result = t_fallback;
                     case (ts)
-                        TS_CHECK: if (drained) begin
+                        TS_CHECK: begin
                             if (!t_handle) begin
                                 fault = 1'b1;
                                 fault_code = ERR_HARG;
@@ -1119,32 +1167,22 @@ module bpf_core #(
                 end else if (is_map_helper) begin
                     // Array maps, as runtime/maps/array.ts and runtime/helpers/table.ts;
                     // hash maps (MS_HASH on), as runtime/maps/hash.ts; LPM tries
-                    // (MS_LB0 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
+                    // (MS_LB1 .. MS_LBITD around the hash probe), as runtime/maps/lpm.ts.
                     mh_active = 1'b1;
                     result = 64'd0;
                     case (ms)
-                        MS_CHECK: if (drained) begin
-                            if (!h_handle) begin
-                                fault = 1'b1;
-                                fault_code = ERR_HARG;
-                            end else if (helper_id == 32'd2 && !mem_ok) begin
-                                // update: [r3, r3 + value_size) must lie in one region
-                                fault = 1'b1;
-                                fault_code = ERR_MEM;
-                            end else ms_next = MS_KEY;
-                        end
-                        MS_KEY: begin
-                            mh_xa = regs[2] + {59'd0, h_kwofs};
-                            mh_xlen = h_hash ? {12'd0, h_kwlen} : 17'd4;
+                        // r1 checked; an update's value range next (through the one address
+                        // translation), else the key's first word is read in the same cycle.
+                        MS_CHECK, MS_KEY: if (ms == MS_CHECK && !h_handle) begin
+                            fault = 1'b1;
+                            fault_code = ERR_HARG;
+                        end else if (ms == MS_CHECK && helper_id == 32'd2) begin
+                            // update: [r3, r3 + value_size) must lie in one region
                             if (!mem_ok) begin
                                 fault = 1'b1;
                                 fault_code = ERR_MEM;
-                            end else begin
-                                dmem_en = 1'b1;
-                                msrc_next = r_map;
-                                ms_next = MS_KEYD;
-                            end
-                        end
+                            end else ms_next = MS_KEY;
+                        end else map_read(arg2 + {59'd0, h_kwofs}, h_hash ? {12'd0, h_kwlen} : 17'd4, MS_KEYD);
                         MS_KEYD: begin
                             mkey_next = h_key[19:0];
                             mcnt_next = 16'd0;
@@ -1169,15 +1207,27 @@ module bpf_core #(
                                     hkw_next = 1'b0;                // the host's insert/delete: the mask next
                                     hk3rd_next = 1'b0;
                                     ms_next = MS_TK;
-                                end else if (h_tcam) ms_next = MS_TN;
+                                end else if (h_tcam) begin
+                                    mh_hread = 1'b1;            // the row count, read at once
+                                    mh_dest = h_hdr;
+                                    msrc_next = 1'b1;
+                                    hidx_next = 20'd0;
+                                    hkw_next = 1'b0;
+                                    ms_next = MS_TN2;
+                                end
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
                                 end else if (!h_lpm) ms_next = MS_HASH;
                                 else begin
                                     hk3rd_next = 1'b0;
-                                    if (helper_id == 32'd1) ms_next = MS_LB0;
-                                    else ms_next = MS_LSEL;
+                                    if (helper_id == 32'd1) begin
+                                        // lookup: the bitmap's first word is read at once
+                                        mh_hread = 1'b1;
+                                        mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24};
+                                        msrc_next = 1'b1;
+                                        ms_next = MS_LB1;
+                                    end else ms_next = MS_LSEL;
                                 end
                             end else if (helper_id == 32'd1) begin
                                 fire = 1'b1;
@@ -1196,14 +1246,8 @@ module bpf_core #(
                                 result = -64'd17;                   // -EEXIST: BPF_NOEXIST, every element exists
                             end else ms_next = MS_COPY;
                         end
-                        MS_COPY: begin
-                            // read 8 bytes of the value (checked above), write them next cycle
-                            mh_xa = regs[3] + {48'd0, mcnt};
-                            mh_xlen = 17'd8;
-                            dmem_en = 1'b1;
-                            msrc_next = r_map;
-                            ms_next = MS_WRITE;
-                        end
+                        // up to 8 bytes of the value (inside the range checked above), written next cycle
+                        MS_COPY: map_read(arg3 + {48'd0, mcnt}, h_left >= 16'd8 ? 17'd8 : {13'd0, h_left[3:0]}, MS_WRITE);
                         MS_WRITE: begin
                             mh_write = 1'b1;
                             mcnt_next = h_next[15:0];
@@ -1212,12 +1256,16 @@ module bpf_core #(
                         end
                         // Hash maps: linear probing from the home slot over at most
                         // max_entries slots; an empty slot ends the search.
+                        // The home slot and, in the same cycle, the read of its meta word.
                         MS_HASH: begin
-                            hidx_next = h_range[51:32];
+                            hidx_next = h_home;
                             hprobe_next = 20'd0;
                             hfree_v_next = 1'b0;
                             hfound_next = 1'b0;
-                            ms_next = MS_PMETA;
+                            mh_hread = 1'b1;
+                            mh_dest = h_home_sbase + h_mofs[MAP_AW-1:0];
+                            msrc_next = 1'b1;
+                            ms_next = MS_PMETAD;
                         end
                         MS_PMETA: begin
                             mh_hread = 1'b1;
@@ -1228,25 +1276,30 @@ module bpf_core #(
                         MS_PMETAD: begin
                             hkw_next = 1'b0;
                             hk3rd_next = 1'b0;
-                            if (x_rdata_q[1:0] == 2'd1) ms_next = MS_PKEY;
-                            else begin
+                            if (x_rdata_q[1:0] == 2'd1) begin
+                                // live: its key's first word is read at once
+                                mh_hread = 1'b1;
+                                mh_dest = h_sbase + h_kofs[MAP_AW-1:0];
+                                ms_next = MS_PKEYD;
+                            end else begin
                                 if (!hfree_v) begin
                                     hfree_v_next = 1'b1;
                                     hfree_next = hidx;
                                 end
-                                if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
+                                if ((x_rdata_q[1:0] == 2'd0 || h_last) && helper_id == 32'd1) begin
+                                    // a lookup's miss answers at once (NULL), or an LPM
+                                    // lookup tries the next shorter length in use
+                                    if (h_lpm) begin
+                                        lbits_next = lbits & ~(129'd1 << l_cur);
+                                        ms_next = MS_LSEL;
+                                    end else fire = 1'b1;
+                                end else if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
                                 else begin
                                     hidx_next = h_inext;
                                     hprobe_next = hprobe + 20'd1;
                                     ms_next = MS_PMETA;
                                 end
                             end
-                        end
-                        MS_PKEY: begin
-                            mh_hread = 1'b1;
-                            mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, h_kwofs};
-                            msrc_next = 1'b1;
-                            ms_next = MS_PKEYD;
                         end
                         MS_PKEYD: begin
                             if ((x_rdata_q & h_kmask) != h_kword) begin
@@ -1257,9 +1310,14 @@ module bpf_core #(
                                     ms_next = MS_PMETA;
                                 end
                             end else if (h_kmore) begin
+                                // the next key word (at 8, or 16 after word 1), read at once
                                 hkw_next = 1'b1;
                                 hk3rd_next = hkw;
-                                ms_next = MS_PKEY;
+                                mh_hread = 1'b1;
+                                mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, hkw, !hkw, 3'b000};
+                            end else if (helper_id == 32'd1 && !h_lru) begin
+                                fire = 1'b1;                    // found: a lookup answers at once
+                                result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
                             end else begin
                                 hfound_next = 1'b1;
                                 ms_next = MS_END;
@@ -1344,18 +1402,10 @@ module bpf_core #(
                             ms_next = h_lpm ? MS_LCNT : MS_COPY;
                         end
                         // LPM lookup: the lengths in use up to the key's prefixlen, from the bitmap.
-                        MS_LB0: begin
-                            if (l_bad) fire = 1'b1;         // NULL: a prefixlen past the key's data
-                            else begin
-                                mh_hread = 1'b1;
-                                mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd24};
-                                msrc_next = 1'b1;
-                                ms_next = MS_LB1;
-                            end
-                        end
                         MS_LB1: begin
                             lbits_next = {65'd0, x_rdata_q & l_upto[63:0]};
-                            if (l_max[7] || l_max[6]) begin // lengths 64.. exist: the second word
+                            if (l_bad) fire = 1'b1;         // NULL: a prefixlen past the key's data
+                            else if (l_max[7] || l_max[6]) begin // lengths 64.. exist: the second word
                                 mh_hread = 1'b1;
                                 mh_dest = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 5){1'b0}}, 5'd16};
                                 ms_next = MS_LB2;
@@ -1454,14 +1504,6 @@ module bpf_core #(
                         // TCAM lookup: rows in order, each key word compared as
                         // (key & mask) == value; two cycles per word, the next row's
                         // first read issued by the compare that rules a row out.
-                        MS_TN: begin
-                            mh_hread = 1'b1;
-                            mh_dest = h_hdr;        // the row count
-                            msrc_next = 1'b1;
-                            hidx_next = 20'd0;
-                            hkw_next = 1'b0;
-                            ms_next = MS_TN2;
-                        end
                         MS_TN2: begin
                             tn_next = x_rdata_q[19:0];
                             if (x_rdata_q[19:0] == 20'd0) fire = 1'b1;     // an empty table: NULL
@@ -1499,18 +1541,7 @@ module bpf_core #(
                         end
                         // TCAM host insert/delete: the mask (r5, two words for keys over 8
                         // bytes), the value made canonical (value & mask), the priority.
-                        MS_TK: begin
-                            mh_xa = regs[5] + (hkw ? 64'd8 : 64'd0);
-                            mh_xlen = {12'd0, h_kwlen};
-                            if (!mem_ok) begin
-                                fault = 1'b1;
-                                fault_code = ERR_MEM;
-                            end else begin
-                                dmem_en = 1'b1;
-                                msrc_next = r_map;
-                                ms_next = MS_TKD;
-                            end
-                        end
+                        MS_TK: map_read(arg5 + (hkw ? 64'd8 : 64'd0), {12'd0, h_kwlen}, MS_TKD);
                         MS_TKD: begin
                             if (hkw) begin
                                 lk1_next = x_rdata_q & h_kmask;
@@ -1524,18 +1555,7 @@ module bpf_core #(
                                 ms_next = MS_TK;
                             end else ms_next = MS_TP;
                         end
-                        MS_TP: begin
-                            mh_xa = regs[5] + 64'd16;
-                            mh_xlen = 17'd4;
-                            if (!mem_ok) begin
-                                fault = 1'b1;
-                                fault_code = ERR_MEM;
-                            end else begin
-                                dmem_en = 1'b1;
-                                msrc_next = r_map;
-                                ms_next = MS_TPD;
-                            end
-                        end
+                        MS_TP: map_read(arg5 + 64'd16, 17'd4, MS_TPD);
                         MS_TPD: begin
                             hseq_next = x_rdata_q[31:0];
                             mh_hread = 1'b1;
@@ -1699,10 +1719,8 @@ module bpf_core #(
                 end else begin
                     result = helper_r0;
                     if (!e_phase) begin
-                        if (drained) begin
-                            helper_start = 1'b1;
-                            phase_next = 1'b1;
-                        end
+                        helper_start = 1'b1;
+                        phase_next = 1'b1;
                     end else if (helper_done) begin
                         if (helper_error) begin
                             fault = 1'b1;
@@ -1724,12 +1742,9 @@ module bpf_core #(
                 K_EXIT: begin
                     if (e_exit_imm) result = e_imm64;
                     if (depth == 3'd0) begin
-                        // The program's result is r0 as forwarded (exit's dst field is 0);
-                        // only a load into r0 still in the memory stage makes it wait.
-                        if (!(m_valid && m_load && m_rd == 4'd0)) begin
-                            fire = 1'b1;
-                            finish = 1'b1;
-                        end
+                        // The program's result is r0 as the bundle leaves it (arg0).
+                        fire = 1'b1;
+                        finish = 1'b1;
                     end else if (drained) begin
                         fire = 1'b1;
                         redirect = 1'b1;
@@ -1768,23 +1783,51 @@ module bpf_core #(
 
     // ================================================================== hazards and fetch
     wire e_accept = !e_valid || fire;
-    wire load_use = d_valid && e_valid && e_kind == K_LDX &&
-                    (((dk_uses_a && dk_ra == e_rd) || (dk_uses_b && dk_rb == e_rd)) || |lane_load_use);
-    wire d_hold = d_valid && (!e_accept || load_use);
+    // No load-use hold: the memory stage forwards a load's data (fm_val above).
+    wire d_hold = d_valid && !e_accept;
     // ja/ja32 leaving decode: the fetch takes its target at once, so an unconditional jump
     // costs no bubble (conditional jumps resolve in execute: one bubble when taken).
     wire ja_fetch = d_valid && dk_kind == K_JA && !stop;
+    // A conditional jump whose operands no bundle in flight writes (execute or memory stage,
+    // any lane) is resolved in decode on the register file's values (with the write-back
+    // bypass, as execute will see them): taken, the fetch takes its target at once, so it
+    // costs no bubble; else it resolves in execute (one bubble when taken).
+    wire [63:0] d_a = fwd_pick(dk_ra, regs[dk_ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] d_b = fwd_pick(dk_rb, regs[dk_rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    function writes_reg(input [3:0] r, input [LANES-1:0] v, input [4*LANES-1:0] rd);
+        integer k;
+        begin
+            writes_reg = 1'b0;
+            for (k = 0; k < LANES; k = k + 1) if (v[k] && rd[4*k +: 4] == r) writes_reg = 1'b1;
+        end
+    endfunction
+    wire [LANES-1:0]   x_wv;        // execute's writes, every lane
+    wire [4*LANES-1:0] x_wrd;
+    assign x_wv[0] = e_valid && e_writes;
+    assign x_wrd[3:0] = e_rd;
+    generate
+        if (LANES > 1) begin : x_lanes
+            assign x_wv[LANES-1:1] = fe_v[LANES-1:1];
+            assign x_wrd[4*LANES-1:4] = fe_rd[4*LANES-1:4];
+        end
+    endgenerate
+    wire d_in_flight = writes_reg(dk_ra, x_wv, x_wrd) || writes_reg(dk_ra, fm_v, fm_rd) ||
+                       (dk_uses_b && (writes_reg(dk_rb, x_wv, x_wrd) || writes_reg(dk_rb, fm_v, fm_rd)));
+    wire jcc_early = dk_kind == K_JCC && !d_in_flight;
+    wire d_taken;
+    // jcc_add compares a + imm with b, here as in execute (cond_a)
+    bpf_branch_cond decode_cond (.op(dk_op), .is32(dk_is32), .a(dk_jadd ? d_a + dk_imm64 : d_a), .b(dk_use_imm ? dk_imm64 : d_b), .taken(d_taken));
+    wire jcc_fetch = d_valid && jcc_early && d_taken && !stop;
 
     always @* begin
         if (redirect) imem_addr = target;
         else if (!d_valid) imem_addr = {PC_W{1'b0}};
         else if (d_hold) imem_addr = d_pc;
-        else if (ja_fetch) imem_addr = dk_target;
+        else if (ja_fetch || jcc_fetch) imem_addr = dk_target;
         else imem_addr = d_pc + (d_is_lddw && LANES == 1 ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
     end
 
     // ================================================================== memory stage
-    reg [63:0] load_value;
     wire [63:0] m_rdata = m_map ? mmem_rdata : dmem_rdata;
     wire [63:0] m_swapped = {m_rdata[7:0], m_rdata[15:8], m_rdata[23:16], m_rdata[31:24],
                              m_rdata[39:32], m_rdata[47:40], m_rdata[55:48], m_rdata[63:56]};
@@ -1881,7 +1924,9 @@ module bpf_core #(
             d_pc <= imem_addr;
             if (start) begin
                 // Registers start at zero, r1/r2 as given, r10 at the top of frame 0.
+                // The ROM has read bundle 0 while idle (imem_addr is 0): it decodes at once.
                 running <= 1'b1;
+                d_valid <= 1'b1;
                 done <= 1'b0;
                 error <= 1'b0;
                 err_code <= 4'd0;
@@ -2031,7 +2076,7 @@ module bpf_core #(
 
             // execute
             if (e_accept) begin
-                e_valid <= d_valid && !load_use && !redirect && !stop;
+                e_valid <= d_valid && !redirect && !stop;
                 e_pc <= d_pc;
                 e_kind <= dk_kind;
                 e_alu_sel <= dk_alu_sel;
@@ -2051,8 +2096,9 @@ module bpf_core #(
                 e_rd <= dk_rd;
                 e_writes <= dk_writes;
                 // register read, bypassing the value being written back this cycle
-                e_a <= fwd_pick(dk_ra, regs[dk_ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-                e_b <= fwd_pick(dk_rb, regs[dk_rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                e_a <= d_a;
+                e_b <= d_b;
+                e_early <= jcc_early;
                 e_size <= d_sz;
                 e_signed <= dk_signed;
                 e_ext_bits <= dk_ext_bits;
@@ -2097,7 +2143,7 @@ module bpf_core #(
             end else if (finish) begin
                 running <= 1'b0;
                 done <= 1'b1;
-                r0 <= ctl || e_exit_imm ? result : a;
+                r0 <= ctl || e_exit_imm ? result : arg0;
                 ctl_value_addr <= r_value_addr;
             end
         end
@@ -2112,7 +2158,6 @@ module bpf_core #(
                             : (d_cls == C_JMP || d_cls == C_JMP32) && d_code == 4'he ? {4'd0, d_imm[27:24]}   // jcc_add
                             : ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 8'd2 : 8'd1;
     assign lane_bad[0] = 1'b0;
-    assign lane_load_use[0] = 1'b0;
     reg [7:0] bundle_weight;
     integer wi;
     always @* begin
@@ -2122,6 +2167,9 @@ module bpf_core #(
     wire [LANES-1:0] lane_mw;           // lanes' memory or write-back stage holds a result
     assign lane_mw[0] = 1'b0;
     assign lanes_busy = |lane_mw;
+    assign fe_v[0] = 1'b0;              // lane 0 is the call or exit itself
+    assign fe_rd[3:0] = 4'd0;
+    assign fe_val[63:0] = 64'd0;
 
     genvar lk;
     generate
@@ -2138,14 +2186,12 @@ module bpf_core #(
             wire        x    = op[3];
             wire        is_alu = cls == C_ALU || cls == C_ALU64;
             wire        used = op != 8'd0;
-            reg         ok, uses_a, uses_b, is32, swap, ctxrd;
+            reg         ok, is32, swap, ctxrd;
             reg  [1:0]  sel, ext_bits;
             reg  [3:0]  ra, rb, aop;
             always @* begin
                 ok = 1'b0;
                 ctxrd = 1'b0;
-                uses_a = 1'b1;
-                uses_b = 1'b0;
                 is32 = cls == C_ALU;
                 swap = 1'b0;
                 sel = 2'd0;
@@ -2162,8 +2208,6 @@ module bpf_core #(
                     end else if (code == 4'hb && x && off != 16'd0) begin
                         ok = 1'b1;              // movsx
                         sel = 2'd1;
-                        uses_a = 1'b0;
-                        uses_b = 1'b1;
                         ext_bits = off == 16'd8 ? 2'd0 : off == 16'd16 ? 2'd1 : 2'd2;
                     end else if (op == 8'hf7) begin
                         ok = 1'b1;              // ctx_read: rd = xdp_md field imm
@@ -2174,18 +2218,13 @@ module bpf_core #(
                         ra = src;               // alu3: rd = rs op (rt or imm)
                         rb = off[7:4];
                         aop = off[3:0];
-                        uses_b = x;
                     end else begin
                         ok = off == 16'd0 && code != 4'h2 && code != 4'h3 && code != 4'h9 && code != 4'hf;
-                        uses_a = code != 4'hb;  // mov does not read dst
-                        uses_b = x && code != 4'h8;
                     end
                 end
             end
             assign lane_bad[lk] = used && !ok;
             assign lane_weight[8*lk +: 8] = !used ? 8'd0 : code == 4'he ? 8'd2 : 8'd1;
-            assign lane_load_use[lk] = used && e_valid && e_kind == K_LDX &&
-                                       ((uses_a && ra == e_rd) || (uses_b && rb == e_rd));
 
             // ---------------------------------------------------------- execute
             reg         ev;
@@ -2212,6 +2251,9 @@ module bpf_core #(
             assign fw_rd[4*lk +: 4] = wrd;
             assign fw_val[64*lk +: 64] = wval;
             assign lane_mw[lk] = mv || wv;
+            assign fe_v[lk] = ev;
+            assign fe_rd[4*lk +: 4] = e_lrd;
+            assign fe_val[64*lk +: 64] = y;
 
             always @(posedge clk) begin
                 if (rst || !running) begin
@@ -2226,7 +2268,7 @@ module bpf_core #(
                     mrd <= e_lrd;
                     mval <= e_lctx ? ctx_field(e_imm[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q) : y;
                     if (e_accept) begin
-                        ev <= d_valid && !load_use && !redirect && !stop && used && ok;
+                        ev <= d_valid && !redirect && !stop && used && ok;
                         e_sel <= sel;
                         e_ext <= ext_bits;
                         e_aop <= aop;

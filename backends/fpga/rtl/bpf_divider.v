@@ -1,9 +1,12 @@
-// bpf_divider: signed and unsigned 64- and 32-bit division and modulo, one quotient bit
-// per cycle (restoring division on magnitudes, then the signs fixed up). Division by zero
+// bpf_divider: signed and unsigned 64- and 32-bit division and modulo, STEPS quotient
+// bits per cycle (restoring division on magnitudes, STEPS steps chained in one cycle,
+// then the signs fixed up): 32 / STEPS cycles for 32 bits, 64 / STEPS for 64. Division by zero
 // never reaches it: bpf_core answers those at once (RFC 9669 §4.1: x/0 = 0, x%0 = x).
 // Signed division truncates toward zero and the remainder takes the dividend's sign
 // (C semantics); INT_MIN / -1 wraps to INT_MIN because |INT_MIN| negated is INT_MIN.
-module bpf_divider (
+module bpf_divider #(
+    parameter integer STEPS = 4     // quotient bits per cycle: 1, 2, 4 or 8 (a divisor of 32)
+) (
     input  wire        clk,
     input  wire        rst,
     input  wire        start,       // one-cycle strobe: latch a, b and begin
@@ -30,9 +33,24 @@ module bpf_divider (
     reg  [63:0] divisor;
     reg         neg_quo, neg_rem, wide;
 
-    wire [64:0] rem_shifted = {rem, quo[63]};
-    wire [64:0] rem_minus = rem_shifted - {1'b0, divisor};
-    wire        fits = !rem_minus[64];
+    // STEPS restoring steps: shift the next dividend bit into the remainder, subtract the
+    // divisor when it fits, and shift the quotient bit in.
+    reg  [63:0] rem_next, quo_next;
+    reg  [64:0] rem_shifted, rem_minus;
+    integer k;
+    always @* begin
+        rem_next = rem;
+        quo_next = quo;
+        rem_shifted = 65'd0;
+        rem_minus = 65'd0;
+        for (k = 0; k < STEPS; k = k + 1) begin
+            rem_shifted = {rem_next, quo_next[63]};
+            rem_minus = rem_shifted - {1'b0, divisor};
+            rem_next = rem_minus[64] ? rem_shifted[63:0] : rem_minus[63:0];
+            quo_next = {quo_next[62:0], !rem_minus[64]};
+        end
+    end
+    localparam [6:0] STEP = STEPS[6:0];
 
     always @(posedge clk) begin
         if (rst) begin
@@ -58,10 +76,10 @@ module bpf_divider (
                 neg_rem <= a_neg;
                 wide <= is64;
             end else if (busy) begin
-                rem <= fits ? rem_minus[63:0] : rem_shifted[63:0];
-                quo <= {quo[62:0], fits};
-                count <= count - 7'd1;
-                if (count == 7'd1) begin
+                rem <= rem_next;
+                quo <= quo_next;
+                count <= count - STEP;
+                if (count == STEP) begin
                     busy <= 1'b0;
                     done <= 1'b1;
                 end

@@ -1,6 +1,7 @@
 // A small bundle interpreter with the engine's VLIW meaning (docs/fpga-engine.md,
 // "Scheduling"): every slot of a bundle reads the registers as they were at the bundle's
-// start, and all writes land at its end; lane 0's jump picks the next bundle. It runs
+// start, and all writes land at its end; lane 0's jump picks the next bundle; an exit
+// returns r0 as its bundle's writes leave it (its bundle's other slots precede it). It runs
 // what the scheduler's property test generates (ALU, the extensions, lddw constants,
 // stack loads and stores, jumps, exit) so that the scheduler is tested against the
 // reference interpreter without Verilator. Calls, maps and packets are the engine's own
@@ -86,6 +87,7 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
     const writes: [number, bigint][] = [];
     let next = pc + 1;
     let exit: bigint | undefined;
+    let exitReadsR0 = false;
     for (let lane = 0; lane < bundle.length; lane++) {
       const slot = bundle[lane];
       if (!slot || slot.origin.length === 0) continue;
@@ -177,7 +179,7 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
           break;
         }
         case "exit":
-          exit = reg[0]!;
+          exitReadsR0 = true;       // after the bundle's writes (its other slots precede it)
           break;
         default:
           throw new Error(`bundle interpreter: ${f.mnemonic} is not modelled`);
@@ -189,6 +191,7 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
       seen.add(r);
       reg[r] = v;
     }
+    if (exitReadsR0) exit = reg[0]!;
     if (exit !== undefined) return { r0: exit, retired, bundles: n + 1 };
     pc = next;
   }

@@ -14,12 +14,20 @@ export interface Op {
 }
 
 /**
- * How an operation ends its block: "branch" (a jump: last in the block, may share its
- * bundle with earlier independent operations), "alone" (call, exit, anything the engine
- * may not be able to run: last, in a bundle of its own, since calls and exits read and
- * write the register file directly), or undefined (an ordinary operation).
+ * How an operation ends its block: "branch" (a jump or a helper call: last in the block,
+ * may share its bundle with earlier independent operations; a call reads r1-r5 as the
+ * bundle starts), "commit" (an exit: last in the block, may share its bundle with earlier
+ * operations and reads r0 after their writes, since bpf_core.v forwards the bundle's own
+ * results into the exit's r0), "alone" (a bpf-to-bpf call, a tail call, callx, anything the engine
+ * may not be able to run: last, in a bundle of its own, since those save and restore the
+ * register file directly or leave the program), or undefined (an ordinary operation).
  */
-export type Terminator = "branch" | "alone" | undefined;
+export type Terminator = "branch" | "commit" | "alone" | undefined;
+
+/** BPF_FUNC_tail_call: it leaves the program (the engine drops its bundle's writes), so it stays alone. */
+const TAIL_CALL = 12;
+/** Helper arguments (RFC 9669 §5.1: r1-r5); r0 is the result. */
+const HELPER_ARGS = [1, 2, 3, 4, 5];
 
 export interface OpInfo {
   readonly reads: readonly number[];
@@ -27,11 +35,19 @@ export interface OpInfo {
   readonly lane0: boolean;
   readonly memory: boolean;
   readonly terminator: Terminator;
-  /** Bundles from this op's issue until its result can be used without a stall: loads 2, the rest 1. */
+  /** Bundles from this op's issue until its result can be used without a stall: atomics 2, the rest 1 (loads forward from the memory stage). */
   readonly latency: number;
   /** Slots it takes in its bundle: lddw takes lane 1 too (its second half). */
   readonly width: number;
+  /**
+   * Registers no other slot of its bundle may write: an exit from a subprogram restores
+   * r6-r10 as it leaves (bpf_core.v), and a slot's write would land after the restore.
+   */
+  readonly notBeside?: readonly number[];
 }
+
+/** What an exit restores in a subprogram (RFC 9669 §2.1: callee-saved r6-r9, and r10). */
+const EXIT_RESTORES = [6, 7, 8, 9, 10];
 
 /** ALU operation codes (high nibble >> 4) that need lane 0: mul (one multiplier), div and mod (the divider). */
 const LANE0_ALU = new Set([0x2, 0x3, 0x9]);
@@ -44,10 +60,11 @@ export function opInfo(op: Op): OpInfo {
     const a = alu3Fields(s);
     return { reads: a.rt !== undefined ? [a.rs, a.rt] : [a.rs], writes: [a.rd], lane0: LANE0_ALU.has(a.op), memory: false, terminator: undefined, latency: 1, width: 1 };
   }
-  if (ext?.kind === "exit_imm") return { reads: [], writes: [0], lane0: true, memory: false, terminator: "alone", latency: 1, width: 1 };
+  if (ext?.kind === "exit_imm") return { reads: [], writes: [0], lane0: true, memory: false, terminator: "commit", latency: 1, width: 1, notBeside: EXIT_RESTORES };
   // a ctx field comes from registers, in any lane, usable by the next bundle
   if (ext?.kind === "ctx_read") return { reads: [], writes: [s.dst], lane0: false, memory: false, terminator: undefined, latency: 1, width: 1 };
-  if (ext?.kind === "ldx_wide") return { reads: [s.src], writes: [s.dst], lane0: true, memory: true, terminator: undefined, latency: 2, width: 1 };
+  // loads forward from the memory stage (docs/fpga-engine.md, "Hazards"): the next bundle may use it
+  if (ext?.kind === "ldx_wide") return { reads: [s.src], writes: [s.dst], lane0: true, memory: true, terminator: undefined, latency: 1, width: 1 };
   if (ext?.kind === "stx_wide") return { reads: [s.dst, s.src], writes: [], lane0: true, memory: true, terminator: undefined, latency: 1, width: 1 };
   if (ext?.kind === "jcc_add") {
     const j = jccAddFields(s);
@@ -68,7 +85,7 @@ export function opInfo(op: Op): OpInfo {
     case "movsx":
       return { ...base, reads: [s.src], writes: [s.dst], lane0: false };
     case "ldx":
-      return { ...base, reads: [s.src], writes: [s.dst], memory: true, latency: 2 };
+      return { ...base, reads: [s.src], writes: [s.dst], memory: true };
     case "st":
       return { ...base, reads: [s.dst], memory: true };
     case "stx":
@@ -87,8 +104,14 @@ export function opInfo(op: Op): OpInfo {
       return { ...base, reads: [s.dst], terminator: "branch" };
     case "jmp_reg":
       return { ...base, reads: [s.dst, s.src], terminator: "branch" };
+    case "exit":
+      return { ...base, reads: [0], terminator: "commit", notBeside: EXIT_RESTORES };
+    case "call":
+      // a helper by number; bpf-to-bpf calls (src 1), kfuncs and tail calls stay alone
+      if (s.src === 0 && s.imm !== TAIL_CALL) return { ...base, reads: HELPER_ARGS, writes: [0], terminator: "branch" };
+      return { ...base, terminator: "alone" };
     default:
-      // call, callx, exit, ldabs/ldind: in a bundle of their own
+      // callx, ldabs/ldind: in a bundle of their own
       return { ...base, terminator: "alone" };
   }
 }

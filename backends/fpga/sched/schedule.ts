@@ -7,9 +7,11 @@
 //
 // Invariants the engine relies on (bpf_core.v): inside a bundle no operation reads or
 // writes a register another writes (RAW, WAW); at most one lane-0 operation, in lane 0
-// (an lddw's second half in lane 1); a jump is the last operation of its block and every
-// slot of its bundle precedes it in program order; calls and exits are alone in their
-// bundle; branch targets start bundles; memory operations keep their program order.
+// (an lddw's second half in lane 1); a jump, helper call or exit is the last operation of
+// its block and every slot of its bundle precedes it in program order (an exit reads r0
+// after those slots' writes: "commit" in ops.ts; no slot beside an exit writes r6-r10);
+// bpf-to-bpf calls, tail calls and callx are alone in their bundle; branch targets start
+// bundles; memory operations keep their program order.
 import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
@@ -94,9 +96,11 @@ function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number): Node[] {
     const writes = n.info.writes.reduce((m, r) => m | (1 << r), 0);
     const speculable = !n.info.memory && !n.info.terminator;
     for (const [b, live] of sideExits) if (!speculable || (writes & live) !== 0) edge(b, 1);
+    // An exit reads r0 after its bundle's writes: r0's producer may share its bundle.
+    const commit = n.info.terminator === "commit";
     for (const r of n.info.reads) {
       const w = lastWriter.get(r);
-      if (w !== undefined) edge(w, nodes[w]!.info.latency);
+      if (w !== undefined) edge(w, commit ? 0 : nodes[w]!.info.latency);
     }
     for (const r of n.info.writes) {
       const w = lastWriter.get(r);
@@ -108,6 +112,8 @@ function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number): Node[] {
       lastMemory = j;
     }
     if (n.info.terminator) for (let i = 0; i < j; i++) edge(i, n.info.terminator === "alone" ? 1 : 0);
+    const notBeside = n.info.notBeside ?? [];
+    for (let i = 0; i < j; i++) if (nodes[i]!.info.writes.some((r) => notBeside.includes(r))) edge(i, 1);
     if (n.info.terminator === "branch" && j < nodes.length - 1) sideExits.push([j, liveAtTarget(n.op)]);
     for (const r of n.info.reads) readersSince.set(r, [...(readersSince.get(r) ?? []), j]);
     for (const r of n.info.writes) {

@@ -42,6 +42,53 @@ describe.skipIf(!haveVerilator || !haveSuite)("the single-lane configuration (LA
   });
 });
 
+describe.skipIf(!haveVerilator || !haveSuite)("the 2-lane configuration (LANES = 2)", () => {
+  let model: EngineModel;
+  beforeAll(() => {
+    model = buildEngineModel({ lanes: 2 });
+  });
+
+  it("runs every conformance test scheduled onto two lanes, with the extensions", () => {
+    // one model build, every case through one testbench process
+    const cases = conformanceFiles("tests").map((file) => {
+      const c = parseConformance(file);
+      return { name: c.name, slots: loadConformance(c).programs[0]!.slots, mem: c.mem } satisfies EngineCase;
+    });
+    const roms = cases.map((c) => singleProgramRom(c.slots, 2));
+    expect(roms.some((r) => r.layout.slots.some((s) => extForm(s)))).toBe(true);
+    const results = runEngine(model, cases.map((c, i) => ({ ...c, rom: roms[i]! })));
+    cases.forEach((c, i) => expectSameAsInterpreter(c, results[i]!, { lanes: 2 }));
+    const sum = (k: "cycles" | "retired"): number => results.reduce((s, r) => s + r[k], 0);
+    console.log(`fpga engine, 2 lanes: conformance ${sum("retired")} instructions in ${sum("cycles")} cycles`);
+  });
+});
+
+describe.skipIf(!haveVerilator)("exits commit their bundle; calls and loads forward (4 lanes)", () => {
+  let model: EngineModel;
+  beforeAll(() => {
+    model = buildEngineModel();
+  });
+
+  it("a helper's argument set up the bundle before the call, r0 set beside the exit, a load used at once", () => {
+    const programs = [
+      // bpf_redirect(5, r2): r2 = r1 - 5 = 0 is computed the bundle before the call, forwarded (a stale r2 = 9 would fail it)
+      "mov %r2, 9\nmov %r1, 5\nmov %r2, %r1\nsub %r2, 5\ncall 23\nexit\n",
+      // r0 from a chain whose last step shares the exit's bundle; a subprogram's exit too
+      "mov %r6, 3\nmov %r1, 4\ncall local f\nmov %r0, %r6\nadd %r0, %r1\nexit\nf:\nmov %r1, 40\nmov %r2, %r1\nadd %r2, 2\nmov %r0, %r2\nexit\n",
+      // a load's user in the next bundle: forwarded from the memory stage
+      "stdw [%r10-8], 77\nldxdw %r1, [%r10-8]\nadd %r1, 1\nldxdw %r2, [%r10-8]\nmov %r0, %r2\nadd %r0, %r1\nexit\n",
+    ];
+    const cases = programs.map((p, i) => ({ name: `commit${i}`, slots: slotsOf(p) }));
+    const bundles = singleProgramRom(cases[1]!.slots, 4).layout.slots;
+    // the subprogram's exit (0x95) in lane 0 of a bundle whose lanes 1..3 hold the mov into r0
+    const at = bundles.findIndex((s, i) => s.opcode === 0x95 && bundles.slice(i + 1, i + 4).some((x) => x.opcode !== 0));
+    expect(at % 4).toBe(0);
+    const results = runEngine(model, cases);
+    cases.forEach((c, i) => expectSameAsInterpreter(c, results[i]!));
+    expect(results[0]!.r0).toBe(4n);
+  });
+});
+
 describe.skipIf(!haveVerilator)("the 4-lane engine's extensions", () => {
   let model: EngineModel;
   beforeAll(() => {

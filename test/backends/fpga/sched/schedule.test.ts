@@ -85,12 +85,21 @@ function checkInvariants(s: Schedule): void {
         expect(lane).toBe(0);
       }
       if (info.terminator === "alone") expect(b.filter((x) => x && x.origin.length)).toHaveLength(1);
+      if (info.terminator === "commit") {
+        // the bundle's other slots precede an exit, and none writes what an exit restores
+        const mates = b.filter((x) => x && x !== slot && x.origin.length);
+        for (const m of mates) expect(m!.origin[0]!).toBeLessThan(slot.origin[0]!);
+        const mateWrites = mates.flatMap((m) => opInfo({ insn: m!.insn, origin: m!.origin }).writes);
+        for (const r of info.notBeside ?? []) expect(mateWrites.includes(r), `r${r} written beside an exit`).toBe(false);
+      }
     });
     // RAW inside a bundle: a slot reading what a slot before it in program order writes
-    // (WAR is free: every slot reads the registers as they were at the bundle's start)
+    // (WAR is free: every slot reads the registers as they were at the bundle's start);
+    // an exit ("commit") reads r0 after its bundle's writes
     b.forEach((slot) => {
       if (!slot || slot.origin.length === 0) return;
       const info = opInfo({ insn: slot.insn, origin: slot.origin });
+      if (info.terminator === "commit") return;
       const others = b.filter((x) => x && x.origin.length && x.origin[0]! < slot.origin[0]!).flatMap((x) => opInfo({ insn: x!.insn, origin: x!.origin }).writes);
       for (const r of info.reads) expect(others.includes(r), `RAW on r${r}`).toBe(false);
     });
@@ -128,7 +137,7 @@ describe("fpga scheduler", () => {
     const slots = slotsOf("mov %r2, %r1\nadd %r2, 5\nmov32 %r3, %r1\nlsh32 %r3, %r3\nmov %r0, 2\nexit\n");
     const s = schedule(slots, { lanes: 4 });
     const text = s.bundles.map((b) => b.filter(Boolean).map((x) => disasmSlot(x!.insn)).join(" | "));
-    expect(text).toEqual(["add %r2, %r1, 5 | lsh32 %r3, %r1, %r1", "exit 2"]);
+    expect(text).toEqual(["exit 2 | add %r2, %r1, 5 | lsh32 %r3, %r1, %r1"]);
     expect(s.bundles.flat().filter((x) => x && extForm(x.insn))).toHaveLength(3);
     // mov32 then a 64-bit op is not fused: mov32 zero-extends first
     const kept = schedule(slotsOf("mov32 %r2, %r1\nadd %r2, 5\nmov %r0, %r2\nexit\n"), { lanes: 4 });
@@ -138,14 +147,14 @@ describe("fpga scheduler", () => {
   it("packs independent operations, keeps a jump last and re-targets it to bundles", () => {
     const slots = slotsOf("mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\njeq %r5, 0, +2\nmov %r0, %r1\nexit\nmov %r0, %r2\nexit\n");
     const s = schedule(slots, { lanes: 4 });
-    expect(scheduleFigures(s)).toEqual({ bundles: 5, slots: 20, filled: 9, instructions: 9 });
+    expect(scheduleFigures(s)).toEqual({ bundles: 4, slots: 16, filled: 9, instructions: 9 });
     // the jump in lane 0 with three movs, the fourth before it, and the fall-through's
     // mov r0 hoisted beside the jump (r0 is dead where it goes); the target bundle 3
     expect(s.bundles[1]![0]!.insn.opcode).toBe(0x15);
     expect(s.bundles[1]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toContain("mov %r0, %r1");
     expect(1 + 1 + s.bundles[1]![0]!.insn.off).toBe(3);
     expect(sourceIndex(s, 1)).toBe(4);
-    expect(sourceIndex(s, 5)).toBe(9);
+    expect(sourceIndex(s, 4)).toBe(9);
   });
 
   it("hoists above a jump only what is dead where the jump goes, and never a memory access", () => {
@@ -174,6 +183,22 @@ describe("fpga scheduler", () => {
     expect(s.bundles[1]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r0, 0, +1", "mov %r1, %r0"]);
     const z = schedule(slotsOf("mov %r0, 5\nmov32 %r1, %r0\njne %r1, 0, +1\nexit\nmov %r0, %r1\nexit\n"), { lanes: 4 });
     expect(z.bundles[2]!.filter(Boolean).map((x) => disasmSlot(x!.insn))).toEqual(["jne %r1, 0, +1"]);
+  });
+
+  it("an exit shares its bundle with what sets r0; a helper call with independent slots, not its arguments' set-up; a tail call stays alone", () => {
+    const text = (s: Schedule) => s.bundles.map((b) => b.filter(Boolean).map((x) => disasmSlot(x!.insn)).join(" | "));
+    // mov r0, r1 and exit in one bundle: the exit reads r0 after the bundle's writes
+    const e = check(slotsOf("mov %r1, 7\nadd %r1, 3\nmov %r0, %r1\nexit\n"), 4, true);
+    expect(text(e).at(-1)).toBe("exit | mov %r0, %r1");
+    // nothing beside an exit writes r6-r9 (a subprogram's exit restores them)
+    const r6 = schedule(slotsOf("mov %r1, 7\nmov %r6, 3\nmov %r0, %r1\nexit\n"), { lanes: 4 });
+    expect(text(r6).at(-1)!.includes("r6")).toBe(false);
+    // the call reads r1-r5 as its bundle starts: r2's last step a bundle before it, r6's beside it
+    const c = schedule(slotsOf("mov %r1, %r10\nadd %r1, -8\nmov %r6, %r1\nadd %r6, 1\nmov %r2, %r1\nadd %r2, 4\ncall 5\nexit\n"), { lanes: 4 });
+    expect(text(c)).toEqual(["add %r1, %r10, -8", "add %r6, %r1, 1 | add %r2, %r1, 4", "call 5", "exit"]);
+    // a tail call leaves the program: alone
+    const t = schedule(slotsOf("mov %r3, 0\ncall 12\nmov %r0, 2\nexit\n"), { lanes: 4 });
+    expect(text(t)).toContain("call 12");
   });
 
   it("a single lane without fusions is the program itself", () => {
