@@ -2212,7 +2212,6 @@ module bpf_core #(
                     end else if (op == 8'hf7) begin
                         ok = 1'b1;              // ctx_read: rd = xdp_md field imm
                         ctxrd = 1'b1;
-                        uses_a = 1'b0;
                     end else if (code == 4'he) begin
                         ok = off[15:8] == 8'd0 && alu3_op_ok(off[3:0]) && off[3:0] != 4'h2;
                         ra = src;               // alu3: rd = rs op (rt or imm)
