@@ -2252,7 +2252,9 @@ module bpf_core #(
             assign lane_mw[lk] = mv || wv;
             assign fe_v[lk] = ev;
             assign fe_rd[4*lk +: 4] = e_lrd;
-            assign fe_val[64*lk +: 64] = y;
+            // a ctx_read's value is ready in execute too: an exit or a call in the same bundle reads it
+            wire [63:0] lval = e_lctx ? ctx_field(e_imm[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q) : y;
+            assign fe_val[64*lk +: 64] = lval;
 
             always @(posedge clk) begin
                 if (rst || !running) begin
@@ -2265,7 +2267,7 @@ module bpf_core #(
                     wval <= mval;
                     mv <= fire && ev && !tail_jump;
                     mrd <= e_lrd;
-                    mval <= e_lctx ? ctx_field(e_imm[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q) : y;
+                    mval <= lval;
                     if (e_accept) begin
                         ev <= d_valid && !redirect && !stop && used && ok;
                         e_sel <= sel;
