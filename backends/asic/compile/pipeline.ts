@@ -187,13 +187,17 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
     for (const s of p.stateful.flatMap(withNested)) (note(s.index), note(s.value));
   }
   const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
-  let verdictC: Container, redirectC: Container, redirectValidC: Container, payloadC: Container;
+  let verdictC: Container, redirectC: Container, redirectValidC: Container;
+  let payloadC: Container | undefined;
   const povC: Container[] = [];
   const addressC = new Map<number, Container>();
   const plans = rec.paths.map((p) => outputPlan(p, problems));
   if (problems.length) return fail(problems);
   // The deparser's headers in output order, and which of them each path emits.
   const dlist = deparserList(plans.map((pl) => pl.emit));
+  // The payload offset is a PHV field only when paths differ in it; else a constant of the deparser.
+  const payloadOffsets = new Set(plans.map((pl) => pl.payloadFrom));
+  const payloadConst = payloadOffsets.size === 1 ? [...payloadOffsets][0]! : undefined;
   try {
     // Header bytes: one home per header instance (whatever offset a path finds it at), for
     // the bytes some path reads or the deparser emits; bytes of a header no path needs are
@@ -262,7 +266,7 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
     const h = dlist.headers.length;
     if (h > 0 && h <= 16) povC.push(phv.field("pov0", h <= 8 ? 8 : 16, "deparser validity bits"));
     else for (let i = 0; i < h; i += 32) povC.push(phv.field(`pov${i / 32}`, 32, "deparser validity bits"));
-    payloadC = phv.field("payload_from", 16, "deparser payload offset");
+    if (payloadConst === undefined) payloadC = phv.field("payload_from", 16, "deparser payload offset");
     rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind !== "valid" && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : a.kind === "learned" ? phv.bit(`l:${i}`, "learned") : phv.bit(`g:${i}`, "predicate")));
     for (const t of rec.tables) phv.bit(`h:${t.id}`, "hit");
   } catch (e) {
@@ -450,7 +454,7 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
   const opPaths = new Map<string, { op: Op; paths: number[] }>();
   const deparsePaths = new Map<string, { ops: Op[]; paths: number[] }>();
   rec.paths.forEach((p, k) => {
-    const { ops, deparse } = pathOps(p, plans[k]!, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, payloadC: payloadC!, povC }, dlist.valid[k]!);
+    const { ops, deparse } = pathOps(p, plans[k]!, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, ...(payloadC ? { payloadC } : {}), povC }, dlist.valid[k]!);
     for (const op of ops) {
       const key = JSON.stringify(op);
       if (!opPaths.has(key)) opPaths.set(key, { op, paths: [] });
@@ -495,7 +499,7 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
     const what = c === verdictC! ? "verdict" : c;
     addUnit(`select_${what}`, alternatives.map((o) => ({ ops: [o.op], paths: o.paths })), true);
   }
-  addUnit("select_deparse", [...deparsePaths.values()].sort((x, y) => x.paths.length - y.paths.length), true);
+  if ([...deparsePaths.keys()].some((k) => k !== "[]")) addUnit("select_deparse", [...deparsePaths.values()].sort((x, y) => x.paths.length - y.paths.length), true);
   const blocks = new Map<string, { ops: Op[]; paths: number[] }>();
   for (const { op, paths } of opPaths.values()) {
     if (everywhere.has(op.dst)) continue;
@@ -600,7 +604,7 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
       redirect_valid: phv.locate("redirect_valid:0")!,
     },
     stages,
-    deparser: deparserConfig(dlist, phv),
+    deparser: deparserConfig(dlist, phv, payloadConst),
   };
   if (problems.length) return fail(problems);
   const total = zero();
@@ -762,7 +766,8 @@ interface MetaContainers {
   readonly verdictC: Container;
   readonly redirectC: Container;
   readonly redirectValidC: Container;
-  readonly payloadC: Container;
+  /** Absent when every path's payload starts at one offset (a constant of the deparser). */
+  readonly payloadC?: Container;
   readonly povC: readonly Container[];
 }
 
@@ -794,12 +799,12 @@ function pathOps(p: Path, plan: OutputPlan, phv: Phv, m: MetaContainers, valid: 
     const mask = valid.filter((h) => h >> 5 === i).reduce((acc, h) => acc | (1n << BigInt(h & 31)), 0n);
     return { op: "set", dst: c, a: phv.operand(B.constBits(mask, Phv.widthOf(c))) };
   });
-  deparse.push({ op: "set", dst: m.payloadC, a: phv.operand(B.constBits(BigInt(plan.payloadFrom), 16)) });
+  if (m.payloadC) deparse.push({ op: "set", dst: m.payloadC, a: phv.operand(B.constBits(BigInt(plan.payloadFrom), 16)) });
   return { ops, deparse };
 }
 
 /** The deparser's headers with their bytes' containers and their validity bits. */
-function deparserConfig(list: DeparserList, phv: Phv): DeparserConfig {
+function deparserConfig(list: DeparserList, phv: Phv, payloadConst: number | undefined): DeparserConfig {
   const headers = list.headers.map((h, j) => ({
     name: h.family,
     valid: phv.locate(`pov${j >> 5}:${j & 31}`)!,
@@ -808,7 +813,7 @@ function deparserConfig(list: DeparserList, phv: Phv): DeparserConfig {
       return { c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 };
     }),
   }));
-  return { headers, payload_from: phv.operand(B.labelled("payload_from", 16)) };
+  return { headers, payload_from: phv.operand(payloadConst === undefined ? B.labelled("payload_from", 16) : B.constBits(BigInt(payloadConst), 16)) };
 }
 
 type DataOf = (table: number) => { byte: number; c: Container; lo: number }[];
