@@ -4,7 +4,7 @@
 //   asic/parser.json      parser TCAM states (extractions, lookahead rows, shifts)
 //   asic/phv.json         PHV allocation and where the metadata lives
 //   asic/stage-NN.json    per stage: gateways, match tables, action tables (VLIW ops, stateful ALUs)
-//   asic/deparser.json    output layouts
+//   asic/deparser.json    the ordered header list (validity bits) and the payload offset
 //   asic/memories.json    the table memories: map definition and image file
 //   asic/resources.json   resource use per stage and in total against the descriptor (+ .txt)
 //   tables/<map>.json     table images: entries as the chip's memories hold them

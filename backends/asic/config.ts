@@ -49,7 +49,6 @@ export interface PhvConfig {
   readonly verdict: Operand;
   readonly redirect: Operand;
   readonly redirect_valid: BitRef;
-  readonly deparse: Operand;
 }
 
 export type GatewayCond = "eq" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set" | "len";
@@ -161,9 +160,18 @@ export interface StageConfig {
   readonly action_tables: readonly ActionTableConfig[];
 }
 
+/** A deparser header: container bytes emitted, in order, when its validity bit is set. */
+export interface DeparserHeaderConfig {
+  readonly name: string;
+  readonly valid: BitRef;
+  readonly emit: readonly { readonly c: Container; readonly byte: number }[];
+}
+
 export interface DeparserConfig {
-  /** Output layouts by the value of phv.deparse: bytes from containers, then the input packet from payload_from. */
-  readonly layouts: readonly { readonly id: number; readonly emit: readonly { readonly c: Container; readonly byte: number }[]; readonly payload_from: number }[];
+  /** The headers in output order: each emitted when its validity bit is set. */
+  readonly headers: readonly DeparserHeaderConfig[];
+  /** The PHV field holding the input offset the payload (the rest of the packet) starts at. */
+  readonly payload_from: Operand;
 }
 
 /** Table images (tables/<memory>.json): the chip's memory contents. */

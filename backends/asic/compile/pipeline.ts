@@ -8,19 +8,20 @@
 //      predicate reads (control dependencies) that still has the resources it needs:
 //      match tables, ALU temporaries (a keyless compute table per stage), gateways (one per
 //      condition), a stateful ALU table per memory, and the action tables holding the
-//      paths' effects (selection tables for the verdict and deparser layout, action blocks
+//      paths' effects (selection tables for the verdict and the deparser's validity bits, action blocks
 //      for the rest), each applied under the predicate of the paths it serves
 //      (compile/control.ts); match tables get a gateway predicate where their stage allows;
-//   4. the deparser's layouts.
+//   4. the deparser's ordered header list (compile/deparser.ts).
 // A unit that does not fit is reported with its resource and excess, all of them at once.
 import type { Atom, Recovered, Path, StatefulEffect } from "../analysis/paths.js";
 import { pathTables, registerReads } from "../analysis/stateful.js";
 import { always, cover, coverAtoms, project, rowOf, type Cube } from "./control.js";
 import * as B from "../analysis/bits.js";
 import type { Bits } from "../analysis/bits.js";
-import type { ActionTableConfig, BitRef, Container, Gateway, MatchTableConfig, Op, Operand, PipelineConfig, StageConfig, StatefulOp } from "../config.js";
+import type { ActionTableConfig, BitRef, Container, DeparserConfig, Gateway, MatchTableConfig, Op, Operand, PipelineConfig, StageConfig, StatefulOp } from "../config.js";
 import { Phv, PhvFullError } from "./phv.js";
 import { buildParseGraph, ParseError } from "./parser.js";
+import { deparserList, type DeparserList } from "./deparser.js";
 import type { MapDef } from "../../../runtime/maps/def.js";
 
 export interface PipelineDescriptor {
@@ -186,10 +187,17 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
     for (const s of p.stateful.flatMap(withNested)) (note(s.index), note(s.value));
   }
   const directTables = new Set(rec.paths.flatMap((p) => p.stateful.filter((s) => s.kind === "direct").map((s) => s.table!)));
-  let verdictC: Container, redirectC: Container, redirectValidC: Container, deparseC: Container;
+  let verdictC: Container, redirectC: Container, redirectValidC: Container;
+  let payloadC: Container | undefined;
+  const povC: Container[] = [];
   const addressC = new Map<number, Container>();
   const plans = rec.paths.map((p) => outputPlan(p, problems));
   if (problems.length) return fail(problems);
+  // The deparser's headers in output order, and which of them each path emits.
+  const dlist = deparserList(plans.map((pl) => pl.emit));
+  // The payload offset is a PHV field only when paths differ in it; else a constant of the deparser.
+  const payloadOffsets = new Set(plans.map((pl) => pl.payloadFrom));
+  const payloadConst = payloadOffsets.size === 1 ? [...payloadOffsets][0]! : undefined;
   try {
     // Header bytes: one home per header instance (whatever offset a path finds it at), for
     // the bytes some path reads or the deparser emits; bytes of a header no path needs are
@@ -253,7 +261,12 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
     verdictC = phv.field("verdict", 32, "verdict");
     redirectC = phv.field("redirect", 32, "redirect ifindex");
     redirectValidC = phv.field("redirect_valid", 8, "redirect valid");
-    deparseC = phv.field("deparse", 16, "deparser layout");
+    // The deparser's validity bits, one per header of its list, in whole containers (the
+    // selection table sets them together), and the offset the payload starts at.
+    const h = dlist.headers.length;
+    if (h > 0 && h <= 16) povC.push(phv.field("pov0", h <= 8 ? 8 : 16, "deparser validity bits"));
+    else for (let i = 0; i < h; i += 32) povC.push(phv.field(`pov${i / 32}`, 32, "deparser validity bits"));
+    if (payloadConst === undefined) payloadC = phv.field("payload_from", 16, "deparser payload offset");
     rec.atoms.forEach((a, i) => keyAtomSet.has(i) && a.kind !== "valid" && (a.kind === "hit" ? phv.bit(`h:${a.table}`, "hit") : a.kind === "learned" ? phv.bit(`l:${i}`, "learned") : phv.bit(`g:${i}`, "predicate")));
     for (const t of rec.tables) phv.bit(`h:${t.id}`, "hit");
   } catch (e) {
@@ -430,21 +443,26 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
   // A stage with ALU work has one keyless compute table more.
   for (const s of computeOps.keys()) if (s < d.stages) (used[s]!.logical_tables++, units[s]!.push(`compute table`));
 
-  // Action blocks: the paths' effects (verdict, redirect, packet writes, deparser layout) as
-  // VLIW ops, each op on the paths that perform it. A container every path writes (the
-  // verdict, the deparser layout) gets a selection table: an action per value, the most
-  // common one the default, rows for the others. The other ops form blocks: ops on the same
-  // paths are one block, applied under the predicate of those paths.
-  const layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[] = [{ id: 0, emit: [], payload_from: 0 }];
-  const layoutIds = new Map<string, number>([[JSON.stringify({ emit: [], payload_from: 0 }), 0]]);
+  // Action blocks: the paths' effects (verdict, redirect, packet writes, the deparser's
+  // validity bits and payload offset) as VLIW ops, each op on the paths that perform it. A
+  // container every path writes (the verdict) gets a selection table: an action per value,
+  // the most common one the default, rows for the others; the deparser's containers are one
+  // selection table (`select_deparse`), an action per combination of valid headers and
+  // payload offset. The other ops form blocks: ops on the same paths are one block, applied
+  // under the predicate of those paths.
   const problemsBefore = problems.length;
   const opPaths = new Map<string, { op: Op; paths: number[] }>();
+  const deparsePaths = new Map<string, { ops: Op[]; paths: number[] }>();
   rec.paths.forEach((p, k) => {
-    for (const op of pathOps(p, plans[k]!, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, deparseC: deparseC! }, layouts, layoutIds)) {
+    const { ops, deparse } = pathOps(p, plans[k]!, phv, { verdictC: verdictC!, redirectC: redirectC!, redirectValidC: redirectValidC!, ...(payloadC ? { payloadC } : {}), povC }, dlist.valid[k]!);
+    for (const op of ops) {
       const key = JSON.stringify(op);
       if (!opPaths.has(key)) opPaths.set(key, { op, paths: [] });
       opPaths.get(key)!.paths.push(k);
     }
+    const key = JSON.stringify(deparse);
+    if (!deparsePaths.has(key)) deparsePaths.set(key, { ops: deparse, paths: [] });
+    deparsePaths.get(key)!.paths.push(k);
   });
   if (problems.length > problemsBefore) return fail(problems);
   interface ActionUnit {
@@ -478,9 +496,10 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
   for (const { op, paths } of opPaths.values()) if (paths.length === rec.paths.length || [...opPaths.values()].filter((o) => o.op.dst === op.dst).reduce((n, o) => n + o.paths.length, 0) === rec.paths.length) everywhere.add(op.dst);
   for (const c of [...everywhere].sort()) {
     const alternatives = [...opPaths.values()].filter((o) => o.op.dst === c).sort((x, y) => x.paths.length - y.paths.length);
-    const what = c === verdictC! ? "verdict" : c === deparseC! ? "deparse" : c;
+    const what = c === verdictC! ? "verdict" : c;
     addUnit(`select_${what}`, alternatives.map((o) => ({ ops: [o.op], paths: o.paths })), true);
   }
+  if ([...deparsePaths.keys()].some((k) => k !== "[]")) addUnit("select_deparse", [...deparsePaths.values()].sort((x, y) => x.paths.length - y.paths.length), true);
   const blocks = new Map<string, { ops: Op[]; paths: number[] }>();
   for (const { op, paths } of opPaths.values()) {
     if (everywhere.has(op.dst)) continue;
@@ -583,10 +602,9 @@ export function compilePipeline(recovered: Recovered, d: PipelineDescriptor): Co
       verdict: phv.operand(B.labelled("verdict", 32)),
       redirect: phv.operand(B.labelled("redirect", 32)),
       redirect_valid: phv.locate("redirect_valid:0")!,
-      deparse: phv.operand(B.labelled("deparse", 16)),
     },
     stages,
-    deparser: { layouts },
+    deparser: deparserConfig(dlist, phv, payloadConst),
   };
   if (problems.length) return fail(problems);
   const total = zero();
@@ -715,6 +733,8 @@ function byteSource(v: Bits): string | undefined {
 function outputPlan(p: Path, problems: string[]): OutputPlan {
   const lastWritten = Math.max(-Infinity, ...p.writes.keys());
   const end = Math.max(p.delta, lastWritten + 1);
+  // The payload offset is an unsigned PHV field: bytes pushed in front must be written.
+  if (end < 0) problems.push(`deparser: ${-p.delta} bytes pushed in front by adjust_head are not all written (output byte ${end - p.delta} is neither written nor extracted)`);
   const bytes: { abs: number; v: Bits; copy?: string }[] = [];
   for (let abs = p.delta; abs < end; abs++) {
     const home = p.bytes.get(abs);
@@ -746,11 +766,13 @@ interface MetaContainers {
   readonly verdictC: Container;
   readonly redirectC: Container;
   readonly redirectValidC: Container;
-  readonly deparseC: Container;
+  /** Absent when every path's payload starts at one offset (a constant of the deparser). */
+  readonly payloadC?: Container;
+  readonly povC: readonly Container[];
 }
 
-/** A path's effects as VLIW ops on containers (one per container the path writes). */
-function pathOps(p: Path, plan: OutputPlan, phv: Phv, m: MetaContainers, layouts: { id: number; emit: { c: Container; byte: number }[]; payload_from: number }[], layoutIds: Map<string, number>): Op[] {
+/** A path's effects as VLIW ops on containers (one per container the path writes), the deparser's apart. */
+function pathOps(p: Path, plan: OutputPlan, phv: Phv, m: MetaContainers, valid: readonly number[]): { ops: Op[]; deparse: Op[] } {
   const ops: Op[] = [{ op: "set", dst: m.verdictC, a: phv.operand(p.verdict) }];
   if (p.redirect) ops.push({ op: "set", dst: m.redirectC, a: phv.operand(p.redirect) }, { op: "set", dst: m.redirectValidC, a: [{ k: "1", n: 1 }] });
   // Packet writes: each container holding a computed output byte is set whole (deposit of
@@ -771,20 +793,27 @@ function pathOps(p: Path, plan: OutputPlan, phv: Phv, m: MetaContainers, layouts
     }
     ops.push({ op: "set", dst: c, a: phv.operand(bits) });
   }
-  // The deparser layout: the output bytes from their containers, then the payload.
-  const emit = plan.emit.map((l) => {
-    const ref = phv.locate(l.startsWith("x:") || l.startsWith("m:") ? l : `${l}:0`)!;
-    return { c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 };
+  // The deparser: the validity bits of the headers the path emits (all others cleared), and
+  // the input offset its payload starts at.
+  const deparse: Op[] = m.povC.map((c, i) => {
+    const mask = valid.filter((h) => h >> 5 === i).reduce((acc, h) => acc | (1n << BigInt(h & 31)), 0n);
+    return { op: "set", dst: c, a: phv.operand(B.constBits(mask, Phv.widthOf(c))) };
   });
-  const sig = JSON.stringify({ emit, payload_from: plan.payloadFrom });
-  let layout = layoutIds.get(sig);
-  if (layout === undefined) {
-    layout = layouts.length;
-    layouts.push({ id: layout, emit, payload_from: plan.payloadFrom });
-    layoutIds.set(sig, layout);
-  }
-  ops.push({ op: "set", dst: m.deparseC, a: phv.operand(B.constBits(BigInt(layout), 16)) });
-  return ops;
+  if (m.payloadC) deparse.push({ op: "set", dst: m.payloadC, a: phv.operand(B.constBits(BigInt(plan.payloadFrom), 16)) });
+  return { ops, deparse };
+}
+
+/** The deparser's headers with their bytes' containers and their validity bits. */
+function deparserConfig(list: DeparserList, phv: Phv, payloadConst: number | undefined): DeparserConfig {
+  const headers = list.headers.map((h, j) => ({
+    name: h.family,
+    valid: phv.locate(`pov${j >> 5}:${j & 31}`)!,
+    emit: h.labels.map((l) => {
+      const ref = phv.locate(l.startsWith("x:") || l.startsWith("m:") ? l : `${l}:0`)!;
+      return { c: ref.c, byte: (Phv.widthOf(ref.c) - 8 - ref.bit) / 8 };
+    }),
+  }));
+  return { headers, payload_from: phv.operand(payloadConst === undefined ? B.labelled("payload_from", 16) : B.constBits(BigInt(payloadConst), 16)) };
 }
 
 type DataOf = (table: number) => { byte: number; c: Container; lo: number }[];

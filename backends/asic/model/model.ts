@@ -6,7 +6,8 @@
 // tables whose predicate holds look up their key in their memory and copy hit bit and
 // action data; action tables select an action by predicate bits and run its VLIW ops and
 // stateful ALU operations — and its writes land at its end;
-// the deparser emits the layout the PHV selects, then the rest of the packet.
+// the deparser emits the headers whose validity bits are set, in its list's order, then the
+// rest of the packet from the payload offset in the PHV.
 import type { ParserConfig, ActionTableConfig, BitRef, Container, Operand, PipelineConfig, StatefulOp, TableImage, When } from "../config.js";
 import { Memory } from "../images.js";
 import type { MapDef } from "../../../runtime/maps/def.js";
@@ -126,13 +127,15 @@ export class PipelineModel {
     }
 
     const verdict = read(phv, this.config.phv.verdict);
-    const layout = this.config.deparser.layouts[Number(read(phv, this.config.phv.deparse))];
-    if (!layout) throw new Error(`bug: deparser layout ${read(phv, this.config.phv.deparse)} does not exist`);
-    const head = layout.emit.map((e) => Number(((phv.get(e.c) ?? 0n) >> BigInt(widthOf(e.c) - 8 - 8 * e.byte)) & 0xffn));
-    const packet = Uint8Array.from([...head, ...frame.slice(Math.min(layout.payload_from, frame.length))]);
+    // The deparser: the headers whose validity bit is set, in list order, then the payload.
+    const dep = this.config.deparser;
+    const valid = dep.headers.filter((h) => (((phv.get(h.valid.c) ?? 0n) >> BigInt(h.valid.bit)) & 1n) === 1n);
+    const head = valid.flatMap((h) => h.emit.map((e) => Number(((phv.get(e.c) ?? 0n) >> BigInt(widthOf(e.c) - 8 - 8 * e.byte)) & 0xffn)));
+    const payloadFrom = Number(read(phv, dep.payload_from));
+    const packet = Uint8Array.from([...head, ...frame.slice(Math.min(payloadFrom, frame.length))]);
     const rv = this.config.phv.redirect_valid;
     const redirected = (((phv.get(rv.c) ?? 0n) >> BigInt(rv.bit)) & 1n) === 1n;
-    trace?.push(`  deparser layout ${layout.id}: ${packet.length} bytes; verdict ${verdict}${redirected ? `, redirect ${read(phv, this.config.phv.redirect)}` : ""}`);
+    trace?.push(`  deparser: ${valid.length ? `headers ${valid.map((h) => `${dep.headers.indexOf(h)} ${h.name}`).join(", ")}` : "no headers"}, payload from ${payloadFrom}: ${packet.length} bytes; verdict ${verdict}${redirected ? `, redirect ${read(phv, this.config.phv.redirect)}` : ""}`);
     return { verdict, packet, ...(redirected ? { redirect: Number(read(phv, this.config.phv.redirect)) } : {}) };
   }
 

@@ -107,6 +107,11 @@ describe("asic bundles run from their files", () => {
     expect(t.stdout).toMatch(/gateway g\d+ (eq|uge|len)\(\d+, \d+\) = [01]/);
     expect(t.stdout).toMatch(/table select_verdict: action select_verdict_\d+/);
     expect(t.stdout).toMatch(/table \w+: skipped/);
+    // The deparser: the valid headers of its list in order (Ethernet's rewritten addresses, the
+    // IPv4 header with its new TTL and checksum), then the payload after them; a dropped
+    // packet's path emits no header.
+    expect(t.stdout).toMatch(/deparser: headers \d+ [^,]+(, \d+ [^,]+)*, payload from 34: \d+ bytes; verdict 4/);
+    expect(t.stdout).toMatch(/deparser: no headers, payload from 0: \d+ bytes/);
   });
 
   it("sim --pcap gives the interpreter's lines for a C example", async () => {
