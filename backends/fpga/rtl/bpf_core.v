@@ -641,20 +641,11 @@ module bpf_core #(
     wire        is_ctx = xdp && region == REGION_CTX;
     reg         ctx_ok;
     reg  [63:0] ctx_word;
+    // the fields are ctx_field's (one table for loads and the ctx_read extension); an
+    // offset that is not a field's faults
     always @* begin
-        ctx_ok = e_size == 2'd0;
-        case (offset)
-            32'd0:   ctx_word = {REGION_INPUT, pkt_data};
-            32'd4:   ctx_word = {REGION_INPUT, pkt_end};
-            32'd8:   ctx_word = {REGION_INPUT, pkt_meta};
-            32'd12:  ctx_word = {32'd0, ifindex_q};
-            32'd16:  ctx_word = {32'd0, rxq_q};
-            32'd20:  ctx_word = 64'd0;
-            default: begin
-                ctx_word = 64'd0;
-                ctx_ok = 1'b0;
-            end
-        endcase
+        ctx_ok = e_size == 2'd0 && offset[1:0] == 2'd0 && offset <= 32'd20;
+        ctx_word = ctx_field(offset[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q);
     end
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
     assign dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
