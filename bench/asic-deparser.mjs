@@ -5,27 +5,15 @@
 // (actions, rows), and the PHV bits and stages of the whole build. It reads both formats, so
 // the figures before come from a build of the commit before (BPFOFF_DIST=that tree's dist).
 // Usage: npm run build && node bench/asic-deparser.mjs   [BPFOFF_DIST=/path/to/dist]
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
+import { asicCorpus } from "./asic-corpus.mjs";
 
-const dist = resolve(process.env.BPFOFF_DIST ?? "dist");
-const { loadP4, P4_PIPELINE, entriesForMaps } = await import(pathToFileURL(`${dist}/cli/load-p4.js`).href);
-const { buildInMemory } = await import(pathToFileURL(`${dist}/backends/common/pipeline.js`).href);
-
-const dir = "test/frontends/p4/corpus";
-const names = readdirSync(dir).filter((f) => f.endsWith(".p4")).map((f) => f.slice(0, -3)).sort();
+const { names, build } = await asicCorpus(process.env.BPFOFF_DIST ?? "dist");
 console.log("| program | deparser entries | emitted container bytes | select_deparse actions | select_deparse rows | PHV bits | stages |");
 console.log("|---|---|---|---|---|---|---|");
 for (const name of names) {
-  const file = `${dir}/${name}.p4`;
-  const bytes = readFileSync(file);
-  const entriesFile = `${dir}/${name}.entries.json`;
   let files;
   try {
-    const { object, p4 } = loadP4(bytes, file);
-    const entries = existsSync(entriesFile) ? entriesForMaps(p4, readFileSync(entriesFile, "utf8"), "entries.json") : undefined;
-    files = buildInMemory({ object, file, bytes, target: "asic", passes: P4_PIPELINE, ...(entries ? { mapEntries: entries } : {}) });
+    files = build(name);
   } catch (e) {
     console.log(`| ${name} | refused: ${String(e.message).split("\n")[0]} | | | | | |`);
     continue;

@@ -7,26 +7,16 @@
 // placement, files), median of `runs`. A program the pipeline refuses is listed with its
 // first reason.
 // Usage: npm run build && node bench/asic.mjs [runs]
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { loadP4, P4_PIPELINE, entriesForMaps } from "../dist/cli/load-p4.js";
-import { buildInMemory } from "../dist/backends/common/pipeline.js";
+import { asicCorpus } from "./asic-corpus.mjs";
 
 const runs = Number(process.argv[2] ?? 5);
-const dir = "test/frontends/p4/corpus";
-const names = readdirSync(dir).filter((f) => f.endsWith(".p4")).map((f) => f.slice(0, -3)).sort();
+const { names, build: buildProgram } = await asicCorpus();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 console.log("| program | stages | SRAM blocks | TCAM blocks | gateways | PHV bits | parser states | action tables | action rows | match-table gate rows | compile ms |");
 console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const name of names) {
-  const file = `${dir}/${name}.p4`;
-  const bytes = readFileSync(file);
-  const entriesFile = `${dir}/${name}.entries.json`;
-  const build = () => {
-    const { object, p4 } = loadP4(bytes, file);
-    const entries = existsSync(entriesFile) ? entriesForMaps(p4, readFileSync(entriesFile, "utf8"), "entries.json") : undefined;
-    return buildInMemory({ object, file, bytes, target: "asic", passes: P4_PIPELINE, ...(entries ? { mapEntries: entries } : {}) });
-  };
+  const build = () => buildProgram(name);
   let files;
   try {
     files = build();
