@@ -98,6 +98,15 @@ module bpf_core #(
     output wire [7:0]           mmem_wbytes,
     output wire [63:0]          mmem_wdata,
     input  wire [63:0]          mmem_rdata,
+    // second read ports of the data and map memories: lane 1's loads (LANES > 1)
+    output wire                 dmem_b_en,
+    output wire [PKT_AW:0]      dmem_b_addr,
+    output wire                 mmem_b_en,
+    output wire [MAP_AW-1:0]    mmem_b_addr,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [63:0]          dmem_b_rdata,   // LANES = 1: no lane 1
+    input  wire [63:0]          mmem_b_rdata,
+    /* verilator lint_on UNUSEDSIGNAL */
     // map table (engine idle)
     input  wire                 map_we,
     input  wire [3:0]           map_idx,
@@ -200,7 +209,8 @@ module bpf_core #(
     wire [LANES-1:0]    lane_bad;       // decode: a slot lanes 1.. cannot run (bit 0 unused)
     wire [8*LANES-1:0]  lane_weight;    // decode: BPF instructions the slot retires (0..255: ldx_wide, jcc_add say)
     wire                lanes_busy;     // lanes 1..: a result in the memory or write-back stage
-    wire [LANES-1:0]    fe_v;           // execute stage, lanes 1..: the bundle's ALU results (bit 0 unused)
+    wire [LANES-1:0]    fe_v;           // execute stage, lanes 1..: the bundle's writes (bit 0 unused)
+    wire [LANES-1:0]    fe_ld;          //   ... a load's (lane 1): its data comes in the memory stage
     wire [4*LANES-1:0]  fe_rd;
     wire [64*LANES-1:0] fe_val;
 
@@ -412,6 +422,10 @@ module bpf_core #(
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
         if (d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
             dk_kind = K_FELL_OFF;
+        end else if (LANES > 1 && d_op == 8'd0) begin
+            // an empty lane 0 (the bundle is lanes 1..'s: a lane-1 load above a jump);
+            // the scheduler gives an instruction with opcode 0 another illegal opcode
+            dk_kind = |lane_bad ? K_ILLEGAL : K_ALU;
         end else begin
             case (d_cls)
                 C_ALU, C_ALU64: begin
@@ -578,7 +592,7 @@ module bpf_core #(
         pipe_pick = fwd_pick(r, fwd_pick(r, dflt, mv, mrd, mval, wv, wrd, wval), ev, erd, eval, {LANES{1'b0}}, erd, eval);
     endfunction
     wire [63:0] r0_pipe = fwd_pick(4'd0, regs[0], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-    wire [63:0] arg0 = pipe_pick(4'd0, regs[0], fe_v, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+    wire [63:0] arg0 = pipe_pick(4'd0, regs[0], fe_v & ~fe_ld, fe_rd, fe_val, fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] arg1 = fwd_pick(4'd1, regs[1], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] arg2 = fwd_pick(4'd2, regs[2], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
     wire [63:0] arg3 = fwd_pick(4'd3, regs[3], fm_v, fm_rd, fm_val, fw_v, fw_rd, fw_val);
@@ -1819,26 +1833,31 @@ module bpf_core #(
     end
 
     // ================================================================== memory stage
-    wire [63:0] m_rdata = m_map ? mmem_rdata : dmem_rdata;
-    wire [63:0] m_swapped = {m_rdata[7:0], m_rdata[15:8], m_rdata[23:16], m_rdata[31:24],
-                             m_rdata[39:32], m_rdata[47:40], m_rdata[55:48], m_rdata[63:56]};
-    always @* begin
-        case (m_size)
-            2'd2:    load_value = m_signed ? {{56{m_rdata[7]}}, m_rdata[7:0]} : {56'b0, m_rdata[7:0]};
-            2'd1:    load_value = m_signed ? {{48{m_rdata[15]}}, m_rdata[15:0]} : {48'b0, m_rdata[15:0]};
-            2'd0:    load_value = m_signed ? {{32{m_rdata[31]}}, m_rdata[31:0]} : {32'b0, m_rdata[31:0]};
-            default: load_value = m_rdata;
-        endcase
-        if (m_six) load_value = {16'b0, m_rdata[47:0]};    // ldx_wide of 6 bytes (little-endian only)
-        // ldx_wide big-endian (2, 4 or 8 bytes, never signed): the loaded bytes reversed
-        else if (m_bswap) begin
-            case (m_size)
-                2'd1:    load_value = {48'b0, m_swapped[63:48]};
-                2'd0:    load_value = {32'b0, m_swapped[63:32]};
-                default: load_value = m_swapped;
+    // A load's data as the register gets it (lane 0 and lane 1's read port): truncated
+    // or sign-extended by size; ldx_wide's 6 bytes, or its bytes reversed (big-endian).
+    function [63:0] align_load(input [63:0] rd, input [1:0] size, input sgn, input bswap, input six);
+        reg [63:0] sw;
+        begin
+            sw = {rd[7:0], rd[15:8], rd[23:16], rd[31:24], rd[39:32], rd[47:40], rd[55:48], rd[63:56]};
+            case (size)
+                2'd2:    align_load = sgn ? {{56{rd[7]}}, rd[7:0]} : {56'b0, rd[7:0]};
+                2'd1:    align_load = sgn ? {{48{rd[15]}}, rd[15:0]} : {48'b0, rd[15:0]};
+                2'd0:    align_load = sgn ? {{32{rd[31]}}, rd[31:0]} : {32'b0, rd[31:0]};
+                default: align_load = rd;
             endcase
+            if (six) align_load = {16'b0, rd[47:0]};      // ldx_wide of 6 bytes (little-endian only)
+            // ldx_wide big-endian (2, 4 or 8 bytes, never signed): the loaded bytes reversed
+            else if (bswap) begin
+                case (size)
+                    2'd1:    align_load = {48'b0, sw[63:48]};
+                    2'd0:    align_load = {32'b0, sw[63:32]};
+                    default: align_load = sw;
+                endcase
+            end
         end
-    end
+    endfunction
+    wire [63:0] m_rdata = m_map ? mmem_rdata : dmem_rdata;
+    always @* load_value = align_load(m_rdata, m_size, m_signed, m_bswap, m_six);
 
     // ================================================================== state
     integer i;
@@ -2142,12 +2161,17 @@ module bpf_core #(
 
     // ================================================================== lanes 1..LANES-1
     // ALU slots beside lane 0 (docs/fpga-engine.md, "Lanes"): the plain ALU operations
-    // but mul/div/mod, movsx, the byte swaps and the alu3 extension; an all-zero slot is
-    // empty (and so is lane 1 under an lddw: its second half). Each lane keeps its own
-    // execute, memory and write-back registers, moving when lane 0's do.
+    // but mul/div/mod, movsx, the byte swaps and the alu3 extension; lddw (a constant or
+    // a map handle, src 0/1) with its second half in the next lane (lanes 1..LANES-2);
+    // in lane 1, loads (ldx, ldxs, ldx_wide) through the second read ports of the data
+    // and map memories, which never fault (the scheduler puts there only loads proven in
+    // bounds; one hoisted above a jump may read anything, its value dead). An all-zero
+    // slot is empty (and so is an lddw's second half). Each lane keeps its own execute,
+    // memory and write-back registers, moving when lane 0's do.
     assign lane_weight[7:0] = (d_cls == C_LDX || d_cls == C_STX) && d_mode == 3'd7 ? d_imm[15:8]    // ldx_wide, stx_wide
                             : (d_cls == C_JMP || d_cls == C_JMP32) && d_code == 4'he ? {4'd0, d_imm[27:24]}   // jcc_add
-                            : ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 8'd2 : 8'd1;
+                            : ((d_cls == C_ALU || d_cls == C_ALU64) && d_code == 4'he) || d_op == 8'h9d ? 8'd2
+                            : LANES > 1 && d_op == 8'd0 ? 8'd0 : 8'd1;      // an empty lane 0
     assign lane_bad[0] = 1'b0;
     reg [7:0] bundle_weight;
     integer wi;
@@ -2159,7 +2183,16 @@ module bpf_core #(
     assign lane_mw[0] = 1'b0;
     assign lanes_busy = |lane_mw;
     assign fe_v[0] = 1'b0;              // lane 0 is the call or exit itself
+    assign fe_ld[0] = 1'b0;
     assign fe_rd[3:0] = 4'd0;
+    generate
+        if (LANES == 1) begin : no_port_b
+            assign dmem_b_en = 1'b0;
+            assign dmem_b_addr = {(PKT_AW + 1){1'b0}};
+            assign mmem_b_en = 1'b0;
+            assign mmem_b_addr = {MAP_AW{1'b0}};
+        end
+    endgenerate
     assign fe_val[63:0] = 64'd0;
 
     genvar lk;
@@ -2177,12 +2210,24 @@ module bpf_core #(
             wire        x    = op[3];
             wire        is_alu = cls == C_ALU || cls == C_ALU64;
             wire        used = op != 8'd0;
-            reg         ok, is32, swap, ctxrd;
+            wire [2:0]  mode = op[7:5];
+            wire [1:0]  sz = op[4:3];
+            localparam  LOADS = lk == 1;            // lane 1 has the second read port
+            localparam  WIDE = lk + 1 < LANES;      // an lddw's second half in lane lk + 1
+            wire [31:0] hi;
+            if (WIDE) begin : hi_next
+                assign hi = imem_q0[64*(lk+1)+32 +: 32];
+            end else begin : hi_none
+                assign hi = 32'd0;
+            end
+            reg         ok, is32, swap, ctxrd, ld, konst;
             reg  [1:0]  sel, ext_bits;
             reg  [3:0]  ra, rb, aop;
             always @* begin
                 ok = 1'b0;
                 ctxrd = 1'b0;
+                ld = 1'b0;
+                konst = 1'b0;
                 is32 = cls == C_ALU;
                 swap = 1'b0;
                 sel = 2'd0;
@@ -2211,13 +2256,27 @@ module bpf_core #(
                     end else begin
                         ok = off == 16'd0 && code != 4'h2 && code != 4'h3 && code != 4'h9 && code != 4'hf;
                     end
+                end else if (LOADS && cls == C_LDX && (mode == 3'd3 || (mode == 3'd4 && sz != 2'd3) || mode == 3'd7)) begin
+                    ok = 1'b1;                  // ldx, ldxs, ldx_wide (mode 7): rd = [rs + off]
+                    ld = 1'b1;
+                    ra = src;
+                end else if (WIDE && op == 8'h18 && (src == 4'd0 || src == 4'd1)) begin
+                    ok = 1'b1;                  // lddw: a constant or the handle of map imm (as lane 0's)
+                    konst = 1'b1;
                 end
             end
             assign lane_bad[lk] = used && !ok;
-            assign lane_weight[8*lk +: 8] = !used ? 8'd0 : code == 4'he ? 8'd2 : 8'd1;
+            assign lane_weight[8*lk +: 8] = !used ? 8'd0 : cls == C_LDX && mode == 3'd7 ? imm[15:8]
+                                          : is_alu && code == 4'he ? 8'd2 : 8'd1;
 
             // ---------------------------------------------------------- execute
             reg         ev;
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg         e_new;          // the bundle's first cycle in execute (lane 1 reads then)
+            /* verilator lint_on UNUSEDSIGNAL */
+            reg         e_lld, e_lsgn, e_lbswap, e_lsix, e_lk;
+            reg  [1:0]  e_lsz;
+            reg  [15:0] e_loff;
             reg  [1:0]  e_sel, e_ext;
             reg  [3:0]  e_aop, e_lra, e_lrb, e_lrd;
             reg         e_l32, e_lswap, e_limm, e_lctx;
@@ -2230,21 +2289,47 @@ module bpf_core #(
                 .ext_bits(e_ext), .swap(e_lswap), .y(y)
             );
 
+            // lane 1's load: the address translation of lane 0's (regions by the upper
+            // half: the packet buffer, a stack frame, map m's slot i), without the bounds
+            // check; read in the bundle's first execute cycle (before a helper call in
+            // lane 0 writes anything), the data held by the memory's output register
+            // (the other lanes have none of it: their e_lld is 0)
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [63:0] laddr = la + {{48{e_loff[15]}}, e_loff};
+            wire [31:0] lr = laddr[63:32];
+            wire [31:0] lo = laddr[31:0];
+            wire        l_map = lr[31:28] == REGION_MAPV;
+            wire [3:0]  lm = lr[27:24];
+            wire [38:0] l_slot = {15'd0, lr[23:0]} << mt_shift[lm];
+            /* verilator lint_on UNUSEDSIGNAL */
+            if (LOADS) begin : port_b
+                assign dmem_b_en = ev && e_lld && e_new && !l_map;
+                assign dmem_b_addr = lr == REGION_INPUT ? {1'b1, lo[PKT_AW-1:0]}
+                                                        : {1'b0, {(PKT_AW - 12){1'b0}}, lr[2:0], lo[8:0]};
+                assign mmem_b_en = ev && e_lld && e_new && l_map;
+                assign mmem_b_addr = mt_base[lm][MAP_AW-1:0] + l_slot[MAP_AW-1:0] + lo[MAP_AW-1:0];
+            end
+
             // ---------------------------------------------------------- memory, write-back
             reg         mv, wv;
             reg  [3:0]  mrd, wrd;
             reg  [63:0] mval, wval;
+            reg         ml, ml_map, ml_sgn, ml_bswap, ml_six;
+            reg  [1:0]  ml_sz;
+            wire [63:0] ml_val = align_load(ml_map ? mmem_b_rdata : dmem_b_rdata, ml_sz, ml_sgn, ml_bswap, ml_six);
+            wire [63:0] m_out = ml ? ml_val : mval;
             assign fm_v[lk] = mv;
             assign fm_rd[4*lk +: 4] = mrd;
-            assign fm_val[64*lk +: 64] = mval;
+            assign fm_val[64*lk +: 64] = m_out;
             assign fw_v[lk] = wv;
             assign fw_rd[4*lk +: 4] = wrd;
             assign fw_val[64*lk +: 64] = wval;
             assign lane_mw[lk] = mv || wv;
             assign fe_v[lk] = ev;
+            assign fe_ld[lk] = e_lld;
             assign fe_rd[4*lk +: 4] = e_lrd;
             // a ctx_read's value is ready in execute too: an exit or a call in the same bundle reads it
-            wire [63:0] lval = e_lctx ? ctx_field(e_imm[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q) : y;
+            wire [63:0] lval = e_lctx ? ctx_field(e_imm[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q) : e_lk ? e_imm : y;
             assign fe_val[64*lk +: 64] = lval;
 
             always @(posedge clk) begin
@@ -2255,12 +2340,26 @@ module bpf_core #(
                 end else begin
                     wv <= mv && !fault;
                     wrd <= mrd;
-                    wval <= mval;
+                    wval <= m_out;
                     mv <= fire && ev && !tail_jump;
                     mrd <= e_lrd;
                     mval <= lval;
+                    ml <= e_lld;
+                    ml_map <= l_map;
+                    ml_sgn <= e_lsgn;
+                    ml_bswap <= e_lbswap;
+                    ml_six <= e_lsix;
+                    ml_sz <= e_lsz;
+                    e_new <= e_accept;
                     if (e_accept) begin
                         ev <= d_valid && !redirect && !stop && used && ok;
+                        e_lld <= ld;
+                        e_lk <= konst;
+                        e_lsgn <= mode == 3'd4;
+                        e_lbswap <= mode == 3'd7 && imm[0];
+                        e_lsix <= mode == 3'd7 && sz == 2'd2;
+                        e_lsz <= sz;
+                        e_loff <= off;
                         e_sel <= sel;
                         e_ext <= ext_bits;
                         e_aop <= aop;
@@ -2271,7 +2370,7 @@ module bpf_core #(
                         e_lswap <= swap;
                         e_lctx <= ctxrd;
                         e_limm <= !x;
-                        e_imm <= {{32{imm[31]}}, imm};
+                        e_imm <= !konst ? {{32{imm[31]}}, imm} : src == 4'd1 ? {32'h100 + imm, 32'd0} : {hi, imm};
                         e_la <= fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
                         e_lb <= fwd_pick(rb, regs[rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
                     end else begin

@@ -227,6 +227,11 @@ module bpf_engine #(
     wire [7:0]       core_wbytes;
     wire [63:0]      core_wdata;
     wire [63:0]      dmem_rdata;
+    // the second read ports (lane 1's loads; only while the engine runs)
+    wire             core_en_b, core_men_b;
+    wire [PKT_AW:0]  core_addr_b;
+    wire [MAP_AW-1:0] core_maddr_b;
+    wire [63:0]      dmem_rdata_b, mmem_rdata_b;
     bpf_dmem #(.AW(PKT_AW + 1)) dmem (
         .clk(clk),
         .en(busy ? core_en : tx_active ? tx_read : (host_en && !host_map) || (rx_fire && rx_room)),
@@ -234,7 +239,8 @@ module bpf_engine #(
         .addr(busy ? core_addr : tx_active ? {1'b1, tx_read_at[PKT_AW-1:0]} : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
         .wbytes(busy ? core_wbytes : host_en ? 8'hff : rx_wbytes),
         .wdata(busy ? core_wdata : host_en ? host_wdata : rx_data),
-        .rdata(dmem_rdata)
+        .rdata(dmem_rdata),
+        .en_b(core_en_b), .addr_b(core_addr_b), .rdata_b(dmem_rdata_b)
     );
 
     wire                core_men, core_mwe;
@@ -249,7 +255,8 @@ module bpf_engine #(
         .addr(busy ? core_maddr : {host_map_row, 3'b000}),
         .wbytes(busy ? core_mwbytes : 8'hff),
         .wdata(busy ? core_mwdata : host_wdata),
-        .rdata(mmem_rdata)
+        .rdata(mmem_rdata),
+        .en_b(core_men_b), .addr_b(core_maddr_b), .rdata_b(mmem_rdata_b)
     );
     reg host_map_q;
     always @(posedge clk) if (host_en) host_map_q <= host_map;
@@ -280,6 +287,8 @@ module bpf_engine #(
         .dmem_wdata(core_wdata), .dmem_rdata(dmem_rdata),
         .mmem_en(core_men), .mmem_we(core_mwe), .mmem_addr(core_maddr), .mmem_wbytes(core_mwbytes),
         .mmem_wdata(core_mwdata), .mmem_rdata(mmem_rdata),
+        .dmem_b_en(core_en_b), .dmem_b_addr(core_addr_b), .dmem_b_rdata(dmem_rdata_b),
+        .mmem_b_en(core_men_b), .mmem_b_addr(core_maddr_b), .mmem_b_rdata(mmem_rdata_b),
         .map_we(map_we && !busy), .map_idx(map_idx), .map_wdata(map_wdata),
         .ctl_start(ctl_start && !start), .ctl_op(ctl_op), .ctl_map(ctl_map), .ctl_flags(ctl_flags), .ctl_value_addr(ctl_value_addr),
         .map_kind_we(map_kind_we && !busy), .map_kind(map_kind),

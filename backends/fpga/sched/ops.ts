@@ -11,6 +11,37 @@ export interface Op {
   readonly hi?: Insn;
   /** Slot indices in the original program: one, or two for a fusion (in program order). */
   readonly origin: readonly number[];
+  /**
+   * schedule.ts proved it cannot fault where the program has it: a load whose address
+   * ptrs.ts proves in bounds there, an lddw of a map handle the object has. Such an
+   * operation may run outside lane 0 (LANE_UNITS), where nothing faults.
+   */
+  readonly proven?: boolean;
+}
+
+/**
+ * The kinds of slot the lanes tell apart: "alu" (plain ALU ops, the extensions that are
+ * register arithmetic), "load" (a load proven in bounds: lane 1 has a second read port of
+ * the data and map memories that never faults, so such a load may also be speculated),
+ * "lddw" (a constant or a known map handle: two lanes, k and k+1, the second half in k+1),
+ * "lane0" (what only lane 0 runs: mul/div/mod, loads not proven, stores, atomics, jumps,
+ * calls, exits, an lddw whose handle the engine must check).
+ */
+export type Unit = "alu" | "load" | "lddw" | "lane0";
+
+/** What each lane of bpf_core.v runs (docs/fpga-engine.md, "Lanes"), lane 0 first. */
+export const LANE_UNITS: readonly (readonly Unit[])[] = [
+  ["alu", "load", "lddw", "lane0"],   // lane 0: the full pipeline (faults, multi-cycle ops, branches)
+  ["alu", "load", "lddw"],            // lane 1: an ALU, the second read port, an lddw's low half
+  ["alu", "lddw"],                    // lane 2: an ALU, an lddw's low half (lane 3 the high)
+  ["alu"],                            // lane 3: an ALU (an lddw's high half)
+];
+
+/** Lanes an operation of `unit` may take on a `lanes`-lane engine (width-2 units: the low lane). */
+export function lanesFor(unit: Unit, width: number, lanes: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k + width <= lanes; k++) if ((LANE_UNITS[k] ?? LANE_UNITS[LANE_UNITS.length - 1]!).includes(unit)) out.push(k);
+  return out;
 }
 
 /**
@@ -32,7 +63,10 @@ const HELPER_ARGS = [1, 2, 3, 4, 5];
 export interface OpInfo {
   readonly reads: readonly number[];
   readonly writes: readonly number[];
+  /** Only lane 0 runs it (unit "lane0"). */
   readonly lane0: boolean;
+  /** Which lanes can run it (LANE_UNITS). */
+  readonly unit: Unit;
   readonly memory: boolean;
   readonly terminator: Terminator;
   /** Bundles from this op's issue until its result can be used without a stall: atomics 2, the rest 1 (loads forward from the memory stage). */
@@ -54,38 +88,46 @@ const LANE0_ALU = new Set([0x2, 0x3, 0x9]);
 const MOV = 0xb;
 
 export function opInfo(op: Op): OpInfo {
+  const info = opInfoOf(op);
+  return { ...info, lane0: info.unit === "lane0" };
+}
+
+type BaseInfo = Omit<OpInfo, "lane0">;
+const unitOf = (lane0: boolean): Unit => (lane0 ? "lane0" : "alu");
+
+function opInfoOf(op: Op): BaseInfo {
   const s = op.insn;
   const ext = extForm(s);
   if (ext?.kind === "alu3") {
     const a = alu3Fields(s);
-    return { reads: a.rt !== undefined ? [a.rs, a.rt] : [a.rs], writes: [a.rd], lane0: LANE0_ALU.has(a.op), memory: false, terminator: undefined, latency: 1, width: 1 };
+    return { reads: a.rt !== undefined ? [a.rs, a.rt] : [a.rs], writes: [a.rd], unit: unitOf(LANE0_ALU.has(a.op)), memory: false, terminator: undefined, latency: 1, width: 1 };
   }
-  if (ext?.kind === "exit_imm") return { reads: [], writes: [0], lane0: true, memory: false, terminator: "commit", latency: 1, width: 1, notBeside: EXIT_RESTORES };
+  if (ext?.kind === "exit_imm") return { reads: [], writes: [0], unit: "lane0", memory: false, terminator: "commit", latency: 1, width: 1, notBeside: EXIT_RESTORES };
   // a ctx field comes from registers, in any lane, usable by the next bundle
-  if (ext?.kind === "ctx_read") return { reads: [], writes: [s.dst], lane0: false, memory: false, terminator: undefined, latency: 1, width: 1 };
+  if (ext?.kind === "ctx_read") return { reads: [], writes: [s.dst], unit: "alu", memory: false, terminator: undefined, latency: 1, width: 1 };
   // loads forward from the memory stage (docs/fpga-engine.md, "Hazards"): the next bundle may use it
-  if (ext?.kind === "ldx_wide") return { reads: [s.src], writes: [s.dst], lane0: true, memory: true, terminator: undefined, latency: 1, width: 1 };
-  if (ext?.kind === "stx_wide") return { reads: [s.dst, s.src], writes: [], lane0: true, memory: true, terminator: undefined, latency: 1, width: 1 };
+  if (ext?.kind === "ldx_wide") return { reads: [s.src], writes: [s.dst], unit: op.proven ? "load" : "lane0", memory: true, terminator: undefined, latency: 1, width: 1 };
+  if (ext?.kind === "stx_wide") return { reads: [s.dst, s.src], writes: [], unit: "lane0", memory: true, terminator: undefined, latency: 1, width: 1 };
   if (ext?.kind === "jcc_add") {
     const j = jccAddFields(s);
-    return { reads: [j.ra, j.rb], writes: [], lane0: true, memory: false, terminator: "branch", latency: 1, width: 1 };
+    return { reads: [j.ra, j.rb], writes: [], unit: "lane0", memory: false, terminator: "branch", latency: 1, width: 1 };
   }
   const f = formOf(s);
-  const base = { reads: [] as number[], writes: [] as number[], lane0: true, memory: false, terminator: undefined as Terminator, latency: 1, width: 1 };
+  const base = { reads: [] as number[], writes: [] as number[], unit: "lane0" as Unit, memory: false, terminator: undefined as Terminator, latency: 1, width: 1 };
   if (!f) return { ...base, terminator: "alone" };
   const code = (s.opcode >> 4) & 0xf;
   switch (f.shape) {
     case "alu_imm":
-      return { ...base, reads: code === MOV ? [] : [s.dst], writes: [s.dst], lane0: LANE0_ALU.has(code) };
+      return { ...base, reads: code === MOV ? [] : [s.dst], writes: [s.dst], unit: unitOf(LANE0_ALU.has(code)) };
     case "alu_reg":
-      return { ...base, reads: code === MOV ? [s.src] : [s.dst, s.src], writes: [s.dst], lane0: LANE0_ALU.has(code) };
+      return { ...base, reads: code === MOV ? [s.src] : [s.dst, s.src], writes: [s.dst], unit: unitOf(LANE0_ALU.has(code)) };
     case "unary":
     case "end":
-      return { ...base, reads: [s.dst], writes: [s.dst], lane0: false };
+      return { ...base, reads: [s.dst], writes: [s.dst], unit: "alu" as Unit };
     case "movsx":
-      return { ...base, reads: [s.src], writes: [s.dst], lane0: false };
+      return { ...base, reads: [s.src], writes: [s.dst], unit: "alu" as Unit };
     case "ldx":
-      return { ...base, reads: [s.src], writes: [s.dst], memory: true };
+      return { ...base, reads: [s.src], writes: [s.dst], unit: op.proven ? "load" : "lane0", memory: true };
     case "st":
       return { ...base, reads: [s.dst], memory: true };
     case "stx":
@@ -96,7 +138,8 @@ export function opInfo(op: Op): OpInfo {
       return { ...base, reads: cmpxchg ? [s.dst, s.src, 0] : [s.dst, s.src], writes: cmpxchg ? [0] : fetch ? [s.src] : [], memory: true, latency: 2 };
     }
     case "lddw":
-      return { ...base, writes: [s.dst], width: 2 };
+      // a constant, or a handle proven to name one of the object's maps (lane 0 checks it)
+      return { ...base, writes: [s.dst], unit: s.src === 0 || (s.src === 1 && op.proven) ? "lddw" : "lane0", width: 2 };
     case "ja":
     case "ja32":
       return { ...base, terminator: "branch" };

@@ -12,14 +12,15 @@
 // after those slots' writes: "commit" in ops.ts; no slot beside an exit writes r6-r10);
 // bpf-to-bpf calls, tail calls and callx are alone in their bundle; branch targets start
 // bundles; memory operations keep their program order.
-import { branchTarget, formOf, type Insn } from "../../../ir/bpf/insn.js";
+import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
+import { SIZE_BYTES } from "../../../ir/bpf/opcodes.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
 import { extForm } from "./ext.js";
-import { pointerFacts } from "./ptrs.js";
+import { pointerFacts, provenPacketAccess, provenValueAccess } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
 import { ALL_REGS, liveIn } from "./liveness.js";
-import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
+import { lanesFor, opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
   readonly insn: Insn;
@@ -75,46 +76,67 @@ interface Node {
   readonly preds: [number, number][];
   height: number;
   cycle: number;
+  /** A conditional jump or helper call with more of the superblock after it. */
+  sideExit: boolean;
 }
 
 /**
  * The DAG of one superblock: basic blocks joined along fall-through edges into blocks
  * no jump targets, so that a conditional jump may sit inside it (a side exit). An
  * operation after such a jump moves above it (speculation) only when it cannot fault
- * (no memory access; BPF ALU ops cannot: RFC 9669 §4.1 defines division by zero) and the
+ * (no memory access, BPF ALU ops cannot: RFC 9669 §4.1 defines division by zero; or a
+ * proven load, which then runs in lane 1, whose read port never faults) and the
  * registers it writes are dead where the jump goes (`liveAtTarget`); otherwise it waits
  * for the jump's bundle to pass (latency 1). Two jumps never share a bundle.
+ *
+ * Memory order: the operations lane 0 runs (stores, atomics, loads not proven) keep
+ * their program order (latency 1). A proven load ("load" unit) only reads: it may pass
+ * other loads, but it stays a bundle after a store or atomic before it, and a store or
+ * atomic after it waits a bundle (a read and a write of one address in one cycle, on
+ * two ports of a block RAM, are not defined on every FPGA). A helper call after it may
+ * share its bundle: lane 1 reads in the bundle's first cycle, before the call writes.
  */
-function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number): Node[] {
-  const nodes: Node[] = ops.map((op) => ({ op, info: opInfo(op), preds: [], height: 0, cycle: -1 }));
+function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number, lanes: number): Node[] {
+  const nodes: Node[] = ops.map((op) => ({ op, info: opInfo(op), preds: [], height: 0, cycle: -1, sideExit: false }));
   const lastWriter = new Map<number, number>();
   const readersSince = new Map<number, number[]>();
   let lastMemory = -1;
+  const provenLoads: number[] = [];
   const sideExits: [number, number][] = [];
   nodes.forEach((n, j) => {
     const edge = (i: number, lat: number) => n.preds.push([i, lat]);
     const writes = n.info.writes.reduce((m, r) => m | (1 << r), 0);
-    const speculable = !n.info.memory && !n.info.terminator;
+    const laneLoad = n.info.unit === "load" && lanes > 1;
+    const speculable = (!n.info.memory || laneLoad) && !n.info.terminator;
     for (const [b, live] of sideExits) if (!speculable || (writes & live) !== 0) edge(b, 1);
-    // An exit reads r0 after its bundle's writes: r0's producer may share its bundle.
+    // An exit reads r0 after its bundle's writes: r0's producer may share its bundle
+    // (not a load: its data comes a stage later).
     const commit = n.info.terminator === "commit";
     for (const r of n.info.reads) {
       const w = lastWriter.get(r);
-      if (w !== undefined) edge(w, commit ? 0 : nodes[w]!.info.latency);
+      if (w !== undefined) edge(w, commit && !nodes[w]!.info.memory ? 0 : nodes[w]!.info.latency);
     }
     for (const r of n.info.writes) {
       const w = lastWriter.get(r);
       if (w !== undefined) edge(w, 1);
       for (const reader of readersSince.get(r) ?? []) if (reader !== j) edge(reader, 0);
     }
-    if (n.info.memory) {
+    if (laneLoad) {
+      const store = lastStore(nodes, j);
+      if (store >= 0) edge(store, 1);
+      provenLoads.push(j);
+    } else if (n.info.memory) {
       if (lastMemory >= 0) edge(lastMemory, 1);
       lastMemory = j;
+      if (writesMemory(n)) for (const l of provenLoads) edge(l, 1);
     }
     if (n.info.terminator) for (let i = 0; i < j; i++) edge(i, n.info.terminator === "alone" ? 1 : 0);
     const notBeside = n.info.notBeside ?? [];
     for (let i = 0; i < j; i++) if (nodes[i]!.info.writes.some((r) => notBeside.includes(r))) edge(i, 1);
-    if (n.info.terminator === "branch" && j < nodes.length - 1) sideExits.push([j, liveAtTarget(n.op)]);
+    if (n.info.terminator === "branch" && j < nodes.length - 1) {
+      sideExits.push([j, liveAtTarget(n.op)]);
+      n.sideExit = true;
+    }
     for (const r of n.info.reads) readersSince.set(r, [...(readersSince.get(r) ?? []), j]);
     for (const r of n.info.writes) {
       lastWriter.set(r, j);
@@ -128,63 +150,143 @@ function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number): Node[] {
   return nodes;
 }
 
+/** Stores, stx_wide and atomics write memory; loads do not. */
+function writesMemory(n: Node): boolean {
+  const shape = formOf(n.op.insn)?.shape;
+  return n.info.memory && (extForm(n.op.insn)?.kind === "stx_wide" || shape === "st" || shape === "stx" || shape === "atomic");
+}
+
+/** The last operation before j that writes memory, or -1. */
+function lastStore(nodes: readonly Node[], j: number): number {
+  for (let i = j - 1; i >= 0; i--) if (writesMemory(nodes[i]!)) return i;
+  return -1;
+}
+
+/**
+ * The lanes each of a bundle's operations takes (in the order given), or undefined when
+ * they do not fit: LANE_UNITS, lane 0 for a proven load only when it is not speculated
+ * above a jump (lane 0 faults), and a width-2 operation in lanes k and k+1. A small
+ * backtracking search (at most LANES operations); the first fit in order of lanes wins,
+ * so a lane-0 operation takes lane 0 and the rest follow in program order.
+ */
+function fitLanes(items: readonly { info: OpInfo; speculated: boolean }[], lanes: number): number[] | undefined {
+  const taken = new Array<boolean>(lanes).fill(false);
+  const at: number[] = [];
+  const go = (k: number): boolean => {
+    if (k === items.length) return true;
+    const { info, speculated } = items[k]!;
+    // a proven load prefers lane 1 (its read port), leaving lane 0 to what only it runs
+    const order = lanesFor(info.unit, info.width, lanes);
+    if (info.unit === "load") order.reverse();
+    for (const lane of order) {
+      if (speculated && lane === 0) continue;
+      if (taken[lane] || (info.width === 2 && taken[lane + 1])) continue;
+      taken[lane] = true;
+      if (info.width === 2) taken[lane + 1] = true;
+      at[k] = lane;
+      if (go(k + 1)) return true;
+      taken[lane] = false;
+      if (info.width === 2) taken[lane + 1] = false;
+    }
+    return false;
+  };
+  return go(0) ? at.slice(0, items.length) : undefined;
+}
+
+/**
+ * On several lanes an all-zero opcode is the empty slot, lane 0's too (a bundle of a lone
+ * lane-1 load); an instruction of the program with opcode 0 (illegal: lddw is 0x18) goes
+ * into the ROM as another opcode no lane runs (class LD, mode 0, BPF_X), so it still faults.
+ */
+const ILLEGAL = 0x08;
+
 /** List scheduling of one block: bundle by bundle, the ready node of greatest height first. */
 function scheduleBlock(ops: readonly Op[], lanes: number, liveAtTarget: (op: Op) => number): Bundle[] {
-  const nodes = dag(ops, liveAtTarget);
-  const bundles: Op[][] = [];
+  const nodes = dag(ops, liveAtTarget, lanes);
+  const bundles: Bundle[] = [];
   let left = nodes.length;
   for (let cycle = 0; left > 0; cycle++) {
-    const placed: Op[] = [];
-    let width = 0;
-    let lane0 = false;
+    const placed: number[] = [];
+    // a node above a side exit not yet issued in an earlier bundle runs speculatively
+    const speculated = (j: number): boolean => nodes.some((b, i) => i < j && b.sideExit && (b.cycle < 0 || b.cycle >= cycle));
+    const items = (js: readonly number[]) => js.map((j) => ({ info: nodes[j]!.info, speculated: speculated(j) }));
     for (;;) {
       let best = -1;
       nodes.forEach((n, j) => {
         if (n.cycle >= 0) return;
         const ready = n.preds.every(([i, lat]) => nodes[i]!.cycle >= 0 && nodes[i]!.cycle + lat <= cycle);
         if (!ready) return;
-        if (width + Math.min(n.info.width, lanes) > lanes || (n.info.lane0 && lane0)) return;
-        if (best < 0 || n.height > nodes[best]!.height) best = j;
+        if (best >= 0 && n.height <= nodes[best]!.height) return;
+        if (lanes === 1 ? placed.length > 0 : !fitLanes(items([...placed, j].sort((a, b) => a - b)), lanes)) return;
+        best = j;
       });
       if (best < 0) break;
-      const n = nodes[best]!;
-      n.cycle = cycle;
-      placed.push(n.op);
-      width += Math.min(n.info.width, lanes);
-      lane0 ||= n.info.lane0;
+      nodes[best]!.cycle = cycle;
+      placed.push(best);
       left--;
     }
     if (placed.length === 0 && left > 0 && cycle > 4 * nodes.length + 8) throw new Error("bug: the scheduler made no progress");
-    bundles.push(placed);
+    if (placed.length === 0) continue;
+    // Empty bundles (latency gaps) go: the engine would stall there anyway.
+    placed.sort((a, b) => a - b);
+    if (lanes === 1) {
+      const op = nodes[placed[0]!]!.op;
+      bundles.push([{ insn: op.insn, origin: op.origin }]);
+      // on one lane an lddw's second half is the next bundle, as in the single-lane ROM
+      if (op.hi) bundles.push([{ insn: op.hi, origin: [] }]);
+      continue;
+    }
+    const at = fitLanes(items(placed), lanes)!;
+    const out = new Array<Slot | undefined>(lanes).fill(undefined);
+    placed.forEach((j, k) => {
+      const op = nodes[j]!.op;
+      out[at[k]!] = { insn: op.insn.opcode === 0 ? { ...op.insn, opcode: ILLEGAL } : op.insn, origin: op.origin };
+      if (op.hi) out[at[k]! + 1] = { insn: op.hi, origin: [] };
+    });
+    bundles.push(out);
   }
-  // Empty bundles (latency gaps) stay: the engine would stall there anyway, and a bundle
-  // of nothing keeps the schedule's own latencies visible in the listing.
-  return bundles.filter((b) => b.length > 0).flatMap((b) => assignLanes(b, lanes));
-}
-
-/**
- * Lane 0 for the lane-0 operation (lane 1 for lddw's second half), the rest in program
- * order. On one lane an lddw's second half is the next bundle, as in the single-lane ROM.
- */
-function assignLanes(ops: readonly Op[], lanes: number): Bundle[] {
-  const out: (Slot | undefined)[] = new Array<Slot | undefined>(lanes).fill(undefined);
-  const sorted = [...ops].sort((a, b) => a.origin[0]! - b.origin[0]!);
-  const first = sorted.find((o) => opInfo(o).lane0) ?? sorted[0]!;
-  out[0] = { insn: first.insn, origin: first.origin };
-  if (first.hi && lanes === 1) return [out, [{ insn: first.hi, origin: [] }]];
-  if (first.hi) out[1] = { insn: first.hi, origin: [] };
-  let lane = 1;
-  for (const o of sorted) {
-    if (o === first) continue;
-    while (out[lane]) lane++;
-    out[lane] = { insn: o.insn, origin: o.origin };
-  }
-  return [out];
+  return bundles;
 }
 
 /** The single-lane identity: every slot a bundle of its own, offsets unchanged. */
 function identity(slots: readonly Insn[]): Schedule {
   return { lanes: 1, length: slots.length, bundles: slots.map((insn, i) => [{ insn, origin: i > 0 && slots[i - 1]!.opcode === 0x18 && insn.opcode === 0 ? [] : [i] }]) };
+}
+
+/** The frame: RFC 9669 §2.1, 512 bytes below r10. */
+const FRAME = 512;
+
+/**
+ * Marks what cannot fault where the program has it (Op.proven): a plain load whose
+ * address ptrs.ts proves in bounds at its original slot (the stack at a constant offset
+ * from r10 when no instruction writes r10, the packet inside a range a bounds check
+ * proved, a non-NULL map value inside the value), an ldx_wide (fused only where every
+ * byte is proven: wide.ts), an lddw of a handle of one of the object's maps
+ * (mapValueSizes names them). Copy propagation may have renamed a load's base: the
+ * proof looks at the original slot, whose base holds the same value.
+ */
+function provenOps(slots: readonly Insn[], cx: FuseContext, opts: ScheduleOptions): (op: Op) => Op {
+  const r10Written = slots.some((s, at) => {
+    const f = formOf(s);
+    if (!f || (at > 0 && isLddw(slots[at - 1]!))) return false;
+    return opInfo({ insn: s, origin: [at] }).writes.includes(10);
+  });
+  const stack = (s: Insn, bytes: number): boolean => !r10Written && s.src === 10 && s.off >= -FRAME && s.off + bytes <= 0;
+  return (op) => {
+    const s = op.insn;
+    const ext = extForm(s);
+    if (ext?.kind === "ldx_wide") return { ...op, proven: true };
+    const shape = ext ? undefined : formOf(s)?.shape;
+    if (shape === "lddw" && s.src === 1 && opts.mapValueSizes && s.imm >= 0 && s.imm < opts.mapValueSizes.length) return { ...op, proven: true };
+    if (shape !== "ldx" || op.origin.length !== 1) return op;
+    const at = op.origin[0]!;
+    const orig = slots[at]!;
+    const bytes = SIZE_BYTES[s.opcode & 0x18] ?? 8;
+    const f = cx.facts[at];
+    const ok = stack(s, bytes) || stack(orig, bytes) || provenPacketAccess(f, orig.src, orig.off, bytes)
+      || provenValueAccess(f, orig.src, orig.off, bytes, (m) => cx.valueSize?.(m));
+    return ok ? { ...op, proven: true } : op;
+  };
 }
 
 /**
@@ -222,8 +324,9 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
   const superblocks: Op[][] = [];
   const starts: number[] = [];
   let joinable = false;
+  const prove = provenOps(slots, cx, opts);
   for (const block of blocks) {
-    const body = fuse ? propagateCopies(fuseBlock(block, cx)) : block;
+    const body = (fuse ? propagateCopies(fuseBlock(block, cx)) : block).map(prove);
     if (joinable && !targets.has(block[0]!.origin[0]!)) superblocks[superblocks.length - 1]!.push(...body);
     else {
       superblocks.push([...body]);

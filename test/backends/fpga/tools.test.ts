@@ -29,12 +29,11 @@ describe("program image", () => {
     );
   });
 
-  it("bpf_imem's image is one bundle a line, the last lane first; lddw's second half in lane 1", () => {
+  it("bpf_imem's image is one bundle a line, the last lane first; lddw's second half in the lane after it", () => {
     const rom = singleProgramRom(slotsOf("mov %r0, 1\nlddw %r2, 0x1122334455667788\nexit"), 4);
     expect(bundleImage(rom.layout.slots, 4)).toBe(
-      // lane 3 empty, lane 2 mov %r0, 1, lane 1 lddw's second half, lane 0 lddw; then exit alone
-      "0000000000000000" + "00000001000000b7" + "1122334400000000" + "5566778800000218" + "\n" +
-      "0000000000000000".repeat(3) + "0000000000000095" + "\n",
+      // lane 3 lddw's second half, lane 2 lddw, lane 1 mov %r0, 1, lane 0 the exit (it reads r0 after the bundle's writes)
+      "1122334400000000" + "5566778800000218" + "00000001000000b7" + "0000000000000095" + "\n",
     );
   });
 });

@@ -4,11 +4,11 @@
 // every bundle keeps the invariants the engine relies on (schedule.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { insn, lddwSlots, type Insn } from "../../../../ir/bpf/insn.js";
+import { formOf, insn, lddwSlots, type Insn } from "../../../../ir/bpf/insn.js";
 import { runRaw } from "../../../../runtime/interp/run.js";
 import { runBundles } from "../../../../backends/fpga/sched/interp.js";
 import { schedule, scheduleFigures, sourceIndex, type Schedule } from "../../../../backends/fpga/sched/schedule.js";
-import { opInfo } from "../../../../backends/fpga/sched/ops.js";
+import { LANE_UNITS, opInfo } from "../../../../backends/fpga/sched/ops.js";
 import { disasmSlot, extForm } from "../../../../backends/fpga/sched/ext.js";
 import { objectOf, slotsOf } from "../support.js";
 
@@ -80,10 +80,13 @@ function checkInvariants(s: Schedule): void {
         written.add(r);
       }
       for (const r of info.reads) read.add(r);
-      if (info.lane0) {
-        lane0Ops++;
-        expect(lane).toBe(0);
-      }
+      // outside lane 0 only what LANE_UNITS gives that lane: a load (lane 1's read port)
+      // looks like a lane-0 operation to opInfo without its proof
+      const load = info.memory && info.writes.length > 0 && !info.terminator && formOf(slot.insn)?.shape !== "atomic";
+      if (lane > 0) expect(LANE_UNITS[lane]!.includes(load ? "load" : info.unit === "lane0" && info.width === 2 && slot.insn.src <= 1 ? "lddw" : info.unit), `lane ${lane}: ${disasmSlot(slot.insn)}`).toBe(true);
+      if (info.lane0 && lane === 0) lane0Ops++;
+      // a lane-1 load never shares its bundle with a store or an atomic (two ports, one address)
+      if (load && lane > 0) expect(b.some((x, k) => k === 0 && x && x.origin.length && opInfo({ insn: x.insn, origin: x.origin }).memory && !opInfo({ insn: x.insn, origin: x.origin }).writes.length)).toBe(false);
       if (info.terminator === "alone") expect(b.filter((x) => x && x.origin.length)).toHaveLength(1);
       if (info.terminator === "commit") {
         // the bundle's other slots precede an exit, and none writes what an exit restores
@@ -157,14 +160,36 @@ describe("fpga scheduler", () => {
     expect(sourceIndex(s, 4)).toBe(9);
   });
 
-  it("hoists above a jump only what is dead where the jump goes, and never a memory access", () => {
-    // r3 is read at the target: mov r3 waits for the jump; r2 is dead there: it moves up
-    const s = schedule(slotsOf("mov %r1, 1\njeq %r1, 0, +4\nmov %r2, 7\nmov %r3, 8\nldxdw %r4, [%r10-8]\nadd %r3, %r2\nmov %r0, %r3\nexit\n"), { lanes: 4 });
+  it("hoists above a jump only what is dead where the jump goes: ALU ops and proven loads (lane 1), never a store", () => {
+    // r3 is read at the target: mov r3 waits for the jump; r2 is dead there: it moves up;
+    // so does the stack load into r4 (in bounds, dead there), in lane 1; the store stays below
+    const s = schedule(slotsOf("mov %r1, 1\njeq %r1, 0, +5\nmov %r2, 7\nmov %r3, 8\nldxdw %r4, [%r10-8]\nstxdw [%r10-16], %r4\nadd %r3, %r2\nmov %r0, %r3\nexit\n"), { lanes: 4 });
     const jump = s.bundles.findIndex((b) => b[0]?.insn.opcode === 0x15);
     const at = (text: string) => s.bundles.findIndex((b) => b.some((x) => x && disasmSlot(x.insn) === text));
     expect(at("mov %r2, 7")).toBeLessThanOrEqual(jump);
     expect(at("mov %r3, 8")).toBeGreaterThan(jump);
-    expect(s.bundles.findIndex((b) => b.some((x) => x && x.insn.opcode === 0x79))).toBeGreaterThan(jump);
+    const load = s.bundles.findIndex((b) => b[1]?.insn.opcode === 0x79);
+    expect(load).toBeGreaterThanOrEqual(0);
+    expect(load).toBeLessThanOrEqual(jump);
+    expect(s.bundles.findIndex((b) => b.some((x) => x && x.insn.opcode === 0x7b))).toBeGreaterThan(jump);
+    // the load stays out of a store's bundle: after the store before it, before the store after it
+    const t = schedule(slotsOf("stxdw [%r10-8], %r1\nldxdw %r2, [%r10-16]\nstxdw [%r10-24], %r3\nmov %r0, %r2\nexit\n"), { lanes: 4 });
+    const where = (op: number, off: number) => t.bundles.findIndex((b) => b.some((x) => x && x.insn.opcode === op && x.insn.off === off));
+    expect(where(0x79, -16)).toBe(where(0x7b, -8) + 1);
+    expect(where(0x7b, -24)).toBe(where(0x79, -16) + 1);
+    // a load not proven (through r1) stays in lane 0, in program order, below the jump
+    const u = schedule(slotsOf("jeq %r2, 0, +2\nldxdw %r4, [%r1+0]\nmov %r0, %r4\nexit\n"), { lanes: 4 });
+    expect(u.bundles.findIndex((b) => b[0]?.insn.opcode === 0x79)).toBeGreaterThan(0);
+  });
+
+  it("lddw of a constant takes any lane pair, lanes 0+1 stay free for a jump and a load", () => {
+    const slots = [...slotsOf("ldxdw %r3, [%r10-8]\n"), ...lddwSlots(4, 0x1234_5678_9abc_def0n), ...slotsOf("jeq %r1, 0, +1\nmov %r0, %r4\nexit\n")];
+    const s = check(slots, 4, false);
+    const b = s.bundles[0]!;
+    expect(b[0]?.insn.opcode).toBe(0x15);
+    expect(b[1]?.insn.opcode).toBe(0x79);
+    expect(b[2]?.insn.opcode).toBe(0x18);
+    expect(b[3]?.origin).toEqual([]);
   });
 
   it("a hoisted operation runs on the taken path too, harmlessly: its register is rewritten there", () => {
