@@ -78,9 +78,14 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
     for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(mem[o + k]!);
     return v;
   };
+  // bytes lane 0 writes in the bundle being run: lane 1 reading one of them in the same
+  // cycle is a scheduler bug (a read and a write of one block RAM address on two ports)
+  let written: [bigint, bigint][] = [];
   const laneLoad = (addr: bigint, size: number): bigint => {
     try {
-      return load(addr, size);
+      const v = load(addr, size);
+      if (written.some(([lo, hi]) => addr < hi && lo < addr + BigInt(size))) throw new Error(`bundle interpreter: bundle ${pc}: lane 1 reads bytes lane 0 writes`);
+      return v;
     } catch (e) {
       if (e instanceof BundleFault) return 0n;
       throw e;
@@ -88,6 +93,7 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
   };
   const store = (addr: bigint, size: number, v: bigint): void => {
     const [mem, o] = at(addr, size);
+    written.push([addr, addr + BigInt(size)]);
     for (let k = 0; k < size; k++) mem[o + k] = Number((v >> BigInt(8 * k)) & 0xffn);
   };
   let retired = 0;
@@ -96,6 +102,7 @@ export function runBundles(s: Schedule, opts: { r1?: bigint; maxBundles?: number
     const bundle = s.bundles[pc];
     if (!bundle) throw new Error(`bundle interpreter: bundle ${pc} past the program`);
     const writes: [number, bigint][] = [];
+    written = [];
     let next = pc + 1;
     let exit: bigint | undefined;
     let exitReadsR0 = false;

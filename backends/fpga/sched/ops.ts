@@ -17,6 +17,26 @@ export interface Op {
    * operation may run outside lane 0 (LANE_UNITS), where nothing faults.
    */
   readonly proven?: boolean;
+  /**
+   * The bytes a memory operation touches, when schedule.ts knows them: the stack (r10
+   * relative), the packet (data relative) or the value a lookup returned (relative to
+   * it); two accesses with different regions or disjoint ranges do not alias.
+   */
+  readonly access?: Access;
+}
+
+/** Bytes [lo, hi) of one region ("stack", "packet", "value:<lookup slot>"). */
+export interface Access {
+  readonly region: string;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Whether two accesses may touch a common byte (unknown: they may). */
+export function mayAlias(a: Access | undefined, b: Access | undefined): boolean {
+  if (!a || !b) return true;
+  if (a.region !== b.region) return false;
+  return a.lo < b.hi && b.lo < a.hi;
 }
 
 /**

@@ -20,7 +20,7 @@ import { extForm } from "./ext.js";
 import { pointerFacts, provenPacketAccess, provenValueAccess } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
 import { ALL_REGS, liveIn } from "./liveness.js";
-import { lanesFor, opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
+import { lanesFor, mayAlias, opInfo, opsOf, type Access, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
   readonly insn: Insn;
@@ -91,10 +91,11 @@ interface Node {
  *
  * Memory order: the operations lane 0 runs (stores, atomics, loads not proven) keep
  * their program order (latency 1). A proven load ("load" unit) only reads: it may pass
- * other loads, but it stays a bundle after a store or atomic before it, and a store or
- * atomic after it waits a bundle (a read and a write of one address in one cycle, on
- * two ports of a block RAM, are not defined on every FPGA). A helper call after it may
- * share its bundle: lane 1 reads in the bundle's first cycle, before the call writes.
+ * other loads, and stores and atomics it provably does not alias (Op.access: another
+ * region, or disjoint bytes of one); one that may alias it stays a bundle before or
+ * after it (a read and a write of one address in one cycle, on two ports of a block
+ * RAM, are not defined on every FPGA). A helper call after it may share its bundle:
+ * lane 1 reads in the bundle's first cycle, before the call writes.
  */
 function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number, lanes: number): Node[] {
   const nodes: Node[] = ops.map((op) => ({ op, info: opInfo(op), preds: [], height: 0, cycle: -1, sideExit: false }));
@@ -122,13 +123,12 @@ function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number, lanes: number
       for (const reader of readersSince.get(r) ?? []) if (reader !== j) edge(reader, 0);
     }
     if (laneLoad) {
-      const store = lastStore(nodes, j);
-      if (store >= 0) edge(store, 1);
+      for (let i = 0; i < j; i++) if (writesMemory(nodes[i]!) && mayAlias(nodes[i]!.op.access, n.op.access)) edge(i, 1);
       provenLoads.push(j);
     } else if (n.info.memory) {
       if (lastMemory >= 0) edge(lastMemory, 1);
       lastMemory = j;
-      if (writesMemory(n)) for (const l of provenLoads) edge(l, 1);
+      if (writesMemory(n)) for (const l of provenLoads) if (mayAlias(nodes[l]!.op.access, n.op.access)) edge(l, 1);
     }
     if (n.info.terminator) for (let i = 0; i < j; i++) edge(i, n.info.terminator === "alone" ? 1 : 0);
     const notBeside = n.info.notBeside ?? [];
@@ -154,12 +154,6 @@ function dag(ops: readonly Op[], liveAtTarget: (op: Op) => number, lanes: number
 function writesMemory(n: Node): boolean {
   const shape = formOf(n.op.insn)?.shape;
   return n.info.memory && (extForm(n.op.insn)?.kind === "stx_wide" || shape === "st" || shape === "stx" || shape === "atomic");
-}
-
-/** The last operation before j that writes memory, or -1. */
-function lastStore(nodes: readonly Node[], j: number): number {
-  for (let i = j - 1; i >= 0; i--) if (writesMemory(nodes[i]!)) return i;
-  return -1;
 }
 
 /**
@@ -272,7 +266,30 @@ function provenOps(slots: readonly Insn[], cx: FuseContext, opts: ScheduleOption
     return opInfo({ insn: s, origin: [at] }).writes.includes(10);
   });
   const stack = (s: Insn, bytes: number): boolean => !r10Written && s.src === 10 && s.off >= -FRAME && s.off + bytes <= 0;
-  return (op) => {
+  // The bytes one original load, store or atomic touches, where its base is known.
+  const accessAt = (at: number): Access | undefined => {
+    const s = slots[at]!;
+    const shape = formOf(s)?.shape;
+    if (shape !== "ldx" && shape !== "st" && shape !== "stx" && shape !== "atomic") return undefined;
+    const base = shape === "ldx" ? s.src : s.dst;
+    const bytes = SIZE_BYTES[s.opcode & 0x18] ?? 8;
+    const f = cx.facts[at];
+    if (base === 10 && !r10Written) return { region: "stack", lo: s.off, hi: s.off + bytes };
+    const k = f?.pkt[base];
+    if (k !== undefined) return { region: "packet", lo: k + s.off, hi: k + s.off + bytes };
+    const v = f?.val[base];
+    if (v) return { region: `value:${v.id}`, lo: v.k + s.off, hi: v.k + s.off + bytes };
+    return undefined;
+  };
+  // A fused access touches the union of its original accesses (one region, or unknown).
+  const accessOf = (op: Op): Access | undefined => {
+    const parts = op.origin.map((at) => ({ at, a: accessAt(at) })).filter((p) => formOf(slots[p.at]!)?.shape !== undefined && ["ldx", "st", "stx", "atomic"].includes(formOf(slots[p.at]!)!.shape));
+    if (parts.length === 0 || parts.some((p) => !p.a || p.a.region !== parts[0]!.a!.region)) return undefined;
+    return { region: parts[0]!.a!.region, lo: Math.min(...parts.map((p) => p.a!.lo)), hi: Math.max(...parts.map((p) => p.a!.hi)) };
+  };
+  return (op0) => {
+    const access = opInfo(op0).memory ? accessOf(op0) : undefined;
+    const op = access ? { ...op0, access } : op0;
     const s = op.insn;
     const ext = extForm(s);
     if (ext?.kind === "ldx_wide") return { ...op, proven: true };
