@@ -6,12 +6,14 @@
 // indices. Pure functions; the result is deterministic (ties go to program order).
 //
 // Invariants the engine relies on (bpf_core.v): inside a bundle no operation reads or
-// writes a register another writes (RAW, WAW); at most one lane-0 operation, in lane 0
-// (an lddw's second half in lane 1); a jump, helper call or exit is the last operation of
-// its block and every slot of its bundle precedes it in program order (an exit reads r0
-// after those slots' writes: "commit" in ops.ts; no slot beside an exit writes r6-r10);
-// bpf-to-bpf calls, tail calls and callx are alone in their bundle; branch targets start
-// bundles; memory operations keep their program order.
+// writes a register another writes (RAW, WAW); every slot in a lane that runs it
+// (LANE_UNITS in ops.ts: one lane-0 operation, in lane 0; proven loads in lane 1, or in
+// lane 0 when not speculated; an lddw's second half in the lane after it); a jump, helper
+// call or exit is the last operation of its block and every slot of its bundle precedes
+// it in program order (an exit reads r0 after those slots' writes: "commit" in ops.ts;
+// no slot beside an exit writes r6-r10); bpf-to-bpf calls, tail calls and callx are alone
+// in their bundle; branch targets start bundles; lane 0's memory operations keep their
+// program order, and a lane-1 load never shares a bundle with a store of the same bytes.
 import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
 import { SIZE_BYTES } from "../../../ir/bpf/opcodes.js";
 import { fail } from "../../../ir/diag/diag.js";
@@ -197,13 +199,14 @@ const ILLEGAL = 0x08;
 /** List scheduling of one block: bundle by bundle, the ready node of greatest height first. */
 function scheduleBlock(ops: readonly Op[], lanes: number, liveAtTarget: (op: Op) => number): Bundle[] {
   const nodes = dag(ops, liveAtTarget, lanes);
+  const sideExits = nodes.flatMap((n, i) => (n.sideExit ? [i] : []));
   const bundles: Bundle[] = [];
   let left = nodes.length;
   for (let cycle = 0; left > 0; cycle++) {
     const placed: number[] = [];
     // a node above a side exit not yet issued in an earlier bundle runs speculatively
-    const speculated = (j: number): boolean => nodes.some((b, i) => i < j && b.sideExit && (b.cycle < 0 || b.cycle >= cycle));
-    const items = (js: readonly number[]) => js.map((j) => ({ info: nodes[j]!.info, speculated: speculated(j) }));
+    const speculated = (j: number): boolean => sideExits.some((i) => i < j && (nodes[i]!.cycle < 0 || nodes[i]!.cycle >= cycle));
+    const items = (js: readonly number[]) => js.map((j) => ({ info: nodes[j]!.info, speculated: nodes[j]!.info.unit === "load" && speculated(j) }));
     for (;;) {
       let best = -1;
       nodes.forEach((n, j) => {
