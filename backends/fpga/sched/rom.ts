@@ -8,6 +8,7 @@ import type { RomLayout } from "../programs.js";
 import { schedule, scheduleFigures, scheduleWords, sourceIndex, type Schedule } from "./schedule.js";
 import { disasmSlot } from "./ext.js";
 import type { DataflowFusion } from "./fuse.js";
+import type { SchedPass } from "./schedule.js";
 
 export interface BundleRom {
   readonly lanes: number;
@@ -22,11 +23,11 @@ export interface BundleRom {
  * program itself). xdp: the ROM runs as XDP, so r1 is the xdp_md pointer on entry to the
  * entry program (only there: a tail-called program gets whatever r1 its caller passed).
  */
-export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean; xdp?: boolean; fusions?: readonly DataflowFusion[]; mapValueSizes?: readonly number[] } = {}): BundleRom {
+export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean; xdp?: boolean; fusions?: readonly DataflowFusion[]; mapValueSizes?: readonly number[]; passes?: readonly SchedPass[] } = {}): BundleRom {
   const words: Insn[] = [];
   const schedules: Schedule[] = [];
   const programs = rom.programs.map((p, k) => {
-    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, fuse: opts.fuse, xdp: (opts.xdp ?? false) && k === 0, ...(opts.fusions ? { fusions: opts.fusions } : {}), ...(opts.mapValueSizes ? { mapValueSizes: opts.mapValueSizes } : {}) });
+    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, fuse: opts.fuse, xdp: (opts.xdp ?? false) && k === 0, ...(opts.fusions ? { fusions: opts.fusions } : {}), ...(opts.mapValueSizes ? { mapValueSizes: opts.mapValueSizes } : {}), ...(opts.passes ? { passes: opts.passes } : {}) });
     schedules.push(s);
     const base = words.length / lanes;
     words.push(...scheduleWords(s));

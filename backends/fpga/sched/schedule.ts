@@ -18,7 +18,8 @@ import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
 import { extForm } from "./ext.js";
 import { pointerFacts } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
-import { ALL_REGS, liveIn } from "./liveness.js";
+import { ALL_REGS, liveIn, liveOut } from "./liveness.js";
+import { nameDependences, renameRegisters } from "./rename.js";
 import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
@@ -35,6 +36,15 @@ export interface Schedule {
   readonly bundles: readonly Bundle[];
   /** Slots of the original program. */
   readonly length: number;
+  /** What the superblock passes did (more than one lane). */
+  readonly passStats?: PassStats;
+}
+
+export interface PassStats {
+  /** Values renamed (rename.ts), and the WAW/WAR pairs in the superblocks before and after. */
+  readonly webs: number;
+  readonly nameDepsBefore: number;
+  readonly nameDepsAfter: number;
 }
 
 export interface ScheduleOptions {
@@ -47,7 +57,13 @@ export interface ScheduleOptions {
   readonly fusions?: readonly DataflowFusion[];
   /** Value bytes of each of the object's maps (by lddw src 1 imm): copies out of map values. */
   readonly mapValueSizes?: readonly number[];
+  /** The superblock passes to run (default: all of them with more than one lane; the bench measures them one by one). */
+  readonly passes?: readonly SchedPass[];
 }
+
+/** rename: register renaming (rename.ts). */
+export type SchedPass = "rename";
+export const SCHED_PASSES: readonly SchedPass[] = ["rename"];
 
 /** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
 function targetOf(at: number, s: Insn): number | undefined {
@@ -237,11 +253,19 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     const t = targetOf(op.origin[op.origin.length - 1]!, op.insn);
     return t !== undefined && t >= 0 && t < slots.length ? live[t]! : ALL_REGS;
   };
+  const passes = new Set(opts.lanes > 1 ? opts.passes ?? SCHED_PASSES : []);
+  const after = passes.size > 0 ? liveOut(slots, live) : [];
   const bundles: Bundle[] = [];
   const startOf = new Map<number, number>();
+  const stats = { webs: 0, nameDepsBefore: 0, nameDepsAfter: 0 };
   for (const [k, block] of superblocks.entries()) {
     startOf.set(starts[k]!, bundles.length);
-    bundles.push(...scheduleBlock(block, opts.lanes, liveAtTarget));
+    const end = block[block.length - 1]!.origin;
+    const renamed = passes.has("rename") ? renameRegisters(block, { liveAtTarget, liveOut: after[end[end.length - 1]!]! }) : { ops: block, webs: 0 };
+    stats.webs += renamed.webs;
+    stats.nameDepsBefore += nameDependences(block);
+    stats.nameDepsAfter += nameDependences(renamed.ops);
+    bundles.push(...scheduleBlock(renamed.ops, opts.lanes, liveAtTarget));
   }
   // Re-target jumps and local calls: offsets count bundles from the next bundle.
   const n = bundles.length;
@@ -256,7 +280,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     const viaImm = shape === "ja32" || shape === "call";
     return { ...slot, insn: viaImm ? { ...slot.insn, imm: rel } : { ...slot.insn, off: rel } };
   }));
-  return { lanes: opts.lanes, length: slots.length, bundles: retargeted };
+  return { lanes: opts.lanes, length: slots.length, bundles: retargeted, ...(opts.lanes > 1 ? { passStats: stats } : {}) };
 }
 
 /** The ROM words of a schedule: LANES slots per bundle, lane 0 first; empty slots all-zero. */
