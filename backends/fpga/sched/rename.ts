@@ -13,12 +13,12 @@
 //   - every operation of the web names r in an explicit field (calls read r1-r5 and
 //     write r0, exits read r0, cmpxchg reads and writes r0: those stay as they are, and
 //     so do the definitions feeding them);
-//   - R (not r10) is named nowhere in the superblock and is dead from the definition to
-//     the last use, so the value it held is one nobody reads, and no new dependence
-//     appears (R preferred dead at every side exit's target too: the definition may then
-//     be hoisted above them);
-//   - it pays: r is named outside the web in the superblock (the WAW/WAR edges go), or
-//     r is live at a side exit before the definition (which kept it below the jump).
+//   - R (not r10) is named by no operation from the definition to the last use and is
+//     dead there (the value it held then is one nobody reads);
+//   - it pays: the superblock's WAW/WAR pairs (what `dag` turns into edges) go down, R
+//     chosen to make them fewest (then dead at every side exit's target: the definition
+//     may then be hoisted above them; then the lowest); or they stay as many and r was
+//     live at a side exit before the definition (which kept it below the jump) and R is not.
 // Origins stay: a fault still names the original instruction, and an operation's weight
 // (the retired count) does not change. Pure; the first web first, R the lowest free.
 import { formOf, type Insn } from "../../../ir/bpf/insn.js";
@@ -167,22 +167,31 @@ export function renameRegisters(input: readonly Op[], cx: RenameContext): Rename
     for (let p = 0; p < upTo; p++) if (isSideExit(ops, p)) m |= cx.liveAtTarget(ops[p]!);
     return m;
   };
+  let deps = nameDependences(ops);
   for (let d = 0; d < ops.length; d++) {
     const w = webAt(ops, d, after, cx);
     if (!w) continue;
     const { r, web } = w;
-    const inWeb = new Set(web);
     const last = web[web.length - 1]!;
-    const pays = (named(ops, inWeb) & bit(r)) !== 0 || (sideExitLive(d) & bit(r)) !== 0;
-    if (!pays) continue;
-    const busy = named(ops) | bit(10);
-    let rangeLive = 0;
-    for (let p = d; p <= last; p++) rangeLive |= after[p]!;
-    const allExits = sideExitLive(ops.length);
-    const free = CANDIDATES.filter((R) => ((busy | rangeLive) & bit(R)) === 0);
-    const R = free.find((x) => (allExits & bit(x)) === 0) ?? free[0];
-    if (R === undefined) continue;
-    for (const p of web) ops[p] = substituteRegister(ops[p]!, r, R)!;
+    // R: named nowhere from the definition to the last use, and dead there (its value then is nobody's)
+    let blocked = named(ops.slice(d, last + 1)) | bit(10);
+    for (let p = d; p <= last; p++) blocked |= after[p]!;
+    const exitsBefore = sideExitLive(d);
+    const exitsAll = sideExitLive(ops.length);
+    let best: { R: number; ops: Op[]; deps: number; hoists: boolean } | undefined;
+    for (const R of CANDIDATES) {
+      if ((blocked & bit(R)) !== 0) continue;
+      const next = [...ops];
+      for (const p of web) next[p] = substituteRegister(ops[p]!, r, R)!;
+      // a register dead at every side exit lets the definition move above them
+      const cand = { R, ops: next, deps: nameDependences(next), hoists: (exitsAll & bit(R)) === 0 };
+      if (!best || cand.deps < best.deps || (cand.deps === best.deps && cand.hoists && !best.hoists)) best = cand;
+    }
+    // it pays: fewer WAW/WAR pairs, or as many and the definition freed from a side exit that kept it below
+    const freed = best !== undefined && (exitsBefore & bit(r)) !== 0 && (exitsBefore & bit(best.R)) === 0;
+    if (!best || !(best.deps < deps || (best.deps === deps && freed))) continue;
+    ops.splice(0, ops.length, ...best.ops);
+    deps = best.deps;
     after = liveAfter(ops, cx);
     webs++;
   }

@@ -20,6 +20,7 @@ import { pointerFacts } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
 import { ALL_REGS, liveIn, liveOut } from "./liveness.js";
 import { nameDependences, renameRegisters } from "./rename.js";
+import { duplicateTails, isConditionalJump, opTarget } from "./taildup.js";
 import { opInfo, opsOf, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
@@ -36,6 +37,12 @@ export interface Schedule {
   readonly bundles: readonly Bundle[];
   /** Slots of the original program. */
   readonly length: number;
+  /**
+   * Per bundle, each lane's slot's place in program order within its superblock (-1: empty
+   * or an lddw's second half). Origins give program order too, except for a tail copied
+   * in (taildup.ts), which may come from earlier slots than the code it follows.
+   */
+  readonly order?: readonly (readonly number[])[];
   /** What the superblock passes did (more than one lane). */
   readonly passStats?: PassStats;
 }
@@ -45,6 +52,8 @@ export interface PassStats {
   readonly webs: number;
   readonly nameDepsBefore: number;
   readonly nameDepsAfter: number;
+  /** Tails copied (taildup.ts). */
+  readonly copied: number;
 }
 
 export interface ScheduleOptions {
@@ -61,9 +70,9 @@ export interface ScheduleOptions {
   readonly passes?: readonly SchedPass[];
 }
 
-/** rename: register renaming (rename.ts). */
-export type SchedPass = "rename";
-export const SCHED_PASSES: readonly SchedPass[] = ["rename"];
+/** rename: register renaming (rename.ts); tail_dup: small tails copied into the superblocks that jump to them (taildup.ts). */
+export type SchedPass = "rename" | "tail_dup";
+export const SCHED_PASSES: readonly SchedPass[] = ["rename", "tail_dup"];
 
 /** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
 function targetOf(at: number, s: Insn): number | undefined {
@@ -230,34 +239,33 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     ...(opts.fusions ? { kinds: new Set(opts.fusions) } : {}),
     valueSize: (m) => opts.mapValueSizes?.[m],
   };
-  const targets = new Set<number>();
-  for (const op of ops) {
-    const t = targetOf(op.origin[0]!, op.insn);
-    if (t !== undefined) targets.add(t);
-  }
+  // Superblocks: a block ending in a conditional jump takes in the block it falls through
+  // to when no jump targets that one; small tails are copied in first (taildup.ts).
+  const passes = new Set(opts.lanes > 1 ? opts.passes ?? SCHED_PASSES : []);
+  const bodies = blocks.map((block) => (fuse ? propagateCopies(fuseBlock(block, cx)) : block));
+  const firsts = blocks.map((block) => block[0]!.origin[0]!);
+  const dup = passes.has("tail_dup") ? duplicateTails(bodies, firsts) : { blocks: bodies, starts: firsts, copied: 0 };
+  const targets = new Set(dup.blocks.flatMap((b) => b.map(opTarget).filter((t) => t !== undefined)));
   const superblocks: Op[][] = [];
   const starts: number[] = [];
   let joinable = false;
-  for (const block of blocks) {
-    const body = fuse ? propagateCopies(fuseBlock(block, cx)) : block;
-    if (joinable && !targets.has(block[0]!.origin[0]!)) superblocks[superblocks.length - 1]!.push(...body);
+  dup.blocks.forEach((body, k) => {
+    if (joinable && !targets.has(dup.starts[k]!)) superblocks[superblocks.length - 1]!.push(...body);
     else {
       superblocks.push([...body]);
-      starts.push(block[0]!.origin[0]!);
+      starts.push(dup.starts[k]!);
     }
-    const last = block[block.length - 1]!;
-    const shape = formOf(last.insn)?.shape;
-    joinable = opts.lanes > 1 && (shape === "jmp_imm" || shape === "jmp_reg");
-  }
+    joinable = opts.lanes > 1 && isConditionalJump(body[body.length - 1]!);
+  });
   const liveAtTarget = (op: Op): number => {
     const t = targetOf(op.origin[op.origin.length - 1]!, op.insn);
     return t !== undefined && t >= 0 && t < slots.length ? live[t]! : ALL_REGS;
   };
-  const passes = new Set(opts.lanes > 1 ? opts.passes ?? SCHED_PASSES : []);
   const after = passes.size > 0 ? liveOut(slots, live) : [];
   const bundles: Bundle[] = [];
   const startOf = new Map<number, number>();
-  const stats = { webs: 0, nameDepsBefore: 0, nameDepsAfter: 0 };
+  const order: number[][] = [];
+  const stats = { webs: 0, nameDepsBefore: 0, nameDepsAfter: 0, copied: dup.copied };
   for (const [k, block] of superblocks.entries()) {
     startOf.set(starts[k]!, bundles.length);
     const end = block[block.length - 1]!.origin;
@@ -265,7 +273,11 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     stats.webs += renamed.webs;
     stats.nameDepsBefore += nameDependences(block);
     stats.nameDepsAfter += nameDependences(renamed.ops);
-    bundles.push(...scheduleBlock(renamed.ops, opts.lanes, liveAtTarget));
+    // each slot's place in its superblock (slots carry their operation's origin array)
+    const seq = new Map(renamed.ops.map((op, i) => [op.origin, i]));
+    const part = scheduleBlock(renamed.ops, opts.lanes, liveAtTarget);
+    bundles.push(...part);
+    order.push(...part.map((b) => b.map((slot) => (slot ? seq.get(slot.origin) ?? -1 : -1))));
   }
   // Re-target jumps and local calls: offsets count bundles from the next bundle.
   const n = bundles.length;
@@ -280,7 +292,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     const viaImm = shape === "ja32" || shape === "call";
     return { ...slot, insn: viaImm ? { ...slot.insn, imm: rel } : { ...slot.insn, off: rel } };
   }));
-  return { lanes: opts.lanes, length: slots.length, bundles: retargeted, ...(opts.lanes > 1 ? { passStats: stats } : {}) };
+  return { lanes: opts.lanes, length: slots.length, bundles: retargeted, order, ...(opts.lanes > 1 ? { passStats: stats } : {}) };
 }
 
 /** The ROM words of a schedule: LANES slots per bundle, lane 0 first; empty slots all-zero. */
