@@ -60,14 +60,22 @@ export function romFigures(rom: BundleRom): { bundles: number; slots: number; fi
   return total;
 }
 
+/** Static figures as the listing's header says them: bundles, how full they are, BPF instructions per bundle. */
+function figureLine(f: { bundles: number; slots: number; filled: number; instructions: number }): string {
+  const per = (n: number): string => (f.bundles > 0 ? (n / f.bundles).toFixed(2) : "0");
+  return `${f.bundles} bundles, ${f.filled} of ${f.slots} slots filled (${per(f.filled)} a bundle), ${f.instructions} BPF instructions (${per(f.instructions)} a bundle)`;
+}
+
 /**
- * The listing: per program, per bundle its index, then each lane's slot with the original
+ * The listing: static figures (the ROM's, then each program's), per program, per bundle its index, then each lane's slot with the original
  * instruction index(es) it carries ("-" an empty slot, "hi" an lddw's second half).
  */
 export function romListing(rom: BundleRom): string {
-  const out: string[] = [`; ${rom.lanes} lane(s); bundle: lane slot [original instruction index]`];
+  const out: string[] = [`; ${rom.lanes} lane(s); bundle: lane slot [original instruction index]`, `; ${figureLine(romFigures(rom))}`];
   rom.layout.programs.forEach((p, k) => {
-    out.push(`; program ${p.name} (index ${p.index}): bundles ${p.base}..${p.base + p.len - 1}`);
+    const s = rom.schedules[k]!;
+    const passes = s.passStats ? `; ${s.passStats.webs} value(s) renamed, ${s.passStats.copied} tail(s) copied` : "";
+    out.push(`; program ${p.name} (index ${p.index}): bundles ${p.base}..${p.base + p.len - 1}`, `;   ${figureLine(scheduleFigures(s))}${passes}`);
     rom.schedules[k]!.bundles.forEach((b, i) => {
       const lanes = b.map((slot, lane) => {
         if (!slot) return `${lane}: -`;
