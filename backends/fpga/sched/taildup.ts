@@ -128,7 +128,11 @@ export function duplicateTails(input: readonly (readonly Op[])[], starts: readon
     blocks[k] = withTail(b, tail, tail.jumps);
     copied++;
   }
-  // 3. Blocks nothing reaches any more (entry: block 0; local calls' targets are jump targets too).
+  // 3. Blocks nothing reaches any more (entry: block 0; local calls' targets are jump
+  // targets too). A callx goes where a register says, an unknown slot anywhere: then
+  // every block stays.
+  const opaque = blocks.some((b) => b.some((op) => !extForm(op.insn) && (formOf(op.insn)?.shape ?? "callx") === "callx"));
+  if (opaque) return { blocks, starts: [...starts], copied };
   const reached = new Set<number>();
   const work = [0];
   while (work.length > 0) {

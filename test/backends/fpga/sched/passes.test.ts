@@ -121,6 +121,13 @@ describe("tail duplication (taildup.ts)", () => {
     same(slots, s, [0n, 1n], [1n]);
   });
 
+  it("drops the blocks nothing reaches, unless a callx may go anywhere", () => {
+    const dead = "mov %r0, 1\nja +3\nmov %r0, 5\nadd %r0, 2\nexit\nadd %r0, 1\nexit\n";
+    const exits = (asm: string): number => text(sched(slotsOf(asm), ["tail_dup"])).filter((b) => b.includes("exit")).length;
+    expect(exits(dead)).toBe(1);
+    expect(exits(`jeq %r1, 0, +1\ncallx %r2\n${dead}`)).toBe(3);
+  });
+
   it("a fault in a copy names the original instruction", () => {
     // the tail loads through r2 = 0: the interpreter faults at slot 4
     const slots = slotsOf("mov %r2, 0\njeq %r1, 0, +1\nja +1\nmov %r0, 2\nldxdw %r0, [%r2+0]\nexit\n");
