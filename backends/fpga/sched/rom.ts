@@ -5,10 +5,9 @@
 // the schedules, to name a fault's original instruction and to print the listing.
 import type { Insn } from "../../../ir/bpf/insn.js";
 import type { RomLayout } from "../programs.js";
-import { schedule, scheduleFigures, scheduleWords, sourceIndex, type Schedule } from "./schedule.js";
+import { schedule, scheduleFigures, scheduleWords, sourceIndex, type Schedule, type SchedPass } from "./schedule.js";
 import { disasmSlot } from "./ext.js";
 import type { DataflowFusion } from "./fuse.js";
-import type { SchedPass } from "./schedule.js";
 
 export interface BundleRom {
   readonly lanes: number;
@@ -67,8 +66,9 @@ function figureLine(f: { bundles: number; slots: number; filled: number; instruc
 }
 
 /**
- * The listing: static figures (the ROM's, then each program's), per program, per bundle its index, then each lane's slot with the original
- * instruction index(es) it carries ("-" an empty slot, "hi" an lddw's second half).
+ * The listing: static figures (the ROM's, then each program's); per program, per bundle
+ * its index, then each lane's slot with the original instruction index(es) it carries
+ * ("-" an empty slot, "hi" an lddw's second half).
  */
 export function romListing(rom: BundleRom): string {
   const out: string[] = [`; ${rom.lanes} lane(s); bundle: lane slot [original instruction index]`, `; ${figureLine(romFigures(rom))}`];
