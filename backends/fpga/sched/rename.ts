@@ -141,15 +141,12 @@ function webAt(ops: readonly Op[], d: number, after: readonly number[], cx: Rena
   return { r, web };
 }
 
-/** Registers any operation of the superblock names. */
-function named(ops: readonly Op[], skip: ReadonlySet<number> = new Set()): number {
-  let m = 0;
-  ops.forEach((op, p) => {
-    if (skip.has(p)) return;
+/** Registers the operations name. */
+function named(ops: readonly Op[]): number {
+  return ops.reduce((m, op) => {
     const info = opInfo(op);
-    m |= mask(info.reads) | mask(info.writes);
-  });
-  return m;
+    return m | mask(info.reads) | mask(info.writes);
+  }, 0);
 }
 
 export interface RenameResult {
