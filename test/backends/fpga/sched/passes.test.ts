@@ -12,6 +12,7 @@ import { opsOf } from "../../../../backends/fpga/sched/ops.js";
 import { renameRegisters, substituteRegister, nameDependences } from "../../../../backends/fpga/sched/rename.js";
 import { TAIL_OPS } from "../../../../backends/fpga/sched/taildup.js";
 import { disasmSlot } from "../../../../backends/fpga/sched/ext.js";
+import { enginePasses } from "../../../../backends/fpga/backend.js";
 import { objectOf, slotsOf } from "../support.js";
 
 const text = (s: Schedule): string[] => s.bundles.map((b) => b.filter(Boolean).map((x) => disasmSlot(x!.insn)).join(" | "));
@@ -150,6 +151,25 @@ describe("tail duplication (taildup.ts)", () => {
         got = sourceIndex(s, e.bundle);
       }
       expect(got, `r1 = ${r1}`).toBe(4);
+    }
+  });
+});
+
+describe("BPFOFF_FPGA_PASSES", () => {
+  it("picks the passes for measurements, and names a pass it does not know", () => {
+    const was = process.env["BPFOFF_FPGA_PASSES"];
+    try {
+      delete process.env["BPFOFF_FPGA_PASSES"];
+      expect(enginePasses()).toBeUndefined();
+      process.env["BPFOFF_FPGA_PASSES"] = "none";
+      expect(enginePasses()).toEqual([]);
+      process.env["BPFOFF_FPGA_PASSES"] = "tail_dup,rename";
+      expect(enginePasses()).toEqual(["tail_dup", "rename"]);
+      process.env["BPFOFF_FPGA_PASSES"] = "rename,unroll";
+      expect(() => enginePasses()).toThrow(/BPFOFF_FPGA_PASSES=rename,unroll: unroll is not one of rename, tail_dup/);
+    } finally {
+      if (was === undefined) delete process.env["BPFOFF_FPGA_PASSES"];
+      else process.env["BPFOFF_FPGA_PASSES"] = was;
     }
   });
 });
