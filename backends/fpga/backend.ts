@@ -30,6 +30,7 @@ import type { BpfObject } from "../../ir/bpf/object.js";
 import { buildEngineModel, bundleImage, DEFAULT_LANES, ENGINE_ERRORS, INPUT_BYTES, romImage, rtlFiles, runEngine, XDP_MAX_FRAME, type EngineModel, type EngineResult } from "./sim.js";
 import { bundleRom, romFigures, romListing } from "./sched/rom.js";
 import { DATAFLOW_FUSIONS, type DataflowFusion } from "./sched/fuse.js";
+import { SCHED_PASSES, type SchedPass } from "./sched/schedule.js";
 import { resourceEstimate } from "./resources.js";
 import { hexRows, MAP_AW, mapLayout, mapProblems, mapsFile, mapSlots, storeMapMemory, tableWord, type MapLayout } from "./maps.js";
 import { MAP_KIND_CODES, programProblems, romLayout, slotHandleProblems, tableLines, type RomLayout } from "./programs.js";
@@ -78,6 +79,16 @@ export function engineFusions(): readonly DataflowFusion[] | undefined {
   const bad = picked.find((k) => !(DATAFLOW_FUSIONS as readonly string[]).includes(k));
   if (bad !== undefined) return fail("cli-usage", {}, [`BPFOFF_FPGA_FUSIONS=${v}: ${bad} is not one of ${DATAFLOW_FUSIONS.join(", ")} (or none)`]);
   return picked as DataflowFusion[];
+}
+
+/** BPFOFF_FPGA_PASSES=rename,tail_dup (or none): the scheduler's superblock passes, for measurements (default: all). */
+export function enginePasses(): readonly SchedPass[] | undefined {
+  const v = process.env["BPFOFF_FPGA_PASSES"];
+  if (v === undefined || v === "") return undefined;
+  const picked = v === "none" ? [] : v.split(",");
+  const bad = picked.find((k) => !(SCHED_PASSES as readonly string[]).includes(k));
+  if (bad !== undefined) return fail("cli-usage", {}, [`BPFOFF_FPGA_PASSES=${v}: ${bad} is not one of ${SCHED_PASSES.join(", ")} (or none)`]);
+  return picked as SchedPass[];
 }
 
 /** enum xdp_action: the verdict that goes with a redirect target. */
@@ -226,7 +237,7 @@ export const fpgaBackend: Backend = {
     const problems = [...(rom.tailCalls ? offloadProblems(input.object, rom, input.programType).filter((d) => d.notes.some((n) => n.startsWith("in program "))) : []), ...engineProblems(input.object, rom)];
     if (problems.length) throw new DiagnosticError(problems);
     const lanes = engineLanes();
-    const brom = bundleRom(rom, lanes, { xdp: input.programType === "xdp", fusions: engineFusions(), mapValueSizes: input.object.maps.map((m) => m.valueSize) });
+    const brom = bundleRom(rom, lanes, { xdp: input.programType === "xdp", fusions: engineFusions(), passes: enginePasses(), mapValueSizes: input.object.maps.map((m) => m.valueSize) });
     const bundles = brom.layout.slots.length / lanes;
     const imemAw = romAddressBits(bundles);
     const romDepth = 2 ** imemAw;
@@ -355,7 +366,7 @@ export const fpgaBackend: Backend = {
       if (f.length > XDP_MAX_FRAME) fail("cli-usage", {}, [`packet ${i + 1} has ${f.length} bytes; the engine's buffer takes frames of at most ${XDP_MAX_FRAME} (256 bytes of headroom and of tailroom)`]);
     });
     const model = engineModel(request.vcd !== undefined);
-    const brom = bundleRom(rom, model.lanes, { xdp: true, fusions: engineFusions(), mapValueSizes: request.object.maps.map((m) => m.valueSize) });
+    const brom = bundleRom(rom, model.lanes, { xdp: true, fusions: engineFusions(), passes: enginePasses(), mapValueSizes: request.object.maps.map((m) => m.valueSize) });
     const maxCycles = Math.min(Number.MAX_SAFE_INTEGER, request.maxSteps * CYCLES_PER_STEP);
     // One batch, no reset between packets: the helper unit's clock and random numbers go
     // on from packet to packet, as the interpreter's host state does. Frames go in through

@@ -56,10 +56,14 @@ function flowOf(slots: readonly Insn[], at: number, localCalls: boolean): Flow {
   }
 }
 
+function flowsOf(slots: readonly Insn[]): Flow[] {
+  const localCalls = slots.some((s) => formOf(s)?.shape === "call" && s.src === 1) || slots.some((s) => formOf(s)?.shape === "callx");
+  return slots.map((_, at) => flowOf(slots, at, localCalls));
+}
+
 /** Registers live on entry to each slot (an lddw's second slot: the same as its first). */
 export function liveIn(slots: readonly Insn[]): number[] {
-  const localCalls = slots.some((s) => formOf(s)?.shape === "call" && s.src === 1) || slots.some((s) => formOf(s)?.shape === "callx");
-  const flows = slots.map((_, at) => flowOf(slots, at, localCalls));
+  const flows = flowsOf(slots);
   const live = new Array<number>(slots.length).fill(0);
   for (let changed = true; changed;) {
     changed = false;
@@ -76,4 +80,14 @@ export function liveIn(slots: readonly Insn[]): number[] {
   }
   for (let at = 1; at < slots.length; at++) if (isLddw(slots[at - 1]!)) live[at] = live[at - 1]!;
   return live;
+}
+
+/**
+ * Registers live after each slot, on every way out of it (`live`: liveIn's answer). An
+ * exit has no successor: what it reads stands for what is live after it (r0, or every
+ * register when the program has local calls), so a pass that walks a block backwards
+ * from its last slot starts from the right set.
+ */
+export function liveOut(slots: readonly Insn[], live: readonly number[]): number[] {
+  return flowsOf(slots).map((fl) => (fl.succ.length === 0 ? fl.use : fl.succ.reduce((m, t) => m | (t < 0 ? ALL_REGS : live[t]!), 0)));
 }

@@ -5,7 +5,7 @@
 // the schedules, to name a fault's original instruction and to print the listing.
 import type { Insn } from "../../../ir/bpf/insn.js";
 import type { RomLayout } from "../programs.js";
-import { schedule, scheduleFigures, scheduleWords, sourceIndex, type Schedule } from "./schedule.js";
+import { schedule, scheduleFigures, scheduleWords, sourceIndex, type Schedule, type SchedPass } from "./schedule.js";
 import { disasmSlot } from "./ext.js";
 import type { DataflowFusion } from "./fuse.js";
 
@@ -22,11 +22,11 @@ export interface BundleRom {
  * program itself). xdp: the ROM runs as XDP, so r1 is the xdp_md pointer on entry to the
  * entry program (only there: a tail-called program gets whatever r1 its caller passed).
  */
-export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean; xdp?: boolean; fusions?: readonly DataflowFusion[]; mapValueSizes?: readonly number[] } = {}): BundleRom {
+export function bundleRom(rom: RomLayout, lanes: number, opts: { fuse?: boolean; xdp?: boolean; fusions?: readonly DataflowFusion[]; mapValueSizes?: readonly number[]; passes?: readonly SchedPass[] } = {}): BundleRom {
   const words: Insn[] = [];
   const schedules: Schedule[] = [];
   const programs = rom.programs.map((p, k) => {
-    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, fuse: opts.fuse, xdp: (opts.xdp ?? false) && k === 0, ...(opts.fusions ? { fusions: opts.fusions } : {}), ...(opts.mapValueSizes ? { mapValueSizes: opts.mapValueSizes } : {}) });
+    const s = schedule(rom.slots.slice(p.base, p.base + p.len), { lanes, fuse: opts.fuse, xdp: (opts.xdp ?? false) && k === 0, ...(opts.fusions ? { fusions: opts.fusions } : {}), ...(opts.mapValueSizes ? { mapValueSizes: opts.mapValueSizes } : {}), ...(opts.passes ? { passes: opts.passes } : {}) });
     schedules.push(s);
     const base = words.length / lanes;
     words.push(...scheduleWords(s));
@@ -59,14 +59,23 @@ export function romFigures(rom: BundleRom): { bundles: number; slots: number; fi
   return total;
 }
 
+/** Static figures as the listing's header says them: bundles, how full they are, BPF instructions per bundle. */
+function figureLine(f: { bundles: number; slots: number; filled: number; instructions: number }): string {
+  const per = (n: number): string => (f.bundles > 0 ? (n / f.bundles).toFixed(2) : "0");
+  return `${f.bundles} bundles, ${f.filled} of ${f.slots} slots filled (${per(f.filled)} a bundle), ${f.instructions} BPF instructions (${per(f.instructions)} a bundle)`;
+}
+
 /**
- * The listing: per program, per bundle its index, then each lane's slot with the original
- * instruction index(es) it carries ("-" an empty slot, "hi" an lddw's second half).
+ * The listing: static figures (the ROM's, then each program's); per program, per bundle
+ * its index, then each lane's slot with the original instruction index(es) it carries
+ * ("-" an empty slot, "hi" an lddw's second half).
  */
 export function romListing(rom: BundleRom): string {
-  const out: string[] = [`; ${rom.lanes} lane(s); bundle: lane slot [original instruction index]`];
+  const out: string[] = [`; ${rom.lanes} lane(s); bundle: lane slot [original instruction index]`, `; ${figureLine(romFigures(rom))}`];
   rom.layout.programs.forEach((p, k) => {
-    out.push(`; program ${p.name} (index ${p.index}): bundles ${p.base}..${p.base + p.len - 1}`);
+    const s = rom.schedules[k]!;
+    const passes = s.passStats ? `; ${s.passStats.webs} value(s) renamed, ${s.passStats.copied} tail(s) copied` : "";
+    out.push(`; program ${p.name} (index ${p.index}): bundles ${p.base}..${p.base + p.len - 1}`, `;   ${figureLine(scheduleFigures(s))}${passes}`);
     rom.schedules[k]!.bundles.forEach((b, i) => {
       const lanes = b.map((slot, lane) => {
         if (!slot) return `${lane}: -`;

@@ -21,7 +21,9 @@ import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
 import { extForm } from "./ext.js";
 import { pointerFacts, provenPacketAccess, provenValueAccess } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
-import { ALL_REGS, liveIn } from "./liveness.js";
+import { ALL_REGS, liveIn, liveOut } from "./liveness.js";
+import { nameDependences, renameRegisters } from "./rename.js";
+import { duplicateTails, isConditionalJump, opTarget } from "./taildup.js";
 import { lanesFor, mayAlias, opInfo, opsOf, type Access, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
@@ -38,6 +40,23 @@ export interface Schedule {
   readonly bundles: readonly Bundle[];
   /** Slots of the original program. */
   readonly length: number;
+  /**
+   * Per bundle, each lane's slot's place in program order within its superblock (-1: empty
+   * or an lddw's second half). Origins give program order too, except for a tail copied
+   * in (taildup.ts), which may come from earlier slots than the code it follows.
+   */
+  readonly order?: readonly (readonly number[])[];
+  /** What the superblock passes did (more than one lane). */
+  readonly passStats?: PassStats;
+}
+
+export interface PassStats {
+  /** Values renamed (rename.ts), and the WAW/WAR pairs in the superblocks before and after. */
+  readonly webs: number;
+  readonly nameDepsBefore: number;
+  readonly nameDepsAfter: number;
+  /** Tails copied (taildup.ts). */
+  readonly copied: number;
 }
 
 export interface ScheduleOptions {
@@ -50,7 +69,13 @@ export interface ScheduleOptions {
   readonly fusions?: readonly DataflowFusion[];
   /** Value bytes of each of the object's maps (by lddw src 1 imm): copies out of map values. */
   readonly mapValueSizes?: readonly number[];
+  /** The superblock passes to run (default: all of them with more than one lane; the bench measures them one by one). */
+  readonly passes?: readonly SchedPass[];
 }
+
+/** rename: register renaming (rename.ts); tail_dup: small tails copied into the superblocks that jump to them (taildup.ts). */
+export type SchedPass = "rename" | "tail_dup";
+export const SCHED_PASSES: readonly SchedPass[] = ["rename", "tail_dup"];
 
 /** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
 function targetOf(at: number, s: Insn): number | undefined {
@@ -336,35 +361,48 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     ...(opts.fusions ? { kinds: new Set(opts.fusions) } : {}),
     valueSize: (m) => opts.mapValueSizes?.[m],
   };
-  const targets = new Set<number>();
-  for (const op of ops) {
-    const t = targetOf(op.origin[0]!, op.insn);
-    if (t !== undefined) targets.add(t);
-  }
+  // Superblocks: a block ending in a conditional jump takes in the block it falls through
+  // to when no jump targets that one; small tails are copied in first (taildup.ts).
+  const passes = new Set(opts.lanes > 1 ? opts.passes ?? SCHED_PASSES : []);
+  // Loads proven in bounds at their own place (lane 1's, ops.ts): a tail's copy is reached
+  // by one of the ways into the original, so the proof holds for the copy too.
+  const prove = provenOps(slots, cx, opts);
+  const bodies = blocks.map((block) => (fuse ? propagateCopies(fuseBlock(block, cx)) : block).map(prove));
+  const firsts = blocks.map((block) => block[0]!.origin[0]!);
+  const dup = passes.has("tail_dup") ? duplicateTails(bodies, firsts) : { blocks: bodies, starts: firsts, copied: 0 };
+  const targets = new Set(dup.blocks.flatMap((b) => b.map(opTarget).filter((t) => t !== undefined)));
   const superblocks: Op[][] = [];
   const starts: number[] = [];
   let joinable = false;
-  const prove = provenOps(slots, cx, opts);
-  for (const block of blocks) {
-    const body = (fuse ? propagateCopies(fuseBlock(block, cx)) : block).map(prove);
-    if (joinable && !targets.has(block[0]!.origin[0]!)) superblocks[superblocks.length - 1]!.push(...body);
+  dup.blocks.forEach((body, k) => {
+    if (joinable && !targets.has(dup.starts[k]!)) superblocks[superblocks.length - 1]!.push(...body);
     else {
       superblocks.push([...body]);
-      starts.push(block[0]!.origin[0]!);
+      starts.push(dup.starts[k]!);
     }
-    const last = block[block.length - 1]!;
-    const shape = formOf(last.insn)?.shape;
-    joinable = opts.lanes > 1 && (shape === "jmp_imm" || shape === "jmp_reg");
-  }
+    joinable = opts.lanes > 1 && isConditionalJump(body[body.length - 1]!);
+  });
   const liveAtTarget = (op: Op): number => {
     const t = targetOf(op.origin[op.origin.length - 1]!, op.insn);
     return t !== undefined && t >= 0 && t < slots.length ? live[t]! : ALL_REGS;
   };
+  const after = passes.size > 0 ? liveOut(slots, live) : [];
   const bundles: Bundle[] = [];
   const startOf = new Map<number, number>();
+  const order: number[][] = [];
+  const stats = { webs: 0, nameDepsBefore: 0, nameDepsAfter: 0, copied: dup.copied };
   for (const [k, block] of superblocks.entries()) {
     startOf.set(starts[k]!, bundles.length);
-    bundles.push(...scheduleBlock(block, opts.lanes, liveAtTarget));
+    const end = block[block.length - 1]!.origin;
+    const renamed = passes.has("rename") ? renameRegisters(block, { liveAtTarget, liveOut: after[end[end.length - 1]!]! }) : { ops: block, webs: 0 };
+    stats.webs += renamed.webs;
+    stats.nameDepsBefore += nameDependences(block);
+    stats.nameDepsAfter += nameDependences(renamed.ops);
+    // each slot's place in its superblock (slots carry their operation's origin array)
+    const seq = new Map(renamed.ops.map((op, i) => [op.origin, i]));
+    const part = scheduleBlock(renamed.ops, opts.lanes, liveAtTarget);
+    bundles.push(...part);
+    order.push(...part.map((b) => b.map((slot) => (slot ? seq.get(slot.origin) ?? -1 : -1))));
   }
   // Re-target jumps and local calls: offsets count bundles from the next bundle.
   const n = bundles.length;
@@ -379,7 +417,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     const viaImm = shape === "ja32" || shape === "call";
     return { ...slot, insn: viaImm ? { ...slot.insn, imm: rel } : { ...slot.insn, off: rel } };
   }));
-  return { lanes: opts.lanes, length: slots.length, bundles: retargeted };
+  return { lanes: opts.lanes, length: slots.length, bundles: retargeted, order, ...(opts.lanes > 1 ? { passStats: stats } : {}) };
 }
 
 /** The ROM words of a schedule: LANES slots per bundle, lane 0 first; empty slots all-zero. */
