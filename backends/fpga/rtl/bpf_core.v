@@ -182,6 +182,17 @@ module bpf_core #(
         frame_pointer = {REGION_STACK, frame, 32'd512};
     endfunction
 
+    // The start cycle (launch): the ROM has read bundle 0 while the engine waited (the fetch
+    // address is 0 while idle and in the cycle a run stops), so the start cycle decodes it,
+    // with the registers' start values (start_reg) for the register file's, and it executes
+    // in the run's first counted cycle (docs/fpga-engine.md, "Measured figures").
+    wire        launch = start && !running;
+    wire [63:0] start_r1 = xdp_mode ? {REGION_CTX, 32'd0} : r1_init;
+    wire [63:0] start_r2 = xdp_mode ? 64'd0 : r2_init;
+    function [63:0] start_reg(input [3:0] r, input [63:0] v1, input [63:0] v2);
+        start_reg = r == 4'd1 ? v1 : r == 4'd2 ? v2 : r == 4'd10 ? frame_pointer(3'd0) : 64'd0;
+    endfunction
+
     // ------------------------------------------------------------------ register file
     // 2 x LANES read ports (decode), LANES write ports (write-back), flip-flops.
     reg [63:0] regs [0:10];
@@ -410,7 +421,7 @@ module bpf_core #(
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
-        if (d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
+        if (launch ? {1'b0, d_pc} >= {1'b0, prog_len} : d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
             dk_kind = K_FELL_OFF;
         end else begin
             case (d_cls)
@@ -1778,7 +1789,7 @@ module bpf_core #(
     wire d_hold = d_valid && !e_accept;
     // ja/ja32 leaving decode: the fetch takes its target at once, so an unconditional jump
     // costs no bubble (conditional jumps resolve in execute: one bubble when taken).
-    wire ja_fetch = d_valid && dk_kind == K_JA && !stop;
+    wire ja_fetch = (d_valid || launch) && dk_kind == K_JA && !stop;
     // A conditional jump whose operands no bundle in flight writes (execute or memory stage,
     // any lane) is resolved in decode on the register file's values (with the write-back
     // bypass, as execute will see them): taken, the fetch takes its target at once, so it
@@ -1804,15 +1815,17 @@ module bpf_core #(
     endgenerate
     wire d_in_flight = writes_reg(dk_ra, x_wv, x_wrd) || writes_reg(dk_ra, fm_v, fm_rd) ||
                        (dk_uses_b && (writes_reg(dk_rb, x_wv, x_wrd) || writes_reg(dk_rb, fm_v, fm_rd)));
-    wire jcc_early = dk_kind == K_JCC && !d_in_flight;
+    wire jcc_early = dk_kind == K_JCC && !d_in_flight && !launch;   // launch: not on the register file
     wire d_taken;
     // jcc_add compares a + imm with b, here as in execute (cond_a)
     bpf_branch_cond decode_cond (.op(dk_op), .is32(dk_is32), .a(dk_jadd ? d_a + dk_imm64 : d_a), .b(dk_use_imm ? dk_imm64 : d_b), .taken(d_taken));
     wire jcc_fetch = d_valid && jcc_early && d_taken && !stop;
 
     always @* begin
-        if (redirect) imem_addr = target;
-        else if (!d_valid) imem_addr = {PC_W{1'b0}};
+        // bundle 0 while idle and as a run stops: the next start finds it decoded (launch)
+        if (stop) imem_addr = {PC_W{1'b0}};
+        else if (redirect) imem_addr = target;
+        else if (!d_valid && !launch) imem_addr = {PC_W{1'b0}};
         else if (d_hold) imem_addr = d_pc;
         else if (ja_fetch || jcc_fetch) imem_addr = dk_target;
         else imem_addr = d_pc + (d_is_lddw && LANES == 1 ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
@@ -1890,7 +1903,8 @@ module bpf_core #(
             cur_base <= {PC_W{1'b0}};
             cur_len <= {PC_W{1'b0}};
             tail_calls <= 6'd0;
-        end else if (!running) begin
+        end else begin
+          if (!running) begin
             if (map_we) begin
                 mt_vsize[map_idx] <= {1'b0, map_wdata[14:0]};
                 mt_hash[map_idx] <= map_wdata[15];
@@ -1915,7 +1929,8 @@ module bpf_core #(
             d_pc <= imem_addr;
             if (start) begin
                 // Registers start at zero, r1/r2 as given, r10 at the top of frame 0.
-                // The ROM has read bundle 0 while idle (imem_addr is 0): it decodes at once.
+                // The ROM has read bundle 0 while idle (imem_addr is 0): the block below
+                // moves it into execute in this cycle (launch), with start_reg's values.
                 running <= 1'b1;
                 d_valid <= 1'b1;
                 done <= 1'b0;
@@ -1928,8 +1943,8 @@ module bpf_core #(
                 depth <= 3'd0;
                 r0 <= 64'd0;
                 for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
-                regs[1] <= xdp_mode ? {REGION_CTX, 32'd0} : r1_init;
-                regs[2] <= xdp_mode ? 64'd0 : r2_init;
+                regs[1] <= start_r1;
+                regs[2] <= start_r2;
                 regs[10] <= frame_pointer(3'd0);
                 xdp <= xdp_mode;
                 pkt_meta <= xdp_mode ? XDP_HEADROOM : 32'd0;
@@ -1977,8 +1992,10 @@ module bpf_core #(
                 lk1 <= 64'd0;
                 lk2 <= 64'd0;
             end
-        end else begin
-            cycles <= cycles + 64'd1;
+          end
+          // running, or the start cycle: bundle 0 enters execute
+          if (running || launch) begin
+            cycles <= launch ? 64'd0 : cycles + 64'd1;
             if (fire) retired <= retired + {56'd0, e_weight};
 
             // write-back (every lane; no two write one register)
@@ -2067,7 +2084,7 @@ module bpf_core #(
 
             // execute
             if (e_accept) begin
-                e_valid <= d_valid && !redirect && !stop;
+                e_valid <= (d_valid || launch) && !redirect && !stop;
                 e_pc <= d_pc;
                 e_kind <= dk_kind;
                 e_alu_sel <= dk_alu_sel;
@@ -2087,8 +2104,8 @@ module bpf_core #(
                 e_rd <= dk_rd;
                 e_writes <= dk_writes;
                 // register read, bypassing the value being written back this cycle
-                e_a <= d_a;
-                e_b <= d_b;
+                e_a <= launch ? start_reg(dk_ra, start_r1, start_r2) : d_a;
+                e_b <= launch ? start_reg(dk_rb, start_r1, start_r2) : d_b;
                 e_early <= jcc_early;
                 e_size <= d_sz;
                 e_signed <= dk_signed;
@@ -2137,6 +2154,7 @@ module bpf_core #(
                 r0 <= ctl || e_exit_imm ? result : arg0;
                 ctl_value_addr <= r_value_addr;
             end
+          end
         end
     end
 
@@ -2248,7 +2266,7 @@ module bpf_core #(
             assign fe_val[64*lk +: 64] = lval;
 
             always @(posedge clk) begin
-                if (rst || !running) begin
+                if (rst || !(running || launch)) begin
                     ev <= 1'b0;
                     mv <= 1'b0;
                     wv <= 1'b0;
@@ -2260,7 +2278,7 @@ module bpf_core #(
                     mrd <= e_lrd;
                     mval <= lval;
                     if (e_accept) begin
-                        ev <= d_valid && !redirect && !stop && used && ok;
+                        ev <= (d_valid || launch) && !redirect && !stop && used && ok;
                         e_sel <= sel;
                         e_ext <= ext_bits;
                         e_aop <= aop;
@@ -2272,8 +2290,8 @@ module bpf_core #(
                         e_lctx <= ctxrd;
                         e_limm <= !x;
                         e_imm <= {{32{imm[31]}}, imm};
-                        e_la <= fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-                        e_lb <= fwd_pick(rb, regs[rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                        e_la <= launch ? start_reg(ra, start_r1, start_r2) : fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                        e_lb <= launch ? start_reg(rb, start_r1, start_r2) : fwd_pick(rb, regs[rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
                     end else begin
                         e_la <= la;
                         e_lb <= lb;
