@@ -98,6 +98,9 @@ module bpf_core #(
     output wire [7:0]           mmem_wbytes,
     output wire [63:0]          mmem_wdata,
     input  wire [63:0]          mmem_rdata,
+    output reg                  mmem_en2,       // the map memory's second read port (8-byte rows): a hash
+    output reg  [MAP_AW-4:0]    mmem_row2,      //   slot's first key word, read beside its meta word
+    input  wire [63:0]          mmem_rdata2,
     // map table (engine idle)
     input  wire                 map_we,
     input  wire [3:0]           map_idx,
@@ -790,7 +793,7 @@ module bpf_core #(
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
     localparam [5:0] MS_CHECK = 6'd0, MS_KEY = 6'd1, MS_KEYD = 6'd2, MS_COPY = 6'd3, MS_WRITE = 6'd4,
-                     MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEYD = 6'd9,   // 8: free
+                     MS_HASH = 6'd5, MS_PMETAD = 6'd7, MS_PKEYD = 6'd9,   // 6, 8: free
                      MS_END = 6'd10, MS_HDR = 6'd11, MS_HDRD = 6'd12, MS_WKEY = 6'd13, MS_WMETA = 6'd14,
                      // LPM tries
                      MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,     // 15: free
@@ -825,7 +828,9 @@ module bpf_core #(
     wire        h_kmore = hk3rd ? 1'b0 : hkw ? h_ksz > 5'd16 : h_ksz > 5'd8;   // another key word follows
     wire [4:0]  h_kwofs = {hk3rd, hkw & !hk3rd, 3'b000};                        // its byte offset: 0, 8, 16
     wire [63:0] h_kmask = h_kwlen >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_kwlen[2:0], 3'b000});
-    wire [63:0] h_fold = hk0 ^ hk1 ^ hk2;
+    // MS_KEYD hashes the key's last word as it arrives (x_rdata_q), the words before it
+    // from hk0/hk1 (hk1, hk2 are zero until theirs arrive); MS_HASH (LPM) the canonical key.
+    wire [63:0] h_fold = ms == MS_KEYD ? (x_rdata_q & h_kmask) ^ (hkw ? hk0 ^ hk1 : 64'd0) : hk0 ^ hk1 ^ hk2;
     wire [31:0] h_f32 = h_fold[31:0] ^ h_fold[63:32];
     wire [31:0] h_mix = h_f32 * 32'h9e37_79b1;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -839,6 +844,11 @@ module bpf_core #(
     wire [19:0] h_home = h_range[51:32];                                        // the key's home slot
     wire [MAP_AW-1:0] h_home_sbase = mt_base[hm][MAP_AW-1:0] + h_hslot[MAP_AW-1:0];
     wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] h_nslot = {19'd0, h_inext} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] h_nsbase = mt_base[hm][MAP_AW-1:0] + h_nslot[MAP_AW-1:0];     // the next slot probed
+    wire [63:0] h_k0mask = h_ksz >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_ksz[2:0], 3'b000});
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = hk3rd ? hk2 : hkw ? hk1 : hk0;
     wire [MAP_AW-1:0] h_hdr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};    // the header word: the next sequence number
@@ -961,6 +971,48 @@ module bpf_core #(
         end
     endtask
 
+    // A hash probe of the slot at sbase: its meta word (the first port) and its key's first
+    // word (the second port, mmem_rdata2) read in one cycle, answered in MS_PMETAD.
+    task probe_read(input [MAP_AW-1:0] sbase);
+        begin
+            mh_hread = 1'b1;
+            mh_dest = sbase + h_mofs[MAP_AW-1:0];
+            mmem_en2 = 1'b1;
+            mmem_row2 = sbase[MAP_AW-1:3] + h_kofs[MAP_AW-1:3];
+            msrc_next = 1'b1;
+            ms_next = MS_PMETAD;
+        end
+    endtask
+    // The probe goes on at the next slot (linear, wrapping), or ends after max_entries slots.
+    task probe_next;
+        if (h_last) ms_next = MS_END;
+        else begin
+            hidx_next = h_inext;
+            hprobe_next = hprobe + 20'd1;
+            probe_read(h_nsbase);
+        end
+    endtask
+    // The key's home slot: the probe starts there.
+    task probe_home;
+        begin
+            hidx_next = h_home;
+            hprobe_next = 20'd0;
+            hfree_v_next = 1'b0;
+            hfound_next = 1'b0;
+            probe_read(h_home_sbase);
+        end
+    endtask
+    // Every key word matched: a lookup answers at once (an LRU lookup restamps first).
+    task probe_found;
+        if (helper_id == 32'd1 && !h_lru) begin
+            fire = 1'b1;
+            result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+        end else begin
+            hfound_next = 1'b1;
+            ms_next = MS_END;
+        end
+    endtask
+
     always @* begin
         fire = 1'b0;
         fault = 1'b0;
@@ -980,6 +1032,8 @@ module bpf_core #(
         mh_xlen = {1'b0, h_vsize};
         mh_write = 1'b0;
         mh_hread = 1'b0;
+        mmem_en2 = 1'b0;
+        mmem_row2 = {(MAP_AW - 3){1'b0}};
         mh_wdata = x_rdata_q;
         mh_dest = mt_base[hm][MAP_AW-1:0] + h_slot[MAP_AW-1:0] + mcnt[MAP_AW-1:0];
         mh_wbytes = h_left >= 16'd8 ? 8'hff : 8'hff >> (4'd8 - h_left[3:0]);
@@ -1220,7 +1274,7 @@ module bpf_core #(
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
-                                end else if (!h_lpm) ms_next = MS_HASH;
+                                end else if (!h_lpm) probe_home;     // hashed as the word arrives
                                 else begin
                                     hk3rd_next = 1'b0;
                                     if (helper_id == 32'd1) begin
@@ -1259,30 +1313,22 @@ module bpf_core #(
                         // Hash maps: linear probing from the home slot over at most
                         // max_entries slots; an empty slot ends the search.
                         // The home slot and, in the same cycle, the read of its meta word.
-                        MS_HASH: begin
-                            hidx_next = h_home;
-                            hprobe_next = 20'd0;
-                            hfree_v_next = 1'b0;
-                            hfound_next = 1'b0;
-                            mh_hread = 1'b1;
-                            mh_dest = h_home_sbase + h_mofs[MAP_AW-1:0];
-                            msrc_next = 1'b1;
-                            ms_next = MS_PMETAD;
-                        end
-                        MS_PMETA: begin
-                            mh_hread = 1'b1;
-                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
-                            msrc_next = 1'b1;
-                            ms_next = MS_PMETAD;
-                        end
+                        // Hash maps: the key hashed as its last word arrives (MS_KEYD; LPM
+                        // tries hash their canonical keys here), the home slot read.
+                        MS_HASH: probe_home;
+                        // A slot's meta word and its key's first word: live and matching,
+                        // the next key word is read or the key is found; else the next slot.
                         MS_PMETAD: begin
                             hkw_next = 1'b0;
                             hk3rd_next = 1'b0;
                             if (x_rdata_q[1:0] == 2'd1) begin
-                                // live: its key's first word is read at once
-                                mh_hread = 1'b1;
-                                mh_dest = h_sbase + h_kofs[MAP_AW-1:0];
-                                ms_next = MS_PKEYD;
+                                if ((mmem_rdata2 & h_k0mask) != hk0) probe_next;
+                                else if (h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;        // word 1 (at 8), compared in MS_PKEYD
+                                    mh_hread = 1'b1;
+                                    mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, 4'd8};
+                                    ms_next = MS_PKEYD;
+                                end else probe_found;
                             end else begin
                                 if (!hfree_v) begin
                                     hfree_v_next = 1'b1;
@@ -1295,35 +1341,20 @@ module bpf_core #(
                                         lbits_next = lbits & ~(129'd1 << l_cur);
                                         ms_next = MS_LSEL;
                                     end else fire = 1'b1;
-                                end else if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
-                                else begin
-                                    hidx_next = h_inext;
-                                    hprobe_next = hprobe + 20'd1;
-                                    ms_next = MS_PMETA;
-                                end
+                                end else if (x_rdata_q[1:0] == 2'd0) ms_next = MS_END;
+                                else probe_next;        // deleted: the key may lie beyond
                             end
                         end
+                        // Key words 1 and 2 (in MS_PKEYD hkw is set: word 1, or 2 with hk3rd).
                         MS_PKEYD: begin
-                            if ((x_rdata_q & h_kmask) != h_kword) begin
-                                if (h_last) ms_next = MS_END;
-                                else begin
-                                    hidx_next = h_inext;
-                                    hprobe_next = hprobe + 20'd1;
-                                    ms_next = MS_PMETA;
-                                end
-                            end else if (h_kmore) begin
-                                // the next key word (at 8, or 16 after word 1), read at once
+                            if ((x_rdata_q & h_kmask) != h_kword) probe_next;
+                            else if (h_kmore) begin
+                                // the next key word (at 16 after word 1), read at once
                                 hkw_next = 1'b1;
                                 hk3rd_next = hkw;
                                 mh_hread = 1'b1;
                                 mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, hkw, !hkw, 3'b000};
-                            end else if (helper_id == 32'd1 && !h_lru) begin
-                                fire = 1'b1;                    // found: a lookup answers at once
-                                result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
-                            end else begin
-                                hfound_next = 1'b1;
-                                ms_next = MS_END;
-                            end
+                            end else probe_found;
                         end
                         MS_END: begin
                             mkey_next = hidx;

@@ -227,6 +227,9 @@ module bpf_engine #(
     wire [7:0]       core_wbytes;
     wire [63:0]      core_wdata;
     wire [63:0]      dmem_rdata;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [63:0]      dmem_rdata2;       // the data memory's second read port is not used
+    /* verilator lint_on UNUSEDSIGNAL */
     bpf_dmem #(.AW(PKT_AW + 1)) dmem (
         .clk(clk),
         .en(busy ? core_en : tx_active ? tx_read : (host_en && !host_map) || (rx_fire && rx_room)),
@@ -234,7 +237,8 @@ module bpf_engine #(
         .addr(busy ? core_addr : tx_active ? {1'b1, tx_read_at[PKT_AW-1:0]} : host_en ? {host_row, 3'b000} : {1'b1, rx_off}),
         .wbytes(busy ? core_wbytes : host_en ? 8'hff : rx_wbytes),
         .wdata(busy ? core_wdata : host_en ? host_wdata : rx_data),
-        .rdata(dmem_rdata)
+        .rdata(dmem_rdata),
+        .en2(1'b0), .row2({(PKT_AW - 2){1'b0}}), .rdata2(dmem_rdata2)
     );
 
     wire                core_men, core_mwe;
@@ -242,6 +246,9 @@ module bpf_engine #(
     wire [7:0]          core_mwbytes;
     wire [63:0]         core_mwdata;
     wire [63:0]         mmem_rdata;
+    wire                core_men2;
+    wire [MAP_AW-4:0]   core_mrow2;
+    wire [63:0]         mmem_rdata2;
     bpf_dmem #(.AW(MAP_AW)) mmem (
         .clk(clk),
         .en(busy ? core_men : host_en && host_map),
@@ -249,7 +256,8 @@ module bpf_engine #(
         .addr(busy ? core_maddr : {host_map_row, 3'b000}),
         .wbytes(busy ? core_mwbytes : 8'hff),
         .wdata(busy ? core_mwdata : host_wdata),
-        .rdata(mmem_rdata)
+        .rdata(mmem_rdata),
+        .en2(core_men2), .row2(core_mrow2), .rdata2(mmem_rdata2)     // the map helpers' second read (bpf_core)
     );
     reg host_map_q;
     always @(posedge clk) if (host_en) host_map_q <= host_map;
@@ -280,6 +288,7 @@ module bpf_engine #(
         .dmem_wdata(core_wdata), .dmem_rdata(dmem_rdata),
         .mmem_en(core_men), .mmem_we(core_mwe), .mmem_addr(core_maddr), .mmem_wbytes(core_mwbytes),
         .mmem_wdata(core_mwdata), .mmem_rdata(mmem_rdata),
+        .mmem_en2(core_men2), .mmem_row2(core_mrow2), .mmem_rdata2(mmem_rdata2),
         .map_we(map_we && !busy), .map_idx(map_idx), .map_wdata(map_wdata),
         .ctl_start(ctl_start && !start), .ctl_op(ctl_op), .ctl_map(ctl_map), .ctl_flags(ctl_flags), .ctl_value_addr(ctl_value_addr),
         .map_kind_we(map_kind_we && !busy), .map_kind(map_kind),
