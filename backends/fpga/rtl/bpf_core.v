@@ -324,6 +324,16 @@ module bpf_core #(
     reg             m_bswap;        // ldx_wide big-endian
     reg             m_six;          // ldx_wide of 6 bytes
     reg             m_map;          // the load reads the map memory
+    // An atomic other than cmpxchg reads in execute and modifies and writes here, in the
+    // memory stage (a fetch's old value forwards as a load's data does); the bundle in
+    // execute keeps off the memories in that cycle (a_hold), so an access after it, of the
+    // same word too, reads the memory as written.
+    reg             m_awr;
+    reg  [PKT_AW:0] m_adaddr;       // the word's address in the data memory, or
+    reg  [MAP_AW-1:0] m_amaddr;     //   in the map memory (m_map)
+    reg             m_a64;
+    reg  [3:0]      m_aop;          // atomic_op[7:4]
+    reg  [63:0]     m_asrc;
     reg  [63:0]     load_value;     // the load's data, aligned and extended (memory stage, below)
     // write-back
     reg             w_valid;
@@ -662,18 +672,19 @@ module bpf_core #(
         ctx_word = ctx_field(offset[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q);
     end
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
-    assign dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
-                               : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
+    wire [PKT_AW:0] x_dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
+                                          : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
+    assign dmem_addr = m_awr ? m_adaddr : x_dmem_addr;
     reg         xh_mask;        // the XDP packet helpers write xh_wbytes
     reg  [7:0]  xh_wbytes;
-    assign dmem_wbytes = xh_mask ? xh_wbytes : e_six ? 8'h3f : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    assign dmem_wbytes = m_awr ? (m_a64 ? 8'hff : 8'h0f) : xh_mask ? xh_wbytes : e_six ? 8'h3f : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
     reg              mh_hread;      // hash probe: read mh_dest
     reg  [MAP_AW-1:0] mh_dest;
     reg  [7:0]       mh_wbytes;
     reg  [63:0]      mh_wdata;
-    assign mmem_addr = (mh_write || mh_hread) ? mh_dest : x_map_addr;
+    assign mmem_addr = m_awr ? m_amaddr : (mh_write || mh_hread) ? mh_dest : x_map_addr;
     assign mmem_wbytes = mh_write ? mh_wbytes : dmem_wbytes;
     assign mmem_wdata = mh_write ? mh_wdata : dmem_wdata;
 
@@ -694,6 +705,21 @@ module bpf_core #(
         endcase
     end
     wire is_cmpxchg = atomic_op == 8'hf1;
+    // the memory stage's atomic (m_awr): the old word is the read issued in execute
+    wire [63:0] m_aword = m_map ? mmem_rdata : dmem_rdata;
+    wire [63:0] m_aold = m_a64 ? m_aword : {32'b0, m_aword[31:0]};
+    reg  [63:0] m_anew;
+    always @* begin
+        case (m_aop)
+            4'h0:    m_anew = m_aold + m_asrc;
+            4'h4:    m_anew = m_aold | m_asrc;
+            4'h5:    m_anew = m_aold & m_asrc;
+            4'ha:    m_anew = m_aold ^ m_asrc;
+            default: m_anew = m_asrc;                   // xchg
+        endcase
+    end
+    // the bundle in execute waits while the memory stage's atomic writes, if it may access memory
+    wire a_hold = m_awr && (e_kind == K_LDX || e_kind == K_ST || e_kind == K_ATOMIC || e_kind == K_CALL);
     wire atomic_store = !is_cmpxchg || old_value == r0_value;
 
     assign helper_id = e_callx ? a[31:0] : e_imm64[31:0];
@@ -1070,7 +1096,7 @@ module bpf_core #(
         ts_next = ts;
         tail_jump = 1'b0;
         redirect_set = 1'b0;
-        if (e_valid) begin
+        if (e_valid && !a_hold) begin
             case (e_kind)
                 K_ALU: begin
                     fire = 1'b1;
@@ -1125,6 +1151,9 @@ module bpf_core #(
                     if (!mem_ok) begin
                         fault = 1'b1;
                         fault_code = ERR_MEM;
+                    end else if (!is_cmpxchg) begin
+                        fire = 1'b1;                // the read; the memory stage writes (m_awr)
+                        dmem_en = 1'b1;
                     end else if (!e_phase) begin
                         // cmpxchg compares with r0 as forwarded (r0_pipe)
                         dmem_en = 1'b1;
@@ -1803,6 +1832,14 @@ module bpf_core #(
             dmem_en = 1'b0;
             dmem_we = 1'b0;
         end
+        // the memory stage's atomic writes (execute is held off the memories: a_hold)
+        if (m_awr) begin
+            dmem_en = !m_map;
+            dmem_we = !m_map;
+            mmem_en = m_map;
+            mmem_we = m_map;
+            dmem_wdata = m_anew;
+        end
     end
 
     wire stop = fault || finish;
@@ -1901,6 +1938,7 @@ module bpf_core #(
             e_valid <= 1'b0;
             e_phase <= 1'b0;
             m_valid <= 1'b0;
+            m_awr <= 1'b0;
             w_valid <= 1'b0;
             depth <= 3'd0;
             r0 <= 64'd0;
@@ -1956,6 +1994,7 @@ module bpf_core #(
             d_valid <= 1'b0;
             e_valid <= 1'b0;
             m_valid <= 1'b0;
+            m_awr <= 1'b0;
             w_valid <= 1'b0;
             d_pc <= imem_addr;
             if (start) begin
@@ -2039,7 +2078,13 @@ module bpf_core #(
             m_valid <= fire && e_writes && !tail_jump;
             m_rd <= e_rd;
             m_result <= result;
-            m_load <= e_kind == K_LDX && !is_ctx;
+            m_load <= (e_kind == K_LDX && !is_ctx) || (e_kind == K_ATOMIC && !is_cmpxchg);
+            m_awr <= fire && e_kind == K_ATOMIC && !is_cmpxchg;
+            m_adaddr <= x_dmem_addr;
+            m_amaddr <= x_map_addr;
+            m_a64 <= atomic64;
+            m_aop <= atomic_op[7:4];
+            m_asrc <= src_value;
             m_size <= e_size;
             m_signed <= e_signed;
             m_bswap <= e_bswap;

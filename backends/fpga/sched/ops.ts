@@ -35,7 +35,7 @@ export interface OpInfo {
   readonly lane0: boolean;
   readonly memory: boolean;
   readonly terminator: Terminator;
-  /** Bundles from this op's issue until its result can be used without a stall: atomics 2, the rest 1 (loads forward from the memory stage). */
+  /** Bundles from this op's issue until its result can be used without a stall: 1 (loads and atomics forward from the memory stage). */
   readonly latency: number;
   /** Slots it takes in its bundle: lddw takes lane 1 too (its second half). */
   readonly width: number;
@@ -93,7 +93,7 @@ export function opInfo(op: Op): OpInfo {
     case "atomic": {
       const fetch = (s.imm & 1) === 1;
       const cmpxchg = (s.imm & 0xff) === 0xf1;
-      return { ...base, reads: cmpxchg ? [s.dst, s.src, 0] : [s.dst, s.src], writes: cmpxchg ? [0] : fetch ? [s.src] : [], memory: true, latency: 2 };
+      return { ...base, reads: cmpxchg ? [s.dst, s.src, 0] : [s.dst, s.src], writes: cmpxchg ? [0] : fetch ? [s.src] : [], memory: true, latency: 1 };
     }
     case "lddw":
       return { ...base, writes: [s.dst], width: 2 };
