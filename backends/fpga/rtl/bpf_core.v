@@ -997,6 +997,27 @@ module bpf_core #(
         end
     endtask
 
+    // The map helpers' writes of whole words into the map memory, one shared step: data at
+    // waddr; map_write_key writes a key-sized run (word 0, and word 1 for keys over 8 bytes:
+    // hkw counts) and then goes on at ret.
+    task map_write(input [MAP_AW-1:0] waddr, input [63:0] data);
+        begin
+            mh_write = 1'b1;
+            mh_dest = waddr;
+            mh_wdata = data;
+            mh_wbytes = 8'hff;
+        end
+    endtask
+    task map_write_key(input [MAP_AW-1:0] waddr, input [63:0] data, input [5:0] ret);
+        begin
+            map_write(waddr, data);
+            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
+            else begin
+                hkw_next = 1'b0;
+                ms_next = ret;
+            end
+        end
+    endtask
     // A hash probe of the slot at sbase: its meta word (the first port) and its key's first
     // word (the second port, mmem_rdata2) read in one cycle, answered in MS_PMETAD.
     task probe_read(input [MAP_AW-1:0] sbase);
@@ -1720,10 +1741,7 @@ module bpf_core #(
                             ms_next = MS_TMW;
                         end
                         MS_TMW: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_move_dst;
-                            mh_wdata = x_rdata_q;
-                            mh_wbytes = 8'hff;
+                            map_write(t_move_dst, x_rdata_q);
                             mcnt_next = h_next[15:0];
                             ms_next = MS_TMV;
                             if (h_next >= t_row_bytes) begin
@@ -1737,37 +1755,14 @@ module bpf_core #(
                         end
                         // The new row at vidx (hidx): value, mask, priority; then the count
                         // and the data (MS_COPY into row mkey).
-                        MS_TW: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_vaddr;
-                            mh_wdata = h_kword;
-                            mh_wbytes = 8'hff;
-                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
-                            else begin
-                                hkw_next = 1'b0;
-                                ms_next = MS_TWM;
-                            end
-                        end
-                        MS_TWM: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_maddr;
-                            mh_wdata = t_mword;
-                            mh_wbytes = 8'hff;
-                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
-                            else ms_next = MS_TWP;
-                        end
+                        MS_TW: map_write_key(t_vaddr, h_kword, MS_TWM);
+                        MS_TWM: map_write_key(t_maddr, t_mword, MS_TWP);
                         MS_TWP: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_paddr;
-                            mh_wdata = {32'd0, hseq};
-                            mh_wbytes = 8'hff;
+                            map_write(t_paddr, {32'd0, hseq});
                             ms_next = MS_TCNT;
                         end
                         MS_TCNT: begin
-                            mh_write = 1'b1;
-                            mh_dest = h_hdr;
-                            mh_wdata = {44'd0, helper_id == 32'd3 ? tn - 20'd1 : tn + 20'd1};
-                            mh_wbytes = 8'hff;
+                            map_write(h_hdr, {44'd0, helper_id == 32'd3 ? tn - 20'd1 : tn + 20'd1});
                             mkey_next = hidx;
                             mcnt_next = 16'd0;
                             if (helper_id == 32'd3) fire = 1'b1;
