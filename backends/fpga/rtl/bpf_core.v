@@ -1031,22 +1031,24 @@ module bpf_core #(
         end
     endtask
     // The probe goes on at the next slot (linear, wrapping), or ends after max_entries slots.
-    task probe_next;
-        if (h_last) ms_next = MS_END;
+    // (The tasks take the wires they need as arguments: an always @* block is sensitive to
+    // what its statements read, not to what the tasks it calls read; Icarus keeps to that.)
+    task probe_next(input last, input [19:0] inext, input [MAP_AW-1:0] nsbase);
+        if (last) ms_next = MS_END;
         else begin
-            hidx_next = h_inext;
+            hidx_next = inext;
             hprobe_next = hprobe + 20'd1;
-            probe_read(h_nsbase);
+            probe_read(nsbase);
         end
     endtask
     // The key's home slot: the probe starts there.
-    task probe_home;
+    task probe_home(input [19:0] home, input [MAP_AW-1:0] home_sbase);
         begin
-            hidx_next = h_home;
+            hidx_next = home;
             hprobe_next = 20'd0;
             hfree_v_next = 1'b0;
             hfound_next = 1'b0;
-            probe_read(h_home_sbase);
+            probe_read(home_sbase);
         end
     endtask
     // Every key word matched: a lookup answers at once (an LRU lookup restamps first).
@@ -1324,7 +1326,7 @@ module bpf_core #(
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
-                                end else if (!h_lpm) probe_home;     // hashed as the word arrives
+                                end else if (!h_lpm) probe_home(h_home, h_home_sbase);     // hashed as the word arrives
                                 else begin
                                     hk3rd_next = 1'b0;
                                     if (helper_id == 32'd1) begin
@@ -1365,14 +1367,14 @@ module bpf_core #(
                         // The home slot and, in the same cycle, the read of its meta word.
                         // Hash maps: the key hashed as its last word arrives (MS_KEYD; LPM
                         // tries hash their canonical keys here), the home slot read.
-                        MS_HASH: probe_home;
+                        MS_HASH: probe_home(h_home, h_home_sbase);
                         // A slot's meta word and its key's first word: live and matching,
                         // the next key word is read or the key is found; else the next slot.
                         MS_PMETAD: begin
                             hkw_next = 1'b0;
                             hk3rd_next = 1'b0;
                             if (x_rdata_q[1:0] == 2'd1) begin
-                                if ((mmem_rdata2 & h_k0mask) != hk0) probe_next;
+                                if ((mmem_rdata2 & h_k0mask) != hk0) probe_next(h_last, h_inext, h_nsbase);
                                 else if (h_ksz > 5'd8) begin
                                     hkw_next = 1'b1;        // word 1 (at 8), compared in MS_PKEYD
                                     mh_hread = 1'b1;
@@ -1392,12 +1394,12 @@ module bpf_core #(
                                         ms_next = MS_LSEL;
                                     end else fire = 1'b1;
                                 end else if (x_rdata_q[1:0] == 2'd0) ms_next = MS_END;
-                                else probe_next;        // deleted: the key may lie beyond
+                                else probe_next(h_last, h_inext, h_nsbase);        // deleted: the key may lie beyond
                             end
                         end
                         // Key words 1 and 2 (in MS_PKEYD hkw is set: word 1, or 2 with hk3rd).
                         MS_PKEYD: begin
-                            if ((x_rdata_q & h_kmask) != h_kword) probe_next;
+                            if ((x_rdata_q & h_kmask) != h_kword) probe_next(h_last, h_inext, h_nsbase);
                             else if (h_kmore) begin
                                 // the next key word (at 16 after word 1), read at once
                                 hkw_next = 1'b1;
