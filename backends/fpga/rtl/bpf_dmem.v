@@ -3,7 +3,8 @@
 // not, is one cycle: byte i of the access lives in bank (addr + i) mod 8, row
 // (addr + i) / 8. Reads are registered (block RAM); a write and a read of the same
 // cycle see the old bytes. A second read port returns one aligned 8-byte row (the map
-// helpers read a hash slot's key word beside its meta word: the block RAMs' other port).
+// helpers read a hash slot's key word beside its meta word; where a block RAM's two ports
+// serve the write and the first read, as in yosys's ECP5 mapping, it is a copy).
 module bpf_dmem #(
     parameter integer AW = 13           // byte address width: 2**AW bytes
 ) (
