@@ -22,6 +22,8 @@ export interface EngineMemory {
   readonly banks: number;
   /** Read ports of each bank (its write port aside). */
   readonly readPorts: 1 | 2;
+  /** Written while running: a block RAM's two ports then serve the write and one read, so a second read port takes a copy. */
+  readonly written?: boolean;
 }
 
 /** The parameters that size the memories (bpf_engine's, as the bundle's top.v sets them). */
@@ -40,10 +42,13 @@ export function engineMemories(p: EngineSizing): EngineMemory[] {
     // fit one true dual-port RAM; more lanes keep lddw in one row and read it once.
     { name: "program ROM", instance: "imem (bpf_imem)", depth: 2 ** p.IMEM_AW, width: 64 * (p.LANES ?? 1), banks: 1, readPorts: (p.LANES ?? 1) === 1 ? 2 : 1 },
     // Stack frames (4 KiB) and the packet buffer in one bpf_dmem of 2**(PKT_AW+1) bytes,
-    // eight byte-wide banks so that any 1-8 byte access at any alignment takes one cycle.
-    { name: "stack and packet buffer", instance: "dmem (bpf_dmem)", depth: 2 ** (p.PKT_AW + 1 - 3), width: 8, banks: 8, readPorts: 1 },
-    // Map values, hash slots and headers: a second bpf_dmem of 2**MAP_AW bytes.
-    { name: "map memory", instance: "mmem (bpf_dmem)", depth: 2 ** (p.MAP_AW - 3), width: 8, banks: 8, readPorts: 1 },
+    // eight byte-wide banks so that any 1-8 byte access at any alignment takes one cycle;
+    // on more lanes a second read port for lane 1's loads.
+    { name: "stack and packet buffer", instance: "dmem (bpf_dmem)", depth: 2 ** (p.PKT_AW + 1 - 3), width: 8, banks: 8, ...((p.LANES ?? 1) > 1 ? { readPorts: 2, written: true } : { readPorts: 1 }) },
+    // Map values, hash slots and headers: a second bpf_dmem of 2**MAP_AW bytes, with a
+    // second read port (a hash probe reads a slot's meta word and key word together; lane
+    // 1's loads of map values).
+    { name: "map memory", instance: "mmem (bpf_dmem)", depth: 2 ** (p.MAP_AW - 3), width: 8, banks: 8, readPorts: 2, written: true },
   ];
 }
 
@@ -74,7 +79,7 @@ export function blocksFor(ram: BlockRam, depth: number, width: number): number {
 /** Blocks of `ram` for a whole memory: every bank, in dual-port mode or copied for a second read port. */
 export function memoryBlocks(ram: BlockRam, m: EngineMemory): number {
   if (m.readPorts === 1) return m.banks * blocksFor(ram, m.depth, m.width);
-  if (ram.dualPortShapes) return m.banks * blocksFor({ ...ram, shapes: ram.dualPortShapes }, m.depth, m.width);
+  if (ram.dualPortShapes && !m.written) return m.banks * blocksFor({ ...ram, shapes: ram.dualPortShapes }, m.depth, m.width);
   return m.banks * 2 * blocksFor(ram, m.depth, m.width);
 }
 

@@ -98,15 +98,16 @@ module bpf_core #(
     output wire [7:0]           mmem_wbytes,
     output wire [63:0]          mmem_wdata,
     input  wire [63:0]          mmem_rdata,
-    // second read ports of the data and map memories: lane 1's loads (LANES > 1)
+    // second read ports of the data and map memories: lane 1's loads (LANES > 1); the map
+    // memory's also serves the map helpers' probes (a slot's key word beside its meta word)
     output wire                 dmem_b_en,
     output wire [PKT_AW:0]      dmem_b_addr,
     output wire                 mmem_b_en,
     output wire [MAP_AW-1:0]    mmem_b_addr,
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [63:0]          dmem_b_rdata,   // LANES = 1: no lane 1
-    input  wire [63:0]          mmem_b_rdata,
     /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [63:0]          mmem_b_rdata,
     // map table (engine idle)
     input  wire                 map_we,
     input  wire [3:0]           map_idx,
@@ -189,6 +190,17 @@ module bpf_core #(
 
     function [63:0] frame_pointer(input [2:0] frame);
         frame_pointer = {REGION_STACK, frame, 32'd512};
+    endfunction
+
+    // The start cycle (launch): the ROM has read bundle 0 while the engine waited (the fetch
+    // address is 0 while idle and in the cycle a run stops), so the start cycle decodes it,
+    // with the registers' start values (start_reg) for the register file's, and it executes
+    // in the run's first counted cycle (docs/fpga-engine.md, "Measured figures").
+    wire        launch = start && !running;
+    wire [63:0] start_r1 = xdp_mode ? {REGION_CTX, 32'd0} : r1_init;
+    wire [63:0] start_r2 = xdp_mode ? 64'd0 : r2_init;
+    function [63:0] start_reg(input [3:0] r, input [63:0] v1, input [63:0] v2);
+        start_reg = r == 4'd1 ? v1 : r == 4'd2 ? v2 : r == 4'd10 ? frame_pointer(3'd0) : 64'd0;
     endfunction
 
     // ------------------------------------------------------------------ register file
@@ -320,6 +332,16 @@ module bpf_core #(
     reg             m_bswap;        // ldx_wide big-endian
     reg             m_six;          // ldx_wide of 6 bytes
     reg             m_map;          // the load reads the map memory
+    // An atomic other than cmpxchg reads in execute and modifies and writes here, in the
+    // memory stage (a fetch's old value forwards as a load's data does); the bundle in
+    // execute keeps off the memories in that cycle (a_hold), so an access after it, of the
+    // same word too, reads the memory as written.
+    reg             m_awr;
+    reg  [PKT_AW:0] m_adaddr;       // the word's address in the data memory, or
+    reg  [MAP_AW-1:0] m_amaddr;     //   in the map memory (m_map)
+    reg             m_a64;
+    reg  [3:0]      m_aop;          // atomic_op[7:4]
+    reg  [63:0]     m_asrc;
     reg  [63:0]     load_value;     // the load's data, aligned and extended (memory stage, below)
     // write-back
     reg             w_valid;
@@ -420,7 +442,7 @@ module bpf_core #(
         dk_imm64 = d_imm_sext;    // RFC 9669 §4.1: imm is sign-extended
         dk_ext_bits = 2'd2;
         dk_target = d_pc + 1'b1 + d_off_sext[PC_W-1:0];
-        if (d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
+        if (launch ? {1'b0, d_pc} >= {1'b0, prog_len} : d_pc < cur_base || {1'b0, d_pc} >= {1'b0, cur_base} + {1'b0, cur_len}) begin
             dk_kind = K_FELL_OFF;
         end else if (LANES > 1 && d_op == 8'd0) begin
             // an empty lane 0 (the bundle is lanes 1..'s: a lane-1 load above a jump);
@@ -662,18 +684,19 @@ module bpf_core #(
         ctx_word = ctx_field(offset[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q);
     end
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
-    assign dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
-                               : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
+    wire [PKT_AW:0] x_dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
+                                          : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
+    assign dmem_addr = m_awr ? m_adaddr : x_dmem_addr;
     reg         xh_mask;        // the XDP packet helpers write xh_wbytes
     reg  [7:0]  xh_wbytes;
-    assign dmem_wbytes = xh_mask ? xh_wbytes : e_six ? 8'h3f : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
+    assign dmem_wbytes = m_awr ? (m_a64 ? 8'hff : 8'h0f) : xh_mask ? xh_wbytes : e_six ? 8'h3f : e_size == 2'd0 ? 8'h0f : e_size == 2'd1 ? 8'h03 : e_size == 2'd2 ? 8'h01 : 8'hff;
     // The map memory: the translated address, or the element being written by update.
     reg              mh_write;
     reg              mh_hread;      // hash probe: read mh_dest
     reg  [MAP_AW-1:0] mh_dest;
     reg  [7:0]       mh_wbytes;
     reg  [63:0]      mh_wdata;
-    assign mmem_addr = (mh_write || mh_hread) ? mh_dest : x_map_addr;
+    assign mmem_addr = m_awr ? m_amaddr : (mh_write || mh_hread) ? mh_dest : x_map_addr;
     assign mmem_wbytes = mh_write ? mh_wbytes : dmem_wbytes;
     assign mmem_wdata = mh_write ? mh_wdata : dmem_wdata;
 
@@ -694,6 +717,22 @@ module bpf_core #(
         endcase
     end
     wire is_cmpxchg = atomic_op == 8'hf1;
+    // the memory stage's atomic (m_awr): the old word is the read issued in execute
+    wire [63:0] m_aword = m_map ? mmem_rdata : dmem_rdata;
+    wire [63:0] m_aold = m_a64 ? m_aword : {32'b0, m_aword[31:0]};
+    reg  [63:0] m_anew;
+    always @* begin
+        case (m_aop)
+            4'h0:    m_anew = m_aold + m_asrc;
+            4'h4:    m_anew = m_aold | m_asrc;
+            4'h5:    m_anew = m_aold & m_asrc;
+            4'ha:    m_anew = m_aold ^ m_asrc;
+            default: m_anew = m_asrc;                   // xchg
+        endcase
+    end
+    // the bundle in execute waits while the memory stage's atomic writes, if it may access memory
+    // (lane 1's load included: it reads in the first cycle the bundle is not held)
+    wire a_hold = m_awr && (e_kind == K_LDX || e_kind == K_ST || e_kind == K_ATOMIC || e_kind == K_CALL || |(fe_v & fe_ld));
     wire atomic_store = !is_cmpxchg || old_value == r0_value;
 
     assign helper_id = e_callx ? a[31:0] : e_imm64[31:0];
@@ -793,7 +832,7 @@ module bpf_core #(
     wire [38:0] h_slot = {19'd0, mkey} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
     localparam [5:0] MS_CHECK = 6'd0, MS_KEY = 6'd1, MS_KEYD = 6'd2, MS_COPY = 6'd3, MS_WRITE = 6'd4,
-                     MS_HASH = 6'd5, MS_PMETA = 6'd6, MS_PMETAD = 6'd7, MS_PKEYD = 6'd9,   // 8: free
+                     MS_HASH = 6'd5, MS_PMETAD = 6'd7, MS_PKEYD = 6'd9,   // 6, 8: free
                      MS_END = 6'd10, MS_HDR = 6'd11, MS_HDRD = 6'd12, MS_WKEY = 6'd13, MS_WMETA = 6'd14,
                      // LPM tries
                      MS_LB1 = 6'd16, MS_LB2 = 6'd17, MS_LSEL = 6'd18,     // 15: free
@@ -828,7 +867,9 @@ module bpf_core #(
     wire        h_kmore = hk3rd ? 1'b0 : hkw ? h_ksz > 5'd16 : h_ksz > 5'd8;   // another key word follows
     wire [4:0]  h_kwofs = {hk3rd, hkw & !hk3rd, 3'b000};                        // its byte offset: 0, 8, 16
     wire [63:0] h_kmask = h_kwlen >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_kwlen[2:0], 3'b000});
-    wire [63:0] h_fold = hk0 ^ hk1 ^ hk2;
+    // MS_KEYD hashes the key's last word as it arrives (x_rdata_q), the words before it
+    // from hk0/hk1 (hk1, hk2 are zero until theirs arrive); MS_HASH (LPM) the canonical key.
+    wire [63:0] h_fold = ms == MS_KEYD ? (x_rdata_q & h_kmask) ^ (hkw ? hk0 ^ hk1 : 64'd0) : hk0 ^ hk1 ^ hk2;
     wire [31:0] h_f32 = h_fold[31:0] ^ h_fold[63:32];
     wire [31:0] h_mix = h_f32 * 32'h9e37_79b1;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -842,6 +883,11 @@ module bpf_core #(
     wire [19:0] h_home = h_range[51:32];                                        // the key's home slot
     wire [MAP_AW-1:0] h_home_sbase = mt_base[hm][MAP_AW-1:0] + h_hslot[MAP_AW-1:0];
     wire [19:0] h_inext = hidx + 20'd1 == mt_max[hm] ? 20'd0 : hidx + 20'd1;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [38:0] h_nslot = {19'd0, h_inext} << mt_shift[hm];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [MAP_AW-1:0] h_nsbase = mt_base[hm][MAP_AW-1:0] + h_nslot[MAP_AW-1:0];     // the next slot probed
+    wire [63:0] h_k0mask = h_ksz >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_ksz[2:0], 3'b000});
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = hk3rd ? hk2 : hkw ? hk1 : hk0;
     wire [MAP_AW-1:0] h_hdr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};    // the header word: the next sequence number
@@ -964,6 +1010,77 @@ module bpf_core #(
         end
     endtask
 
+    // The map helpers' writes of whole words into the map memory, one shared step: data at
+    // waddr; map_write_key writes a key-sized run (word 0, and word 1 for keys over 8 bytes:
+    // hkw counts) and then goes on at ret.
+    task map_write(input [MAP_AW-1:0] waddr, input [63:0] data);
+        begin
+            mh_write = 1'b1;
+            mh_dest = waddr;
+            mh_wdata = data;
+            mh_wbytes = 8'hff;
+        end
+    endtask
+    task map_write_key(input [MAP_AW-1:0] waddr, input [63:0] data, input [5:0] ret);
+        begin
+            map_write(waddr, data);
+            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
+            else begin
+                hkw_next = 1'b0;
+                ms_next = ret;
+            end
+        end
+    endtask
+    // The map memory's second read port, as the map helpers use it (8-byte rows). Lane 1's
+    // loads use it too, but only in a bundle's first cycle in execute, before a helper call
+    // of the same bundle starts, and lane 1 keeps the word it read (lanes, below).
+    reg               mmem_en2;
+    reg  [MAP_AW-4:0] mmem_row2;
+    wire [63:0]       mmem_rdata2 = mmem_b_rdata;
+    // A hash probe of the slot at sbase: its meta word (the first port) and its key's first
+    // word (the second port, mmem_rdata2) read in one cycle, answered in MS_PMETAD.
+    task probe_read(input [MAP_AW-1:0] sbase);
+        begin
+            mh_hread = 1'b1;
+            mh_dest = sbase + h_mofs[MAP_AW-1:0];
+            mmem_en2 = 1'b1;
+            mmem_row2 = sbase[MAP_AW-1:3] + h_kofs[MAP_AW-1:3];
+            msrc_next = 1'b1;
+            ms_next = MS_PMETAD;
+        end
+    endtask
+    // The probe goes on at the next slot (linear, wrapping), or ends after max_entries slots.
+    // (The tasks take the wires they need as arguments: an always @* block is sensitive to
+    // what its statements read, not to what the tasks it calls read; Icarus keeps to that.)
+    task probe_next(input last, input [19:0] inext, input [MAP_AW-1:0] nsbase);
+        if (last) ms_next = MS_END;
+        else begin
+            hidx_next = inext;
+            hprobe_next = hprobe + 20'd1;
+            probe_read(nsbase);
+        end
+    endtask
+    // The key's home slot: the probe starts there.
+    task probe_home(input [19:0] home, input [MAP_AW-1:0] home_sbase);
+        begin
+            hidx_next = home;
+            hprobe_next = 20'd0;
+            hfree_v_next = 1'b0;
+            hfound_next = 1'b0;
+            probe_read(home_sbase);
+        end
+    endtask
+    // Every key word matched: a lookup answers at once (an LRU lookup restamps first).
+    task probe_found;
+        if (helper_id == 32'd1 && !h_lru) begin
+            fire = 1'b1;
+            result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
+        end else begin
+            hfound_next = 1'b1;
+            ms_next = MS_END;
+        end
+    endtask
+
     always @* begin
         fire = 1'b0;
         fault = 1'b0;
@@ -983,6 +1100,8 @@ module bpf_core #(
         mh_xlen = {1'b0, h_vsize};
         mh_write = 1'b0;
         mh_hread = 1'b0;
+        mmem_en2 = 1'b0;
+        mmem_row2 = {(MAP_AW - 3){1'b0}};
         mh_wdata = x_rdata_q;
         mh_dest = mt_base[hm][MAP_AW-1:0] + h_slot[MAP_AW-1:0] + mcnt[MAP_AW-1:0];
         mh_wbytes = h_left >= 16'd8 ? 8'hff : 8'hff >> (4'd8 - h_left[3:0]);
@@ -1019,7 +1138,7 @@ module bpf_core #(
         ts_next = ts;
         tail_jump = 1'b0;
         redirect_set = 1'b0;
-        if (e_valid) begin
+        if (e_valid && !a_hold) begin
             case (e_kind)
                 K_ALU: begin
                     fire = 1'b1;
@@ -1074,6 +1193,9 @@ module bpf_core #(
                     if (!mem_ok) begin
                         fault = 1'b1;
                         fault_code = ERR_MEM;
+                    end else if (!is_cmpxchg) begin
+                        fire = 1'b1;                // the read; the memory stage writes (m_awr)
+                        dmem_en = 1'b1;
                     end else if (!e_phase) begin
                         // cmpxchg compares with r0 as forwarded (r0_pipe)
                         dmem_en = 1'b1;
@@ -1223,7 +1345,7 @@ module bpf_core #(
                                 else if (helper_id == 32'd2 && h_flags > 32'd2) begin
                                     fire = 1'b1;
                                     result = -64'd22;               // -EINVAL: BPF_F_LOCK and beyond
-                                end else if (!h_lpm) ms_next = MS_HASH;
+                                end else if (!h_lpm) probe_home(h_home, h_home_sbase);     // hashed as the word arrives
                                 else begin
                                     hk3rd_next = 1'b0;
                                     if (helper_id == 32'd1) begin
@@ -1262,30 +1384,22 @@ module bpf_core #(
                         // Hash maps: linear probing from the home slot over at most
                         // max_entries slots; an empty slot ends the search.
                         // The home slot and, in the same cycle, the read of its meta word.
-                        MS_HASH: begin
-                            hidx_next = h_home;
-                            hprobe_next = 20'd0;
-                            hfree_v_next = 1'b0;
-                            hfound_next = 1'b0;
-                            mh_hread = 1'b1;
-                            mh_dest = h_home_sbase + h_mofs[MAP_AW-1:0];
-                            msrc_next = 1'b1;
-                            ms_next = MS_PMETAD;
-                        end
-                        MS_PMETA: begin
-                            mh_hread = 1'b1;
-                            mh_dest = h_sbase + h_mofs[MAP_AW-1:0];
-                            msrc_next = 1'b1;
-                            ms_next = MS_PMETAD;
-                        end
+                        // Hash maps: the key hashed as its last word arrives (MS_KEYD; LPM
+                        // tries hash their canonical keys here), the home slot read.
+                        MS_HASH: probe_home(h_home, h_home_sbase);
+                        // A slot's meta word and its key's first word: live and matching,
+                        // the next key word is read or the key is found; else the next slot.
                         MS_PMETAD: begin
                             hkw_next = 1'b0;
                             hk3rd_next = 1'b0;
                             if (x_rdata_q[1:0] == 2'd1) begin
-                                // live: its key's first word is read at once
-                                mh_hread = 1'b1;
-                                mh_dest = h_sbase + h_kofs[MAP_AW-1:0];
-                                ms_next = MS_PKEYD;
+                                if ((mmem_rdata2 & h_k0mask) != hk0) probe_next(h_last, h_inext, h_nsbase);
+                                else if (h_ksz > 5'd8) begin
+                                    hkw_next = 1'b1;        // word 1 (at 8), compared in MS_PKEYD
+                                    mh_hread = 1'b1;
+                                    mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 4){1'b0}}, 4'd8};
+                                    ms_next = MS_PKEYD;
+                                end else probe_found;
                             end else begin
                                 if (!hfree_v) begin
                                     hfree_v_next = 1'b1;
@@ -1298,35 +1412,20 @@ module bpf_core #(
                                         lbits_next = lbits & ~(129'd1 << l_cur);
                                         ms_next = MS_LSEL;
                                     end else fire = 1'b1;
-                                end else if (x_rdata_q[1:0] == 2'd0 || h_last) ms_next = MS_END;
-                                else begin
-                                    hidx_next = h_inext;
-                                    hprobe_next = hprobe + 20'd1;
-                                    ms_next = MS_PMETA;
-                                end
+                                end else if (x_rdata_q[1:0] == 2'd0) ms_next = MS_END;
+                                else probe_next(h_last, h_inext, h_nsbase);        // deleted: the key may lie beyond
                             end
                         end
+                        // Key words 1 and 2 (in MS_PKEYD hkw is set: word 1, or 2 with hk3rd).
                         MS_PKEYD: begin
-                            if ((x_rdata_q & h_kmask) != h_kword) begin
-                                if (h_last) ms_next = MS_END;
-                                else begin
-                                    hidx_next = h_inext;
-                                    hprobe_next = hprobe + 20'd1;
-                                    ms_next = MS_PMETA;
-                                end
-                            end else if (h_kmore) begin
-                                // the next key word (at 8, or 16 after word 1), read at once
+                            if ((x_rdata_q & h_kmask) != h_kword) probe_next(h_last, h_inext, h_nsbase);
+                            else if (h_kmore) begin
+                                // the next key word (at 16 after word 1), read at once
                                 hkw_next = 1'b1;
                                 hk3rd_next = hkw;
                                 mh_hread = 1'b1;
                                 mh_dest = h_sbase + h_kofs[MAP_AW-1:0] + {{(MAP_AW - 5){1'b0}}, hkw, !hkw, 3'b000};
-                            end else if (helper_id == 32'd1 && !h_lru) begin
-                                fire = 1'b1;                    // found: a lookup answers at once
-                                result = {REGION_MAPV, hm, 4'd0, hidx, 32'd0};
-                            end else begin
-                                hfound_next = 1'b1;
-                                ms_next = MS_END;
-                            end
+                            end else probe_found;
                         end
                         MS_END: begin
                             mkey_next = hidx;
@@ -1663,10 +1762,7 @@ module bpf_core #(
                             ms_next = MS_TMW;
                         end
                         MS_TMW: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_move_dst;
-                            mh_wdata = x_rdata_q;
-                            mh_wbytes = 8'hff;
+                            map_write(t_move_dst, x_rdata_q);
                             mcnt_next = h_next[15:0];
                             ms_next = MS_TMV;
                             if (h_next >= t_row_bytes) begin
@@ -1680,37 +1776,14 @@ module bpf_core #(
                         end
                         // The new row at vidx (hidx): value, mask, priority; then the count
                         // and the data (MS_COPY into row mkey).
-                        MS_TW: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_vaddr;
-                            mh_wdata = h_kword;
-                            mh_wbytes = 8'hff;
-                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
-                            else begin
-                                hkw_next = 1'b0;
-                                ms_next = MS_TWM;
-                            end
-                        end
-                        MS_TWM: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_maddr;
-                            mh_wdata = t_mword;
-                            mh_wbytes = 8'hff;
-                            if (!hkw && h_ksz > 5'd8) hkw_next = 1'b1;
-                            else ms_next = MS_TWP;
-                        end
+                        MS_TW: map_write_key(t_vaddr, h_kword, MS_TWM);
+                        MS_TWM: map_write_key(t_maddr, t_mword, MS_TWP);
                         MS_TWP: begin
-                            mh_write = 1'b1;
-                            mh_dest = t_paddr;
-                            mh_wdata = {32'd0, hseq};
-                            mh_wbytes = 8'hff;
+                            map_write(t_paddr, {32'd0, hseq});
                             ms_next = MS_TCNT;
                         end
                         MS_TCNT: begin
-                            mh_write = 1'b1;
-                            mh_dest = h_hdr;
-                            mh_wdata = {44'd0, helper_id == 32'd3 ? tn - 20'd1 : tn + 20'd1};
-                            mh_wbytes = 8'hff;
+                            map_write(h_hdr, {44'd0, helper_id == 32'd3 ? tn - 20'd1 : tn + 20'd1});
                             mkey_next = hidx;
                             mcnt_next = 16'd0;
                             if (helper_id == 32'd3) fire = 1'b1;
@@ -1775,6 +1848,14 @@ module bpf_core #(
             dmem_en = 1'b0;
             dmem_we = 1'b0;
         end
+        // the memory stage's atomic writes (execute is held off the memories: a_hold)
+        if (m_awr) begin
+            dmem_en = !m_map;
+            dmem_we = !m_map;
+            mmem_en = m_map;
+            mmem_we = m_map;
+            dmem_wdata = m_anew;
+        end
     end
 
     wire stop = fault || finish;
@@ -1792,7 +1873,7 @@ module bpf_core #(
     wire d_hold = d_valid && !e_accept;
     // ja/ja32 leaving decode: the fetch takes its target at once, so an unconditional jump
     // costs no bubble (conditional jumps resolve in execute: one bubble when taken).
-    wire ja_fetch = d_valid && dk_kind == K_JA && !stop;
+    wire ja_fetch = (d_valid || launch) && dk_kind == K_JA && !stop;
     // A conditional jump whose operands no bundle in flight writes (execute or memory stage,
     // any lane) is resolved in decode on the register file's values (with the write-back
     // bypass, as execute will see them): taken, the fetch takes its target at once, so it
@@ -1818,15 +1899,17 @@ module bpf_core #(
     endgenerate
     wire d_in_flight = writes_reg(dk_ra, x_wv, x_wrd) || writes_reg(dk_ra, fm_v, fm_rd) ||
                        (dk_uses_b && (writes_reg(dk_rb, x_wv, x_wrd) || writes_reg(dk_rb, fm_v, fm_rd)));
-    wire jcc_early = dk_kind == K_JCC && !d_in_flight;
+    wire jcc_early = dk_kind == K_JCC && !d_in_flight && !launch;   // launch: not on the register file
     wire d_taken;
     // jcc_add compares a + imm with b, here as in execute (cond_a)
     bpf_branch_cond decode_cond (.op(dk_op), .is32(dk_is32), .a(dk_jadd ? d_a + dk_imm64 : d_a), .b(dk_use_imm ? dk_imm64 : d_b), .taken(d_taken));
     wire jcc_fetch = d_valid && jcc_early && d_taken && !stop;
 
     always @* begin
-        if (redirect) imem_addr = target;
-        else if (!d_valid) imem_addr = {PC_W{1'b0}};
+        // bundle 0 while idle and as a run stops: the next start finds it decoded (launch)
+        if (stop) imem_addr = {PC_W{1'b0}};
+        else if (redirect) imem_addr = target;
+        else if (!d_valid && !launch) imem_addr = {PC_W{1'b0}};
         else if (d_hold) imem_addr = d_pc;
         else if (ja_fetch || jcc_fetch) imem_addr = dk_target;
         else imem_addr = d_pc + (d_is_lddw && LANES == 1 ? {{(PC_W - 2){1'b0}}, 2'd2} : {{(PC_W - 1){1'b0}}, 1'b1});
@@ -1876,6 +1959,7 @@ module bpf_core #(
             e_valid <= 1'b0;
             e_phase <= 1'b0;
             m_valid <= 1'b0;
+            m_awr <= 1'b0;
             w_valid <= 1'b0;
             depth <= 3'd0;
             r0 <= 64'd0;
@@ -1909,7 +1993,8 @@ module bpf_core #(
             cur_base <= {PC_W{1'b0}};
             cur_len <= {PC_W{1'b0}};
             tail_calls <= 6'd0;
-        end else if (!running) begin
+        end else begin
+          if (!running) begin
             if (map_we) begin
                 mt_vsize[map_idx] <= {1'b0, map_wdata[14:0]};
                 mt_hash[map_idx] <= map_wdata[15];
@@ -1930,11 +2015,13 @@ module bpf_core #(
             d_valid <= 1'b0;
             e_valid <= 1'b0;
             m_valid <= 1'b0;
+            m_awr <= 1'b0;
             w_valid <= 1'b0;
             d_pc <= imem_addr;
             if (start) begin
                 // Registers start at zero, r1/r2 as given, r10 at the top of frame 0.
-                // The ROM has read bundle 0 while idle (imem_addr is 0): it decodes at once.
+                // The ROM has read bundle 0 while idle (imem_addr is 0): the block below
+                // moves it into execute in this cycle (launch), with start_reg's values.
                 running <= 1'b1;
                 d_valid <= 1'b1;
                 done <= 1'b0;
@@ -1947,8 +2034,8 @@ module bpf_core #(
                 depth <= 3'd0;
                 r0 <= 64'd0;
                 for (i = 0; i <= 10; i = i + 1) regs[i] <= 64'd0;
-                regs[1] <= xdp_mode ? {REGION_CTX, 32'd0} : r1_init;
-                regs[2] <= xdp_mode ? 64'd0 : r2_init;
+                regs[1] <= start_r1;
+                regs[2] <= start_r2;
                 regs[10] <= frame_pointer(3'd0);
                 xdp <= xdp_mode;
                 pkt_meta <= xdp_mode ? XDP_HEADROOM : 32'd0;
@@ -1996,8 +2083,10 @@ module bpf_core #(
                 lk1 <= 64'd0;
                 lk2 <= 64'd0;
             end
-        end else begin
-            cycles <= cycles + 64'd1;
+          end
+          // running, or the start cycle: bundle 0 enters execute
+          if (running || launch) begin
+            cycles <= launch ? 64'd0 : cycles + 64'd1;
             if (fire) retired <= retired + {56'd0, e_weight};
 
             // write-back (every lane; no two write one register)
@@ -2010,7 +2099,13 @@ module bpf_core #(
             m_valid <= fire && e_writes && !tail_jump;
             m_rd <= e_rd;
             m_result <= result;
-            m_load <= e_kind == K_LDX && !is_ctx;
+            m_load <= (e_kind == K_LDX && !is_ctx) || (e_kind == K_ATOMIC && !is_cmpxchg);
+            m_awr <= fire && e_kind == K_ATOMIC && !is_cmpxchg;
+            m_adaddr <= x_dmem_addr;
+            m_amaddr <= x_map_addr;
+            m_a64 <= atomic64;
+            m_aop <= atomic_op[7:4];
+            m_asrc <= src_value;
             m_size <= e_size;
             m_signed <= e_signed;
             m_bswap <= e_bswap;
@@ -2086,7 +2181,7 @@ module bpf_core #(
 
             // execute
             if (e_accept) begin
-                e_valid <= d_valid && !redirect && !stop;
+                e_valid <= (d_valid || launch) && !redirect && !stop;
                 e_pc <= d_pc;
                 e_kind <= dk_kind;
                 e_alu_sel <= dk_alu_sel;
@@ -2106,8 +2201,8 @@ module bpf_core #(
                 e_rd <= dk_rd;
                 e_writes <= dk_writes;
                 // register read, bypassing the value being written back this cycle
-                e_a <= d_a;
-                e_b <= d_b;
+                e_a <= launch ? start_reg(dk_ra, start_r1, start_r2) : d_a;
+                e_b <= launch ? start_reg(dk_rb, start_r1, start_r2) : d_b;
                 e_early <= jcc_early;
                 e_size <= d_sz;
                 e_signed <= dk_signed;
@@ -2156,6 +2251,7 @@ module bpf_core #(
                 r0 <= ctl || e_exit_imm ? result : arg0;
                 ctl_value_addr <= r_value_addr;
             end
+          end
         end
     end
 
@@ -2189,8 +2285,8 @@ module bpf_core #(
         if (LANES == 1) begin : no_port_b
             assign dmem_b_en = 1'b0;
             assign dmem_b_addr = {(PKT_AW + 1){1'b0}};
-            assign mmem_b_en = 1'b0;
-            assign mmem_b_addr = {MAP_AW{1'b0}};
+            assign mmem_b_en = mmem_en2;
+            assign mmem_b_addr = {mmem_row2, 3'b000};
         end
     endgenerate
     assign fe_val[63:0] = 64'd0;
@@ -2272,7 +2368,9 @@ module bpf_core #(
             // ---------------------------------------------------------- execute
             reg         ev;
             /* verilator lint_off UNUSEDSIGNAL */
-            reg         e_new;          // the bundle's first cycle in execute (lane 1 reads then)
+            reg         l_read;         // lane 1's read for the bundle in execute is issued
+            reg         l_got;          // ... it was issued last cycle: its word is on the port
+            reg  [63:0] lq;             // ... the word, kept while the bundle stays in execute
             /* verilator lint_on UNUSEDSIGNAL */
             reg         e_lld, e_lsgn, e_lbswap, e_lsix, e_lk;
             reg  [1:0]  e_lsz;
@@ -2301,13 +2399,17 @@ module bpf_core #(
             wire        l_map = lr[31:28] == REGION_MAPV;
             wire [3:0]  lm = lr[27:24];
             wire [38:0] l_slot = {15'd0, lr[23:0]} << mt_shift[lm];
+            // issued in the first cycle the bundle is in execute and not held by an atomic's
+            // write (a_hold), so before a helper call in lane 0 starts; the word is kept
+            // (lq): the map helpers' probes use the map memory's second port after it
+            wire        l_issue = ev && e_lld && !l_read && !a_hold;
             /* verilator lint_on UNUSEDSIGNAL */
             if (LOADS) begin : port_b
-                assign dmem_b_en = ev && e_lld && e_new && !l_map;
+                assign dmem_b_en = l_issue && !l_map;
                 assign dmem_b_addr = lr == REGION_INPUT ? {1'b1, lo[PKT_AW-1:0]}
                                                         : {1'b0, {(PKT_AW - 12){1'b0}}, lr[2:0], lo[8:0]};
-                assign mmem_b_en = ev && e_lld && e_new && l_map;
-                assign mmem_b_addr = mt_base[lm][MAP_AW-1:0] + l_slot[MAP_AW-1:0] + lo[MAP_AW-1:0];
+                assign mmem_b_en = (l_issue && l_map) || mmem_en2;
+                assign mmem_b_addr = mmem_en2 ? {mmem_row2, 3'b000} : mt_base[lm][MAP_AW-1:0] + l_slot[MAP_AW-1:0] + lo[MAP_AW-1:0];
             end
 
             // ---------------------------------------------------------- memory, write-back
@@ -2316,7 +2418,8 @@ module bpf_core #(
             reg  [63:0] mval, wval;
             reg         ml, ml_map, ml_sgn, ml_bswap, ml_six;
             reg  [1:0]  ml_sz;
-            wire [63:0] ml_val = align_load(ml_map ? mmem_b_rdata : dmem_b_rdata, ml_sz, ml_sgn, ml_bswap, ml_six);
+            wire [63:0] lport = ml_map ? mmem_b_rdata : dmem_b_rdata;
+            wire [63:0] ml_val = align_load(l_got ? lport : lq, ml_sz, ml_sgn, ml_bswap, ml_six);
             wire [63:0] m_out = ml ? ml_val : mval;
             assign fm_v[lk] = mv;
             assign fm_rd[4*lk +: 4] = mrd;
@@ -2333,10 +2436,12 @@ module bpf_core #(
             assign fe_val[64*lk +: 64] = lval;
 
             always @(posedge clk) begin
-                if (rst || !running) begin
+                if (rst || !(running || launch)) begin
                     ev <= 1'b0;
                     mv <= 1'b0;
                     wv <= 1'b0;
+                    l_read <= 1'b0;
+                    l_got <= 1'b0;
                 end else begin
                     wv <= mv && !fault;
                     wrd <= mrd;
@@ -2350,9 +2455,11 @@ module bpf_core #(
                     ml_bswap <= e_lbswap;
                     ml_six <= e_lsix;
                     ml_sz <= e_lsz;
-                    e_new <= e_accept;
+                    l_read <= !e_accept && (l_read || l_issue);
+                    l_got <= l_issue;
+                    if (l_got) lq <= lport;
                     if (e_accept) begin
-                        ev <= d_valid && !redirect && !stop && used && ok;
+                        ev <= (d_valid || launch) && !redirect && !stop && used && ok;
                         e_lld <= ld;
                         e_lk <= konst;
                         e_lsgn <= mode == 3'd4;
@@ -2371,8 +2478,8 @@ module bpf_core #(
                         e_lctx <= ctxrd;
                         e_limm <= !x;
                         e_imm <= !konst ? {{32{imm[31]}}, imm} : src == 4'd1 ? {32'h100 + imm, 32'd0} : {hi, imm};
-                        e_la <= fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
-                        e_lb <= fwd_pick(rb, regs[rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                        e_la <= launch ? start_reg(ra, start_r1, start_r2) : fwd_pick(ra, regs[ra], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
+                        e_lb <= launch ? start_reg(rb, start_r1, start_r2) : fwd_pick(rb, regs[rb], {LANES{1'b0}}, fm_rd, fm_val, fw_v, fw_rd, fw_val);
                     end else begin
                         e_la <= la;
                         e_lb <= lb;

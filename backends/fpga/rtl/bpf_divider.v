@@ -1,6 +1,7 @@
 // bpf_divider: signed and unsigned 64- and 32-bit division and modulo, STEPS quotient
 // bits per cycle (restoring division on magnitudes, STEPS steps chained in one cycle,
-// then the signs fixed up): 32 / STEPS cycles for 32 bits, 64 / STEPS for 64. Division by zero
+// then the signs fixed up): 32 / STEPS cycles for 32 bits, 64 / STEPS for 64, the results
+// answered in the cycle of the last steps (done is combinational). Division by zero
 // never reaches it: bpf_core answers those at once (RFC 9669 §4.1: x/0 = 0, x%0 = x).
 // Signed division truncates toward zero and the remainder takes the dividend's sign
 // (C semantics); INT_MIN / -1 wraps to INT_MIN because |INT_MIN| negated is INT_MIN.
@@ -14,7 +15,7 @@ module bpf_divider #(
     input  wire        is_signed,
     input  wire [63:0] a,           // dividend
     input  wire [63:0] b,           // divisor, nonzero
-    output reg         done,        // one-cycle strobe: quotient and remainder are valid
+    output wire        done,        // the last steps run this cycle: quotient and remainder are valid
     output wire [63:0] quotient,    // 32-bit results are zero-extended
     output wire [63:0] remainder
 );
@@ -55,7 +56,6 @@ module bpf_divider #(
     always @(posedge clk) begin
         if (rst) begin
             busy <= 1'b0;
-            done <= 1'b0;
             count <= 7'd0;
             quo <= 64'd0;
             rem <= 64'd0;
@@ -64,7 +64,6 @@ module bpf_divider #(
             neg_rem <= 1'b0;
             wide <= 1'b0;
         end else begin
-            done <= 1'b0;
             if (start) begin
                 busy <= 1'b1;
                 // A 32-bit dividend starts in the upper half so its top bit shifts out first.
@@ -79,16 +78,15 @@ module bpf_divider #(
                 rem <= rem_next;
                 quo <= quo_next;
                 count <= count - STEP;
-                if (count == STEP) begin
-                    busy <= 1'b0;
-                    done <= 1'b1;
-                end
+                if (count == STEP) busy <= 1'b0;
             end
         end
     end
 
-    wire [63:0] q_signed = neg_quo ? 64'd0 - quo : quo;
-    wire [63:0] r_signed = neg_rem ? 64'd0 - rem : rem;
+    // answered from the last steps' outputs, a cycle before they would be registered
+    assign done = busy && count == STEP;
+    wire [63:0] q_signed = neg_quo ? 64'd0 - quo_next : quo_next;
+    wire [63:0] r_signed = neg_rem ? 64'd0 - rem_next : rem_next;
     assign quotient  = wide ? q_signed : {32'b0, q_signed[31:0]};
     assign remainder = wide ? r_signed : {32'b0, r_signed[31:0]};
 endmodule

@@ -3,8 +3,10 @@
 // not, is one cycle: byte i of the access lives in bank (addr + i) mod 8, row
 // (addr + i) / 8. Reads are registered (block RAM); a write and a read of the same
 // cycle see the old bytes. Port B reads only (lane 1's loads, docs/fpga-engine.md,
-// "Lanes"): each bank is then a simple dual-port RAM (one write/read port, one read
-// port), which block RAMs are. The engine never reads an address on port B in the
+// "Lanes"; in the map memory also the map helpers' probes, a hash slot's key word beside
+// its meta word): each bank is then a simple dual-port RAM (one write/read port, one read
+// port), which block RAMs are (where a block RAM's two ports serve the write and the first
+// read, as in yosys's ECP5 mapping, port B is a copy). The engine never reads an address on port B in the
 // cycle port A writes it (the scheduler keeps such a load out of a store's bundle):
 // what a block RAM returns then differs between vendors.
 module bpf_dmem #(

@@ -89,7 +89,7 @@ export interface OpInfo {
   readonly unit: Unit;
   readonly memory: boolean;
   readonly terminator: Terminator;
-  /** Bundles from this op's issue until its result can be used without a stall: atomics 2, the rest 1 (loads forward from the memory stage). */
+  /** Bundles from this op's issue until its result can be used without a stall: 1 (loads and atomics forward from the memory stage). */
   readonly latency: number;
   /** Slots it takes in its bundle: lddw takes lane 1 too (its second half). */
   readonly width: number;
@@ -155,7 +155,7 @@ function opInfoOf(op: Op): BaseInfo {
     case "atomic": {
       const fetch = (s.imm & 1) === 1;
       const cmpxchg = (s.imm & 0xff) === 0xf1;
-      return { ...base, reads: cmpxchg ? [s.dst, s.src, 0] : [s.dst, s.src], writes: cmpxchg ? [0] : fetch ? [s.src] : [], memory: true, latency: 2 };
+      return { ...base, reads: cmpxchg ? [s.dst, s.src, 0] : [s.dst, s.src], writes: cmpxchg ? [0] : fetch ? [s.src] : [], memory: true, latency: 1 };
     }
     case "lddw":
       // a constant, or a handle proven to name one of the object's maps (lane 0 checks it)
