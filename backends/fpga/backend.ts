@@ -67,29 +67,25 @@ export function engineLanes(): number {
   return Number(v);
 }
 
+/** A comma list of `names` (or "none") from environment variable `name`; undefined when unset: all of them. */
+function pickedFromEnv<T extends string>(name: string, names: readonly T[]): readonly T[] | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === "") return undefined;
+  const picked = v === "none" ? [] : v.split(",");
+  const bad = picked.find((k) => !(names as readonly string[]).includes(k));
+  if (bad !== undefined) return fail("cli-usage", {}, [`${name}=${v}: ${bad} is not one of ${names.join(", ")} (or none)`]);
+  return picked as T[];
+}
+
 /**
  * The dataflow fusions the scheduler makes (sched/fuse.ts): all by default;
  * BPFOFF_FPGA_FUSIONS (a comma list of ctx_read, ldx_wide, jcc_add, copy_wide, or "none") picks some,
  * so that the bench measures each extension on its own.
  */
-export function engineFusions(): readonly DataflowFusion[] | undefined {
-  const v = process.env["BPFOFF_FPGA_FUSIONS"];
-  if (v === undefined || v === "") return undefined;
-  const picked = v === "none" ? [] : v.split(",");
-  const bad = picked.find((k) => !(DATAFLOW_FUSIONS as readonly string[]).includes(k));
-  if (bad !== undefined) return fail("cli-usage", {}, [`BPFOFF_FPGA_FUSIONS=${v}: ${bad} is not one of ${DATAFLOW_FUSIONS.join(", ")} (or none)`]);
-  return picked as DataflowFusion[];
-}
+export const engineFusions = (): readonly DataflowFusion[] | undefined => pickedFromEnv("BPFOFF_FPGA_FUSIONS", DATAFLOW_FUSIONS);
 
 /** BPFOFF_FPGA_PASSES=rename,tail_dup (or none): the scheduler's superblock passes, for measurements (default: all). */
-export function enginePasses(): readonly SchedPass[] | undefined {
-  const v = process.env["BPFOFF_FPGA_PASSES"];
-  if (v === undefined || v === "") return undefined;
-  const picked = v === "none" ? [] : v.split(",");
-  const bad = picked.find((k) => !(SCHED_PASSES as readonly string[]).includes(k));
-  if (bad !== undefined) return fail("cli-usage", {}, [`BPFOFF_FPGA_PASSES=${v}: ${bad} is not one of ${SCHED_PASSES.join(", ")} (or none)`]);
-  return picked as SchedPass[];
-}
+export const enginePasses = (): readonly SchedPass[] | undefined => pickedFromEnv("BPFOFF_FPGA_PASSES", SCHED_PASSES);
 
 /** enum xdp_action: the verdict that goes with a redirect target. */
 const XDP_REDIRECT = 4n;
