@@ -5,7 +5,11 @@
 //
 // Invariants kept: the entry stays first (the prologue and the program's first
 // instruction are its); every block is placed exactly once; only the order changes, so the
-// meaning does not (emit.ts and the register allocator take any order). Blocks that only
+// meaning does not (emit.ts and the register allocator take any order). A block is placed
+// only after all its predecessors but those over a loop's back edge (a topological order of
+// the CFG without back edges), so a jump goes backwards only where the program loops: the
+// object is lifted again for targets without back edges (asic, the unrolled pipelines),
+// which read a backward jump as a loop. Blocks that only
 // return go last: emit.ts returns in place on every edge into them that does not fall
 // through, so they are emitted only where a block falls into them (and skipped otherwise).
 import { successors, type Block, type Func } from "../../../ir/core/ir.js";
@@ -23,6 +27,7 @@ export function layoutBlocks(f: Func): Func {
   const blocks = f.blocks;
   if (blocks.length <= 2) return f;
   const byName = new Map(blocks.map((b) => [b.name, b]));
+  const index = new Map(blocks.map((b, k) => [b.name, k]));
   const entry = blocks[0]!;
   const forwardPreds = forwardPredecessors(f);
   const placed = new Set<string>();
@@ -30,14 +35,14 @@ export function layoutBlocks(f: Func): Func {
   const place = (b: Block) => (placed.add(b.name), order.push(b));
   // Blocks that only return are reached by returning in place: no trace runs through them.
   const traced = (b: Block) => !placed.has(b.name) && !onlyReturns(b);
-  // Ready: every predecessor other than over a back edge is placed, so nothing placed later
-  // needs a jump into the block (if-then: the then-block before the join).
+  // Ready: every predecessor other than over a back edge is placed (if-then: the then-block
+  // before the join that waits for it).
   const ready = (b: Block) => [...(forwardPreds.get(b.name) ?? [])].every((p) => placed.has(p));
 
   place(entry);
   for (let cur: Block | undefined = entry; cur; ) {
-    const preferred: Block[] = preferredSuccessors(cur).map((n) => byName.get(n)!).filter(traced);
-    cur = preferred.find(ready) ?? preferred[0] ?? blocks.find((b) => traced(b) && ready(b)) ?? blocks.find(traced);
+    const preferred: Block[] = preferredSuccessors(cur, blocks[index.get(cur.name)! + 1]).map((n) => byName.get(n)!).filter(traced);
+    cur = preferred.find(ready) ?? blocks.find((b) => traced(b) && ready(b));
     if (cur) place(cur);
   }
   for (const b of blocks) if (!placed.has(b.name)) place(b);
@@ -45,14 +50,16 @@ export function layoutBlocks(f: Func): Func {
 }
 
 /**
- * Successor names in the order a trace prefers them: for `br_if` the else edge first (the
- * frontends put the rare branch, an early return or error, in `then`; and a `jset` condition
- * cannot be inverted to fall into `then`).
+ * Successor names in the order a trace prefers them: the block after `b` in the IR's own
+ * order when it is one (a fall-through the frontend already arranged stays, and so does
+ * the shape the asic backend reads back from the object); then for `br_if` the else edge
+ * (the frontends put the rare branch, an early return or error, in `then`; and a `jset`
+ * condition cannot be inverted to fall into `then`).
  */
-function preferredSuccessors(b: Block): string[] {
+function preferredSuccessors(b: Block, after: Block | undefined): string[] {
   const t = b.term;
   const names = t.op === "br_if" ? [t.else.block, t.then.block] : successors(t).map((c) => c.block);
-  return [...new Set(names)];
+  return [...new Set(after && names.includes(after.name) ? [after.name, ...names] : names)];
 }
 
 /** Each block's predecessors over edges that are not back edges of a DFS from the entry. */

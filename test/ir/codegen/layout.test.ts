@@ -6,6 +6,7 @@ import { compileModule } from "../../../backends/bpf/codegen/index.js";
 import { emitFunction } from "../../../backends/bpf/codegen/emit.js";
 import { layoutBlocks } from "../../../backends/bpf/codegen/layout.js";
 import type { Insn } from "../../../ir/bpf/insn.js";
+import { successors } from "../../../ir/core/ir.js";
 import { CLASS } from "../../../ir/bpf/opcodes.js";
 import { parseIr } from "../../../ir/text/read.js";
 import { runRaw } from "../../../runtime/interp/run.js";
@@ -53,9 +54,14 @@ describe("block layout", () => {
   });
 
   it("follows a branch with a successor, the join after both arms, a block that only returns last", () => {
-    // bb2 (else, the frontends' usual path) after bb0, the join bb3 after bb2, bb4 (not the
-    // return) after bb3; bb1 has no unplaced successor left; reject returns in place.
-    expect(layoutBlocks(f).blocks.map((b) => b.name)).toEqual(["bb0", "bb2", "bb3", "bb4", "bb1", "reject"]);
+    // bb2 (else, the frontends' usual path) after bb0; the join bb3 waits for bb1, then
+    // bb4 (not the return) after bb3; reject returns in place.
+    expect(layoutBlocks(f).blocks.map((b) => b.name)).toEqual(["bb0", "bb2", "bb1", "bb3", "bb4", "reject"]);
+  });
+
+  it("jumps backwards only over a loop's back edge", () => {
+    const at = new Map(layoutBlocks(f).blocks.map((b, k) => [b.name, k]));
+    for (const b of f.blocks) for (const s of successors(b.term)) expect(at.get(s.block)!).toBeGreaterThan(at.get(b.name)!);
   });
 
   it("places an if-then's then-block before the join that waits for it", () => {
