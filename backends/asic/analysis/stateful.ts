@@ -170,7 +170,9 @@ function branches(paths: readonly Path[], rec: Recovered, byMap: ReadonlyMap<str
         return sigs.size <= 1 ? ks.find((k) => out[k]!.atoms[j]!.value === value) : null;
       };
       const [yes, no] = [side(true), side(false)];
-      const insn = out[ks[0]!]!.stateful.find((s) => s.map.name === m && s.insn !== undefined)?.insn;
+      // The first of the fork's paths that names an instruction of m (which path comes first
+      // depends on the block layout; not every path touches m with one).
+      const insn = ks.flatMap((k) => out[k]!.stateful).find((s) => s.map.name === m && s.insn !== undefined)?.insn;
       if (yes === null || no === null) {
         problem(insn, `${m}: its operations under a condition on its own value differ with a later condition: a stateful ALU program tests one condition on the element`);
         continue;

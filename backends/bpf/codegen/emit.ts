@@ -3,8 +3,9 @@
 import { fail } from "../../../ir/diag/diag.js";
 import { insn, lddwSlots, type Insn } from "../../../ir/bpf/insn.js";
 import { CLASS, MODE, SIZE, SRC } from "../../../ir/bpf/opcodes.js";
-import { successors, type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../../../ir/core/ir.js";
+import { type Arg, type Block, type BlockCall, type Func, type Inst, type Module } from "../../../ir/core/ir.js";
 import { CTX_FIELDS, OPS } from "../../../ir/core/ops.js";
+import { onlyReturns } from "./layout.js";
 import { allocate, SCRATCH, type Location } from "./regalloc.js";
 import { printArg } from "../../../ir/text/print.js";
 
@@ -143,6 +144,8 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
     const k = v.kind === "value" ? to.params.findIndex((p) => p.id === v.id) : -1;
     return k >= 0 ? c.args[k] : v.kind === "imm" ? v : undefined;
   };
+  /** The block the last block emitted falls into, if any. */
+  let fellInto: string | undefined;
   /** Takes an edge: its moves and a jump, or, into a block that only returns, the return itself. */
   const takeEdge = (c: BlockCall, next: string | undefined) => {
     const ret = c.block === next ? undefined : returnedBy(c);
@@ -153,6 +156,7 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
     }
     edgeMoves(c);
     if (c.block !== next) jumpTo(c.block);
+    else fellInto = c.block;
   };
   const jumpTo = (label: string) => {
     fixups.push({ at: out.length, label });
@@ -173,13 +177,10 @@ export function emitFunction(m: Module, f: Func): EmittedFunction {
   // A block that only returns is reached by falling into it from the block before;
   // every other edge into it returns in place (takeEdge), so without such a fall-through
   // it would be dead code, which the verifier refuses ("unreachable insn").
-  const onlyReturns = (b: Block) => {
-    const t = b.term;
-    return b.insts.length === 0 && t.op === "ret" && (t.value.kind === "imm" || (t.value.kind === "value" && b.params.some((p) => p.id === (t.value as { id: number }).id)));
-  };
   f.blocks.forEach((b, bi) => {
-    const prev = f.blocks[bi - 1];
-    if (prev && onlyReturns(b) && !successors(prev.term).some((c) => c.block === b.name)) return;
+    const fallenInto = fellInto === b.name;
+    fellInto = undefined;
+    if (bi > 0 && onlyReturns(b) && !fallenInto) return;
     labels.set(b.name, out.length);
     const next = f.blocks[bi + 1]?.name;
     // A condition computed last and used only by the branch becomes the branch itself.

@@ -1,10 +1,11 @@
-// IR → BPF: every function of the module emitted (emit.ts), the entry first, then laid
-// out one after another with `call local` offsets fixed up, as one program of an object.
+// IR → BPF: every function of the module emitted (emit.ts) in its block layout (layout.ts),
+// the entry first, then laid out one after another with `call local` offsets fixed up, as one program of an object.
 import type { BpfObject } from "../../../ir/bpf/object.js";
 import type { Insn } from "../../../ir/bpf/insn.js";
 import { fail } from "../../../ir/diag/diag.js";
 import type { Module } from "../../../ir/core/ir.js";
 import { emitFunction } from "./emit.js";
+import { layoutBlocks } from "./layout.js";
 
 export interface CodegenContext {
   /** Program name and section for the object. */
@@ -20,7 +21,7 @@ export function compileModule(m: Module, ctx: CodegenContext): BpfObject {
   const starts = new Map<string, number>();
   const calls: { at: number; callee: string }[] = [];
   for (const f of m.funcs) {
-    const e = emitFunction(m, f);
+    const e = emitFunction(m, layoutBlocks(f));
     starts.set(f.name, slots.length);
     for (const c of e.calls) calls.push({ at: c.at + slots.length, callee: c.callee });
     slots.push(...e.slots);
