@@ -647,6 +647,26 @@ module bpf_core #(
     wire [31:0] offset = addr[31:0];
     wire [3:0]  size_bytes = e_six ? 4'd6 : e_size == 2'd0 ? 4'd4 : e_size == 2'd1 ? 4'd2 : e_size == 2'd2 ? 4'd1 : 4'd8;
 
+    // An address's place in the memories, by its region (the upper half): the data memory
+    // holds the packet buffer in its upper half and stack frame f at f * 512 below it; the
+    // map memory holds slot i of a map at its base + (i << its shift). Lane 0's accesses
+    // and lane 1's read port both place addresses so. (The map table's entries come in as
+    // arguments: a continuous assignment is sensitive to its arguments, not to what a
+    // function reads besides. An address's upper offset bits lie outside the memories.)
+    /* verilator lint_off UNUSEDSIGNAL */
+    function [PKT_AW:0] dmem_place(input [63:0] at);
+        dmem_place = at[63:32] == REGION_INPUT ? {1'b1, at[PKT_AW-1:0]}
+                                               : {1'b0, {(PKT_AW - 12){1'b0}}, at[34:32], at[8:0]};
+    endfunction
+    function [MAP_AW-1:0] map_place(input [23:0] base, input [3:0] shift, input [63:0] at);
+        reg [38:0] slot;
+        begin
+            slot = {15'd0, at[55:32]} << shift;
+            map_place = base[MAP_AW-1:0] + slot[MAP_AW-1:0] + at[MAP_AW-1:0];
+        end
+    endfunction
+    /* verilator lint_on UNUSEDSIGNAL */
+
     // Address translation, shared by loads/stores/atomics and the map helper sequence
     // (which drives xa/xlen while it runs): the region by the upper half, the bounds.
     reg  [63:0] mh_xa;
@@ -666,10 +686,7 @@ module bpf_core #(
     wire        x_write = !mh_active && (e_kind == K_ST || e_kind == K_ATOMIC);
     wire        in_map = r_map && xr[23:0] < {4'd0, mt_max[xm]} && access_end <= {17'd0, mt_vsize[xm]} && !(x_write && mt_ro[xm]);
     wire        mem_ok = in_input || in_stack || in_map;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [38:0] x_slot = {15'd0, xr[23:0]} << mt_shift[xm];
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [MAP_AW-1:0] x_map_addr = mt_base[xm][MAP_AW-1:0] + x_slot[MAP_AW-1:0] + xo[MAP_AW-1:0];
+    wire [MAP_AW-1:0] x_map_addr = map_place(mt_base[xm], mt_shift[xm], xa);
     wire [63:0] x_rdata = r_map ? mmem_rdata : dmem_rdata;
 
     // The context (xdp_md): loads are answered here, not by the data memory; like the
@@ -684,8 +701,7 @@ module bpf_core #(
         ctx_word = ctx_field(offset[4:0], pkt_data, pkt_end, pkt_meta, ifindex_q, rxq_q);
     end
     wire [63:0] ctx_value = e_signed ? {{32{ctx_word[31]}}, ctx_word[31:0]} : ctx_word;
-    wire [PKT_AW:0] x_dmem_addr = r_input ? {1'b1, xo[PKT_AW-1:0]}
-                                          : {1'b0, {(PKT_AW - 12){1'b0}}, xr[2:0], xo[8:0]};
+    wire [PKT_AW:0] x_dmem_addr = dmem_place(xa);
     assign dmem_addr = m_awr ? m_adaddr : x_dmem_addr;
     reg         xh_mask;        // the XDP packet helpers write xh_wbytes
     reg  [7:0]  xh_wbytes;
@@ -866,7 +882,11 @@ module bpf_core #(
     wire [4:0]  h_kwlen = hk3rd ? h_ksz - 5'd16 : hkw ? (h_ksz > 5'd16 ? 5'd8 : h_ksz - 5'd8) : (h_ksz > 5'd8 ? 5'd8 : h_ksz);
     wire        h_kmore = hk3rd ? 1'b0 : hkw ? h_ksz > 5'd16 : h_ksz > 5'd8;   // another key word follows
     wire [4:0]  h_kwofs = {hk3rd, hkw & !hk3rd, 3'b000};                        // its byte offset: 0, 8, 16
-    wire [63:0] h_kmask = h_kwlen >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_kwlen[2:0], 3'b000});
+    // the bytes of a key word that hold key bytes: the low n of 8
+    function [63:0] word_mask(input [4:0] n);
+        word_mask = n >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {n[2:0], 3'b000});
+    endfunction
+    wire [63:0] h_kmask = word_mask(h_kwlen);
     // MS_KEYD hashes the key's last word as it arrives (x_rdata_q), the words before it
     // from hk0/hk1 (hk1, hk2 are zero until theirs arrive); MS_HASH (LPM) the canonical key.
     wire [63:0] h_fold = ms == MS_KEYD ? (x_rdata_q & h_kmask) ^ (hkw ? hk0 ^ hk1 : 64'd0) : hk0 ^ hk1 ^ hk2;
@@ -887,7 +907,7 @@ module bpf_core #(
     wire [38:0] h_nslot = {19'd0, h_inext} << mt_shift[hm];
     /* verilator lint_on UNUSEDSIGNAL */
     wire [MAP_AW-1:0] h_nsbase = mt_base[hm][MAP_AW-1:0] + h_nslot[MAP_AW-1:0];     // the next slot probed
-    wire [63:0] h_k0mask = h_ksz >= 5'd8 ? 64'hffff_ffff_ffff_ffff : ~(64'hffff_ffff_ffff_ffff << {h_ksz[2:0], 3'b000});
+    wire [63:0] h_k0mask = word_mask(h_ksz);           // the key's first word
     wire        h_last = hprobe + 20'd1 >= mt_max[hm];
     wire [63:0] h_kword = hk3rd ? hk2 : hkw ? hk1 : hk0;
     wire [MAP_AW-1:0] h_hdr = mt_base[hm][MAP_AW-1:0] - {{(MAP_AW - 4){1'b0}}, 4'd8};    // the header word: the next sequence number
@@ -2395,10 +2415,8 @@ module bpf_core #(
             /* verilator lint_off UNUSEDSIGNAL */
             wire [63:0] laddr = la + {{48{e_loff[15]}}, e_loff};
             wire [31:0] lr = laddr[63:32];
-            wire [31:0] lo = laddr[31:0];
             wire        l_map = lr[31:28] == REGION_MAPV;
             wire [3:0]  lm = lr[27:24];
-            wire [38:0] l_slot = {15'd0, lr[23:0]} << mt_shift[lm];
             // issued in the first cycle the bundle is in execute and not held by an atomic's
             // write (a_hold), so before a helper call in lane 0 starts; the word is kept
             // (lq): the map helpers' probes use the map memory's second port after it
@@ -2406,10 +2424,9 @@ module bpf_core #(
             /* verilator lint_on UNUSEDSIGNAL */
             if (LOADS) begin : port_b
                 assign dmem_b_en = l_issue && !l_map;
-                assign dmem_b_addr = lr == REGION_INPUT ? {1'b1, lo[PKT_AW-1:0]}
-                                                        : {1'b0, {(PKT_AW - 12){1'b0}}, lr[2:0], lo[8:0]};
+                assign dmem_b_addr = dmem_place(laddr);
                 assign mmem_b_en = (l_issue && l_map) || mmem_en2;
-                assign mmem_b_addr = mmem_en2 ? {mmem_row2, 3'b000} : mt_base[lm][MAP_AW-1:0] + l_slot[MAP_AW-1:0] + lo[MAP_AW-1:0];
+                assign mmem_b_addr = mmem_en2 ? {mmem_row2, 3'b000} : map_place(mt_base[lm], mt_shift[lm], laddr);
             end
 
             // ---------------------------------------------------------- memory, write-back
