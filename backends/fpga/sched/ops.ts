@@ -2,7 +2,7 @@
 // a fused extension): the registers it reads and writes, whether only lane 0 can run it,
 // whether it touches memory, and how it ends a basic block. docs/fpga-engine.md,
 // "Scheduling", has the rules these feed.
-import { formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
+import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
 import { extForm, alu3Fields, jccAddFields } from "./ext.js";
 
 export interface Op {
@@ -190,4 +190,16 @@ export function opsOf(slots: readonly Insn[]): Op[] {
     } else out.push({ insn: s, origin: [i] });
   }
   return out;
+}
+
+/**
+ * The slot an operation jumps or calls to, or undefined: counted from its last origin (a
+ * fused bounds-check jump carries the add's slot and then the jump's), as re-targeting does.
+ */
+export function opTarget(op: { readonly insn: Insn; readonly origin: readonly number[] }): number | undefined {
+  if (op.origin.length === 0) return undefined;
+  const at = op.origin[op.origin.length - 1]!;
+  if (extForm(op.insn)?.kind === "jcc_add") return at + 1 + op.insn.off;
+  const f = formOf(op.insn);
+  return f ? branchTarget(at, op.insn, f) : undefined;
 }

@@ -159,11 +159,11 @@ export function renameRegisters(input: readonly Op[], cx: RenameContext): Rename
   const ops = [...input];
   let after = liveAfter(ops, cx);
   let webs = 0;
-  const sideExitLive = (upTo: number): number => {
-    let m = 0;
-    for (let p = 0; p < upTo; p++) if (isSideExit(ops, p)) m |= cx.liveAtTarget(ops[p]!);
-    return m;
-  };
+  // Registers live where the side exits before each position go (renaming keeps every
+  // operation's place and target, so this is computed once): exitsBefore[p], p = 0..n.
+  const exitsBefore = [0];
+  ops.forEach((_, p) => exitsBefore.push(exitsBefore[p]! | (isSideExit(ops, p) ? cx.liveAtTarget(ops[p]!) : 0)));
+  const exitsAll = exitsBefore[ops.length]!;
   let deps = nameDependences(ops);
   for (let d = 0; d < ops.length; d++) {
     const w = webAt(ops, d, after, cx);
@@ -173,8 +173,6 @@ export function renameRegisters(input: readonly Op[], cx: RenameContext): Rename
     // R: named nowhere from the definition to the last use, and dead there (its value then is nobody's)
     let blocked = named(ops.slice(d, last + 1)) | bit(10);
     for (let p = d; p <= last; p++) blocked |= after[p]!;
-    const exitsBefore = sideExitLive(d);
-    const exitsAll = sideExitLive(ops.length);
     let best: { R: number; ops: Op[]; deps: number; hoists: boolean } | undefined;
     for (const R of CANDIDATES) {
       if ((blocked & bit(R)) !== 0) continue;
@@ -185,7 +183,7 @@ export function renameRegisters(input: readonly Op[], cx: RenameContext): Rename
       if (!best || cand.deps < best.deps || (cand.deps === best.deps && cand.hoists && !best.hoists)) best = cand;
     }
     // it pays: fewer WAW/WAR pairs, or as many and the definition freed from a side exit that kept it below
-    const freed = best !== undefined && (exitsBefore & bit(r)) !== 0 && (exitsBefore & bit(best.R)) === 0;
+    const freed = best !== undefined && (exitsBefore[d]! & bit(r)) !== 0 && (exitsBefore[d]! & bit(best.R)) === 0;
     if (!best || !(best.deps < deps || (best.deps === deps && freed))) continue;
     ops.splice(0, ops.length, ...best.ops);
     deps = best.deps;

@@ -14,7 +14,7 @@
 // no slot beside an exit writes r6-r10); bpf-to-bpf calls, tail calls and callx are alone
 // in their bundle; branch targets start bundles; lane 0's memory operations keep their
 // program order, and a lane-1 load never shares a bundle with a store of the same bytes.
-import { branchTarget, formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
+import { formOf, isLddw, type Insn } from "../../../ir/bpf/insn.js";
 import { SIZE_BYTES } from "../../../ir/bpf/opcodes.js";
 import { fail } from "../../../ir/diag/diag.js";
 import { fuseBlock, type DataflowFusion, type FuseContext } from "./fuse.js";
@@ -23,8 +23,8 @@ import { pointerFacts, provenPacketAccess, provenValueAccess } from "./ptrs.js";
 import { propagateCopies } from "./copies.js";
 import { ALL_REGS, liveIn, liveOut } from "./liveness.js";
 import { nameDependences, renameRegisters } from "./rename.js";
-import { duplicateTails, isConditionalJump, opTarget } from "./taildup.js";
-import { lanesFor, mayAlias, opInfo, opsOf, type Access, type Op, type OpInfo } from "./ops.js";
+import { duplicateTails, isConditionalJump } from "./taildup.js";
+import { lanesFor, mayAlias, opInfo, opsOf, opTarget, type Access, type Op, type OpInfo } from "./ops.js";
 
 export interface Slot {
   readonly insn: Insn;
@@ -77,19 +77,12 @@ export interface ScheduleOptions {
 export type SchedPass = "rename" | "tail_dup";
 export const SCHED_PASSES: readonly SchedPass[] = ["rename", "tail_dup"];
 
-/** The slot index an instruction (or a fused jump standing for one at `at`) jumps or calls to, or undefined. */
-function targetOf(at: number, s: Insn): number | undefined {
-  if (extForm(s)?.kind === "jcc_add") return at + 1 + s.off;
-  const f = formOf(s);
-  return f ? branchTarget(at, s, f) : undefined;
-}
-
 /** Block leaders: slot 0, every branch target inside the program, every slot after a terminator. */
 function leaders(slots: readonly Insn[], ops: readonly Op[]): Set<number> {
   const out = new Set<number>([0]);
   for (const op of ops) {
     const at = op.origin[0]!;
-    const t = targetOf(at, op.insn);
+    const t = opTarget(op);
     if (t !== undefined && t >= 0 && t < slots.length) out.add(t);
     if (opInfo(op).terminator) out.add(at + (op.hi ? 2 : 1));
   }
@@ -277,6 +270,8 @@ function identity(slots: readonly Insn[]): Schedule {
 
 /** The frame: RFC 9669 §2.1, 512 bytes below r10. */
 const FRAME = 512;
+/** Shapes of the instructions that access memory at [base + off]. */
+const MEMORY_SHAPES: ReadonlySet<string> = new Set(["ldx", "st", "stx", "atomic"]);
 
 /**
  * Marks what cannot fault where the program has it (Op.proven): a plain load whose
@@ -294,12 +289,10 @@ function provenOps(slots: readonly Insn[], cx: FuseContext, opts: ScheduleOption
     return opInfo({ insn: s, origin: [at] }).writes.includes(10);
   });
   const stack = (s: Insn, bytes: number): boolean => !r10Written && s.src === 10 && s.off >= -FRAME && s.off + bytes <= 0;
-  // The bytes one original load, store or atomic touches, where its base is known.
+  // The bytes one original load, store or atomic (MEMORY_SHAPES) touches, where its base is known.
   const accessAt = (at: number): Access | undefined => {
     const s = slots[at]!;
-    const shape = formOf(s)?.shape;
-    if (shape !== "ldx" && shape !== "st" && shape !== "stx" && shape !== "atomic") return undefined;
-    const base = shape === "ldx" ? s.src : s.dst;
+    const base = formOf(s)?.shape === "ldx" ? s.src : s.dst;
     const bytes = SIZE_BYTES[s.opcode & 0x18] ?? 8;
     const f = cx.facts[at];
     if (base === 10 && !r10Written) return { region: "stack", lo: s.off, hi: s.off + bytes };
@@ -311,9 +304,10 @@ function provenOps(slots: readonly Insn[], cx: FuseContext, opts: ScheduleOption
   };
   // A fused access touches the union of its original accesses (one region, or unknown).
   const accessOf = (op: Op): Access | undefined => {
-    const parts = op.origin.map((at) => ({ at, a: accessAt(at) })).filter((p) => formOf(slots[p.at]!)?.shape !== undefined && ["ldx", "st", "stx", "atomic"].includes(formOf(slots[p.at]!)!.shape));
-    if (parts.length === 0 || parts.some((p) => !p.a || p.a.region !== parts[0]!.a!.region)) return undefined;
-    return { region: parts[0]!.a!.region, lo: Math.min(...parts.map((p) => p.a!.lo)), hi: Math.max(...parts.map((p) => p.a!.hi)) };
+    const parts = op.origin.filter((at) => MEMORY_SHAPES.has(formOf(slots[at]!)?.shape ?? "")).map(accessAt);
+    const first = parts[0];
+    if (!first || parts.some((a) => !a || a.region !== first.region)) return undefined;
+    return { region: first.region, lo: Math.min(...parts.map((a) => a!.lo)), hi: Math.max(...parts.map((a) => a!.hi)) };
   };
   return (op0) => {
     const access = opInfo(op0).memory ? accessOf(op0) : undefined;
@@ -383,7 +377,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
     joinable = opts.lanes > 1 && isConditionalJump(body[body.length - 1]!);
   });
   const liveAtTarget = (op: Op): number => {
-    const t = targetOf(op.origin[op.origin.length - 1]!, op.insn);
+    const t = opTarget(op);
     return t !== undefined && t >= 0 && t < slots.length ? live[t]! : ALL_REGS;
   };
   const after = passes.size > 0 ? liveOut(slots, live) : [];
@@ -409,8 +403,7 @@ export function schedule(slots: readonly Insn[], opts: ScheduleOptions): Schedul
   const bundleOf = (t: number): number => (t < 0 ? t : t >= slots.length ? n + (t - slots.length) : startOf.get(t)!);
   const retargeted = bundles.map((b, at) => b.map((slot) => {
     if (!slot || slot.origin.length === 0) return slot;
-    const from = slot.origin[slot.origin.length - 1]!;
-    const t = targetOf(from, slot.insn);
+    const t = opTarget(slot);
     if (t === undefined) return slot;
     const rel = bundleOf(t) - at - 1;
     const shape = formOf(slot.insn)?.shape;

@@ -14,9 +14,8 @@
 // a `mov64 R, R` (a true no-op, any lane) takes its place in the copy, with the jump's
 // origin, so the retired count stays the interpreter's on that path.
 import { formOf, type Insn } from "../../../ir/bpf/insn.js";
-import { branchTarget } from "../../../ir/bpf/insn.js";
 import { extForm } from "./ext.js";
-import { opInfo, type Op } from "./ops.js";
+import { opInfo, opTarget, type Op } from "./ops.js";
 
 /**
  * Most operations (after fusion) a copied tail may have. The examples' shared tails are
@@ -28,15 +27,6 @@ import { opInfo, type Op } from "./ops.js";
  * cost, and each copy adds at most that many bundles to the ROM.
  */
 export const TAIL_OPS = 5;
-
-/** The slot an operation jumps or calls to (by its last origin, as re-targeting does), or undefined. */
-export function opTarget(op: Op): number | undefined {
-  if (op.origin.length === 0) return undefined;
-  const at = op.origin[op.origin.length - 1]!;
-  if (extForm(op.insn)?.kind === "jcc_add") return at + 1 + op.insn.off;
-  const f = formOf(op.insn);
-  return f ? branchTarget(at, op.insn, f) : undefined;
-}
 
 const isJa = (op: Op): boolean => {
   const shape = formOf(op.insn)?.shape;
@@ -118,8 +108,7 @@ export function duplicateTails(input: readonly (readonly Op[])[], starts: readon
     return withTail(b.slice(0, -1), tail, [last, ...tail.jumps]);
   });
   // 2. A fall-through into a tail that jumps still reach (else it simply joins the superblock).
-  const targeted = (): Set<number> => new Set(blocks.flatMap((b) => b.map(opTarget).filter((t): t is number => t !== undefined)));
-  const targets = targeted();
+  const targets = new Set(blocks.flatMap((b) => b.map(opTarget).filter((t): t is number => t !== undefined)));
   for (let k = 0; k + 1 < blocks.length; k++) {
     const b = blocks[k]!;
     if (!mayAppend(b[b.length - 1]!) || !targets.has(starts[k + 1]!)) continue;
