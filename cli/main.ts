@@ -8,6 +8,16 @@ import { Command, CommanderError } from "commander";
 import { DiagnosticError, renderDiagnostic } from "../ir/diag/diag.js";
 import type { CliContext, CliIo } from "./io.js";
 import { COMMANDS } from "./commands/index.js";
+import { DATAFLOW_FUSIONS } from "../backends/fpga/sched/fuse.js";
+import { SCHED_PASSES } from "../backends/fpga/sched/schedule.js";
+
+/** Environment variables bpfoff reads, as `bpfoff --help` lists them. */
+const ENVIRONMENT: readonly [string, string][] = [
+  ["BPFOFF_FPGA_LANES", "the FPGA engine's lanes: 1, 2 or 4 (default 4)"],
+  ["BPFOFF_FPGA_FUSIONS", `the FPGA scheduler's dataflow extensions: a comma list of ${DATAFLOW_FUSIONS.join(", ")}, or none (default all)`],
+  ["BPFOFF_FPGA_PASSES", `the FPGA scheduler's superblock passes: a comma list of ${SCHED_PASSES.join(", ")}, or none (default all)`],
+  ["BPFOFF_DEBUG", "set: a compiler bug's report also prints its stack"],
+];
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: CliContext = { io, exitCode: 0 };
@@ -15,7 +25,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description("Hardware-offload compiler for packet-processing programs")
     .version("0.1.0")
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s.startsWith("error:") ? `bpfoff: ${s}` : s) });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s.startsWith("error:") ? `bpfoff: ${s}` : s) })
+    .addHelpText("after", `\nEnvironment:\n${ENVIRONMENT.map(([name, what]) => `  ${name.padEnd(21)}${what}`).join("\n")}\n`);
   for (const register of COMMANDS) register(program, ctx);
   // Errors stay one line: no "(Did you mean ...?)" second line from commander.
   program.showSuggestionAfterError(false);

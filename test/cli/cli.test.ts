@@ -17,6 +17,16 @@ function workdir(files: Record<string, string | Uint8Array> = {}): string {
 
 const SUM = "ldxw %r0, [%r1]\nldxw %r2, [%r1+4]\nadd %r0, %r2\ncall local double\nexit\ndouble:\nlsh %r0, 1\nexit\n";
 
+describe("bpfoff --help", () => {
+  it("lists the environment variables bpfoff reads", async () => {
+    const r = await cli(["--help"], workdir());
+    expect(r.code).toBe(0);
+    for (const name of ["BPFOFF_FPGA_LANES", "BPFOFF_FPGA_FUSIONS", "BPFOFF_FPGA_PASSES", "BPFOFF_DEBUG"]) expect(r.stdout).toContain(`  ${name} `);
+    expect(r.stdout).toContain("ctx_read, ldx_wide, jcc_add, copy_wide");
+    expect(r.stdout).toContain("rename, tail_dup");
+  });
+});
+
 describe("bpfoff run (raw program)", () => {
   it("prints r0 in hex on the last line", async () => {
     const dir = workdir({ "sum.s": SUM });
